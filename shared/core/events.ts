@@ -1,0 +1,35 @@
+/** The type of each entry in a rollout's event log: one per transition, named for what happened. */
+export const EventType = {
+  Created: 'CREATED',
+  SignatureVerified: 'SIGNATURE_VERIFIED',
+  SignatureMissing: 'SIGNATURE_MISSING',
+  SignatureRejected: 'SIGNATURE_REJECTED',
+  Queued: 'QUEUED',
+  Started: 'STARTED',
+  CanaryCreated: 'CANARY_CREATED',
+  StepStarted: 'STEP_STARTED',
+  WeightSet: 'WEIGHT_SET',
+  StepCompleted: 'STEP_COMPLETED',
+  Paused: 'PAUSED',
+  Approved: 'APPROVED',
+  Rejected: 'REJECTED',
+  Aborted: 'ABORTED',
+  PromoteRequested: 'PROMOTE_REQUESTED',
+  Promoting: 'PROMOTING',
+  Succeeded: 'SUCCEEDED',
+  AlarmFired: 'ALARM_FIRED',
+  EcsError: 'ECS_ERROR',
+  RollbackStarted: 'ROLLBACK_STARTED',
+  RolledBack: 'ROLLED_BACK',
+  RollbackFailed: 'ROLLBACK_FAILED',
+} as const;
+export type EventType = (typeof EventType)[keyof typeof EventType];
+
+export interface RolloutEvent {
+  /** ISO-8601 UTC. */
+  readonly at: string;
+  readonly type: EventType;
+  readonly message: string;
+  /** Position in the rollout's log, from 0: the store keys the append-only log by it. */
+  readonly seq: number;
+}

@@ -1,0 +1,85 @@
+import type { RolloutEvent } from './events';
+import type { RolloutStatus, StepStatus } from './status';
+import type { StepSpec } from './steps';
+
+export interface ImageRef {
+  /** Registry host as configured, e.g. `127.0.0.1:5000` or `123456789012.dkr.ecr.eu-west-1.amazonaws.com`. */
+  readonly registry: string;
+  readonly repository: string;
+  readonly tag: string | null;
+  /** `sha256:<64 hex>`: rollouts deploy by digest, never by tag. */
+  readonly digest: string;
+}
+
+/** What verified the image. */
+export interface SignatureInfo {
+  readonly type: 'cosign-key';
+  /** The configured key that verified it: the path as written in the config, or `inline[n]`. */
+  readonly key: string;
+  /** sha256 of the key's SPKI DER, hex: identifies the key whatever its file is called. */
+  readonly keyFingerprint: string;
+  /** The `sha256-<hex>.sig` manifest digest the signature came from. */
+  readonly signatureManifest: string | null;
+  readonly dockerReference: string;
+  readonly verifiedAt: string;
+}
+
+export interface Approval {
+  readonly by: string;
+  readonly comment: string | null;
+  readonly at: string;
+  /** Index of the pause step approved. */
+  readonly step: number;
+}
+
+export type RolloutStep = StepSpec & {
+  readonly status: StepStatus;
+  readonly startedAt: string | null;
+  readonly completedAt: string | null;
+};
+
+/** What the rollout waits for now; null while it has nothing to wait for. */
+export type Wait =
+  | { readonly for: 'signature' }
+  | { readonly for: 'lock'; readonly behind: string | null }
+  | { readonly for: 'steady'; readonly since: string }
+  | { readonly for: 'bake'; readonly until: string }
+  | { readonly for: 'approval' };
+
+/** The ECS objects this rollout works with. */
+export interface EcsRefs {
+  readonly stableTaskSetId: string | null;
+  readonly canaryTaskSetId: string | null;
+  readonly taskDefinitionArn: string | null;
+}
+
+export interface Rollout {
+  readonly id: string;
+  readonly service: string;
+  readonly status: RolloutStatus;
+  readonly image: ImageRef;
+  /** The digest that was stable when the rollout started (null before it starts or when unknown). */
+  readonly previousDigest: string | null;
+  /**
+   * The canary's share, 0-100, that ECS is being set to: the recorded intent. Every writer records it
+   * before calling ECS, so whoever loses a race converges on the latest intent instead of undoing it.
+   */
+  readonly canaryWeight: number;
+  readonly currentStep: number | null;
+  readonly steps: readonly RolloutStep[];
+  readonly stepsHash: string;
+  /** True once promotion to 100% was decided (last step done, or an explicit promote). */
+  readonly promoting: boolean;
+  readonly approvals: readonly Approval[];
+  readonly signature: SignatureInfo | null;
+  readonly events: readonly RolloutEvent[];
+  readonly reason: string | null;
+  readonly wait: Wait | null;
+  readonly ecs: EcsRefs;
+  /** Step Functions task token of the approval wait, when the workflow is one; never shown by the API. */
+  readonly taskToken: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Optimistic-lock version: every successful save increments it by one. */
+  readonly version: number;
+}

@@ -1,0 +1,127 @@
+/**
+ * Domain errors. Each carries the HTTP status the API answers with, so one `app.onError` renders
+ * every failure as RFC 9457 problem+json. Adapters translate SDK failures into these.
+ */
+export class RolloutError extends Error {
+  readonly status: number = 500;
+  /** Short machine-readable kind, used as the problem `type` suffix and `title`. */
+  readonly title: string = 'Internal error';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RolloutError';
+  }
+}
+
+export class ValidationError extends RolloutError {
+  override readonly status = 400;
+  override readonly title = 'Invalid request';
+  constructor(
+    message: string,
+    readonly issues: readonly string[] = [],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'ValidationError';
+  }
+}
+
+export class UnauthorizedError extends RolloutError {
+  override readonly status = 401;
+  override readonly title = 'Unauthorized';
+  constructor(message = 'missing or invalid credentials', options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+export class NotFoundError extends RolloutError {
+  override readonly status = 404;
+  override readonly title = 'Not found';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class RolloutNotFoundError extends NotFoundError {
+  constructor(readonly rolloutId: string, options?: ErrorOptions) {
+    super(`rollout ${rolloutId} does not exist`, options);
+    this.name = 'RolloutNotFoundError';
+  }
+}
+
+/** A command that the rollout's current status does not allow (approve when not paused...). */
+export class InvalidTransitionError extends RolloutError {
+  override readonly status = 409;
+  override readonly title = 'Conflict';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InvalidTransitionError';
+  }
+}
+
+/** Another writer saved the record first: reload and decide again. */
+export class VersionConflictError extends RolloutError {
+  override readonly status = 409;
+  override readonly title = 'Conflict';
+  constructor(
+    readonly rolloutId: string,
+    readonly expectedVersion: number,
+    options?: ErrorOptions,
+  ) {
+    super(`rollout ${rolloutId} changed concurrently (expected version ${expectedVersion})`, options);
+    this.name = 'VersionConflictError';
+  }
+}
+
+export class UnsupportedMediaTypeError extends RolloutError {
+  override readonly status = 415;
+  override readonly title = 'Unsupported media type';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UnsupportedMediaTypeError';
+  }
+}
+
+export class PayloadTooLargeError extends RolloutError {
+  override readonly status = 413;
+  override readonly title = 'Payload too large';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+/** ECS refused or failed a call; the rollout that made it rolls back. */
+export class EcsError extends RolloutError {
+  override readonly status = 502;
+  override readonly title = 'ECS error';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'EcsError';
+  }
+}
+
+/** A registry could not be reached or answered something unusable (not a verdict on the signature). */
+export class RegistryError extends RolloutError {
+  override readonly status = 502;
+  override readonly title = 'Registry error';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RegistryError';
+  }
+}
+
+/** The configuration file is invalid; `issues` lists every problem as `path: message`. */
+export class ConfigError extends RolloutError {
+  override readonly title = 'Invalid configuration';
+  constructor(
+    readonly file: string,
+    readonly issues: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(`invalid configuration in ${file}:\n${issues.map((i) => `  - ${i}`).join('\n')}`, options);
+    this.name = 'ConfigError';
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The ports the rollout logic talks to. Each has one AWS adapter under `shared/adapters/`; local mode
+ * points the same adapters at local endpoints (dynalite, the ECS emulator) wherever it can.
+ */
+import type { Rollout, SignatureInfo } from './core/rollout';
+import type { RolloutStatus } from './core/status';
+import type { VerificationKey } from './config/types';
+
+export interface ListRolloutsQuery {
+  readonly service?: string;
+  readonly status?: RolloutStatus;
+  /** 1-100, default 20. */
+  readonly limit?: number;
+  /** Opaque cursor returned as `nextCursor` by the previous page. */
+  readonly cursor?: string;
+}
+
+export interface RolloutPage {
+  readonly items: readonly Rollout[];
+  readonly nextCursor: string | null;
+}
+
+export type DeliveryClaim = { readonly claimed: true } | { readonly claimed: false; readonly rolloutId: string };
+
+export interface RolloutStore {
+  /** Writes a new record (version 1). Throws VersionConflictError when the id exists. */
+  create(rollout: Rollout): Promise<void>;
+  /** Throws RolloutNotFoundError. Events come back oldest first, complete. */
+  get(id: string): Promise<Rollout>;
+  /**
+   * Writes `next` when the stored version is `next.version - 1`; throws VersionConflictError otherwise.
+   * Events in `next.events` beyond the stored ones are appended to the log; stored events never change.
+   */
+  save(next: Rollout): Promise<void>;
+  /** Newest first. With `service`, served by the per-service index. */
+  list(query: ListRolloutsQuery): Promise<RolloutPage>;
+  /** Takes the per-service lock for `rolloutId` (true), or tells it is held by another (false). Re-entrant. */
+  acquireLock(service: string, rolloutId: string): Promise<boolean>;
+  /** Releases the lock if `rolloutId` holds it; a no-op otherwise. */
+  releaseLock(service: string, rolloutId: string): Promise<void>;
+  /** The rollout holding the service lock, if any. */
+  lockHolder(service: string): Promise<string | null>;
+  /**
+   * Claims an idempotency key (e.g. `service#digest`) for `rolloutId`. The first claim wins; later ones
+   * learn which rollout has it. `ttlSeconds` sets the item's TTL attribute.
+   */
+  claimDelivery(key: string, rolloutId: string, ttlSeconds: number): Promise<DeliveryClaim>;
+  /** Reads a claim without taking it. */
+  deliveryOwner(key: string): Promise<string | null>;
+}
+
+/** Identifies an ECS service. */
+export interface EcsTarget {
+  readonly cluster: string;
+  readonly service: string;
+  /** Container to re-point; when unset the task definition must have exactly one container. */
+  readonly container?: string;
+}
+
+export interface TaskSetView {
+  readonly id: string;
+  /** PRIMARY, ACTIVE or DRAINING, as ECS says. */
+  readonly status: string;
+  readonly taskDefinitionArn: string;
+  /** The target container's image reference. */
+  readonly image: string;
+  /** The digest in `image` when it is pinned by digest, else null. */
+  readonly digest: string | null;
+  /** Percent of the service's desired count. */
+  readonly scale: number;
+  readonly runningCount: number;
+  readonly steady: boolean;
+  readonly externalId: string | null;
+}
+
+export interface ServiceView {
+  /** The PRIMARY task set: what runs when no rollout does. Null when the service has none. */
+  readonly primary: TaskSetView | null;
+  readonly taskSets: readonly TaskSetView[];
+  readonly desiredCount: number;
+}
+
+export interface EcsDeployer {
+  describe(target: EcsTarget): Promise<ServiceView>;
+  /**
+   * Registers a task definition revision from the stable one with the container's image replaced by
+   * `image` (pinned by digest) and creates a task set from it at scale 0, `externalId` = rolloutId.
+   * Idempotent: a task set with that externalId is reused.
+   */
+  createCanary(
+    target: EcsTarget,
+    input: { readonly rolloutId: string; readonly image: string; readonly stableTaskSetId: string },
+  ): Promise<{ readonly taskSetId: string; readonly taskDefinitionArn: string }>;
+  /** Sets the canary to `canaryWeight` percent and the stable set to the rest (scaling up before down). */
+  setWeights(
+    target: EcsTarget,
+    input: { readonly stableTaskSetId: string; readonly canaryTaskSetId: string; readonly canaryWeight: number },
+  ): Promise<void>;
+  /** True when every named task set has reached STEADY_STATE. */
+  isSteady(target: EcsTarget, taskSetIds: readonly string[]): Promise<boolean>;
+  /** Makes the canary PRIMARY at 100% and deletes the stable set. Idempotent. */
+  promote(target: EcsTarget, input: { readonly stableTaskSetId: string; readonly canaryTaskSetId: string }): Promise<void>;
+  /** Makes the stable set PRIMARY at 100% and deletes the canary (when there is one). Idempotent. */
+  rollback(
+    target: EcsTarget,
+    input: { readonly stableTaskSetId: string; readonly canaryTaskSetId: string | null },
+  ): Promise<void>;
+}
+
+export type VerificationResult =
+  | { readonly outcome: 'verified'; readonly signature: SignatureInfo }
+  /** No signature exists yet: the rollout waits for one. */
+  | { readonly outcome: 'missing'; readonly detail: string }
+  /** Signatures exist and none is acceptable: `reason` says exactly what failed. */
+  | { readonly outcome: 'rejected'; readonly reason: string };
+
+export interface VerifyImageRequest {
+  readonly registry: string;
+  readonly repository: string;
+  readonly digest: string;
+  readonly keys: readonly VerificationKey[];
+}
+
+export interface SignatureVerifier {
+  verify(request: VerifyImageRequest, now: Date): Promise<VerificationResult>;
+}
+
+export const AlarmState = { Ok: 'OK', Alarm: 'ALARM', InsufficientData: 'INSUFFICIENT_DATA' } as const;
+export type AlarmState = (typeof AlarmState)[keyof typeof AlarmState];
+
+export interface Alarms {
+  /** Current states; an alarm that does not exist is absent from the result. */
+  states(names: readonly string[]): Promise<Readonly<Record<string, AlarmState>>>;
+}
+
+/** The durable clock that moves rollouts forward (Step Functions in AWS, a timer loop in local mode). */
+export interface Workflow {
+  /** Starts driving the rollout. Idempotent: a second start of the same rollout does nothing. */
+  start(rolloutId: string): Promise<void>;
+  /** Ends the rollout's current wait early (approval decided, rollout ended by an event). */
+  wake(rollout: Rollout): Promise<void>;
+}
