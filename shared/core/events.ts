@@ -6,6 +6,7 @@ export const EventType = {
   SignatureRejected: 'SIGNATURE_REJECTED',
   Queued: 'QUEUED',
   Started: 'STARTED',
+  StartFailed: 'START_FAILED',
   CanaryCreated: 'CANARY_CREATED',
   StepStarted: 'STEP_STARTED',
   WeightSet: 'WEIGHT_SET',

@@ -1,0 +1,49 @@
+import type { SignatureInfo } from './rollout';
+
+/**
+ * Everything that can happen to a rollout. The core decides what each means for the record;
+ * whoever observed it (webhook, workflow step, API, alarm) only reports it.
+ */
+export type RolloutInput =
+  | { readonly type: 'SignatureVerified'; readonly signature: SignatureInfo }
+  | { readonly type: 'SignatureMissing'; readonly detail: string }
+  | { readonly type: 'SignatureRejected'; readonly reason: string }
+  /** The service lock is held by another rollout. */
+  | { readonly type: 'Queued'; readonly behind: string | null }
+  /** The lock is ours; the stable task set is known. */
+  | { readonly type: 'Started'; readonly stableTaskSetId: string; readonly stableDigest: string | null }
+  /** The lock is ours but the service cannot be deployed to (no such ECS service, no stable task set). */
+  | { readonly type: 'StartFailed'; readonly reason: string }
+  | { readonly type: 'CanaryCreated'; readonly taskSetId: string; readonly taskDefinitionArn: string }
+  /** The workflow's clock: move forward as far as the steps allow now. */
+  | { readonly type: 'Tick' }
+  /** ECS reached steady state at the recorded weight. */
+  | { readonly type: 'Steady' }
+  | { readonly type: 'Approve'; readonly by: string; readonly comment: string | null }
+  | { readonly type: 'Reject'; readonly by: string; readonly comment: string | null }
+  | { readonly type: 'Abort'; readonly by: string; readonly reason: string | null }
+  | { readonly type: 'Promote'; readonly by: string }
+  | { readonly type: 'AlarmFired'; readonly alarm: string; readonly reason: string | null }
+  | { readonly type: 'EcsFailed'; readonly message: string }
+  | { readonly type: 'Promoted' }
+  | { readonly type: 'RolledBack' }
+  | { readonly type: 'RollbackFailed'; readonly message: string };
+
+export type RolloutInputType = RolloutInput['type'];
+
+/** Side effects the core asks for, as data. Drivers run them in order after the record is saved. */
+export type Effect =
+  /** Take the service lock and read the stable task set; answers Started or Queued. */
+  | { readonly type: 'acquireLock' }
+  | { readonly type: 'createCanary' }
+  | { readonly type: 'applyWeight'; readonly weight: number }
+  | { readonly type: 'promote' }
+  | { readonly type: 'rollback' }
+  /** Give the lock up and start the next queued rollout of the service. */
+  | { readonly type: 'releaseLock' }
+  /** Hand the rollout to the workflow (its durable clock). */
+  | { readonly type: 'startWorkflow' }
+  /** End the workflow's current wait early (approval decided, rollout ended by an event). */
+  | { readonly type: 'wakeWorkflow' };
+
+export type EffectType = Effect['type'];

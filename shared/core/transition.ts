@@ -1,0 +1,342 @@
+/**
+ * The rollout as a pure state machine: `transition(rollout, input, now)` returns the next record and the
+ * effects to run, and runs nothing. Commands that the status does not allow throw InvalidTransitionError;
+ * observations that came too late (a Steady after a rollback, an alarm after success) change nothing.
+ */
+import { InvalidTransitionError } from '../errors';
+import type { Effect, RolloutInput } from './commands';
+import { EventType } from './events';
+import type { Rollout, RolloutStep, Wait } from './rollout';
+import { RolloutStatus, StepStatus } from './status';
+import { describeStep, isSetWeight } from './steps';
+
+export interface TransitionResult {
+  readonly rollout: Rollout;
+  readonly effects: readonly Effect[];
+  /** False when the input changed nothing; the record is then returned as it was, same version. */
+  readonly changed: boolean;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** A working copy of the record for one transition, with the events and effects it adds. */
+class Draft {
+  readonly r: Mutable<Rollout>;
+  readonly steps: Mutable<RolloutStep>[];
+  readonly effects: Effect[] = [];
+  private added = 0;
+
+  constructor(
+    private readonly base: Rollout,
+    readonly at: string,
+  ) {
+    this.steps = base.steps.map((s) => ({ ...s }));
+    this.r = { ...base, events: [...base.events], approvals: [...base.approvals] };
+  }
+
+  log(type: EventType, message: string): void {
+    this.r.events = [...this.r.events, { seq: this.base.events.length + this.added, at: this.at, type, message }];
+    this.added += 1;
+  }
+
+  effect(effect: Effect): void {
+    this.effects.push(effect);
+  }
+
+  result(): TransitionResult {
+    return {
+      rollout: { ...this.r, steps: this.steps, updatedAt: this.at, version: this.base.version + 1 },
+      effects: this.effects,
+      changed: true,
+    };
+  }
+}
+
+const unchanged = (rollout: Rollout): TransitionResult => ({ rollout, effects: [], changed: false });
+
+function refuse(r: Rollout, action: string, allowed: string): never {
+  throw new InvalidTransitionError(`cannot ${action} rollout ${r.id}: it is ${r.status}, and only ${allowed} rollouts can be`);
+}
+
+function stepLabel(r: Rollout, index: number): string {
+  return `step ${index + 1}/${r.steps.length}`;
+}
+
+export function transition(rollout: Rollout, input: RolloutInput, now: Date): TransitionResult {
+  const d = new Draft(rollout, now.toISOString());
+  const r = d.r;
+  const { status } = rollout;
+  const active = status === RolloutStatus.Progressing || status === RolloutStatus.Paused;
+
+  switch (input.type) {
+    case 'SignatureVerified': {
+      if (status !== RolloutStatus.Pending || rollout.signature) return unchanged(rollout);
+      r.signature = input.signature;
+      r.wait = { for: 'lock', behind: null };
+      d.log(EventType.SignatureVerified, `signature verified with key ${input.signature.key} (sha256:${input.signature.keyFingerprint.slice(0, 12)}…)`);
+      d.effect({ type: 'acquireLock' });
+      return d.result();
+    }
+    case 'SignatureMissing': {
+      // Re-checks while waiting log the wait once, not once per check.
+      const logged = rollout.events.some((e) => e.type === EventType.SignatureMissing);
+      if (status !== RolloutStatus.Pending || rollout.signature || logged) return unchanged(rollout);
+      r.wait = { for: 'signature' };
+      d.log(EventType.SignatureMissing, `waiting for a signature: ${input.detail}`);
+      return d.result();
+    }
+    case 'SignatureRejected': {
+      if (status !== RolloutStatus.Pending || rollout.signature) return unchanged(rollout);
+      r.status = RolloutStatus.Rejected;
+      r.reason = input.reason;
+      r.wait = null;
+      d.log(EventType.SignatureRejected, `signature rejected: ${input.reason}; ECS untouched`);
+      return d.result();
+    }
+    case 'Queued': {
+      if (status !== RolloutStatus.Pending) return unchanged(rollout);
+      const wait = rollout.wait;
+      if (wait?.for === 'lock' && wait.behind === input.behind) return unchanged(rollout);
+      r.wait = { for: 'lock', behind: input.behind };
+      d.log(EventType.Queued, `queued: rollout ${input.behind ?? '(unknown)'} of ${rollout.service} is still active`);
+      return d.result();
+    }
+    case 'Started': {
+      if (status !== RolloutStatus.Pending || !rollout.signature) return unchanged(rollout);
+      r.status = RolloutStatus.Progressing;
+      r.previousDigest = input.stableDigest;
+      r.currentStep = 0;
+      r.wait = null;
+      r.ecs = { ...rollout.ecs, stableTaskSetId: input.stableTaskSetId };
+      d.log(EventType.Started, `started: stable task set ${input.stableTaskSetId} runs ${input.stableDigest ?? 'an image not pinned by digest'}`);
+      d.effect({ type: 'startWorkflow' });
+      return d.result();
+    }
+    case 'StartFailed': {
+      if (status !== RolloutStatus.Pending) return unchanged(rollout);
+      r.status = RolloutStatus.Rejected;
+      r.reason = input.reason;
+      r.wait = null;
+      d.log(EventType.StartFailed, `cannot start: ${input.reason}; ECS untouched`);
+      d.effect({ type: 'releaseLock' });
+      return d.result();
+    }
+    case 'CanaryCreated': {
+      if (status !== RolloutStatus.Progressing || rollout.ecs.canaryTaskSetId) return unchanged(rollout);
+      r.ecs = { ...rollout.ecs, canaryTaskSetId: input.taskSetId, taskDefinitionArn: input.taskDefinitionArn };
+      d.log(EventType.CanaryCreated, `canary task set ${input.taskSetId} created from ${input.taskDefinitionArn} at 0%`);
+      advance(d, now);
+      return d.result();
+    }
+    case 'Tick': {
+      if (status === RolloutStatus.RollingBack) {
+        // Re-drives a rollback that a crash interrupted; the adapter's rollback is idempotent.
+        return { rollout, effects: [{ type: 'rollback' }], changed: false };
+      }
+      if (status !== RolloutStatus.Progressing) return unchanged(rollout);
+      if (!rollout.ecs.canaryTaskSetId) return { rollout, effects: [{ type: 'createCanary' }], changed: false };
+      const before = r.events.length;
+      advance(d, now);
+      return r.events.length === before && d.effects.length === 0 ? unchanged(rollout) : d.result();
+    }
+    case 'Steady': {
+      if (status !== RolloutStatus.Progressing || rollout.wait?.for !== 'steady') return unchanged(rollout);
+      r.wait = null;
+      if (rollout.promoting) {
+        d.log(EventType.Promoting, `canary steady at 100%: making it primary and removing the old task set`);
+        d.effect({ type: 'promote' });
+        return d.result();
+      }
+      const i = rollout.currentStep ?? 0;
+      const step = d.steps[i];
+      if (!step || !isSetWeight(step) || step.status !== StepStatus.Running) return unchanged(rollout);
+      step.status = StepStatus.Completed;
+      step.completedAt = d.at;
+      r.currentStep = i + 1;
+      d.log(EventType.StepCompleted, `${stepLabel(rollout, i)} completed: canary steady at ${step.setWeight}%`);
+      advance(d, now);
+      return d.result();
+    }
+    case 'Approve': {
+      if (status !== RolloutStatus.Paused) refuse(rollout, 'approve', 'PAUSED');
+      const i = rollout.currentStep ?? 0;
+      completeStep(d, i);
+      r.approvals = [...r.approvals, { by: input.by, comment: input.comment, at: d.at, step: i }];
+      r.status = RolloutStatus.Progressing;
+      r.wait = null;
+      r.currentStep = i + 1;
+      d.log(EventType.Approved, `${stepLabel(rollout, i)} approved by ${input.by}${input.comment ? `: ${input.comment}` : ''}`);
+      d.effect({ type: 'wakeWorkflow' });
+      return d.result();
+    }
+    case 'Reject':
+    case 'Abort': {
+      const verb = input.type === 'Reject' ? 'reject' : 'abort';
+      const note = input.type === 'Reject' ? input.comment : input.reason;
+      const type = input.type === 'Reject' ? EventType.Rejected : EventType.Aborted;
+      const what = `${input.type === 'Reject' ? 'rejected' : 'aborted'} by ${input.by}${note ? `: ${note}` : ''}`;
+      if (status === RolloutStatus.Pending) {
+        r.status = RolloutStatus.RolledBack;
+        r.reason = `${what}; it had not started, ECS untouched`;
+        r.wait = null;
+        d.log(type, r.reason);
+        d.effect({ type: 'releaseLock' });
+        return d.result();
+      }
+      if (status === RolloutStatus.Failed && input.type === 'Abort') {
+        // A failed rollback can be retried by aborting again once the cause is fixed.
+        d.log(type, `${what}: retrying the rollback`);
+        startRollback(d, rollout, `${what} (retrying a failed rollback)`);
+        return d.result();
+      }
+      if (!active) refuse(rollout, verb, input.type === 'Abort' ? 'PENDING, PROGRESSING, PAUSED or FAILED' : 'PENDING, PROGRESSING or PAUSED');
+      if (finalizing(rollout)) {
+        throw new InvalidTransitionError(`cannot ${verb} rollout ${rollout.id}: the canary is steady at 100% and is being made primary`);
+      }
+      d.log(type, what);
+      startRollback(d, rollout, what);
+      return d.result();
+    }
+    case 'Promote': {
+      if (!active) refuse(rollout, 'promote', 'PROGRESSING or PAUSED');
+      if (rollout.promoting) throw new InvalidTransitionError(`rollout ${rollout.id} is already being promoted`);
+      d.steps.forEach((step) => {
+        if (step.status === StepStatus.Pending || step.status === StepStatus.Running) {
+          step.status = StepStatus.Skipped;
+          step.completedAt = d.at;
+        }
+      });
+      r.status = RolloutStatus.Progressing;
+      r.currentStep = rollout.steps.length;
+      d.log(EventType.PromoteRequested, `promotion to 100% requested by ${input.by}: remaining steps skipped`);
+      startPromotion(d);
+      d.effect({ type: 'wakeWorkflow' });
+      return d.result();
+    }
+    case 'AlarmFired': {
+      if (!active || finalizing(rollout)) return unchanged(rollout);
+      const what = `alarm ${input.alarm} fired${input.reason ? `: ${input.reason}` : ''}`;
+      d.log(EventType.AlarmFired, what);
+      startRollback(d, rollout, what);
+      return d.result();
+    }
+    case 'EcsFailed': {
+      if (!active) return unchanged(rollout);
+      const what = `ECS call failed: ${input.message}`;
+      d.log(EventType.EcsError, what);
+      startRollback(d, rollout, what);
+      return d.result();
+    }
+    case 'Promoted': {
+      if (status !== RolloutStatus.Progressing || !rollout.promoting) return unchanged(rollout);
+      r.status = RolloutStatus.Succeeded;
+      r.canaryWeight = 100;
+      r.wait = null;
+      r.taskToken = null;
+      d.log(EventType.Succeeded, `${rollout.image.digest} is now stable at 100%`);
+      d.effect({ type: 'releaseLock' });
+      return d.result();
+    }
+    case 'RolledBack': {
+      if (status !== RolloutStatus.RollingBack) return unchanged(rollout);
+      r.status = RolloutStatus.RolledBack;
+      r.canaryWeight = 0;
+      r.wait = null;
+      r.taskToken = null;
+      d.log(EventType.RolledBack, `rolled back: stable task set ${rollout.ecs.stableTaskSetId ?? '(none)'} at 100%, canary removed`);
+      d.effect({ type: 'releaseLock' });
+      return d.result();
+    }
+    case 'RollbackFailed': {
+      if (status !== RolloutStatus.RollingBack) return unchanged(rollout);
+      r.status = RolloutStatus.Failed;
+      r.reason = `${rollout.reason ?? 'rollback'}; then the rollback failed: ${input.message}`;
+      r.wait = null;
+      d.log(EventType.RollbackFailed, `rollback failed, a human must look: ${input.message}. The service lock stays held; abort again to retry the rollback.`);
+      return d.result();
+    }
+  }
+}
+
+/** Promotion past the point of return: the canary is steady at 100% and the old set is being removed. */
+function finalizing(rollout: Rollout): boolean {
+  return rollout.promoting && rollout.wait?.for !== 'steady';
+}
+
+function completeStep(d: Draft, i: number): void {
+  const step = d.steps[i];
+  if (!step) return;
+  step.status = StepStatus.Completed;
+  step.completedAt = d.at;
+}
+
+function startRollback(d: Draft, rollout: Rollout, reason: string): void {
+  d.r.status = RolloutStatus.RollingBack;
+  d.r.reason = reason;
+  d.r.canaryWeight = 0;
+  d.r.wait = null;
+  d.r.promoting = false;
+  d.log(EventType.RollbackStarted, `rolling back to ${rollout.previousDigest ?? `stable task set ${rollout.ecs.stableTaskSetId ?? '(none)'}`}`);
+  d.effect({ type: 'rollback' });
+  d.effect({ type: 'wakeWorkflow' });
+}
+
+function startPromotion(d: Draft): void {
+  d.r.promoting = true;
+  d.r.canaryWeight = 100;
+  d.r.wait = { for: 'steady', since: d.at };
+  d.log(EventType.WeightSet, `canary weight set to 100% for promotion`);
+  d.effect({ type: 'applyWeight', weight: 100 });
+}
+
+/** Runs steps forward from `currentStep` until one has to wait (for steady state, a bake, or an approval). */
+function advance(d: Draft, now: Date): void {
+  const r = d.r;
+  for (;;) {
+    if (r.status !== RolloutStatus.Progressing || r.promoting) return;
+    const i = r.currentStep ?? 0;
+    const step = d.steps[i];
+    if (!step) {
+      d.log(EventType.Promoting, `all ${d.steps.length} steps completed: promoting`);
+      startPromotion(d);
+      return;
+    }
+    const label = `step ${i + 1}/${d.steps.length}`;
+    if (step.status === StepStatus.Pending) {
+      step.status = StepStatus.Running;
+      step.startedAt = d.at;
+      if (isSetWeight(step)) {
+        r.canaryWeight = step.setWeight;
+        r.wait = { for: 'steady', since: d.at };
+        d.log(EventType.WeightSet, `${label}: canary weight set to ${step.setWeight}%`);
+        d.effect({ type: 'applyWeight', weight: step.setWeight });
+        return;
+      }
+      if (step.pause.duration === undefined) {
+        r.status = RolloutStatus.Paused;
+        r.wait = { for: 'approval' };
+        d.log(EventType.Paused, `${label}: paused at ${r.canaryWeight}% until approved`);
+        return;
+      }
+      d.log(EventType.StepStarted, `${label}: ${describeStep(step)} at ${r.canaryWeight}%`);
+      r.wait = { for: 'bake', until: new Date(now.getTime() + step.pause.duration * 1000).toISOString() };
+    }
+    if (step.status !== StepStatus.Running) {
+      r.currentStep = i + 1;
+      continue;
+    }
+    const wait: Wait | null = r.wait;
+    if (wait?.for === 'bake') {
+      if (now.getTime() < Date.parse(wait.until)) return;
+      step.status = StepStatus.Completed;
+      step.completedAt = d.at;
+      r.wait = null;
+      r.currentStep = i + 1;
+      d.log(EventType.StepCompleted, `${label} completed: ${describeStep(step)}`);
+      continue;
+    }
+    // Running and waiting for steady state or an approval: only Steady or Approve moves it on.
+    return;
+  }
+}
+

@@ -1,0 +1,72 @@
+import type { RolloutInput } from '../../../shared/core/commands';
+import { createRollout } from '../../../shared/core/create-rollout';
+import type { Rollout, SignatureInfo } from '../../../shared/core/rollout';
+import type { StepSpec } from '../../../shared/core/steps';
+import { transition } from '../../../shared/core/transition';
+
+export const T0 = new Date('2026-01-01T00:00:00.000Z');
+export const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
+
+export const STEPS: readonly StepSpec[] = [
+  { setWeight: 20 },
+  { pause: { duration: 30 } },
+  { setWeight: 50 },
+  { pause: {} },
+  { setWeight: 100 },
+];
+
+export const SIGNATURE: SignatureInfo = {
+  type: 'cosign-key',
+  key: 'keys/web.pub',
+  keyFingerprint: 'ab'.repeat(32),
+  signatureManifest: `sha256:${'cd'.repeat(32)}`,
+  dockerReference: '127.0.0.1:5000/team/web',
+  verifiedAt: T0.toISOString(),
+};
+
+export function newRollout(steps: readonly StepSpec[] = STEPS): Rollout {
+  return createRollout(
+    {
+      id: 'r1',
+      service: 'web',
+      image: { registry: '127.0.0.1:5000', repository: 'team/web', tag: 'v2', digest: `sha256:${'2'.repeat(64)}` },
+      steps,
+      source: 'test',
+    },
+    T0,
+  );
+}
+
+/** Applies inputs in order, as drivers would, and returns the final record. */
+export function apply(rollout: Rollout, inputs: readonly (RolloutInput | [RolloutInput, number])[]): Rollout {
+  let r = rollout;
+  for (const item of inputs) {
+    const [input, seconds] = Array.isArray(item) ? item : [item, 0];
+    r = transition(r, input, at(seconds)).rollout;
+  }
+  return r;
+}
+
+export const verified: RolloutInput = { type: 'SignatureVerified', signature: SIGNATURE };
+export const started: RolloutInput = { type: 'Started', stableTaskSetId: 'ts-stable', stableDigest: `sha256:${'1'.repeat(64)}` };
+export const canary: RolloutInput = { type: 'CanaryCreated', taskSetId: 'ts-canary', taskDefinitionArn: 'arn:td:2' };
+
+/** Named points of the default five-step plan, each reached through the real transitions. */
+export function states(): Record<string, Rollout> {
+  const pending = newRollout();
+  const queued = apply(pending, [verified, { type: 'Queued', behind: 'r0' }]);
+  const startedR = apply(pending, [verified, started]);
+  const atWeight20 = apply(startedR, [canary]);
+  const baking = apply(atWeight20, [{ type: 'Steady' }]);
+  const atWeight50 = apply(baking, [[{ type: 'Tick' }, 31]]);
+  const paused = apply(atWeight50, [{ type: 'Steady' }]);
+  const atWeight100 = apply(paused, [{ type: 'Approve', by: 'ann', comment: null }, { type: 'Tick' }]);
+  const promoting = apply(atWeight100, [{ type: 'Steady' }]);
+  const finalizing = apply(promoting, [{ type: 'Steady' }]);
+  const succeeded = apply(finalizing, [{ type: 'Promoted' }]);
+  const rollingBack = apply(atWeight20, [{ type: 'AlarmFired', alarm: 'web-5xx', reason: null }]);
+  const rolledBack = apply(rollingBack, [{ type: 'RolledBack' }]);
+  const failed = apply(rollingBack, [{ type: 'RollbackFailed', message: 'boom' }]);
+  const rejected = apply(pending, [{ type: 'SignatureRejected', reason: 'bad key' }]);
+  return { pending, queued, started: startedR, atWeight20, baking, atWeight50, paused, atWeight100, promoting, finalizing, succeeded, rollingBack, rolledBack, failed, rejected };
+}

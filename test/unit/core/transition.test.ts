@@ -1,0 +1,272 @@
+import { describe, expect, it } from 'vitest';
+import type { RolloutInput } from '../../../shared/core/commands';
+import { nextDirective } from '../../../shared/core/directive';
+import { EventType } from '../../../shared/core/events';
+import { RolloutStatus, StepStatus } from '../../../shared/core/status';
+import { transition } from '../../../shared/core/transition';
+import { InvalidTransitionError } from '../../../shared/errors';
+import { T0, apply, at, canary, newRollout, started, states, verified } from './rollout-builders';
+
+const S = states();
+const directive = (r: Parameters<typeof nextDirective>[0], seconds = 0) => nextDirective(r, at(seconds), { steadyPollSeconds: 5 });
+
+describe('a rollout through the default plan', () => {
+  it('starts PENDING, waiting for its signature, with one CREATED event', () => {
+    const r = S.pending!;
+    expect(r.status).toBe(RolloutStatus.Pending);
+    expect(r.wait).toEqual({ for: 'signature' });
+    expect(r.events.map((e) => e.type)).toEqual([EventType.Created]);
+    expect(r.version).toBe(1);
+  });
+
+  it('asks for the service lock once the signature is verified', () => {
+    const res = transition(S.pending!, verified, T0);
+    expect(res.effects).toEqual([{ type: 'acquireLock' }]);
+    expect(res.rollout.signature?.key).toBe('keys/web.pub');
+    expect(res.rollout.status).toBe(RolloutStatus.Pending);
+    expect(res.rollout.version).toBe(2);
+  });
+
+  it('starts the workflow when the lock is taken, then asks for the canary on the first tick', () => {
+    const res = transition(apply(S.pending!, [verified]), started, T0);
+    expect(res.rollout.status).toBe(RolloutStatus.Progressing);
+    expect(res.rollout.previousDigest).toBe(`sha256:${'1'.repeat(64)}`);
+    expect(res.effects).toEqual([{ type: 'startWorkflow' }]);
+    expect(transition(res.rollout, { type: 'Tick' }, T0).effects).toEqual([{ type: 'createCanary' }]);
+  });
+
+  it('sets the first weight as soon as the canary exists and waits for steady state', () => {
+    const res = transition(S.started!, canary, T0);
+    expect(res.effects).toEqual([{ type: 'applyWeight', weight: 20 }]);
+    expect(res.rollout.canaryWeight).toBe(20);
+    expect(res.rollout.wait).toEqual({ for: 'steady', since: T0.toISOString() });
+    expect(res.rollout.steps[0]!.status).toBe(StepStatus.Running);
+    expect(directive(res.rollout)).toEqual({ next: 'WAIT', seconds: 5, for: 'steady' });
+  });
+
+  it('completes a weight step on steady state and starts the timed pause at once', () => {
+    const r = S.baking!;
+    expect(r.steps[0]!.status).toBe(StepStatus.Completed);
+    expect(r.steps[1]!.status).toBe(StepStatus.Running);
+    expect(r.currentStep).toBe(1);
+    expect(r.wait).toEqual({ for: 'bake', until: at(30).toISOString() });
+    expect(directive(r, 10)).toEqual({ next: 'WAIT', seconds: 20, for: 'bake' });
+  });
+
+  it('does nothing on a tick before the bake has elapsed', () => {
+    expect(transition(S.baking!, { type: 'Tick' }, at(29)).changed).toBe(false);
+  });
+
+  it('moves past the bake on the first tick after it elapsed and sets the next weight', () => {
+    const res = transition(S.baking!, { type: 'Tick' }, at(30));
+    expect(res.rollout.steps[1]!.status).toBe(StepStatus.Completed);
+    expect(res.rollout.canaryWeight).toBe(50);
+    expect(res.effects).toEqual([{ type: 'applyWeight', weight: 50 }]);
+  });
+
+  it('pauses for approval on a pause without duration', () => {
+    const r = S.paused!;
+    expect(r.status).toBe(RolloutStatus.Paused);
+    expect(r.wait).toEqual({ for: 'approval' });
+    expect(r.canaryWeight).toBe(50);
+    expect(directive(r)).toEqual({ next: 'APPROVAL' });
+  });
+
+  it('records the approver and wakes the workflow on approve', () => {
+    const res = transition(S.paused!, { type: 'Approve', by: 'ann', comment: 'looks good' }, at(40));
+    expect(res.rollout.status).toBe(RolloutStatus.Progressing);
+    expect(res.rollout.approvals).toEqual([{ by: 'ann', comment: 'looks good', at: at(40).toISOString(), step: 3 }]);
+    expect(res.rollout.steps[3]!.status).toBe(StepStatus.Completed);
+    expect(res.effects).toEqual([{ type: 'wakeWorkflow' }]);
+    expect(res.rollout.events.at(-1)).toMatchObject({ type: EventType.Approved, message: 'step 4/5 approved by ann: looks good' });
+  });
+
+  it('promotes after the last step: scales the canary to 100%, then finalizes when steady', () => {
+    expect(S.promoting!.promoting).toBe(true);
+    expect(S.promoting!.currentStep).toBe(5);
+    expect(S.promoting!.wait?.for).toBe('steady');
+    const res = transition(S.promoting!, { type: 'Steady' }, T0);
+    expect(res.effects).toEqual([{ type: 'promote' }]);
+    expect(S.succeeded!.status).toBe(RolloutStatus.Succeeded);
+    expect(S.succeeded!.canaryWeight).toBe(100);
+    expect(transition(S.finalizing!, { type: 'Promoted' }, T0).effects).toEqual([{ type: 'releaseLock' }]);
+  });
+
+  it('numbers events from 0 without gaps, in order', () => {
+    const seqs = S.succeeded!.events.map((e) => e.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => i));
+  });
+
+  it('increments the version by one on every change', () => {
+    const r = S.paused!;
+    const res = transition(r, { type: 'Approve', by: 'a', comment: null }, T0);
+    expect(res.rollout.version).toBe(r.version + 1);
+  });
+
+  it('skips a zero-second pause without waiting', () => {
+    const r = apply(newRollout([{ setWeight: 10 }, { pause: { duration: 0 } }, { setWeight: 100 }]), [verified, started, canary, { type: 'Steady' }]);
+    expect(r.steps[1]!.status).toBe(StepStatus.Completed);
+    expect(r.canaryWeight).toBe(100);
+  });
+});
+
+describe('signature outcomes', () => {
+  it('rejects the rollout with the reason and asks for no ECS effect', () => {
+    const res = transition(S.pending!, { type: 'SignatureRejected', reason: 'not signed by any configured key' }, T0);
+    expect(res.rollout.status).toBe(RolloutStatus.Rejected);
+    expect(res.rollout.reason).toBe('not signed by any configured key');
+    expect(res.effects).toEqual([]);
+  });
+
+  it('logs a missing signature once however often it is checked', () => {
+    const once = transition(S.pending!, { type: 'SignatureMissing', detail: 'no sha256-….sig tag' }, T0).rollout;
+    expect(transition(once, { type: 'SignatureMissing', detail: 'again' }, T0).changed).toBe(false);
+  });
+
+  it('ignores a late signature verdict for a rollout that already moved on', () => {
+    for (const r of [S.started!, S.rejected!, S.rolledBack!]) {
+      expect(transition(r, verified, T0).changed).toBe(false);
+      expect(transition(r, { type: 'SignatureRejected', reason: 'x' }, T0).changed).toBe(false);
+    }
+  });
+
+  it('queues behind the lock holder and logs it once', () => {
+    expect(S.queued!.wait).toEqual({ for: 'lock', behind: 'r0' });
+    expect(transition(S.queued!, { type: 'Queued', behind: 'r0' }, T0).changed).toBe(false);
+  });
+});
+
+const ACTIVE_POINTS = ['started', 'atWeight20', 'baking', 'atWeight50', 'paused', 'atWeight100', 'promoting'] as const;
+const ENDED_POINTS = ['succeeded', 'rolledBack', 'rejected'] as const;
+
+describe('abort', () => {
+  it.each(ACTIVE_POINTS)('rolls back from %s: ROLLING_BACK, weight intent 0, rollback and wake effects', (point) => {
+    const res = transition(S[point]!, { type: 'Abort', by: 'bob', reason: 'bad day' }, T0);
+    expect(res.rollout.status).toBe(RolloutStatus.RollingBack);
+    expect(res.rollout.canaryWeight).toBe(0);
+    expect(res.rollout.reason).toBe('aborted by bob: bad day');
+    expect(res.effects).toEqual([{ type: 'rollback' }, { type: 'wakeWorkflow' }]);
+    const done = transition(res.rollout, { type: 'RolledBack' }, T0);
+    expect(done.rollout.status).toBe(RolloutStatus.RolledBack);
+    expect(done.effects).toEqual([{ type: 'releaseLock' }]);
+  });
+
+  it('ends a PENDING rollout without touching ECS', () => {
+    for (const r of [S.pending!, S.queued!]) {
+      const res = transition(r, { type: 'Abort', by: 'bob', reason: null }, T0);
+      expect(res.rollout.status).toBe(RolloutStatus.RolledBack);
+      expect(res.effects).toEqual([{ type: 'releaseLock' }]);
+    }
+  });
+
+  it.each(ENDED_POINTS)('is refused with a conflict when the rollout is %s', (point) => {
+    expect(() => transition(S[point]!, { type: 'Abort', by: 'bob', reason: null }, T0)).toThrow(InvalidTransitionError);
+  });
+
+  it('is refused while rolling back', () => {
+    expect(() => transition(S.rollingBack!, { type: 'Abort', by: 'bob', reason: null }, T0)).toThrow(/ROLLING_BACK/);
+  });
+
+  it('is refused once the canary is steady at 100% and being made primary', () => {
+    expect(() => transition(S.finalizing!, { type: 'Abort', by: 'bob', reason: null }, T0)).toThrow(/being made primary/);
+  });
+
+  it('retries the rollback of a FAILED rollout', () => {
+    const res = transition(S.failed!, { type: 'Abort', by: 'ops', reason: 'fixed IAM' }, T0);
+    expect(res.rollout.status).toBe(RolloutStatus.RollingBack);
+    expect(res.effects).toContainEqual({ type: 'rollback' });
+  });
+});
+
+describe('reject (an explicit no)', () => {
+  it.each(ACTIVE_POINTS)('rolls back from %s', (point) => {
+    const res = transition(S[point]!, { type: 'Reject', by: 'eve', comment: 'latency' }, T0);
+    expect(res.rollout.status).toBe(RolloutStatus.RollingBack);
+    expect(res.rollout.events.some((e) => e.type === EventType.Rejected)).toBe(true);
+  });
+
+  it('is refused for a FAILED rollout', () => {
+    expect(() => transition(S.failed!, { type: 'Reject', by: 'eve', comment: null }, T0)).toThrow(InvalidTransitionError);
+  });
+});
+
+describe('promote', () => {
+  it.each(ACTIVE_POINTS.filter((p) => p !== 'promoting'))('skips the remaining steps from %s and scales the canary to 100%%', (point) => {
+    const res = transition(S[point]!, { type: 'Promote', by: 'pat' }, T0);
+    expect(res.rollout.status).toBe(RolloutStatus.Progressing);
+    expect(res.rollout.promoting).toBe(true);
+    expect(res.rollout.canaryWeight).toBe(100);
+    expect(res.rollout.steps.every((s) => s.status === StepStatus.Completed || s.status === StepStatus.Skipped)).toBe(true);
+    expect(res.effects).toEqual([{ type: 'applyWeight', weight: 100 }, { type: 'wakeWorkflow' }]);
+  });
+
+  it('is refused twice', () => {
+    expect(() => transition(S.promoting!, { type: 'Promote', by: 'pat' }, T0)).toThrow(/already being promoted/);
+  });
+
+  it.each([...ENDED_POINTS, 'pending', 'rollingBack', 'failed'] as const)('is refused when the rollout is %s', (point) => {
+    expect(() => transition(S[point]!, { type: 'Promote', by: 'pat' }, T0)).toThrow(InvalidTransitionError);
+  });
+});
+
+describe('approve', () => {
+  it.each(['pending', 'queued', 'started', 'atWeight20', 'baking', 'atWeight50', 'atWeight100', 'promoting', 'succeeded', 'rollingBack', 'rolledBack', 'failed', 'rejected'] as const)(
+    'is refused with a conflict when the rollout is %s (not PAUSED)',
+    (point) => {
+      expect(() => transition(S[point]!, { type: 'Approve', by: 'a', comment: null }, T0)).toThrow(/only PAUSED rollouts/);
+    },
+  );
+});
+
+describe('alarms', () => {
+  it.each(ACTIVE_POINTS)('roll back at once from %s with a reason naming the alarm', (point) => {
+    const res = transition(S[point]!, { type: 'AlarmFired', alarm: 'web-5xx', reason: 'Threshold Crossed' }, T0);
+    expect(res.rollout.status).toBe(RolloutStatus.RollingBack);
+    expect(res.rollout.reason).toBe('alarm web-5xx fired: Threshold Crossed');
+    expect(res.effects[0]).toEqual({ type: 'rollback' });
+  });
+
+  it.each(['pending', 'queued', 'finalizing', 'succeeded', 'rollingBack', 'rolledBack', 'failed', 'rejected'] as const)('change nothing when the rollout is %s', (point) => {
+    expect(transition(S[point]!, { type: 'AlarmFired', alarm: 'web-5xx', reason: null }, T0).changed).toBe(false);
+  });
+});
+
+describe('ECS failures and late observations', () => {
+  it.each(ACTIVE_POINTS)('an ECS failure at %s rolls back', (point) => {
+    const res = transition(S[point]!, { type: 'EcsFailed', message: 'ThrottlingException' }, T0);
+    expect(res.rollout.status).toBe(RolloutStatus.RollingBack);
+    expect(res.rollout.reason).toContain('ThrottlingException');
+  });
+
+  it('a failed rollback ends FAILED with both reasons', () => {
+    expect(S.failed!.status).toBe(RolloutStatus.Failed);
+    expect(S.failed!.reason).toBe('alarm web-5xx fired; then the rollback failed: boom');
+  });
+
+  it('a tick while rolling back re-drives the rollback without changing the record', () => {
+    const res = transition(S.rollingBack!, { type: 'Tick' }, T0);
+    expect(res).toMatchObject({ changed: false, effects: [{ type: 'rollback' }] });
+  });
+
+  const late: RolloutInput[] = [{ type: 'Tick' }, { type: 'Steady' }, { type: 'Promoted' }, { type: 'RolledBack' }, canary];
+  it.each(ENDED_POINTS)('inputs that arrive after the rollout is %s change nothing', (point) => {
+    for (const input of late) expect(transition(S[point]!, input, T0).changed).toBe(false);
+  });
+
+  it('the workflow is told DONE for every ended rollout', () => {
+    for (const p of [...ENDED_POINTS, 'failed'] as const) expect(directive(S[p]!).next).toBe('DONE');
+  });
+});
+
+describe('start failures', () => {
+  it('reject a rollout whose service cannot be deployed to and release the lock', () => {
+    const res = transition(apply(S.pending!, [verified]), { type: 'StartFailed', reason: 'ECS service demo/web not found' }, T0);
+    expect(res.rollout.status).toBe(RolloutStatus.Rejected);
+    expect(res.rollout.reason).toBe('ECS service demo/web not found');
+    expect(res.effects).toEqual([{ type: 'releaseLock' }]);
+  });
+
+  it('change nothing once the rollout started', () => {
+    expect(transition(S.atWeight20!, { type: 'StartFailed', reason: 'x' }, T0).changed).toBe(false);
+  });
+});
