@@ -135,6 +135,8 @@ export function transition(rollout: Rollout, input: RolloutInput, now: Date): Tr
       }
       if (status !== RolloutStatus.Progressing) return unchanged(rollout);
       if (!rollout.ecs.canaryTaskSetId) return { rollout, effects: [{ type: 'createCanary' }], changed: false };
+      // Steady at 100% was recorded but the finalizing call never ran (a crash in between): run it now.
+      if (rollout.promoting && rollout.wait === null) return { rollout, effects: [{ type: 'promote' }], changed: false };
       const before = r.events.length;
       advance(d, now);
       return r.events.length === before && d.effects.length === 0 ? unchanged(rollout) : d.result();

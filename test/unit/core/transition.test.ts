@@ -270,3 +270,9 @@ describe('start failures', () => {
     expect(transition(S.atWeight20!, { type: 'StartFailed', reason: 'x' }, T0).changed).toBe(false);
   });
 });
+
+describe('crash recovery through ticks', () => {
+  it('a tick re-runs the finalizing promote when steady at 100% was recorded but promote never ran', () => {
+    expect(transition(S.finalizing!, { type: 'Tick' }, T0)).toMatchObject({ changed: false, effects: [{ type: 'promote' }] });
+  });
+});

@@ -1,0 +1,48 @@
+import type { AppConfig, ServiceConfig } from '../config/types';
+
+/** A manifest pushed to a registry, as any webhook source reports it after parsing. */
+export interface ImagePush {
+  /** Registry host the sender says it is; used only to match configured services, never to fetch from. */
+  readonly registry: string;
+  readonly repository: string;
+  readonly tag: string | null;
+  readonly digest: string;
+  /** Which delivery this came from, for the rollout's first event (`distribution notification 5f2…`). */
+  readonly source: string;
+}
+
+export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
+/** cosign's own artifacts (`sha256-<hex>.sig|.att|.sbom`): never deployed. */
+export const COSIGN_TAG_PATTERN = /^sha256-[0-9a-f]{64}\.(sig|att|sbom)$/;
+const SIGNATURE_TAG_PATTERN = /^sha256-([0-9a-f]{64})\.sig$/;
+
+/** The image digest a cosign signature tag signs, or null when the tag is not one. */
+export function signedDigestOfTag(tag: string | null): string | null {
+  const m = tag ? SIGNATURE_TAG_PATTERN.exec(tag) : null;
+  return m ? `sha256:${m[1]}` : null;
+}
+
+const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+function sameRegistry(a: string, b: string): boolean {
+  const norm = (h: string) => (DOCKER_HUB.has(h.toLowerCase()) ? 'docker.io' : h.toLowerCase());
+  return norm(a) === norm(b);
+}
+
+/** Services whose image is the pushed repository, whatever the tag. */
+export function servicesForRepository(config: AppConfig, registry: string, repository: string): ServiceConfig[] {
+  return Object.values(config.services).filter((s) => sameRegistry(s.registry, registry) && s.repository === repository);
+}
+
+export type TagVerdict = { readonly deploys: true } | { readonly deploys: false; readonly reason: string };
+
+export function tagDeploys(service: ServiceConfig, tag: string | null): TagVerdict {
+  if (tag !== null && COSIGN_TAG_PATTERN.test(tag)) return { deploys: false, reason: `tag ${tag} is a cosign artifact` };
+  if (!service.tags) return { deploys: true };
+  if (tag === null) return { deploys: false, reason: `push by digest without a tag; service ${service.name} deploys only tags matching ${service.tags.source}` };
+  return service.tags.test(tag) ? { deploys: true } : { deploys: false, reason: `tag ${tag} does not match ${service.tags.source}` };
+}
+
+export function deliveryKey(service: string, digest: string): string {
+  return `${service}#${digest}`;
+}

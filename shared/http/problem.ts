@@ -1,0 +1,51 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { RolloutError, UnauthorizedError, ValidationError } from '../errors';
+import type { Logger } from '../app/logger';
+
+/** RFC 9457 problem details. */
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly instance?: string;
+  readonly errors?: readonly string[];
+}
+
+export function problemResponse(c: Context, problem: Problem, headers: Record<string, string> = {}): Response {
+  return c.body(JSON.stringify(problem), problem.status as 400, { 'content-type': 'application/problem+json', ...headers });
+}
+
+/** The one place errors become responses: domain errors keep their status, anything unexpected is a 500 without internals. */
+export function renderError(logger: Logger) {
+  return (err: Error, c: Context): Response => {
+    const instance = c.req.path;
+    if (err instanceof RolloutError && err.status < 500) {
+      return problemResponse(
+        c,
+        {
+          type: 'about:blank',
+          title: err.title,
+          status: err.status,
+          detail: err.message,
+          instance,
+          ...(err instanceof ValidationError && err.issues.length > 0 ? { errors: err.issues } : {}),
+        },
+        err instanceof UnauthorizedError ? { 'www-authenticate': 'Bearer' } : {},
+      );
+    }
+    if (err instanceof HTTPException && err.status < 500) {
+      return problemResponse(c, { type: 'about:blank', title: 'Bad request', status: err.status, detail: err.message, instance });
+    }
+    const status = err instanceof RolloutError ? err.status : 500;
+    logger.error('request failed', { path: instance, method: c.req.method, error: err });
+    return problemResponse(c, {
+      type: 'about:blank',
+      title: err instanceof RolloutError ? err.title : 'Internal error',
+      status,
+      detail: err instanceof RolloutError ? err.message : 'an unexpected error occurred; it has been logged',
+      instance,
+    });
+  };
+}
