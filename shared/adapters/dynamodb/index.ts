@@ -1,0 +1,2 @@
+export { DynamoRolloutStore, type DynamoRolloutStoreOptions } from './dynamo-rollout-store';
+export * from './table-design';
