@@ -1,0 +1,197 @@
+/**
+ * The config file's schema (DESIGN §5). It validates and loads in one pass (keys are read, `passwordEnv` is
+ * looked up) so that one run reports every problem, each at its own path.
+ *
+ * Conventions: objects are strict, because a typo such as `stepz:` must not be silently ignored; an
+ * optional field left empty in YAML (`tags:`, `alarms:`, a registry with nothing after it) counts as
+ * absent, because that is what people mean by it.
+ */
+import { z } from 'zod';
+import { parseImageName, parseImageReference } from './image-name';
+import { isImplicitRegistry } from './known-registries';
+import { registriesSchema } from './registries-schema';
+import { intBetween, isPlainObject, keyedRecord, matching, type Env } from './schema-helpers';
+import { stepsSchema } from './steps-schema';
+import type { AppConfig, RegistryConfig, ServiceConfig } from './types';
+import { keyId, loadVerificationKey, type ReadTextFile } from './verification-keys';
+
+export interface ConfigSchemaContext {
+  /** Directory of the config file: key paths are relative to it. */
+  readonly baseDir: string;
+  /** Where `passwordEnv` names are looked up. */
+  readonly env: Env;
+  readonly readFile: ReadTextFile;
+}
+
+export const SERVICE_NAME = /^[a-z0-9][a-z0-9-_]*$/;
+export const DEFAULT_LOCAL_DESIRED_COUNT = 4;
+
+// ECS accepts a name or the full ARN wherever it takes a cluster or a service.
+const ecsNameOrArn = (kind: 'cluster' | 'service') =>
+  matching(
+    new RegExp(`^(?:[A-Za-z0-9_-]{1,255}|arn:aws[a-z-]*:ecs:[a-z0-9-]+:\\d{12}:${kind}/[A-Za-z0-9_/-]+)$`),
+    `must be an ECS ${kind} name (up to 255 letters, digits, '-' and '_') or its ARN`,
+  );
+
+function serviceNameProblem(name: string): string | null {
+  if (name.length > 63) return 'service name must be at most 63 characters';
+  return SERVICE_NAME.test(name) ? null : "service name must be lower-case letters, digits, '-' and '_', starting with a letter or digit";
+}
+
+function verifySchema(context: ConfigSchemaContext) {
+  const keyEntry = z
+    .string()
+    .min(1)
+    .transform(async (entry, ctx) => {
+      const loaded = await loadVerificationKey(entry, context);
+      if (loaded.ok) return { entry, pem: loaded.value };
+      ctx.addIssue({ code: 'custom', message: loaded.message, input: entry });
+      return z.NEVER;
+    });
+  return z.strictObject({
+    keys: z
+      .array(keyEntry)
+      .min(1, { error: 'must list at least one cosign public key' })
+      .transform((keys) => keys.map(({ entry, pem }, i) => ({ id: keyId(entry, i), pem }))),
+  });
+}
+
+const imageSchema = z.string().transform((image, ctx) => {
+  const parsed = parseImageName(image);
+  if (parsed.ok) return { image, ...parsed.value };
+  ctx.addIssue({ code: 'custom', message: parsed.message, input: image });
+  return z.NEVER;
+});
+
+const tagsSchema = z.string().transform((pattern, ctx) => {
+  if (pattern === '') {
+    ctx.addIssue({ code: 'custom', message: 'must not be empty: omit tags to deploy every tag', input: pattern });
+    return z.NEVER;
+  }
+  try {
+    return new RegExp(pattern);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '') : '';
+    ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${reason}`, input: pattern });
+    return z.NEVER;
+  }
+});
+
+const alarmsSchema = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(255)
+      // eslint-disable-next-line no-control-regex
+      .regex(/^[^\u0000-\u001f\u007f]*$/, { error: 'must not contain control characters' }),
+  )
+  .superRefine((alarms, ctx) => {
+    alarms.forEach((alarm, i) => {
+      if (alarms.indexOf(alarm) < i) ctx.addIssue({ code: 'custom', message: `repeats alarm '${alarm}'`, path: [i], input: alarm });
+    });
+  });
+
+const localSchema = z.strictObject({
+  desiredCount: intBetween(1, 100).nullish(),
+  image: z
+    .string()
+    .transform((reference, ctx) => {
+      const parsed = parseImageReference(reference);
+      if (parsed.ok) return reference;
+      ctx.addIssue({ code: 'custom', message: parsed.message, input: reference });
+      return z.NEVER;
+    })
+    .nullish(),
+});
+
+function serviceSchema(context: ConfigSchemaContext) {
+  return z.strictObject({
+    cluster: ecsNameOrArn('cluster'),
+    service: ecsNameOrArn('service'),
+    container: matching(/^[A-Za-z0-9_-]{1,255}$/, "must be a container name (up to 255 letters, digits, '-' and '_')").nullish(),
+    image: imageSchema,
+    tags: tagsSchema.nullish(),
+    verify: verifySchema(context),
+    steps: stepsSchema,
+    alarms: alarmsSchema.nullish(),
+    local: localSchema.nullish(),
+  });
+}
+
+type ParsedFile = {
+  readonly registries?: Record<string, RegistryConfig> | null;
+  readonly services: Record<string, z.output<ReturnType<typeof serviceSchema>>>;
+};
+
+/** Checks across sections; runs on partly invalid input too, so it must not trust any shape. */
+function checkAcrossSections(file: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const listed = isPlainObject(file.registries) ? file.registries : file.registries == null ? {} : undefined;
+  if (!isPlainObject(file.services)) return;
+  const targets = new Map<string, string>();
+  for (const [name, service] of Object.entries(file.services)) {
+    if (!isPlainObject(service)) continue;
+    const { image, cluster, service: ecsService } = service;
+    if (listed && isPlainObject(image) && typeof image.registry === 'string') {
+      if (!Object.hasOwn(listed, image.registry) && !isImplicitRegistry(image.registry)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', name, 'image'],
+          message: `registry ${image.registry} is not listed under registries (list it; add insecure: true if it serves plain HTTP)`,
+          input: image.image,
+        });
+      }
+    }
+    if (typeof cluster === 'string' && typeof ecsService === 'string') {
+      const target = `${cluster}/${ecsService}`;
+      const first = targets.get(target);
+      if (first === undefined) targets.set(target, name);
+      else {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', name, 'service'],
+          message: `ECS service ${target} is already deployed by services.${first}: one config entry per ECS service`,
+          input: ecsService,
+        });
+      }
+    }
+  }
+}
+
+/** Applies defaults: every registry a service uses gets an entry (`{ insecure: false }` when unlisted). */
+function toAppConfig(file: ParsedFile): Omit<AppConfig, 'file'> {
+  const registries: Record<string, RegistryConfig> = { ...file.registries };
+  const services: Record<string, ServiceConfig> = {};
+  for (const [name, s] of Object.entries(file.services)) {
+    registries[s.image.registry] ??= { insecure: false };
+    services[name] = {
+      name,
+      cluster: s.cluster,
+      service: s.service,
+      ...(s.container == null ? {} : { container: s.container }),
+      image: s.image.image,
+      registry: s.image.registry,
+      repository: s.image.repository,
+      tags: s.tags ?? null,
+      verify: s.verify,
+      steps: s.steps,
+      alarms: s.alarms ?? [],
+      local: { desiredCount: s.local?.desiredCount ?? DEFAULT_LOCAL_DESIRED_COUNT, image: s.local?.image ?? null },
+    };
+  }
+  return { registries, services };
+}
+
+/** The schema of the whole file; parse it with `safeParseAsync` (keys are read from disk). */
+export function createConfigSchema(context: ConfigSchemaContext) {
+  return z
+    .strictObject(
+      {
+        registries: registriesSchema(context.env).nullish(),
+        services: keyedRecord(serviceSchema(context), serviceNameProblem, { ifEmpty: 'must configure at least one service' }),
+      },
+      { error: (issue) => (issue.code === 'invalid_type' ? 'the file must be a mapping with registries and services' : undefined) },
+    )
+    .superRefine(checkAcrossSections, { when: (payload) => isPlainObject(payload.value) })
+    .transform(toAppConfig);
+}
