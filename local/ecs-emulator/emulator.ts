@@ -1,0 +1,160 @@
+/**
+ * The emulated ECS control plane: runs operations by name the way the service does, logs every call,
+ * applies injected faults, and exposes read-only views for tests and local mode.
+ */
+import * as arns from './arns';
+import { EcsApiError } from './errors';
+import { EcsFaults } from './faults';
+import { createCluster, describeClusters } from './operations/clusters';
+import type { Input, Operation } from './operations/context';
+import { createService, describeServices, updateService } from './operations/services';
+import { describeTaskDefinition, registerTaskDefinition } from './operations/task-definitions';
+import {
+  createTaskSet,
+  deleteTaskSet,
+  describeTaskSets,
+  updateServicePrimaryTaskSet,
+  updateTaskSet,
+} from './operations/task-sets';
+import { seedService, type SeedServiceInput } from './seed';
+import { serviceSnapshot, type ServiceSnapshot } from './snapshot';
+import { EcsStore } from './store';
+import type { TaskDefinitionBody } from './types';
+
+export interface EcsEmulatorOptions {
+  /** Default `us-east-1`. */
+  readonly region?: string;
+  /** Default `000000000000`. */
+  readonly accountId?: string;
+  /** Time for one task to start; a task set's running count grows by one per period. Default 1000 ms. */
+  readonly taskStartMs?: number;
+  /** Time for one task to stop. Default 0 (at once). */
+  readonly taskStopMs?: number;
+  /** The clock, in epoch milliseconds. Default `Date.now`. */
+  readonly now?: () => number;
+  /** JSON file the state is loaded from at creation and written to after every change. Default: memory only. */
+  readonly stateFile?: string;
+  /** The call log keeps this many of the latest calls, so a long-running local process stays small. Default 10000. */
+  readonly maxCalls?: number;
+}
+
+export type RegisteredTaskDefinition = TaskDefinitionBody & { readonly arn: string; readonly revision: number };
+
+export interface EcsCall {
+  readonly operation: string;
+  readonly input: unknown;
+  /** Epoch ms, from the emulator's clock. */
+  readonly at: number;
+  /** The error type answered, when the call failed. */
+  readonly error?: string;
+}
+
+const OPERATIONS: Readonly<Record<string, { readonly run: Operation; readonly mutates: boolean }>> = {
+  CreateCluster: { run: createCluster, mutates: true },
+  DescribeClusters: { run: describeClusters, mutates: false },
+  RegisterTaskDefinition: { run: registerTaskDefinition, mutates: true },
+  DescribeTaskDefinition: { run: describeTaskDefinition, mutates: false },
+  CreateService: { run: createService, mutates: true },
+  DescribeServices: { run: describeServices, mutates: false },
+  UpdateService: { run: updateService, mutates: true },
+  CreateTaskSet: { run: createTaskSet, mutates: true },
+  DescribeTaskSets: { run: describeTaskSets, mutates: false },
+  UpdateTaskSet: { run: updateTaskSet, mutates: true },
+  UpdateServicePrimaryTaskSet: { run: updateServicePrimaryTaskSet, mutates: true },
+  DeleteTaskSet: { run: deleteTaskSet, mutates: true },
+};
+
+export const ECS_OPERATIONS: readonly string[] = Object.keys(OPERATIONS);
+
+export class EcsEmulator {
+  readonly region: string;
+  readonly accountId: string;
+  readonly faults: EcsFaults;
+  private readonly store: EcsStore;
+  private readonly clock: () => number;
+  private readonly log: EcsCall[] = [];
+  private readonly maxCalls: number;
+
+  constructor(options: EcsEmulatorOptions = {}) {
+    this.region = options.region ?? 'us-east-1';
+    this.accountId = options.accountId ?? '000000000000';
+    this.clock = options.now ?? Date.now;
+    this.maxCalls = options.maxCalls ?? 10_000;
+    this.store = new EcsStore({
+      region: this.region,
+      accountId: this.accountId,
+      taskStartMs: options.taskStartMs ?? 1000,
+      taskStopMs: options.taskStopMs ?? 0,
+      stateFile: options.stateFile,
+    });
+    this.faults = new EcsFaults(() => {
+      const now = this.clock();
+      this.store.reanchorAll(now);
+      this.store.commit(now);
+    });
+    this.store.launchBlocked = (taskSet, definition) => this.faults.launchBlocked(taskSet, definition);
+  }
+
+  /** Every call so far, oldest first. */
+  get calls(): readonly EcsCall[] {
+    return this.log;
+  }
+
+  callsTo(operation: string): EcsCall[] {
+    return this.log.filter((call) => call.operation === operation);
+  }
+
+  clearCalls(): void {
+    this.log.length = 0;
+  }
+
+  /**
+   * Runs one ECS operation (`CreateTaskSet`...) on a parsed JSON body and returns the JSON answer.
+   * Throws `EcsApiError` with the type and status ECS would answer.
+   */
+  invoke(operation: string, input: unknown): unknown {
+    const at = this.clock();
+    try {
+      const entry = OPERATIONS[operation];
+      if (!entry) throw new EcsApiError('UnknownOperationException', `Unknown operation ${operation}.`);
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+        throw new EcsApiError('SerializationException', 'The request body must be a JSON object.');
+      }
+      const failure = this.faults.take(operation);
+      if (failure && !failure.afterApplying) throw failure.error;
+      const output = entry.run({ store: this.store, now: at }, input as Input);
+      if (entry.mutates) this.store.commit(at);
+      if (failure) throw failure.error;
+      this.record({ operation, input, at });
+      return output;
+    } catch (error) {
+      this.record({ operation, input, at, error: error instanceof EcsApiError ? error.type : 'InternalFailure' });
+      throw error;
+    }
+  }
+
+  private record(call: EcsCall): void {
+    this.log.push(call);
+    if (this.log.length > this.maxCalls) this.log.splice(0, this.log.length - this.maxCalls);
+  }
+
+  /** Creates the cluster, a task definition family named after the service, the service and a steady PRIMARY task set; does nothing when the service exists. */
+  seedService(input: SeedServiceInput): ServiceSnapshot {
+    return seedService({ store: this.store, now: this.clock() }, input);
+  }
+
+  /** The service as it stands now, or null when it does not exist. */
+  describe(cluster: string, service: string): ServiceSnapshot | null {
+    const now = this.clock();
+    const clusterRecord = this.store.data.clusters[arns.clusterArn(this.store.config, arns.clusterName(cluster))];
+    const serviceRecord = clusterRecord && this.store.findService(clusterRecord, service);
+    return serviceRecord ? serviceSnapshot(this.store, serviceRecord, now) : null;
+  }
+
+  /** The registered revisions of a family, oldest first, as RegisterTaskDefinition received them. */
+  taskDefinitions(family: string): RegisteredTaskDefinition[] {
+    return this.store.revisionsOf(family).map(({ arn, revision, body }) => ({ arn, revision, ...structuredClone(body) }));
+  }
+}
+
+export const createEcsEmulator = (options: EcsEmulatorOptions = {}): EcsEmulator => new EcsEmulator(options);

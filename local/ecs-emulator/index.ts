@@ -1,0 +1,10 @@
+export { EcsEmulator, createEcsEmulator, ECS_OPERATIONS } from './emulator';
+export type { EcsCall, EcsEmulatorOptions, RegisteredTaskDefinition } from './emulator';
+export { EcsApiError } from './errors';
+export type { EcsFaults, FailureSpec, LaunchFailureMatch } from './faults';
+export type { SeedServiceInput } from './seed';
+export type { ServiceSnapshot, TaskSetSnapshot } from './snapshot';
+export { ecsRequestListener, startEcsEmulator } from './server';
+export type { RunningEcsEmulator, StartEcsEmulatorOptions } from './server';
+export { handleWire, ECS_TARGET_PREFIX } from './wire';
+export type { WireRequest, WireResponse } from './wire';

@@ -1,0 +1,3 @@
+export { EcsTaskSetDeployer } from './ecs-task-set-deployer';
+export type { EcsTaskSetDeployerOptions } from './ecs-task-set-deployer';
+export { digestOf, reRegistration, targetContainer } from './task-definition';
