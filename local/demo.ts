@@ -1,0 +1,158 @@
+/**
+ * `npm run demo`: a whole rollout story on one machine in about a minute. It starts Debian's
+ * docker-registry on 127.0.0.1:5000 with notifications to the orchestrator, starts the orchestrator
+ * (local mode, the example config, a freshly generated cosign key), then builds images with umoci,
+ * pushes them with skopeo and signs them, and narrates what happens:
+ *   1. v1, signed: steps, a bake, a pause for approval, approve, SUCCEEDED;
+ *   2. v2, signed: an alarm fires mid-rollout and it is ROLLED_BACK at once;
+ *   3. v3, signed by an unknown key: REJECTED, ECS untouched.
+ * The orchestrator keeps running afterwards for exploring the API (`--exit` stops it).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { silentLogger } from '../shared/app/logger';
+import { loadConfig } from '../shared/config/load-config';
+import type { Rollout } from '../shared/core/rollout';
+import { isTerminal } from '../shared/core/status';
+import { startLocalStack } from './local-stack';
+import { generateCosignKeyPair, pushCosignSignature } from './registry/cosign-signer';
+import { startDockerRegistry } from './registry/docker-registry';
+import { buildAndPushImage } from './registry/oci-image';
+
+const REGISTRY_PORT = 5000;
+const REGISTRY = `127.0.0.1:${REGISTRY_PORT}`;
+const REPOSITORY = 'team/web';
+const exitAtEnd = process.argv.includes('--exit');
+
+const say = (text: string) => process.stdout.write(`${text}\n`);
+const step = (text: string) => say(`\n\x1b[1m== ${text}\x1b[0m`);
+
+function requireTools(): void {
+  const missing = ['docker-registry', 'skopeo', 'umoci'].filter((tool) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0) {
+    process.stderr.write(
+      `npm run demo needs ${missing.join(', ')} (a real registry, and the tools to build and push images).\n` +
+        `On Debian or Ubuntu install them with:\n\n    sudo apt-get update && sudo apt-get install -y docker-registry skopeo umoci\n\n` +
+        `(\`npm start\` alone needs none of them.)\n`,
+    );
+    process.exit(2);
+  }
+}
+
+async function main(): Promise<void> {
+  requireTools();
+  const demoDir = resolve(process.env.ROLLOUT_DATA_DIR || '.data', 'demo');
+  rmSync(demoDir, { recursive: true, force: true });
+  mkdirSync(demoDir, { recursive: true });
+
+  // The demo signs with a key of its own; its config is the example with that key trusted instead.
+  const keys = generateCosignKeyPair();
+  writeFileSync(join(demoDir, 'cosign.pub'), keys.publicKeyPem);
+  writeFileSync(join(demoDir, 'cosign.key'), keys.privateKeyPem, { mode: 0o600 });
+  const example = readFileSync(resolve('examples/rollout.config.yaml'), 'utf8');
+  const configFile = join(demoDir, 'rollout.config.yaml');
+  writeFileSync(configFile, example.replaceAll('keys/cosign.pub', 'cosign.pub'));
+  const config = await loadConfig(configFile);
+
+  const port = Number(process.env.PORT || 3000);
+  const stack = await startLocalStack({ config, dataDir: join(demoDir, 'state'), port, logger: silentLogger, taskStartMs: 150 });
+  const registry = await startDockerRegistry({
+    port: REGISTRY_PORT,
+    dataDir: join(demoDir, 'registry'),
+    notifyUrl: `${stack.url}/webhooks/registry`,
+    notifyToken: stack.webhookToken,
+  });
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${stack.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${stack.apiToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the demo reads a few fields of several answer shapes
+    return res.json() as Promise<any>;
+  };
+  const stopAll = async () => {
+    await registry.stop();
+    await stack.stop();
+  };
+  process.on('SIGINT', () => void stopAll().then(() => process.exit(0)));
+
+  say(`orchestrator: ${stack.url}   (API token: ${stack.apiToken})`);
+  say(`registry:     http://${REGISTRY}   notifications -> ${stack.url}/webhooks/registry`);
+  say(`config:       ${configFile}`);
+
+  const seen = new Set<string>();
+  /** Prints each new event of the service's newest rollout until `until` says stop. */
+  const follow = async (until: (r: Rollout) => boolean, timeoutMs = 120_000): Promise<Rollout> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const page = await api('GET', `/rollouts?service=web&limit=1`);
+      const r = page.items[0] as Rollout | undefined;
+      if (r) {
+        for (const e of r.events) {
+          const key = `${r.id}#${e.seq}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          say(`  ${e.at.slice(11, 23)}  ${e.type.padEnd(18)} ${e.message}`);
+        }
+        if (until(r)) return r;
+      }
+      if (Date.now() > deadline) throw new Error('the demo timed out waiting for the rollout');
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  };
+  const release = async (tag: string, signWith: string) => {
+    const image = await buildAndPushImage({ host: REGISTRY, repository: REPOSITORY, tag, label: `demo ${tag} ${Date.now()}` });
+    say(`pushed ${image.reference} = ${image.digest}`);
+    await pushCosignSignature({ host: REGISTRY, repository: REPOSITORY, digest: image.digest, privateKeyPem: signWith });
+    say(`signed it (cosign signature under ${image.digest.replace(':', '-')}.sig)`);
+    return image;
+  };
+  const isNewest = (digest: string) => (r: Rollout) => r.image.digest === digest;
+
+  step('1. Push v1, signed with the trusted key: it rolls out step by step and pauses for approval');
+  const v1 = await release('v1', keys.privateKeyPem);
+  const paused = await follow((r) => isNewest(v1.digest)(r) && (r.status === 'PAUSED' || isTerminal(r.status)));
+  say(`\n  approving: curl -X POST ${stack.url}/rollouts/${paused.id}/approve -H 'Authorization: Bearer …' -d '{"by":"demo"}'`);
+  await api('POST', `/rollouts/${paused.id}/approve`, { by: 'demo', comment: 'canary looks healthy' });
+  await follow((r) => r.id === paused.id && isTerminal(r.status));
+  const service = await api('GET', '/services/web');
+  say(`  GET /services/web -> stable ${service.stable}`);
+
+  step('2. Push v2: an alarm fires during the bake and the rollout is rolled back at once');
+  const v2 = await release('v2', keys.privateKeyPem);
+  const baking = await follow((r) => isNewest(v2.digest)(r) && (r.wait?.for === 'bake' || isTerminal(r.status)));
+  const t0 = performance.now();
+  const alarm = await api('PUT', '/local/alarms/web-5xx', { state: 'ALARM', reason: 'Threshold Crossed: 5xx rate above 1%' });
+  say(`  PUT /local/alarms/web-5xx ALARM -> rolled back ${alarm.rolledBack.join(', ')} in ${Math.round(performance.now() - t0)} ms`);
+  await follow((r) => r.id === baking.id && isTerminal(r.status));
+  await api('PUT', '/local/alarms/web-5xx', { state: 'OK' });
+
+  step('3. Push v3 signed by a key nobody trusts: rejected, ECS untouched');
+  const stranger = generateCosignKeyPair();
+  const v3 = await release('v3', stranger.privateKeyPem);
+  await follow((r) => isNewest(v3.digest)(r) && isTerminal(r.status), 30_000);
+
+  step('Done');
+  say(`stable image of web: ${(await api('GET', '/services/web')).stable} (v1 = ${v1.digest})`);
+  say(`try:  curl -s -H 'Authorization: Bearer ${stack.apiToken}' ${stack.url}/rollouts | jq`);
+  if (exitAtEnd) {
+    await stopAll();
+    return;
+  }
+  say('the orchestrator and the registry keep running; Ctrl-C stops them.');
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`demo failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(1);
+});
+

@@ -1,0 +1,149 @@
+/**
+ * Local mode: the whole orchestrator in one process, with embedded stand-ins for AWS. The real
+ * DynamoDB and ECS clients talk to dynalite and the ECS emulator on loopback, so the adapters that run
+ * in Lambda run here too. State lives under the data directory, so a restart resumes every rollout.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { serve, type ServerType } from '@hono/node-server';
+import { DynamoRolloutStore } from '../shared/adapters/dynamodb/dynamo-rollout-store';
+import { EcsTaskSetDeployer } from '../shared/adapters/ecs/ecs-task-set-deployer';
+import { type Logger, jsonLogger } from '../shared/app/logger';
+import { Orchestrator, type OrchestratorOptions } from '../shared/app/orchestrator';
+import type { AppConfig } from '../shared/config/types';
+import { createApp } from '../shared/http/app';
+import type { SignatureVerifier } from '../shared/ports';
+import { CosignSignatureVerifier } from '../shared/signature/cosign-signature-verifier';
+import { startDynalite } from './dynamodb/dynalite-server';
+import { type EcsEmulator, startEcsEmulator } from './ecs-emulator';
+import { LocalAlarms } from './local-alarms';
+import { LocalWorkflow } from './local-workflow';
+
+export interface LocalStackOptions {
+  readonly config: AppConfig;
+  /** Where DynamoDB, ECS and alarm state persist. Omit to keep everything in memory (tests). */
+  readonly dataDir?: string;
+  /** Default 3000; 0 picks a free port. */
+  readonly port?: number;
+  /** Default 127.0.0.1: local mode is for one machine. */
+  readonly host?: string;
+  readonly webhookToken?: string;
+  readonly apiToken?: string;
+  /** Time for one emulated task to start. Default 400 ms. */
+  readonly taskStartMs?: number;
+  readonly steadyPollMs?: number;
+  readonly orchestrator?: OrchestratorOptions;
+  readonly verifier?: SignatureVerifier;
+  readonly logger?: Logger;
+}
+
+export interface LocalStack {
+  readonly url: string;
+  readonly port: number;
+  readonly webhookToken: string;
+  readonly apiToken: string;
+  /** True for each token that was generated rather than given. */
+  readonly generatedTokens: { readonly webhook: boolean; readonly api: boolean };
+  readonly orchestrator: Orchestrator;
+  readonly ecs: EcsEmulator;
+  readonly alarms: LocalAlarms;
+  readonly workflow: LocalWorkflow;
+  readonly app: ReturnType<typeof createApp>;
+  /** Rollouts that were active at start and were resumed. */
+  readonly resumed: readonly string[];
+  stop(): Promise<void>;
+}
+
+const TABLE_NAME = 'rollouts';
+
+/** Tokens given, else the ones generated on an earlier start (kept in the data dir), else new ones. */
+function resolveTokens(options: LocalStackOptions) {
+  const file = options.dataDir ? join(options.dataDir, 'local-tokens.json') : null;
+  const saved = file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { webhookToken?: string; apiToken?: string }) : {};
+  const webhookToken = options.webhookToken || saved.webhookToken || randomBytes(24).toString('base64url');
+  const apiToken = options.apiToken || saved.apiToken || randomBytes(24).toString('base64url');
+  const generated = { webhook: !options.webhookToken, api: !options.apiToken };
+  if (file && (generated.webhook || generated.api)) {
+    writeFileSync(file, JSON.stringify({ webhookToken, apiToken }, null, 2), { mode: 0o600 });
+  }
+  return { webhookToken, apiToken, generated };
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const { config } = options;
+  const logger = options.logger ?? jsonLogger();
+  const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const tokens = resolveTokens({ ...options, ...(dataDir ? { dataDir } : {}) });
+
+  const dynamo = await startDynalite({ tableName: TABLE_NAME, ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}) });
+  const ecsServer = await startEcsEmulator({
+    taskStartMs: options.taskStartMs ?? 400,
+    ...(dataDir ? { stateFile: join(dataDir, 'ecs-emulator.json') } : {}),
+  });
+  for (const service of Object.values(config.services)) {
+    ecsServer.emulator.seedService({
+      cluster: service.cluster,
+      service: service.service,
+      desiredCount: service.local.desiredCount,
+      containerName: service.container ?? 'app',
+      image: service.local.image ?? `${service.registry}/${service.repository}:initial`,
+    });
+  }
+  const ecsClient = new ECSClient({
+    endpoint: ecsServer.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 2,
+  });
+
+  const alarms = new LocalAlarms(dataDir ? join(dataDir, 'alarms.json') : undefined);
+  const workflow = new LocalWorkflow({ logger, ...(options.steadyPollMs ? { steadyPollMs: options.steadyPollMs } : {}) });
+  const orchestrator = new Orchestrator({
+    config,
+    store: new DynamoRolloutStore({ client: dynamo.client, tableName: TABLE_NAME }),
+    ecs: new EcsTaskSetDeployer({ client: ecsClient }),
+    verifier: options.verifier ?? new CosignSignatureVerifier({ registries: config.registries }),
+    workflow,
+    logger,
+    options: { steadyPollSeconds: 1, rollbackBackoffMs: 200, ...options.orchestrator },
+  });
+  workflow.attach((id) => orchestrator.advance(id));
+  alarms.onChange((name, state, reason) => orchestrator.alarmChanged(name, state, reason));
+
+  const app = createApp({ orchestrator, webhookToken: tokens.webhookToken, apiToken: tokens.apiToken, localAlarms: alarms, logger });
+  const host = options.host ?? '127.0.0.1';
+  const server: ServerType = await new Promise((resolveServer, reject) => {
+    const s = serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: host }, () => resolveServer(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const resumed = await orchestrator.resume();
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    webhookToken: tokens.webhookToken,
+    apiToken: tokens.apiToken,
+    generatedTokens: tokens.generated,
+    orchestrator,
+    ecs: ecsServer.emulator,
+    alarms,
+    workflow,
+    app,
+    resumed,
+    async stop() {
+      const closed = new Promise<void>((res) => server.close(() => res()));
+      // Keep-alive connections (a browser, a watching CLI) would otherwise hold close() open.
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      await closed;
+      await workflow.stop();
+      ecsClient.destroy();
+      await ecsServer.close();
+      await dynamo.close();
+    },
+  };
+}
