@@ -137,6 +137,9 @@ export interface Alarms {
 export interface Workflow {
   /** Starts driving the rollout. Idempotent: a second start of the same rollout does nothing. */
   start(rolloutId: string): Promise<void>;
-  /** Ends the rollout's current wait early (approval decided, rollout ended by an event). */
-  wake(rollout: Rollout): Promise<void>;
+  /**
+   * Ends the rollout's current wait early (approval decided, rollout ended by an event). `taskToken`
+   * is the approval wait's token when the workflow recorded one (Step Functions answers it).
+   */
+  wake(rollout: Rollout, taskToken: string | null): Promise<void>;
 }

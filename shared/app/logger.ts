@@ -17,9 +17,16 @@ function redact(fields: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-export function jsonLogger(write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Logger {
-  const emit = (level: string) => (message: string, fields: Record<string, unknown> = {}) =>
-    write(JSON.stringify({ time: new Date().toISOString(), level, message, ...redact(fields) }));
+const LEVELS = { info: 0, warn: 1, error: 2, silent: 3 } as const;
+type Level = keyof typeof LEVELS;
+
+/** `level` defaults to LOG_LEVEL from the environment (info, warn, error or silent), else info. */
+export function jsonLogger(write: (line: string) => void = (l) => process.stdout.write(`${l}\n`), level: string | undefined = process.env.LOG_LEVEL): Logger {
+  const threshold = LEVELS[(level?.toLowerCase() as Level) ?? 'info'] ?? LEVELS.info;
+  const emit = (lvl: Exclude<Level, 'silent'>) => (message: string, fields: Record<string, unknown> = {}) => {
+    if (LEVELS[lvl] < threshold) return;
+    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, message, ...redact(fields) }));
+  };
   return { info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 

@@ -299,6 +299,21 @@ export class Orchestrator {
     return nextDirective(rollout, this.clock(), { steadyPollSeconds: this.opts.steadyPollSeconds });
   }
 
+  /** Step Functions' AwaitApproval task: keeps the token on the paused rollout (or answers it when no longer paused). */
+  async registerApprovalWait(id: string, taskToken: string): Promise<void> {
+    await this.step(id, { type: 'ApprovalWaitStarted', taskToken });
+  }
+
+  /**
+   * The workflow's catch-all: a step failed beyond its retries. Rolls an active rollout back (or
+   * re-drives an interrupted rollback) and tells the workflow what to do next.
+   */
+  async recover(id: string, message: string): Promise<Directive> {
+    let rollout = await this.step(id, { type: 'WorkflowFailed', message });
+    if (rollout.status === RolloutStatus.RollingBack) rollout = await this.runEffects(rollout, [{ type: 'rollback' }]);
+    return nextDirective(rollout, this.clock(), { steadyPollSeconds: this.opts.steadyPollSeconds });
+  }
+
   /** Local restart: every rollout that holds a lock goes back to its workflow; queues move on. */
   async resume(): Promise<string[]> {
     const resumed: string[] = [];
@@ -353,7 +368,7 @@ export class Orchestrator {
           await this.workflow.start(latest.id);
           break;
         case 'wakeWorkflow':
-          await this.workflow.wake(latest);
+          await this.workflow.wake(latest, effect.taskToken);
           break;
         case 'createCanary':
           latest = await this.createCanary(latest);

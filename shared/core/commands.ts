@@ -25,6 +25,10 @@ export type RolloutInput =
   | { readonly type: 'Promote'; readonly by: string }
   | { readonly type: 'AlarmFired'; readonly alarm: string; readonly reason: string | null }
   | { readonly type: 'EcsFailed'; readonly message: string }
+  /** A workflow step failed in a way its retries could not fix (a crash, a timeout): roll back. */
+  | { readonly type: 'WorkflowFailed'; readonly message: string }
+  /** The workflow waits for an approval under this task token (Step Functions' callback pattern). */
+  | { readonly type: 'ApprovalWaitStarted'; readonly taskToken: string }
   | { readonly type: 'Promoted' }
   | { readonly type: 'RolledBack' }
   | { readonly type: 'RollbackFailed'; readonly message: string };
@@ -43,7 +47,10 @@ export type Effect =
   | { readonly type: 'releaseLock' }
   /** Hand the rollout to the workflow (its durable clock). */
   | { readonly type: 'startWorkflow' }
-  /** End the workflow's current wait early (approval decided, rollout ended by an event). */
-  | { readonly type: 'wakeWorkflow' };
+  /**
+   * End the workflow's current wait early (approval decided, rollout ended by an event). Carries the
+   * approval wait's task token, if one was recorded: the record forgets it in the same transition.
+   */
+  | { readonly type: 'wakeWorkflow'; readonly taskToken: string | null };
 
 export type EffectType = Effect['type'];

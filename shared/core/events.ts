@@ -20,6 +20,7 @@ export const EventType = {
   Succeeded: 'SUCCEEDED',
   AlarmFired: 'ALARM_FIRED',
   EcsError: 'ECS_ERROR',
+  WorkflowError: 'WORKFLOW_ERROR',
   RollbackStarted: 'ROLLBACK_STARTED',
   RolledBack: 'ROLLED_BACK',
   RollbackFailed: 'ROLLBACK_FAILED',

@@ -43,6 +43,12 @@ class Draft {
     this.effects.push(effect);
   }
 
+  /** Asks the workflow to stop waiting, handing over (and forgetting) the approval wait's token. */
+  wake(): void {
+    this.effects.push({ type: 'wakeWorkflow', taskToken: this.r.taskToken });
+    this.r.taskToken = null;
+  }
+
   result(): TransitionResult {
     return {
       rollout: { ...this.r, steps: this.steps, updatedAt: this.at, version: this.base.version + 1 },
@@ -168,7 +174,7 @@ export function transition(rollout: Rollout, input: RolloutInput, now: Date): Tr
       r.wait = null;
       r.currentStep = i + 1;
       d.log(EventType.Approved, `${stepLabel(rollout, i)} approved by ${input.by}${input.comment ? `: ${input.comment}` : ''}`);
-      d.effect({ type: 'wakeWorkflow' });
+      d.wake();
       return d.result();
     }
     case 'Reject':
@@ -212,7 +218,7 @@ export function transition(rollout: Rollout, input: RolloutInput, now: Date): Tr
       r.currentStep = rollout.steps.length;
       d.log(EventType.PromoteRequested, `promotion to 100% requested by ${input.by}: remaining steps skipped`);
       startPromotion(d);
-      d.effect({ type: 'wakeWorkflow' });
+      d.wake();
       return d.result();
     }
     case 'AlarmFired': {
@@ -222,11 +228,21 @@ export function transition(rollout: Rollout, input: RolloutInput, now: Date): Tr
       startRollback(d, rollout, what);
       return d.result();
     }
-    case 'EcsFailed': {
+    case 'EcsFailed':
+    case 'WorkflowFailed': {
       if (!active) return unchanged(rollout);
-      const what = `ECS call failed: ${input.message}`;
-      d.log(EventType.EcsError, what);
+      const what = input.type === 'EcsFailed' ? `ECS call failed: ${input.message}` : `workflow step failed: ${input.message}`;
+      d.log(input.type === 'EcsFailed' ? EventType.EcsError : EventType.WorkflowError, what);
       startRollback(d, rollout, what);
+      return d.result();
+    }
+    case 'ApprovalWaitStarted': {
+      if (status !== RolloutStatus.Paused) {
+        // Decided between the Advance that paused and this wait: answer the wait at once.
+        return { rollout, effects: [{ type: 'wakeWorkflow', taskToken: input.taskToken }], changed: false };
+      }
+      if (rollout.taskToken === input.taskToken) return unchanged(rollout);
+      r.taskToken = input.taskToken;
       return d.result();
     }
     case 'Promoted': {
@@ -280,7 +296,7 @@ function startRollback(d: Draft, rollout: Rollout, reason: string): void {
   d.r.promoting = false;
   d.log(EventType.RollbackStarted, `rolling back to ${rollout.previousDigest ?? `stable task set ${rollout.ecs.stableTaskSetId ?? '(none)'}`}`);
   d.effect({ type: 'rollback' });
-  d.effect({ type: 'wakeWorkflow' });
+  d.wake();
 }
 
 function startPromotion(d: Draft): void {

@@ -10,6 +10,7 @@ import { silentLogger } from '../../../shared/app/logger';
 import { type LocalStack, startLocalStack } from '../../../local/local-stack';
 import { type ApiClient, apiClient, expectProblem, waitFor } from '../../helpers/http';
 import { appConfig, digestOf, pushEnvelope, serviceConfig } from '../../helpers/local-config';
+import { APPROVED_ROLLOUT_EVENTS } from '../../helpers/scenarios';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';
 
 const config = appConfig([
@@ -74,6 +75,8 @@ describe('a rollout in local mode', () => {
     expect(done.canaryWeight).toBe(100);
     expect(done.approvals).toEqual([expect.objectContaining({ by: 'ann', comment: 'p99 fine', step: 3 })]);
     expect(done.events.map((e: any) => e.seq)).toEqual(done.events.map((_: unknown, i: number) => i));
+    // The same log as the Step Functions run of this scenario (test/integration/step-functions).
+    expect(done.events.map((e: any) => e.type)).toEqual(APPROVED_ROLLOUT_EVENTS);
     expect(done.signature).toMatchObject({ key: 'keys/test.pub' });
     expect(done.taskToken).toBeUndefined();
 

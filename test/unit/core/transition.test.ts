@@ -77,7 +77,7 @@ describe('a rollout through the default plan', () => {
     expect(res.rollout.status).toBe(RolloutStatus.Progressing);
     expect(res.rollout.approvals).toEqual([{ by: 'ann', comment: 'looks good', at: at(40).toISOString(), step: 3 }]);
     expect(res.rollout.steps[3]!.status).toBe(StepStatus.Completed);
-    expect(res.effects).toEqual([{ type: 'wakeWorkflow' }]);
+    expect(res.effects).toEqual([{ type: 'wakeWorkflow', taskToken: null }]);
     expect(res.rollout.events.at(-1)).toMatchObject({ type: EventType.Approved, message: 'step 4/5 approved by ann: looks good' });
   });
 
@@ -145,7 +145,7 @@ describe('abort', () => {
     expect(res.rollout.status).toBe(RolloutStatus.RollingBack);
     expect(res.rollout.canaryWeight).toBe(0);
     expect(res.rollout.reason).toBe('aborted by bob: bad day');
-    expect(res.effects).toEqual([{ type: 'rollback' }, { type: 'wakeWorkflow' }]);
+    expect(res.effects).toEqual([{ type: 'rollback' }, { type: 'wakeWorkflow', taskToken: null }]);
     const done = transition(res.rollout, { type: 'RolledBack' }, T0);
     expect(done.rollout.status).toBe(RolloutStatus.RolledBack);
     expect(done.effects).toEqual([{ type: 'releaseLock' }]);
@@ -197,7 +197,7 @@ describe('promote', () => {
     expect(res.rollout.promoting).toBe(true);
     expect(res.rollout.canaryWeight).toBe(100);
     expect(res.rollout.steps.every((s) => s.status === StepStatus.Completed || s.status === StepStatus.Skipped)).toBe(true);
-    expect(res.effects).toEqual([{ type: 'applyWeight', weight: 100 }, { type: 'wakeWorkflow' }]);
+    expect(res.effects).toEqual([{ type: 'applyWeight', weight: 100 }, { type: 'wakeWorkflow', taskToken: null }]);
   });
 
   it('is refused twice', () => {
@@ -274,5 +274,46 @@ describe('start failures', () => {
 describe('crash recovery through ticks', () => {
   it('a tick re-runs the finalizing promote when steady at 100% was recorded but promote never ran', () => {
     expect(transition(S.finalizing!, { type: 'Tick' }, T0)).toMatchObject({ changed: false, effects: [{ type: 'promote' }] });
+  });
+});
+
+describe('Step Functions callback tokens', () => {
+  it('are recorded on a PAUSED rollout, once', () => {
+    const res = transition(S.paused!, { type: 'ApprovalWaitStarted', taskToken: 'tok-1' }, T0);
+    expect(res.rollout.taskToken).toBe('tok-1');
+    expect(transition(res.rollout, { type: 'ApprovalWaitStarted', taskToken: 'tok-1' }, T0).changed).toBe(false);
+  });
+
+  it('are handed to the wake effect and forgotten when the approval is decided', () => {
+    const withToken = transition(S.paused!, { type: 'ApprovalWaitStarted', taskToken: 'tok-1' }, T0).rollout;
+    for (const input of [
+      { type: 'Approve', by: 'a', comment: null },
+      { type: 'Reject', by: 'a', comment: null },
+      { type: 'Abort', by: 'a', reason: null },
+      { type: 'Promote', by: 'a' },
+      { type: 'AlarmFired', alarm: 'x', reason: null },
+    ] as const) {
+      const res = transition(withToken, input, T0);
+      expect(res.effects).toContainEqual({ type: 'wakeWorkflow', taskToken: 'tok-1' });
+      expect(res.rollout.taskToken).toBeNull();
+    }
+  });
+
+  it('are answered at once when the rollout is no longer paused', () => {
+    for (const r of [S.atWeight100!, S.rolledBack!, S.rollingBack!]) {
+      expect(transition(r, { type: 'ApprovalWaitStarted', taskToken: 'late' }, T0)).toMatchObject({
+        changed: false,
+        effects: [{ type: 'wakeWorkflow', taskToken: 'late' }],
+      });
+    }
+  });
+});
+
+describe('workflow failures', () => {
+  it.each(ACTIVE_POINTS)('roll back from %s with a WORKFLOW_ERROR event', (point) => {
+    const res = transition(S[point]!, { type: 'WorkflowFailed', message: 'Lambda timed out' }, T0);
+    expect(res.rollout.status).toBe(RolloutStatus.RollingBack);
+    expect(res.rollout.reason).toBe('workflow step failed: Lambda timed out');
+    expect(res.rollout.events.some((e) => e.type === EventType.WorkflowError)).toBe(true);
   });
 });

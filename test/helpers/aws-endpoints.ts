@@ -1,0 +1,53 @@
+/**
+ * Points the AWS SDK's clients, by environment, at local stand-ins, so that Lambda entry points run
+ * unchanged in-process: the SDK reads AWS_ENDPOINT_URL_<SERVICE> for each client it builds.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface AwsEndpoints {
+  readonly dynamodb: string;
+  readonly ecs: string;
+  readonly sfn: string;
+  readonly secretsManager: string;
+}
+
+export function useAwsEndpoints(endpoints: AwsEndpoints, extra: Record<string, string> = {}): () => void {
+  const vars: Record<string, string> = {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_ECS: endpoints.ecs,
+    AWS_ENDPOINT_URL_SFN: endpoints.sfn,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
+    ...extra,
+  };
+  const previous = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  return () => {
+    for (const [k, v] of Object.entries(previous)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
+
+/** Secrets Manager's GetSecretValue (AWS JSON 1.1) for a fixed set of secrets. */
+export async function startSecretsStub(secrets: Record<string, string>): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { SecretId?: string };
+      const value = body.SecretId ? secrets[body.SecretId] : undefined;
+      if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue' || value === undefined) {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ ARN: body.SecretId, Name: body.SecretId, SecretString: value, VersionId: 'v1' }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) };
+}

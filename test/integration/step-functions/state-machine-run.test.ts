@@ -1,0 +1,246 @@
+/**
+ * The state machine CDK synthesizes, resolved to plain ASL and run by aws-local-stepfunctions, driving
+ * the real Lambda entry points in-process (functions/*.ts) whose real AWS clients reach dynalite, the
+ * ECS emulator, the Step Functions stand-in and a Secrets Manager stub through AWS_ENDPOINT_URL_*.
+ * Images are real: pushed to Debian's docker-registry and signed.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RolloutStateMachine } from '../../../infra/rollout-state-machine';
+import { startDynalite, type RunningDynalite } from '../../../local/dynamodb/dynalite-server';
+import { startEcsEmulator, type RunningEcsEmulator } from '../../../local/ecs-emulator';
+import { generateCosignKeyPair, pushCosignSignature } from '../../../local/registry/cosign-signer';
+import { startDockerRegistry, type RunningRegistry } from '../../../local/registry/docker-registry';
+import { buildAndPushImage } from '../../../local/registry/oci-image';
+import { startStepFunctionsEmulator, type RunningStepFunctionsEmulator } from '../../../local/step-functions-emulator/step-functions-emulator';
+import { aslOf } from '../../helpers/asl';
+import { startSecretsStub, useAwsEndpoints } from '../../helpers/aws-endpoints';
+import { waitFor } from '../../helpers/http';
+import { alarmEvent, httpApiEvent } from '../../helpers/lambda-events';
+import { APPROVED_ROLLOUT_EVENTS } from '../../helpers/scenarios';
+
+const fn = (stack: Stack, id: string) => lambda.Function.fromFunctionArn(stack, id, `arn:aws:lambda:us-east-1:000000000000:function:${id}`);
+const keys = generateCosignKeyPair();
+const WEBHOOK = 'sfn-webhook-token';
+const API = 'sfn-api-token';
+
+let definition: Record<string, unknown>;
+let dir: string;
+let registry: RunningRegistry;
+let dynamo: RunningDynalite;
+let ecs: RunningEcsEmulator;
+let sfn: RunningStepFunctionsEmulator;
+let secrets: { endpoint: string; close(): Promise<void> };
+let restoreEnv: () => void;
+let handlers: { api: typeof import('../../../functions/api'); steps: typeof import('../../../functions/steps'); events: typeof import('../../../functions/events') };
+/** Makes the next Advance calls throw, as a crashing Lambda would. */
+let crashAdvance = 0;
+
+beforeAll(async () => {
+  const app = new App();
+  const stack = new Stack(app, 'Asl');
+  new RolloutStateMachine(stack, 'Rollout', { advanceFunction: fn(stack, 'Advance'), awaitApprovalFunction: fn(stack, 'AwaitApproval'), recoverFunction: fn(stack, 'Recover') });
+  definition = aslOf(Template.fromStack(stack));
+
+  dir = mkdtempSync(join(tmpdir(), 'rollout-sfn-'));
+  registry = await startDockerRegistry();
+  dynamo = await startDynalite({ tableName: 'rollouts' });
+  ecs = await startEcsEmulator({ taskStartMs: 10 });
+  writeFileSync(join(dir, 'web.pub'), keys.publicKeyPem);
+  writeFileSync(
+    join(dir, 'rollout.config.yaml'),
+    `registries:\n  "${registry.host}": { insecure: true }\nservices:\n  web:\n    cluster: prod\n    service: web\n    image: ${registry.host}/team/web\n    verify: { keys: [web.pub] }\n    steps:\n      - setWeight: 20\n      - pause: { duration: 1s }\n      - setWeight: 50\n      - pause: {}\n      - setWeight: 100\n    alarms: [web-5xx]\n`,
+  );
+  ecs.emulator.seedService({ cluster: 'prod', service: 'web', desiredCount: 4, containerName: 'app', image: `${registry.host}/team/web:initial` });
+
+  const steps = () => handlers.steps;
+  sfn = await startStepFunctionsEmulator({
+    definition,
+    handlers: {
+      Advance: async (input) => {
+        if (crashAdvance > 0) {
+          crashAdvance -= 1;
+          throw Object.assign(new Error('Cannot read properties of undefined'), { name: 'TypeError' });
+        }
+        return steps().advance(input);
+      },
+      AwaitApproval: (input) => steps().awaitApproval((input as { Payload: unknown }).Payload),
+      Recover: (input) => steps().recover(input),
+    },
+    waitTimeOverrides: { Wait: 20 },
+    retryIntervalOverrides: { Advance: 10, Recover: 10 },
+  });
+  secrets = await startSecretsStub({ 'webhook-secret': WEBHOOK, 'api-secret': API });
+  restoreEnv = useAwsEndpoints(
+    { dynamodb: dynamo.endpoint, ecs: ecs.endpoint, sfn: sfn.endpoint, secretsManager: secrets.endpoint },
+    {
+      ROLLOUT_CONFIG: join(dir, 'rollout.config.yaml'),
+      ROLLOUT_TABLE_NAME: 'rollouts',
+      ROLLOUT_STATE_MACHINE_ARN: sfn.emulator.stateMachineArn,
+      ROLLOUT_WEBHOOK_TOKEN_SECRET_ARN: 'webhook-secret',
+      ROLLOUT_API_TOKEN_SECRET_ARN: 'api-secret',
+    },
+  );
+  handlers = { api: await import('../../../functions/api'), steps: await import('../../../functions/steps'), events: await import('../../../functions/events') };
+}, 60_000);
+
+afterAll(async () => {
+  restoreEnv?.();
+  await sfn?.emulator.idle();
+  await Promise.all([registry?.stop(), dynamo?.close(), ecs?.close(), sfn?.close(), secrets?.close()]);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  crashAdvance = 0;
+  ecs.emulator.faults.clear();
+});
+
+async function call(method: string, path: string, token: string, body?: unknown, contentType = 'application/json') {
+  const res = await handlers.api.handler(httpApiEvent(method, path, { headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': contentType }) }, body }) as never, {} as never);
+  const result = res as { statusCode: number; body: string; headers: Record<string, string> };
+  return { status: result.statusCode, body: JSON.parse(result.body) as any, contentType: result.headers['content-type'] };
+}
+
+let n = 0;
+/** Pushes and signs a new image, delivers its notification through the API Lambda, and answers the rollout id. */
+async function deploy(): Promise<string> {
+  const image = await buildAndPushImage({ host: registry.host, repository: 'team/web', tag: `v${++n}`, label: `sfn-${n}-${Date.now()}` });
+  await pushCosignSignature({ host: registry.host, repository: 'team/web', digest: image.digest, privateKeyPem: keys.privateKeyPem });
+  const envelope = { events: [{ id: `e${n}`, action: 'push', target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: image.digest, repository: 'team/web', tag: `v${n}` }, request: { host: registry.host } }] };
+  const res = await call('POST', '/webhooks/registry', WEBHOOK, envelope, 'application/vnd.docker.distribution.events.v2+json');
+  expect(res.status).toBe(202);
+  expect(res.body.accepted).toHaveLength(1);
+  return res.body.accepted[0].rolloutId as string;
+}
+
+const get = async (id: string) => (await call('GET', `/rollouts/${id}`, API)).body;
+const until = (id: string, check: (r: any) => boolean, what: string) => waitFor(`${id} ${what}`, async () => ((r) => (check(r) ? r : undefined))(await get(id)), 20_000);
+const execution = (id: string) => sfn.emulator.executions.get(id)!;
+const ended = async (id: string) => {
+  await execution(id).done;
+  return execution(id);
+};
+const types = (r: any) => r.events.map((e: any) => e.type);
+
+describe('the synthesized state machine, run locally', () => {
+  it('is valid ASL that uses only JSONPath, a static callback timeout and no TimeoutSecondsPath', async () => {
+    const { default: aslValidator } = await import('asl-validator');
+    const { isValid, errorsText } = aslValidator(definition as never);
+    expect(isValid, errorsText()).toBe(true);
+    expect(JSON.stringify(definition)).not.toMatch(/TimeoutSecondsPath|JSONata/);
+    const states = definition['States'] as Record<string, any>;
+    expect(states['AwaitApproval'].Resource).toMatch(/waitForTaskToken$/);
+    expect(states['AwaitApproval'].TimeoutSeconds).toBeGreaterThan(0);
+  });
+
+  it('runs a rollout to SUCCEEDED through an approval, with one execution named by the rollout id', async () => {
+    const id = await deploy();
+    const paused = await until(id, (r) => r.status === 'PAUSED', 'paused');
+    expect(paused.canaryWeight).toBe(50);
+    await waitFor('the approval wait to hold its token', async () => sfn.emulator.executions.get(id)?.states.at(-1) === 'AwaitApproval' || undefined);
+    const approved = await call('POST', `/rollouts/${id}/approve`, API, { by: 'ann' });
+    expect(approved.status).toBe(200);
+    const exec = await ended(id);
+    expect(exec.error).toBeUndefined();
+    expect(exec.status).toBe('SUCCEEDED');
+    expect(exec.output).toMatchObject({ directive: { next: 'DONE', status: 'SUCCEEDED' } });
+    const r = await get(id);
+    expect(r.status).toBe('SUCCEEDED');
+    expect(types(r)).toEqual(APPROVED_ROLLOUT_EVENTS);
+    expect((await call('GET', '/services/web', API)).body.stable).toBe(r.image.digest);
+  });
+
+  it('rolls back when the alarm fires during a bake, and the execution ends', async () => {
+    const id = await deploy();
+    await until(id, (r) => r.wait?.for === 'bake', 'baking');
+    const answer = await handlers.events.alarmStateChange(alarmEvent('web-5xx'));
+    expect(answer.rolledBack).toEqual([id]);
+    expect((await get(id)).status).toBe('ROLLED_BACK');
+    const exec = await ended(id);
+    expect(exec.output).toMatchObject({ directive: { next: 'DONE', status: 'ROLLED_BACK' } });
+  });
+
+  it('rolls back when the alarm fires during an approval wait, answering the task token', async () => {
+    const id = await deploy();
+    await until(id, (r) => r.status === 'PAUSED', 'paused');
+    await waitFor('the token', async () => execution(id)?.states.at(-1) === 'AwaitApproval' || undefined);
+    await handlers.events.alarmStateChange(alarmEvent('web-5xx'));
+    const exec = await ended(id);
+    expect(exec.status).toBe('SUCCEEDED');
+    expect((await get(id)).reason).toMatch(/^alarm web-5xx fired/);
+    // The failed wait was caught and the loop saw the ended rollout.
+    expect(exec.states.slice(-4)).toEqual(['AwaitApproval', 'Advance', 'Route', 'Done']);
+  });
+
+  it('rolls back on abort during an approval wait', async () => {
+    const id = await deploy();
+    await until(id, (r) => r.status === 'PAUSED', 'paused');
+    await waitFor('the token', async () => execution(id)?.states.at(-1) === 'AwaitApproval' || undefined);
+    expect((await call('POST', `/rollouts/${id}/abort`, API, { by: 'bob', reason: 'no' })).status).toBe(200);
+    expect((await ended(id)).status).toBe('SUCCEEDED');
+    expect((await get(id)).status).toBe('ROLLED_BACK');
+  });
+
+  it('promotes on request and finishes', async () => {
+    const id = await deploy();
+    await until(id, (r) => r.wait?.for === 'bake', 'baking');
+    expect((await call('POST', `/rollouts/${id}/promote`, API, { by: 'pat' })).status).toBe(200);
+    await ended(id);
+    expect((await get(id)).status).toBe('SUCCEEDED');
+  });
+
+  it.each([
+    ['creating the canary', 'CreateTaskSet', 0],
+    ['setting the first weight', 'UpdateTaskSet', 0],
+    ['setting the second weight', 'UpdateTaskSet', 2],
+    ['promoting', 'UpdateServicePrimaryTaskSet', 0],
+  ])('rolls back when ECS fails while %s', async (_what, operation, skip) => {
+    const id = await deploy();
+    if (operation === 'UpdateServicePrimaryTaskSet') {
+      await until(id, (r) => r.status === 'PAUSED', 'paused');
+      ecs.emulator.faults.fail(operation, { error: 'InvalidParameterException', message: 'injected' });
+      await call('POST', `/rollouts/${id}/approve`, API, { by: 'ann' });
+    } else {
+      const before = ecs.emulator.callsTo(operation).length;
+      // Let `skip` calls through, then fail: wait until they happened.
+      if (skip > 0) await waitFor('earlier calls', async () => ecs.emulator.callsTo(operation).length >= before + skip || undefined);
+      // Once: the rollback that follows uses UpdateTaskSet too, and must succeed.
+      ecs.emulator.faults.fail(operation, { error: 'InvalidParameterException', message: 'injected', times: 1 });
+    }
+    const exec = await ended(id);
+    const r = await get(id);
+    expect(r.status).toBe('ROLLED_BACK');
+    expect(r.reason).toMatch(/ECS call failed: .*injected/);
+    expect(exec.status).toBe('SUCCEEDED');
+    const service = ecs.emulator.describe('prod', 'web')!;
+    expect(service.taskSets).toHaveLength(1);
+    expect(service.taskSets[0]).toMatchObject({ status: 'PRIMARY', scale: 100 });
+  });
+
+  it('rolls back when a step handler crashes (caught, then Recover)', async () => {
+    crashAdvance = 1;
+    const id = await deploy();
+    const exec = await ended(id);
+    expect(exec.states).toContain('Recover');
+    const r = await get(id);
+    expect(r.status).toBe('ROLLED_BACK');
+    expect(r.reason).toMatch(/^workflow step failed: TypeError: Cannot read properties of undefined/);
+  });
+
+  it('answers a second start of the same rollout as already running', async () => {
+    const { SFNClient, StartExecutionCommand } = await import('@aws-sdk/client-sfn');
+    const { StepFunctionsWorkflow } = await import('../../../shared/adapters/step-functions/step-functions-workflow');
+    const id = await deploy();
+    const workflow = new StepFunctionsWorkflow({ client: new SFNClient({}), stateMachineArn: sfn.emulator.stateMachineArn });
+    await expect(workflow.start(id)).resolves.toBeUndefined();
+    await expect(new SFNClient({}).send(new StartExecutionCommand({ stateMachineArn: sfn.emulator.stateMachineArn, name: id, input: '{"other":1}' }))).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+    await call('POST', `/rollouts/${id}/abort`, API, { by: 'test' });
+    await ended(id);
+  });
+});
