@@ -113,6 +113,16 @@ export class RegistryError extends RolloutError {
   }
 }
 
+/** The workflow engine (Step Functions) refused or failed a call. */
+export class WorkflowError extends RolloutError {
+  override readonly status = 502;
+  override readonly title = 'Workflow error';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'WorkflowError';
+  }
+}
+
 /** The configuration file is invalid; `issues` lists every problem as `path: message`. */
 export class ConfigError extends RolloutError {
   override readonly title = 'Invalid configuration';

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { Rollout } from '../../core/rollout';
 import { isTerminal } from '../../core/status';
-import { RolloutError } from '../../errors';
+import { WorkflowError } from '../../errors';
 import type { Workflow } from '../../ports';
 
 export interface StepFunctionsWorkflowOptions {
@@ -20,15 +20,6 @@ export interface StepFunctionsWorkflowOptions {
 
 /** The error name an ended rollout answers its approval wait with; the state machine catches it. */
 export const ROLLOUT_ENDED_ERROR = 'RolloutEnded';
-
-class WorkflowError extends RolloutError {
-  override readonly status = 502;
-  override readonly title = 'Workflow error';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'WorkflowError';
-  }
-}
 
 /**
  * Step Functions as the rollout's durable clock. One execution per rollout, named by the rollout id,
