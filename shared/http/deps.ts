@@ -1,0 +1,25 @@
+import type { Logger } from '../app/logger';
+import type { Orchestrator } from '../app/orchestrator';
+import type { Rollout } from '../core/rollout';
+
+/** Local mode's emulated alarms; absent in AWS, where alarms arrive through EventBridge. */
+export interface LocalAlarmControl {
+  set(name: string, state: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA', reason: string | null): Promise<{ rolledBack: string[] }>;
+  list(): Promise<Record<string, { state: string; reason: string | null; updatedAt: string }>>;
+}
+
+export interface AppDeps {
+  readonly orchestrator: Orchestrator;
+  readonly webhookToken: string;
+  readonly apiToken: string;
+  readonly localAlarms?: LocalAlarmControl;
+  readonly logger?: Logger;
+  /** Largest request body accepted, in bytes. Default 1 MiB. */
+  readonly maxBodyBytes?: number;
+}
+
+/** The API's view of a rollout: the record without the workflow's task token. */
+export function presentRollout(rollout: Rollout) {
+  const { taskToken: _taskToken, ...visible } = rollout;
+  return visible;
+}

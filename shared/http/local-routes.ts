@@ -1,0 +1,28 @@
+/** Local mode only: the emulated CloudWatch alarms. */
+import { Hono } from 'hono';
+import { NotFoundError, ValidationError } from '../errors';
+import type { AppDeps } from './deps';
+import { readJson } from './json-body';
+import { localAlarmBody } from './schemas';
+import { parseOrThrow } from './validation';
+
+export function localRoutes(deps: AppDeps) {
+  const routes = new Hono();
+  const alarms = () => {
+    if (!deps.localAlarms) throw new NotFoundError('emulated alarms exist only in local mode');
+    return deps.localAlarms;
+  };
+
+  routes.put('/alarms/:name', async (c) => {
+    const control = alarms();
+    const name = c.req.param('name');
+    if (name.length > 255) throw new ValidationError('alarm name must be at most 255 characters');
+    const body = parseOrThrow(localAlarmBody, await readJson(c), 'alarm state');
+    const { rolledBack } = await control.set(name, body.state, body.reason ?? null);
+    return c.json({ name, state: body.state, rolledBack });
+  });
+
+  routes.get('/alarms', async (c) => c.json(await alarms().list()));
+
+  return routes;
+}
