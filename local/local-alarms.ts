@@ -31,8 +31,9 @@ export class LocalAlarms implements Alarms, LocalAlarmControl {
     const previous = this.alarms[name]?.state;
     this.alarms[name] = { state, reason, updatedAt: new Date().toISOString() };
     this.persist();
-    // Like EventBridge, only a change of state is an event; setting ALARM twice rolls back once.
-    const rolledBack = previous === state ? [] : await this.listener(name, state, reason);
+    // EventBridge sends changes only, but ALARM is acted on every time it is set: rolling back is
+    // idempotent, and a retry must work even when the first listener call failed half-way.
+    const rolledBack = previous === state && state !== AlarmState.Alarm ? [] : await this.listener(name, state, reason);
     return { rolledBack };
   }
 

@@ -67,7 +67,9 @@ function resolveTokens(options: LocalStackOptions) {
   const apiToken = options.apiToken || saved.apiToken || randomBytes(24).toString('base64url');
   const generated = { webhook: !options.webhookToken, api: !options.apiToken };
   if (file && (generated.webhook || generated.api)) {
-    writeFileSync(file, JSON.stringify({ webhookToken, apiToken }, null, 2), { mode: 0o600 });
+    // Only generated tokens are kept: a token from the environment is never written to disk.
+    const keep = { ...(generated.webhook ? { webhookToken } : {}), ...(generated.api ? { apiToken } : {}) };
+    writeFileSync(file, JSON.stringify(keep, null, 2), { mode: 0o600 });
   }
   return { webhookToken, apiToken, generated };
 }
@@ -108,6 +110,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ecs: new EcsTaskSetDeployer({ client: ecsClient }),
     verifier: options.verifier ?? new CosignSignatureVerifier({ registries: config.registries }),
     workflow,
+    alarms,
     logger,
     options: { steadyPollSeconds: 1, rollbackBackoffMs: 200, ...options.orchestrator },
   });

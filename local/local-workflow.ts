@@ -16,6 +16,8 @@ export interface LocalWorkflowOptions {
 
 type Advance = (rolloutId: string) => Promise<Directive>;
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class LocalWorkflow implements Workflow {
   private advanceFn: Advance | null = null;
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -84,7 +86,8 @@ export class LocalWorkflow implements Workflow {
     }
     if (this.again.delete(id)) return this.schedule(id, 0);
     if (directive === null) return this.schedule(id, 1000);
-    if (directive.next === 'WAIT') this.schedule(id, directive.for === 'steady' ? this.steadyPollMs : directive.seconds * 1000);
+    // setTimeout fires at once for delays over 2^31-1 ms (about 24.8 days): a long bake wakes early and waits again.
+    if (directive.next === 'WAIT') this.schedule(id, Math.min(MAX_TIMER_MS, directive.for === 'steady' ? this.steadyPollMs : directive.seconds * 1000));
     // APPROVAL: nothing to do until wake(); DONE: forget it.
   }
 }

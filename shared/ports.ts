@@ -45,6 +45,8 @@ export interface RolloutStore {
    * learn which rollout has it. `ttlSeconds` sets the item's TTL attribute.
    */
   claimDelivery(key: string, rolloutId: string, ttlSeconds: number): Promise<DeliveryClaim>;
+  /** Moves a claim from `fromRolloutId` to `toRolloutId`; false when someone else holds it now. */
+  takeOverDelivery(key: string, fromRolloutId: string, toRolloutId: string, ttlSeconds: number): Promise<boolean>;
   /** Reads a claim without taking it. */
   deliveryOwner(key: string): Promise<string | null>;
 }

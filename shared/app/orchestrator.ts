@@ -8,11 +8,11 @@ import type { Effect, RolloutInput } from '../core/commands';
 import { createRollout } from '../core/create-rollout';
 import { type Directive, nextDirective } from '../core/directive';
 import type { Rollout } from '../core/rollout';
-import { RolloutStatus, isTerminal } from '../core/status';
+import { RolloutStatus, holdsEcs, isTerminal } from '../core/status';
 import { transition } from '../core/transition';
 import { InvalidTransitionError, NotFoundError, RolloutError, RolloutNotFoundError, VersionConflictError } from '../errors';
-import type { EcsDeployer, EcsTarget, RolloutStore, SignatureVerifier, Workflow } from '../ports';
-import { newRolloutId } from './ids';
+import type { Alarms, EcsDeployer, EcsTarget, RolloutStore, SignatureVerifier, Workflow } from '../ports';
+import { ROLLOUT_ID_PATTERN, newRolloutId } from './ids';
 import { type ImagePush, deliveryKey, servicesForRepository, signedDigestOfTag, tagDeploys } from './image-push';
 import { type Logger, silentLogger } from './logger';
 
@@ -27,6 +27,8 @@ export interface OrchestratorOptions {
   readonly rollbackBackoffMs?: number;
   /** A ROLLING_BACK record untouched this long is taken to have lost its actor, and the workflow re-drives it. Default 30 s. */
   readonly staleRollbackSeconds?: number;
+  /** Pauses before looking again for a signature that a .sig push announced but the registry did not serve yet. Default 250, 500, 1000 ms. */
+  readonly signatureRecheckMs?: readonly number[];
 }
 
 export interface OrchestratorDeps {
@@ -35,6 +37,8 @@ export interface OrchestratorDeps {
   readonly ecs: EcsDeployer;
   readonly verifier: SignatureVerifier;
   readonly workflow: Workflow;
+  /** Read before each step; alarm events act at once whether or not this is wired. */
+  readonly alarms?: Alarms;
   readonly clock?: () => Date;
   readonly newId?: (now: Date) => string;
   readonly logger?: Logger;
@@ -69,6 +73,7 @@ export class Orchestrator {
   private readonly ecs: EcsDeployer;
   private readonly verifier: SignatureVerifier;
   private readonly workflow: Workflow;
+  private readonly alarms: Alarms | undefined;
   private readonly clock: () => Date;
   private readonly newId: (now: Date) => string;
   private readonly log: Logger;
@@ -80,6 +85,7 @@ export class Orchestrator {
     this.ecs = deps.ecs;
     this.verifier = deps.verifier;
     this.workflow = deps.workflow;
+    this.alarms = deps.alarms;
     this.clock = deps.clock ?? (() => new Date());
     this.newId = deps.newId ?? newRolloutId;
     this.log = deps.logger ?? silentLogger;
@@ -89,6 +95,7 @@ export class Orchestrator {
       rollbackAttempts: 3,
       rollbackBackoffMs: 500,
       staleRollbackSeconds: 30,
+      signatureRecheckMs: [250, 500, 1000],
       ...deps.options,
     };
   }
@@ -96,6 +103,8 @@ export class Orchestrator {
   // ---- queries ---------------------------------------------------------------------------------
 
   get(id: string): Promise<Rollout> {
+    // Ids are ours: anything else cannot exist, and must not reach the store as a key.
+    if (!ROLLOUT_ID_PATTERN.test(id)) return Promise.reject(new RolloutNotFoundError(id.slice(0, 64)));
     return this.store.get(id);
   }
 
@@ -166,13 +175,21 @@ export class Orchestrator {
     let id = this.newId(now);
     const claim = await this.store.claimDelivery(key, id, this.opts.deliveryTtlSeconds);
     if (!claim.claimed) {
-      const existing = await this.store.get(claim.rolloutId).catch((e: unknown) => {
-        if (e instanceof RolloutNotFoundError) return null;
-        throw e;
-      });
-      if (existing) return { ...about, rolloutId: existing.id, reason: `duplicate delivery: rollout ${existing.id} already deploys this digest (${existing.status})` };
-      // The claim was taken but its record never written (a crash in between): finish that creation.
-      id = claim.rolloutId;
+      const existing = await this.findRollout(claim.rolloutId);
+      if (existing && existing.status === RolloutStatus.Rejected) {
+        // A refused image may come back re-signed (or after a key was added): a new push is a new try.
+        // A ROLLED_BACK one may not: redeploying a bad image takes an explicit retry.
+        if (!(await this.store.takeOverDelivery(key, existing.id, id, this.opts.deliveryTtlSeconds))) {
+          return { ...about, rolloutId: existing.id, reason: `duplicate delivery: another delivery is retrying rejected rollout ${existing.id}` };
+        }
+      } else if (existing) {
+        // A duplicate may be the nudge a rollout waiting for its signature needs (the registry had not linked the .sig tag yet).
+        const now = existing.status === RolloutStatus.Pending && !existing.signature ? await this.checkSignature(existing) : existing;
+        return { ...about, rolloutId: existing.id, reason: `duplicate delivery: rollout ${existing.id} already deploys this digest (${now.status})` };
+      } else {
+        // The claim was taken but its record never written (a crash in between): finish that creation.
+        id = claim.rolloutId;
+      }
     }
     const rollout = createRollout(
       { id, service: service.name, image: { registry: service.registry, repository: service.repository, tag: push.tag, digest: push.digest }, steps: service.steps, source: push.source },
@@ -192,13 +209,26 @@ export class Orchestrator {
   private async ingestSignature(service: ServiceConfig, digest: string): Promise<Accepted | Ignored> {
     const about = { service: service.name, digest };
     const owner = await this.store.deliveryOwner(deliveryKey(service.name, digest));
-    if (!owner) return { ...about, reason: `signature for ${digest}, which no rollout of ${service.name} waits for` };
-    const rollout = await this.store.get(owner);
+    const rollout = owner ? await this.findRollout(owner) : null;
+    if (!rollout) return { ...about, reason: `signature for ${digest}, which no rollout of ${service.name} waits for` };
     if (rollout.status !== RolloutStatus.Pending || rollout.signature) {
-      return { ...about, rolloutId: owner, reason: `signature for rollout ${owner}, which is ${rollout.status} and not waiting for one` };
+      return { ...about, rolloutId: rollout.id, reason: `signature for rollout ${rollout.id}, which is ${rollout.status} and not waiting for one` };
     }
-    const after = await this.checkSignature(rollout);
-    return { rolloutId: owner, service: service.name, status: after.status };
+    // A registry may notify before the .sig tag resolves: look again a few times before waiting on.
+    let after = await this.checkSignature(rollout);
+    for (const delayMs of this.opts.signatureRecheckMs) {
+      if (after.status !== RolloutStatus.Pending || after.signature) break;
+      await sleep(delayMs);
+      after = await this.checkSignature(after);
+    }
+    return { rolloutId: rollout.id, service: service.name, status: after.status };
+  }
+
+  private findRollout(id: string): Promise<Rollout | null> {
+    return this.store.get(id).catch((e: unknown) => {
+      if (e instanceof RolloutNotFoundError) return null;
+      throw e;
+    });
   }
 
   /** Verifies the image against the service's keys, from the registry in the config only. */
@@ -274,29 +304,42 @@ export class Orchestrator {
    */
   async advance(id: string): Promise<Directive> {
     let rollout = await this.store.get(id);
+    const directiveOptions = { steadyPollSeconds: this.opts.steadyPollSeconds };
     for (let guard = 0; guard < 4 * rollout.steps.length + 8; guard++) {
       const now = this.clock();
+      if (isTerminal(rollout.status)) {
+        await this.letGoIfEnded(rollout);
+        break;
+      }
       if (rollout.status === RolloutStatus.RollingBack) {
         const idle = (now.getTime() - Date.parse(rollout.updatedAt)) / 1000;
         if (idle < this.opts.staleRollbackSeconds) return { next: 'WAIT', seconds: this.opts.steadyPollSeconds, for: 'steady' };
         rollout = await this.runEffects(rollout, [{ type: 'rollback' }]);
         continue;
       }
+      if (rollout.status === RolloutStatus.Progressing || rollout.status === RolloutStatus.Paused) {
+        const firing = await this.firingAlarm(rollout);
+        if (firing) {
+          rollout = await this.step(rollout, { type: 'AlarmFired', alarm: firing, reason: 'in ALARM when checked before the next step' });
+          continue;
+        }
+      }
       const ticked = await this.save(rollout, { type: 'Tick' });
       rollout = await this.runEffects(ticked.rollout, ticked.effects);
       if (rollout.status === RolloutStatus.Progressing && rollout.wait?.for === 'steady') {
-        if (await this.reachedSteadyState(rollout)) {
-          rollout = await this.step(rollout, { type: 'Steady' });
+        const steadyAt = await this.steadyWeight(rollout);
+        if (steadyAt !== null) {
+          rollout = await this.step(rollout.id, { type: 'Steady', weight: steadyAt });
           continue;
         }
         rollout = await this.store.get(id);
       }
-      const directive = nextDirective(rollout, this.clock(), { steadyPollSeconds: this.opts.steadyPollSeconds });
-      if (directive.next === 'WAIT' && directive.for === 'bake' && directive.seconds === 0) continue;
-      if (directive.next === 'WAIT' && rollout.wait?.for !== 'steady' && rollout.wait?.for !== 'bake' && rollout.status === RolloutStatus.Progressing) continue;
-      return directive;
+      const directive = nextDirective(rollout, this.clock(), directiveOptions);
+      // A bake that has just elapsed, or a step that has nothing to wait for: go on now.
+      const canMoveNow = directive.next === 'WAIT' && rollout.status === RolloutStatus.Progressing && (rollout.wait === null || (rollout.wait.for === 'bake' && directive.seconds === 0));
+      if (!canMoveNow) return directive;
     }
-    return nextDirective(rollout, this.clock(), { steadyPollSeconds: this.opts.steadyPollSeconds });
+    return nextDirective(rollout, this.clock(), directiveOptions);
   }
 
   /** Step Functions' AwaitApproval task: keeps the token on the paused rollout (or answers it when no longer paused). */
@@ -314,24 +357,48 @@ export class Orchestrator {
     return nextDirective(rollout, this.clock(), { steadyPollSeconds: this.opts.steadyPollSeconds });
   }
 
-  /** Local restart: every rollout that holds a lock goes back to its workflow; queues move on. */
+  /**
+   * Local restart: every rollout that holds a lock goes back to its workflow, queues move on, and
+   * rollouts waiting for a signature look for it again (its notification may have been missed).
+   */
   async resume(): Promise<string[]> {
     const resumed: string[] = [];
     for (const name of Object.keys(this.config.services)) {
       const holder = await this.store.lockHolder(name);
-      if (holder) {
-        const rollout = await this.store.get(holder).catch(() => null);
-        if (rollout && !isTerminal(rollout.status) && rollout.status !== RolloutStatus.Pending) {
-          await this.workflow.start(holder);
-          resumed.push(holder);
-          continue;
-        }
-        // The holder ended (or never started) but died before letting go: let go now.
-        await this.store.releaseLock(name, holder);
+      const rollout = holder ? await this.findRollout(holder) : null;
+      if (rollout && holdsEcs(rollout.status)) {
+        await this.workflow.start(rollout.id);
+        resumed.push(rollout.id);
+      } else if (rollout) {
+        await this.letGoIfEnded(rollout);
       }
+      const page = await this.store.list({ service: name, status: RolloutStatus.Pending, limit: 100 });
+      for (const waiting of page.items.filter((r) => !r.signature)) await this.checkSignature(waiting);
       await this.startNextQueued(name);
     }
     return resumed;
+  }
+
+  /**
+   * An ended rollout that still holds its service's lock (its release was lost to a crash) lets go and
+   * starts the next queued one. FAILED keeps the lock on purpose: a human must look first.
+   */
+  private async letGoIfEnded(rollout: Rollout): Promise<void> {
+    if (!isTerminal(rollout.status) || rollout.status === RolloutStatus.Failed) return;
+    if ((await this.store.lockHolder(rollout.service)) !== rollout.id) return;
+    await this.runEffects(rollout, [{ type: 'releaseLock' }]);
+  }
+
+  /** The first of the service's alarms in ALARM now, if any (when the Alarms port is wired). */
+  private async firingAlarm(rollout: Rollout): Promise<string | null> {
+    const names = this.serviceConfig(rollout.service).alarms;
+    if (!this.alarms || names.length === 0) return null;
+    const states = await this.alarms.states(names).catch((e: unknown) => {
+      // No reading is no verdict; the alarm events still act at once.
+      this.log.warn('reading alarm states failed', { rolloutId: rollout.id, error: e });
+      return {} as Record<string, string>;
+    });
+    return names.find((n) => states[n] === 'ALARM') ?? null;
   }
 
   // ---- saving and effects ----------------------------------------------------------------------
@@ -377,7 +444,7 @@ export class Orchestrator {
           latest = await this.applyWeight(latest);
           break;
         case 'promote':
-          latest = await this.ecsThen(latest, 'promote', (t, r) => this.ecs.promote(t, { stableTaskSetId: r.ecs.stableTaskSetId!, canaryTaskSetId: r.ecs.canaryTaskSetId! }), { type: 'Promoted' });
+          latest = await this.promote(latest);
           break;
         case 'rollback':
           latest = await this.rollback(latest);
@@ -416,89 +483,111 @@ export class Orchestrator {
     if (next) await this.runEffects(next, [{ type: 'acquireLock' }]);
   }
 
-  private createCanary(rollout: Rollout): Promise<Rollout> {
+  private async createCanary(rollout: Rollout): Promise<Rollout> {
     const image = `${rollout.image.registry}/${rollout.image.repository}@${rollout.image.digest}`;
-    return this.ecsCall(rollout, 'createCanary', async (t, r) => {
-      const canary = await this.ecs.createCanary(t, { rolloutId: r.id, image, stableTaskSetId: r.ecs.stableTaskSetId! });
-      return this.step(r.id, { type: 'CanaryCreated', taskSetId: canary.taskSetId, taskDefinitionArn: canary.taskDefinitionArn });
-    });
+    const canary = await this.ecsCall(rollout, 'createCanary', (t) =>
+      this.ecs.createCanary(t, { rolloutId: rollout.id, image, stableTaskSetId: rollout.ecs.stableTaskSetId! }),
+    );
+    if (!canary.ok) return canary.rollout;
+    return this.step(rollout.id, { type: 'CanaryCreated', taskSetId: canary.value.taskSetId, taskDefinitionArn: canary.value.taskDefinitionArn });
   }
 
-  /** Makes ECS match the recorded weight, then follows the record if another actor changed it meanwhile. */
+  /**
+   * Makes ECS match the latest recorded weight. Re-reads the record after each call: if another actor
+   * recorded a new weight meanwhile it applies that one, and if one recorded a rollback, it runs the
+   * rollback again, since its own call may have landed after the other actor's.
+   */
   private async applyWeight(rollout: Rollout): Promise<Rollout> {
-    return this.ecsCall(rollout, 'setWeights', async (t, r) => {
-      await this.setWeights(t, r);
-      const latest = await this.store.get(r.id);
+    let latest = await this.store.get(rollout.id);
+    let applied: number | null = null;
+    for (let round = 0; round < 5; round++) {
       if (latest.status === RolloutStatus.RollingBack || latest.status === RolloutStatus.RolledBack) {
-        // A rollback was recorded while our call was in flight; it may have run before ours landed.
-        await this.ecs.rollback(t, { stableTaskSetId: latest.ecs.stableTaskSetId!, canaryTaskSetId: latest.ecs.canaryTaskSetId });
+        if (applied !== null) await this.ecs.rollback(this.targetOf(latest), { stableTaskSetId: latest.ecs.stableTaskSetId!, canaryTaskSetId: latest.ecs.canaryTaskSetId }).catch(() => undefined);
+        return latest;
       }
-      return latest;
-    });
+      // No canary yet (a promote decided before it existed): CanaryCreated applies the weight.
+      if (!latest.ecs.canaryTaskSetId || !holdsEcs(latest.status) || latest.canaryWeight === applied) return latest;
+      const weight: number = latest.canaryWeight;
+      const current: Rollout = latest;
+      const call = await this.ecsCall(current, 'setWeights', (t) =>
+        this.ecs.setWeights(t, { stableTaskSetId: current.ecs.stableTaskSetId!, canaryTaskSetId: current.ecs.canaryTaskSetId!, canaryWeight: weight }),
+      );
+      if (!call.ok) return call.rollout;
+      applied = weight;
+      latest = await this.store.get(rollout.id);
+    }
+    return latest;
   }
 
-  private setWeights(t: EcsTarget, r: Rollout): Promise<void> {
-    return this.ecs.setWeights(t, { stableTaskSetId: r.ecs.stableTaskSetId!, canaryTaskSetId: r.ecs.canaryTaskSetId!, canaryWeight: r.canaryWeight });
-  }
-
-  /** True when both task sets run at the recorded weight and are steady; re-applies the weight if ECS drifted from it. */
-  private async reachedSteadyState(rollout: Rollout): Promise<boolean> {
-    const t = target(this.serviceConfig(rollout.service));
+  /**
+   * The weight at which ECS is steady now, when it is the recorded one with both task sets at their
+   * shares; null otherwise. Re-applies the recorded weight if ECS drifted from it (a crash between
+   * recording and calling, or a lost race).
+   */
+  private async steadyWeight(rollout: Rollout): Promise<number | null> {
+    const t = this.targetOf(rollout);
     let view;
     try {
       view = await this.ecs.describe(t);
     } catch (e) {
       this.log.warn('describe failed while waiting for steady state', { rolloutId: rollout.id, error: e });
-      return false;
+      return null;
     }
     const canary = view.taskSets.find((s) => s.id === rollout.ecs.canaryTaskSetId);
     const stable = view.taskSets.find((s) => s.id === rollout.ecs.stableTaskSetId);
     if (!canary) {
       await this.step(rollout.id, { type: 'EcsFailed', message: `canary task set ${rollout.ecs.canaryTaskSetId} disappeared from ${t.cluster}/${t.service}` });
-      return false;
+      return null;
     }
     if (canary.scale !== rollout.canaryWeight || (stable && stable.scale !== 100 - rollout.canaryWeight)) {
       await this.applyWeight(rollout);
-      return false;
+      return null;
     }
-    return canary.steady && (stable?.steady ?? true);
+    return canary.steady && (stable?.steady ?? true) ? canary.scale : null;
+  }
+
+  private async promote(rollout: Rollout): Promise<Rollout> {
+    const done = await this.ecsCall(rollout, 'promote', (t) =>
+      this.ecs.promote(t, { stableTaskSetId: rollout.ecs.stableTaskSetId!, canaryTaskSetId: rollout.ecs.canaryTaskSetId! }),
+    );
+    return done.ok ? this.step(rollout.id, { type: 'Promoted' }) : done.rollout;
   }
 
   private async rollback(rollout: Rollout): Promise<Rollout> {
-    const t = target(this.serviceConfig(rollout.service));
+    const t = this.targetOf(rollout);
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.opts.rollbackAttempts; attempt++) {
       try {
         if (rollout.ecs.stableTaskSetId) {
           await this.ecs.rollback(t, { stableTaskSetId: rollout.ecs.stableTaskSetId, canaryTaskSetId: rollout.ecs.canaryTaskSetId });
         }
-        return this.step(rollout.id, { type: 'RolledBack' });
+        lastError = undefined;
+        break;
       } catch (e) {
         lastError = e;
         this.log.warn('rollback attempt failed', { rolloutId: rollout.id, attempt, error: e });
         if (attempt < this.opts.rollbackAttempts) await sleep(this.opts.rollbackBackoffMs * attempt);
       }
     }
+    if (lastError === undefined) return this.step(rollout.id, { type: 'RolledBack' });
     return this.step(rollout.id, { type: 'RollbackFailed', message: lastError instanceof Error ? lastError.message : String(lastError) });
   }
 
-  private ecsThen(rollout: Rollout, what: string, call: (t: EcsTarget, r: Rollout) => Promise<void>, then: RolloutInput): Promise<Rollout> {
-    return this.ecsCall(rollout, what, async (t, r) => {
-      await call(t, r);
-      return this.step(r.id, then);
-    });
+  private targetOf(rollout: Rollout): EcsTarget {
+    return target(this.serviceConfig(rollout.service));
   }
 
-  /** Runs an ECS call for the rollout; a failure becomes EcsFailed, which rolls the rollout back. */
-  private async ecsCall(rollout: Rollout, what: string, call: (t: EcsTarget, r: Rollout) => Promise<Rollout>): Promise<Rollout> {
-    const t = target(this.serviceConfig(rollout.service));
+  /**
+   * Runs one ECS call for the rollout. A failure of the call itself (not of the store writes around
+   * it) becomes EcsFailed, which rolls the rollout back.
+   */
+  private async ecsCall<T>(rollout: Rollout, what: string, call: (t: EcsTarget) => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; rollout: Rollout }> {
     try {
-      return await call(t, rollout);
+      return { ok: true, value: await call(this.targetOf(rollout)) };
     } catch (e) {
-      if (e instanceof RolloutError && !(e.status >= 500)) throw e;
       const message = e instanceof Error ? e.message : String(e);
       this.log.error('ECS call failed', { rolloutId: rollout.id, call: what, error: e });
-      return this.step(rollout.id, { type: 'EcsFailed', message: `${what}: ${message}` });
+      return { ok: false, rollout: await this.step(rollout.id, { type: 'EcsFailed', message: `${what}: ${message}` }) };
     }
   }
 }

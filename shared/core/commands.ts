@@ -17,8 +17,8 @@ export type RolloutInput =
   | { readonly type: 'CanaryCreated'; readonly taskSetId: string; readonly taskDefinitionArn: string }
   /** The workflow's clock: move forward as far as the steps allow now. */
   | { readonly type: 'Tick' }
-  /** ECS reached steady state at the recorded weight. */
-  | { readonly type: 'Steady' }
+  /** ECS was seen steady with the canary at `weight`; ignored unless that is still the recorded weight. */
+  | { readonly type: 'Steady'; readonly weight: number }
   | { readonly type: 'Approve'; readonly by: string; readonly comment: string | null }
   | { readonly type: 'Reject'; readonly by: string; readonly comment: string | null }
   | { readonly type: 'Abort'; readonly by: string; readonly reason: string | null }

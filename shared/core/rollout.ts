@@ -13,15 +13,27 @@ export interface ImageRef {
 
 /** What verified the image. */
 export interface SignatureInfo {
-  readonly type: 'cosign-key';
-  /** The configured key that verified it: the path as written in the config, or `inline[n]`. */
+  /** `cosign-key`: a configured public key; `cosign-keyless`: a Fulcio (or private CA) certificate. */
+  readonly type: 'cosign-key' | 'cosign-keyless';
+  /** The configured key that verified it (the path as written in the config, or `inline[n]`); for keyless, `subject (issuer)`. */
   readonly key: string;
-  /** sha256 of the key's SPKI DER, hex: identifies the key whatever its file is called. */
+  /** sha256 of the signing key's SPKI DER, hex: identifies the key whatever its file is called (the certificate's key for keyless). */
   readonly keyFingerprint: string;
-  /** The `sha256-<hex>.sig` manifest digest the signature came from. */
+  /** The manifest the signature came from: the `sha256-<hex>.sig` manifest, or the bundle's referrer manifest. */
   readonly signatureManifest: string | null;
+  /** The repository the signature vouches for: the payload's docker-reference, or the in-toto subject name. */
   readonly dockerReference: string;
   readonly verifiedAt: string;
+  /** `simple-signing` (cosign's `.sig` tag) or `sigstore-bundle` (cosign v3, found through the referrers API). Absent: simple-signing. */
+  readonly format?: 'simple-signing' | 'sigstore-bundle';
+  /** The bundle's media type, for `sigstore-bundle`. */
+  readonly bundleMediaType?: string;
+  /** The keyless identity that matched: the `verify.keyless` entry, the certificate's OIDC issuer and subject. */
+  readonly identity?: { readonly policy: string; readonly issuer: string; readonly subject: string };
+  /** The Rekor log index of the verified transparency-log entry; null when the signature had none. */
+  readonly rekorLogIndex?: number | null;
+  /** Rekor's integrated time (ISO-8601), when there is an entry. */
+  readonly rekorIntegratedTime?: string | null;
 }
 
 export interface Approval {

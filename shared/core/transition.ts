@@ -7,7 +7,7 @@ import { InvalidTransitionError } from '../errors';
 import type { Effect, RolloutInput } from './commands';
 import { EventType } from './events';
 import type { Rollout, RolloutStep, Wait } from './rollout';
-import { RolloutStatus, StepStatus } from './status';
+import { RolloutStatus, StepStatus, isTerminal } from './status';
 import { describeStep, isSetWeight } from './steps';
 
 export interface TransitionResult {
@@ -108,6 +108,8 @@ export function transition(rollout: Rollout, input: RolloutInput, now: Date): Tr
       return d.result();
     }
     case 'Started': {
+      // The lock was taken for a rollout that ended meanwhile (aborted while queued): give it back.
+      if (isTerminal(status)) return { rollout, effects: [{ type: 'releaseLock' }], changed: false };
       if (status !== RolloutStatus.Pending || !rollout.signature) return unchanged(rollout);
       r.status = RolloutStatus.Progressing;
       r.previousDigest = input.stableDigest;
@@ -128,10 +130,18 @@ export function transition(rollout: Rollout, input: RolloutInput, now: Date): Tr
       return d.result();
     }
     case 'CanaryCreated': {
-      if (status !== RolloutStatus.Progressing || rollout.ecs.canaryTaskSetId) return unchanged(rollout);
+      if (rollout.ecs.canaryTaskSetId) return unchanged(rollout);
       r.ecs = { ...rollout.ecs, canaryTaskSetId: input.taskSetId, taskDefinitionArn: input.taskDefinitionArn };
+      if (status !== RolloutStatus.Progressing) {
+        if (status === RolloutStatus.Pending || status === RolloutStatus.Rejected) return unchanged(rollout);
+        // The rollout ended while ECS was creating the canary: remove it rather than leave it running.
+        d.log(EventType.CanaryCreated, `canary task set ${input.taskSetId} was created after the rollout ended: removing it`);
+        d.effect({ type: 'rollback' });
+        return d.result();
+      }
       d.log(EventType.CanaryCreated, `canary task set ${input.taskSetId} created from ${input.taskDefinitionArn} at 0%`);
-      advance(d, now);
+      if (rollout.promoting) d.effect({ type: 'applyWeight', weight: rollout.canaryWeight });
+      else advance(d, now);
       return d.result();
     }
     case 'Tick': {
@@ -149,6 +159,8 @@ export function transition(rollout: Rollout, input: RolloutInput, now: Date): Tr
     }
     case 'Steady': {
       if (status !== RolloutStatus.Progressing || rollout.wait?.for !== 'steady') return unchanged(rollout);
+      // Seen at a weight the record has moved past (a promote or a step landed meanwhile): not this wait's answer.
+      if (input.weight !== rollout.canaryWeight) return unchanged(rollout);
       r.wait = null;
       if (rollout.promoting) {
         d.log(EventType.Promoting, `canary steady at 100%: making it primary and removing the old task set`);

@@ -21,15 +21,20 @@ const MANIFEST_MEDIA_TYPES = new Set([
   'application/vnd.oci.image.index.v1+json',
 ]);
 
+/** The OCI distribution spec's grammar for repository names and tags. */
+const REPOSITORY_PATTERN = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
+const TAG_PATTERN = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+
 const eventSchema = z.object({
   id: z.string().optional(),
   action: z.string(),
   target: z.object({
     mediaType: z.string().optional(),
     digest: z.string().optional(),
-    repository: z.string().min(1),
-    url: z.string().optional(),
-    tag: z.string().optional(),
+    // Loose bounds here; the grammar is checked per event, so one bad event does not sink the envelope.
+    repository: z.string().min(1).max(4096),
+    url: z.string().max(8192).optional(),
+    tag: z.string().max(4096).optional(),
   }),
   request: z.object({ host: z.string().optional() }).optional(),
 });
@@ -60,6 +65,12 @@ export function parseDistributionEnvelope(envelope: z.infer<typeof distributionE
     if (event.action !== 'push') return result.ignored.push({ ...about, reason: `events[${i}]: action ${event.action} is not a push` });
     if (!target.mediaType || !MANIFEST_MEDIA_TYPES.has(target.mediaType)) {
       return result.ignored.push({ ...about, reason: `events[${i}]: ${target.mediaType ?? 'an untyped'} push is a blob, not a manifest` });
+    }
+    if (target.repository.length > 255 || !REPOSITORY_PATTERN.test(target.repository)) {
+      return result.ignored.push({ reason: `events[${i}].target.repository: ${JSON.stringify(target.repository.slice(0, 80))} is not a repository name` });
+    }
+    if (target.tag !== undefined && !TAG_PATTERN.test(target.tag)) {
+      return result.ignored.push({ repository: target.repository, reason: `events[${i}].target.tag: ${JSON.stringify(target.tag.slice(0, 80))} is not a tag` });
     }
     if (!target.digest || !DIGEST_PATTERN.test(target.digest)) {
       return result.ignored.push({ ...about, reason: `events[${i}].target.digest: ${JSON.stringify(target.digest ?? null)} is not sha256:<64 lower-case hex>` });

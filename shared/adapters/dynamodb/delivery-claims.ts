@@ -42,6 +42,20 @@ export class DeliveryClaims {
     }
   }
 
+  async takeOver(key: string, from: string, to: string, ttlSeconds: number): Promise<boolean> {
+    const now = this.nowSeconds();
+    return conditionally(() =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { ...this.key(key), rolloutId: str(to), [TTL_ATTRIBUTE]: num(now + Math.ceil(ttlSeconds)) },
+          ConditionExpression: 'rolloutId = :from',
+          ExpressionAttributeValues: { ':from': str(from) },
+        }),
+      ),
+    );
+  }
+
   async owner(key: string): Promise<string | null> {
     const out = await this.client.send(
       new GetItemCommand({ TableName: this.tableName, Key: this.key(key), ConsistentRead: true }),

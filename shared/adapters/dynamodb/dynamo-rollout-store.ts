@@ -207,6 +207,10 @@ export class DynamoRolloutStore implements RolloutStore {
     return this.claims.claim(key, rolloutId, ttlSeconds);
   }
 
+  takeOverDelivery(key: string, fromRolloutId: string, toRolloutId: string, ttlSeconds: number): Promise<boolean> {
+    return this.claims.takeOver(key, fromRolloutId, toRolloutId, ttlSeconds);
+  }
+
   deliveryOwner(key: string): Promise<string | null> {
     return this.claims.owner(key);
   }

@@ -89,3 +89,15 @@ describe('DynamoRolloutStore delivery claims', () => {
     expect(await store.deliveryOwner('k')).toBe('r-2');
   });
 });
+
+describe('DynamoRolloutStore delivery take-over', () => {
+  it('moves a claim from its owner to a new rollout, once, and only from the named owner', async () => {
+    const { store } = await dynamo.newStore();
+    await store.claimDelivery('web#sha256:cc', 'r-1', 3600);
+
+    expect(await store.takeOverDelivery('web#sha256:cc', 'r-9', 'r-2', 3600)).toBe(false);
+    expect(await store.takeOverDelivery('web#sha256:cc', 'r-1', 'r-2', 3600)).toBe(true);
+    expect(await store.takeOverDelivery('web#sha256:cc', 'r-1', 'r-3', 3600)).toBe(false);
+    expect(await store.deliveryOwner('web#sha256:cc')).toBe('r-2');
+  });
+});

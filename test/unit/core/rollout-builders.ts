@@ -57,12 +57,12 @@ export function states(): Record<string, Rollout> {
   const queued = apply(pending, [verified, { type: 'Queued', behind: 'r0' }]);
   const startedR = apply(pending, [verified, started]);
   const atWeight20 = apply(startedR, [canary]);
-  const baking = apply(atWeight20, [{ type: 'Steady' }]);
+  const baking = apply(atWeight20, [{ type: 'Steady', weight: 20 }]);
   const atWeight50 = apply(baking, [[{ type: 'Tick' }, 31]]);
-  const paused = apply(atWeight50, [{ type: 'Steady' }]);
+  const paused = apply(atWeight50, [{ type: 'Steady', weight: 50 }]);
   const atWeight100 = apply(paused, [{ type: 'Approve', by: 'ann', comment: null }, { type: 'Tick' }]);
-  const promoting = apply(atWeight100, [{ type: 'Steady' }]);
-  const finalizing = apply(promoting, [{ type: 'Steady' }]);
+  const promoting = apply(atWeight100, [{ type: 'Steady', weight: 100 }]);
+  const finalizing = apply(promoting, [{ type: 'Steady', weight: 100 }]);
   const succeeded = apply(finalizing, [{ type: 'Promoted' }]);
   const rollingBack = apply(atWeight20, [{ type: 'AlarmFired', alarm: 'web-5xx', reason: null }]);
   const rolledBack = apply(rollingBack, [{ type: 'RolledBack' }]);

@@ -85,7 +85,7 @@ describe('a rollout through the default plan', () => {
     expect(S.promoting!.promoting).toBe(true);
     expect(S.promoting!.currentStep).toBe(5);
     expect(S.promoting!.wait?.for).toBe('steady');
-    const res = transition(S.promoting!, { type: 'Steady' }, T0);
+    const res = transition(S.promoting!, { type: 'Steady', weight: 100 }, T0);
     expect(res.effects).toEqual([{ type: 'promote' }]);
     expect(S.succeeded!.status).toBe(RolloutStatus.Succeeded);
     expect(S.succeeded!.canaryWeight).toBe(100);
@@ -104,7 +104,7 @@ describe('a rollout through the default plan', () => {
   });
 
   it('skips a zero-second pause without waiting', () => {
-    const r = apply(newRollout([{ setWeight: 10 }, { pause: { duration: 0 } }, { setWeight: 100 }]), [verified, started, canary, { type: 'Steady' }]);
+    const r = apply(newRollout([{ setWeight: 10 }, { pause: { duration: 0 } }, { setWeight: 100 }]), [verified, started, canary, { type: 'Steady', weight: 10 }]);
     expect(r.steps[1]!.status).toBe(StepStatus.Completed);
     expect(r.canaryWeight).toBe(100);
   });
@@ -248,7 +248,7 @@ describe('ECS failures and late observations', () => {
     expect(res).toMatchObject({ changed: false, effects: [{ type: 'rollback' }] });
   });
 
-  const late: RolloutInput[] = [{ type: 'Tick' }, { type: 'Steady' }, { type: 'Promoted' }, { type: 'RolledBack' }, canary];
+  const late: RolloutInput[] = [{ type: 'Tick' }, { type: 'Steady', weight: 100 }, { type: 'Promoted' }, { type: 'RolledBack' }, canary];
   it.each(ENDED_POINTS)('inputs that arrive after the rollout is %s change nothing', (point) => {
     for (const input of late) expect(transition(S[point]!, input, T0).changed).toBe(false);
   });
@@ -315,5 +315,37 @@ describe('workflow failures', () => {
     expect(res.rollout.status).toBe(RolloutStatus.RollingBack);
     expect(res.rollout.reason).toBe('workflow step failed: Lambda timed out');
     expect(res.rollout.events.some((e) => e.type === EventType.WorkflowError)).toBe(true);
+  });
+});
+
+describe('races the core settles', () => {
+  it('a steady state seen at an older weight does not complete the current wait', () => {
+    expect(transition(S.atWeight20!, { type: 'Steady', weight: 0 }, T0).changed).toBe(false);
+    const promoted = transition(S.atWeight20!, { type: 'Promote', by: 'pat' }, T0).rollout;
+    // Seen at 20% just before the promote was recorded: must not finalize the promotion.
+    expect(transition(promoted, { type: 'Steady', weight: 20 }, T0).changed).toBe(false);
+    expect(transition(promoted, { type: 'Steady', weight: 100 }, T0).effects).toEqual([{ type: 'promote' }]);
+  });
+
+  it('the lock taken for a rollout that ended meanwhile is given back', () => {
+    const aborted = transition(S.queued!, { type: 'Abort', by: 'a', reason: null }, T0).rollout;
+    expect(transition(aborted, started, T0)).toMatchObject({ changed: false, effects: [{ type: 'releaseLock' }] });
+  });
+
+  it('a canary created after the rollout ended is recorded and removed', () => {
+    const rollingBack = transition(S.started!, { type: 'Abort', by: 'a', reason: null }, T0).rollout;
+    for (const r of [rollingBack, transition(rollingBack, { type: 'RolledBack' }, T0).rollout]) {
+      const res = transition(r, canary, T0);
+      expect(res.rollout.ecs.canaryTaskSetId).toBe('ts-canary');
+      expect(res.effects).toEqual([{ type: 'rollback' }]);
+      expect(res.rollout.status).toBe(r.status);
+    }
+  });
+
+  it('a promote decided before the canary existed scales it to 100% once it exists', () => {
+    const promoted = transition(S.started!, { type: 'Promote', by: 'pat' }, T0).rollout;
+    const res = transition(promoted, canary, T0);
+    expect(res.effects).toEqual([{ type: 'applyWeight', weight: 100 }]);
+    expect(res.rollout.wait?.for).toBe('steady');
   });
 });

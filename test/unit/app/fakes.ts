@@ -1,0 +1,152 @@
+/**
+ * In-memory stand-ins for the ports, with gates that pause a call mid-way, so that orchestrator tests
+ * can interleave two actors exactly where a race would hurt. (Adapters have their own tests against
+ * dynalite and the ECS emulator; these test the orchestration logic alone.)
+ */
+import type { Rollout } from '../../../shared/core/rollout';
+import { RolloutNotFoundError, VersionConflictError } from '../../../shared/errors';
+import type { AlarmState, Alarms, DeliveryClaim, EcsDeployer, EcsTarget, ListRolloutsQuery, RolloutPage, RolloutStore, ServiceView, Workflow } from '../../../shared/ports';
+
+export class MemStore implements RolloutStore {
+  readonly rollouts = new Map<string, Rollout>();
+  readonly locks = new Map<string, string>();
+  readonly claims = new Map<string, string>();
+  beforeAcquire: () => Promise<void> = async () => {};
+
+  async create(r: Rollout) {
+    if (this.rollouts.has(r.id)) throw new VersionConflictError(r.id, 0);
+    this.rollouts.set(r.id, structuredClone(r));
+  }
+  async get(id: string) {
+    const r = this.rollouts.get(id);
+    if (!r) throw new RolloutNotFoundError(id);
+    return structuredClone(r);
+  }
+  async save(next: Rollout) {
+    const current = this.rollouts.get(next.id);
+    if (!current) throw new RolloutNotFoundError(next.id);
+    if (current.version !== next.version - 1) throw new VersionConflictError(next.id, next.version - 1);
+    this.rollouts.set(next.id, structuredClone(next));
+  }
+  async list(q: ListRolloutsQuery): Promise<RolloutPage> {
+    const items = [...this.rollouts.values()]
+      .filter((r) => (!q.service || r.service === q.service) && (!q.status || r.status === q.status))
+      .sort((a, b) => (a.createdAt + a.id < b.createdAt + b.id ? 1 : -1));
+    return { items: items.map((r) => structuredClone(r)), nextCursor: null };
+  }
+  async acquireLock(service: string, id: string) {
+    await this.beforeAcquire();
+    const holder = this.locks.get(service);
+    if (holder && holder !== id) return false;
+    this.locks.set(service, id);
+    return true;
+  }
+  async releaseLock(service: string, id: string) {
+    if (this.locks.get(service) === id) this.locks.delete(service);
+  }
+  async lockHolder(service: string) {
+    return this.locks.get(service) ?? null;
+  }
+  async claimDelivery(key: string, id: string): Promise<DeliveryClaim> {
+    const owner = this.claims.get(key);
+    if (owner) return { claimed: false, rolloutId: owner };
+    this.claims.set(key, id);
+    return { claimed: true };
+  }
+  async takeOverDelivery(key: string, from: string, to: string) {
+    if (this.claims.get(key) !== from) return false;
+    this.claims.set(key, to);
+    return true;
+  }
+  async deliveryOwner(key: string) {
+    return this.claims.get(key) ?? null;
+  }
+}
+
+interface FakeTaskSet {
+  scale: number;
+  steady: boolean;
+  primary: boolean;
+  digest: string | null;
+}
+
+/** One service with a stable and maybe a canary task set; tasks become steady only on settle(). */
+export class FakeEcs implements EcsDeployer {
+  readonly sets = new Map<string, FakeTaskSet>([['stable', { scale: 100, steady: true, primary: true, digest: `sha256:${'0'.repeat(64)}` }]]);
+  readonly calls: string[] = [];
+  describeGate: (() => Promise<void>) | null = null;
+  createGate: (() => Promise<void>) | null = null;
+
+  async describe(_t: EcsTarget): Promise<ServiceView> {
+    const snapshot = [...this.sets.entries()].map(([id, s]) => ({
+      id, status: s.primary ? 'PRIMARY' : 'ACTIVE', taskDefinitionArn: 'td', image: 'img', digest: s.digest, scale: s.scale, runningCount: 1, steady: s.steady, externalId: null,
+    }));
+    const gate = this.describeGate;
+    if (gate) await gate();
+    return { primary: snapshot.find((s) => s.status === 'PRIMARY') ?? null, taskSets: snapshot, desiredCount: 10 };
+  }
+  async createCanary() {
+    this.calls.push('createCanary');
+    if (this.createGate) await this.createGate();
+    if (!this.sets.has('canary')) this.sets.set('canary', { scale: 0, steady: true, primary: false, digest: null });
+    return { taskSetId: 'canary', taskDefinitionArn: 'td2' };
+  }
+  async setWeights(_t: EcsTarget, input: { canaryWeight: number; canaryTaskSetId: string }) {
+    if (!input.canaryTaskSetId) throw new Error('InvalidParameterException: taskSets must not be null');
+    this.calls.push(`setWeights(${input.canaryWeight})`);
+    const canary = this.sets.get('canary');
+    if (!canary) throw new Error('TaskSetNotFoundException');
+    if (canary.scale !== input.canaryWeight) {
+      canary.scale = input.canaryWeight;
+      canary.steady = false;
+    }
+    this.sets.get('stable')!.scale = 100 - input.canaryWeight;
+  }
+  async isSteady() {
+    return true;
+  }
+  async promote() {
+    const canary = this.sets.get('canary')!;
+    this.calls.push(`promote(canary at ${canary.scale}%, steady=${canary.steady})`);
+    canary.scale = 100;
+    canary.primary = true;
+    this.sets.delete('stable');
+  }
+  async rollback(_t: EcsTarget, input: { canaryTaskSetId: string | null }) {
+    this.calls.push(`rollback(canary=${input.canaryTaskSetId})`);
+    if (input.canaryTaskSetId !== null) this.sets.delete(input.canaryTaskSetId);
+    const stable = this.sets.get('stable')!;
+    stable.scale = 100;
+    stable.primary = true;
+  }
+  settle() {
+    for (const s of this.sets.values()) s.steady = true;
+  }
+}
+
+export class RecordingWorkflow implements Workflow {
+  readonly started: string[] = [];
+  readonly woken: string[] = [];
+  async start(id: string) {
+    this.started.push(id);
+  }
+  async wake(r: Rollout) {
+    this.woken.push(r.id);
+  }
+}
+
+export class FakeAlarms implements Alarms {
+  readonly current: Record<string, AlarmState> = {};
+  async states(names: readonly string[]) {
+    return Object.fromEntries(names.filter((n) => n in this.current).map((n) => [n, this.current[n]!]));
+  }
+}
+
+/** A promise the test opens when it wants the paused call to go on. */
+export function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { wait: () => opened, open };
+}
+
+export const tick = () => new Promise((resolve) => setTimeout(resolve, 5));

@@ -1,0 +1,184 @@
+/**
+ * Two actors on one rollout, interleaved where it hurts: the workflow's Advance against operators,
+ * alarms and late signatures. Each case was a real bug found in review; each now converges.
+ */
+import { describe, expect, it } from 'vitest';
+import { Orchestrator } from '../../../shared/app/orchestrator';
+import type { StepSpec } from '../../../shared/core/steps';
+import { appConfig, digestOf, serviceConfig } from '../../helpers/local-config';
+import { ScriptedVerifier } from '../../helpers/scripted-verifier';
+import { FakeAlarms, FakeEcs, MemStore, RecordingWorkflow, gate, tick } from './fakes';
+
+function setup(steps?: readonly StepSpec[]) {
+  const config = appConfig([serviceConfig('web', steps ? { steps } : {})]);
+  const store = new MemStore();
+  const ecs = new FakeEcs();
+  const workflow = new RecordingWorkflow();
+  const verifier = new ScriptedVerifier();
+  const alarms = new FakeAlarms();
+  const o = new Orchestrator({ config, store, ecs, verifier, workflow, alarms, options: { rollbackBackoffMs: 1, signatureRecheckMs: [1, 1] } });
+  const push = (n: number, tag: string | null = `v${n}`) => ({ registry: '127.0.0.1:5000', repository: 'team/web', tag, digest: digestOf(n), source: 'test' });
+  const only = () => [...store.rollouts.keys()][0]!;
+  return { o, store, ecs, workflow, verifier, alarms, push, only };
+}
+
+describe('the orchestrator under races', () => {
+  it('gives the lock back when a PENDING rollout is aborted just before it takes the lock', async () => {
+    const { o, store, push, only } = setup();
+    const g = gate();
+    let first = true;
+    store.beforeAcquire = async () => {
+      if (first) {
+        first = false;
+        await g.wait();
+      }
+    };
+    const ingesting = o.ingest([push(1)]);
+    await tick();
+    await o.command(only(), { type: 'Abort', by: 'ann', reason: null });
+    g.open();
+    await ingesting;
+    expect((await store.get(only())).status).toBe('ROLLED_BACK');
+    expect(await store.lockHolder('web')).toBeNull();
+    const next = await o.ingest([push(2)]);
+    expect(next.accepted[0]!.status).toBe('PROGRESSING');
+  });
+
+  it('does not finalize a promotion on a steady state seen at the previous weight', async () => {
+    const { o, store, ecs, push, only } = setup([{ setWeight: 20 }, { pause: {} }]);
+    await o.ingest([push(1)]);
+    await o.advance(only());
+    ecs.settle();
+    const g = gate();
+    ecs.describeGate = g.wait;
+    const advancing = o.advance(only());
+    await tick();
+    ecs.describeGate = null;
+    await o.command(only(), { type: 'Promote', by: 'pat' });
+    g.open();
+    await advancing;
+    expect(ecs.calls.filter((c) => c.startsWith('promote'))).toEqual([]);
+    ecs.settle();
+    await o.advance(only());
+    expect(ecs.calls.filter((c) => c.startsWith('promote'))).toEqual(['promote(canary at 100%, steady=true)']);
+    expect((await store.get(only())).status).toBe('SUCCEEDED');
+  });
+
+  it('keeps the lock of a FAILED rollout across a restart', async () => {
+    const { o, store, ecs, push, only } = setup();
+    await o.ingest([push(1)]);
+    const first = only();
+    await o.advance(first);
+    ecs.rollback = async () => {
+      throw new Error('ECS down');
+    };
+    await o.command(first, { type: 'Abort', by: 'ann', reason: null });
+    expect((await store.get(first)).status).toBe('FAILED');
+    await o.ingest([push(2)]);
+    await o.resume();
+    expect(await store.lockHolder('web')).toBe(first);
+    const second = [...store.rollouts.values()].find((r) => r.id !== first)!;
+    expect(second.status).toBe('PENDING');
+  });
+
+  it('removes a canary that ECS finished creating after the rollout was aborted', async () => {
+    const { o, store, ecs, push, only } = setup();
+    await o.ingest([push(1)]);
+    const g = gate();
+    ecs.createGate = g.wait;
+    const advancing = o.advance(only());
+    await tick();
+    await o.command(only(), { type: 'Abort', by: 'ann', reason: null });
+    g.open();
+    await advancing;
+    const r = await store.get(only());
+    expect(r.status).toBe('ROLLED_BACK');
+    expect(r.ecs.canaryTaskSetId).toBe('canary');
+    expect(ecs.sets.has('canary')).toBe(false);
+    expect(r.events.at(-1)!.message).toMatch(/created after the rollout ended: removing it/);
+  });
+
+  it('promotes a rollout whose promote came before the canary existed', async () => {
+    const { o, store, ecs, push, only } = setup();
+    await o.ingest([push(1)]);
+    const promoted = await o.command(only(), { type: 'Promote', by: 'pat' });
+    expect(promoted.status).toBe('PROGRESSING');
+    await o.advance(only());
+    ecs.settle();
+    await o.advance(only());
+    const r = await store.get(only());
+    expect(r.status).toBe('SUCCEEDED');
+    expect(ecs.calls).toEqual(['createCanary', 'setWeights(100)', 'promote(canary at 100%, steady=true)']);
+  });
+
+  it('does not call a store failure after ECS created the canary an ECS failure', async () => {
+    const { o, store, ecs, push, only } = setup();
+    await o.ingest([push(1)]);
+    const save = store.save.bind(store);
+    let failures = 1;
+    store.save = async (r) => {
+      if (failures-- > 0) throw Object.assign(new Error('ProvisionedThroughputExceededException'), { name: 'ProvisionedThroughputExceededException' });
+      return save(r);
+    };
+    await expect(o.advance(only())).rejects.toThrow('ProvisionedThroughputExceededException');
+    expect((await store.get(only())).status).toBe('PROGRESSING');
+    await o.advance(only()); // the workflow retries: the canary is reused
+    expect(ecs.calls.filter((c) => c === 'createCanary')).toHaveLength(2);
+    expect(ecs.sets.size).toBe(2);
+    expect((await store.get(only())).canaryWeight).toBe(20);
+  });
+
+  it('rolls back before touching ECS when a watched alarm is already in ALARM', async () => {
+    const { o, store, ecs, alarms, push, only } = setup();
+    alarms.current['web-5xx'] = 'ALARM';
+    await o.ingest([push(1)]);
+    const directive = await o.advance(only());
+    expect(directive).toEqual({ next: 'DONE', status: 'ROLLED_BACK' });
+    expect((await store.get(only())).reason).toBe('alarm web-5xx fired: in ALARM when checked before the next step');
+    expect(ecs.calls).toEqual(['rollback(canary=null)']);
+  });
+
+  it('looks again for a signature that a .sig push announced before the registry served it', async () => {
+    const { o, verifier, push, only } = setup();
+    verifier.set(digestOf(1), 'missing');
+    await o.ingest([push(1)]);
+    let checks = 0;
+    const verify = verifier.verify.bind(verifier);
+    verifier.verify = async (req, now) => {
+      if (++checks === 2) verifier.set(digestOf(1), 'verified');
+      return verify(req, now);
+    };
+    const res = await o.ingest([{ ...push(99), tag: `sha256-${digestOf(1).slice(7)}.sig` }]);
+    expect(res.accepted).toEqual([{ rolloutId: only(), service: 'web', status: 'PROGRESSING' }]);
+  });
+
+  it('starts a new rollout for a rejected digest pushed again, but not for a rolled-back one', async () => {
+    const { o, store, verifier, push } = setup();
+    verifier.set(digestOf(1), 'rejected');
+    const first = await o.ingest([push(1)]);
+    expect(first.accepted[0]!.status).toBe('REJECTED');
+    verifier.set(digestOf(1), 'verified');
+    const again = await o.ingest([push(1)]);
+    expect(again.accepted[0]!.status).toBe('PROGRESSING');
+    expect(again.accepted[0]!.rolloutId).not.toBe(first.accepted[0]!.rolloutId);
+    await o.command(again.accepted[0]!.rolloutId, { type: 'Abort', by: 'a', reason: null });
+    const third = await o.ingest([push(1)]);
+    expect(third.accepted).toEqual([]);
+    expect(third.ignored[0]!.reason).toMatch(/duplicate delivery: rollout .* \(ROLLED_BACK\)/);
+    expect(store.rollouts.size).toBe(2);
+  });
+
+  it('lets an ended rollout that still holds the lock (a crash before release) go on the next Advance', async () => {
+    const { o, store, push, only } = setup();
+    await o.ingest([push(1)]);
+    await o.command(only(), { type: 'Abort', by: 'a', reason: null });
+    store.locks.set('web', only()); // as if the release had been lost
+    expect(await o.advance(only())).toEqual({ next: 'DONE', status: 'ROLLED_BACK' });
+    expect(await store.lockHolder('web')).toBeNull();
+  });
+
+  it('answers unknown id shapes as not found without reaching the store', async () => {
+    const { o } = setup();
+    await expect(o.get('x'.repeat(3000))).rejects.toMatchObject({ name: 'RolloutNotFoundError', status: 404 });
+  });
+});
