@@ -29,12 +29,17 @@ export class LocalAlarms implements Alarms, LocalAlarmControl {
 
   async set(name: string, state: AlarmState, reason: string | null): Promise<{ rolledBack: string[] }> {
     const previous = this.alarms[name]?.state;
-    this.alarms[name] = { state, reason, updatedAt: new Date().toISOString() };
-    this.persist();
-    // EventBridge sends changes only, but ALARM is acted on every time it is set: rolling back is
-    // idempotent, and a retry must work even when the first listener call failed half-way.
-    const rolledBack = previous === state && state !== AlarmState.Alarm ? [] : await this.listener(name, state, reason);
-    return { rolledBack };
+    try {
+      // EventBridge sends changes only, but ALARM is acted on every time it is set: rolling back is
+      // idempotent, and a retry must work even when the first listener call failed half-way.
+      const rolledBack = previous === state && state !== AlarmState.Alarm ? [] : await this.listener(name, state, reason);
+      return { rolledBack };
+    } finally {
+      // Recorded after the event is handled, so that the event's handler (and its answer) acts first
+      // and the workflow's own check before the next step finds the state afterwards.
+      this.alarms[name] = { state, reason, updatedAt: new Date().toISOString() };
+      this.persist();
+    }
   }
 
   async list(): Promise<Record<string, StoredAlarm>> {

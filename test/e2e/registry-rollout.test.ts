@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../shared/app/logger';
 import { loadConfig } from '../../shared/config/load-config';
 import { type LocalStack, startLocalStack } from '../../local/local-stack';
@@ -97,6 +97,11 @@ afterAll(async () => {
   await stack?.stop();
   await tap?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+afterEach(async () => {
+  // A failed assertion must not leave an alarm firing for the tests after it.
+  await stack.alarms.set('web-5xx', 'OK', null);
 });
 
 async function release(tag: string, key = trusted.privateKeyPem) {

@@ -47,6 +47,7 @@ const untilStatus = (id: string, status: string) =>
 
 /** Waits until the previous test's rollout let go of the service, so tests do not queue behind each other. */
 afterEach(async () => {
+  for (const name of Object.keys(await stack.alarms.list())) await stack.alarms.set(name, 'OK', null);
   for (const name of ['web', 'worker']) {
     await waitFor(`service ${name} to be free`, async () => (await api('GET', `/services/${name}`)).body.activeRollout === null || undefined).catch(async () => {
       const id = (await api('GET', `/services/${name}`)).body.activeRollout;
