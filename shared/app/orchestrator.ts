@@ -65,6 +65,12 @@ export interface IngestResult {
 
 export type OperatorCommand = Extract<RolloutInput, { type: 'Approve' | 'Reject' | 'Abort' | 'Promote' }>;
 
+/**
+ * Told about every saved change of a rollout, after the save: the dashboard's live updates,
+ * notifications, metrics. A listener that throws is logged and does not fail the change.
+ */
+export type RolloutListener = (rollout: Rollout, previous: Rollout) => void | Promise<void>;
+
 const MAX_SAVE_ATTEMPTS = 8;
 
 export class Orchestrator {
@@ -78,6 +84,7 @@ export class Orchestrator {
   private readonly newId: (now: Date) => string;
   private readonly log: Logger;
   private readonly opts: Required<OrchestratorOptions>;
+  private readonly listeners = new Set<RolloutListener>();
 
   constructor(deps: OrchestratorDeps) {
     this.config = deps.config;
@@ -98,6 +105,12 @@ export class Orchestrator {
       signatureRecheckMs: [250, 500, 1000],
       ...deps.options,
     };
+  }
+
+  /** Subscribes to saved changes; returns the unsubscribe function. */
+  subscribe(listener: RolloutListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   // ---- queries ---------------------------------------------------------------------------------
@@ -197,6 +210,7 @@ export class Orchestrator {
     );
     try {
       await this.store.create(rollout);
+      await this.tell(rollout, rollout);
     } catch (e) {
       if (e instanceof VersionConflictError) return { ...about, rolloutId: id, reason: `duplicate delivery: rollout ${id} already deploys this digest` };
       throw e;
@@ -278,6 +292,7 @@ export class Orchestrator {
     );
     // No delivery claim: the original keeps it, so repeated pushes of this digest still count as duplicates.
     await this.store.create(rollout);
+    await this.tell(rollout, rollout);
     return this.checkSignature(rollout);
   }
 
@@ -416,10 +431,21 @@ export class Orchestrator {
       if (!result.changed) return result;
       try {
         await this.store.save(result.rollout);
+        await this.tell(result.rollout, current);
         return result;
       } catch (e) {
         if (!(e instanceof VersionConflictError) || attempt >= MAX_SAVE_ATTEMPTS) throw e;
         current = await this.store.get(current.id);
+      }
+    }
+  }
+
+  private async tell(rollout: Rollout, previous: Rollout): Promise<void> {
+    for (const listener of this.listeners) {
+      try {
+        await listener(rollout, previous);
+      } catch (e) {
+        this.log.warn('rollout listener failed', { rolloutId: rollout.id, error: e });
       }
     }
   }

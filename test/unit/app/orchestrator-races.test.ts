@@ -182,3 +182,19 @@ describe('the orchestrator under races', () => {
     await expect(o.get('x'.repeat(3000))).rejects.toMatchObject({ name: 'RolloutNotFoundError', status: 404 });
   });
 });
+
+describe('change listeners', () => {
+  it('hear every saved change in order, with the record before it, and cannot break a change', async () => {
+    const { o, push, only } = setup();
+    const seen: string[] = [];
+    o.subscribe((r, previous) => {
+      seen.push(`${previous.version}->${r.version} ${r.status}`);
+    });
+    o.subscribe(() => {
+      throw new Error('a broken listener');
+    });
+    await o.ingest([push(1)]);
+    await o.command(only(), { type: 'Abort', by: 'a', reason: null });
+    expect(seen).toEqual(['1->1 PENDING', '1->2 PENDING', '2->3 PROGRESSING', '3->4 ROLLING_BACK', '4->5 ROLLED_BACK']);
+  });
+});
