@@ -3,7 +3,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { LambdaEvent, LambdaContext } from 'hono/aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { createApp } from '../shared/http/app';
-import { ENV, getOrchestrator, logger, requireEnv } from './runtime';
+import { ENV, getOperatorDeps, getOrchestrator, logger, requireEnv } from './runtime';
 
 const secrets = new SecretsManagerClient({});
 
@@ -18,8 +18,13 @@ let app: Promise<ReturnType<typeof handle>> | undefined;
 
 function getHandler() {
   app ??= (async () => {
-    const [orchestrator, webhookToken, apiToken] = await Promise.all([getOrchestrator(), secret(ENV.webhookTokenSecret), secret(ENV.apiTokenSecret)]);
-    return handle(createApp({ orchestrator, webhookToken, apiToken, logger }));
+    const [orchestrator, webhookToken, apiToken, operator] = await Promise.all([
+      getOrchestrator(),
+      secret(ENV.webhookTokenSecret),
+      secret(ENV.apiTokenSecret),
+      getOperatorDeps(),
+    ]);
+    return handle(createApp({ orchestrator, webhookToken, apiToken, logger, ...operator }));
   })();
   app.catch(() => {
     app = undefined;

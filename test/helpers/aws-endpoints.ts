@@ -10,6 +10,7 @@ export interface AwsEndpoints {
   readonly ecs: string;
   readonly sfn: string;
   readonly secretsManager: string;
+  readonly cloudwatch?: string;
 }
 
 export function useAwsEndpoints(endpoints: AwsEndpoints, extra: Record<string, string> = {}): () => void {
@@ -21,6 +22,7 @@ export function useAwsEndpoints(endpoints: AwsEndpoints, extra: Record<string, s
     AWS_ENDPOINT_URL_ECS: endpoints.ecs,
     AWS_ENDPOINT_URL_SFN: endpoints.sfn,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
+    ...(endpoints.cloudwatch ? { AWS_ENDPOINT_URL_CLOUDWATCH: endpoints.cloudwatch } : {}),
     ...extra,
   };
   const previous = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
@@ -46,6 +48,21 @@ export async function startSecretsStub(secrets: Record<string, string>): Promise
         return;
       }
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ ARN: body.SecretId, Name: body.SecretId, SecretString: value, VersionId: 'v1' }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** CloudWatch's DescribeAlarms (AWS JSON 1.0) answering from a map the test changes. */
+export async function startCloudWatchStub(states: Record<string, string>): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { AlarmNames?: string[] };
+      const alarms = (body.AlarmNames ?? []).filter((n) => n in states).map((n) => ({ AlarmName: n, StateValue: states[n] }));
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ MetricAlarms: alarms, CompositeAlarms: [] }));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

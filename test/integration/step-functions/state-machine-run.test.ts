@@ -11,6 +11,9 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type * as ApiModule from '../../../functions/api';
+import type * as EventsModule from '../../../functions/events';
+import type * as StepsModule from '../../../functions/steps';
 import { RolloutStateMachine } from '../../../infra/rollout-state-machine';
 import { startDynalite, type RunningDynalite } from '../../../local/dynamodb/dynalite-server';
 import { startEcsEmulator, type RunningEcsEmulator } from '../../../local/ecs-emulator';
@@ -19,7 +22,7 @@ import { startDockerRegistry, type RunningRegistry } from '../../../local/regist
 import { buildAndPushImage } from '../../../local/registry/oci-image';
 import { startStepFunctionsEmulator, type RunningStepFunctionsEmulator } from '../../../local/step-functions-emulator/step-functions-emulator';
 import { aslOf } from '../../helpers/asl';
-import { startSecretsStub, useAwsEndpoints } from '../../helpers/aws-endpoints';
+import { startCloudWatchStub, startSecretsStub, useAwsEndpoints } from '../../helpers/aws-endpoints';
 import { waitFor } from '../../helpers/http';
 import { alarmEvent, httpApiEvent } from '../../helpers/lambda-events';
 import { APPROVED_ROLLOUT_EVENTS } from '../../helpers/scenarios';
@@ -36,8 +39,11 @@ let dynamo: RunningDynalite;
 let ecs: RunningEcsEmulator;
 let sfn: RunningStepFunctionsEmulator;
 let secrets: { endpoint: string; close(): Promise<void> };
+let cloudwatch: { endpoint: string; close(): Promise<void> };
+const alarmStates: Record<string, string> = { 'web-5xx': 'OK' };
 let restoreEnv: () => void;
-let handlers: { api: typeof import('../../../functions/api'); steps: typeof import('../../../functions/steps'); events: typeof import('../../../functions/events') };
+// Type-only: the modules themselves are imported after the environment points them at local services.
+let handlers: { api: typeof ApiModule; steps: typeof StepsModule; events: typeof EventsModule };
 /** Makes the next Advance calls throw, as a crashing Lambda would. */
 let crashAdvance = 0;
 
@@ -76,8 +82,9 @@ beforeAll(async () => {
     retryIntervalOverrides: { Advance: 10, Recover: 10 },
   });
   secrets = await startSecretsStub({ 'webhook-secret': WEBHOOK, 'api-secret': API });
+  cloudwatch = await startCloudWatchStub(alarmStates);
   restoreEnv = useAwsEndpoints(
-    { dynamodb: dynamo.endpoint, ecs: ecs.endpoint, sfn: sfn.endpoint, secretsManager: secrets.endpoint },
+    { dynamodb: dynamo.endpoint, ecs: ecs.endpoint, sfn: sfn.endpoint, secretsManager: secrets.endpoint, cloudwatch: cloudwatch.endpoint },
     {
       ROLLOUT_CONFIG: join(dir, 'rollout.config.yaml'),
       ROLLOUT_TABLE_NAME: 'rollouts',
@@ -92,7 +99,7 @@ beforeAll(async () => {
 afterAll(async () => {
   restoreEnv?.();
   await sfn?.emulator.idle();
-  await Promise.all([registry?.stop(), dynamo?.close(), ecs?.close(), sfn?.close(), secrets?.close()]);
+  await Promise.all([registry?.stop(), dynamo?.close(), ecs?.close(), sfn?.close(), secrets?.close(), cloudwatch?.close()]);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,0 +1,31 @@
+/**
+ * The CDK app (cdk.json): `npx cdk synth|deploy [-c config=<file>]`. Loads the config file local mode
+ * reads (DESIGN §5; see app-config.ts for which one), builds RolloutOrchestratorStack for the account
+ * and region of the CLI's credentials, and runs cdk-nag's AwsSolutions checks over it.
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadConfig } from '../shared/config/load-config';
+import type { AppConfig } from '../shared/config/types';
+import { ConfigError } from '../shared/errors';
+import { configFileFor, contextObject, synthEnvironment } from './app-config';
+import { RolloutOrchestratorStack } from './rollout-orchestrator-stack';
+
+const app = new App();
+const file = configFileFor(app);
+let config: AppConfig;
+try {
+  config = await loadConfig(file, synthEnvironment());
+} catch (error) {
+  // Every problem, by path, as local mode prints them; no stack trace for a config mistake.
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+new RolloutOrchestratorStack(app, 'RolloutOrchestratorStack', {
+  config,
+  registryPasswordSecrets: contextObject(app, 'registryPasswordSecrets'),
+  description: `ECS rollout orchestrator: signed images from registry webhooks to canary task sets (config ${file})`,
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+});
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

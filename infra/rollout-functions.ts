@@ -1,0 +1,161 @@
+/**
+ * The six Lambda functions: thin entry points (functions/*.ts) bundled by esbuild, each with its own
+ * role and log group, so that every permission is granted to exactly the functions that use it
+ * (RolloutGrants). The resolved config (resolved-config.ts) is copied into every bundle.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ENV } from '../functions/runtime';
+import { acknowledgeWildcards } from './nag';
+import { BUNDLED_CONFIG_NAME, BUNDLED_CONFIG_PATH } from './resolved-config';
+
+/** The repository root: entries, package-lock.json and tsconfig.json are found from here. */
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface RolloutFunctionsProps {
+  /** The resolved config JSON written at synth (`writeResolvedConfig`); copied into every bundle. */
+  readonly configFile: string;
+  readonly tableName: string;
+  /** Known before the state machine exists (it has a fixed name): see RolloutStateMachineProps.stateMachineName. */
+  readonly stateMachineArn: string;
+  /** Extra environment for every function. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Extra environment for the functions that verify signatures (api, ecrPush); wins over `environment`. */
+  readonly verifierEnvironment?: Readonly<Record<string, string>>;
+  /** Extra environment for the API function only (the token secrets' ARNs). */
+  readonly apiEnvironment?: Readonly<Record<string, string>>;
+  /**
+   * How long the functions' logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+interface FunctionSpec {
+  readonly entry: 'api' | 'steps' | 'events';
+  readonly handler: string;
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+}
+
+// Timeouts: the API answers within API Gateway's 29 s; Advance loops until it reaches a wait (steady
+// state polls and ECS calls), so it gets a minute; verifying a signature fetches from the registry.
+const SPECS = {
+  api: { entry: 'api', handler: 'handler', description: 'HTTP API and registry webhooks (Hono)', memorySize: 512, timeout: Duration.seconds(29) },
+  advance: { entry: 'steps', handler: 'advance', description: 'Workflow step: moves a rollout as far as it can go now', memorySize: 512, timeout: Duration.seconds(60) },
+  awaitApproval: { entry: 'steps', handler: 'awaitApproval', description: 'Workflow step: stores the approval wait task token', memorySize: 256, timeout: Duration.seconds(15) },
+  recover: { entry: 'steps', handler: 'recover', description: 'Workflow catch-all: rolls the rollout back', memorySize: 512, timeout: Duration.seconds(60) },
+  alarmStateChange: { entry: 'events', handler: 'alarmStateChange', description: 'CloudWatch alarm in ALARM: rolls back the rollouts watching it', memorySize: 512, timeout: Duration.seconds(60) },
+  ecrPush: { entry: 'events', handler: 'ecrPush', description: 'ECR push: verifies the signature and starts a rollout', memorySize: 512, timeout: Duration.seconds(60) },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type RolloutFunctionName = keyof typeof SPECS;
+export const ROLLOUT_FUNCTION_NAMES = Object.keys(SPECS) as RolloutFunctionName[];
+
+export class RolloutFunctions extends Construct {
+  readonly api: nodejs.NodejsFunction;
+  readonly advance: nodejs.NodejsFunction;
+  readonly awaitApproval: nodejs.NodejsFunction;
+  readonly recover: nodejs.NodejsFunction;
+  readonly alarmStateChange: nodejs.NodejsFunction;
+  readonly ecrPush: nodejs.NodejsFunction;
+  /** Every function by name, in a fixed order. */
+  readonly all: Readonly<Record<RolloutFunctionName, nodejs.NodejsFunction>>;
+  readonly logGroups: Readonly<Record<RolloutFunctionName, logs.LogGroup>>;
+  /** Each function's own role; RolloutGrants adds to them. */
+  readonly roles: Readonly<Record<RolloutFunctionName, iam.Role>>;
+
+  constructor(scope: Construct, id: string, props: RolloutFunctionsProps) {
+    super(scope, id);
+    const logGroups = {} as Record<RolloutFunctionName, logs.LogGroup>;
+    const all = {} as Record<RolloutFunctionName, nodejs.NodejsFunction>;
+    const roles = {} as Record<RolloutFunctionName, iam.Role>;
+    for (const name of ROLLOUT_FUNCTION_NAMES) {
+      logGroups[name] = new logs.LogGroup(this, `${capitalize(name)}Logs`, {
+        retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      roles[name] = this.createRole(name, logGroups[name]);
+      all[name] = this.createFunction(name, SPECS[name], logGroups[name], roles[name], props);
+    }
+    this.all = all;
+    this.roles = roles;
+    this.logGroups = logGroups;
+    ({ api: this.api, advance: this.advance, awaitApproval: this.awaitApproval, recover: this.recover } = all);
+    ({ alarmStateChange: this.alarmStateChange, ecrPush: this.ecrPush } = all);
+  }
+
+  /** An own role per function instead of AWSLambdaBasicExecutionRole (logs:* on every log group). */
+  private createRole(name: RolloutFunctionName, logGroup: logs.LogGroup): iam.Role {
+    const role = new iam.Role(this, `${capitalize(name)}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Rollout orchestrator: the ${name} function`,
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'WriteOwnLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    );
+    // Tracing: CDK grants xray:PutTraceSegments/PutTelemetryRecords, which take no resource.
+    acknowledgeWildcards(role, ['*'], 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.');
+    return role;
+  }
+
+  private createFunction(name: RolloutFunctionName, spec: FunctionSpec, logGroup: logs.LogGroup, role: iam.Role, props: RolloutFunctionsProps) {
+    return new nodejs.NodejsFunction(this, capitalize(name), {
+      entry: join(PROJECT_ROOT, 'functions', `${spec.entry}.ts`),
+      handler: spec.handler,
+      description: spec.description,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.memorySize,
+      timeout: spec.timeout,
+      tracing: lambda.Tracing.ACTIVE,
+      role,
+      logGroup,
+      environment: {
+        [ENV.table]: props.tableName,
+        [ENV.stateMachine]: props.stateMachineArn,
+        [ENV.config]: BUNDLED_CONFIG_PATH,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+        ...(name === 'api' || name === 'ecrPush' ? props.verifierEnvironment : {}),
+        ...(name === 'api' ? props.apiEnvironment : {}),
+      },
+      bundling: bundlingFor(props.configFile),
+    });
+  }
+}
+
+/**
+ * ESM, like the package: tree-shakes the AWS SDK's ES builds (`module` field). The banner gives
+ * CommonJS dependencies the `require` that an ES module lacks. The SDK is bundled, not taken from the
+ * runtime, so Lambda runs the exact client versions the tests ran.
+ */
+export function bundlingFor(configFile: string): nodejs.BundlingOptions {
+  return {
+    format: nodejs.OutputFormat.ESM,
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    minify: true,
+    sourceMap: true,
+    sourcesContent: false,
+    bundleAwsSDK: true,
+    banner: "import { createRequire as __rolloutRequire } from 'node:module'; const require = __rolloutRequire(import.meta.url);",
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (_inputDir: string, outputDir: string) => [`cp ${shellQuote(configFile)} ${shellQuote(join(outputDir, BUNDLED_CONFIG_NAME))}`],
+    },
+  };
+}
+
+const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
+const capitalize = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);

@@ -1,0 +1,106 @@
+/** The config shipped in every bundle must mean what the deployer's file means. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { registryPasswordEnvNames, resolvedConfigDocument, writeResolvedConfig } from '../../infra/resolved-config';
+import { loadConfig } from '../../shared/config/load-config';
+import type { AppConfig } from '../../shared/config/types';
+import { publicGoodTrustedRoot } from '../../shared/signature/public-good-trusted-root';
+import { configFrom, PUBLIC_PEM, TEST_CONFIG_YAML } from './infra-fixtures';
+
+/**
+ * Everything but what only says where the config came from: the file, the keys' names, and the trusted
+ * root's source and text (an inline root is re-serialized, so its text and digest differ; its content not).
+ */
+function meaning(config: AppConfig) {
+  return {
+    registries: config.registries,
+    services: Object.fromEntries(
+      Object.entries(config.services).map(([name, s]) => {
+        const { trustedRoot, ...verify } = s.verify;
+        const root = trustedRoot && { certificateAuthorities: trustedRoot.certificateAuthorities, tlogs: trustedRoot.tlogs };
+        return [name, { ...s, tags: s.tags?.source ?? null, verify: { ...verify, keys: verify.keys.map((k) => k.pem), trustedRoot: root } }];
+      }),
+    ),
+  };
+}
+
+/** The test config plus a keyless policy with its own trusted root file, Rekor required and a signature deadline. */
+async function keylessConfig(): Promise<AppConfig> {
+  const root = join(mkdtempSync(join(tmpdir(), 'root-')), 'trusted_root.json');
+  writeFileSync(root, publicGoodTrustedRoot().text);
+  const verify = [
+    'verify:',
+    '      keys: [keys/web.pub]',
+    '      keyless:',
+    '        - { issuer: https://token.actions.githubusercontent.com, subjectRegExp: "https://github.com/acme/.*" }',
+    '      rekor: required',
+    `      trustedRoot: ${root}`,
+    '      waitFor: 5m',
+  ].join('\n');
+  return configFrom(TEST_CONFIG_YAML.replace('verify: { keys: [keys/web.pub] }\n    steps:\n      - setWeight: 50', `${verify}\n    steps:\n      - setWeight: 50`));
+}
+
+describe('the resolved config', () => {
+  it('loads again with loadConfig into the same services, registries, steps, keys and roles', async () => {
+    const original = await configFrom();
+    const file = writeResolvedConfig(original, mkdtempSync(join(tmpdir(), 'resolved-')));
+    const reloaded = await loadConfig(file, {});
+    expect(meaning(reloaded)).toEqual(meaning(original));
+    expect(reloaded.services.web!.tags!.test('v12')).toBe(true);
+    expect(reloaded.services.web!.tags!.test('v12-rc')).toBe(false);
+  });
+
+  it('carries keyless identities, the Rekor policy, a trusted root read from a file, and the signature deadline', async () => {
+    const original = await keylessConfig();
+    expect(original.services.worker!.verify.keyless).toHaveLength(1);
+    const file = writeResolvedConfig(original, mkdtempSync(join(tmpdir(), 'resolved-')));
+    const document = JSON.parse(readFileSync(file, 'utf8')) as { services: Record<string, any> };
+    expect(document.services.worker.verify).toMatchObject({
+      keyless: [{ issuer: 'https://token.actions.githubusercontent.com', subjectRegExp: 'https://github.com/acme/.*' }],
+      rekor: 'required',
+      trustedRoot: JSON.parse(publicGoodTrustedRoot().text),
+      waitFor: 300,
+    });
+    expect(document.services.web.verify).not.toHaveProperty('trustedRoot');
+    expect(meaning(await loadConfig(file, {}))).toEqual(meaning(original));
+  });
+
+  it('inlines the keys as PEM and writes pauses as seconds and tags as their regex source', async () => {
+    const document = resolvedConfigDocument(await configFrom()) as { services: Record<string, any> };
+    expect(document.services.web).toMatchObject({
+      image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/web',
+      tags: '^v[0-9]+$',
+      verify: { keys: [PUBLIC_PEM] },
+      steps: [{ setWeight: 20 }, { pause: { duration: 90 } }, { setWeight: 100 }],
+    });
+    expect(document.services.worker.steps).toEqual([{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }]);
+    expect(document.services.worker).not.toHaveProperty('tags');
+  });
+
+  it('names the keys inline[n] once loaded, as any inline key is named', async () => {
+    const file = writeResolvedConfig(await configFrom(), mkdtempSync(join(tmpdir(), 'resolved-')));
+    expect((await loadConfig(file, {})).services.web!.verify.keys.map((k) => k.id)).toEqual(['inline[0]']);
+  });
+
+  it('never writes a registry password, only the variable the stack fills from Secrets Manager', async () => {
+    const yaml = TEST_CONFIG_YAML.replace('127.0.0.1:5000: { insecure: true }', '127.0.0.1:5000: { insecure: true, username: ci, password: hunter2 }');
+    const config = await configFrom(yaml);
+    const file = writeResolvedConfig(config, mkdtempSync(join(tmpdir(), 'resolved-')));
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain('hunter2');
+    expect(registryPasswordEnvNames(config)).toEqual({ '127.0.0.1:5000': 'ROLLOUT_REGISTRY_PASSWORD_0' });
+    expect(JSON.parse(text).registries['127.0.0.1:5000']).toEqual({ insecure: true, username: 'ci', passwordEnv: 'ROLLOUT_REGISTRY_PASSWORD_0' });
+    const reloaded = await loadConfig(file, { ROLLOUT_REGISTRY_PASSWORD_0: 'hunter2' });
+    expect(reloaded.registries['127.0.0.1:5000']).toEqual(config.registries['127.0.0.1:5000']);
+  });
+
+  it('is written to a file named by its content, so an unchanged config keeps the bundles’ hashes', async () => {
+    const config = await configFrom();
+    const dir = mkdtempSync(join(tmpdir(), 'resolved-'));
+    expect(writeResolvedConfig(config, dir)).toBe(writeResolvedConfig(config, dir));
+    const other = await configFrom(TEST_CONFIG_YAML.replace('setWeight: 20', 'setWeight: 25'));
+    expect(writeResolvedConfig(other, dir)).not.toBe(writeResolvedConfig(config, dir));
+  });
+});

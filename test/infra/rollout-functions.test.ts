@@ -1,0 +1,95 @@
+import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { describe, expect, it } from 'vitest';
+import { BUNDLED_CONFIG_PATH } from '../../infra/resolved-config';
+import { bundlingFor } from '../../infra/rollout-functions';
+import { ENV } from '../../functions/runtime';
+import { ACCOUNT, configFrom, logicalId, REGION, synth } from './infra-fixtures';
+
+const HANDLERS = ['index.handler', 'index.advance', 'index.awaitApproval', 'index.recover', 'index.alarmStateChange', 'index.ecrPush'];
+const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:Rollout-Orchestrator-0E8FC0EE-Workflow`;
+
+type Fn = { Properties: Record<string, any> };
+
+async function functions() {
+  const { stack, template } = synth(await configFrom());
+  const byHandler = new Map<string, Fn>();
+  for (const fn of Object.values(template.findResources('AWS::Lambda::Function')) as Fn[]) byHandler.set(fn.Properties.Handler, fn);
+  return { stack, template, byHandler };
+}
+
+describe('RolloutFunctions', () => {
+  it('creates one function per entry point, on Node.js 22 and arm64, traced', async () => {
+    const { byHandler } = await functions();
+    expect([...byHandler.keys()].sort()).toEqual([...HANDLERS].sort());
+    for (const fn of byHandler.values()) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+    }
+  });
+
+  it('gives every function the table, the state machine ARN and the bundled config, and only the API the token secrets', async () => {
+    const { stack, byHandler } = await functions();
+    const table = { Ref: logicalId(stack.orchestrator.rolloutTable!.table) };
+    for (const [handler, fn] of byHandler) {
+      const expected: Record<string, unknown> = {
+        [ENV.table]: table,
+        [ENV.stateMachine]: STATE_MACHINE,
+        [ENV.config]: BUNDLED_CONFIG_PATH,
+        NODE_OPTIONS: '--enable-source-maps',
+      };
+      if (handler === 'index.handler') {
+        expected[ENV.webhookTokenSecret] = { Ref: logicalId(stack.orchestrator.tokens.webhookToken) };
+        expected[ENV.apiTokenSecret] = { Ref: logicalId(stack.orchestrator.tokens.apiToken) };
+      }
+      expect(fn.Properties.Environment.Variables, handler).toEqual(expected);
+    }
+  });
+
+  it('gives the API 29 s (API Gateway’s limit) and Advance a minute to loop until its next wait', async () => {
+    const { byHandler } = await functions();
+    expect(byHandler.get('index.handler')!.Properties.Timeout).toBe(29);
+    expect(byHandler.get('index.advance')!.Properties.Timeout).toBe(60);
+  });
+
+  it('writes each function’s logs to its own log group, kept one month by default', async () => {
+    const { stack, template, byHandler } = await functions();
+    const groups = stack.orchestrator.functions.logGroups;
+    expect(byHandler.get('index.advance')!.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: logicalId(groups.advance) } });
+    const retentions = Object.values(groups).map((g) => (template.toJSON().Resources[logicalId(g)] as Fn).Properties.RetentionInDays);
+    expect(retentions).toEqual([30, 30, 30, 30, 30, 30]);
+  });
+
+  it('uses no AWS managed policy: each role has its own statements only', async () => {
+    const { template } = await functions();
+    for (const role of Object.values(template.findResources('AWS::IAM::Role')) as Fn[]) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('fills registry password variables from Secrets Manager for the verifying functions only', async () => {
+    const yaml = `registries:\n  docker.io: { username: ci, passwordEnv: HUB_PASSWORD }\nservices:\n  web:\n    cluster: prod\n    service: web\n    image: docker.io/team/web\n    verify: { keys: [keys/web.pub] }\n    steps: [{ setWeight: 100 }]\n`;
+    const { template } = synth(await configFrom(yaml, { HUB_PASSWORD: 'synth-only' }), { registryPasswordSecrets: { 'docker.io': 'rollout/dockerhub' } });
+    const variable = (handler: string) =>
+      (Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: handler } }))[0] as Fn).Properties.Environment.Variables
+        .ROLLOUT_REGISTRY_PASSWORD_0;
+    const resolved = '{{resolve:secretsmanager:rollout/dockerhub:SecretString:::}}';
+    expect(variable('index.handler')).toBe(resolved);
+    expect(variable('index.ecrPush')).toBe(resolved);
+    expect(variable('index.advance')).toBe('unused-by-this-function');
+    expect(JSON.stringify(template.toJSON())).not.toContain('synth-only');
+  });
+});
+
+describe('the bundling', () => {
+  it('builds minified ES modules for node22 with source maps, the AWS SDK included', () => {
+    const options = bundlingFor('/tmp/config.json');
+    expect(options).toMatchObject({ format: OutputFormat.ESM, target: 'node22', minify: true, sourceMap: true, bundleAwsSDK: true });
+    expect(options.mainFields).toEqual(['module', 'main']);
+    expect(options.banner).toContain('createRequire');
+  });
+
+  it('copies the resolved config into the bundle, where ROLLOUT_CONFIG points', () => {
+    const hooks = bundlingFor("/tmp/it's here/rollout.config.json").commandHooks!;
+    expect(hooks.afterBundling('/in', '/asset-output')).toEqual([`cp '/tmp/it'\\''s here/rollout.config.json' '/asset-output/rollout.config.json'`]);
+    expect(BUNDLED_CONFIG_PATH).toBe('/var/task/rollout.config.json');
+  });
+});

@@ -1,0 +1,213 @@
+/**
+ * Least privilege, statement by statement: every function's policy is compared whole, so a permission
+ * added to the wrong function (or a new one nobody reviewed) fails here.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  ACCOUNT,
+  configFrom,
+  EXECUTION_ROLE,
+  logicalId,
+  REGION,
+  statement,
+  statementsOf,
+  synth,
+  TASK_ROLE,
+  TEST_CONFIG_YAML,
+  type Synthesized,
+} from './infra-fixtures';
+
+const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:Rollout-Orchestrator-0E8FC0EE-Workflow`;
+const SERVICES = [`arn:aws:ecs:${REGION}:${ACCOUNT}:service/batch/worker`, `arn:aws:ecs:${REGION}:${ACCOUNT}:service/prod/web`];
+const TASK_SETS = [`arn:aws:ecs:${REGION}:${ACCOUNT}:task-set/batch/worker/*`, `arn:aws:ecs:${REGION}:${ACCOUNT}:task-set/prod/web/*`];
+const TASK_DEFINITIONS = `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/*`;
+
+async function synthesized(): Promise<Synthesized & { table: string; logs: (name: string) => string }> {
+  const result = synth(await configFrom());
+  const { orchestrator } = result.stack;
+  return {
+    ...result,
+    table: logicalId(orchestrator.rolloutTable!.table),
+    logs: (name) => logicalId(orchestrator.functions.logGroups[name as 'api']),
+  };
+}
+
+const tableStatements = (table: string, access: 'full' | 'records') => [
+  {
+    Sid: 'RolloutTable',
+    Effect: 'Allow',
+    Action: access === 'full' ? ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] : ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+    Resource: { 'Fn::GetAtt': [table, 'Arn'] },
+  },
+  ...(access === 'full'
+    ? [
+        {
+          Sid: 'RolloutTableIndexes',
+          Effect: 'Allow',
+          Action: 'dynamodb:Query',
+          Resource: ['byCreated', 'byService'].map((index) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, `/index/${index}`]] })),
+        },
+      ]
+    : []),
+];
+
+const common = (logGroup: string) => [
+  { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] } },
+  { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
+];
+
+const start = { Sid: 'StartRolloutExecution', Effect: 'Allow', Action: 'states:StartExecution', Resource: STATE_MACHINE };
+const answer = { Sid: 'AnswerApprovalWaits', Effect: 'Allow', Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'], Resource: STATE_MACHINE };
+
+const ecs = (access: 'read' | 'shift' | 'deploy') => [
+  {
+    Sid: 'EcsServices',
+    Effect: 'Allow',
+    Action: access === 'read' ? 'ecs:DescribeServices' : ['ecs:DescribeServices', 'ecs:UpdateServicePrimaryTaskSet'],
+    Resource: SERVICES,
+  },
+  {
+    Sid: 'EcsTaskSets',
+    Effect: 'Allow',
+    Action: {
+      read: 'ecs:DescribeTaskSets',
+      shift: ['ecs:DeleteTaskSet', 'ecs:DescribeTaskSets', 'ecs:UpdateTaskSet'],
+      deploy: ['ecs:CreateTaskSet', 'ecs:DeleteTaskSet', 'ecs:DescribeTaskSets', 'ecs:UpdateTaskSet'],
+    }[access],
+    Resource: TASK_SETS,
+  },
+  { Sid: 'EcsDescribeTaskDefinitions', Effect: 'Allow', Action: 'ecs:DescribeTaskDefinition', Resource: '*' },
+];
+
+const deploy = [
+  { Sid: 'EcsRegisterTaskDefinitions', Effect: 'Allow', Action: 'ecs:RegisterTaskDefinition', Resource: TASK_DEFINITIONS },
+  {
+    Sid: 'EcsTagNewTaskDefinitions',
+    Effect: 'Allow',
+    Action: 'ecs:TagResource',
+    Resource: TASK_DEFINITIONS,
+    Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+  },
+  {
+    Sid: 'PassTaskRoles',
+    Effect: 'Allow',
+    Action: 'iam:PassRole',
+    Resource: [EXECUTION_ROLE, TASK_ROLE],
+    Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+  },
+];
+
+const ecrPull = [
+  { Sid: 'EcrAuthorizationToken', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+  {
+    Sid: 'EcrPullImages',
+    Effect: 'Allow',
+    Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+    Resource: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/team/web`,
+  },
+];
+
+const deadLetters = (queue: string) => ({
+  Effect: 'Allow',
+  Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+  Resource: { 'Fn::GetAtt': [queue, 'Arn'] },
+});
+
+describe('the functions’ IAM policies', () => {
+  it('let the API read the tables, shift weights, start and answer workflows, pull from ECR and read the tokens', async () => {
+    const s = await synthesized();
+    const tokens = [s.stack.orchestrator.tokens.apiToken, s.stack.orchestrator.tokens.webhookToken].map((secret) => ({ Ref: logicalId(secret) }));
+    expect(statementsOf(s.template, 'index.handler')).toEqual([
+      ...common(s.logs('api')),
+      ...tableStatements(s.table, 'full'),
+      start,
+      answer,
+      ...ecs('shift'),
+      ...ecrPull,
+      { Sid: 'ReadTokens', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: tokens },
+    ]);
+  });
+
+  it('let Advance deploy canaries: register task definitions, create task sets and pass only the configured roles to ECS tasks', async () => {
+    const s = await synthesized();
+    expect(statementsOf(s.template, 'index.advance')).toEqual([
+      ...common(s.logs('advance')),
+      ...tableStatements(s.table, 'full'),
+      start,
+      answer,
+      ...ecs('deploy'),
+      ...deploy,
+      {
+        Sid: 'ReadAlarmStates',
+        Effect: 'Allow',
+        Action: 'cloudwatch:DescribeAlarms',
+        Resource: ['web-5xx', 'web-latency', 'worker-errors'].map((n) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${n}`),
+      },
+    ]);
+  });
+
+  it('let Recover and the alarm handler roll back (shift), but not create canaries', async () => {
+    const s = await synthesized();
+    const queue = logicalId(s.stack.orchestrator.eventRules.deadLetterQueue);
+    expect(statementsOf(s.template, 'index.recover')).toEqual([...common(s.logs('recover')), ...tableStatements(s.table, 'full'), start, answer, ...ecs('shift')]);
+    expect(statementsOf(s.template, 'index.alarmStateChange')).toEqual([
+      ...common(s.logs('alarmStateChange')),
+      ...tableStatements(s.table, 'full'),
+      start,
+      answer,
+      ...ecs('shift'),
+      deadLetters(queue),
+    ]);
+  });
+
+  it('let AwaitApproval only read and save rollout records and answer its own wait', async () => {
+    const s = await synthesized();
+    expect(statementsOf(s.template, 'index.awaitApproval')).toEqual([...common(s.logs('awaitApproval')), ...tableStatements(s.table, 'records'), answer]);
+  });
+
+  it('let the ECR push handler only describe ECS, pull from ECR and start workflows', async () => {
+    const s = await synthesized();
+    const queue = logicalId(s.stack.orchestrator.eventRules.deadLetterQueue);
+    expect(statementsOf(s.template, 'index.ecrPush')).toEqual([
+      ...common(s.logs('ecrPush')),
+      ...tableStatements(s.table, 'full'),
+      start,
+      ...ecs('read'),
+      ...ecrPull,
+      deadLetters(queue),
+    ]);
+  });
+
+  it('grant no iam:PassRole when no service lists aws.passRoles, and warn that rollouts with task roles will fail', async () => {
+    const config = await configFrom(TEST_CONFIG_YAML.replaceAll(/ {4}aws:\n {6}passRoles: .*\n/g, ''));
+    const { stack, template } = synth(config);
+    expect(() => statement(statementsOf(template, 'index.advance'), 'PassTaskRoles')).toThrow(/found 0/);
+    const warnings = stack.orchestrator.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/services web, worker list no aws\.passRoles.*will fail/);
+  });
+
+  it('scope ECS to a service given by ARN in another account and region, and to a cluster given by ARN', async () => {
+    const yaml = TEST_CONFIG_YAML.replace(
+      'service: web',
+      'service: arn:aws:ecs:us-east-2:210987654321:service/shared/web',
+    );
+    const { template } = synth(await configFrom(yaml));
+    expect(statement(statementsOf(template, 'index.advance'), 'EcsTaskSets').Resource).toEqual([
+      `arn:aws:ecs:${REGION}:${ACCOUNT}:task-set/batch/worker/*`,
+      'arn:aws:ecs:us-east-2:210987654321:task-set/shared/web/*',
+    ]);
+    expect(statement(statementsOf(template, 'index.advance'), 'EcsRegisterTaskDefinitions').Resource).toEqual([
+      TASK_DEFINITIONS,
+      'arn:aws:ecs:us-east-2:210987654321:task-definition/*',
+    ]);
+  });
+
+  it('grant no ECR access when no service pulls from ECR', async () => {
+    const yaml = TEST_CONFIG_YAML.replace(/image: \d+\.dkr\.ecr\.[^/]+\/team\/web/, 'image: 127.0.0.1:5000/team/web');
+    const { template } = synth(await configFrom(yaml));
+    for (const handler of ['index.handler', 'index.ecrPush']) {
+      expect(statementsOf(template, handler).map((s) => s.Sid)).not.toContain('EcrPullImages');
+    }
+  });
+});

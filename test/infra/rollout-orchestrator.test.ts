@@ -1,0 +1,114 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { RolloutOrchestrator, RolloutOrchestratorStack } from '../../infra';
+import { ACCOUNT, configFrom, logicalId, nagViolations, REGION, statement, statementsOf, synth, testApp } from './infra-fixtures';
+
+type Resource = { Properties: Record<string, any>; DeletionPolicy?: string };
+
+describe('RolloutOrchestratorStack', () => {
+  it('outputs the API URL, the table name, the state machine ARN and the token secrets', async () => {
+    const { stack, template } = synth(await configFrom());
+    const { orchestrator } = stack;
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual(['ApiTokenSecretArn', 'ApiUrl', 'StateMachineArn', 'TableName', 'WebhookTokenSecretArn']);
+    expect(outputs.TableName!.Value).toEqual({ Ref: logicalId(orchestrator.rolloutTable!.table) });
+    expect(outputs.StateMachineArn!.Value).toEqual({ Ref: logicalId(orchestrator.workflow.stateMachine) });
+    expect(outputs.WebhookTokenSecretArn!.Value).toEqual({ Ref: logicalId(orchestrator.tokens.webhookToken) });
+    expect(outputs.ApiTokenSecretArn!.Value).toEqual({ Ref: logicalId(orchestrator.tokens.apiToken) });
+    expect(outputs.ApiUrl!.Value).toEqual({
+      'Fn::Join': ['', ['https://', { Ref: logicalId(orchestrator.api.httpApi) }, `.execute-api.${REGION}.`, { Ref: 'AWS::URLSuffix' }, '/']],
+    });
+  });
+
+  it('passes cdk-nag AwsSolutions: every finding fixed or acknowledged with a reason', async () => {
+    expect(nagViolations(synth(await configFrom()).stack)).toEqual([]);
+  });
+
+  it('passes cdk-nag AwsSolutions without a fixed account and region too', async () => {
+    const stack = new RolloutOrchestratorStack(testApp(), 'Agnostic', { config: await configFrom() });
+    expect(nagViolations(stack)).toEqual([]);
+  });
+
+  it('generates both tokens in Secrets Manager: 48 letters and digits, retained by default', async () => {
+    const { template } = synth(await configFrom());
+    const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret')) as Resource[];
+    expect(secrets).toHaveLength(2);
+    for (const secret of secrets) {
+      expect(secret.Properties.GenerateSecretString).toEqual({ PasswordLength: 48, ExcludePunctuation: true, IncludeSpace: false });
+      expect(secret.DeletionPolicy).toBe('Retain');
+    }
+  });
+
+  it('serves every route through one HTTP API: $default to the API function, payload 2.0, access logs and throttling', async () => {
+    const { stack, template } = synth(await configFrom());
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { 'Fn::GetAtt': [logicalId(stack.orchestrator.functions.api), 'Arn'] },
+    });
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage')) as Resource[];
+    expect(stage!.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [logicalId(stack.orchestrator.api.accessLogs), 'Arn'] } },
+    });
+    expect(JSON.parse(stage!.Properties.AccessLogSettings.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+  });
+
+  it('takes retention, removal policy and throttling from its props', async () => {
+    const { stack, template } = synth(await configFrom(), {
+      removalPolicy: RemovalPolicy.DESTROY,
+      logRetention: 7,
+      apiThrottle: { rateLimit: 5, burstLimit: 10 },
+    });
+    const resources = template.toJSON().Resources as Record<string, Resource>;
+    expect(resources[logicalId(stack.orchestrator.rolloutTable!.table)]!.DeletionPolicy).toBe('Delete');
+    expect(resources[logicalId(stack.orchestrator.tokens.apiToken)]!.DeletionPolicy).toBe('Delete');
+    const retentions = Object.values(template.findResources('AWS::Logs::LogGroup')).map((g) => (g as Resource).Properties.RetentionInDays);
+    expect(new Set(retentions)).toEqual(new Set([7]));
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } });
+  });
+});
+
+describe('RolloutOrchestrator', () => {
+  it('uses an existing table instead of building one, and scopes the grants to it', async () => {
+    const stack = new Stack(testApp(), 'Byo', { env: { account: ACCOUNT, region: REGION } });
+    const existingTable = dynamodb.Table.fromTableName(stack, 'Existing', 'platform-rollouts');
+    const orchestrator = new RolloutOrchestrator(stack, 'Orchestrator', { config: await configFrom(), existingTable });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::DynamoDB::Table', 0);
+    expect(orchestrator.rolloutTable).toBeUndefined();
+    const tableArn = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/platform-rollouts`;
+    const statements = statementsOf(template, 'index.advance');
+    expect(statement(statements, 'RolloutTable').Resource).toBe(tableArn);
+    expect(statement(statements, 'RolloutTableIndexes').Resource).toEqual([`${tableArn}/index/byCreated`, `${tableArn}/index/byService`]);
+  });
+
+  it('refuses both an existing table and props for a new one', async () => {
+    const stack = new Stack(testApp(), 'Both');
+    const existingTable = dynamodb.Table.fromTableName(stack, 'Existing', 'platform-rollouts');
+    const props = { config: await configFrom(), existingTable, tableProps: {} } as never;
+    expect(() => new RolloutOrchestrator(stack, 'Orchestrator', props)).toThrow(/either existingTable or tableProps, not both/);
+  });
+
+  it('refuses a registry with credentials but no password secret, and a secret for a registry without them', async () => {
+    const yaml = `registries:\n  docker.io: { username: ci, password: in-the-file }\nservices:\n  web:\n    cluster: prod\n    service: web\n    image: docker.io/team/web\n    verify: { keys: [keys/web.pub] }\n    steps: [{ setWeight: 100 }]\n`;
+    const config = await configFrom(yaml);
+    expect(() => new RolloutOrchestrator(new Stack(testApp(), 'A'), 'O', { config })).toThrow(/registries docker\.io have credentials/);
+    const extra = { 'docker.io': 'rollout/hub', 'ghcr.io': 'rollout/ghcr' };
+    expect(() => new RolloutOrchestrator(new Stack(testApp(), 'B'), 'O', { config, registryPasswordSecrets: extra })).toThrow(/names ghcr\.io/);
+  });
+
+  it('builds from a config file', async () => {
+    const config = await configFrom();
+    const stack = new Stack(testApp(), 'FromFile');
+    const orchestrator = await RolloutOrchestrator.fromConfigFile(stack, 'Orchestrator', { configFile: config.file });
+    expect(orchestrator.functions.api).toBeDefined();
+  });
+});
