@@ -87,7 +87,8 @@ export class LocalWorkflow implements Workflow {
     if (this.again.delete(id)) return this.schedule(id, 0);
     if (directive === null) return this.schedule(id, 1000);
     // setTimeout fires at once for delays over 2^31-1 ms (about 24.8 days): a long bake wakes early and waits again.
-    if (directive.next === 'WAIT') this.schedule(id, Math.min(MAX_TIMER_MS, directive.for === 'steady' ? this.steadyPollMs : directive.seconds * 1000));
-    // APPROVAL: nothing to do until wake(); DONE: forget it.
+    if (directive.next === 'WAIT') this.schedule(id, Math.min(MAX_TIMER_MS, directive.for === 'bake' ? directive.seconds * 1000 : this.steadyPollMs));
+    // An approval with a deadline looks again at the deadline; otherwise only wake() moves it. DONE: forget it.
+    if (directive.next === 'APPROVAL' && directive.seconds !== undefined) this.schedule(id, Math.min(MAX_TIMER_MS, directive.seconds * 1000));
   }
 }

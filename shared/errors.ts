@@ -35,6 +35,16 @@ export class UnauthorizedError extends RolloutError {
   }
 }
 
+/** The caller is known but may not do this (a viewer approving). */
+export class ForbiddenError extends RolloutError {
+  override readonly status = 403;
+  override readonly title = 'Forbidden';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ForbiddenError';
+  }
+}
+
 export class NotFoundError extends RolloutError {
   override readonly status = 404;
   override readonly title = 'Not found';

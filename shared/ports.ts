@@ -4,7 +4,7 @@
  */
 import type { Rollout, SignatureInfo } from './core/rollout';
 import type { RolloutStatus } from './core/status';
-import type { VerificationKey } from './config/types';
+import type { VerificationKey, VerifyConfig } from './config/types';
 
 export interface ListRolloutsQuery {
   readonly service?: string;
@@ -121,6 +121,8 @@ export interface VerifyImageRequest {
   readonly repository: string;
   readonly digest: string;
   readonly keys: readonly VerificationKey[];
+  /** The service's whole `verify:` policy (keyless identities, Rekor, trusted root); keys alone when absent. */
+  readonly policy?: VerifyConfig;
 }
 
 export interface SignatureVerifier {

@@ -85,30 +85,45 @@ export interface PushedSignature {
  * manifest (skipping an identical one) instead of replacing signatures that are already there.
  */
 export async function pushCosignSignature(options: PushCosignSignatureOptions): Promise<PushedSignature> {
+  const payload = simpleSigningPayload(
+    options.dockerReference ?? `${options.host}/${options.repository}`,
+    options.claimedDigest ?? options.digest,
+  );
+  const signature = signPayload(payload, options.privateKeyPem);
+  const pushed = await pushSimpleSigningLayer({ ...options, payload, annotations: { [COSIGN_SIGNATURE_ANNOTATION]: signature } });
+  return { ...pushed, payload, signature };
+}
+
+export interface PushSimpleSigningLayerOptions {
+  readonly host: string;
+  readonly repository: string;
+  /** The signed image's manifest digest: the layer goes into `sha256-<hex>.sig`. */
+  readonly digest: string;
+  readonly payload: Uint8Array;
+  /** The layer's annotations: the signature, and for keyless the certificate and Rekor bundle. */
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly insecure?: boolean;
+  readonly username?: string;
+  readonly password?: string;
+}
+
+/**
+ * Appends one prepared simple-signing layer to the image's `.sig` manifest, as cosign does (skipping an
+ * identical one) instead of replacing signatures that are already there.
+ */
+export async function pushSimpleSigningLayer(options: PushSimpleSigningLayerOptions): Promise<Omit<PushedSignature, 'payload' | 'signature'>> {
   const client = new OciRegistryClient({
     host: options.host,
     config: { insecure: options.insecure ?? true, username: options.username, password: options.password },
   });
-  const { repository } = options;
+  const { repository, payload } = options;
   const tag = signatureTag(options.digest);
-  const payload = simpleSigningPayload(
-    options.dockerReference ?? `${options.host}/${repository}`,
-    options.claimedDigest ?? options.digest,
-  );
-  const signature = signPayload(payload, options.privateKeyPem);
   const payloadDigest = await client.putBlob(repository, payload);
-  const layer: Descriptor = {
-    mediaType: SIMPLE_SIGNING_MEDIA_TYPE,
-    size: payload.byteLength,
-    digest: payloadDigest,
-    annotations: { [COSIGN_SIGNATURE_ANNOTATION]: signature },
-  };
+  const layer: Descriptor = { mediaType: SIMPLE_SIGNING_MEDIA_TYPE, size: payload.byteLength, digest: payloadDigest, annotations: { ...options.annotations } };
 
   const existing = await client.getManifest(repository, tag, [MediaType.OciManifest]);
   const previous = existing ? ((existing.json as ImageManifest).layers ?? []) : [];
-  const duplicate = previous.some(
-    (l) => l.digest === payloadDigest && l.annotations?.[COSIGN_SIGNATURE_ANNOTATION] === signature,
-  );
+  const duplicate = previous.some((l) => l.digest === payloadDigest && JSON.stringify(l.annotations) === JSON.stringify(layer.annotations));
   const layers = duplicate ? previous : [...previous, layer];
 
   // go-containerregistry's config for an image built from `empty.Image`, one history entry per layer.
@@ -128,11 +143,6 @@ export async function pushCosignSignature(options: PushCosignSignatureOptions): 
     config: { mediaType: MediaType.OciConfig, size: configBytes.byteLength, digest: configDigest },
     layers: layers.map((l) => ({ mediaType: l.mediaType, size: l.size, digest: l.digest, annotations: l.annotations })),
   };
-  const manifestDigest = await client.putManifest(
-    repository,
-    tag,
-    MediaType.OciManifest,
-    Buffer.from(JSON.stringify(manifest), 'utf8'),
-  );
-  return { tag, manifestDigest, payload, payloadDigest, signature };
+  const manifestDigest = await client.putManifest(repository, tag, MediaType.OciManifest, Buffer.from(JSON.stringify(manifest), 'utf8'));
+  return { tag, manifestDigest, payloadDigest };
 }

@@ -1,4 +1,5 @@
 import type { AppConfig, ServiceConfig } from '../config/types';
+import { semverVerdict } from './tag-policy';
 
 /** A manifest pushed to a registry, as any webhook source reports it after parsing. */
 export interface ImagePush {
@@ -12,8 +13,11 @@ export interface ImagePush {
 }
 
 export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
-/** cosign's own artifacts (`sha256-<hex>.sig|.att|.sbom`): never deployed. */
-export const COSIGN_TAG_PATTERN = /^sha256-[0-9a-f]{64}\.(sig|att|sbom)$/;
+/**
+ * cosign's own artifacts, never deployed: `sha256-<hex>.sig|.att|.sbom`, and more loosely any `*.sig`,
+ * `*.att`, `*.sbom` or `sha256-*` tag (the OCI 1.1 referrers fallback tags an index `sha256-<hex>`).
+ */
+export const COSIGN_TAG_PATTERN = /^sha256-.*$|\.(sig|att|sbom)$/;
 const SIGNATURE_TAG_PATTERN = /^sha256-([0-9a-f]{64})\.sig$/;
 
 /** The image digest a cosign signature tag signs, or null when the tag is not one. */
@@ -38,9 +42,13 @@ export type TagVerdict = { readonly deploys: true } | { readonly deploys: false;
 
 export function tagDeploys(service: ServiceConfig, tag: string | null): TagVerdict {
   if (tag !== null && COSIGN_TAG_PATTERN.test(tag)) return { deploys: false, reason: `tag ${tag} is a cosign artifact` };
-  if (!service.tags) return { deploys: true };
-  if (tag === null) return { deploys: false, reason: `push by digest without a tag; service ${service.name} deploys only tags matching ${service.tags.source}` };
-  return service.tags.test(tag) ? { deploys: true } : { deploys: false, reason: `tag ${tag} does not match ${service.tags.source}` };
+  if (service.tags) {
+    if (tag === null) return { deploys: false, reason: `push by digest without a tag; service ${service.name} deploys only tags matching ${service.tags.source}` };
+    if (!service.tags.test(tag)) return { deploys: false, reason: `tag ${tag} does not match ${service.tags.source}` };
+  }
+  // The semver range needs only the tag; newer-than-stable needs the stable version (tag-policy.ts).
+  const semver = semverVerdict(service, tag);
+  return semver.deploys ? { deploys: true } : semver;
 }
 
 export function deliveryKey(service: string, digest: string): string {

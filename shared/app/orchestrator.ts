@@ -10,8 +10,9 @@ import { type Directive, nextDirective } from '../core/directive';
 import type { Rollout } from '../core/rollout';
 import { RolloutStatus, holdsEcs, isTerminal } from '../core/status';
 import { transition } from '../core/transition';
-import { InvalidTransitionError, NotFoundError, RolloutError, RolloutNotFoundError, VersionConflictError } from '../errors';
-import type { Alarms, EcsDeployer, EcsTarget, RolloutStore, SignatureVerifier, Workflow } from '../ports';
+import { InvalidTransitionError, NotFoundError, RolloutNotFoundError, VersionConflictError } from '../errors';
+import type { Alarms, EcsDeployer, EcsTarget, RolloutStore, SignatureVerifier, VerificationResult, Workflow } from '../ports';
+import { DEFAULT_WAIT_FOR_SECONDS, signatureWaitInput } from '../signature/signature-deadline';
 import { ROLLOUT_ID_PATTERN, newRolloutId } from './ids';
 import { type ImagePush, deliveryKey, servicesForRepository, signedDigestOfTag, tagDeploys } from './image-push';
 import { type Logger, silentLogger } from './logger';
@@ -205,7 +206,7 @@ export class Orchestrator {
       }
     }
     const rollout = createRollout(
-      { id, service: service.name, image: { registry: service.registry, repository: service.repository, tag: push.tag, digest: push.digest }, steps: service.steps, source: push.source },
+      { id, service: service.name, image: { registry: service.registry, repository: service.repository, tag: push.tag, digest: push.digest }, source: push.source, ...planOf(service) },
       now,
     );
     try {
@@ -248,24 +249,18 @@ export class Orchestrator {
   /** Verifies the image against the service's keys, from the registry in the config only. */
   async checkSignature(rollout: Rollout): Promise<Rollout> {
     const service = this.serviceConfig(rollout.service);
-    let input: RolloutInput;
+    let verdict: VerificationResult;
     try {
-      const verdict = await this.verifier.verify(
-        { registry: service.registry, repository: service.repository, digest: rollout.image.digest, keys: service.verify.keys },
+      verdict = await this.verifier.verify(
+        { registry: service.registry, repository: service.repository, digest: rollout.image.digest, keys: service.verify.keys, policy: service.verify },
         this.clock(),
       );
-      input =
-        verdict.outcome === 'verified'
-          ? { type: 'SignatureVerified', signature: verdict.signature }
-          : verdict.outcome === 'missing'
-            ? { type: 'SignatureMissing', detail: verdict.detail }
-            : { type: 'SignatureRejected', reason: verdict.reason };
     } catch (e) {
-      // An unreachable registry is no verdict: the rollout keeps waiting and the next signature push retries.
+      // An unreachable registry is no verdict: the rollout keeps waiting (until verify.waitFor) and looks again.
       this.log.warn('signature check failed', { rolloutId: rollout.id, error: e });
-      input = { type: 'SignatureMissing', detail: `could not check the registry: ${e instanceof Error ? e.message : String(e)}` };
+      verdict = { outcome: 'missing', detail: `could not check the registry: ${e instanceof Error ? e.message : String(e)}` };
     }
-    return this.step(rollout, input);
+    return this.step(rollout, signatureWaitInput(verdict, rollout, this.clock(), service.verify.waitForSeconds ?? DEFAULT_WAIT_FOR_SECONDS));
   }
 
   // ---- operators and alarms --------------------------------------------------------------------
@@ -287,7 +282,7 @@ export class Orchestrator {
     const service = this.serviceConfig(original.service);
     const now = this.clock();
     const rollout = createRollout(
-      { id: this.newId(now), service: service.name, image: original.image, steps: service.steps, source: `retry of rollout ${id} by ${by}` },
+      { id: this.newId(now), service: service.name, image: original.image, source: `retry of rollout ${id} by ${by}`, ...planOf(service) },
       now,
     );
     // No delivery claim: the original keeps it, so repeated pushes of this digest still count as duplicates.
@@ -326,6 +321,11 @@ export class Orchestrator {
         await this.letGoIfEnded(rollout);
         break;
       }
+      if (rollout.status === RolloutStatus.Pending) {
+        if (rollout.wait?.for === 'signature' && !rollout.signature) rollout = await this.checkSignature(rollout);
+        if (rollout.status === RolloutStatus.Pending) break;
+        continue;
+      }
       if (rollout.status === RolloutStatus.RollingBack) {
         const idle = (now.getTime() - Date.parse(rollout.updatedAt)) / 1000;
         if (idle < this.opts.staleRollbackSeconds) return { next: 'WAIT', seconds: this.opts.steadyPollSeconds, for: 'steady' };
@@ -333,11 +333,15 @@ export class Orchestrator {
         continue;
       }
       if (rollout.status === RolloutStatus.Progressing || rollout.status === RolloutStatus.Paused) {
-        const firing = await this.firingAlarm(rollout);
-        if (firing) {
-          rollout = await this.step(rollout, { type: 'AlarmFired', alarm: firing, reason: 'in ALARM when checked before the next step' });
-          continue;
+        const verdict = await this.checkBeforeStep(rollout);
+        if (verdict) {
+          const after = await this.step(rollout, verdict);
+          if (after.version !== rollout.version) {
+            rollout = after;
+            continue;
+          }
         }
+        if (rollout.wait?.for === 'hold') return nextDirective(rollout, now, directiveOptions);
       }
       const ticked = await this.save(rollout, { type: 'Tick' });
       rollout = await this.runEffects(ticked.rollout, ticked.effects);
@@ -404,16 +408,39 @@ export class Orchestrator {
     await this.runEffects(rollout, [{ type: 'releaseLock' }]);
   }
 
-  /** The first of the service's alarms in ALARM now, if any (when the Alarms port is wired). */
-  private async firingAlarm(rollout: Rollout): Promise<string | null> {
-    const names = this.serviceConfig(rollout.service).alarms;
-    if (!this.alarms || names.length === 0) return null;
-    const states = await this.alarms.states(names).catch((e: unknown) => {
-      // No reading is no verdict; the alarm events still act at once.
-      this.log.warn('reading alarm states failed', { rolloutId: rollout.id, error: e });
-      return {} as Record<string, string>;
-    });
-    return names.find((n) => states[n] === 'ALARM') ?? null;
+  /**
+   * What must be true before the rollout moves: its alarms (an alarm in ALARM rolls a live canary back
+   * and holds a rollout whose canary does not exist yet; INSUFFICIENT_DATA counts as the service's
+   * policy says), and a steady stable task set to roll back to before the canary is created.
+   * Answers the input to apply, or null when nothing changes.
+   */
+  private async checkBeforeStep(rollout: Rollout): Promise<RolloutInput | null> {
+    const service = this.serviceConfig(rollout.service);
+    const canaryLive = rollout.ecs.canaryTaskSetId !== null;
+    const holds: string[] = [];
+    if (this.alarms && service.alarms.length > 0) {
+      const states = await this.alarms.states(service.alarms).catch((e: unknown) => {
+        // No reading is no verdict; the alarm events still act at once.
+        this.log.warn('reading alarm states failed', { rolloutId: rollout.id, error: e });
+        return {} as Record<string, string>;
+      });
+      const firing = service.alarms.filter((n) => states[n] === 'ALARM');
+      const noData = service.alarms.filter((n) => states[n] === 'INSUFFICIENT_DATA');
+      if (firing.length > 0 && canaryLive) return { type: 'AlarmFired', alarm: firing[0]!, reason: 'in ALARM when checked before the next step' };
+      if (firing.length > 0) holds.push(`alarm ${firing.join(', ')} ${firing.length > 1 ? 'are' : 'is'} in ALARM; the canary starts once ${firing.length > 1 ? 'they are' : 'it is'} OK`);
+      if (noData.length > 0 && service.policies.insufficientData === 'fail') {
+        return { type: 'AlarmFired', alarm: noData[0]!, reason: 'INSUFFICIENT_DATA, which this service counts as failing (alarmPolicy.insufficientData: fail)' };
+      }
+      if (noData.length > 0 && service.policies.insufficientData === 'hold') holds.push(`alarm ${noData.join(', ')} has INSUFFICIENT_DATA (alarmPolicy.insufficientData: hold)`);
+    }
+    if (!canaryLive && rollout.ecs.stableTaskSetId) {
+      const view = await this.ecs.describe(this.targetOf(rollout)).catch(() => null);
+      const stable = view?.taskSets.find((t) => t.id === rollout.ecs.stableTaskSetId);
+      if (view && !stable) return { type: 'EcsFailed', message: `the stable task set ${rollout.ecs.stableTaskSetId} to roll back to is gone` };
+      if (stable && !stable.steady) holds.push(`the stable task set ${stable.id} to roll back to is not steady yet (${stable.runningCount} running)`);
+    }
+    if (holds.length > 0) return { type: 'Hold', reason: holds.join('; ') };
+    return rollout.wait?.for === 'hold' ? { type: 'Unhold' } : null;
   }
 
   // ---- saving and effects ----------------------------------------------------------------------
@@ -495,11 +522,36 @@ export class Orchestrator {
       }
       const holder = await this.store.lockHolder(service.name);
       if (holder === null) continue; // released between our two reads: try again
+      if (service.policies.onNewImage === 'reject') {
+        return this.step(rollout.id, { type: 'StartFailed', reason: `rollout ${holder} of ${service.name} is still active and the service's onNewImage policy is reject` });
+      }
       const queued = await this.step(rollout.id, { type: 'Queued', behind: holder });
+      if (service.policies.onNewImage === 'supersede') await this.supersedeOthers(service.name, rollout.id, holder);
       // The holder may have ended and looked for queued rollouts before ours was recorded as queued.
       if ((await this.store.lockHolder(service.name)) !== null) return queued;
     }
     return this.store.get(rollout.id);
+  }
+
+  /**
+   * Ends every older rollout of the service for the newest one: first the queued ones (so that the
+   * holder's release starts the newest), then the holder, which rolls back to stable.
+   */
+  private async supersedeOthers(service: string, newest: string, holder: string): Promise<void> {
+    const page = await this.store.list({ service, status: RolloutStatus.Pending, limit: 100 });
+    const older = page.items.filter((r) => r.id !== newest && r.id < newest && r.signature && r.wait?.for === 'lock');
+    for (const r of older) await this.supersede(r.id, newest);
+    await this.supersede(holder, newest);
+  }
+
+  private async supersede(id: string, by: string): Promise<void> {
+    try {
+      await this.step(id, { type: 'Supersede', by });
+    } catch (e) {
+      // Already being made primary (or ended): the newer rollout simply waits its turn.
+      if (!(e instanceof InvalidTransitionError)) throw e;
+      this.log.info('not superseded', { rolloutId: id, by, reason: e.message });
+    }
   }
 
   private async startNextQueued(service: string): Promise<void> {
@@ -616,6 +668,16 @@ export class Orchestrator {
       return { ok: false, rollout: await this.step(rollout.id, { type: 'EcsFailed', message: `${what}: ${message}` }) };
     }
   }
+}
+
+/** The steps and rules a new rollout of the service follows. */
+function planOf(service: ServiceConfig) {
+  return {
+    steps: service.steps,
+    steadyTimeoutSeconds: service.policies.steadyTimeout,
+    approvalDefaults: service.policies.approvals,
+    signatureWaitSeconds: service.verify.waitForSeconds ?? DEFAULT_WAIT_FOR_SECONDS,
+  };
 }
 
 export function target(service: ServiceConfig): EcsTarget {

@@ -11,9 +11,14 @@ import { parseImageName, parseImageReference } from './image-name';
 import { isImplicitRegistry } from './known-registries';
 import { registriesSchema } from './registries-schema';
 import { intBetween, isPlainObject, keyedRecord, matching, type Env } from './schema-helpers';
-import { stepsSchema } from './steps-schema';
+import { accessSchema, type AccessConfig } from './access-schema';
+import { notifySchema } from './notifications-schema';
+import { alarmPolicySchema, approvalsSchema, onNewImageSchema, toPolicies } from './policy-schema';
+import { durationSchema, stepsSchema } from './steps-schema';
 import type { AppConfig, RegistryConfig, ServiceConfig } from './types';
-import { keyId, loadVerificationKey, type ReadTextFile } from './verification-keys';
+import type { ReadTextFile } from './verification-keys';
+import { verifySchema } from './verify-schema';
+import { tagPolicySchema, webhooksSchema, type WebhooksConfig } from './webhooks-schema';
 
 export interface ConfigSchemaContext {
   /** Directory of the config file: key paths are relative to it. */
@@ -36,24 +41,6 @@ const ecsNameOrArn = (kind: 'cluster' | 'service') =>
 function serviceNameProblem(name: string): string | null {
   if (name.length > 63) return 'service name must be at most 63 characters';
   return SERVICE_NAME.test(name) ? null : "service name must be lower-case letters, digits, '-' and '_', starting with a letter or digit";
-}
-
-function verifySchema(context: ConfigSchemaContext) {
-  const keyEntry = z
-    .string()
-    .min(1)
-    .transform(async (entry, ctx) => {
-      const loaded = await loadVerificationKey(entry, context);
-      if (loaded.ok) return { entry, pem: loaded.value };
-      ctx.addIssue({ code: 'custom', message: loaded.message, input: entry });
-      return z.NEVER;
-    });
-  return z.strictObject({
-    keys: z
-      .array(keyEntry)
-      .min(1, { error: 'must list at least one cosign public key' })
-      .transform((keys) => keys.map(({ entry, pem }, i) => ({ id: keyId(entry, i), pem }))),
-  });
 }
 
 const imageSchema = z.string().transform((image, ctx) => {
@@ -92,6 +79,20 @@ const alarmsSchema = z
     });
   });
 
+// An IAM role ARN, path included (role/service-role/web-task); partitions aws, aws-cn, aws-us-gov...
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\x21-\x7e]+\/)?[\w+=,.@-]{1,64}$/;
+
+const awsSchema = z.strictObject({
+  passRoles: z
+    .array(matching(ROLE_ARN, 'must be an IAM role ARN, like arn:aws:iam::123456789012:role/web-task'))
+    .superRefine((roles, ctx) => {
+      roles.forEach((role, i) => {
+        if (roles.indexOf(role) < i) ctx.addIssue({ code: 'custom', message: `repeats role ${role}`, path: [i], input: role });
+      });
+    })
+    .nullish(),
+});
+
 const localSchema = z.strictObject({
   desiredCount: intBetween(1, 100).nullish(),
   image: z
@@ -112,15 +113,24 @@ function serviceSchema(context: ConfigSchemaContext) {
     container: matching(/^[A-Za-z0-9_-]{1,255}$/, "must be a container name (up to 255 letters, digits, '-' and '_')").nullish(),
     image: imageSchema,
     tags: tagsSchema.nullish(),
+    tagPolicy: tagPolicySchema.nullish(),
     verify: verifySchema(context),
     steps: stepsSchema,
     alarms: alarmsSchema.nullish(),
     local: localSchema.nullish(),
+    aws: awsSchema.nullish(),
+    notify: notifySchema(context.env).nullish(),
+    onNewImage: onNewImageSchema.nullish(),
+    steadyTimeout: durationSchema.nullish(),
+    alarmPolicy: alarmPolicySchema.nullish(),
+    approvals: approvalsSchema.nullish(),
   });
 }
 
 type ParsedFile = {
   readonly registries?: Record<string, RegistryConfig> | null;
+  readonly webhooks?: WebhooksConfig | null;
+  readonly access?: AccessConfig | null;
   readonly services: Record<string, z.output<ReturnType<typeof serviceSchema>>>;
 };
 
@@ -173,13 +183,22 @@ function toAppConfig(file: ParsedFile): Omit<AppConfig, 'file'> {
       registry: s.image.registry,
       repository: s.image.repository,
       tags: s.tags ?? null,
+      ...(s.tagPolicy == null ? {} : { tagPolicy: s.tagPolicy }),
       verify: s.verify,
       steps: s.steps,
       alarms: s.alarms ?? [],
       local: { desiredCount: s.local?.desiredCount ?? DEFAULT_LOCAL_DESIRED_COUNT, image: s.local?.image ?? null },
+      ...(s.aws == null ? {} : { aws: { passRoles: s.aws.passRoles ?? [] } }),
+      ...(s.notify == null ? {} : { notify: s.notify }),
+      policies: toPolicies(s),
     };
   }
-  return { registries, services };
+  return {
+    registries,
+    services,
+    ...(file.webhooks == null ? {} : { webhooks: file.webhooks }),
+    ...(file.access == null ? {} : { access: file.access }),
+  };
 }
 
 /** The schema of the whole file; parse it with `safeParseAsync` (keys are read from disk). */
@@ -188,6 +207,8 @@ export function createConfigSchema(context: ConfigSchemaContext) {
     .strictObject(
       {
         registries: registriesSchema(context.env).nullish(),
+        webhooks: webhooksSchema(context.env).nullish(),
+        access: accessSchema.nullish(),
         services: keyedRecord(serviceSchema(context), serviceNameProblem, { ifEmpty: 'must configure at least one service' }),
       },
       { error: (issue) => (issue.code === 'invalid_type' ? 'the file must be a mapping with registries and services' : undefined) },

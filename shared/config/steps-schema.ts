@@ -41,7 +41,14 @@ export const durationSchema = z
   });
 
 const pauseSchema = z.strictObject(
-  { duration: durationSchema.optional() },
+  {
+    duration: durationSchema.optional(),
+    // Approval pauses only (no duration): a name says what is approved; the rest override the service's `approvals`.
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 _.:-]{0,62}$/, 'must be a short name (letters, digits, spaces, _ . : -)').optional(),
+    approvals: intBetween(1, 10).optional(),
+    timeout: durationSchema.optional(),
+    onTimeout: z.enum(['rollback', 'promote'], { error: 'must be one of rollback, promote' }).optional(),
+  },
   {
     error: (issue) => {
       if (issue.code !== 'invalid_type' || issue.input === undefined || issue.input === null) return undefined;
@@ -62,6 +69,14 @@ const stepSchema = z
     },
   )
   .superRefine((step, ctx) => {
+    const pause = step.pause;
+    if (pause && pause.duration !== undefined) {
+      for (const key of ['approvals', 'timeout', 'onTimeout'] as const) {
+        if (pause[key] !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['pause', key], message: `only applies to a pause that waits for approval (one without duration)`, input: pause[key] });
+        }
+      }
+    }
     const hasWeight = step.setWeight !== undefined;
     const hasPause = step.pause !== undefined;
     if (!hasWeight && !hasPause) ctx.addIssue({ code: 'custom', message: 'must be one of setWeight or pause', input: step });
@@ -75,8 +90,16 @@ const stepSchema = z
   })
   .transform((step): StepSpec => {
     if (step.setWeight !== undefined) return { setWeight: step.setWeight };
-    const duration = step.pause?.duration;
-    return { pause: duration === undefined ? {} : { duration } };
+    const { duration, name, approvals, timeout, onTimeout } = step.pause ?? {};
+    if (duration !== undefined) return { pause: { duration, ...(name === undefined ? {} : { name }) } };
+    return {
+      pause: {
+        ...(name === undefined ? {} : { name }),
+        ...(approvals === undefined ? {} : { approvals }),
+        ...(timeout === undefined ? {} : { timeout }),
+        ...(onTimeout === undefined ? {} : { onTimeout }),
+      },
+    };
   });
 
 export const stepsSchema = z.array(stepSchema).min(1, { error: 'must list at least one step, like - setWeight: 100' });

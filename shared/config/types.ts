@@ -1,9 +1,23 @@
 import type { StepSpec } from '../core/steps';
+import type { NotifyTarget } from './notifications-schema';
+import type { AccessConfig } from './access-schema';
+import type { ServicePolicies } from './policy-schema';
+import type { PolicyInput } from '../signature/policy';
+import type { TagPolicyConfig, WebhooksConfig } from './webhooks-schema';
 
 /** A cosign public key, loaded: `id` is how the config names it (the path as written, or `inline[n]`). */
 export interface VerificationKey {
   readonly id: string;
   readonly pem: string;
+}
+
+/**
+ * `verify:`, loaded (see verify-schema.ts). The loader always sets every field; the optional ones may be
+ * left out by code that builds a config by hand (tests), and then take the defaults `resolvePolicy` gives.
+ */
+export interface VerifyConfig extends PolicyInput {
+  /** How long a rollout waits PENDING for a valid signature, in seconds (`waitFor`, default 10m). */
+  readonly waitForSeconds?: number;
 }
 
 export interface RegistryConfig {
@@ -27,11 +41,26 @@ export interface ServiceConfig {
   readonly repository: string;
   /** Which pushed tags deploy; null: every tag (cosign's own tags never do). */
   readonly tags: RegExp | null;
-  readonly verify: { readonly keys: readonly VerificationKey[] };
+  /** Semver range and newer-than-stable (webhooks-schema.ts); absent: no policy beyond `tags`. */
+  readonly tagPolicy?: TagPolicyConfig;
+  readonly verify: VerifyConfig;
   readonly steps: readonly StepSpec[];
   readonly alarms: readonly string[];
   /** Local mode only: how the emulated service starts. */
   readonly local: { readonly desiredCount: number; readonly image: string | null };
+  /** AWS mode only (the CDK stack); absent when the file has no `aws:` section for the service. */
+  readonly aws?: ServiceAwsConfig;
+  /** Where state changes are announced (notifications-schema.ts); absent: nowhere. */
+  readonly notify?: readonly NotifyTarget[];
+  readonly policies: ServicePolicies;
+}
+
+export interface ServiceAwsConfig {
+  /**
+   * IAM role ARNs the orchestrator may pass to ECS (`iam:PassRole` to ecs-tasks.amazonaws.com): the
+   * service's task role and task execution role, which each new task definition revision carries over.
+   */
+  readonly passRoles: readonly string[];
 }
 
 export interface AppConfig {
@@ -39,4 +68,8 @@ export interface AppConfig {
   readonly file: string;
   readonly registries: Readonly<Record<string, RegistryConfig>>;
   readonly services: Readonly<Record<string, ServiceConfig>>;
+  /** Per-source webhook authentication (webhooks-schema.ts); absent: the shared webhook token everywhere. */
+  readonly webhooks?: WebhooksConfig;
+  /** Named API tokens and OIDC; absent: only ROLLOUT_API_TOKEN (admin) calls the API. */
+  readonly access?: AccessConfig;
 }

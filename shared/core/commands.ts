@@ -19,10 +19,16 @@ export type RolloutInput =
   | { readonly type: 'Tick' }
   /** ECS was seen steady with the canary at `weight`; ignored unless that is still the recorded weight. */
   | { readonly type: 'Steady'; readonly weight: number }
-  | { readonly type: 'Approve'; readonly by: string; readonly comment: string | null }
-  | { readonly type: 'Reject'; readonly by: string; readonly comment: string | null }
-  | { readonly type: 'Abort'; readonly by: string; readonly reason: string | null }
-  | { readonly type: 'Promote'; readonly by: string }
+  | ({ readonly type: 'Approve'; readonly comment: string | null } & Actor)
+  | ({ readonly type: 'Reject'; readonly comment: string | null } & Actor)
+  | ({ readonly type: 'Abort'; readonly reason: string | null } & Actor)
+  | ({ readonly type: 'Promote' } & Actor)
+  /** A newer image of the service arrived and the service's onNewImage policy is supersede. */
+  | { readonly type: 'Supersede'; readonly by: string }
+  /** Something outside the rollout says wait (an alarm firing before the canary exists, no alarm data, an unsteady stable set). */
+  | { readonly type: 'Hold'; readonly reason: string }
+  /** Whatever held the rollout has cleared. */
+  | { readonly type: 'Unhold' }
   | { readonly type: 'AlarmFired'; readonly alarm: string; readonly reason: string | null }
   | { readonly type: 'EcsFailed'; readonly message: string }
   /** A workflow step failed in a way its retries could not fix (a crash, a timeout): roll back. */
@@ -34,6 +40,13 @@ export type RolloutInput =
   | { readonly type: 'RollbackFailed'; readonly message: string };
 
 export type RolloutInputType = RolloutInput['type'];
+
+/** Who decided: the identity behind the credential, and which credential it used. */
+export interface Actor {
+  readonly by: string;
+  /** The credential's name (`ROLLOUT_API_TOKEN`, a named token, `oidc:<issuer>`); null when unknown. */
+  readonly credential?: string | null;
+}
 
 /** Side effects the core asks for, as data. Drivers run them in order after the record is saved. */
 export type Effect =

@@ -38,6 +38,8 @@ export interface SignatureInfo {
 
 export interface Approval {
   readonly by: string;
+  /** The credential the approver used (see Actor). */
+  readonly credential: string | null;
   readonly comment: string | null;
   readonly at: string;
   /** Index of the pause step approved. */
@@ -52,11 +54,15 @@ export type RolloutStep = StepSpec & {
 
 /** What the rollout waits for now; null while it has nothing to wait for. */
 export type Wait =
-  | { readonly for: 'signature' }
+  /** `until`: when a still-missing signature becomes a rejection (`verify.waitFor`). */
+  | { readonly for: 'signature'; readonly until?: string }
   | { readonly for: 'lock'; readonly behind: string | null }
   | { readonly for: 'steady'; readonly since: string }
   | { readonly for: 'bake'; readonly until: string }
-  | { readonly for: 'approval' };
+  /** `until`: the approval deadline, when the pause has a timeout. */
+  | { readonly for: 'approval'; readonly until?: string }
+  /** Held by something outside the rollout (see the `Hold` input); re-checked every poll. */
+  | { readonly for: 'hold'; readonly reason: string; readonly since: string; readonly resume: Exclude<Wait, { for: 'hold' }> | null };
 
 /** The ECS objects this rollout works with. */
 export interface EcsRefs {
@@ -80,6 +86,8 @@ export interface Rollout {
   readonly currentStep: number | null;
   readonly steps: readonly RolloutStep[];
   readonly stepsHash: string;
+  /** Seconds a recorded weight may take to become steady before the rollout rolls back. */
+  readonly steadyTimeoutSeconds: number;
   /** True once promotion to 100% was decided (last step done, or an explicit promote). */
   readonly promoting: boolean;
   readonly approvals: readonly Approval[];

@@ -87,8 +87,11 @@ export function transition(rollout: Rollout, input: RolloutInput, now: Date): Tr
       // Re-checks while waiting log the wait once, not once per check.
       const logged = rollout.events.some((e) => e.type === EventType.SignatureMissing);
       if (status !== RolloutStatus.Pending || rollout.signature || logged) return unchanged(rollout);
-      r.wait = { for: 'signature' };
-      d.log(EventType.SignatureMissing, `waiting for a signature: ${input.detail}`);
+      const until = rollout.wait?.for === 'signature' ? rollout.wait.until : undefined;
+      r.wait = until ? { for: 'signature', until } : { for: 'signature' };
+      d.log(EventType.SignatureMissing, `waiting for a signature${until ? ` until ${until}` : ''}: ${input.detail}`);
+      // The workflow's clock looks again until the deadline (a notification can be lost).
+      if (until) d.effect({ type: 'startWorkflow' });
       return d.result();
     }
     case 'SignatureRejected': {
@@ -149,8 +152,21 @@ export function transition(rollout: Rollout, input: RolloutInput, now: Date): Tr
         // Re-drives a rollback that a crash interrupted; the adapter's rollback is idempotent.
         return { rollout, effects: [{ type: 'rollback' }], changed: false };
       }
+      if (status === RolloutStatus.Paused) {
+        const wait = rollout.wait;
+        if (wait?.for !== 'approval' || !wait.until || now.getTime() < Date.parse(wait.until)) return unchanged(rollout);
+        approvalTimedOut(d, rollout);
+        return d.result();
+      }
       if (status !== RolloutStatus.Progressing) return unchanged(rollout);
+      if (rollout.wait?.for === 'hold') return unchanged(rollout);
       if (!rollout.ecs.canaryTaskSetId) return { rollout, effects: [{ type: 'createCanary' }], changed: false };
+      if (rollout.wait?.for === 'steady' && now.getTime() - Date.parse(rollout.wait.since) > rollout.steadyTimeoutSeconds * 1000) {
+        const what = `canary did not reach steady state at ${rollout.canaryWeight}% within ${rollout.steadyTimeoutSeconds}s`;
+        d.log(EventType.SteadyTimeout, what);
+        startRollback(d, rollout, what);
+        return d.result();
+      }
       // Steady at 100% was recorded but the finalizing call never ran (a crash in between): run it now.
       if (rollout.promoting && rollout.wait === null) return { rollout, effects: [{ type: 'promote' }], changed: false };
       const before = r.events.length;
@@ -180,13 +196,57 @@ export function transition(rollout: Rollout, input: RolloutInput, now: Date): Tr
     case 'Approve': {
       if (status !== RolloutStatus.Paused) refuse(rollout, 'approve', 'PAUSED');
       const i = rollout.currentStep ?? 0;
+      const step = rollout.steps[i];
+      const required = step && 'pause' in step ? (step.pause.approvals ?? 1) : 1;
+      const approvers = new Set(rollout.approvals.filter((a) => a.step === i).map((a) => a.by));
+      if (approvers.has(input.by)) {
+        throw new InvalidTransitionError(`${input.by} already approved ${stepLabel(rollout, i)} of rollout ${rollout.id}: ${required} distinct approvers are needed`);
+      }
+      r.approvals = [...r.approvals, { by: input.by, credential: input.credential ?? null, comment: input.comment, at: d.at, step: i }];
+      const count = approvers.size + 1;
+      const via = input.credential ? ` (${input.credential})` : '';
+      const what = `${stepLabel(rollout, i)}${pauseName(rollout, i)} approved by ${input.by}${via}${required > 1 ? ` (${count} of ${required})` : ''}${input.comment ? `: ${input.comment}` : ''}`;
+      d.log(EventType.Approved, what);
+      if (count < required) return d.result();
       completeStep(d, i);
-      r.approvals = [...r.approvals, { by: input.by, comment: input.comment, at: d.at, step: i }];
       r.status = RolloutStatus.Progressing;
       r.wait = null;
       r.currentStep = i + 1;
-      d.log(EventType.Approved, `${stepLabel(rollout, i)} approved by ${input.by}${input.comment ? `: ${input.comment}` : ''}`);
       d.wake();
+      return d.result();
+    }
+    case 'Supersede': {
+      if (status === RolloutStatus.Pending) {
+        r.status = RolloutStatus.RolledBack;
+        r.reason = `superseded by rollout ${input.by} before it started; ECS untouched`;
+        r.wait = null;
+        d.log(EventType.Superseded, r.reason);
+        d.effect({ type: 'releaseLock' });
+        return d.result();
+      }
+      if (!active) refuse(rollout, 'supersede', 'PENDING, PROGRESSING or PAUSED');
+      if (finalizing(rollout)) throw new InvalidTransitionError(`cannot supersede rollout ${rollout.id}: it is being made primary`);
+      const what = `superseded by rollout ${input.by} (a newer image; onNewImage: supersede)`;
+      d.log(EventType.Superseded, what);
+      startRollback(d, rollout, what);
+      return d.result();
+    }
+    case 'Hold': {
+      if (!active || rollout.promoting) return unchanged(rollout);
+      const wait = rollout.wait;
+      if (wait?.for === 'hold' && wait.reason === input.reason) return unchanged(rollout);
+      // What it waited for before (a bake, a steady state) comes back when the hold ends.
+      const resume = wait?.for === 'hold' ? wait.resume : wait;
+      r.wait = { for: 'hold', reason: input.reason, since: wait?.for === 'hold' ? wait.since : d.at, resume: resume ?? null };
+      d.log(EventType.Held, `held: ${input.reason}`);
+      return d.result();
+    }
+    case 'Unhold': {
+      if (rollout.wait?.for !== 'hold') return unchanged(rollout);
+      r.wait = rollout.wait.resume;
+      d.log(EventType.Unheld, `no longer held (${rollout.wait.reason})`);
+      // Without a canary the next Tick creates it first; with one, the steps go on now.
+      if (rollout.ecs.canaryTaskSetId) advance(d, now);
       return d.result();
     }
     case 'Reject':
@@ -194,7 +254,7 @@ export function transition(rollout: Rollout, input: RolloutInput, now: Date): Tr
       const verb = input.type === 'Reject' ? 'reject' : 'abort';
       const note = input.type === 'Reject' ? input.comment : input.reason;
       const type = input.type === 'Reject' ? EventType.Rejected : EventType.Aborted;
-      const what = `${input.type === 'Reject' ? 'rejected' : 'aborted'} by ${input.by}${note ? `: ${note}` : ''}`;
+      const what = `${input.type === 'Reject' ? 'rejected' : 'aborted'} by ${input.by}${input.credential ? ` (${input.credential})` : ''}${note ? `: ${note}` : ''}`;
       if (status === RolloutStatus.Pending) {
         r.status = RolloutStatus.RolledBack;
         r.reason = `${what}; it had not started, ECS untouched`;
@@ -288,6 +348,36 @@ export function transition(rollout: Rollout, input: RolloutInput, now: Date): Tr
   }
 }
 
+function pauseName(rollout: Rollout, i: number): string {
+  const step = rollout.steps[i];
+  return step && 'pause' in step && step.pause.name ? ` (${step.pause.name})` : '';
+}
+
+/** Nobody approved in time: the pause's onTimeout decides, rollback unless it says promote. */
+function approvalTimedOut(d: Draft, rollout: Rollout): void {
+  const i = rollout.currentStep ?? 0;
+  const step = rollout.steps[i];
+  const pause = step && 'pause' in step ? step.pause : {};
+  const what = `no approval of ${stepLabel(rollout, i)}${pauseName(rollout, i)} within ${pause.timeout ?? 0}s`;
+  d.wake();
+  if (pause.onTimeout === 'promote') {
+    d.log(EventType.ApprovalTimeout, `${what}: promoting, as the pause says`);
+    completeStep(d, i);
+    d.steps.forEach((s) => {
+      if (s.status === StepStatus.Pending || s.status === StepStatus.Running) {
+        s.status = StepStatus.Skipped;
+        s.completedAt = d.at;
+      }
+    });
+    d.r.status = RolloutStatus.Progressing;
+    d.r.currentStep = rollout.steps.length;
+    startPromotion(d);
+    return;
+  }
+  d.log(EventType.ApprovalTimeout, `${what}: rolling back`);
+  startRollback(d, rollout, what);
+}
+
 /** Promotion past the point of return: the canary is steady at 100% and the old set is being removed. */
 function finalizing(rollout: Rollout): boolean {
   return rollout.promoting && rollout.wait?.for !== 'steady';
@@ -344,8 +434,11 @@ function advance(d: Draft, now: Date): void {
       }
       if (step.pause.duration === undefined) {
         r.status = RolloutStatus.Paused;
-        r.wait = { for: 'approval' };
-        d.log(EventType.Paused, `${label}: paused at ${r.canaryWeight}% until approved`);
+        const { timeout, approvals = 1, name } = step.pause;
+        r.wait = timeout === undefined ? { for: 'approval' } : { for: 'approval', until: new Date(now.getTime() + timeout * 1000).toISOString() };
+        const needs = approvals > 1 ? ` by ${approvals} people` : '';
+        const deadline = timeout === undefined ? '' : ` (within ${timeout}s, else ${step.pause.onTimeout ?? 'rollback'})`;
+        d.log(EventType.Paused, `${label}${name ? ` (${name})` : ''}: paused at ${r.canaryWeight}% until approved${needs}${deadline}`);
         return;
       }
       d.log(EventType.StepStarted, `${label}: ${describeStep(step)} at ${r.canaryWeight}%`);

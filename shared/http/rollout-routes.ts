@@ -2,6 +2,9 @@
 import { type Context, Hono } from 'hono';
 import type { Logger } from '../app/logger';
 import type { OperatorCommand } from '../app/orchestrator';
+import type { Actor } from '../core/commands';
+import { ValidationError } from '../errors';
+import { identityOf, requireRole } from './identity';
 import type { AppDeps } from './deps';
 import { presentRollout } from './deps';
 import { JSON_ONLY, parseJson, readJson } from './json-body';
@@ -21,25 +24,42 @@ export function rolloutRoutes(deps: AppDeps, logger: Logger) {
 
   routes.get('/rollouts/:id', async (c) => c.json(presentRollout(await orchestrator.get(c.req.param('id')))));
 
-  const command = (build: (body: unknown) => OperatorCommand) => async (c: Context) => {
-    const input = build(await readJson(c));
+  const command = (build: (body: unknown, by: (stated: string | undefined) => Actor) => OperatorCommand) => async (c: Context) => {
+    const identity = identityOf(c);
+    const actor = (stated: string | undefined): Actor => {
+      if (!identity.mayStateBy) return { by: identity.person, credential: identity.credential };
+      if (!stated) throw new ValidationError('by: is required: the integration token acts for people and must say for whom', ['by: is required']);
+      return { by: stated, credential: identity.credential };
+    };
+    const input = build(await readJson(c), actor);
     const id = c.req.param('id')!;
     await orchestrator.get(id); // an unknown id is a 404 before anything else
     const rollout = await orchestrator.command(id, input);
-    logger.info('operator command', { rolloutId: id, command: input.type, by: input.by, status: rollout.status });
+    logger.info('operator command', { rolloutId: id, command: input.type, by: input.by, credential: input.credential, status: rollout.status });
     return c.json(presentRollout(rollout));
   };
 
-  routes.post('/rollouts/:id/approve', command((b) => ({ type: 'Approve', ...nullify(parseOrThrow(approveBody, b, 'approve request'), 'comment') })));
-  routes.post('/rollouts/:id/reject', command((b) => ({ type: 'Reject', ...nullify(parseOrThrow(rejectBody, b, 'reject request'), 'comment') })));
-  routes.post('/rollouts/:id/abort', command((b) => ({ type: 'Abort', ...nullify(parseOrThrow(abortBody, b, 'abort request'), 'reason') })));
-  routes.post('/rollouts/:id/promote', command((b) => ({ type: 'Promote', ...parseOrThrow(promoteBody, b, 'promote request') })));
+  const operator = requireRole('operator');
+  routes.post('/rollouts/:id/approve', operator, command((b, actor) => {
+    const body = parseOrThrow(approveBody, b, 'approve request');
+    return { type: 'Approve', ...actor(body.by), comment: body.comment || null };
+  }));
+  routes.post('/rollouts/:id/reject', operator, command((b, actor) => {
+    const body = parseOrThrow(rejectBody, b, 'reject request');
+    return { type: 'Reject', ...actor(body.by), comment: body.comment || null };
+  }));
+  routes.post('/rollouts/:id/abort', operator, command((b, actor) => {
+    const body = parseOrThrow(abortBody, b, 'abort request');
+    return { type: 'Abort', ...actor(body.by), reason: body.reason || null };
+  }));
+  routes.post('/rollouts/:id/promote', operator, command((b, actor) => ({ type: 'Promote', ...actor(parseOrThrow(promoteBody, b, 'promote request').by) })));
 
-  routes.post('/rollouts/:id/retry', async (c) => {
+  routes.post('/rollouts/:id/retry', operator, async (c) => {
+    const identity = identityOf(c);
     const text = await c.req.text();
     const body = text.trim() === '' ? {} : parseJson(c, text, JSON_ONLY);
     const { by } = parseOrThrow(retryBody, body, 'retry request');
-    const started = await orchestrator.retry(c.req.param('id'), by ?? 'api');
+    const started = await orchestrator.retry(c.req.param('id'), identity.mayStateBy ? (by ?? identity.person) : identity.person);
     return c.json(presentRollout(started), 201);
   });
 
@@ -47,10 +67,4 @@ export function rolloutRoutes(deps: AppDeps, logger: Logger) {
   routes.get('/services/:name', async (c) => c.json(await orchestrator.describeService(c.req.param('name'))));
 
   return routes;
-}
-
-/** zod's nullish optional fields become explicit nulls in the core's inputs. */
-function nullify<T extends { by: string }, K extends string>(body: T, key: K): { by: string } & Record<K, string | null> {
-  const value = (body as Record<string, unknown>)[key];
-  return { by: body.by, [key]: typeof value === 'string' && value.length > 0 ? value : null } as { by: string } & Record<K, string | null>;
 }

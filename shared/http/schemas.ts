@@ -4,10 +4,12 @@ import { ROLLOUT_STATUSES } from '../core/status';
 const who = z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters');
 const note = z.string().max(2000, 'must be at most 2000 characters').nullish();
 
-export const approveBody = z.strictObject({ by: who, comment: note });
+// `by` names the person only when the integration token (ROLLOUT_API_TOKEN) acts for someone; any other
+// credential is its own identity, and a `by` it sends is ignored.
+export const approveBody = z.strictObject({ by: who.optional(), comment: note });
 export const rejectBody = approveBody;
-export const abortBody = z.strictObject({ by: who, reason: note });
-export const promoteBody = z.strictObject({ by: who });
+export const abortBody = z.strictObject({ by: who.optional(), reason: note });
+export const promoteBody = z.strictObject({ by: who.optional() });
 export const retryBody = z.strictObject({ by: who.optional() });
 
 export const listQuery = z.strictObject({

@@ -1,111 +1,175 @@
 /**
- * Verifies an image against cosign key signatures stored the way `cosign sign --key` stores them: an image
- * manifest tagged `sha256-<hex>.sig` in the image's repository, one simple-signing layer per signature,
- * the base64 signature in the layer's `dev.cosignproject.cosign/signature` annotation.
+ * Verifies an image the way `cosign verify` accepts it, under the service's policy: a simple-signing
+ * signature in the `sha256-<hex>.sig` manifest (cosign 1-2), or a sigstore bundle attached as an OCI
+ * referrer (cosign 3). Any one signature that passes every check verifies the image; otherwise the
+ * verdict lists each signature's reason. Verified digests are cached per (registry, repository, digest,
+ * policy).
  */
 import type { RegistryConfig } from '../config/types';
 import type { SignatureVerifier, VerificationResult, VerifyImageRequest } from '../ports';
+import { EcrRegistryClient } from '../adapters/ecr-registry/ecr-registry-client';
+import { isEcrHost } from '../adapters/ecr-registry/ecr-host';
 import { OciRegistryClient } from '../adapters/oci-registry/oci-registry-client';
-import { MAX_BLOB_BYTES, MediaType, type Descriptor, type OciRegistryReader } from '../adapters/oci-registry/types';
-import {
-  COSIGN_SIGNATURE_ANNOTATION,
-  SIMPLE_SIGNING_MEDIA_TYPE,
-  verifySimpleSigning,
-  type SimpleSigningVerdict,
-} from './cosign-simple-signing';
+import { MAX_BLOB_BYTES, type Descriptor, type OciRegistryReader } from '../adapters/oci-registry/types';
+import { verifyImageBundle } from './bundle-verification';
+import { SIMPLE_SIGNING_MEDIA_TYPE } from './cosign-simple-signing';
 import { isRepositoryName, isSha256Digest } from './docker-reference';
+import { fail, type CheckResult } from './encoding';
+import { policyHash, resolvePolicy, type PolicyInput, type VerificationPolicy } from './policy';
+import { fetchBundle, findBundleReferrers, SIGNATURE_MANIFEST_TYPES, signatureTag } from './signature-sources';
+import { verifySimpleSigningLayer } from './simple-signing-signature';
+import { VerifiedCache, type VerifiedCacheOptions } from './verified-cache';
+import { toSignatureInfo, type VerifiedSignature } from './verified-signature';
+
+export { signatureTag } from './signature-sources';
 
 export interface CosignSignatureVerifierOptions {
   /** The registries images may come from; any other is refused before any request is made. */
   readonly registries: Readonly<Record<string, RegistryConfig>>;
-  /** Default: one OciRegistryClient per host, kept so its token cache is reused. */
+  /** Default: an EcrRegistryClient for `*.dkr.ecr.*.amazonaws.com`, an OciRegistryClient otherwise, one per host. */
   readonly clientFor?: (host: string, config: RegistryConfig) => OciRegistryReader;
-  /** Signatures checked per image at most, so a crowded `.sig` manifest cannot fan out requests. Default 32. */
+  /** Signatures (of both formats) checked per image at most, so a crowded image cannot fan out requests. Default 32. */
   readonly maxSignatures?: number;
+  /** The verified-digest cache; `false` turns it off. */
+  readonly cache?: VerifiedCacheOptions | false;
 }
 
-const SIGNATURE_MANIFEST_TYPES = [MediaType.OciManifest, MediaType.DockerManifest] as const;
+/**
+ * The port's request, plus the service's whole policy (`ServiceConfig['verify']` as is); without it, only
+ * `keys` apply, with Rekor optional.
+ */
+export type VerifyPolicyRequest = VerifyImageRequest & { readonly policy?: PolicyInput };
 
-/** The tag cosign stores an image's signatures under. */
-export function signatureTag(digest: string): string {
-  return `${digest.replace(':', '-')}.sig`;
+interface Tally {
+  checked: number;
+  readonly failures: string[];
 }
 
 export class CosignSignatureVerifier implements SignatureVerifier {
   private readonly clients = new Map<string, OciRegistryReader>();
   private readonly maxSignatures: number;
+  private readonly cache: VerifiedCache | null;
 
   constructor(private readonly options: CosignSignatureVerifierOptions) {
     this.maxSignatures = options.maxSignatures ?? 32;
+    this.cache = options.cache === false ? null : new VerifiedCache(options.cache);
   }
 
-  async verify(request: VerifyImageRequest, now: Date): Promise<VerificationResult> {
-    const { registry, repository, digest, keys } = request;
+  async verify(request: VerifyPolicyRequest, now: Date): Promise<VerificationResult> {
+    const { registry, repository, digest } = request;
     const config = Object.hasOwn(this.options.registries, registry) ? this.options.registries[registry] : undefined;
     if (!config) return rejected(`registry ${registry} is not configured`);
     if (!isSha256Digest(digest)) return rejected(`image digest ${JSON.stringify(digest)} is not sha256:<64 hex>`);
     if (!isRepositoryName(repository)) return rejected(`repository name ${JSON.stringify(repository)} is invalid`);
-    if (keys.length === 0) return rejected('no verification keys configured');
+    const policy = resolvePolicy(request.policy ?? { keys: request.keys });
+    if (policy.keys.length === 0 && policy.keyless.length === 0) {
+      return rejected(request.policy ? 'no verification keys or keyless identities configured' : 'no verification keys configured');
+    }
+    const cacheKey = { registry, repository, digest, policy: policyHash(policy) };
+    const cached = this.cache?.get(cacheKey, now);
+    if (cached) return { outcome: 'verified', signature: cached };
 
     const client = this.clientFor(registry, config);
+    const tally: Tally = { checked: 0, failures: [] };
     const tag = signatureTag(digest);
     const manifest = await client.getManifest(repository, tag, SIGNATURE_MANIFEST_TYPES);
-    if (!manifest) return { outcome: 'missing', detail: `no signature at ${registry}/${repository}:${tag}` };
-    const where = `signature manifest ${manifest.digest}`;
-    if (!(SIGNATURE_MANIFEST_TYPES as readonly string[]).includes(manifest.mediaType)) {
-      return rejected(`${where} has media type ${manifest.mediaType || '(none)'}, not an image manifest`);
-    }
-    const layers = layersOf(manifest.json);
-    if (!layers) return rejected(`${where} is malformed`);
-
-    const failures: string[] = [];
-    let checked = 0;
-    for (const [index, layer] of layers.entries()) {
-      if (layer.mediaType !== SIMPLE_SIGNING_MEDIA_TYPE) continue;
-      if (checked === this.maxSignatures) {
-        failures.push(`further signatures not checked (limit ${this.maxSignatures})`);
-        break;
+    if (manifest) {
+      const layers = this.simpleSigningLayers(manifest.mediaType, manifest.json, manifest.digest, tally);
+      for (const [index, layer] of layers) {
+        if (!this.withinBudget(tally)) break;
+        const verdict = await this.checkLayer(client, request, policy, layer, now);
+        if (verdict.ok) return this.verified(cacheKey, verdict.value, manifest.digest, now);
+        tally.failures.push(`signature ${index + 1}: ${verdict.reason}`);
       }
-      checked += 1;
-      const verdict = await this.checkLayer(client, request, layer);
-      if (verdict.ok) {
-        return {
-          outcome: 'verified',
-          signature: {
-            type: 'cosign-key',
-            key: verdict.key,
-            keyFingerprint: verdict.keyFingerprint,
-            signatureManifest: manifest.digest,
-            dockerReference: verdict.dockerReference,
-            verifiedAt: now.toISOString(),
-          },
-        };
-      }
-      failures.push(`signature ${index + 1}: ${verdict.reason}`);
     }
-    if (checked === 0) return rejected(`${where} has no ${SIMPLE_SIGNING_MEDIA_TYPE} layer`);
-    return rejected(`no signature verifies: ${failures.join('; ')}`);
+    // With the budget spent on `.sig` layers, bundles are not even listed (and the reason says so).
+    const referrers = this.hasBudget(tally) ? await findBundleReferrers(client, repository, digest) : null;
+    for (const referrer of referrers?.descriptors ?? []) {
+      if (!this.withinBudget(tally)) break;
+      const verdict = await this.checkBundle(client, request, policy, referrer, now);
+      if (verdict.ok) return this.verified(cacheKey, verdict.value, referrer.digest, now);
+      tally.failures.push(`bundle ${referrer.digest}: ${verdict.reason}`);
+    }
+    if (!manifest && (referrers?.descriptors.length ?? 0) === 0) {
+      return { outcome: 'missing', detail: `no signature at ${registry}/${repository}:${tag}, and no sigstore bundle refers to ${digest}` };
+    }
+    return rejected(`no signature verifies: ${tally.failures.join('; ')}`);
   }
 
-  private async checkLayer(client: OciRegistryReader, request: VerifyImageRequest, layer: Descriptor): Promise<SimpleSigningVerdict> {
-    const signature = layer.annotations?.[COSIGN_SIGNATURE_ANNOTATION];
-    if (typeof signature !== 'string') return { ok: false, reason: `no ${COSIGN_SIGNATURE_ANNOTATION} annotation` };
-    if (!isSha256Digest(layer.digest)) return { ok: false, reason: `payload digest ${JSON.stringify(layer.digest)} is malformed` };
-    if (layer.size > MAX_BLOB_BYTES) return { ok: false, reason: `payload is ${layer.size} bytes, more than ${MAX_BLOB_BYTES}` };
+  /** The `.sig` manifest's simple-signing layers with their positions; a bad manifest is a failure, not an error. */
+  private simpleSigningLayers(mediaType: string, json: unknown, manifestDigest: string, tally: Tally): [number, Descriptor][] {
+    const where = `signature manifest ${manifestDigest}`;
+    if (!(SIGNATURE_MANIFEST_TYPES as readonly string[]).includes(mediaType)) {
+      tally.failures.push(`${where} has media type ${mediaType || '(none)'}, not an image manifest`);
+      return [];
+    }
+    const layers = layersOf(json);
+    if (!layers) {
+      tally.failures.push(`${where} is malformed`);
+      return [];
+    }
+    const signing = [...layers.entries()].filter(([, layer]) => layer.mediaType === SIMPLE_SIGNING_MEDIA_TYPE);
+    if (signing.length === 0) tally.failures.push(`${where} has no ${SIMPLE_SIGNING_MEDIA_TYPE} layer`);
+    return signing;
+  }
+
+  /** Takes one signature from the budget, or notes that the rest go unchecked. */
+  private withinBudget(tally: Tally): boolean {
+    if (!this.hasBudget(tally)) return false;
+    tally.checked += 1;
+    return true;
+  }
+
+  private hasBudget(tally: Tally): boolean {
+    if (tally.checked < this.maxSignatures) return true;
+    const note = `further signatures not checked (limit ${this.maxSignatures})`;
+    if (!tally.failures.includes(note)) tally.failures.push(note);
+    return false;
+  }
+
+  private async checkLayer(
+    client: OciRegistryReader,
+    request: VerifyImageRequest,
+    policy: VerificationPolicy,
+    layer: Descriptor,
+    now: Date,
+  ): Promise<CheckResult<VerifiedSignature>> {
+    const annotations = layer.annotations ?? {};
+    if (typeof annotations['dev.cosignproject.cosign/signature'] !== 'string') return fail('no dev.cosignproject.cosign/signature annotation');
+    if (!isSha256Digest(layer.digest)) return fail(`payload digest ${JSON.stringify(layer.digest)} is malformed`);
+    if (layer.size > MAX_BLOB_BYTES) return fail(`payload is ${layer.size} bytes, more than ${MAX_BLOB_BYTES}`);
     const payload = await client.getBlob(request.repository, layer.digest, { maxBytes: MAX_BLOB_BYTES });
-    if (!payload) return { ok: false, reason: `payload blob ${layer.digest} is missing` };
-    return verifySimpleSigning({
-      payload,
-      signature,
-      keys: request.keys,
-      expected: { registry: request.registry, repository: request.repository, digest: request.digest },
-    });
+    if (!payload) return fail(`payload blob ${layer.digest} is missing`);
+    const expected = { registry: request.registry, repository: request.repository, digest: request.digest };
+    return verifySimpleSigningLayer({ payload, annotations }, expected, policy, now);
+  }
+
+  private async checkBundle(
+    client: OciRegistryReader,
+    request: VerifyImageRequest,
+    policy: VerificationPolicy,
+    referrer: Descriptor,
+    now: Date,
+  ): Promise<CheckResult<VerifiedSignature>> {
+    const bundle = await fetchBundle(client, request.repository, referrer, request.digest);
+    if (!bundle.ok) return bundle;
+    return verifyImageBundle(bundle.value, { digest: request.digest, name: `${request.registry}/${request.repository}` }, policy, now);
+  }
+
+  private verified(cacheKey: Parameters<VerifiedCache['set']>[0], verified: VerifiedSignature, manifest: string, now: Date): VerificationResult {
+    const signature = toSignatureInfo(verified, manifest, now);
+    this.cache?.set(cacheKey, signature, now, verified.signer.validUntil);
+    return { outcome: 'verified', signature };
   }
 
   private clientFor(host: string, config: RegistryConfig): OciRegistryReader {
     let client = this.clients.get(host);
     if (!client) {
-      client = this.options.clientFor ? this.options.clientFor(host, config) : new OciRegistryClient({ host, config });
+      client = this.options.clientFor
+        ? this.options.clientFor(host, config)
+        : isEcrHost(host)
+          ? new EcrRegistryClient({ host })
+          : new OciRegistryClient({ host, config });
       this.clients.set(host, client);
     }
     return client;

@@ -2,9 +2,10 @@
  * cosign's "simple signing" signatures, checked without I/O: the payload is the exact bytes that were
  * signed, so every check runs on those bytes and never on a re-serialised copy.
  */
-import { constants, createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { VerificationKey } from '../config/types';
 import { canonicalName, isSha256Digest, normalizeRepository, parseDockerReference } from './docker-reference';
+import { decodeBase64, isObject, unknownKeys, type CheckResult } from './encoding';
+import { loadPublicKey, verifyWith } from './public-key';
 
 export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
 export const COSIGN_SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
@@ -16,7 +17,7 @@ export interface SimpleSigningPayload {
   readonly optional: Readonly<Record<string, unknown>> | null;
 }
 
-export type CheckResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
+export type { CheckResult } from './encoding';
 
 export interface KeyMatch {
   /** The `VerificationKey.id` that verified the signature. */
@@ -56,7 +57,13 @@ export function verifySimpleSigning(input: SimpleSigningInput): SimpleSigningVer
   const signed = verifyPayloadSignature(input.payload, input.signature, input.keys);
   if (!signed.ok) return signed;
   const payload = parsed.value;
-  const { expected } = input;
+  const claims = checkSimpleSigningClaims(payload, input.expected);
+  if (!claims.ok) return claims;
+  return { ok: true, ...signed.value, dockerReference: payload.dockerReference, payload };
+}
+
+/** The digest and repository a payload vouches for, against the image being deployed. */
+export function checkSimpleSigningClaims(payload: SimpleSigningPayload, expected: SimpleSigningExpectation): CheckResult<null> {
   if (payload.dockerManifestDigest !== expected.digest) {
     return { ok: false, reason: `payload signs ${payload.dockerManifestDigest}, not ${expected.digest}` };
   }
@@ -72,7 +79,7 @@ export function verifySimpleSigning(input: SimpleSigningInput): SimpleSigningVer
   if (named.digest !== null && named.digest !== expected.digest) {
     return { ok: false, reason: `payload docker-reference ${payload.dockerReference} pins another digest` };
   }
-  return { ok: true, ...signed.value, dockerReference: payload.dockerReference, payload };
+  return { ok: true, value: null };
 }
 
 /**
@@ -148,67 +155,4 @@ export function keyFingerprint(pem: string): string {
   const loaded = loadPublicKey(pem);
   if (!loaded.ok) throw new Error(loaded.reason);
   return loaded.value.fingerprint;
-}
-
-interface PublicKey {
-  readonly key: KeyObject;
-  readonly kind: 'ecdsa-p256' | 'rsa' | 'ed25519';
-  readonly fingerprint: string;
-}
-
-const PEM_PUBLIC_KEY = /^-----BEGIN PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END PUBLIC KEY-----$/;
-
-function loadPublicKey(pem: string): CheckResult<PublicKey> {
-  // Only bare SPKI keys: createPublicKey would also take a private key or a certificate, and trusting a
-  // certificate's key without checking its chain is a policy this verifier does not implement.
-  if (!PEM_PUBLIC_KEY.test(pem.trim())) return { ok: false, reason: 'not a PEM public key' };
-  let key: KeyObject;
-  try {
-    key = createPublicKey(pem);
-  } catch {
-    return { ok: false, reason: 'unreadable public key' };
-  }
-  const fingerprint = createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex');
-  const details = key.asymmetricKeyDetails;
-  if (key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1') {
-    return { ok: true, value: { key, kind: 'ecdsa-p256', fingerprint } };
-  }
-  if (key.asymmetricKeyType === 'rsa' && (details?.modulusLength ?? 0) >= 2048) {
-    return { ok: true, value: { key, kind: 'rsa', fingerprint } };
-  }
-  // cosign signs with Ed25519 keys too (pure Ed25519, no pre-hash).
-  if (key.asymmetricKeyType === 'ed25519') return { ok: true, value: { key, kind: 'ed25519', fingerprint } };
-  const curve = details?.namedCurve ? ` ${details.namedCurve}` : '';
-  return { ok: false, reason: `unsupported key type ${key.asymmetricKeyType ?? 'unknown'}${curve}` };
-}
-
-function verifyWith(publicKey: PublicKey, payload: Uint8Array, signature: Uint8Array): boolean {
-  try {
-    switch (publicKey.kind) {
-      case 'ecdsa-p256':
-        return verify('sha256', payload, { key: publicKey.key, dsaEncoding: 'der' }, signature);
-      case 'rsa':
-        return verify('sha256', payload, { key: publicKey.key, padding: constants.RSA_PKCS1_PADDING }, signature);
-      case 'ed25519':
-        return verify(null, payload, publicKey.key, signature);
-    }
-  } catch {
-    // OpenSSL throws on some malformed signatures instead of answering false.
-    return false;
-  }
-}
-
-/** Strict standard base64: Buffer.from would silently skip invalid characters. */
-function decodeBase64(text: string): Uint8Array | null {
-  const compact = text.replace(/\s+/g, '');
-  if (compact.length === 0 || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(compact)) return null;
-  return Buffer.from(compact, 'base64');
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function unknownKeys(value: Record<string, unknown>, allowed: readonly string[]): string | null {
-  return Object.keys(value).find((k) => !allowed.includes(k)) ?? null;
 }

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { AppConfig, ServiceConfig } from '../../shared/config/types';
 import type { StepSpec } from '../../shared/core/steps';
+import { toPolicies } from '../../shared/config/policy-schema';
 
 export const REGISTRY = '127.0.0.1:5000';
 
@@ -21,6 +22,7 @@ export function serviceConfig(name: string, overrides: Partial<ServiceConfig> & 
     steps: [{ setWeight: 20 }, { pause: { duration: 1 } }, { setWeight: 50 }, { pause: {} }, { setWeight: 100 }],
     alarms: [`${name}-5xx`],
     local: { desiredCount: 2, image: null },
+    policies: toPolicies({}),
     ...overrides,
   };
 }

@@ -2,3 +2,4 @@ export { OciRegistryClient, type OciRegistryClientOptions } from './oci-registry
 export { RegistryAuth, parseChallenge, type Challenge, type RegistryAuthOptions } from './registry-auth';
 export { digestOf } from './http-body';
 export * from './types';
+export { descriptorsOfIndex, nextLink, referrersTag } from './referrers';

@@ -8,10 +8,13 @@ import type { RegistryConfig } from '../../config/types';
 import { isHost, isRepositoryName, isTag } from '../../signature/docker-reference';
 import { digestOf, discard, isDigest, readLimited, registryErrorFrom } from './http-body';
 import { RegistryAuth } from './registry-auth';
+import { descriptorsOfIndex, nextLink } from './referrers';
 import {
   DEFAULT_TIMEOUT_MS,
   MAX_BLOB_BYTES,
   MAX_MANIFEST_BYTES,
+  MediaType,
+  type Descriptor,
   type FetchedManifest,
   type ManifestHead,
   type OciRegistryReader,
@@ -39,6 +42,9 @@ interface SendOptions {
 }
 
 const MAX_REDIRECTS = 5;
+/** Pages of referrers read at most: a hostile registry must not keep us paging forever. */
+const MAX_REFERRER_PAGES = 8;
+const REFERRERS_UNSUPPORTED: ReadonlySet<number> = new Set([404, 405, 406, 501]);
 
 export class OciRegistryClient implements OciRegistryReader, OciRegistryWriter {
   readonly baseUrl: string;
@@ -87,6 +93,33 @@ export class OciRegistryClient implements OciRegistryReader, OciRegistryWriter {
       throw new RegistryError(`registry says manifest ${reference} has digest ${digest}`);
     }
     return { digest, mediaType: contentType(response), size: Number(response.headers.get('content-length') ?? 0) };
+  }
+
+  async listReferrers(repository: string, digest: string, artifactType?: string): Promise<readonly Descriptor[] | null> {
+    if (!isDigest(digest)) throw new RegistryError(`referrers subject ${JSON.stringify(digest)} is not a digest`);
+    let path = `/v2/${repoPath(repository)}/referrers/${digest}${artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : ''}`;
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    const found: Descriptor[] = [];
+    for (let page = 1; ; page++) {
+      const response = await this.send('GET', path, { scope: pull(repository), signal, headers: { Accept: MediaType.OciIndex } });
+      // The distribution spec: a registry without the referrers API answers 404; clients use the tag schema.
+      // Some answer 405, 406 or 501 for a route they do not have: the same answer, and the same fallback.
+      if (page === 1 && REFERRERS_UNSUPPORTED.has(response.status)) return discard(response).then(() => null);
+      if (!response.ok) throw await registryErrorFrom(response, `GET ${this.options.host}${path}`);
+      const body = await this.read(response, MAX_MANIFEST_BYTES, `referrers of ${repository}@${digest}`, signal);
+      let json: unknown;
+      try {
+        json = JSON.parse(Buffer.from(body).toString('utf8'));
+      } catch {
+        throw new RegistryError(`referrers of ${repository}@${digest} are not JSON`);
+      }
+      found.push(...descriptorsOfIndex(json, `referrers of ${repository}@${digest}`));
+      const next = nextLink(response.headers.get('link'));
+      if (!next || page === MAX_REFERRER_PAGES) return found;
+      const url = new URL(next, this.baseUrl + path);
+      if (url.origin !== this.origin) throw new RegistryError(`referrers page link ${url.origin} is not ${this.baseUrl}`);
+      path = url.pathname + url.search;
+    }
   }
 
   async getBlob(repository: string, digest: string, options: { readonly maxBytes?: number } = {}): Promise<Uint8Array | null> {

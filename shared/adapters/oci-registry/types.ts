@@ -33,6 +33,8 @@ export interface Descriptor {
   readonly mediaType: string;
   readonly digest: string;
   readonly size: number;
+  /** OCI 1.1: what kind of artifact a manifest is (a referrer's type, e.g. a sigstore bundle). */
+  readonly artifactType?: string;
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
@@ -50,6 +52,12 @@ export interface OciRegistryReader {
   getManifest(repository: string, reference: string, accept: readonly string[]): Promise<FetchedManifest | null>;
   /** The blob's bytes, digest-checked; null when the registry answers 404. */
   getBlob(repository: string, digest: string, options?: { readonly maxBytes?: number }): Promise<Uint8Array | null>;
+  /**
+   * The manifests whose `subject` is `digest` (OCI 1.1 referrers API), filtered to `artifactType` when
+   * given. Null when the registry does not implement the API: the caller falls back to the
+   * `sha256-<hex>` tag schema. Readers without the method are treated as answering null.
+   */
+  listReferrers?(repository: string, digest: string, artifactType?: string): Promise<readonly Descriptor[] | null>;
 }
 
 export interface OciRegistryWriter {

@@ -49,7 +49,7 @@ describe('DynamoRolloutStore records', () => {
       previousDigest: `sha256:${'b'.repeat(64)}`,
       canaryWeight: 20,
       currentStep: 2,
-      approvals: [{ by: 'ana', comment: null, at: isoAt(50), step: 2 }],
+      approvals: [{ by: 'ana', credential: 'ROLLOUT_API_TOKEN', comment: null, at: isoAt(50), step: 2 }],
       signature: {
         type: 'cosign-key',
         key: 'keys/web.pub',

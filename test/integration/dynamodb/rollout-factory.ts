@@ -36,6 +36,7 @@ export function makeRollout(overrides: Partial<Rollout> = {}): Rollout {
       { setWeight: 100, status: StepStatus.Pending, startedAt: null, completedAt: null },
     ],
     stepsHash: '0123456789abcdef',
+    steadyTimeoutSeconds: 600,
     promoting: false,
     approvals: [],
     signature: null,

@@ -14,7 +14,7 @@ import { APPROVED_ROLLOUT_EVENTS } from '../../helpers/scenarios';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';
 
 const config = appConfig([
-  serviceConfig('web'),
+  serviceConfig('web', { policies: { ...serviceConfig('web').policies, onNewImage: 'queue' } }),
   serviceConfig('worker', { steps: [{ setWeight: 50 }, { setWeight: 100 }], alarms: ['worker-errors'] }),
 ]);
 
@@ -112,7 +112,7 @@ describe('a rollout in local mode', () => {
     const aborted = await api('POST', `/rollouts/${id}/abort`, { by: 'bob', reason: 'wrong build' });
     expect(aborted.status).toBe(200);
     const r = await untilStatus(id, 'ROLLED_BACK');
-    expect(r.reason).toBe('aborted by bob: wrong build');
+    expect(r.reason).toBe('aborted by bob (ROLLOUT_API_TOKEN): wrong build');
     expect(r.events.some((e: any) => e.type === 'ABORTED' && e.message.includes('bob'))).toBe(true);
   });
 
@@ -158,6 +158,19 @@ describe('a rollout in local mode', () => {
     await untilStatus(secondId, 'ROLLED_BACK');
   });
 
+  it('supersedes a running rollout with a newer push (the default policy)', async () => {
+    const first = await push('worker', 'v20');
+    const firstId = first.res.body.accepted[0].rolloutId;
+    await waitFor('first weight', async () => (await api('GET', `/rollouts/${firstId}`)).body.canaryWeight === 50 || undefined);
+    const second = await push('worker', 'v21');
+    const secondId = second.res.body.accepted[0].rolloutId;
+    const old = await untilStatus(firstId, 'ROLLED_BACK');
+    expect(old.reason).toBe(`superseded by rollout ${secondId} (a newer image; onNewImage: supersede)`);
+    const done = await untilStatus(secondId, 'SUCCEEDED');
+    expect(done.previousDigest).not.toBe(first.digest);
+    expect((await api('GET', '/services/worker')).body.stable).toBe(second.digest);
+  });
+
   it('rejects an image whose signature is refused, and leaves ECS untouched', async () => {
     const digest = digestOf(nextDigest++);
     verifier.set(digest, 'rejected');
@@ -170,7 +183,7 @@ describe('a rollout in local mode', () => {
     expect(mutations).toEqual([]);
   });
 
-  it('waits PENDING for a missing signature and resumes when the .sig tag is pushed', async () => {
+  it('waits PENDING for a missing signature and resumes when it appears (a .sig push, or its own look)', async () => {
     const digest = digestOf(nextDigest++);
     verifier.set(digest, 'missing');
     const { res } = await push('worker', 'v8', digest);
@@ -179,7 +192,9 @@ describe('a rollout in local mode', () => {
     verifier.set(digest, 'verified');
     const sigTag = `${digest.replace(':', '-')}.sig`;
     const sig = await hook('POST', '/webhooks/registry', pushEnvelope('team/worker', sigTag, digestOf(nextDigest++)), { 'content-type': 'application/json' });
-    expect(sig.body.accepted).toEqual([{ rolloutId: id, service: 'worker', status: 'PROGRESSING' }]);
+    // The workflow also looks again on its own until verify.waitFor: whichever comes first starts it.
+    const answered = [...sig.body.accepted, ...sig.body.ignored];
+    expect(answered).toEqual([expect.objectContaining({ rolloutId: id, service: 'worker' })]);
     await untilStatus(id, 'SUCCEEDED');
   });
 

@@ -59,6 +59,9 @@ describe('cosign signatures in a real docker-registry', () => {
         signatureManifest: head.headers.get('docker-content-digest'),
         dockerReference: `${registry.host}/${REPOSITORY}`,
         verifiedAt: '2026-03-04T05:06:07.000Z',
+        format: 'simple-signing',
+        rekorLogIndex: null,
+        rekorIntegratedTime: null,
       },
     });
   });
@@ -114,7 +117,7 @@ describe('a registry that requires Bearer tokens', () => {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         return void res.end(JSON.stringify({ token: `token-for ${scope}`, expires_in: 300 }));
       }
-      const repository = /^\/v2\/(.+?)\/(?:manifests|blobs)\//.exec(req.url!)?.[1] ?? '';
+      const repository = /^\/v2\/(.+?)\/(?:manifests|blobs|referrers)\//.exec(req.url!)?.[1] ?? '';
       const scope = `repository:${repository}:pull`;
       if (req.headers.authorization !== `Bearer token-for ${scope}`) {
         res.writeHead(401, {

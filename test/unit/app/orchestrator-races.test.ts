@@ -128,14 +128,69 @@ describe('the orchestrator under races', () => {
     expect((await store.get(only())).canaryWeight).toBe(20);
   });
 
-  it('rolls back before touching ECS when a watched alarm is already in ALARM', async () => {
+  it('holds a rollout whose alarm is already in ALARM before the canary exists, and starts it when OK', async () => {
     const { o, store, ecs, alarms, push, only } = setup();
     alarms.current['web-5xx'] = 'ALARM';
     await o.ingest([push(1)]);
-    const directive = await o.advance(only());
-    expect(directive).toEqual({ next: 'DONE', status: 'ROLLED_BACK' });
+    expect(await o.advance(only())).toEqual({ next: 'WAIT', seconds: 5, for: 'hold' });
+    expect((await store.get(only())).wait).toMatchObject({ for: 'hold', reason: 'alarm web-5xx is in ALARM; the canary starts once it is OK' });
+    expect(ecs.calls).toEqual([]);
+    alarms.current['web-5xx'] = 'OK';
+    await o.advance(only());
+    expect(ecs.calls).toEqual(['createCanary', 'setWeights(20)']);
+  });
+
+  it('rolls a live canary back when its alarm is found in ALARM before the next step', async () => {
+    const { o, store, ecs, alarms, push, only } = setup();
+    await o.ingest([push(1)]);
+    await o.advance(only());
+    alarms.current['web-5xx'] = 'ALARM';
+    ecs.settle();
+    expect(await o.advance(only())).toEqual({ next: 'DONE', status: 'ROLLED_BACK' });
     expect((await store.get(only())).reason).toBe('alarm web-5xx fired: in ALARM when checked before the next step');
-    expect(ecs.calls).toEqual(['rollback(canary=null)']);
+  });
+
+  it('counts INSUFFICIENT_DATA as the service says: ok goes on, hold waits, fail rolls back', async () => {
+    for (const [policy, expected] of [['ok', 'PROGRESSING'], ['hold', 'HELD'], ['fail', 'ROLLED_BACK']] as const) {
+      const config = appConfig([serviceConfig('web', { policies: { ...serviceConfig('web').policies, insufficientData: policy } })]);
+      const store = new MemStore();
+      const alarms = new FakeAlarms();
+      alarms.current['web-5xx'] = 'INSUFFICIENT_DATA';
+      const o = new Orchestrator({ config, store, ecs: new FakeEcs(), verifier: new ScriptedVerifier(), workflow: new RecordingWorkflow(), alarms, options: { rollbackBackoffMs: 1 } });
+      await o.ingest([{ registry: '127.0.0.1:5000', repository: 'team/web', tag: 'v1', digest: digestOf(1), source: 'test' }]);
+      const id = [...store.rollouts.keys()][0]!;
+      await o.advance(id);
+      const r = await store.get(id);
+      expect(r.wait?.for === 'hold' ? 'HELD' : r.status, policy).toBe(expected);
+    }
+  });
+
+  it('supersedes the active rollout with a newer push, and the newer one starts from stable', async () => {
+    const { o, store, ecs, push } = setup();
+    const first = (await o.ingest([push(1)])).accepted[0]!.rolloutId;
+    await o.advance(first);
+    const second = (await o.ingest([push(2)])).accepted[0]!.rolloutId;
+    const old = await store.get(first);
+    expect(old.status).toBe('ROLLED_BACK');
+    expect(old.reason).toBe(`superseded by rollout ${second} (a newer image; onNewImage: supersede)`);
+    const now = await store.get(second);
+    expect(now.status).toBe('PROGRESSING');
+    expect(now.events.map((e) => e.type)).toContain('QUEUED');
+    expect(ecs.sets.has('canary')).toBe(false);
+  });
+
+  it('queues or rejects a newer push as the service policy says', async () => {
+    for (const [policy, expected] of [['queue', 'PENDING'], ['reject', 'REJECTED']] as const) {
+      const config = appConfig([serviceConfig('web', { policies: { ...serviceConfig('web').policies, onNewImage: policy } })]);
+      const store = new MemStore();
+      const o = new Orchestrator({ config, store, ecs: new FakeEcs(), verifier: new ScriptedVerifier(), workflow: new RecordingWorkflow(), options: { rollbackBackoffMs: 1 } });
+      const push = (n: number) => ({ registry: '127.0.0.1:5000', repository: 'team/web', tag: `v${n}`, digest: digestOf(n), source: 'test' });
+      const first = (await o.ingest([push(1)])).accepted[0]!.rolloutId;
+      const second = (await o.ingest([push(2)])).accepted[0]!;
+      expect(second.status, policy).toBe(expected);
+      expect((await store.get(first)).status).toBe('PROGRESSING');
+      if (policy === 'reject') expect((await store.get(second.rolloutId)).reason).toMatch(/onNewImage policy is reject/);
+    }
   });
 
   it('looks again for a signature that a .sig push announced before the registry served it', async () => {
@@ -196,5 +251,25 @@ describe('change listeners', () => {
     await o.ingest([push(1)]);
     await o.command(only(), { type: 'Abort', by: 'a', reason: null });
     expect(seen).toEqual(['1->1 PENDING', '1->2 PENDING', '2->3 PROGRESSING', '3->4 ROLLING_BACK', '4->5 ROLLED_BACK']);
+  });
+});
+
+describe('late signatures', () => {
+  it('are looked for by the workflow until verify.waitFor, then the rollout is rejected', async () => {
+    let now = new Date('2026-01-01T00:00:00Z');
+    const config = appConfig([serviceConfig('web', { verify: { ...serviceConfig('web').verify, waitForSeconds: 60 } })]);
+    const store = new MemStore();
+    const verifier = new ScriptedVerifier();
+    const workflow = new RecordingWorkflow();
+    verifier.set(digestOf(1), 'missing');
+    const o = new Orchestrator({ config, store, ecs: new FakeEcs(), verifier, workflow, clock: () => now, options: { steadyPollSeconds: 10 } });
+    const id = (await o.ingest([{ registry: '127.0.0.1:5000', repository: 'team/web', tag: 'v1', digest: digestOf(1), source: 'test' }])).accepted[0]!.rolloutId;
+    expect(workflow.started).toEqual([id]);
+    expect(await o.advance(id)).toEqual({ next: 'WAIT', seconds: 10, for: 'signature' });
+    now = new Date('2026-01-01T00:00:55Z');
+    expect(await o.advance(id)).toEqual({ next: 'WAIT', seconds: 5, for: 'signature' });
+    now = new Date('2026-01-01T00:01:00Z');
+    expect(await o.advance(id)).toEqual({ next: 'DONE', status: 'REJECTED' });
+    expect((await store.get(id)).reason).toMatch(/^no valid signature within verify.waitFor \(1m\): no signature for/);
   });
 });

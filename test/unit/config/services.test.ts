@@ -62,7 +62,7 @@ describe('a service', () => {
     [{ tags: '^v[0-9' }, 'services.web.tags: is not a valid regular expression: Unterminated character class'],
     [{ tags: '' }, 'services.web.tags: must not be empty: omit tags to deploy every tag'],
     [{ verify: undefined }, 'services.web.verify: is required'],
-    [{ verify: { keys: [PUBLIC_PEM], keyless: true } }, "services.web.verify: unknown key 'keyless'"],
+    [{ verify: { keys: [PUBLIC_PEM], keyles: [] } }, "services.web.verify: unknown key 'keyles' (did you mean 'keyless'?)"],
     [{ alarms: 'web-5xx' }, 'services.web.alarms: must be a list, not a string'],
     [{ alarms: [''] }, 'services.web.alarms[0]: must not be empty'],
     [{ alarms: ['a'.repeat(256)] }, 'services.web.alarms[0]: must be at most 255 characters long'],

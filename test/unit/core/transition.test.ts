@@ -75,7 +75,7 @@ describe('a rollout through the default plan', () => {
   it('records the approver and wakes the workflow on approve', () => {
     const res = transition(S.paused!, { type: 'Approve', by: 'ann', comment: 'looks good' }, at(40));
     expect(res.rollout.status).toBe(RolloutStatus.Progressing);
-    expect(res.rollout.approvals).toEqual([{ by: 'ann', comment: 'looks good', at: at(40).toISOString(), step: 3 }]);
+    expect(res.rollout.approvals).toEqual([{ by: 'ann', credential: null, comment: 'looks good', at: at(40).toISOString(), step: 3 }]);
     expect(res.rollout.steps[3]!.status).toBe(StepStatus.Completed);
     expect(res.effects).toEqual([{ type: 'wakeWorkflow', taskToken: null }]);
     expect(res.rollout.events.at(-1)).toMatchObject({ type: EventType.Approved, message: 'step 4/5 approved by ann: looks good' });

@@ -66,6 +66,9 @@ describe('CosignSignatureVerifier', () => {
         signatureManifest: manifestDigest,
         dockerReference: '192.168.64.2:5000/cosign-signed-single-sample',
         verifiedAt: '2026-01-02T03:04:05.000Z',
+        format: 'simple-signing',
+        rekorLogIndex: null,
+        rekorIntegratedTime: null,
       },
     });
     expect(reader.getManifest).toHaveBeenCalledWith(REPOSITORY, SIG_TAG, [MediaType.OciManifest, MediaType.DockerManifest]);
@@ -75,7 +78,7 @@ describe('CosignSignatureVerifier', () => {
     const { reader } = fakeRegistry(null);
     expect(await verifier(reader).verify(request, now)).toEqual({
       outcome: 'missing',
-      detail: `no signature at ${REGISTRY}/${REPOSITORY}:${SIG_TAG}`,
+      detail: `no signature at ${REGISTRY}/${REPOSITORY}:${SIG_TAG}, and no sigstore bundle refers to ${DIGEST}`,
     });
   });
 

@@ -175,3 +175,32 @@ describe('OciRegistryClient', () => {
     await expect(c.getBlob('team/web', 'sha256:zz')).rejects.toThrow(/malformed/);
   });
 });
+
+describe('OciRegistryClient.listReferrers', () => {
+  const index = (manifests: unknown[]) => JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests });
+  const bundleReferrer = { mediaType: MediaType.OciManifest, digest: manifestDigest, size: 10, artifactType: 'application/vnd.dev.sigstore.bundle.v0.3+json', annotations: { a: 'b' } };
+
+  it.each([404, 405, 406, 501])('answers null (no referrers API: use the tag schema) for %i', async (status) => {
+    const { host } = await serve((_req, res) => res.writeHead(status).end());
+    await expect(client(host).listReferrers('team/web', manifestDigest)).resolves.toBeNull();
+  });
+
+  it('reads the descriptors, dropping malformed ones, and asks for the artifact type', async () => {
+    let url = '';
+    const { host } = await serve((req, res) => {
+      url = req.url!;
+      res.writeHead(200, { 'Content-Type': MediaType.OciIndex }).end(index([bundleReferrer, { digest: 'sha256:zz' }, 'junk']));
+    });
+    expect(await client(host).listReferrers('team/web', manifestDigest, 'application/vnd.dev.sigstore.bundle.v0.3+json')).toEqual([bundleReferrer]);
+    expect(url).toBe(`/v2/team/web/referrers/${manifestDigest}?artifactType=application%2Fvnd.dev.sigstore.bundle.v0.3%2Bjson`);
+  });
+
+  it('refuses a page link to another origin, a body that is not an index, and server errors', async () => {
+    const elsewhere = await serve((_req, res) => res.writeHead(200, { Link: '<http://evil.example/v2/x>; rel="next"' }).end(index([])));
+    await expect(client(elsewhere.host).listReferrers('team/web', manifestDigest)).rejects.toThrow('referrers page link http://evil.example is not');
+    const notIndex = await serve((_req, res) => res.writeHead(200).end('{"hello":1}'));
+    await expect(client(notIndex.host).listReferrers('team/web', manifestDigest)).rejects.toThrow('is not an image index');
+    const broken = await serve((_req, res) => registryError(res, 500, 'UNKNOWN'));
+    await expect(client(broken.host).listReferrers('team/web', manifestDigest)).rejects.toBeInstanceOf(RegistryError);
+  });
+});

@@ -1,9 +1,10 @@
-/** Loads the cosign fixtures copied from containers/image (see test/fixtures/sigstore/README.md). */
+/** Loads the sigstore fixtures (see test/fixtures/sigstore/README.md). */
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../../fixtures/sigstore/containers-image/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../fixtures/sigstore/', import.meta.url));
+const ROOT = `${FIXTURES}containers-image/`;
 const WRAPPER_PREFIX = '\x00sigstore-json\n';
 
 export interface FixtureSignature {
@@ -47,4 +48,9 @@ export function certificateKeyPem(signature: FixtureSignature): string {
   const pem = signature.annotations['dev.sigstore.cosign/certificate'];
   if (pem === undefined) throw new Error('no certificate annotation');
   return new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+}
+
+/** A fixture outside containers-image/, by its path under test/fixtures/sigstore/ (`cosign/…`). */
+export function sigstoreFixture(path: string): Buffer {
+  return readFileSync(FIXTURES + path);
 }

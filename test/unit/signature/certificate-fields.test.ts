@@ -1,0 +1,80 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { sequence, tlv } from '../../../local/registry/der-writer';
+import { createRootCa, issueLeaf } from '../../../local/registry/test-certificates';
+import { parseCertificate } from '../../../shared/signature/certificate';
+import { DerError, readOnly, readTlv } from '../../../shared/signature/der';
+import { fixtureSignature, sigstoreFixture } from './sigstore-fixtures';
+
+describe('certificate fields read from the DER', () => {
+  it('reads a Fulcio certificate of 2023: email SAN, legacy issuer extension, code signing, ten minutes', () => {
+    const pem = fixtureSignature('dir-img-cosign-fulcio-rekor-valid/signature-1').annotations['dev.sigstore.cosign/certificate']!;
+    expect(parseCertificate(pem)).toMatchObject({
+      ok: true,
+      value: {
+        fields: {
+          notBefore: new Date('2023-01-20T20:51:31Z'),
+          notAfter: new Date('2023-01-20T21:01:31Z'),
+          subjectAltNames: [{ type: 'email', value: 'mitr@redhat.com' }],
+          oidcIssuer: 'https://github.com/login/oauth',
+          keyUsage: { digitalSignature: true, keyCertSign: false },
+          extendedKeyUsage: ['1.3.6.1.5.5.7.3.3'],
+          isCa: false,
+        },
+      },
+    });
+  });
+
+  it('reads a Fulcio certificate of 2025 carrying both issuer extensions', () => {
+    const bundle = JSON.parse(sigstoreFixture('cosign/oci-attestation.sigstore.json').toString('utf8'));
+    const parsed = parseCertificate(Buffer.from(bundle.verificationMaterial.certificate.rawBytes, 'base64'));
+    expect(parsed.ok && parsed.value.fields.extensions.map((e) => e.oid)).toEqual(expect.arrayContaining(['1.3.6.1.4.1.57264.1.1', '1.3.6.1.4.1.57264.1.8']));
+    expect(parsed.ok && parsed.value.fields.oidcIssuer).toBe('https://github.com/login/oauth');
+  });
+
+  it('reads URI SANs and GeneralizedTime validity of generated certificates', () => {
+    const ca = createRootCa({ commonName: 'r' });
+    const leaf = issueLeaf(ca, {
+      publicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey,
+      san: [{ uri: 'https://github.com/acme/web/.github/workflows/ci.yml@refs/heads/main' }, { email: 'ci@acme.example' }],
+      issuer: 'https://token.actions.githubusercontent.com',
+      notBefore: new Date('2049-12-31T23:59:59Z'),
+      notAfter: new Date('2051-01-01T00:00:00Z'),
+    });
+    expect(parseCertificate(leaf.der)).toMatchObject({
+      ok: true,
+      value: {
+        fields: {
+          notBefore: new Date('2049-12-31T23:59:59Z'),
+          notAfter: new Date('2051-01-01T00:00:00Z'),
+          subjectAltNames: [
+            { type: 'uri', value: 'https://github.com/acme/web/.github/workflows/ci.yml@refs/heads/main' },
+            { type: 'email', value: 'ci@acme.example' },
+          ],
+        },
+      },
+    });
+  });
+
+  it('refuses what is not a certificate', () => {
+    expect(parseCertificate('not a certificate')).toEqual({ ok: false, reason: 'is not an X.509 certificate' });
+    expect(parseCertificate(Buffer.from([0x30, 0x00]))).toEqual({ ok: false, reason: 'is not an X.509 certificate' });
+  });
+});
+
+describe('the DER reader', () => {
+  it.each([
+    ['a truncated element', Buffer.from([0x30, 0x05, 0x01]), 'element runs past its container'],
+    ['indefinite length', Buffer.from([0x30, 0x80, 0x00, 0x00]), 'indefinite length is not DER'],
+    ['a non-minimal length', Buffer.from([0x04, 0x81, 0x01, 0x00]), 'non-minimal length'],
+    ['a high tag number', Buffer.from([0x1f, 0x81, 0x00]), 'high tag numbers are not supported'],
+  ])('refuses %s', (_name, bytes, message) => {
+    expect(() => readTlv(bytes)).toThrow(new DerError(message));
+  });
+
+  it('refuses trailing bytes and reads long lengths', () => {
+    expect(() => readOnly(Buffer.concat([sequence(), Buffer.from([0])]))).toThrow('trailing bytes after element');
+    const long = tlv(0x04, Buffer.alloc(300, 7));
+    expect(readOnly(long).value.length).toBe(300);
+  });
+});
