@@ -90,7 +90,9 @@ export function resolvedConfigDocument(config: AppConfig): Record<string, unknow
       },
     ]),
   );
-  return { registries, services };
+  // `access` holds only token hashes and the OIDC issuer: safe to ship. `webhooks` names environment
+  // variables the functions do not have yet, so in AWS every source uses the shared webhook token (README limits).
+  return { registries, services, ...(config.access ? { access: config.access } : {}) };
 }
 
 /** `verify:` as the file writes it; a trusted root read from a file travels inline (the bundle has no file). */

@@ -16,6 +16,7 @@ import { DEFAULT_WAIT_FOR_SECONDS, signatureWaitInput } from '../signature/signa
 import { ROLLOUT_ID_PATTERN, newRolloutId } from './ids';
 import { type ImagePush, deliveryKey, servicesForRepository, signedDigestOfTag, tagDeploys } from './image-push';
 import { type Logger, silentLogger } from './logger';
+import { findStableTag, newerThanStableVerdict } from './tag-policy';
 
 export interface OrchestratorOptions {
   /** Seconds between looks at ECS while waiting for steady state (Step Functions Wait). Default 5. */
@@ -183,6 +184,15 @@ export class Orchestrator {
     if (!verdict.deploys) return { ...about, reason: verdict.reason };
     const stable = await this.ecs.describe(target(service)).then((v) => v.primary?.digest ?? null, () => null);
     if (stable === push.digest) return { ...about, reason: `${push.digest} is already the stable image of ${service.name}` };
+    let source = push.source;
+    if (service.tagPolicy?.newerThanStable) {
+      // Per service, here rather than at the route, so every source (the ECR Lambda too) is held to it
+      // and one service's refusal does not hold back another built from the same image.
+      const stableTag = await findStableTag(this, service.name).catch((e: unknown) => ({ digest: stable, tag: null, how: `reading it failed: ${e instanceof Error ? e.message : String(e)}` }));
+      const verdict = newerThanStableVerdict(service, push.tag, stableTag);
+      if (!verdict.deploys) return { ...about, reason: verdict.reason };
+      if (verdict.note) source = `${source}; ${verdict.note}`;
+    }
 
     const now = this.clock();
     const key = deliveryKey(service.name, push.digest);
@@ -206,7 +216,7 @@ export class Orchestrator {
       }
     }
     const rollout = createRollout(
-      { id, service: service.name, image: { registry: service.registry, repository: service.repository, tag: push.tag, digest: push.digest }, source: push.source, ...planOf(service) },
+      { id, service: service.name, image: { registry: service.registry, repository: service.repository, tag: push.tag, digest: push.digest }, source, ...planOf(service) },
       now,
     );
     try {

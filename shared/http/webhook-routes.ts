@@ -1,23 +1,154 @@
-/** Registry push notifications: one route per sender format, each with its own authentication. */
-import { Hono } from 'hono';
+/**
+ * Registry push notifications: one route per sender format (`POST /webhooks/<source>`), each with the
+ * authentication its sender can do (shared/webhooks/source-auth.ts). Every route runs the same steps:
+ * authenticate (before anything is parsed), check the content type (415), parse the JSON (400), check
+ * the sender's shape (400 naming the field), resolve tag-only pushes to digests, apply the
+ * newer-than-stable policy, then `orchestrator.ingest`. The answer is always `202 {accepted, ignored}`.
+ */
+import { type Context, Hono } from 'hono';
+import type { z } from 'zod';
 import type { Logger } from '../app/logger';
+import { WEBHOOK_SOURCES, type WebhookSource } from '../config/webhooks-schema';
+import { ValidationError } from '../errors';
+import { acrEventSchema, genericPushSchema, parseAcrEvent, parseGenericPush } from '../webhooks/acr-generic';
+import type { ParsedDelivery } from '../webhooks/delivery';
 import { DISTRIBUTION_MEDIA_TYPES, distributionEnvelopeSchema, parseDistributionEnvelope } from '../webhooks/distribution';
-import { bearerAuth } from './auth';
+import { ecrImageActionSchema, parseEcrImageAction } from '../webhooks/ecr-event';
+import { GITHUB_PACKAGE_EVENTS, githubPackageEventSchema, parseGithubPackageEvent } from '../webhooks/github';
+import { HARBOR_MEDIA_TYPES, harborEventSchema, harborSchemaFor, parseHarborEvent } from '../webhooks/harbor';
+import { type TagResolver, registryTagResolver, resolveTaggedPushes } from '../webhooks/resolve-tag';
+import { sourceAuth } from '../webhooks/source-auth';
+import { dockerHubPushSchema, parseDockerHubPush, parseQuayPush, quayPushSchema } from '../webhooks/tag-only';
 import type { AppDeps } from './deps';
-import { readJson } from './json-body';
+import { JSON_ONLY, mediaType, parseJson } from './json-body';
 import { parseOrThrow } from './validation';
 
-export function webhookRoutes(deps: AppDeps, _logger: Logger) {
+export interface WebhookRoute {
+  readonly source: WebhookSource;
+  /** Who sends it, for documentation. */
+  readonly sender: string;
+  readonly contentTypes: readonly string[];
+  /** The body's shape, for documentation (`parse` may pick a narrower one). */
+  readonly schema: z.ZodType;
+  /** Parses the decoded JSON body; throws ValidationError (400) when it is not the sender's shape. */
+  parse(body: unknown, c: Context): ParsedDelivery;
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+
+const fromNotification = (parsed: { pushes: ParsedDelivery['pushes']; ignored: ParsedDelivery['ignored'] }): ParsedDelivery => ({ ...parsed, tagged: [] });
+
+/** The routes, in one table so that documentation and tests can go through every one of them. */
+export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
+  {
+    source: 'registry',
+    sender: 'a Docker distribution registry (CNCF distribution 2.x and 3, GitLab, Harbor)',
+    contentTypes: DISTRIBUTION_MEDIA_TYPES,
+    schema: distributionEnvelopeSchema,
+    parse: (body) => fromNotification(parseDistributionEnvelope(parseOrThrow(distributionEnvelopeSchema, body, 'registry notification'))),
+  },
+  {
+    source: 'ecr',
+    sender: 'Amazon ECR (an EventBridge `ECR Image Action` event, e.g. through an API destination)',
+    contentTypes: JSON_ONLY,
+    schema: ecrImageActionSchema,
+    parse: (body) => {
+      const parsed = parseEcrImageAction(parseOrThrow(ecrImageActionSchema, body, 'ECR Image Action event'));
+      return 'push' in parsed ? { pushes: [parsed.push], tagged: [], ignored: [] } : { pushes: [], tagged: [], ignored: [parsed.ignored] };
+    },
+  },
+  {
+    source: 'generic',
+    sender: 'a CI job: {"image":"registry/repo@sha256:…","tag"?:"v1.2.3","source"?:"pipeline 42"}',
+    contentTypes: JSON_ONLY,
+    schema: genericPushSchema,
+    parse: (body) => parseGenericPush(parseOrThrow(genericPushSchema, body, 'generic push')),
+  },
+  {
+    source: 'dockerhub',
+    sender: 'Docker Hub (tag only: the digest is resolved from the registry)',
+    contentTypes: JSON_ONLY,
+    schema: dockerHubPushSchema,
+    parse: (body) => parseDockerHubPush(parseOrThrow(dockerHubPushSchema, body, 'Docker Hub push')),
+  },
+  {
+    source: 'github',
+    sender: 'GitHub Packages (GHCR `package` and `registry_package` events)',
+    contentTypes: [...JSON_ONLY, FORM],
+    schema: githubPackageEventSchema,
+    parse: (body, c) => {
+      const event = c.req.header('x-github-event');
+      const delivery = c.req.header('x-github-delivery');
+      const id = delivery && /^[\w-]{1,64}$/.test(delivery) ? delivery : null;
+      if (event !== undefined && !(GITHUB_PACKAGE_EVENTS as readonly string[]).includes(event)) {
+        // GitHub sends `ping` when the webhook is created: a 2xx marks the hook as working.
+        return { pushes: [], tagged: [], ignored: [{ reason: `X-GitHub-Event ${JSON.stringify(event.slice(0, 64))} is not a package event` }] };
+      }
+      return parseGithubPackageEvent(parseOrThrow(githubPackageEventSchema, body, 'GitHub package event'), id);
+    },
+  },
+  {
+    source: 'quay',
+    sender: 'Quay (`repo_push`, tags only: the digests are resolved from the registry)',
+    contentTypes: JSON_ONLY,
+    schema: quayPushSchema,
+    parse: (body) => parseQuayPush(parseOrThrow(quayPushSchema, body, 'Quay repo_push')),
+  },
+  {
+    source: 'harbor',
+    sender: 'Harbor (its own webhook, Default or CloudEvents format)',
+    contentTypes: HARBOR_MEDIA_TYPES,
+    schema: harborEventSchema,
+    parse: (body) => parseHarborEvent(parseOrThrow(harborSchemaFor(body), body, 'Harbor event')),
+  },
+  {
+    source: 'acr',
+    sender: 'Azure Container Registry (one event, no envelope)',
+    contentTypes: JSON_ONLY,
+    schema: acrEventSchema,
+    parse: (body) => parseAcrEvent(parseOrThrow(acrEventSchema, body, 'ACR event')),
+  },
+];
+
+/** JSON, or GitHub's form encoding (`payload=<json>`); the content type decides, 415 otherwise. */
+function decodeBody(c: Context, text: string, allowed: readonly string[]): unknown {
+  if (mediaType(c) !== FORM || !allowed.includes(FORM)) return parseJson(c, text, allowed);
+  const payload = new URLSearchParams(text).get('payload');
+  if (payload === null) throw new ValidationError('payload: a form-encoded delivery must carry the JSON in its payload field');
+  try {
+    return JSON.parse(payload) as unknown;
+  } catch (e) {
+    throw new ValidationError(`payload is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+export interface WebhookRouteOptions {
+  /** Resolves Docker Hub and Quay tags. Default: the registries of the config, over the OCI API. */
+  readonly tagResolver?: TagResolver;
+  /** For the signed-timestamp replay window; default Date.now. */
+  readonly now?: () => number;
+}
+
+export function webhookRoutes(deps: AppDeps, logger: Logger, options: WebhookRouteOptions = {}) {
   const { orchestrator } = deps;
+  const { config } = orchestrator;
+  const resolver = options.tagResolver ?? registryTagResolver();
   const routes = new Hono();
-  const webhookAuth = bearerAuth({ token: deps.webhookToken, allowBareToken: true, realm: 'webhook token' });
+  if (WEBHOOK_ROUTES.length !== WEBHOOK_SOURCES.length) throw new Error('every webhook source needs a route');
 
-  routes.post('/registry', webhookAuth, async (c) => {
-    const body = parseOrThrow(distributionEnvelopeSchema, await readJson(c, DISTRIBUTION_MEDIA_TYPES), 'registry notification');
-    const parsed = parseDistributionEnvelope(body);
-    const result = await orchestrator.ingest(parsed.pushes);
-    return c.json({ accepted: result.accepted, ignored: [...parsed.ignored, ...result.ignored] }, 202);
-  });
-
+  for (const route of WEBHOOK_ROUTES) {
+    const auth = sourceAuth(route.source, config.webhooks, { sharedToken: deps.webhookToken, ...(options.now ? { now: options.now } : {}) });
+    if (!auth) continue; // disabled in the config: the app answers 404
+    routes.post(`/${route.source}`, auth, async (c) => {
+      const parsed = route.parse(decodeBody(c, await c.req.text(), route.contentTypes), c);
+      const resolved = await resolveTaggedPushes(config, resolver, parsed.tagged);
+      const pushes = [...parsed.pushes, ...resolved.pushes];
+      const result = pushes.length > 0 ? await orchestrator.ingest(pushes) : { accepted: [], ignored: [] };
+      const ignored = [...parsed.ignored, ...resolved.ignored, ...result.ignored];
+      // Counts and ids only: bodies can be large, and headers and the query hold credentials.
+      logger.info('webhook delivery', { source: route.source, accepted: result.accepted.map((a) => a.rolloutId), ignored: ignored.length });
+      return c.json({ accepted: result.accepted, ignored }, 202);
+    });
+  }
   return routes;
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DIGEST_PATTERN, type ImagePush } from '../app/image-push';
+import { REPOSITORY_PATTERN, TAG_PATTERN } from './delivery';
 
 export const DISTRIBUTION_MEDIA_TYPES = [
   'application/vnd.docker.distribution.events.v1+json',
@@ -21,11 +22,8 @@ const MANIFEST_MEDIA_TYPES = new Set([
   'application/vnd.oci.image.index.v1+json',
 ]);
 
-/** The OCI distribution spec's grammar for repository names and tags. */
-const REPOSITORY_PATTERN = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
-const TAG_PATTERN = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 
-const eventSchema = z.object({
+export const distributionEventSchema = z.object({
   id: z.string().optional(),
   action: z.string(),
   target: z.object({
@@ -39,7 +37,8 @@ const eventSchema = z.object({
   request: z.object({ host: z.string().optional() }).optional(),
 });
 
-export const distributionEnvelopeSchema = z.object({ events: z.array(eventSchema).max(1000) });
+export const distributionEnvelopeSchema = z.object({ events: z.array(distributionEventSchema).max(1000) });
+export type DistributionEvent = z.infer<typeof distributionEventSchema>;
 
 export type DistributionIgnored = { readonly reason: string; readonly repository?: string; readonly tag?: string | null; readonly digest?: string };
 
@@ -48,7 +47,7 @@ export interface ParsedNotification {
   readonly ignored: DistributionIgnored[];
 }
 
-function hostOf(event: z.infer<typeof eventSchema>): string | null {
+function hostOf(event: DistributionEvent): string | null {
   if (event.request?.host) return event.request.host;
   try {
     return event.target.url ? new URL(event.target.url).host : null;
@@ -57,33 +56,42 @@ function hostOf(event: z.infer<typeof eventSchema>): string | null {
   }
 }
 
+/** One event: a push, or why it is ignored. `at` names it in reasons (`events[2]`; empty for a lone event, as ACR sends). */
+export function parseDistributionEvent(event: DistributionEvent, at: string): ImagePush | DistributionIgnored {
+  const { target } = event;
+  const about = { repository: target.repository, tag: target.tag ?? null, ...(target.digest ? { digest: target.digest } : {}) };
+  const where = (field: string) => (at ? `${at}.${field}` : field);
+  const whole = at ? `${at}: ` : '';
+  if (event.action !== 'push') return { ...about, reason: `${whole}action ${event.action} is not a push` };
+  if (!target.mediaType || !MANIFEST_MEDIA_TYPES.has(target.mediaType)) {
+    return { ...about, reason: `${whole}${target.mediaType ?? 'an untyped'} push is a blob, not a manifest` };
+  }
+  if (target.repository.length > 255 || !REPOSITORY_PATTERN.test(target.repository)) {
+    return { reason: `${where('target.repository')}: ${JSON.stringify(target.repository.slice(0, 80))} is not a repository name` };
+  }
+  if (target.tag !== undefined && !TAG_PATTERN.test(target.tag)) {
+    return { repository: target.repository, reason: `${where('target.tag')}: ${JSON.stringify(target.tag.slice(0, 80))} is not a tag` };
+  }
+  if (!target.digest || !DIGEST_PATTERN.test(target.digest)) {
+    return { ...about, reason: `${where('target.digest')}: ${JSON.stringify(target.digest ?? null)} is not sha256:<64 lower-case hex>` };
+  }
+  const registry = hostOf(event);
+  if (!registry) return { ...about, reason: `${whole}no request.host or target.url names the registry` };
+  return {
+    registry,
+    repository: target.repository,
+    tag: target.tag ?? null,
+    digest: target.digest,
+    source: `distribution notification${event.id ? ` ${event.id}` : ''}`,
+  };
+}
+
 export function parseDistributionEnvelope(envelope: z.infer<typeof distributionEnvelopeSchema>): ParsedNotification {
   const result: ParsedNotification = { pushes: [], ignored: [] };
   envelope.events.forEach((event, i) => {
-    const { target } = event;
-    const about = { repository: target.repository, tag: target.tag ?? null, ...(target.digest ? { digest: target.digest } : {}) };
-    if (event.action !== 'push') return result.ignored.push({ ...about, reason: `events[${i}]: action ${event.action} is not a push` });
-    if (!target.mediaType || !MANIFEST_MEDIA_TYPES.has(target.mediaType)) {
-      return result.ignored.push({ ...about, reason: `events[${i}]: ${target.mediaType ?? 'an untyped'} push is a blob, not a manifest` });
-    }
-    if (target.repository.length > 255 || !REPOSITORY_PATTERN.test(target.repository)) {
-      return result.ignored.push({ reason: `events[${i}].target.repository: ${JSON.stringify(target.repository.slice(0, 80))} is not a repository name` });
-    }
-    if (target.tag !== undefined && !TAG_PATTERN.test(target.tag)) {
-      return result.ignored.push({ repository: target.repository, reason: `events[${i}].target.tag: ${JSON.stringify(target.tag.slice(0, 80))} is not a tag` });
-    }
-    if (!target.digest || !DIGEST_PATTERN.test(target.digest)) {
-      return result.ignored.push({ ...about, reason: `events[${i}].target.digest: ${JSON.stringify(target.digest ?? null)} is not sha256:<64 lower-case hex>` });
-    }
-    const registry = hostOf(event);
-    if (!registry) return result.ignored.push({ ...about, reason: `events[${i}]: no request.host or target.url names the registry` });
-    result.pushes.push({
-      registry,
-      repository: target.repository,
-      tag: target.tag ?? null,
-      digest: target.digest,
-      source: `distribution notification${event.id ? ` ${event.id}` : ''}`,
-    });
+    const parsed = parseDistributionEvent(event, `events[${i}]`);
+    if ('digest' in parsed && 'source' in parsed) result.pushes.push(parsed);
+    else result.ignored.push(parsed);
   });
   return result;
 }

@@ -1,0 +1,61 @@
+/**
+ * What every webhook parser answers, and the checks they share. A parser refuses a malformed delivery
+ * as a whole (400, naming the field) but one bad event inside a good delivery only as an `ignored` entry
+ * with its reason, so that the other events still deploy and the sender sees why.
+ */
+import type { ImagePush } from '../app/image-push';
+import { DIGEST_PATTERN } from '../app/image-push';
+import type { Ignored } from '../app/orchestrator';
+import { registryHostProblem } from '../config/image-name';
+
+/** A push that names a tag but no digest (Docker Hub, Quay): resolved from the configured registry. */
+export interface TaggedPush {
+  readonly registry: string;
+  readonly repository: string;
+  readonly tag: string;
+  readonly source: string;
+}
+
+export interface ParsedDelivery {
+  readonly pushes: ImagePush[];
+  readonly tagged: TaggedPush[];
+  readonly ignored: Ignored[];
+}
+
+export const emptyDelivery = (): ParsedDelivery => ({ pushes: [], tagged: [], ignored: [] });
+
+/** The OCI distribution spec's grammar for repository names and tags. */
+export const REPOSITORY_PATTERN = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
+export const TAG_PATTERN = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+
+/** A value quoted for a reason, cut short: reasons are echoed to the sender and must stay small. */
+export function quote(value: unknown): string {
+  if (typeof value !== 'string') return JSON.stringify(value ?? null);
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+}
+
+export function repositoryProblem(at: string, repository: string): string | null {
+  return repository.length <= 255 && REPOSITORY_PATTERN.test(repository) ? null : `${at}: ${quote(repository)} is not a repository name`;
+}
+
+export function tagProblem(at: string, tag: string): string | null {
+  return TAG_PATTERN.test(tag) ? null : `${at}: ${quote(tag)} is not a tag`;
+}
+
+export function digestProblem(at: string, digest: string | null | undefined): string | null {
+  return digest && DIGEST_PATTERN.test(digest) ? null : `${at}: ${quote(digest)} is not sha256:<64 lower-case hex>`;
+}
+
+export function hostProblem(at: string, host: string): string | null {
+  return host.length <= 255 && registryHostProblem(host) === null ? null : `${at}: ${quote(host)} is not a registry host[:port]`;
+}
+
+/**
+ * Splits `host/repository[:tag][@digest]` as senders print image references (Harbor's `resource_url`,
+ * GitHub's `package_url`, Quay's `docker_url`). Only for matching against the config: nothing is ever
+ * fetched from it.
+ */
+export function splitReference(reference: string): { readonly host: string; readonly repository: string } | null {
+  const m = /^((?:\[[^\]\s]+\]|[^/\s:@[\]]+)(?::\d+)?)\/([^/:@\s][^:@\s]*)(?::[^/@\s]*)?(?:@\S*)?$/.exec(reference);
+  return m ? { host: m[1]!.toLowerCase(), repository: m[2]! } : null;
+}

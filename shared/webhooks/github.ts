@@ -1,0 +1,78 @@
+/**
+ * GitHub Packages webhooks for container images (GHCR): the `package` event, and the older
+ * `registry_package` one with the same content under another key. Quirks of the published samples:
+ * `ecosystem`/`package_type` are `CONTAINER` or `docker` in any case; `container_metadata.tag.name` is
+ * `""` for an untagged version; the octokit samples carry 40-hex "digests" (refused by name); owners
+ * may be mixed case while GHCR names are lower case.
+ */
+import { z } from 'zod';
+import type { Ignored } from '../app/orchestrator';
+import { type ParsedDelivery, digestProblem, emptyDelivery, hostProblem, quote, repositoryProblem, splitReference, tagProblem } from './delivery';
+
+/** GitHub's own event names (`X-GitHub-Event`) that carry a package. */
+export const GITHUB_PACKAGE_EVENTS = ['package', 'registry_package'] as const;
+
+const text = (max: number) => z.string().max(max);
+
+const packageSchema = z.looseObject({
+  name: text(512).min(1),
+  namespace: text(512).nullish(),
+  ecosystem: text(64).nullish(),
+  package_type: text(64).nullish(),
+  package_version: z
+    .looseObject({
+      name: text(512).nullish(),
+      package_url: text(2048).nullish(),
+      container_metadata: z
+        .looseObject({ tag: z.looseObject({ name: text(512).nullish(), digest: text(512).nullish() }).nullish() })
+        .nullish(),
+    })
+    .nullish(),
+});
+
+export const githubPackageEventSchema = z
+  .looseObject({ action: text(64), package: packageSchema.optional(), registry_package: packageSchema.optional() })
+  .superRefine((event, ctx) => {
+    if (!event.package && !event.registry_package) {
+      ctx.addIssue({ code: 'custom', path: ['package'], message: 'is required: a package or registry_package event has one of package and registry_package', input: undefined });
+    }
+  });
+
+export type GithubPackageEvent = z.infer<typeof githubPackageEventSchema>;
+
+const CONTAINER_TYPES = new Set(['container', 'docker']);
+
+export function parseGithubPackageEvent(event: GithubPackageEvent, delivery: string | null): ParsedDelivery {
+  const result = emptyDelivery();
+  const key = event.package ? 'package' : 'registry_package';
+  const pkg = (event.package ?? event.registry_package)!;
+  const ignore = (reason: string, extra: Partial<Ignored> = {}) => (result.ignored.push({ reason, ...extra }), result);
+
+  if (event.action !== 'published') return ignore(`action ${quote(event.action)} is not a publish`);
+  const types = [pkg.package_type, pkg.ecosystem].filter((t): t is string => typeof t === 'string');
+  if (!types.some((t) => CONTAINER_TYPES.has(t.toLowerCase()))) return ignore(`${key}.package_type ${quote(types[0] ?? null)} is not a container image`);
+
+  const version = pkg.package_version;
+  // package_url is the image reference GitHub prints (`ghcr.io/owner/name:tag`); names are matched lower case.
+  const printed = version?.package_url ? splitReference(version.package_url) : null;
+  const registry = printed?.host ?? 'ghcr.io';
+  const repository = (printed?.repository ?? [pkg.namespace, pkg.name].filter(Boolean).join('/')).toLowerCase();
+  const at = `${key}.package_version`;
+  const problem = hostProblem(`${at}.package_url`, registry) ?? repositoryProblem(`${key}.name`, repository);
+  if (problem) return ignore(problem);
+
+  const tagName = version?.container_metadata?.tag?.name ?? '';
+  const tag = tagName === '' ? null : tagName;
+  if (tag !== null) {
+    const bad = tagProblem(`${at}.container_metadata.tag.name`, tag);
+    if (bad) return ignore(bad, { repository });
+  }
+  // The tag's digest when GitHub gives one; a version's name is its manifest (or index) digest otherwise.
+  const tagDigest = version?.container_metadata?.tag?.digest;
+  const [digest, field] = tagDigest ? [tagDigest, `${at}.container_metadata.tag.digest`] : [version?.name, `${at}.name`];
+  const bad = digestProblem(field, digest);
+  if (bad) return ignore(bad, { repository, tag });
+
+  result.pushes.push({ registry, repository, tag, digest: digest!, source: `GitHub ${key} event${delivery ? ` ${delivery}` : ''}` });
+  return result;
+}

@@ -1,0 +1,59 @@
+/**
+ * Senders that name a tag and never a digest: Docker Hub and Quay. Their pushes become `TaggedPush`es,
+ * which resolve-tag.ts turns into digests from the configured registry. Fields that hold URLs
+ * (Docker Hub's legacy `callback_url`, `repo_url`; Quay's `homepage`) are never followed.
+ */
+import { z } from 'zod';
+import { type ParsedDelivery, emptyDelivery, hostProblem, quote, repositoryProblem, splitReference, tagProblem } from './delivery';
+
+const text = (max: number) => z.string().max(max);
+
+// ---- Docker Hub ------------------------------------------------------------------------------------
+
+export const dockerHubPushSchema = z.looseObject({
+  push_data: z.looseObject({ tag: text(512) }),
+  repository: z.looseObject({ repo_name: text(512).min(1) }),
+});
+
+export type DockerHubPush = z.infer<typeof dockerHubPushSchema>;
+
+export function parseDockerHubPush(body: DockerHubPush): ParsedDelivery {
+  const result = emptyDelivery();
+  const repository = body.repository.repo_name;
+  const tag = body.push_data.tag;
+  const problem = repositoryProblem('repository.repo_name', repository) ?? tagProblem('push_data.tag', tag);
+  if (problem) result.ignored.push({ reason: problem });
+  else result.tagged.push({ registry: 'docker.io', repository, tag, source: 'Docker Hub push' });
+  return result;
+}
+
+// ---- Quay ------------------------------------------------------------------------------------------
+
+export const quayPushSchema = z.looseObject({
+  repository: text(512).min(1),
+  docker_url: text(1024).nullish(),
+  updated_tags: z.array(text(512)).max(100),
+});
+
+export type QuayPush = z.infer<typeof quayPushSchema>;
+
+export function parseQuayPush(body: QuayPush): ParsedDelivery {
+  const result = emptyDelivery();
+  // `docker_url` (`quay.io/ns/repo`) names the registry of a self-hosted Quay; `name` is unreliable
+  // in the published sample, so `repository` is what names the repository.
+  const printed = body.docker_url ? splitReference(body.docker_url) : null;
+  const registry = printed?.host ?? 'quay.io';
+  const repository = body.repository;
+  const problem = hostProblem('docker_url', registry) ?? repositoryProblem('repository', repository);
+  if (problem) return (result.ignored.push({ reason: problem }), result);
+  if (printed && printed.repository !== repository) {
+    return (result.ignored.push({ repository, reason: `docker_url ${quote(body.docker_url)} does not name repository ${quote(repository)}` }), result);
+  }
+  if (body.updated_tags.length === 0) result.ignored.push({ repository, reason: 'updated_tags is empty: no tag was pushed' });
+  [...new Set(body.updated_tags)].forEach((tag, i) => {
+    const bad = tagProblem(`updated_tags[${i}]`, tag);
+    if (bad) result.ignored.push({ repository, reason: bad });
+    else result.tagged.push({ registry, repository, tag, source: 'Quay repo_push' });
+  });
+  return result;
+}
