@@ -15,6 +15,7 @@ import { type Logger, jsonLogger } from '../shared/app/logger';
 import { Orchestrator, type OrchestratorOptions } from '../shared/app/orchestrator';
 import type { AppConfig } from '../shared/config/types';
 import { createApp } from '../shared/http/app';
+import { type OperatorFeatures, type OperatorWiringOptions, wireOperatorFeatures } from '../shared/observability/operator-wiring';
 import type { SignatureVerifier } from '../shared/ports';
 import { CosignSignatureVerifier } from '../shared/signature/cosign-signature-verifier';
 import { startDynalite } from './dynamodb/dynalite-server';
@@ -38,6 +39,8 @@ export interface LocalStackOptions {
   readonly orchestrator?: OrchestratorOptions;
   readonly verifier?: SignatureVerifier;
   readonly logger?: Logger;
+  /** Dashboard, notifications and metrics knobs (tests): link secret, heartbeat, notification timeout, environment. */
+  readonly operator?: Partial<Pick<OperatorWiringOptions, 'linkSecret' | 'heartbeatMs' | 'notifyTimeoutMs' | 'env'>>;
 }
 
 export interface LocalStack {
@@ -54,6 +57,8 @@ export interface LocalStack {
   readonly app: ReturnType<typeof createApp>;
   /** Rollouts that were active at start and were resumed. */
   readonly resumed: readonly string[];
+  /** Live updates, metrics and notifications around the orchestrator. */
+  readonly operator: OperatorFeatures;
   stop(): Promise<void>;
 }
 
@@ -104,9 +109,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const alarms = new LocalAlarms(dataDir ? join(dataDir, 'alarms.json') : undefined);
   const workflow = new LocalWorkflow({ logger, ...(options.steadyPollMs ? { steadyPollMs: options.steadyPollMs } : {}) });
+  const store = new DynamoRolloutStore({ client: dynamo.client, tableName: TABLE_NAME });
   const orchestrator = new Orchestrator({
     config,
-    store: new DynamoRolloutStore({ client: dynamo.client, tableName: TABLE_NAME }),
+    store,
     ecs: new EcsTaskSetDeployer({ client: ecsClient }),
     verifier: options.verifier ?? new CosignSignatureVerifier({ registries: config.registries }),
     workflow,
@@ -116,14 +122,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   workflow.attach((id) => orchestrator.advance(id));
   alarms.onChange((name, state, reason) => orchestrator.alarmChanged(name, state, reason));
+  let listeningUrl: string | null = null; // approval links need it; known once the server listens
+  const operator = wireOperatorFeatures({ mode: 'local', orchestrator, store, config, logger, publicUrl: () => listeningUrl, ...(dataDir ? { dataDir } : {}), ...options.operator });
 
-  const app = createApp({ orchestrator, webhookToken: tokens.webhookToken, apiToken: tokens.apiToken, localAlarms: alarms, logger });
+  const app = createApp({ orchestrator, webhookToken: tokens.webhookToken, apiToken: tokens.apiToken, localAlarms: alarms, logger, ...operator.appDeps });
   const host = options.host ?? '127.0.0.1';
   const server: ServerType = await new Promise((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: host }, () => resolveServer(s));
     s.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
+  listeningUrl = `http://${host}:${port}`;
   const resumed = await orchestrator.resume();
 
   return {
@@ -138,7 +147,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     workflow,
     app,
     resumed,
+    operator,
     async stop() {
+      await operator.stop();
       const closed = new Promise<void>((res) => server.close(() => res()));
       // Keep-alive connections (a browser, a watching CLI) would otherwise hold close() open.
       if ('closeAllConnections' in server) server.closeAllConnections();

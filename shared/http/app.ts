@@ -6,9 +6,11 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { silentLogger } from '../app/logger';
 import { PayloadTooLargeError } from '../errors';
-import { bearerAuth } from './auth';
+import { apiAccess, requireRole } from './identity';
 import type { AppDeps } from './deps';
+import { type OperatorDeps, operatorRoutes } from './dashboard';
 import { localRoutes } from './local-routes';
+import { docsRoutes } from './openapi';
 import { problemResponse, renderError } from './problem';
 import { rolloutRoutes } from './rollout-routes';
 import { webhookRoutes } from './webhook-routes';
@@ -16,7 +18,7 @@ import { webhookRoutes } from './webhook-routes';
 export type { AppDeps, LocalAlarmControl } from './deps';
 export { presentRollout } from './deps';
 
-export function createApp(deps: AppDeps) {
+export function createApp(deps: AppDeps & OperatorDeps) {
   const logger = deps.logger ?? silentLogger;
   const app = new Hono();
   const maxSize = deps.maxBodyBytes ?? 1024 * 1024;
@@ -34,10 +36,14 @@ export function createApp(deps: AppDeps) {
   );
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  app.route('/', docsRoutes());
+  app.route('/', operatorRoutes(deps, logger)); // dashboard, /events, /metrics, /approvals: see dashboard/routes.ts
   app.route('/webhooks', webhookRoutes(deps, logger));
 
-  const apiAuth = bearerAuth({ token: deps.apiToken, realm: 'API token' });
-  for (const path of ['/rollouts', '/rollouts/*', '/services', '/services/*', '/local/*']) app.use(path, apiAuth);
+  // Every API route: who is calling (the integration token, a named token, an OIDC JWT); viewers may read.
+  const access = apiAccess({ apiToken: deps.apiToken, access: deps.orchestrator.config.access ?? null });
+  for (const path of ['/rollouts', '/rollouts/*', '/services', '/services/*', '/local/*']) app.use(path, access);
+  app.use('/local/*', requireRole('operator'));
   app.route('/', rolloutRoutes(deps, logger));
   app.route('/local', localRoutes(deps));
 

@@ -1,0 +1,123 @@
+/**
+ * What a notification says, as data: which state change deserves one, the generic webhook's JSON body
+ * and the Slack message. Pure functions of the rollout, so they are tested without any HTTP.
+ */
+import type { NotifyStatus } from '../config/notifications-schema';
+import { NOTIFY_STATUSES } from '../config/notifications-schema';
+import type { Rollout } from '../core/rollout';
+import { describeStep } from '../core/steps';
+import type { IssuedLinks } from './approval-links';
+
+/** The webhook `type` of each announced status. */
+export const NOTICE_TYPES: Readonly<Record<NotifyStatus, string>> = {
+  PAUSED: 'rollout.approval_requested',
+  SUCCEEDED: 'rollout.succeeded',
+  ROLLED_BACK: 'rollout.rolled_back',
+  REJECTED: 'rollout.rejected',
+  FAILED: 'rollout.failed',
+};
+
+/** The announced status the rollout has just entered, or null when this change is not announced. */
+export function announcedStatus(rollout: Rollout, previous: Rollout): NotifyStatus | null {
+  // Only entering a status is news (a creation is told with itself as `previous`: never news).
+  if (rollout.status === previous.status) return null;
+  return (NOTIFY_STATUSES as readonly string[]).includes(rollout.status) ? (rollout.status as NotifyStatus) : null;
+}
+
+export interface Notice {
+  readonly status: NotifyStatus;
+  readonly rollout: Rollout;
+  readonly previousStatus: string;
+  /** The approve/abort links (PAUSED only, when links are configured). */
+  readonly links: IssuedLinks | null;
+  /** Where the dashboard is, when the public URL is known. */
+  readonly dashboardUrl: string | null;
+}
+
+const shortDigest = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
+const imageLabel = (r: Rollout) => (r.image.tag ? `${r.image.tag} (${shortDigest(r.image.digest)})` : shortDigest(r.image.digest));
+
+function stepLabel(r: Rollout): string {
+  const step = r.currentStep === null ? undefined : r.steps[r.currentStep];
+  return step && r.currentStep !== null ? `step ${r.currentStep + 1} of ${r.steps.length} (${describeStep(step)})` : 'a pause';
+}
+
+/** One line a person reads first, in plain text. */
+export function headline(n: Notice): string {
+  const r = n.rollout;
+  switch (n.status) {
+    case 'PAUSED':
+      return `${r.service}: rollout of ${imageLabel(r)} waits for approval at ${stepLabel(r)}, canary at ${r.canaryWeight}%`;
+    case 'SUCCEEDED':
+      return `${r.service}: ${imageLabel(r)} rolled out, now stable at 100%`;
+    case 'ROLLED_BACK':
+      return `${r.service}: rollout of ${imageLabel(r)} rolled back${r.reason ? `: ${r.reason}` : ''}`;
+    case 'REJECTED':
+      return `${r.service}: image ${imageLabel(r)} rejected, ECS untouched${r.reason ? `: ${r.reason}` : ''}`;
+    case 'FAILED':
+      return `${r.service}: rollback of ${imageLabel(r)} FAILED, a human must look${r.reason ? `: ${r.reason}` : ''}`;
+  }
+}
+
+/** The generic webhook's body. `timestamp` (unix seconds) is repeated in a header, and signed here. */
+export function webhookBody(n: Notice, delivery: { readonly id: string; readonly timestamp: number }) {
+  const r = n.rollout;
+  return {
+    type: NOTICE_TYPES[n.status],
+    id: delivery.id,
+    timestamp: delivery.timestamp,
+    summary: headline(n),
+    rollout: {
+      id: r.id,
+      service: r.service,
+      status: r.status,
+      previousStatus: n.previousStatus,
+      image: r.image,
+      previousDigest: r.previousDigest,
+      canaryWeight: r.canaryWeight,
+      currentStep: r.currentStep,
+      steps: r.steps.length,
+      reason: r.reason,
+      updatedAt: r.updatedAt,
+    },
+    approval:
+      n.status === 'PAUSED'
+        ? { step: r.currentStep, ...(n.links ? { approveUrl: n.links.approveUrl, abortUrl: n.links.abortUrl, expiresAt: n.links.expiresAt } : {}) }
+        : null,
+    dashboardUrl: n.dashboardUrl,
+  };
+}
+
+/** Slack's mrkdwn treats only these three as markup; everything else is text. */
+const esc = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+const EMOJI: Readonly<Record<NotifyStatus, string>> = {
+  PAUSED: ':double_vertical_bar:',
+  SUCCEEDED: ':white_check_mark:',
+  ROLLED_BACK: ':rewind:',
+  REJECTED: ':no_entry:',
+  FAILED: ':rotating_light:',
+};
+
+/** An incoming-webhook message: `text` for notifications and old clients, blocks for the rest. */
+export function slackMessage(n: Notice) {
+  const r = n.rollout;
+  const context = [`rollout \`${r.id}\``, `digest \`${esc(r.image.digest)}\``];
+  if (n.dashboardUrl) context.push(`<${n.dashboardUrl}|dashboard>`);
+  const blocks: unknown[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: `${EMOJI[n.status]} ${esc(headline(n))}` } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: context.join(' · ') }] },
+  ];
+  if (n.status === 'PAUSED' && n.links) {
+    // URL buttons only open the link: the confirm page there does the approving, so a preview cannot.
+    blocks.push({
+      type: 'actions',
+      elements: [
+        { type: 'button', style: 'primary', text: { type: 'plain_text', text: 'Approve…' }, url: n.links.approveUrl },
+        { type: 'button', style: 'danger', text: { type: 'plain_text', text: 'Abort…' }, url: n.links.abortUrl },
+      ],
+    });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `links work once, until ${n.links.expiresAt}` }] });
+  }
+  return { text: headline(n), blocks };
+}

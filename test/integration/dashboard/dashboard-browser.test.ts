@@ -1,0 +1,106 @@
+/**
+ * The dashboard in a real browser (headless Chromium) against a local stack started here: sign in with
+ * the API token, watch a rollout move without reloading the page, and approve it with the button.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../../local/local-stack';
+import { silentLogger } from '../../../shared/app/logger';
+import { type ApiClient, apiClient, waitFor } from '../../helpers/http';
+import { appConfig, digestOf, pushEnvelope, serviceConfig } from '../../helpers/local-config';
+import { ScriptedVerifier } from '../../helpers/scripted-verifier';
+import { CHROMIUM, hasChromium, launchChromium } from './browser';
+
+const config = appConfig([serviceConfig('web', { steps: [{ setWeight: 20 }, { pause: { duration: 1 } }, { setWeight: 50 }, { pause: {} }, { setWeight: 100 }] }), serviceConfig('worker')]);
+
+let stack: LocalStack;
+let browser: Browser;
+let api: ApiClient;
+
+beforeAll(async () => {
+  if (!hasChromium()) throw new Error(`the dashboard tests need Debian's chromium at ${CHROMIUM}: sudo apt-get install -y chromium`);
+  [stack, browser] = await Promise.all([
+    startLocalStack({ config, port: 0, taskStartMs: 15, steadyPollMs: 15, verifier: new ScriptedVerifier(), logger: silentLogger, webhookToken: 'hook-token', apiToken: 'api-token-for-the-dashboard', operator: { heartbeatMs: 1000, env: {} } }),
+    launchChromium(),
+  ]);
+  api = apiClient(stack.url, stack.apiToken);
+});
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+async function push(service: string, tag: string, digest: string): Promise<string> {
+  const res = await fetch(`${stack.url}/webhooks/registry`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack.webhookToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(pushEnvelope(`team/${service}`, tag, digest)),
+  });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { accepted: { rolloutId: string }[] }).accepted[0]!.rolloutId;
+}
+
+async function signIn(page: Page, token: string, name: string) {
+  await page.goto(`${stack.url}/`);
+  await page.locator('#by').fill(name);
+  await page.locator('#token').fill(token);
+  await page.getByRole('button', { name: 'Open dashboard' }).click();
+}
+
+const card = (id: string) => `article[data-rollout-id="${id}"]`;
+
+describe('the dashboard', () => {
+  it('serves its shell to anyone, but shows nothing until the API accepts the token', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await signIn(page, 'the-webhook-token-or-a-typo', 'ann');
+    await expect.poll(() => page.locator('#signin-error').textContent()).toMatch(/refused/);
+    expect(await page.locator('#app').isHidden()).toBe(true);
+    expect(await page.evaluate("sessionStorage.getItem('rollout.apiToken')")).toBeNull();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a rollout progressing live, without a reload, and approves it with the button', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    let navigations = 0;
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) navigations += 1;
+    });
+    await signIn(page, stack.apiToken, 'ann');
+    await page.waitForSelector('.service[data-service="web"]');
+    await page.waitForSelector('#conn[data-mode="live"]');
+    // A marker that a reload would wipe out.
+    await page.evaluate('window.__noReload = true');
+
+    const digest = digestOf(0xd45b);
+    const id = await push('web', 'v2', digest);
+
+    // Every state below arrives over the event stream; the page is never reloaded.
+    await page.waitForSelector(`${card(id)}[data-weight="20"]`);
+    await page.waitForSelector(`${card(id)} .step[data-step="1"][data-status="RUNNING"]`); // the 1 s bake
+    await page.waitForSelector(`${card(id)}[data-status="PAUSED"][data-weight="50"]`);
+    expect(await page.locator(`${card(id)} .canary-weight`).textContent()).toBe('50%');
+    expect(await page.locator(`${card(id)} .step`).evaluateAll((steps) => steps.map((s) => s.getAttribute('data-status')))).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED', 'RUNNING', 'PENDING']);
+    expect(await page.locator(`${card(id)} details.events`).textContent()).toContain('PAUSED');
+    expect(await page.locator('.service[data-service="web"] a').textContent()).toMatch(/PAUSED/);
+    await page.screenshot({ path: '/tmp/dashboard-paused.png', fullPage: true });
+
+    await page.locator(`${card(id)} button.approve`).click();
+    await page.waitForSelector(`${card(id)}[data-status="SUCCEEDED"]`, { timeout: 15_000 });
+    expect(await page.locator(`#recent ${card(id)}`).count()).toBe(1);
+    await waitFor('the stable digest on the service card', async () => (await page.locator('.service[data-service="web"] dd[data-field="stable"]').getAttribute('title')) === digest || undefined);
+    await page.screenshot({ path: '/tmp/dashboard-succeeded.png', fullPage: true });
+
+    const done = (await api('GET', `/rollouts/${id}`)).body;
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.approvals).toEqual([expect.objectContaining({ by: 'ann', comment: 'approved on the dashboard', step: 3 })]);
+    expect(await page.evaluate('window.__noReload')).toBe(true);
+    expect(navigations).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

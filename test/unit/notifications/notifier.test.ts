@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { jsonLogger } from '../../../shared/app/logger';
+import type { NotifyTarget } from '../../../shared/config/notifications-schema';
+import { ApprovalLinks } from '../../../shared/notifications/approval-links';
+import { Notifier } from '../../../shared/notifications/notifier';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyBodySignature } from '../../../shared/notifications/signing';
+import { appConfig, serviceConfig } from '../../helpers/local-config';
+import { T0 } from '../core/rollout-builders';
+import { rolloutStates } from '../observability/rollout-states';
+import { MemoryClaims } from './memory-claims';
+
+const SLACK_URL = 'https://hooks.slack.com/services/T1/B1/very-secret-path';
+const HMAC = 'webhook-hmac-secret-1234';
+const all = ['PAUSED', 'SUCCEEDED', 'ROLLED_BACK', 'REJECTED', 'FAILED'] as const;
+const targets: NotifyTarget[] = [
+  { kind: 'slack', name: 'team', webhookUrlEnv: 'SLACK_URL', webhookUrl: SLACK_URL, on: ['PAUSED'], linkTtlSeconds: 600 },
+  { kind: 'webhook', name: 'ops', url: 'https://hooks.example.com/r', secretEnv: 'S', secret: HMAC, on: [...all], linkTtlSeconds: 3600 },
+];
+const s = rolloutStates();
+
+type Call = { url: string; init: RequestInit };
+
+function setup(answer: (call: Call, n: number) => Promise<Response> = async () => new Response('ok'), extra: Partial<ConstructorParameters<typeof Notifier>[0]> = {}) {
+  const calls: Call[] = [];
+  const lines: string[] = [];
+  const fakeFetch = (async (url: string, init: RequestInit) => {
+    calls.push({ url, init });
+    return answer({ url, init }, calls.length);
+  }) as unknown as typeof fetch;
+  const links = new ApprovalLinks({ secret: 'link-secret-0123456789', store: new MemoryClaims(), publicUrl: () => 'https://r.example', clock: () => T0 });
+  const notifier = new Notifier({
+    config: appConfig([serviceConfig('web', { notify: targets })]),
+    links,
+    publicUrl: () => 'https://r.example',
+    logger: jsonLogger((l) => lines.push(l), 'info'),
+    fetch: fakeFetch,
+    clock: () => T0,
+    ...extra,
+  });
+  return { notifier, calls, lines, logs: () => lines.map((l) => JSON.parse(l)) };
+}
+
+describe('the notifier', () => {
+  it('sends an approval request to each target that wants it, the webhook signed over its raw body', async () => {
+    const { notifier, calls } = setup();
+    await notifier.listener(s.paused, s.atWeight50);
+    expect(calls.map((c) => c.url)).toEqual([SLACK_URL, 'https://hooks.example.com/r']);
+    const hook = calls[1]!;
+    const headers = hook.init.headers as Record<string, string>;
+    expect(verifyBodySignature(HMAC, hook.init.body as string, headers[SIGNATURE_HEADER])).toBe(true);
+    expect(headers[TIMESTAMP_HEADER]).toBe(String(T0.getTime() / 1000));
+    expect(headers['x-rollout-event']).toBe('rollout.approval_requested');
+    expect(JSON.parse(hook.init.body as string).approval.approveUrl).toMatch(/^https:\/\/r\.example\/approvals\//);
+    expect(hook.init.redirect).toBe('error');
+    expect(hook.init.signal).toBeInstanceOf(AbortSignal);
+  });
+
+  it('sends only what each target subscribed to', async () => {
+    const { notifier, calls } = setup();
+    await notifier.listener(s.succeeded, s.finalizing);
+    expect(calls.map((c) => c.url)).toEqual(['https://hooks.example.com/r']);
+    await notifier.listener(s.atWeight20, s.started);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('retries a 5xx once, gives up on a 4xx at once, and never throws', async () => {
+    const failing = setup(async (_c, n) => new Response('no', { status: n <= 2 ? 503 : 400 }), { attempts: 2 });
+    await expect(failing.notifier.notify(s.rolledBack, s.rollingBack)).resolves.toBeUndefined();
+    expect(failing.calls).toHaveLength(2);
+    expect(failing.logs()).toMatchObject([{ level: 'warn', message: 'notification failed', rolloutId: 'r1', target: 'ops', error: 'the receiver answered HTTP 503', attempts: 2 }]);
+
+    const refused = setup(async () => new Response('bad', { status: 400 }));
+    await refused.notifier.notify(s.rolledBack, s.rollingBack);
+    expect(refused.calls).toHaveLength(1);
+  });
+
+  it('logs network failures and timeouts without the Slack URL or any secret', async () => {
+    const { notifier, lines } = setup(async (call) => {
+      throw new TypeError(`fetch failed for ${call.url}`, { cause: new Error(`getaddrinfo ENOTFOUND ${call.url}`) });
+    }, { attempts: 1 });
+    await notifier.notify(s.paused, s.atWeight50);
+    const text = lines.join('\n');
+    expect(lines).toHaveLength(2);
+    expect(text).not.toContain(SLACK_URL);
+    expect(text).not.toContain('very-secret-path');
+    expect(text).not.toContain(HMAC);
+    expect(text).not.toMatch(/approvals\/[\w-]+\./);
+    expect(text).toContain('[redacted]');
+  });
+
+  it('does not make the orchestrator wait in background mode; drain waits for the sends', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const { notifier, calls } = setup(async () => gate.then(() => new Response('ok')), { background: true });
+    expect(notifier.listener(s.succeeded, s.finalizing)).toBeUndefined();
+    expect(calls).toHaveLength(1);
+    let drained = false;
+    const draining = notifier.drain().then(() => (drained = true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(drained).toBe(false);
+    release();
+    await draining;
+    expect(drained).toBe(true);
+  });
+
+  it('disables a Slack target whose URL from the environment is not a URL, and says so without it', () => {
+    const lines: string[] = [];
+    const notifier = new Notifier({
+      config: appConfig([serviceConfig('web', { notify: [{ ...targets[0]!, webhookUrl: 'http://hooks.slack.com/not-https-secret' } as NotifyTarget] })]),
+      links: null,
+      publicUrl: () => null,
+      logger: jsonLogger((l) => lines.push(l), 'info'),
+    });
+    expect(notifier.active).toBe(false);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'error', message: 'notification target disabled', target: 'team', problem: 'SLACK_URL must be an https URL (plain http only to 127.0.0.1 or localhost)' });
+    expect(lines.join('')).not.toContain('not-https-secret');
+  });
+});
