@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     `  data:     ${dataDir}`,
     `  webhook:  POST ${stack.url}/webhooks/registry   Authorization: Bearer ${stack.webhookToken}${stack.generatedTokens.webhook ? '   (generated; set ROLLOUT_WEBHOOK_TOKEN to choose)' : ''}`,
     `  API:      ${stack.url}/rollouts                 Authorization: Bearer ${stack.apiToken}${stack.generatedTokens.api ? '   (generated; set ROLLOUT_API_TOKEN to choose)' : ''}`,
+    `  dashboard: ${stack.url}/    API docs: ${stack.url}/docs    CLI: ROLLOUT_URL=${stack.url} ROLLOUT_API_TOKEN=… npx rollout list`,
     ...(stack.resumed.length > 0 ? [`  resumed:  ${stack.resumed.join(', ')}`] : []),
     '',
   ];

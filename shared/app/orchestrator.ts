@@ -353,6 +353,17 @@ export class Orchestrator {
         }
         if (rollout.wait?.for === 'hold') return nextDirective(rollout, now, directiveOptions);
       }
+      if (rollout.status === RolloutStatus.Progressing && rollout.wait?.for === 'steady') {
+        // Look at ECS before the Tick can time the wait out: after a long pause (a restart) the
+        // canary may well be steady already.
+        const steadyAt = await this.steadyWeight(rollout);
+        if (steadyAt !== null) {
+          rollout = await this.step(rollout.id, { type: 'Steady', weight: steadyAt });
+          continue;
+        }
+        rollout = await this.store.get(id);
+        if (rollout.status !== RolloutStatus.Progressing) continue;
+      }
       const ticked = await this.save(rollout, { type: 'Tick' });
       rollout = await this.runEffects(ticked.rollout, ticked.effects);
       if (rollout.status === RolloutStatus.Progressing && rollout.wait?.for === 'steady') {
@@ -523,6 +534,12 @@ export class Orchestrator {
 
   private async acquireLock(rollout: Rollout): Promise<Rollout> {
     const service = this.serviceConfig(rollout.service);
+    if (service.policies.onNewImage === 'queue' && (await this.olderQueued(service.name, rollout.id))) {
+      // Older rollouts wait for this lock: queue behind them and hand the lock to the oldest.
+      const queued = await this.step(rollout.id, { type: 'Queued', behind: await this.store.lockHolder(service.name) });
+      await this.startNextQueued(service.name);
+      return (await this.findRollout(rollout.id)) ?? queued;
+    }
     for (let attempt = 0; attempt < 3; attempt++) {
       if (await this.store.acquireLock(service.name, rollout.id)) {
         const view = await this.ecs.describe(target(service)).catch((e: unknown) => e as Error);
@@ -562,6 +579,11 @@ export class Orchestrator {
       if (!(e instanceof InvalidTransitionError)) throw e;
       this.log.info('not superseded', { rolloutId: id, by, reason: e.message });
     }
+  }
+
+  private async olderQueued(service: string, id: string): Promise<boolean> {
+    const page = await this.store.list({ service, status: RolloutStatus.Pending, limit: 100 });
+    return page.items.some((r) => r.id < id && r.signature !== null && r.wait?.for === 'lock');
   }
 
   private async startNextQueued(service: string): Promise<void> {
@@ -613,6 +635,8 @@ export class Orchestrator {
    * recording and calling, or a lost race).
    */
   private async steadyWeight(rollout: Rollout): Promise<number | null> {
+    // No canary yet (a promote decided before it existed): the Tick creates it first.
+    if (!rollout.ecs.canaryTaskSetId) return null;
     const t = this.targetOf(rollout);
     let view;
     try {
@@ -643,11 +667,18 @@ export class Orchestrator {
 
   private async rollback(rollout: Rollout): Promise<Rollout> {
     const t = this.targetOf(rollout);
+    // A CreateTaskSet whose answer was lost left a canary the record never learned of: find it by its
+    // externalId (the rollout id), so the rollback removes it too.
+    let canaryTaskSetId = rollout.ecs.canaryTaskSetId;
+    if (!canaryTaskSetId) {
+      const view = await this.ecs.describe(t).catch(() => null);
+      canaryTaskSetId = view?.taskSets.find((s) => s.externalId === rollout.id && s.id !== rollout.ecs.stableTaskSetId)?.id ?? null;
+    }
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.opts.rollbackAttempts; attempt++) {
       try {
         if (rollout.ecs.stableTaskSetId) {
-          await this.ecs.rollback(t, { stableTaskSetId: rollout.ecs.stableTaskSetId, canaryTaskSetId: rollout.ecs.canaryTaskSetId });
+          await this.ecs.rollback(t, { stableTaskSetId: rollout.ecs.stableTaskSetId, canaryTaskSetId });
         }
         lastError = undefined;
         break;

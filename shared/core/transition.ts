@@ -134,7 +134,7 @@ export function transition(rollout: Rollout, input: RolloutInput, now: Date): Tr
     }
     case 'CanaryCreated': {
       if (rollout.ecs.canaryTaskSetId) return unchanged(rollout);
-      r.ecs = { ...rollout.ecs, canaryTaskSetId: input.taskSetId, taskDefinitionArn: input.taskDefinitionArn };
+      r.ecs = { ...rollout.ecs, canaryTaskSetId: input.taskSetId, taskDefinitionArn: input.taskDefinitionArn, claim: null };
       if (status !== RolloutStatus.Progressing) {
         if (status === RolloutStatus.Pending || status === RolloutStatus.Rejected) return unchanged(rollout);
         // The rollout ended while ECS was creating the canary: remove it rather than leave it running.
@@ -160,7 +160,7 @@ export function transition(rollout: Rollout, input: RolloutInput, now: Date): Tr
       }
       if (status !== RolloutStatus.Progressing) return unchanged(rollout);
       if (rollout.wait?.for === 'hold') return unchanged(rollout);
-      if (!rollout.ecs.canaryTaskSetId) return { rollout, effects: [{ type: 'createCanary' }], changed: false };
+      if (!rollout.ecs.canaryTaskSetId) return claimCall(d, rollout, 'createCanary', now);
       if (rollout.wait?.for === 'steady' && now.getTime() - Date.parse(rollout.wait.since) > rollout.steadyTimeoutSeconds * 1000) {
         const what = `canary did not reach steady state at ${rollout.canaryWeight}% within ${rollout.steadyTimeoutSeconds}s`;
         d.log(EventType.SteadyTimeout, what);
@@ -168,7 +168,7 @@ export function transition(rollout: Rollout, input: RolloutInput, now: Date): Tr
         return d.result();
       }
       // Steady at 100% was recorded but the finalizing call never ran (a crash in between): run it now.
-      if (rollout.promoting && rollout.wait === null) return { rollout, effects: [{ type: 'promote' }], changed: false };
+      if (rollout.promoting && rollout.wait === null) return claimCall(d, rollout, 'promote', now);
       const before = r.events.length;
       advance(d, now);
       return r.events.length === before && d.effects.length === 0 ? unchanged(rollout) : d.result();
@@ -180,6 +180,7 @@ export function transition(rollout: Rollout, input: RolloutInput, now: Date): Tr
       r.wait = null;
       if (rollout.promoting) {
         d.log(EventType.Promoting, `canary steady at 100%: making it primary and removing the old task set`);
+        r.ecs = { ...rollout.ecs, claim: { call: 'promote', since: d.at } };
         d.effect({ type: 'promote' });
         return d.result();
       }
@@ -303,6 +304,14 @@ export function transition(rollout: Rollout, input: RolloutInput, now: Date): Tr
     case 'EcsFailed':
     case 'WorkflowFailed': {
       if (!active) return unchanged(rollout);
+      if (finalizing(rollout)) {
+        // The canary may already be primary and the old set gone: rolling back now would throw a
+        // finished deploy away, or fail for good. The promotion is idempotent: look again and retry it.
+        d.log(input.type === 'EcsFailed' ? EventType.EcsError : EventType.WorkflowError, `promotion call failed, retrying: ${input.message}`);
+        r.wait = { for: 'steady', since: d.at };
+        r.ecs = { ...rollout.ecs, claim: null };
+        return d.result();
+      }
       const what = input.type === 'EcsFailed' ? `ECS call failed: ${input.message}` : `workflow step failed: ${input.message}`;
       d.log(input.type === 'EcsFailed' ? EventType.EcsError : EventType.WorkflowError, what);
       startRollback(d, rollout, what);
@@ -320,6 +329,7 @@ export function transition(rollout: Rollout, input: RolloutInput, now: Date): Tr
     case 'Promoted': {
       if (status !== RolloutStatus.Progressing || !rollout.promoting) return unchanged(rollout);
       r.status = RolloutStatus.Succeeded;
+      r.ecs = { ...rollout.ecs, claim: null };
       r.canaryWeight = 100;
       r.wait = null;
       r.taskToken = null;
@@ -378,6 +388,20 @@ function approvalTimedOut(d: Draft, rollout: Rollout): void {
   startRollback(d, rollout, what);
 }
 
+const CLAIM_TTL_MS = 120_000;
+
+/**
+ * Asks for a create-canary or promote call once: the claim is saved under the version check, so of two
+ * writers advancing the same rollout only one makes the call. A stale claim (its writer died) is renewed.
+ */
+function claimCall(d: Draft, rollout: Rollout, call: 'createCanary' | 'promote', now: Date): TransitionResult {
+  const claim = rollout.ecs.claim;
+  if (claim && claim.call === call && now.getTime() - Date.parse(claim.since) < CLAIM_TTL_MS) return unchanged(rollout);
+  d.r.ecs = { ...rollout.ecs, claim: { call, since: d.at } };
+  d.effect({ type: call });
+  return d.result();
+}
+
 /** Promotion past the point of return: the canary is steady at 100% and the old set is being removed. */
 function finalizing(rollout: Rollout): boolean {
   return rollout.promoting && rollout.wait?.for !== 'steady';
@@ -391,6 +415,7 @@ function completeStep(d: Draft, i: number): void {
 }
 
 function startRollback(d: Draft, rollout: Rollout, reason: string): void {
+  d.r.ecs = { ...d.r.ecs, claim: null };
   d.r.status = RolloutStatus.RollingBack;
   d.r.reason = reason;
   d.r.canaryWeight = 0;

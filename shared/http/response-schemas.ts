@@ -120,6 +120,10 @@ export const rolloutSchema = z.strictObject({
     stableTaskSetId: z.string().nullable(),
     canaryTaskSetId: z.string().nullable(),
     taskDefinitionArn: z.string().nullable(),
+    claim: z
+      .strictObject({ call: z.enum(['createCanary', 'promote']), since: z.string() })
+      .nullish()
+      .describe('an ECS call one writer has claimed, so a second writer does not make it again'),
   }),
   createdAt: timestamp,
   updatedAt: timestamp,

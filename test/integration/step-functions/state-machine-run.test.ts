@@ -206,14 +206,9 @@ describe('the synthesized state machine, run locally', () => {
     ['creating the canary', 'CreateTaskSet', 0],
     ['setting the first weight', 'UpdateTaskSet', 0],
     ['setting the second weight', 'UpdateTaskSet', 2],
-    ['promoting', 'UpdateServicePrimaryTaskSet', 0],
   ])('rolls back when ECS fails while %s', async (_what, operation, skip) => {
     const id = await deploy();
-    if (operation === 'UpdateServicePrimaryTaskSet') {
-      await until(id, (r) => r.status === 'PAUSED', 'paused');
-      ecs.emulator.faults.fail(operation, { error: 'InvalidParameterException', message: 'injected' });
-      await call('POST', `/rollouts/${id}/approve`, API, { by: 'ann' });
-    } else {
+    {
       const before = ecs.emulator.callsTo(operation).length;
       // Let `skip` calls through, then fail: wait until they happened.
       if (skip > 0) await waitFor('earlier calls', async () => ecs.emulator.callsTo(operation).length >= before + skip || undefined);
@@ -225,6 +220,20 @@ describe('the synthesized state machine, run locally', () => {
     expect(r.status).toBe('ROLLED_BACK');
     expect(r.reason).toMatch(/ECS call failed: .*injected/);
     expect(exec.status).toBe('SUCCEEDED');
+    const service = ecs.emulator.describe('prod', 'web')!;
+    expect(service.taskSets).toHaveLength(1);
+    expect(service.taskSets[0]).toMatchObject({ status: 'PRIMARY', scale: 100 });
+  });
+
+  it('retries, rather than rolls back, a promotion whose ECS call fails past the point of return', async () => {
+    const id = await deploy();
+    await until(id, (r) => r.status === 'PAUSED', 'paused');
+    ecs.emulator.faults.fail('UpdateServicePrimaryTaskSet', { error: 'InvalidParameterException', message: 'injected' });
+    await call('POST', `/rollouts/${id}/approve`, API, { by: 'ann' });
+    expect((await ended(id)).status).toBe('SUCCEEDED');
+    const r = await get(id);
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.events.some((e: any) => e.type === 'ECS_ERROR' && /promotion call failed, retrying: .*injected/.test(e.message))).toBe(true);
     const service = ecs.emulator.describe('prod', 'web')!;
     expect(service.taskSets).toHaveLength(1);
     expect(service.taskSets[0]).toMatchObject({ status: 'PRIMARY', scale: 100 });

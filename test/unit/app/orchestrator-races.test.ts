@@ -111,21 +111,44 @@ describe('the orchestrator under races', () => {
     expect(ecs.calls).toEqual(['createCanary', 'setWeights(100)', 'promote(canary at 100%, steady=true)']);
   });
 
-  it('does not call a store failure after ECS created the canary an ECS failure', async () => {
-    const { o, store, ecs, push, only } = setup();
-    await o.ingest([push(1)]);
+  it('does not call a store failure after ECS created the canary an ECS failure, and reuses the canary later', async () => {
+    let now = new Date('2026-01-01T00:00:00Z');
+    const config = appConfig([serviceConfig('web')]);
+    const store = new MemStore();
+    const ecs = new FakeEcs();
+    const o = new Orchestrator({ config, store, ecs, verifier: new ScriptedVerifier(), workflow: new RecordingWorkflow(), clock: () => now });
+    const id = (await o.ingest([{ registry: '127.0.0.1:5000', repository: 'team/web', tag: 'v1', digest: digestOf(1), source: 'test' }])).accepted[0]!.rolloutId;
     const save = store.save.bind(store);
-    let failures = 1;
+    let saves = 0;
     store.save = async (r) => {
-      if (failures-- > 0) throw Object.assign(new Error('ProvisionedThroughputExceededException'), { name: 'ProvisionedThroughputExceededException' });
+      // The claim's save goes through; the save of CanaryCreated, after ECS made the canary, fails.
+      if (++saves === 2) throw Object.assign(new Error('ProvisionedThroughputExceededException'), { name: 'ProvisionedThroughputExceededException' });
       return save(r);
     };
-    await expect(o.advance(only())).rejects.toThrow('ProvisionedThroughputExceededException');
-    expect((await store.get(only())).status).toBe('PROGRESSING');
-    await o.advance(only()); // the workflow retries: the canary is reused
+    await expect(o.advance(id)).rejects.toThrow('ProvisionedThroughputExceededException');
+    expect((await store.get(id)).status).toBe('PROGRESSING');
+    await o.advance(id); // within the claim's two minutes: left to the writer that claimed it
+    expect(ecs.calls.filter((c) => c === 'createCanary')).toHaveLength(1);
+    now = new Date('2026-01-01T00:02:01Z');
+    await o.advance(id); // the claim went stale with its writer: claimed again, and the canary is reused
     expect(ecs.calls.filter((c) => c === 'createCanary')).toHaveLength(2);
     expect(ecs.sets.size).toBe(2);
-    expect((await store.get(only())).canaryWeight).toBe(20);
+    expect((await store.get(id)).canaryWeight).toBe(20);
+  });
+
+  it('lets only one of two writers advancing the same rollout create the canary', async () => {
+    const { o, store, ecs, push, only } = setup();
+    await o.ingest([push(1)]);
+    const g = gate();
+    ecs.createGate = g.wait;
+    const first = o.advance(only());
+    await tick();
+    const second = o.advance(only()); // finds the claim and leaves the call to the first
+    await tick();
+    g.open();
+    await Promise.all([first, second]);
+    expect(ecs.calls.filter((c) => c === 'createCanary')).toHaveLength(1);
+    expect((await store.get(only())).ecs.canaryTaskSetId).toBe('canary');
   });
 
   it('holds a rollout whose alarm is already in ALARM before the canary exists, and starts it when OK', async () => {

@@ -273,7 +273,10 @@ describe('start failures', () => {
 
 describe('crash recovery through ticks', () => {
   it('a tick re-runs the finalizing promote when steady at 100% was recorded but promote never ran', () => {
-    expect(transition(S.finalizing!, { type: 'Tick' }, T0)).toMatchObject({ changed: false, effects: [{ type: 'promote' }] });
+    // finalizing holds the claim of the promote it asked for: a Tick within two minutes leaves it to that writer.
+    expect(transition(S.finalizing!, { type: 'Tick' }, T0).changed).toBe(false);
+    const later = new Date(T0.getTime() + 121_000);
+    expect(transition(S.finalizing!, { type: 'Tick' }, later)).toMatchObject({ changed: true, effects: [{ type: 'promote' }] });
   });
 });
 
