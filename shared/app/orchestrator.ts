@@ -353,33 +353,34 @@ export class Orchestrator {
         }
         if (rollout.wait?.for === 'hold') return nextDirective(rollout, now, directiveOptions);
       }
-      if (rollout.status === RolloutStatus.Progressing && rollout.wait?.for === 'steady') {
-        // Look at ECS before the Tick can time the wait out: after a long pause (a restart) the
-        // canary may well be steady already.
-        const steadyAt = await this.steadyWeight(rollout);
-        if (steadyAt !== null) {
-          rollout = await this.step(rollout.id, { type: 'Steady', weight: steadyAt });
-          continue;
-        }
-        rollout = await this.store.get(id);
-        if (rollout.status !== RolloutStatus.Progressing) continue;
-      }
+      // Look at ECS before the Tick can time a steady wait out: after a long pause (a restart) the
+      // canary may well be steady already.
+      const waitedSteady = rollout.status === RolloutStatus.Progressing && rollout.wait?.for === 'steady';
+      const before = await this.settleSteady(rollout);
+      rollout = before.rollout;
+      // Moved on, or changed meanwhile (rolled back by another actor): decide again from the top.
+      if (before.moved || (waitedSteady && rollout.status !== RolloutStatus.Progressing)) continue;
       const ticked = await this.save(rollout, { type: 'Tick' });
-      rollout = await this.runEffects(ticked.rollout, ticked.effects);
-      if (rollout.status === RolloutStatus.Progressing && rollout.wait?.for === 'steady') {
-        const steadyAt = await this.steadyWeight(rollout);
-        if (steadyAt !== null) {
-          rollout = await this.step(rollout.id, { type: 'Steady', weight: steadyAt });
-          continue;
-        }
-        rollout = await this.store.get(id);
-      }
+      const after = await this.settleSteady(await this.runEffects(ticked.rollout, ticked.effects));
+      rollout = after.rollout;
+      if (after.moved) continue;
       const directive = nextDirective(rollout, this.clock(), directiveOptions);
       // A bake that has just elapsed, or a step that has nothing to wait for: go on now.
       const canMoveNow = directive.next === 'WAIT' && rollout.status === RolloutStatus.Progressing && (rollout.wait === null || (rollout.wait.for === 'bake' && directive.seconds === 0));
       if (!canMoveNow) return directive;
     }
     return nextDirective(rollout, this.clock(), directiveOptions);
+  }
+
+  /**
+   * While the rollout waits for steady state, looks at ECS once: `moved` when it was steady at the
+   * recorded weight (and the rollout moved on); otherwise the latest record.
+   */
+  private async settleSteady(rollout: Rollout): Promise<{ rollout: Rollout; moved: boolean }> {
+    if (rollout.status !== RolloutStatus.Progressing || rollout.wait?.for !== 'steady') return { rollout, moved: false };
+    const steadyAt = await this.steadyWeight(rollout);
+    if (steadyAt !== null) return { rollout: await this.step(rollout.id, { type: 'Steady', weight: steadyAt }), moved: true };
+    return { rollout: await this.store.get(rollout.id), moved: false };
   }
 
   /** Step Functions' AwaitApproval task: keeps the token on the paused rollout (or answers it when no longer paused). */

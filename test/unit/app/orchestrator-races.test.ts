@@ -296,3 +296,20 @@ describe('late signatures', () => {
     expect((await store.get(id)).reason).toMatch(/^no valid signature within verify.waitFor \(1m\): no signature for/);
   });
 });
+
+describe('approval deadlines through advance', () => {
+  it('roll a paused rollout back when the workflow looks after the deadline', async () => {
+    let now = new Date('2026-01-01T00:00:00Z');
+    const config = appConfig([serviceConfig('web', { steps: [{ setWeight: 10 }, { pause: { timeout: 60 } }, { setWeight: 100 }] })]);
+    const store = new MemStore();
+    const ecs = new FakeEcs();
+    const o = new Orchestrator({ config, store, ecs, verifier: new ScriptedVerifier(), workflow: new RecordingWorkflow(), clock: () => now, options: { rollbackBackoffMs: 1 } });
+    const id = (await o.ingest([{ registry: '127.0.0.1:5000', repository: 'team/web', tag: 'v1', digest: digestOf(1), source: 'test' }])).accepted[0]!.rolloutId;
+    await o.advance(id);
+    ecs.settle();
+    expect(await o.advance(id)).toEqual({ next: 'APPROVAL', seconds: 60 });
+    now = new Date('2026-01-01T00:01:01Z');
+    expect(await o.advance(id)).toEqual({ next: 'DONE', status: 'ROLLED_BACK' });
+    expect((await store.get(id)).reason).toBe('no approval of step 2/3 within 60s');
+  });
+});
