@@ -16,6 +16,8 @@ import { ScriptedVerifier } from '../../helpers/scripted-verifier';
 const config = appConfig([
   serviceConfig('web', { policies: { ...serviceConfig('web').policies, onNewImage: 'queue' } }),
   serviceConfig('worker', { steps: [{ setWeight: 50 }, { setWeight: 100 }], alarms: ['worker-errors'] }),
+  // Default policy (supersede), with a pause so that a rollout is reliably mid-way when a newer push comes.
+  serviceConfig('api', { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 100 }], alarms: ['api-5xx'] }),
 ]);
 
 let stack: LocalStack;
@@ -48,7 +50,7 @@ const untilStatus = (id: string, status: string) =>
 /** Waits until the previous test's rollout let go of the service, so tests do not queue behind each other. */
 afterEach(async () => {
   for (const name of Object.keys(await stack.alarms.list())) await stack.alarms.set(name, 'OK', null);
-  for (const name of ['web', 'worker']) {
+  for (const name of ['web', 'worker', 'api']) {
     await waitFor(`service ${name} to be free`, async () => (await api('GET', `/services/${name}`)).body.activeRollout === null || undefined).catch(async () => {
       const id = (await api('GET', `/services/${name}`)).body.activeRollout;
       if (id) await api('POST', `/rollouts/${id}/abort`, { by: 'cleanup' });
@@ -159,16 +161,18 @@ describe('a rollout in local mode', () => {
   });
 
   it('supersedes a running rollout with a newer push (the default policy)', async () => {
-    const first = await push('worker', 'v20');
+    const first = await push('api', 'v20');
     const firstId = first.res.body.accepted[0].rolloutId;
-    await waitFor('first weight', async () => (await api('GET', `/rollouts/${firstId}`)).body.canaryWeight === 50 || undefined);
-    const second = await push('worker', 'v21');
+    await untilStatus(firstId, 'PAUSED');
+    const second = await push('api', 'v21');
     const secondId = second.res.body.accepted[0].rolloutId;
     const old = await untilStatus(firstId, 'ROLLED_BACK');
     expect(old.reason).toBe(`superseded by rollout ${secondId} (a newer image; onNewImage: supersede)`);
-    const done = await untilStatus(secondId, 'SUCCEEDED');
-    expect(done.previousDigest).not.toBe(first.digest);
-    expect((await api('GET', '/services/worker')).body.stable).toBe(second.digest);
+    const paused = await untilStatus(secondId, 'PAUSED');
+    expect(paused.previousDigest).not.toBe(first.digest);
+    await api('POST', `/rollouts/${secondId}/approve`, { by: 'ann' });
+    await untilStatus(secondId, 'SUCCEEDED');
+    expect((await api('GET', '/services/api')).body.stable).toBe(second.digest);
   });
 
   it('rejects an image whose signature is refused, and leaves ECS untouched', async () => {
