@@ -1,0 +1,270 @@
+/**
+ * 4. Orchestration overhead. (a) Local mode: a 10-step rollout with zero bake (setWeight 10, 20, ... 100),
+ * wall time from the webhook to SUCCEEDED minus the time the ECS emulator needs to start the tasks
+ * (known: taskStartMs per task), per step. (b) The Step Functions state transitions of a 5-step rollout
+ * with one approval: the state machine CDK synthesizes, resolved to ASL and run by
+ * aws-local-stepfunctions with the real Lambda handlers in-process (as in
+ * test/integration/step-functions/state-machine-run.test.ts), counting the states entered.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { RolloutStateMachine } from '../../infra/rollout-state-machine';
+import { startDynalite } from '../../local/dynamodb/dynalite-server';
+import { EcsEmulator, ecsRequestListener, type EcsCall } from '../../local/ecs-emulator';
+import type { RunningRegistry } from '../../local/registry/docker-registry';
+import { startStepFunctionsEmulator } from '../../local/step-functions-emulator/step-functions-emulator';
+import type * as ApiHandlers from '../../functions/api';
+import type * as StepHandlers from '../../functions/steps';
+import type { Directive } from '../../shared/core/directive';
+import { aslOf } from '../../test/helpers/asl';
+import { startSecretsStub, useAwsEndpoints } from '../../test/helpers/aws-endpoints';
+import { httpApiEvent } from '../../test/helpers/lambda-events';
+import { API_TOKEN, WEBHOOK_CONTENT_TYPE, WEBHOOK_TOKEN, deliver, newDigest, pushEnvelope, pushSignatures, registry, workspace } from '../lib/fixtures';
+import { countSdkCalls } from '../lib/sdk-calls';
+import { localStack } from '../lib/stack';
+import { fmt, fmtRatio, median, until } from '../lib/stats';
+import type { Benchmark, Figure, Target } from '../lib/types';
+
+const STEPS = 10;
+const DESIRED = 10;
+const REPEATS = 3;
+const PRICE_PER_TRANSITION = 0.025 / 1000;
+
+interface LocalCase {
+  readonly label: string;
+  readonly taskStartMs: number;
+  /** undefined: local mode's default (250 ms). */
+  readonly steadyPollMs?: number;
+}
+
+const CASES: readonly LocalCase[] = [
+  { label: 'fine steady poll (taskStartMs 100, steady poll 10 ms)', taskStartMs: 100, steadyPollMs: 10 },
+  { label: 'local-mode defaults (taskStartMs 400, steady poll 250 ms)', taskStartMs: 400 },
+];
+
+/** The time the emulator needs to start the canary's tasks: one task per taskStartMs, counted from its UpdateTaskSet calls. */
+function simulatedMs(calls: readonly EcsCall[], canaryId: string, taskStartMs: number): number {
+  let running = 0;
+  let total = 0;
+  for (const c of calls) {
+    const input = c.input as { taskSet?: string; scale?: { value?: number } };
+    if (c.operation !== 'UpdateTaskSet' || c.error || !(input.taskSet === canaryId || input.taskSet?.endsWith(`/${canaryId}`))) continue;
+    const target = Math.ceil((DESIRED * (input.scale?.value ?? 0)) / 100);
+    if (target > running) total += (target - running) * taskStartMs;
+    running = target;
+  }
+  return total;
+}
+
+async function tenStepRollouts(reg: RunningRegistry, c: LocalCase, warmup: boolean) {
+  const steps = Array.from({ length: STEPS }, (_, i) => `- setWeight: ${(i + 1) * (100 / STEPS)}`);
+  const ws = await workspace(reg.host, [{ name: 'web', repository: 'team/web', steps, desiredCount: DESIRED }]);
+  const digests = Array.from({ length: REPEATS + 1 }, newDigest);
+  await pushSignatures(reg.host, 'team/web', digests, ws.keys.privateKeyPem);
+  const stack = await localStack({ config: ws.config, taskStartMs: c.taskStartMs, ...(c.steadyPollMs ? { steadyPollMs: c.steadyPollMs } : {}) });
+  const succeeded = new Map<string, number>();
+  stack.orchestrator.subscribe((r) => {
+    if (r.status === 'SUCCEEDED' && !succeeded.has(r.id)) succeeded.set(r.id, Date.now());
+  });
+  const counter = countSdkCalls();
+  try {
+    const runs = [];
+    for (let i = warmup ? 0 : 1; i < REPEATS + 1; i++) {
+      counter.reset();
+      const from = stack.ecs.calls.length;
+      const t0 = Date.now();
+      const { accepted } = await deliver(stack.url, reg.host, 'team/web', digests[i]!);
+      const id = accepted[0]!.rolloutId;
+      const end = await until(`rollout ${id} to succeed`, async () => succeeded.get(id), 60_000, 20);
+      const r = await stack.orchestrator.get(id);
+      const calls = stack.ecs.calls.slice(from);
+      const sim = simulatedMs(calls, r.ecs.canaryTaskSetId!, c.taskStartMs);
+      const firstCanaryCall = calls.find((x) => x.operation === 'CreateTaskSet')?.at ?? t0;
+      if (i === 0) continue; // warm-up
+      runs.push({
+        wallMs: end - t0,
+        simulatedMs: sim,
+        ingestMs: firstCanaryCall - t0,
+        perStepMs: (end - t0 - sim) / STEPS,
+        perStepAfterIngestMs: (end - firstCanaryCall - sim) / STEPS,
+        dynamoCalls: counter.total('DynamoDB'),
+        ecsCalls: counter.total('ECS'),
+        calls: { ...counter.counts },
+      });
+    }
+    return runs;
+  } finally {
+    counter.restore();
+    await stack.workflow.stop();
+    await stack.stop();
+    ws.cleanup();
+  }
+}
+
+/** The synthesized state machine run locally; answers the states entered and the Advance directives. */
+async function stepFunctionsRun(reg: RunningRegistry) {
+  const app = new App();
+  const stack = new Stack(app, 'Bench');
+  const fn = (id: string) => lambda.Function.fromFunctionArn(stack, id, `arn:aws:lambda:us-east-1:000000000000:function:${id}`);
+  new RolloutStateMachine(stack, 'Rollout', { advanceFunction: fn('Advance'), awaitApprovalFunction: fn('AwaitApproval'), recoverFunction: fn('Recover') });
+  const definition = aslOf(Template.fromStack(stack));
+
+  const ws = await workspace(reg.host, [
+    { name: 'web', repository: 'team/web', steps: ['- setWeight: 20', '- pause: { duration: 1s }', '- setWeight: 50', '- pause: {}', '- setWeight: 100'], alarms: ['web-5xx'], desiredCount: 4 },
+  ]);
+  const digests = [newDigest(), newDigest()];
+  await pushSignatures(reg.host, 'team/web', digests, ws.keys.privateKeyPem);
+  // Two ECS emulators behind one endpoint: tasks that start at once (steady at the first look), and
+  // tasks that take 200 ms each (steady polls). The Lambda clients are built once per process.
+  const instant = new EcsEmulator({ taskStartMs: 0 });
+  const slow = new EcsEmulator({ taskStartMs: 200 });
+  for (const e of [instant, slow]) e.seedService({ cluster: 'bench', service: 'web', desiredCount: 4, containerName: 'app', image: `${reg.host}/team/web:initial` });
+  let current = instant;
+  const ecsServer = createServer((req, res) => ecsRequestListener(current)(req, res));
+  await new Promise<void>((r) => ecsServer.listen(0, '127.0.0.1', r));
+  const ecsEndpoint = `http://127.0.0.1:${(ecsServer.address() as AddressInfo).port}`;
+  const dynamo = await startDynalite({ tableName: 'rollouts' });
+  const secrets = await startSecretsStub({ 'webhook-secret': WEBHOOK_TOKEN, 'api-secret': API_TOKEN });
+  const directives: Directive[] = [];
+  let handlers: { api: typeof ApiHandlers; steps: typeof StepHandlers } | undefined;
+  const sfnOptions = (overrideMs: number | undefined) => ({
+    definition,
+    handlers: {
+      Advance: async (input: unknown) => {
+        const d = await handlers!.steps.advance(input);
+        directives.push(d);
+        return d;
+      },
+      AwaitApproval: (input: unknown) => handlers!.steps.awaitApproval((input as { Payload: unknown }).Payload),
+      Recover: (input: unknown) => handlers!.steps.recover(input),
+    },
+    ...(overrideMs === undefined ? {} : { waitTimeOverrides: { Wait: overrideMs } }),
+  });
+  // One Step Functions stand-in per run (the wait override differs), behind one endpoint.
+  let sfn = await startStepFunctionsEmulator(sfnOptions(undefined));
+  const sfnProxy = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void fetch(sfn.endpoint, { method: 'POST', headers: req.headers as Record<string, string>, body: Buffer.concat(chunks) }).then(async (answer) => {
+        res.writeHead(answer.status, Object.fromEntries(answer.headers)).end(Buffer.from(await answer.arrayBuffer()));
+      });
+    });
+  });
+  await new Promise<void>((r) => sfnProxy.listen(0, '127.0.0.1', r));
+  const restore = useAwsEndpoints(
+    { dynamodb: dynamo.endpoint, ecs: ecsEndpoint, sfn: `http://127.0.0.1:${(sfnProxy.address() as AddressInfo).port}`, secretsManager: secrets.endpoint },
+    {
+      ROLLOUT_CONFIG: ws.configFile,
+      ROLLOUT_TABLE_NAME: 'rollouts',
+      ROLLOUT_STATE_MACHINE_ARN: sfn.emulator.stateMachineArn,
+      ROLLOUT_WEBHOOK_TOKEN_SECRET_ARN: 'webhook-secret',
+      ROLLOUT_API_TOKEN_SECRET_ARN: 'api-secret',
+      ROLLOUT_LINK_SECRET: 'bench-link-secret',
+    },
+  );
+  try {
+    handlers = { api: await import('../../functions/api'), steps: await import('../../functions/steps') };
+    const call = async (method: string, path: string, token: string, body: unknown, contentType = 'application/json') => {
+      const res = (await handlers!.api.handler(httpApiEvent(method, path, { headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, body }) as never, {} as never)) as { statusCode: number; body: string };
+      return { status: res.statusCode, body: JSON.parse(res.body) as Record<string, unknown> };
+    };
+    const runs = [];
+    for (const [i, variant] of (['instant', 'slow'] as const).entries()) {
+      current = variant === 'instant' ? instant : slow;
+      if (i > 0) {
+        await sfn.emulator.idle();
+        await sfn.close();
+        sfn = await startStepFunctionsEmulator(sfnOptions(100));
+      }
+      directives.length = 0;
+      const started = Date.now();
+      const res = await call('POST', '/webhooks/registry', WEBHOOK_TOKEN, pushEnvelope(reg.host, 'team/web', digests[i]!), WEBHOOK_CONTENT_TYPE);
+      const id = ((res.body['accepted'] as { rolloutId: string }[])[0]!).rolloutId;
+      await until(`${id} to wait for approval`, async () => sfn.emulator.executions.get(id)?.states.at(-1) === 'AwaitApproval', 60_000, 10);
+      const approved = await call('POST', `/rollouts/${id}/approve`, API_TOKEN, { by: 'bench' });
+      if (approved.status !== 200) throw new Error(`approve answered ${approved.status}`);
+      const exec = sfn.emulator.executions.get(id)!;
+      await exec.done;
+      const r = await call('GET', `/rollouts/${id}`, API_TOKEN, undefined);
+      if (exec.status !== 'SUCCEEDED' || r.body['status'] !== 'SUCCEEDED') throw new Error(`execution ${exec.status}, rollout ${String(r.body['status'])}`);
+      const waits = (kind: string) => directives.filter((d) => d.next === 'WAIT' && d.for === kind).length;
+      runs.push({ variant, states: [...exec.states], transitions: exec.states.length, steadyWaits: waits('steady'), bakeWaits: waits('bake'), approvals: directives.filter((d) => d.next === 'APPROVAL').length, seconds: (Date.now() - started) / 1000 });
+    }
+    return runs;
+  } finally {
+    restore();
+    await sfn.emulator.idle();
+    await sfn.close();
+    await new Promise<void>((r) => sfnProxy.close(() => r()));
+    await new Promise<void>((r) => {
+      ecsServer.closeAllConnections();
+      ecsServer.close(() => r());
+    });
+    await secrets.close();
+    await dynamo.close();
+    ws.cleanup();
+  }
+}
+
+export const orchestration: Benchmark = {
+  name: 'orchestration',
+  title: 'Orchestration overhead: 10-step rollout per step, and Step Functions transitions of a 5-step rollout',
+  async run() {
+    const reg = await registry();
+    try {
+      const local: Record<string, Awaited<ReturnType<typeof tenStepRollouts>>> = {};
+      for (const [i, c] of CASES.entries()) local[c.label] = await tenStepRollouts(reg, c, i === 0);
+      const sfnRuns = await stepFunctionsRun(reg);
+
+      const figures: Figure[] = [];
+      const targets: Target[] = [];
+      for (const c of CASES) {
+        const runs = local[c.label]!;
+        const wall = median(runs.map((r) => r.wallMs));
+        const sim = median(runs.map((r) => r.simulatedMs));
+        const perStep = median(runs.map((r) => r.perStepMs));
+        figures.push(
+          { metric: `10-step rollout, ${c.label}: wall time webhook → SUCCEEDED`, value: `${fmt(wall)} ms`, reference: `${fmt(sim)} ms`, referenceName: 'ECS simulated time (task starts)', ratio: fmtRatio(wall / sim) },
+          { metric: `10-step rollout, ${c.label}: overhead per step`, value: `${fmt(perStep)} ms`, reference: `${fmt(sim / STEPS)} ms`, referenceName: 'simulated ECS time per step' },
+          { metric: `10-step rollout, ${c.label}: overhead per step after the canary exists`, value: `${fmt(median(runs.map((r) => r.perStepAfterIngestMs)))} ms`, reference: `${fmt(median(runs.map((r) => r.ingestMs)))} ms`, referenceName: 'webhook → canary created (once)' },
+          { metric: `10-step rollout, ${c.label}: SDK calls per step (whole rollout ÷ 10)`, value: `${fmt(median(runs.map((r) => r.dynamoCalls)) / STEPS, 1)} DynamoDB, ${fmt(median(runs.map((r) => r.ecsCalls)) / STEPS, 1)} ECS` },
+        );
+        targets.push({ target: `overhead ≤ 50 ms per step (${c.label})`, measured: `${fmt(perStep)} ms`, met: perStep <= 50 });
+      }
+      const instant = sfnRuns.find((r) => r.variant === 'instant')!;
+      const slow = sfnRuns.find((r) => r.variant === 'slow')!;
+      // Each wait loop enters Wait, Advance and Route: 3 transitions.
+      const perPoll = (slow.transitions - instant.transitions) / (slow.steadyWaits + slow.bakeWaits - instant.steadyWaits - instant.bakeWaits);
+      const cost = (n: number) => `$${(n * PRICE_PER_TRANSITION).toFixed(6)}`;
+      const projected = (pollsPerWeight: number) => instant.transitions + 3 * pollsPerWeight * 3;
+      figures.push(
+        { metric: '5-step rollout with one approval: Step Functions transitions (ECS steady at the first look)', value: `${instant.transitions}`, reference: '40', referenceName: 'target', ratio: fmtRatio(instant.transitions / 40) },
+        { metric: '… its cost at $0.025 per 1,000 transitions', value: `${cost(instant.transitions)} per rollout`, reference: `${cost(1000 * instant.transitions)} per 1,000 rollouts` },
+        { metric: '… with ECS taking time (tasks start in 200 ms each, waits shortened to 100 ms)', value: `${slow.transitions} (${slow.steadyWaits} steady polls, ${slow.bakeWaits} bake waits)`, reference: `${instant.transitions} (${instant.steadyWaits} steady polls, ${instant.bakeWaits} bake waits)`, referenceName: 'ECS steady at the first look' },
+        { metric: '… transitions per extra wait loop (Wait → Advance → Route)', value: fmt(perPoll, 1) },
+        { metric: '… projected in AWS, ECS steady in ~60 s with the 10 s steady poll (6 polls × 3 weight changes)', value: `${projected(6)} (${cost(projected(6))} per rollout)` },
+      );
+      targets.push({ target: '5-step rollout with one approval ≤ 40 transitions', measured: `${instant.transitions} when ECS is steady at each first look; ${projected(6)} projected with 60 s to steady`, met: instant.transitions <= 40 });
+      return {
+        method: [
+          `(a) Local mode (\`startLocalStack\`, the timer workflow, dynalite, the ECS emulator; real signature check against the loopback registry): a service of ${DESIRED} tasks with \`steps: [setWeight 10, setWeight 20, … setWeight 100]\` (no pauses: zero bake). Wall time from the webhook POST to the save that makes the rollout SUCCEEDED (an orchestrator listener). The emulator's simulated time is what its model needs to start the canary's tasks: one task per \`taskStartMs\` (taskStopMs 0: stable tasks stop at once), from the canary's UpdateTaskSet calls in the call log; ${DESIRED} × taskStartMs in total. Overhead per step = (wall − simulated) / ${STEPS}. ${REPEATS} rollouts per case (after one warm-up rollout in the process); medians.`,
+          '(b) The state machine `RolloutStateMachine` synthesizes (CDK), resolved to plain ASL (test/helpers/asl.ts) and run by aws-local-stepfunctions behind the Step Functions stand-in; Advance, AwaitApproval and Recover are the real handlers of functions/steps.ts in-process, the webhook and the approval go through the real API handler (functions/api.ts); SDK clients reach dynalite, the ECS emulator and a Secrets Manager stub. The rollout: `setWeight 20, pause 1s, setWeight 50, pause {} (approval), setWeight 100`. Transitions = states entered (`executions.get(id).states`). First run: ECS tasks start at once and no wait is shortened (the bake waits its 1 s once), the fewest transitions this rollout can take. Second run: tasks take 200 ms each and Wait states are shortened to 100 ms, to count what each extra wait loop costs.',
+        ],
+        figures,
+        targets,
+        analysis: [
+          `Local mode, per step: with the default 250 ms steady poll, a step whose tasks take ${CASES[1]!.taskStartMs} ms is noticed as steady only at the next poll after they are, and each look itself costs round trips, so the poll alone adds on average about half a poll per step. With a 10 ms poll the rest shows: ${fmt(median(local[CASES[0]!.label]!.map((r) => r.dynamoCalls)) / STEPS, 1)} DynamoDB and ${fmt(median(local[CASES[0]!.label]!.map((r) => r.ecsCalls)) / STEPS, 1)} ECS calls per step (each steady look is a DescribeServices plus a re-read of the rollout; each weight is a save of the record and its event, DescribeTaskSets, two UpdateTaskSet and a re-read), each a loopback round trip through the SDK into dynalite or the emulator in this event loop, on a shared 2-core machine.`,
+          'What would reach 50 ms per step: stop polling for steady state: ECS says when a task set will be steady (pending counts, and task-set state change events in EventBridge), so local mode could wake exactly then and AWS could wait on a callback instead of a Wait loop; until then, poll from a short first look with backoff rather than at a fixed interval. Then cut the round trips per step: apply the weight with the task set ids the record already has (no DescribeTaskSets), keep the saved record instead of re-reading it after each ECS call, and write a record with its events in one BatchWriteItem.',
+          `Step Functions: ${instant.transitions} states entered when ECS is steady at each first look (${instant.states.join(' → ')}): Advance runs every weight change it can in one invocation, and only the bake and the approval leave it. Each look at ECS that finds it not yet steady adds Wait → Advance → Route (${fmt(perPoll, 1)} measured), so the count depends on how long ECS takes against the 10 s poll (functions/runtime.ts): ≤ 40 holds while each of the 3 weight changes is steady within about 3 looks (~30 s); real Fargate task sets with load-balancer health checks often take a minute or more (${projected(6)} at 60 s, ${projected(12)} at 2 min). What would keep it near ${instant.transitions + 9} whatever ECS does: wait for steady state with a callback task (\`.waitForTaskToken\`) completed by the ECS task-set state change event through EventBridge, as the approval wait already is; or poll inside the Advance Lambda for up to tens of seconds (cheaper in transitions, paid in Lambda time).`,
+        ],
+        raw: { local, stepFunctions: sfnRuns.map(({ states, ...rest }) => ({ ...rest, states: states.join(',') })) },
+      };
+    } finally {
+      await reg.stop();
+    }
+  },
+};

@@ -1,0 +1,189 @@
+/**
+ * 5. Scale: 500 concurrent rollouts in local mode (500 services, one rollout each), all checked for a
+ * correct end; GET /rollouts/{id} latency under that load against the same requests once idle; peak
+ * memory (RSS of this process, which holds the whole local mode: Hono, dynalite, the ECS emulator).
+ */
+import { apiSend, deliver, newDigest, pushSignatures, registry, workspace, type ServiceSpec } from '../lib/fixtures';
+import { API_TOKEN } from '../lib/fixtures';
+import { load } from '../lib/load';
+import { countSdkCalls } from '../lib/sdk-calls';
+import { progress } from '../lib/progress';
+import { localStack } from '../lib/stack';
+import { fmt, fmtRatio, sleep, until } from '../lib/stats';
+import type { Benchmark } from '../lib/types';
+import type { Rollout } from '../../shared/core/rollout';
+import { EcsEmulator } from '../../local/ecs-emulator';
+
+const N = 500;
+const CONCURRENCY = 25;
+const GET_CONNECTIONS = 10;
+const GET_SECONDS = 8;
+/** Services spread over clusters: seeding every service into one cluster is cubic in the emulator (see the analysis). */
+const CLUSTERS = 25;
+const name = (i: number) => `svc-${String(i).padStart(3, '0')}`;
+
+async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i]!, i);
+    }
+  }));
+}
+
+async function allWithStatus(list: (q: { status: Rollout['status']; limit: number; cursor?: string }) => Promise<{ items: readonly Rollout[]; nextCursor: string | null }>, status: Rollout['status']): Promise<Rollout[]> {
+  const out: Rollout[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await list({ status, limit: 100, ...(cursor ? { cursor } : {}) });
+    out.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
+/** Milliseconds to seed `n` services into the ECS emulator, spread over `clusters` clusters (what startLocalStack does at start). */
+function seedMs(n: number, clusters: number): number {
+  const emulator = new EcsEmulator({ taskStartMs: 50 });
+  const t = performance.now();
+  for (let i = 0; i < n; i++) emulator.seedService({ cluster: `c-${i % clusters}`, service: name(i), desiredCount: 2, containerName: 'app', image: `r/team/${name(i)}:initial` });
+  return performance.now() - t;
+}
+
+export const scale: Benchmark = {
+  name: 'scale',
+  title: `Scale: ${N} concurrent rollouts in local mode`,
+  async run() {
+    const seeding = { spread: seedMs(N, CLUSTERS), oneCluster125: seedMs(125, 1), oneCluster250: seedMs(250, 1) };
+    const growth = Math.log(seeding.oneCluster250 / seeding.oneCluster125) / Math.log(2);
+    progress(`scale: seeding ${N} services over ${CLUSTERS} clusters ${seeding.spread.toFixed(0)} ms; 125 / 250 in one cluster ${seeding.oneCluster125.toFixed(0)} / ${seeding.oneCluster250.toFixed(0)} ms`);
+    const reg = await registry();
+    const services: ServiceSpec[] = Array.from({ length: N }, (_, i) => ({
+      name: name(i),
+      cluster: `bench-${String(i % CLUSTERS).padStart(2, '0')}`,
+      repository: `team/${name(i)}`,
+      steps: ['- setWeight: 50', '- pause: {}', '- setWeight: 100'],
+      desiredCount: 2,
+    }));
+    const ws = await workspace(reg.host, services);
+    const digests = services.map(() => newDigest());
+    let t = Date.now();
+    await pool(services, 32, async (s, i) => pushSignatures(reg.host, s.repository, [digests[i]!], ws.keys.privateKeyPem, 1));
+    const pushSeconds = (Date.now() - t) / 1000;
+    progress(`scale: ${N} signatures pushed in ${pushSeconds.toFixed(1)} s`);
+    const stack = await localStack({ config: ws.config, taskStartMs: 50 });
+    const socketWarnings = { count: 0 };
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => {
+      if (String(args[0]).includes('socket usage at capacity')) socketWarnings.count += 1;
+      else warn(...args);
+    };
+    const counter = countSdkCalls();
+    const rss: number[] = [];
+    const baselineRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 100);
+    try {
+      // Phase 1: one push per service; every rollout verifies, takes its lock, creates its canary, goes to 50% and pauses.
+      t = Date.now();
+      const ids: string[] = new Array(N);
+      await pool(services, CONCURRENCY, async (s, i) => {
+        const { accepted } = await deliver(stack.url, reg.host, s.repository, digests[i]!).catch((e: unknown) => {
+          progress(`scale: delivery for ${s.name} failed: ${String(e)} ${(e as Error).stack ?? ''}`);
+          throw e;
+        });
+        if (accepted.length !== 1) throw new Error(`${s.name}: not accepted`);
+        ids[i] = accepted[0]!.rolloutId;
+      });
+      const deliveredSeconds = (Date.now() - t) / 1000;
+      progress(`scale: ${N} webhooks delivered in ${deliveredSeconds.toFixed(1)} s`);
+      const list = (q: { status: Rollout['status']; limit: number; cursor?: string }) => stack.orchestrator.list(q);
+      await until('every rollout to pause for approval', async () => (await allWithStatus(list, 'PAUSED')).length === N || undefined, 300_000, 1000);
+      const pausedSeconds = (Date.now() - t) / 1000;
+      progress(`scale: all ${N} paused after ${pausedSeconds.toFixed(1)} s`);
+      const paused = await allWithStatus(list, 'PAUSED');
+      const activeAtOnce = paused.filter((r) => r.canaryWeight === 50 && r.ecs.canaryTaskSetId).length;
+
+      // Phase 2: approve all while GET /rollouts/{id} runs under load, and wait for every promotion.
+      const paths = ids.map((id) => `/rollouts/${id}`);
+      const headers = { authorization: `Bearer ${API_TOKEN}` };
+      t = Date.now();
+      const underLoad = load({ url: stack.url, method: 'GET', paths, headers, connections: GET_CONNECTIONS, duration: GET_SECONDS });
+      await sleep(300);
+      await pool(ids, CONCURRENCY, async (id) => {
+        await apiSend(stack.url, 'POST', `/rollouts/${id}/approve`, { by: 'bench' });
+      });
+      const approvedSeconds = (Date.now() - t) / 1000;
+      progress(`scale: ${N} approvals answered in ${approvedSeconds.toFixed(1)} s`);
+      const loaded = await underLoad;
+      await until('every rollout to succeed', async () => (await allWithStatus(list, 'SUCCEEDED')).length === N || undefined, 300_000, 1000);
+      const finishSeconds = (Date.now() - t) / 1000;
+      progress(`scale: all ${N} succeeded after ${finishSeconds.toFixed(1)} s`);
+      clearInterval(sampler);
+      const peakRss = Math.max(...rss);
+
+      // Correctness: every rollout SUCCEEDED with its own digest now stable in ECS, one task set left.
+      const problems: string[] = [];
+      const done = await allWithStatus(list, 'SUCCEEDED');
+      const byService = new Map(done.map((r) => [r.service, r]));
+      for (const [i, s] of services.entries()) {
+        const r = byService.get(s.name);
+        if (!r || r.image.digest !== digests[i]) {
+          problems.push(`${s.name}: no SUCCEEDED rollout of its digest`);
+          continue;
+        }
+        const types: string[] = r.events.map((e) => e.type);
+        for (const needed of ['CREATED', 'SIGNATURE_VERIFIED', 'APPROVED', 'SUCCEEDED']) if (!types.includes(needed)) problems.push(`${s.name}: no ${needed} event`);
+        const ecs = stack.ecs.describe(s.cluster!, s.name);
+        const sets = ecs?.taskSets ?? [];
+        if (sets.length !== 1 || sets[0]!.status !== 'PRIMARY' || sets[0]!.scale !== 100 || !Object.values(sets[0]!.images)[0]?.endsWith(digests[i]!)) problems.push(`${s.name}: ECS not at the new digest alone`);
+      }
+      const holders = await Promise.all(services.map((s) => stack.orchestrator.describeService(s.name).then((d) => d.activeRollout)));
+      if (holders.some((h) => h !== null)) problems.push(`${holders.filter((h) => h !== null).length} locks still held`);
+
+      // Reference: the same GETs, same tool, once everything is idle.
+      await sleep(500);
+      const idle = await load({ url: stack.url, method: 'GET', paths, headers, connections: GET_CONNECTIONS, duration: 5 });
+      const mib = (b: number) => `${fmt(b / 1048576, 0)} MiB`;
+      const dynamo = counter.total('DynamoDB');
+      const ecsCalls = counter.total('ECS');
+      return {
+        method: [
+          `Local mode in this process (\`startLocalStack\`, taskStartMs 50, the default 250 ms steady poll), ${N} services in one config (2 tasks each, \`steps: [setWeight 50, pause {} (approval), setWeight 100]\`), each with its own repository and a real cosign signature in the loopback docker-registry. Phase 1: one webhook per service, ${CONCURRENCY} in flight; every rollout verifies its signature, takes its service's lock, creates its canary, goes to 50% and pauses: all ${N} are then active at once. Phase 2: all ${N} approved through the API (${CONCURRENCY} in flight) while autocannon (child process, ${GET_CONNECTIONS} connections, ${GET_SECONDS} s) cycles through \`GET /rollouts/{id}\` of all ${N}; then every rollout goes to 100% and is promoted. Reference: the same GET load for 5 s once everything is idle.`,
+          'Correctness: every service has a SUCCEEDED rollout of its own digest with CREATED, SIGNATURE_VERIFIED, APPROVED and SUCCEEDED events, its ECS service has exactly one task set (PRIMARY, 100%, the new digest), and no lock is left held. Memory: `process.memoryUsage().rss` every 100 ms from before phase 1 to the end (the docker-registry process, which only serves signatures, is not counted).',
+        ],
+        figures: [
+          { metric: `GET /rollouts/{id} during ${N} concurrent rollouts: p99`, value: `${fmt(loaded.p99)} ms`, reference: `${fmt(idle.p99)} ms`, referenceName: 'same GETs, idle', ratio: fmtRatio(loaded.p99 / idle.p99) },
+          { metric: 'GET /rollouts/{id} under load: p50 / requests/s', value: `${fmt(loaded.p50)} ms / ${fmt(loaded.rps)}`, reference: `${fmt(idle.p50)} ms / ${fmt(idle.rps)}`, referenceName: 'same GETs, idle' },
+          { metric: 'peak RSS', value: mib(peakRss), reference: mib(baselineRss), referenceName: 'RSS with the stack started, before the rollouts', ratio: fmtRatio(peakRss / baselineRss) },
+          { metric: `phase 1: ${N} webhooks delivered / all ${N} paused at 50%`, value: `${fmt(deliveredSeconds)} s / ${fmt(pausedSeconds)} s` },
+          { metric: `phase 2: ${N} approvals answered / all ${N} SUCCEEDED`, value: `${fmt(approvedSeconds)} s / ${fmt(finishSeconds)} s` },
+          { metric: 'SDK calls per rollout (whole run ÷ N)', value: `${fmt(dynamo / N, 1)} DynamoDB, ${fmt(ecsCalls / N, 1)} ECS` },
+          { metric: 'signatures pushed beforehand', value: `${N} in ${fmt(pushSeconds)} s` },
+        ],
+        targets: [
+          {
+            target: `all ${N} rollouts complete correctly`,
+            measured: problems.length === 0 ? `yes: ${N}/${N} SUCCEEDED, ${activeAtOnce} active at once` : `no: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5})` : ''}`,
+            met: problems.length === 0 && activeAtOnce === N,
+          },
+          { target: 'GET /rollouts/{id} p99 under load (no target set)', measured: `${fmt(loaded.p99)} ms (idle ${fmt(idle.p99)} ms); ${loaded.responses - loaded.ok} non-2xx`, met: null },
+          { target: 'peak memory (no target set)', measured: mib(peakRss), met: null },
+        ],
+        analysis: [
+          `Starting local mode with ${N} services in one ECS cluster fails: \`startLocalStack\` seeds every service into the ECS emulator, and \`seedService\` calls CreateCluster, whose answer (\`clusterView\`) walks every service of the cluster and, for each, every task set of the emulator (\`taskSetsOf\`): cubic in the number of services. Measured here: ${fmt(seeding.oneCluster125, 0)} ms for 125 services in one cluster, ${fmt(seeding.oneCluster250, 0)} ms for 250 (×2 services → ×${fmt(seeding.oneCluster250 / seeding.oneCluster125, 1)}, exponent ${fmt(growth, 1)}); ${N} in one cluster took about 12 s when tried. That blocks the event loop after dynalite's first calls, its server closes the idle keep-alive socket (5 s), the next DynamoDB call gets ECONNRESET, and with \`maxAttempts: 1\` (dynaliteClient) the start fails. This run spreads the services over ${CLUSTERS} clusters (${fmt(seeding.spread, 0)} ms to seed ${N}). Fix: seed without rendering the cluster (or index task sets by service), and let the local clients retry once.`,
+          ...(socketWarnings.count > 0 ? [`The SDK warned ${socketWarnings.count} times that the DynamoDB client's 50 sockets were all in use and requests queued.`] : []),
+        ],
+        raw: { seeding, pushSeconds, deliveredSeconds, pausedSeconds, approvedSeconds, finishSeconds, baselineRss, peakRss, loaded, idle, sdkCalls: { ...counter.counts }, socketWarnings: socketWarnings.count, problems },
+      };
+    } finally {
+      clearInterval(sampler);
+      counter.restore();
+      console.warn = warn;
+      await stack.workflow.stop();
+      await stack.stop();
+      await reg.stop();
+      ws.cleanup();
+    }
+  },
+};
