@@ -27,6 +27,8 @@ const setupRequest = bodies || paths
 
 const latencies = [];
 const statuses = {};
+/** The first few non-2xx answers, status and body, to say what went wrong. */
+const failures = [];
 const started = process.hrtime.bigint();
 const instance = autocannon({
   url: options.url,
@@ -41,6 +43,9 @@ const instance = autocannon({
       headers: options.headers ?? {},
       ...(options.body === undefined ? {} : { body: options.body }),
       ...(setupRequest ? { setupRequest } : {}),
+      onResponse: (status, body) => {
+        if ((status < 200 || status > 299) && failures.length < 5) failures.push({ status, body: String(body ?? '').slice(0, 500) });
+      },
     },
   ],
 });
@@ -58,6 +63,7 @@ instance.on('done', (result) => {
       errors: result.errors,
       timeouts: result.timeouts,
       latencies,
+      failures,
       requestsSent: next,
     })}\n`,
   );

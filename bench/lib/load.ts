@@ -34,6 +34,8 @@ export interface LoadResult {
   readonly p50: number;
   readonly p99: number;
   readonly requestsSent: number;
+  /** The first few non-2xx answers. */
+  readonly failures: readonly { readonly status: number; readonly body: string }[];
 }
 
 export async function load(options: LoadOptions): Promise<LoadResult> {
@@ -54,6 +56,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
       statuses: Record<string, number>;
       errors: number;
       latencies: number[];
+      failures: { status: number; body: string }[];
       requestsSent: number;
     };
     const ok = Object.entries(raw.statuses).reduce((n, [status, count]) => n + (status.startsWith('2') ? count : 0), 0);
@@ -67,6 +70,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
       p50: percentile(raw.latencies, 50),
       p99: percentile(raw.latencies, 99),
       requestsSent: raw.requestsSent,
+      failures: raw.failures,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

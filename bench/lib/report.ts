@@ -20,6 +20,8 @@ export function readResults(file: string): ResultsFile {
   return JSON.parse(readFileSync(file, 'utf8')) as ResultsFile;
 }
 
+/** `2026-11-29 01:51 UTC` */
+const day = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const met = (m: boolean | null) => (m === null ? '—' : m ? '**met**' : '**missed**');
 
@@ -37,7 +39,7 @@ export function renderMarkdown(order: readonly { name: string; title: string }[]
     'noisy machine, so ratios and medians over repeats matter more than absolute numbers. No benchmark is a pass/fail test.',
     '',
     `- **Command:** ${commands.map((c) => `\`${c}\``).join(', ')} (one benchmark: \`npm run bench -- <name>\`, names: ${order.map((b) => `\`${b.name}\``).join(', ')})`,
-    `- **Date:** ${dates.length ? (dates[0] === dates.at(-1) ? dates[0] : `${dates[0]} to ${dates.at(-1)}`) : 'never run'}`,
+    `- **Date:** ${dates.length ? (day(dates[0]!) === day(dates.at(-1)!) ? day(dates[0]!) : `${day(dates[0]!)} to ${day(dates.at(-1)!)}`) : 'never run'}`,
     ...machines.map((m) => `- **Machine:** ${m.nproc} cores (\`nproc\`), ${m.cpu}, ${m.memory} memory, ${m.kernel}, Node ${m.node}`),
     `- **Load** (1-minute load average before → after each benchmark, other sessions share the machine): ${present.map((b) => `${b.name} ${results[b.name]!.loadBefore} → ${results[b.name]!.loadAfter}`).join('; ')}`,
     '',
@@ -53,7 +55,7 @@ export function renderMarkdown(order: readonly { name: string; title: string }[]
   }
   for (const [i, b] of present.entries()) {
     const r = results[b.name]!;
-    lines.push('', `<a id="${b.name}"></a>`, `## ${i + 1}. ${r.title}`, '', `\`${r.command}\` at ${r.at}, ${r.seconds.toFixed(0)} s, load ${r.loadBefore} → ${r.loadAfter}.`, '');
+    lines.push('', `<a id="${b.name}"></a>`, `## ${i + 1}. ${r.title}`, '', `\`${r.command}\` at ${day(r.at)}, ${r.seconds.toFixed(0)} s, load ${r.loadBefore} → ${r.loadAfter}.`, '');
     if (r.error) {
       lines.push(`**The benchmark failed:** ${r.error}`, '');
       continue;
