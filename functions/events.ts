@@ -1,5 +1,5 @@
 /** EventBridge targets: CloudWatch alarm state changes and ECR pushes. */
-import type { IngestResult } from '../shared/app/orchestrator';
+import type { IngestResult } from '../shared/webhooks/image-push';
 import { parseOrThrow } from '../shared/http/validation';
 import { alarmStateChangeSchema } from '../shared/webhooks/alarm-event';
 import { ecrImageActionSchema, parseEcrImageAction } from '../shared/webhooks/ecr-event';

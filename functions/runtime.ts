@@ -10,8 +10,8 @@ import { CloudWatchAlarms } from '../shared/adapters/cloudwatch/cloudwatch-alarm
 import { DynamoRolloutStore } from '../shared/adapters/dynamodb/dynamo-rollout-store';
 import { EcsTaskSetDeployer } from '../shared/adapters/ecs/ecs-task-set-deployer';
 import { StepFunctionsWorkflow } from '../shared/adapters/step-functions/step-functions-workflow';
-import { jsonLogger } from '../shared/app/logger';
-import { Orchestrator } from '../shared/app/orchestrator';
+import { jsonLogger } from '../shared/observability/logger';
+import { Orchestrator } from '../shared/orchestration/orchestrator';
 import { loadConfig } from '../shared/config/load-config';
 import type { OperatorDeps } from '../shared/http/dashboard';
 import { wireOperatorFeatures } from '../shared/observability/operator-wiring';

@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { silentLogger } from '../shared/app/logger';
+import { silentLogger } from '../shared/observability/logger';
 import { loadConfig } from '../shared/config/load-config';
 import type { Rollout } from '../shared/core/rollout';
 import { isTerminal } from '../shared/core/status';

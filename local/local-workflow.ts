@@ -5,7 +5,7 @@
  */
 import type { Directive } from '../shared/core/directive';
 import type { Rollout } from '../shared/core/rollout';
-import type { Logger } from '../shared/app/logger';
+import type { Logger } from '../shared/observability/logger';
 import type { Workflow } from '../shared/ports';
 
 export interface LocalWorkflowOptions {

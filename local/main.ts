@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { jsonLogger } from '../shared/app/logger';
+import { jsonLogger } from '../shared/observability/logger';
 import { loadConfig } from '../shared/config/load-config';
 import { ConfigError } from '../shared/errors';
 import { startLocalStack } from './local-stack';

@@ -22,7 +22,7 @@ import { DynamoRolloutStore } from '../../shared/adapters/dynamodb/dynamo-rollou
 import { loadConfig } from '../../shared/config/load-config';
 import { createRollout } from '../../shared/core/create-rollout';
 import { RolloutStatus } from '../../shared/core/status';
-import { newRolloutId } from '../../shared/app/ids';
+import { newRolloutId } from '../../shared/core/ids';
 import { alarmEvent, httpApiEvent } from '../../test/helpers/lambda-events';
 import { startSecretsStub } from '../../test/helpers/aws-endpoints';
 import { API_TOKEN, WEBHOOK_TOKEN } from '../lib/fixtures';

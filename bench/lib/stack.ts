@@ -1,6 +1,6 @@
 /** Local mode for benchmarks: the real startLocalStack, quiet, with helpers to read rollouts. */
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/local-stack';
-import { silentLogger } from '../../shared/app/logger';
+import { silentLogger } from '../../shared/observability/logger';
 import type { Rollout } from '../../shared/core/rollout';
 import { API_TOKEN, WEBHOOK_TOKEN } from './fixtures';
 

@@ -18,7 +18,7 @@
  */
 import { inspect } from 'node:util';
 import { z } from 'zod';
-import { parseRange, type SemverRange } from '../app/semver';
+import { parseRange, type SemverRange } from './semver';
 import { matching, type Env } from './schema-helpers';
 
 export const WEBHOOK_SOURCES = ['registry', 'ecr', 'generic', 'dockerhub', 'github', 'quay', 'harbor', 'acr'] as const;

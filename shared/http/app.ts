@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { silentLogger } from '../app/logger';
+import { silentLogger } from '../observability/logger';
 import { PayloadTooLargeError } from '../errors';
 import { apiAccess, requireRole } from './identity';
 import type { AppDeps } from './deps';

@@ -1,5 +1,5 @@
-import type { Logger } from '../app/logger';
-import type { Orchestrator } from '../app/orchestrator';
+import type { Logger } from '../observability/logger';
+import type { Orchestrator } from '../orchestration/orchestrator';
 import type { Rollout } from '../core/rollout';
 
 /** Local mode's emulated alarms; absent in AWS, where alarms arrive through EventBridge. */

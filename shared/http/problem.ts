@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { RolloutError, UnauthorizedError, ValidationError } from '../errors';
-import type { Logger } from '../app/logger';
+import type { Logger } from '../observability/logger';
 
 /** RFC 9457 problem details. */
 export interface Problem {

@@ -5,8 +5,8 @@
  * returning without documenting it here fails the contract test instead of drifting silently.
  */
 import { z } from 'zod';
-import { ROLLOUT_ID_PATTERN } from '../app/ids';
-import { DIGEST_PATTERN } from '../app/image-push';
+import { ROLLOUT_ID_PATTERN } from '../core/ids';
+import { DIGEST_PATTERN } from '../webhooks/image-push';
 import { EventType } from '../core/events';
 import { ROLLOUT_STATUSES, StepStatus } from '../core/status';
 

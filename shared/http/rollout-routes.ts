@@ -1,7 +1,7 @@
 /** Rollouts and services: queries and operator commands. */
 import { type Context, Hono } from 'hono';
-import type { Logger } from '../app/logger';
-import type { OperatorCommand } from '../app/orchestrator';
+import type { Logger } from '../observability/logger';
+import type { OperatorCommand } from '../orchestration/orchestrator';
 import type { Actor } from '../core/commands';
 import { ValidationError } from '../errors';
 import { identityOf, requireRole } from './identity';

@@ -7,7 +7,7 @@
  */
 import { type Context, Hono } from 'hono';
 import type { z } from 'zod';
-import type { Logger } from '../app/logger';
+import type { Logger } from '../observability/logger';
 import { WEBHOOK_SOURCES, type WebhookSource } from '../config/webhooks-schema';
 import { ValidationError } from '../errors';
 import { acrEventSchema, genericPushSchema, parseAcrEvent, parseGenericPush } from '../webhooks/acr-generic';

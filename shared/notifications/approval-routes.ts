@@ -8,8 +8,8 @@
  * and so the token; our own log lines carry a hash prefix of it instead.
  */
 import { type Context, Hono } from 'hono';
-import type { Logger } from '../app/logger';
-import type { Orchestrator } from '../app/orchestrator';
+import type { Logger } from '../observability/logger';
+import type { Orchestrator } from '../orchestration/orchestrator';
 import { RolloutStatus } from '../core/status';
 import { InvalidTransitionError, RolloutError } from '../errors';
 import { problemResponse } from '../http/problem';

@@ -7,9 +7,9 @@
  * the timeout), because Lambda freezes the process as soon as the handler answers.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../app/logger';
-import { silentLogger } from '../app/logger';
-import type { RolloutListener } from '../app/orchestrator';
+import type { Logger } from '../observability/logger';
+import { silentLogger } from '../observability/logger';
+import type { RolloutListener } from '../orchestration/orchestrator';
 import { type NotifyTarget, notifyUrlProblem } from '../config/notifications-schema';
 import type { AppConfig } from '../config/types';
 import type { Rollout } from '../core/rollout';

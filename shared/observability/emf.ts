@@ -4,7 +4,7 @@
  * `Service` dimension; the rollout id rides along as a property, searchable in Logs Insights.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  */
-import type { RolloutListener } from '../app/orchestrator';
+import type { RolloutListener } from '../orchestration/orchestrator';
 import { METRICS_NAMESPACE, type RolloutMetrics, rolloutMetrics } from './rollout-metrics';
 
 export function emfRecord(metrics: RolloutMetrics, namespace = METRICS_NAMESPACE): Record<string, unknown> {

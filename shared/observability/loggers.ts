@@ -5,7 +5,7 @@
  *   places a field name cannot flag: a Slack webhook URL is a credential, and an error message from
  *   `fetch` may quote the URL it failed on.
  */
-import type { Logger } from '../app/logger';
+import type { Logger } from './logger';
 
 type Fields = Record<string, unknown>;
 

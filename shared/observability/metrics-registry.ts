@@ -3,7 +3,7 @@
  * served as JSON at `GET /metrics`. (In Lambda every instance would hold its own partial counts, so there
  * the numbers live in CloudWatch instead.)
  */
-import type { RolloutListener } from '../app/orchestrator';
+import type { RolloutListener } from '../orchestration/orchestrator';
 import { METRICS_NAMESPACE, METRIC_UNITS, MetricName, type MetricUnit, type RolloutMetrics, rolloutMetrics } from './rollout-metrics';
 
 interface Summary {

@@ -6,8 +6,8 @@
  * - notifications, with approval links signed by `ROLLOUT_LINK_SECRET` (generated locally when unset);
  * - live updates for the dashboard (local only: in Lambda the changes happen in other functions).
  */
-import type { Logger } from '../app/logger';
-import type { Orchestrator } from '../app/orchestrator';
+import type { Logger } from './logger';
+import type { Orchestrator } from '../orchestration/orchestrator';
 import type { AppConfig } from '../config/types';
 import { LiveUpdates } from '../http/dashboard/live-updates';
 import type { OperatorDeps } from '../http/dashboard/routes';

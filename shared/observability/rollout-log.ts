@@ -3,8 +3,8 @@
  * rollout id and service bound: the audit trail of every transition is then in the logs too (CloudWatch
  * Logs Insights: `filter rolloutId = "…"`), whichever Lambda or process made it.
  */
-import type { Logger } from '../app/logger';
-import type { RolloutListener } from '../app/orchestrator';
+import type { Logger } from './logger';
+import type { RolloutListener } from '../orchestration/orchestrator';
 import { withFields } from './loggers';
 
 export function rolloutEventLogger(logger: Logger): RolloutListener {

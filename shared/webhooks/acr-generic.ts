@@ -5,7 +5,7 @@
  * by digest, because a tag can move between the push and the deploy.
  */
 import { z } from 'zod';
-import { DIGEST_PATTERN } from '../app/image-push';
+import { DIGEST_PATTERN } from './image-push';
 import { parseImageReference } from '../config/image-name';
 import { type ParsedDelivery, TAG_PATTERN, emptyDelivery, quote } from './delivery';
 import { distributionEventSchema, parseDistributionEvent } from './distribution';

@@ -3,9 +3,9 @@
  * as a whole (400, naming the field) but one bad event inside a good delivery only as an `ignored` entry
  * with its reason, so that the other events still deploy and the sender sees why.
  */
-import type { ImagePush } from '../app/image-push';
-import { DIGEST_PATTERN } from '../app/image-push';
-import type { Ignored } from '../app/orchestrator';
+import type { ImagePush } from './image-push';
+import { DIGEST_PATTERN } from './image-push';
+import type { Ignored } from './image-push';
 import { registryHostProblem } from '../config/image-name';
 
 /** A push that names a tag but no digest (Docker Hub, Quay): resolved from the configured registry. */

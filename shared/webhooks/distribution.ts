@@ -4,7 +4,7 @@
  * sees why, and a malformed digest is refused by name without failing the other events of the envelope.
  */
 import { z } from 'zod';
-import { DIGEST_PATTERN, type ImagePush } from '../app/image-push';
+import { DIGEST_PATTERN, type ImagePush } from './image-push';
 import { REPOSITORY_PATTERN, TAG_PATTERN } from './delivery';
 
 export const DISTRIBUTION_MEDIA_TYPES = [

@@ -3,7 +3,7 @@
  * it is the account's private registry, `<account>.dkr.ecr.<region>.amazonaws.com`.
  */
 import { z } from 'zod';
-import { DIGEST_PATTERN, type ImagePush } from '../app/image-push';
+import { DIGEST_PATTERN, type ImagePush } from './image-push';
 
 export const ecrImageActionSchema = z.object({
   'detail-type': z.literal('ECR Image Action'),

@@ -6,7 +6,7 @@
  * may be mixed case while GHCR names are lower case.
  */
 import { z } from 'zod';
-import type { Ignored } from '../app/orchestrator';
+import type { Ignored } from './image-push';
 import { type ParsedDelivery, digestProblem, emptyDelivery, hostProblem, quote, repositoryProblem, splitReference, tagProblem } from './delivery';
 
 /** GitHub's own event names (`X-GitHub-Event`) that carry a package. */

@@ -8,8 +8,8 @@
 import type { AppConfig, RegistryConfig } from '../config/types';
 import { EcrRegistryClient, isEcrHost } from '../adapters/ecr-registry';
 import { MediaType, OciRegistryClient, type OciRegistryReader } from '../adapters/oci-registry';
-import { type ImagePush, servicesForRepository, signedDigestOfTag, tagDeploys } from '../app/image-push';
-import type { Ignored } from '../app/orchestrator';
+import { type ImagePush, servicesForRepository, signedDigestOfTag, tagDeploys } from './image-push';
+import type { Ignored } from './image-push';
 import { RegistryError, RolloutError } from '../errors';
 import type { TaggedPush } from './delivery';
 

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../shared/app/logger';
+import { silentLogger } from '../../shared/observability/logger';
 import { loadConfig } from '../../shared/config/load-config';
 import { type LocalStack, startLocalStack } from '../../local/local-stack';
 import { generateCosignKeyPair, pushCosignSignature } from '../../local/registry/cosign-signer';

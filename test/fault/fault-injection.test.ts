@@ -17,7 +17,7 @@
  * guard against its return. The table of cases and outcomes is printed at the end.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Orchestrator } from '../../shared/app/orchestrator';
+import { Orchestrator } from '../../shared/orchestration/orchestrator';
 import type { ServiceConfig } from '../../shared/config/types';
 import type { StepSpec } from '../../shared/core/steps';
 import type { EcsDeployer, RolloutStore } from '../../shared/ports';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/local-stack';
 import type { EcsEmulator, FailureSpec } from '../../local/ecs-emulator';
-import { silentLogger } from '../../shared/app/logger';
+import { silentLogger } from '../../shared/observability/logger';
 import type { AppConfig } from '../../shared/config/types';
 import type { RolloutStore } from '../../shared/ports';
 import { type ApiClient, apiClient, waitFor } from './http';

@@ -10,7 +10,7 @@
  * This works where one process serves the API and runs the rollouts (local mode). In Lambda the changes
  * happen in other functions, so the route is off there and the dashboard polls instead.
  */
-import type { Orchestrator } from '../../app/orchestrator';
+import type { Orchestrator } from '../../orchestration/orchestrator';
 import type { Rollout } from '../../core/rollout';
 import { presentRollout } from '../deps';
 

@@ -10,7 +10,7 @@
  * - `/approvals/<token>`: the signed link is the credential (see shared/notifications).
  */
 import { Hono } from 'hono';
-import type { Logger } from '../../app/logger';
+import type { Logger } from '../../observability/logger';
 import { NotFoundError } from '../../errors';
 import type { ApprovalLinks } from '../../notifications/approval-links';
 import { approvalRoutes } from '../../notifications/approval-routes';

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../shared/app/logger';
+import { silentLogger } from '../../../shared/observability/logger';
 import { type LocalStack, startLocalStack } from '../../../local/local-stack';
 import { type ApiClient, apiClient, waitFor } from '../../helpers/http';
 import { appConfig, digestOf, pushEnvelope, serviceConfig } from '../../helpers/local-config';

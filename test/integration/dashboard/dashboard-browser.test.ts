@@ -5,7 +5,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../../local/local-stack';
-import { silentLogger } from '../../../shared/app/logger';
+import { silentLogger } from '../../../shared/observability/logger';
 import { type ApiClient, apiClient, waitFor } from '../../helpers/http';
 import { appConfig, digestOf, pushEnvelope, serviceConfig } from '../../helpers/local-config';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../../local/local-stack';
-import { jsonLogger } from '../../../shared/app/logger';
+import { jsonLogger } from '../../../shared/observability/logger';
 import { type ApiClient, apiClient, expectProblem, waitFor } from '../../helpers/http';
 import { appConfig, digestOf, pushEnvelope, serviceConfig } from '../../helpers/local-config';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../../local/local-stack';
-import { jsonLogger } from '../../../shared/app/logger';
+import { jsonLogger } from '../../../shared/observability/logger';
 import type { NotifyTarget } from '../../../shared/config/notifications-schema';
 import { signLink } from '../../../shared/notifications/approval-links';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyBodySignature } from '../../../shared/notifications/signing';

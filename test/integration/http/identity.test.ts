@@ -6,12 +6,12 @@ import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:cryp
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Orchestrator } from '../../../shared/app/orchestrator';
+import { Orchestrator } from '../../../shared/orchestration/orchestrator';
 import type { AppConfig } from '../../../shared/config/types';
 import { createApp } from '../../../shared/http/app';
 import { appConfig, digestOf, serviceConfig } from '../../helpers/local-config';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';
-import { FakeEcs, MemStore, RecordingWorkflow } from '../../unit/app/fakes';
+import { FakeEcs, MemStore, RecordingWorkflow } from '../../unit/orchestration/fakes';
 
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../shared/app/logger';
+import { silentLogger } from '../../../shared/observability/logger';
 import { type LocalStack, startLocalStack } from '../../../local/local-stack';
 import { type ApiClient, apiClient, expectProblem, waitFor } from '../../helpers/http';
 import { appConfig, digestOf, pushEnvelope, serviceConfig } from '../../helpers/local-config';

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../shared/app/logger';
+import { silentLogger } from '../../../shared/observability/logger';
 import { createApp } from '../../../shared/http/app';
 import { problemStatuses, routeDocs, routeKey } from '../../../shared/http/openapi';
 import { type LocalStack, startLocalStack } from '../../../local/local-stack';

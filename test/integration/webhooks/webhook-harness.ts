@@ -7,14 +7,14 @@ import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { vi } from 'vitest';
-import { type Logger, silentLogger } from '../../../shared/app/logger';
-import { Orchestrator } from '../../../shared/app/orchestrator';
+import { type Logger, silentLogger } from '../../../shared/observability/logger';
+import { Orchestrator } from '../../../shared/orchestration/orchestrator';
 import type { RegistryConfig, ServiceConfig } from '../../../shared/config/types';
 import type { WebhooksConfig } from '../../../shared/config/webhooks-schema';
 import { createApp } from '../../../shared/http/app';
 import { appConfig, serviceConfig } from '../../helpers/local-config';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';
-import { FakeEcs, MemStore, RecordingWorkflow } from '../../unit/app/fakes';
+import { FakeEcs, MemStore, RecordingWorkflow } from '../../unit/orchestration/fakes';
 
 export const WEBHOOK_TOKEN = 'shared-webhook-token-0123456789';
 export const API_TOKEN = 'api-token-0123456789abcdef';

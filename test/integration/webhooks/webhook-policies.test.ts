@@ -3,7 +3,7 @@
  * newer-than-stable, and cosign's own tags, through the webhook routes.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseRange } from '../../../shared/app/semver';
+import { parseRange } from '../../../shared/config/semver';
 import { createRollout } from '../../../shared/core/create-rollout';
 import { WEBHOOK_TOKEN, manifestBytes, service, sha256, stubRegistry, webhookHarness } from './webhook-harness';
 

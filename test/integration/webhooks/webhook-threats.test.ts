@@ -4,7 +4,7 @@
  */
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { jsonLogger } from '../../../shared/app/logger';
+import { jsonLogger } from '../../../shared/observability/logger';
 import { Secret, type WebhooksConfig } from '../../../shared/config/webhooks-schema';
 import { WEBHOOK_TOKEN, fixture, manifestBytes, service, sha256, sign, stubRegistry, webhookHarness } from './webhook-harness';
 

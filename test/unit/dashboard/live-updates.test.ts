@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RolloutListener } from '../../../shared/app/orchestrator';
+import type { RolloutListener } from '../../../shared/orchestration/orchestrator';
 import { LiveUpdates } from '../../../shared/http/dashboard/live-updates';
 import { rolloutStates } from '../observability/rollout-states';
 

@@ -1,6 +1,6 @@
 import { Script } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import type { Orchestrator } from '../../../shared/app/orchestrator';
+import type { Orchestrator } from '../../../shared/orchestration/orchestrator';
 import { createApp } from '../../../shared/http/app';
 import { MetricsRegistry } from '../../../shared/observability/metrics-registry';
 import { appConfig, serviceConfig } from '../../helpers/local-config';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonLogger } from '../../../shared/app/logger';
+import { jsonLogger } from '../../../shared/observability/logger';
 import type { NotifyTarget } from '../../../shared/config/notifications-schema';
 import { ApprovalLinks } from '../../../shared/notifications/approval-links';
 import { Notifier } from '../../../shared/notifications/notifier';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonLogger } from '../../../shared/app/logger';
+import { jsonLogger } from '../../../shared/observability/logger';
 import { scrubbing, withFields } from '../../../shared/observability/loggers';
 import { rolloutEventLogger } from '../../../shared/observability/rollout-log';
 import { rolloutStates } from './rollout-states';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RolloutListener } from '../../../shared/app/orchestrator';
-import { jsonLogger } from '../../../shared/app/logger';
+import type { RolloutListener } from '../../../shared/orchestration/orchestrator';
+import { jsonLogger } from '../../../shared/observability/logger';
 import { wireOperatorFeatures } from '../../../shared/observability/operator-wiring';
 import { appConfig, serviceConfig } from '../../helpers/local-config';
 import { MemoryClaims } from '../notifications/memory-claims';

@@ -3,12 +3,12 @@
  * documented route is served (webhook routes added later included), and the document is coherent.
  */
 import { describe, expect, it } from 'vitest';
-import { Orchestrator } from '../../../shared/app/orchestrator';
+import { Orchestrator } from '../../../shared/orchestration/orchestrator';
 import { createApp } from '../../../shared/http/app';
 import { PROBLEM_STATUSES, openApiPath, problemStatuses, routeCoverage, routeDocs } from '../../../shared/http/openapi';
 import { appConfig, serviceConfig } from '../../helpers/local-config';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';
-import { FakeAlarms, FakeEcs, MemStore, RecordingWorkflow } from '../app/fakes';
+import { FakeAlarms, FakeEcs, MemStore, RecordingWorkflow } from '../orchestration/fakes';
 
 function app() {
   const orchestrator = new Orchestrator({ config: appConfig([serviceConfig('web')]), store: new MemStore(), ecs: new FakeEcs(), verifier: new ScriptedVerifier(), workflow: new RecordingWorkflow(), alarms: new FakeAlarms() });

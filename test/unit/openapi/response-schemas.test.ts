@@ -4,7 +4,7 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
-import type { Orchestrator } from '../../../shared/app/orchestrator';
+import type { Orchestrator } from '../../../shared/orchestration/orchestrator';
 import type { presentRollout } from '../../../shared/http/app';
 import type { ingestResultSchema, rolloutSchema, serviceSchema } from '../../../shared/http/response-schemas';
 import { problemSchema } from '../../../shared/http/response-schemas';

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { bearerAuth, hmacAuth, REPLAY_WINDOW_SECONDS, safeEqual, verifyHmacSha256 } from '../../../shared/http/auth';
 import { renderError } from '../../../shared/http/problem';
-import { silentLogger } from '../../../shared/app/logger';
+import { silentLogger } from '../../../shared/observability/logger';
 
 describe('verifyHmacSha256', () => {
   it("matches GitHub's documented vector (secret \"It's a Secret to Everybody\", body \"Hello, World!\")", () => {

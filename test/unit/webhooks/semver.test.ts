@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareVersions, parseRange, parseVersion } from '../../../shared/app/semver';
+import { compareVersions, parseRange, parseVersion } from '../../../shared/config/semver';
 
 function satisfies(version: string, range: string): boolean {
   const r = parseRange(range);

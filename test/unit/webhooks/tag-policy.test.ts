@@ -1,8 +1,8 @@
 /** Tag policies: the semver range in tagDeploys, cosign tags, and how newer-than-stable finds the stable version. */
 import { describe, expect, it } from 'vitest';
-import { tagDeploys } from '../../../shared/app/image-push';
-import { parseRange } from '../../../shared/app/semver';
-import { type StableReader, findStableTag, newerThanStableVerdict } from '../../../shared/app/tag-policy';
+import { tagDeploys } from '../../../shared/webhooks/image-push';
+import { parseRange } from '../../../shared/config/semver';
+import { type StableReader, findStableTag, newerThanStableVerdict } from '../../../shared/webhooks/tag-policy';
 import { createRollout } from '../../../shared/core/create-rollout';
 import type { Rollout } from '../../../shared/core/rollout';
 import { serviceConfig } from '../../helpers/local-config';

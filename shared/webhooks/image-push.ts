@@ -1,4 +1,5 @@
 import type { AppConfig, ServiceConfig } from '../config/types';
+import type { Rollout } from '../core/rollout';
 import { semverVerdict } from './tag-policy';
 
 /** A manifest pushed to a registry, as any webhook source reports it after parsing. */
@@ -10,6 +11,25 @@ export interface ImagePush {
   readonly digest: string;
   /** Which delivery this came from, for the rollout's first event (`distribution notification 5f2…`). */
   readonly source: string;
+}
+
+/** What ingesting pushes answers: the rollouts started or resumed, and the events ignored with why. */
+export interface Accepted {
+  readonly rolloutId: string;
+  readonly service: string;
+  readonly status: Rollout['status'];
+}
+export interface Ignored {
+  readonly reason: string;
+  readonly service?: string;
+  readonly repository?: string;
+  readonly tag?: string | null;
+  readonly digest?: string;
+  readonly rolloutId?: string;
+}
+export interface IngestResult {
+  readonly accepted: Accepted[];
+  readonly ignored: Ignored[];
 }
 
 export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;

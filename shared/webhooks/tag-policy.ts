@@ -20,7 +20,7 @@ import { parseImageReference } from '../config/image-name';
 import type { Rollout } from '../core/rollout';
 import { RolloutStatus } from '../core/status';
 import type { ListRolloutsQuery, RolloutPage } from '../ports';
-import { compareVersions, parseVersion } from './semver';
+import { compareVersions, parseVersion } from '../config/semver';
 
 export type PolicyVerdict = { readonly deploys: true; readonly note?: string } | { readonly deploys: false; readonly reason: string };
 

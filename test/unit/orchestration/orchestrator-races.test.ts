@@ -3,7 +3,7 @@
  * alarms and late signatures. Each case was a real bug found in review; each now converges.
  */
 import { describe, expect, it } from 'vitest';
-import { Orchestrator } from '../../../shared/app/orchestrator';
+import { Orchestrator } from '../../../shared/orchestration/orchestrator';
 import type { StepSpec } from '../../../shared/core/steps';
 import { appConfig, digestOf, serviceConfig } from '../../helpers/local-config';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';

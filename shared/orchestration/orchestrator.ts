@@ -13,10 +13,10 @@ import { transition } from '../core/transition';
 import { InvalidTransitionError, NotFoundError, RolloutNotFoundError, VersionConflictError } from '../errors';
 import type { Alarms, EcsDeployer, EcsTarget, RolloutStore, SignatureVerifier, VerificationResult, Workflow } from '../ports';
 import { DEFAULT_WAIT_FOR_SECONDS, signatureWaitInput } from '../signature/signature-deadline';
-import { ROLLOUT_ID_PATTERN, newRolloutId } from './ids';
-import { type ImagePush, deliveryKey, servicesForRepository, signedDigestOfTag, tagDeploys } from './image-push';
-import { type Logger, silentLogger } from './logger';
-import { findStableTag, newerThanStableVerdict } from './tag-policy';
+import { ROLLOUT_ID_PATTERN, newRolloutId } from '../core/ids';
+import { type Accepted, type Ignored, type ImagePush, type IngestResult, deliveryKey, servicesForRepository, signedDigestOfTag, tagDeploys } from '../webhooks/image-push';
+import { type Logger, silentLogger } from '../observability/logger';
+import { findStableTag, newerThanStableVerdict } from '../webhooks/tag-policy';
 
 export interface OrchestratorOptions {
   /** Seconds between looks at ECS while waiting for steady state (Step Functions Wait). Default 5. */
@@ -45,24 +45,6 @@ export interface OrchestratorDeps {
   readonly newId?: (now: Date) => string;
   readonly logger?: Logger;
   readonly options?: OrchestratorOptions;
-}
-
-export interface Accepted {
-  readonly rolloutId: string;
-  readonly service: string;
-  readonly status: Rollout['status'];
-}
-export interface Ignored {
-  readonly reason: string;
-  readonly service?: string;
-  readonly repository?: string;
-  readonly tag?: string | null;
-  readonly digest?: string;
-  readonly rolloutId?: string;
-}
-export interface IngestResult {
-  readonly accepted: Accepted[];
-  readonly ignored: Ignored[];
 }
 
 export type OperatorCommand = Extract<RolloutInput, { type: 'Approve' | 'Reject' | 'Abort' | 'Promote' }>;

@@ -1,0 +1,56 @@
+/**
+ * Every retry limit, interval and lifetime of the rollout loop, in one place, each with the reason for
+ * its value (docs/architecture.md, "Retries and limits"). The orchestration modules read their defaults
+ * from here; `OrchestratorOptions` may override some of them (tests shorten the waits).
+ */
+export const RolloutPolicy = {
+  /**
+   * Saves of one transition before a version conflict is given up on. Each conflict means another
+   * writer saved in between; eight in a row only happens when something is looping, and the caller
+   * (a webhook, the workflow) then retries the whole input.
+   */
+  maxSaveAttempts: 8,
+  /**
+   * Tries at taking the service lock. The second and third only run when the holder released it
+   * between our conditional put and our read of who holds it.
+   */
+  lockAttempts: 3,
+  /**
+   * Rounds of "apply the recorded weight, read the record again" in one call. Each round only follows
+   * a weight another actor recorded meanwhile; five covers a promote landing during a step.
+   */
+  weightRounds: 5,
+  /** ECS rollback attempts in one go before the rollout is FAILED (abort again retries). */
+  rollbackAttempts: 3,
+  /** Pause before the n-th rollback retry: n × this, in ms (ECS throttling clears within seconds). */
+  rollbackBackoffMs: 500,
+  /**
+   * A ROLLING_BACK record untouched this long has lost the actor that was rolling it back (a crash):
+   * the workflow re-drives it. Longer than one rollback with its retries takes.
+   */
+  staleRollbackSeconds: 30,
+  /**
+   * A create-canary or promote call claimed on the record this long ago is taken to have died with its
+   * writer, and may be claimed again. Longer than the slowest CreateTaskSet or promotion observed, shorter
+   * than the default steady timeout (600 s), so a lost claim is retried before it rolls back.
+   */
+  claimLifetimeSeconds: 120,
+  /** How long a (service, digest) delivery claim is kept: registries retry deliveries for days. */
+  deliveryTtlSeconds: 7 * 24 * 3600,
+  /**
+   * Pauses before looking again for a signature that a `.sig` push announced but the registry did not
+   * serve yet (it may notify before the tag resolves), in ms.
+   */
+  signatureRecheckMs: [250, 500, 1000] as readonly number[],
+  /** How long an image waits for its signature when the service does not say (`verify.waitFor`). */
+  signatureWaitSeconds: 600,
+  /**
+   * Seconds between looks at ECS while waiting for steady state, holding, or waiting for a signature:
+   * the workflow's Wait. In Lambda each look is a state transition, so it is longer there
+   * (`lambdaSteadyPollSeconds`).
+   */
+  steadyPollSeconds: 5,
+  lambdaSteadyPollSeconds: 10,
+} as const;
+
+export type RolloutPolicy = typeof RolloutPolicy;
