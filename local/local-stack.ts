@@ -16,7 +16,7 @@ import { Orchestrator, type OrchestratorOptions } from '../shared/orchestration/
 import type { AppConfig } from '../shared/config/types';
 import { createApp } from '../shared/http/app';
 import { type OperatorFeatures, type OperatorWiringOptions, wireOperatorFeatures } from '../shared/observability/operator-wiring';
-import type { SignatureVerifier } from '../shared/ports';
+import type { EcsDeployer, RolloutStore, SignatureVerifier } from '../shared/ports';
 import { CosignSignatureVerifier } from '../shared/signature/cosign-signature-verifier';
 import { startDynalite } from './dynamodb/dynalite-server';
 import { type EcsEmulator, startEcsEmulator } from './ecs-emulator';
@@ -51,6 +51,9 @@ export interface LocalStack {
   /** True for each token that was generated rather than given. */
   readonly generatedTokens: { readonly webhook: boolean; readonly api: boolean };
   readonly orchestrator: Orchestrator;
+  /** The store and the ECS deployer the orchestrator works through (a second writer in tests shares them). */
+  readonly store: RolloutStore;
+  readonly deployer: EcsDeployer;
   readonly ecs: EcsEmulator;
   readonly alarms: LocalAlarms;
   readonly workflow: LocalWorkflow;
@@ -110,10 +113,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const alarms = new LocalAlarms(dataDir ? join(dataDir, 'alarms.json') : undefined);
   const workflow = new LocalWorkflow({ logger, ...(options.steadyPollMs ? { steadyPollMs: options.steadyPollMs } : {}) });
   const store = new DynamoRolloutStore({ client: dynamo.client, tableName: TABLE_NAME });
+  const deployer = new EcsTaskSetDeployer({ client: ecsClient });
   const orchestrator = new Orchestrator({
     config,
     store,
-    ecs: new EcsTaskSetDeployer({ client: ecsClient }),
+    ecs: deployer,
     verifier: options.verifier ?? new CosignSignatureVerifier({ registries: config.registries }),
     workflow,
     alarms,
@@ -142,6 +146,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     apiToken: tokens.apiToken,
     generatedTokens: tokens.generated,
     orchestrator,
+    store,
+    deployer,
     ecs: ecsServer.emulator,
     alarms,
     workflow,

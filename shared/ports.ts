@@ -98,8 +98,6 @@ export interface EcsDeployer {
     target: EcsTarget,
     input: { readonly stableTaskSetId: string; readonly canaryTaskSetId: string; readonly canaryWeight: number },
   ): Promise<void>;
-  /** True when every named task set has reached STEADY_STATE. */
-  isSteady(target: EcsTarget, taskSetIds: readonly string[]): Promise<boolean>;
   /** Makes the canary PRIMARY at 100% and deletes the stable set. Idempotent. */
   promote(target: EcsTarget, input: { readonly stableTaskSetId: string; readonly canaryTaskSetId: string }): Promise<void>;
   /** Makes the stable set PRIMARY at 100% and deletes the canary (when there is one). Idempotent. */

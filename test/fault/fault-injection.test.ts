@@ -20,7 +20,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Orchestrator } from '../../shared/orchestration/orchestrator';
 import type { ServiceConfig } from '../../shared/config/types';
 import type { StepSpec } from '../../shared/core/steps';
-import type { EcsDeployer, RolloutStore } from '../../shared/ports';
+import type { RolloutStore } from '../../shared/ports';
 import { type CheckOptions, Harness, type HarnessOptions, type Row, checkRollout, describeEcs, formatTable, freshDigest } from '../helpers/fault-harness';
 import { appConfig, pushEnvelope, serviceConfig } from '../helpers/local-config';
 import { APPROVED_ROLLOUT_EVENTS } from '../helpers/scenarios';
@@ -171,11 +171,10 @@ async function abortAtBake(ctx: Ctx, inject: () => void) {
 
 /** A second writer: another Orchestrator over the same DynamoRolloutStore and ECS deployer (endpoint), sharing the workflow. */
 function secondOrchestrator(h: Harness): Orchestrator {
-  const first = h.stack.orchestrator as unknown as { store: RolloutStore; ecs: EcsDeployer };
   return new Orchestrator({
     config: h.config,
-    store: first.store,
-    ecs: first.ecs,
+    store: h.stack.store,
+    ecs: h.stack.deployer,
     verifier: h.verifier,
     workflow: h.stack.workflow,
     alarms: h.stack.alarms,

@@ -292,7 +292,7 @@ export class Harness {
 
   /** The stack's RolloutStore (the one its orchestrator writes through). */
   store(): RolloutStore {
-    return (this.stack.orchestrator as unknown as { store: RolloutStore }).store;
+    return this.stack.store;
   }
 
   /** Service-scoped ECS faults (see EcsLedger.failFor). */

@@ -150,12 +150,6 @@ export class EcsTaskSetDeployer implements EcsDeployer {
     for (const { taskSet, to } of [...ups, ...downs]) await this.scale(target, taskSet, to);
   }
 
-  async isSteady(target: EcsTarget, taskSetIds: readonly string[]): Promise<boolean> {
-    if (taskSetIds.length === 0) return true;
-    const taskSets = await this.taskSets(target, taskSetIds);
-    return taskSets.every(isSteady);
-  }
-
   async promote(target: EcsTarget, input: { readonly stableTaskSetId: string; readonly canaryTaskSetId: string }): Promise<void> {
     const taskSets = (await this.service(target)).taskSets ?? [];
     const canary = live(taskSets, input.canaryTaskSetId);

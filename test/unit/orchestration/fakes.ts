@@ -102,9 +102,6 @@ export class FakeEcs implements EcsDeployer {
     }
     this.sets.get('stable')!.scale = 100 - input.canaryWeight;
   }
-  async isSteady() {
-    return true;
-  }
   async promote() {
     const canary = this.sets.get('canary')!;
     this.calls.push(`promote(canary at ${canary.scale}%, steady=${canary.steady})`);

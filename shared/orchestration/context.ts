@@ -1,0 +1,92 @@
+/**
+ * What every orchestration module shares: the config, the ports, the clock, the logger and the
+ * options with their defaults from the policy module (docs/architecture.md, "Retries and limits").
+ *
+ * Ports are read through `deps` at the moment they are used, never copied at construction: a Lambda's
+ * composition root may hand over getters that create each AWS client on first use, so a function that
+ * never calls ECS never builds an ECS client.
+ */
+import type { AppConfig, ServiceConfig } from '../config/types';
+import { newRolloutId } from '../core/ids';
+import { RolloutPolicy } from '../core/policy';
+import type { Rollout } from '../core/rollout';
+import { NotFoundError } from '../errors';
+import { type Logger, silentLogger } from '../observability/logger';
+import type { Alarms, EcsDeployer, EcsTarget, RolloutStore, SignatureVerifier, Workflow } from '../ports';
+
+export interface OrchestratorOptions {
+  /** Seconds between looks at ECS while waiting for steady state (the workflow's Wait). Default `RolloutPolicy.steadyPollSeconds`. */
+  readonly steadyPollSeconds?: number;
+  /** How long a (service, digest) delivery is remembered, in seconds. Default 7 days. */
+  readonly deliveryTtlSeconds?: number;
+  /** Attempts at an ECS rollback before the rollout is FAILED. Default 3. */
+  readonly rollbackAttempts?: number;
+  /** Pause between rollback attempts, in ms (times the attempt number). Default 500. */
+  readonly rollbackBackoffMs?: number;
+  /** A ROLLING_BACK record untouched this long is taken to have lost its actor, and the workflow re-drives it. Default 30 s. */
+  readonly staleRollbackSeconds?: number;
+  /** Pauses before looking again for a signature that a .sig push announced but the registry did not serve yet. Default 250, 500, 1000 ms. */
+  readonly signatureRecheckMs?: readonly number[];
+}
+
+export interface OrchestratorDeps {
+  readonly config: AppConfig;
+  readonly store: RolloutStore;
+  readonly ecs: EcsDeployer;
+  readonly verifier: SignatureVerifier;
+  readonly workflow: Workflow;
+  /** Read before each step; alarm events act at once whether or not this is wired. */
+  readonly alarms?: Alarms;
+  readonly clock?: () => Date;
+  readonly newId?: (now: Date) => string;
+  readonly logger?: Logger;
+  readonly options?: OrchestratorOptions;
+}
+
+export interface OrchestrationContext {
+  readonly config: AppConfig;
+  /** The ports, read at the moment of use (see the file comment). */
+  readonly deps: OrchestratorDeps;
+  readonly clock: () => Date;
+  readonly newId: (now: Date) => string;
+  readonly log: Logger;
+  readonly opts: Required<OrchestratorOptions>;
+  /** The configured service, or NotFoundError (404). */
+  service(name: string): ServiceConfig;
+  /** The ECS service a rollout deploys to. */
+  targetOf(rollout: Rollout): EcsTarget;
+}
+
+export function createContext(deps: OrchestratorDeps): OrchestrationContext {
+  const service = (name: string): ServiceConfig => {
+    const found = deps.config.services[name];
+    if (!found) throw new NotFoundError(`service ${name} is not configured`);
+    return found;
+  };
+  return {
+    config: deps.config,
+    deps,
+    clock: deps.clock ?? (() => new Date()),
+    newId: deps.newId ?? newRolloutId,
+    log: deps.logger ?? silentLogger,
+    opts: {
+      steadyPollSeconds: RolloutPolicy.steadyPollSeconds,
+      deliveryTtlSeconds: RolloutPolicy.deliveryTtlSeconds,
+      rollbackAttempts: RolloutPolicy.rollbackAttempts,
+      rollbackBackoffMs: RolloutPolicy.rollbackBackoffMs,
+      staleRollbackSeconds: RolloutPolicy.staleRollbackSeconds,
+      signatureRecheckMs: RolloutPolicy.signatureRecheckMs,
+      ...deps.options,
+    },
+    service,
+    targetOf: (rollout) => target(service(rollout.service)),
+  };
+}
+
+export function target(service: ServiceConfig): EcsTarget {
+  return { cluster: service.cluster, service: service.service, ...(service.container ? { container: service.container } : {}) };
+}
+
+export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,196 @@
+/**
+ * Runs the effects the core asked for, after the record that asked for them was saved: the ECS calls
+ * (create the canary, apply the recorded weight, promote, roll back), the service lock, and the
+ * workflow's clock. Every ECS change a rollout makes goes through here, and there is one rollback path.
+ *
+ * Two actors may drive the same rollout (the workflow and an alarm, say). Each records its intent first
+ * and then makes ECS match the latest recorded intent, so the loser of a race converges instead of
+ * undoing the winner (docs/architecture.md, "The record is the truth").
+ */
+import type { Effect, RolloutInput } from '../core/commands';
+import { RolloutPolicy } from '../core/policy';
+import type { Rollout } from '../core/rollout';
+import { RolloutStatus, holdsEcs } from '../core/status';
+import type { EcsTarget } from '../ports';
+import { type OrchestrationContext, errorMessage, sleep } from './context';
+import type { RolloutWriter } from './rollout-writer';
+
+/** What the runner needs of the service lock (shared/orchestration/service-lock.ts). */
+export interface LockEffects {
+  /** Takes the lock (or queues) and records the outcome; answers the latest record. */
+  acquire(rollout: Rollout): Promise<Rollout>;
+  /** Gives the lock up and starts the next queued rollout of the service. */
+  release(rollout: Rollout): Promise<void>;
+}
+
+type EcsOutcome<T> = { ok: true; value: T } | { ok: false; rollout: Rollout };
+
+export class EffectRunner {
+  constructor(
+    private readonly ctx: OrchestrationContext,
+    private readonly writer: RolloutWriter,
+    private readonly lock: LockEffects,
+  ) {}
+
+  /** Transition, save, then run the effects. Returns the latest record. */
+  async step(rolloutOrId: Rollout | string, input: RolloutInput): Promise<Rollout> {
+    const { rollout, effects } = await this.writer.save(rolloutOrId, input);
+    return this.run(rollout, effects);
+  }
+
+  async run(rollout: Rollout, effects: readonly Effect[]): Promise<Rollout> {
+    let latest = rollout;
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'acquireLock':
+          latest = await this.lock.acquire(latest);
+          break;
+        case 'startWorkflow':
+          await this.ctx.deps.workflow.start(latest.id);
+          break;
+        case 'wakeWorkflow':
+          await this.ctx.deps.workflow.wake(latest, effect.taskToken);
+          break;
+        case 'createCanary':
+          latest = await this.createCanary(latest);
+          break;
+        case 'applyWeight':
+          latest = await this.applyWeight(latest);
+          break;
+        case 'promote':
+          latest = await this.promote(latest);
+          break;
+        case 'rollback':
+          latest = await this.rollback(latest);
+          break;
+        case 'releaseLock':
+          await this.lock.release(latest);
+          break;
+      }
+    }
+    return latest;
+  }
+
+  private async createCanary(rollout: Rollout): Promise<Rollout> {
+    const image = `${rollout.image.registry}/${rollout.image.repository}@${rollout.image.digest}`;
+    const canary = await this.ecsCall(rollout, 'createCanary', (t) =>
+      this.ctx.deps.ecs.createCanary(t, { rolloutId: rollout.id, image, stableTaskSetId: rollout.ecs.stableTaskSetId! }),
+    );
+    if (!canary.ok) return canary.rollout;
+    return this.step(rollout.id, { type: 'CanaryCreated', taskSetId: canary.value.taskSetId, taskDefinitionArn: canary.value.taskDefinitionArn });
+  }
+
+  /**
+   * Makes ECS match the latest recorded weight. Re-reads the record after each call: if another actor
+   * recorded a new weight meanwhile it applies that one, and if one recorded a rollback, it runs the
+   * rollback again, since its own call may have landed after the other actor's.
+   */
+  async applyWeight(rollout: Rollout): Promise<Rollout> {
+    let latest = await this.writer.load(rollout.id);
+    let applied: number | null = null;
+    for (let round = 0; round < RolloutPolicy.weightRounds; round++) {
+      if (latest.status === RolloutStatus.RollingBack || latest.status === RolloutStatus.RolledBack) {
+        return applied === null ? latest : this.rollback(latest);
+      }
+      // No canary yet (a promote decided before it existed): CanaryCreated applies the weight.
+      if (!latest.ecs.canaryTaskSetId || !holdsEcs(latest.status) || latest.canaryWeight === applied) return latest;
+      const weight: number = latest.canaryWeight;
+      const current: Rollout = latest;
+      const call = await this.ecsCall(current, 'setWeights', (t) =>
+        this.ctx.deps.ecs.setWeights(t, { stableTaskSetId: current.ecs.stableTaskSetId!, canaryTaskSetId: current.ecs.canaryTaskSetId!, canaryWeight: weight }),
+      );
+      if (!call.ok) return call.rollout;
+      applied = weight;
+      latest = await this.writer.load(rollout.id);
+    }
+    return latest;
+  }
+
+  /**
+   * The weight at which ECS is steady now, when it is the recorded one with both task sets at their
+   * shares; null otherwise. Re-applies the recorded weight if ECS drifted from it (a crash between
+   * recording and calling, or a lost race).
+   */
+  async steadyWeight(rollout: Rollout): Promise<number | null> {
+    // No canary yet (a promote decided before it existed): the Tick creates it first.
+    if (!rollout.ecs.canaryTaskSetId) return null;
+    const t = this.ctx.targetOf(rollout);
+    let view;
+    try {
+      view = await this.ctx.deps.ecs.describe(t);
+    } catch (e) {
+      this.ctx.log.warn('describe failed while waiting for steady state', { rolloutId: rollout.id, error: e });
+      return null;
+    }
+    const canary = view.taskSets.find((s) => s.id === rollout.ecs.canaryTaskSetId);
+    const stable = view.taskSets.find((s) => s.id === rollout.ecs.stableTaskSetId);
+    if (!canary) {
+      await this.step(rollout.id, { type: 'EcsFailed', message: `canary task set ${rollout.ecs.canaryTaskSetId} disappeared from ${t.cluster}/${t.service}` });
+      return null;
+    }
+    if (canary.scale !== rollout.canaryWeight || (stable && stable.scale !== 100 - rollout.canaryWeight)) {
+      await this.applyWeight(rollout);
+      return null;
+    }
+    return canary.steady && (stable?.steady ?? true) ? canary.scale : null;
+  }
+
+  private async promote(rollout: Rollout): Promise<Rollout> {
+    const done = await this.ecsCall(rollout, 'promote', (t) =>
+      this.ctx.deps.ecs.promote(t, { stableTaskSetId: rollout.ecs.stableTaskSetId!, canaryTaskSetId: rollout.ecs.canaryTaskSetId! }),
+    );
+    return done.ok ? this.step(rollout.id, { type: 'Promoted' }) : done.rollout;
+  }
+
+  /**
+   * The one ECS rollback: the stable set back to 100% as PRIMARY and the canary removed, retried with
+   * backoff, then RolledBack or RollbackFailed recorded. Safe to run again (the adapter is idempotent):
+   * a crash, a second actor or a weight call that landed after the rollback all end up here.
+   */
+  async rollback(rollout: Rollout): Promise<Rollout> {
+    const t = this.ctx.targetOf(rollout);
+    // A CreateTaskSet whose answer was lost left a canary the record never learned of: find it by its
+    // externalId (the rollout id), so the rollback removes it too.
+    let canaryTaskSetId = rollout.ecs.canaryTaskSetId;
+    if (!canaryTaskSetId) {
+      const view = await this.ctx.deps.ecs.describe(t).catch(() => null);
+      canaryTaskSetId = view?.taskSets.find((s) => s.externalId === rollout.id && s.id !== rollout.ecs.stableTaskSetId)?.id ?? null;
+    }
+    const { rollbackAttempts, rollbackBackoffMs } = this.ctx.opts;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= rollbackAttempts; attempt++) {
+      try {
+        if (rollout.ecs.stableTaskSetId) {
+          await this.ctx.deps.ecs.rollback(t, { stableTaskSetId: rollout.ecs.stableTaskSetId, canaryTaskSetId });
+        }
+        lastError = undefined;
+        break;
+      } catch (e) {
+        lastError = e;
+        this.ctx.log.warn('rollback attempt failed', { rolloutId: rollout.id, attempt, error: e });
+        if (attempt < rollbackAttempts) await sleep(rollbackBackoffMs * attempt);
+      }
+    }
+    if (lastError === undefined) return this.step(rollout.id, { type: 'RolledBack' });
+    const after = await this.step(rollout.id, { type: 'RollbackFailed', message: errorMessage(lastError) });
+    if (after.status !== RolloutStatus.Failed) {
+      // Already recorded as rolled back (this was a repeat to undo a late weight call): nothing on the
+      // record can say it failed, so the log must.
+      this.ctx.log.error('rollback failed after the rollout was recorded as rolled back', { rolloutId: rollout.id, status: after.status, error: lastError });
+    }
+    return after;
+  }
+
+  /**
+   * Runs one ECS call for the rollout. A failure of the call itself (not of the store writes around
+   * it) becomes EcsFailed, which rolls the rollout back.
+   */
+  private async ecsCall<T>(rollout: Rollout, what: string, call: (t: EcsTarget) => Promise<T>): Promise<EcsOutcome<T>> {
+    try {
+      return { ok: true, value: await call(this.ctx.targetOf(rollout)) };
+    } catch (e) {
+      this.ctx.log.error('ECS call failed', { rolloutId: rollout.id, call: what, error: e });
+      return { ok: false, rollout: await this.step(rollout.id, { type: 'EcsFailed', message: `${what}: ${errorMessage(e)}` }) };
+    }
+  }
+}

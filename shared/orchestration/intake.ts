@@ -1,0 +1,169 @@
+/**
+ * Intake: what a registry push (any webhook source, or the ECR event) starts. Each push is matched to
+ * the configured services, de-duplicated by a durable (service, digest) delivery claim, checked against
+ * the tag policies, and becomes a PENDING rollout whose signature is verified at once; a verified one
+ * asks for the service lock (shared/orchestration/service-lock.ts). A signature push resumes the rollout
+ * waiting for it.
+ */
+import type { ServiceConfig } from '../config/types';
+import { createRollout } from '../core/create-rollout';
+import { RolloutPolicy } from '../core/policy';
+import type { Rollout } from '../core/rollout';
+import { signatureWaitInput } from '../signature/signature-deadline';
+import { RolloutStatus } from '../core/status';
+import { InvalidTransitionError, VersionConflictError } from '../errors';
+import type { VerificationResult } from '../ports';
+import { type Accepted, type Ignored, type ImagePush, type IngestResult, deliveryKey, servicesForRepository, signedDigestOfTag, tagDeploys } from '../webhooks/image-push';
+import { findStableTag, newerThanStableVerdict } from '../webhooks/tag-policy';
+import { type OrchestrationContext, errorMessage, sleep, target } from './context';
+import type { RolloutWriter } from './rollout-writer';
+import type { StepFn } from './service-lock';
+import { describeService } from './service-view';
+
+export class Intake {
+  constructor(
+    private readonly ctx: OrchestrationContext,
+    private readonly writer: RolloutWriter,
+    private readonly step: StepFn,
+  ) {}
+
+  /** Starts a rollout for each configured service an image push matches; resumes rollouts a signature push completes. */
+  async ingest(pushes: readonly ImagePush[]): Promise<IngestResult> {
+    const result: IngestResult = { accepted: [], ignored: [] };
+    for (const push of pushes) {
+      const services = servicesForRepository(this.ctx.config, push.registry, push.repository);
+      if (services.length === 0) {
+        result.ignored.push({ reason: `no configured service deploys ${push.registry}/${push.repository}`, repository: push.repository, tag: push.tag, digest: push.digest });
+        continue;
+      }
+      const signed = signedDigestOfTag(push.tag);
+      for (const service of services) {
+        const outcome = signed ? await this.ingestSignature(service, signed) : await this.ingestImage(service, push);
+        if ('status' in outcome) result.accepted.push(outcome);
+        else result.ignored.push(outcome);
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Starts the image of a ROLLED_BACK rollout again, from stable, as a new rollout (its signature is
+   * checked again: keys may have been rotated since).
+   */
+  async retry(id: string, by: string): Promise<Rollout> {
+    const original = await this.writer.load(id);
+    if (original.status !== RolloutStatus.RolledBack) {
+      throw new InvalidTransitionError(`cannot retry rollout ${id}: it is ${original.status}, and only ROLLED_BACK rollouts can be`);
+    }
+    const service = this.ctx.service(original.service);
+    const now = this.ctx.clock();
+    const rollout = createRollout({ id: this.ctx.newId(now), service: service.name, image: original.image, source: `retry of rollout ${id} by ${by}`, ...planOf(service) }, now);
+    // No delivery claim: the original keeps it, so repeated pushes of this digest still count as duplicates.
+    await this.writer.create(rollout);
+    return this.checkSignature(rollout);
+  }
+
+  /** Verifies the image against the service's policy, from the registry in the config only. */
+  async checkSignature(rollout: Rollout): Promise<Rollout> {
+    const service = this.ctx.service(rollout.service);
+    let verdict: VerificationResult;
+    try {
+      verdict = await this.ctx.deps.verifier.verify(
+        { registry: service.registry, repository: service.repository, digest: rollout.image.digest, keys: service.verify.keys, policy: service.verify },
+        this.ctx.clock(),
+      );
+    } catch (e) {
+      // An unreachable registry is no verdict: the rollout keeps waiting (until verify.waitFor) and looks again.
+      this.ctx.log.warn('signature check failed', { rolloutId: rollout.id, error: e });
+      verdict = { outcome: 'missing', detail: `could not check the registry: ${errorMessage(e)}` };
+    }
+    return this.step(rollout, signatureWaitInput(verdict, rollout, this.ctx.clock(), signatureWaitSeconds(service)));
+  }
+
+  private async ingestImage(service: ServiceConfig, push: ImagePush): Promise<Accepted | Ignored> {
+    const { ecs, store } = this.ctx.deps;
+    const about = { service: service.name, tag: push.tag, digest: push.digest };
+    const verdict = tagDeploys(service, push.tag);
+    if (!verdict.deploys) return { ...about, reason: verdict.reason };
+    const stable = await ecs.describe(target(service)).then((v) => v.primary?.digest ?? null, () => null);
+    if (stable === push.digest) return { ...about, reason: `${push.digest} is already the stable image of ${service.name}` };
+    let source = push.source;
+    if (service.tagPolicy?.newerThanStable) {
+      // Per service, here rather than at the route, so every source (the ECR Lambda too) is held to it
+      // and one service's refusal does not hold back another built from the same image.
+      const reader = { describeService: (name: string) => describeService(this.ctx, name), list: store.list.bind(store) };
+      const stableTag = await findStableTag(reader, service.name).catch((e: unknown) => ({ digest: stable, tag: null, how: `reading it failed: ${errorMessage(e)}` }));
+      const newer = newerThanStableVerdict(service, push.tag, stableTag);
+      if (!newer.deploys) return { ...about, reason: newer.reason };
+      if (newer.note) source = `${source}; ${newer.note}`;
+    }
+
+    const now = this.ctx.clock();
+    const key = deliveryKey(service.name, push.digest);
+    const ttl = this.ctx.opts.deliveryTtlSeconds;
+    let id = this.ctx.newId(now);
+    const claim = await store.claimDelivery(key, id, ttl);
+    if (!claim.claimed) {
+      const existing = await this.writer.find(claim.rolloutId);
+      if (existing && existing.status === RolloutStatus.Rejected) {
+        // A refused image may come back re-signed (or after a key was added): a new push is a new try.
+        // A ROLLED_BACK one may not: redeploying a bad image takes an explicit retry.
+        if (!(await store.takeOverDelivery(key, existing.id, id, ttl))) {
+          return { ...about, rolloutId: existing.id, reason: `duplicate delivery: another delivery is retrying rejected rollout ${existing.id}` };
+        }
+      } else if (existing) {
+        // A duplicate may be the nudge a rollout waiting for its signature needs (the registry had not linked the .sig tag yet).
+        const latest = existing.status === RolloutStatus.Pending && !existing.signature ? await this.checkSignature(existing) : existing;
+        return { ...about, rolloutId: existing.id, reason: `duplicate delivery: rollout ${existing.id} already deploys this digest (${latest.status})` };
+      } else {
+        // The claim was taken but its record never written (a crash in between): finish that creation.
+        id = claim.rolloutId;
+      }
+    }
+    const rollout = createRollout(
+      { id, service: service.name, image: { registry: service.registry, repository: service.repository, tag: push.tag, digest: push.digest }, source, ...planOf(service) },
+      now,
+    );
+    try {
+      await this.writer.create(rollout);
+    } catch (e) {
+      if (e instanceof VersionConflictError) return { ...about, rolloutId: id, reason: `duplicate delivery: rollout ${id} already deploys this digest` };
+      throw e;
+    }
+    this.ctx.log.info('rollout created', { rolloutId: id, service: service.name, digest: push.digest, tag: push.tag });
+    const after = await this.checkSignature(rollout);
+    return { rolloutId: id, service: service.name, status: after.status };
+  }
+
+  private async ingestSignature(service: ServiceConfig, digest: string): Promise<Accepted | Ignored> {
+    const about = { service: service.name, digest };
+    const owner = await this.ctx.deps.store.deliveryOwner(deliveryKey(service.name, digest));
+    const rollout = owner ? await this.writer.find(owner) : null;
+    if (!rollout) return { ...about, reason: `signature for ${digest}, which no rollout of ${service.name} waits for` };
+    if (rollout.status !== RolloutStatus.Pending || rollout.signature) {
+      return { ...about, rolloutId: rollout.id, reason: `signature for rollout ${rollout.id}, which is ${rollout.status} and not waiting for one` };
+    }
+    // A registry may notify before the .sig tag resolves: look again a few times before waiting on.
+    let after = await this.checkSignature(rollout);
+    for (const delayMs of this.ctx.opts.signatureRecheckMs) {
+      if (after.status !== RolloutStatus.Pending || after.signature) break;
+      await sleep(delayMs);
+      after = await this.checkSignature(after);
+    }
+    return { rolloutId: rollout.id, service: service.name, status: after.status };
+  }
+}
+
+function signatureWaitSeconds(service: ServiceConfig): number {
+  return service.verify.waitForSeconds ?? RolloutPolicy.signatureWaitSeconds;
+}
+
+/** The steps and rules a new rollout of the service follows. */
+function planOf(service: ServiceConfig) {
+  return {
+    steps: service.steps,
+    steadyTimeoutSeconds: service.policies.steadyTimeout,
+    approvalDefaults: service.policies.approvals,
+    signatureWaitSeconds: signatureWaitSeconds(service),
+  };
+}

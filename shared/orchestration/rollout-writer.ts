@@ -1,0 +1,75 @@
+/**
+ * Saving a rollout: ask the pure core what an input means, save the result under the optimistic lock
+ * (re-deciding from the stored record on a version conflict), then tell the listeners. The one place
+ * that writes rollout records.
+ */
+import type { RolloutInput } from '../core/commands';
+import { RolloutPolicy } from '../core/policy';
+import type { Rollout } from '../core/rollout';
+import { type TransitionResult, transition } from '../core/transition';
+import { RolloutNotFoundError, VersionConflictError } from '../errors';
+import type { OrchestrationContext } from './context';
+
+/**
+ * Told about every saved change of a rollout, after the save: the dashboard's live updates,
+ * notifications, metrics. A listener that throws is logged and does not fail the change.
+ */
+export type RolloutListener = (rollout: Rollout, previous: Rollout) => void | Promise<void>;
+
+export class RolloutWriter {
+  private readonly listeners = new Set<RolloutListener>();
+
+  constructor(private readonly ctx: OrchestrationContext) {}
+
+  /** Subscribes to saved changes; returns the unsubscribe function. */
+  subscribe(listener: RolloutListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  load(id: string): Promise<Rollout> {
+    return this.ctx.deps.store.get(id);
+  }
+
+  /** The record, or null when there is none. */
+  find(id: string): Promise<Rollout | null> {
+    return this.ctx.deps.store.get(id).catch((e: unknown) => {
+      if (e instanceof RolloutNotFoundError) return null;
+      throw e;
+    });
+  }
+
+  /** Writes a new record (VersionConflictError when the id exists) and tells the listeners. */
+  async create(rollout: Rollout): Promise<void> {
+    await this.ctx.deps.store.create(rollout);
+    await this.tell(rollout, rollout);
+  }
+
+  /** Transition and save, deciding again from the stored record after each version conflict. */
+  async save(rolloutOrId: Rollout | string, input: RolloutInput): Promise<TransitionResult> {
+    const { store } = this.ctx.deps;
+    let current = typeof rolloutOrId === 'string' ? await store.get(rolloutOrId) : rolloutOrId;
+    for (let attempt = 1; ; attempt++) {
+      const result = transition(current, input, this.ctx.clock());
+      if (!result.changed) return result;
+      try {
+        await store.save(result.rollout);
+        await this.tell(result.rollout, current);
+        return result;
+      } catch (e) {
+        if (!(e instanceof VersionConflictError) || attempt >= RolloutPolicy.maxSaveAttempts) throw e;
+        current = await store.get(current.id);
+      }
+    }
+  }
+
+  private async tell(rollout: Rollout, previous: Rollout): Promise<void> {
+    for (const listener of this.listeners) {
+      try {
+        await listener(rollout, previous);
+      } catch (e) {
+        this.ctx.log.warn('rollout listener failed', { rolloutId: rollout.id, error: e });
+      }
+    }
+  }
+}

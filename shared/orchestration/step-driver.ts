@@ -1,0 +1,148 @@
+/**
+ * The step driver: what the workflow's clock calls. `advance` moves a rollout as far as it can go now
+ * (pre-step checks, the Tick, steady state) and answers what to wait for next; `recover` is the
+ * workflow's catch-all; `registerApprovalWait` keeps the approval wait's task token; `resume` re-drives
+ * every active rollout after a restart. Safe to call at any time and any number of times: each only
+ * acts on what the record says.
+ */
+import { type Directive, nextDirective } from '../core/directive';
+import { needsStableLook, preStepVerdict, type PreStepObservations } from '../core/pre-step-checks';
+import type { Rollout } from '../core/rollout';
+import type { RolloutInput } from '../core/commands';
+import { RolloutStatus, holdsEcs, isTerminal } from '../core/status';
+import type { OrchestrationContext } from './context';
+import type { EffectRunner } from './effect-runner';
+import type { Intake } from './intake';
+import type { RolloutWriter } from './rollout-writer';
+import type { ServiceLock } from './service-lock';
+
+export class StepDriver {
+  constructor(
+    private readonly ctx: OrchestrationContext,
+    private readonly writer: RolloutWriter,
+    private readonly runner: EffectRunner,
+    private readonly lock: ServiceLock,
+    private readonly intake: Intake,
+  ) {}
+
+  private directive(rollout: Rollout): Directive {
+    return nextDirective(rollout, this.ctx.clock(), { steadyPollSeconds: this.ctx.opts.steadyPollSeconds });
+  }
+
+  async advance(id: string): Promise<Directive> {
+    let rollout = await this.writer.load(id);
+    for (let guard = 0; guard < 4 * rollout.steps.length + 8; guard++) {
+      const now = this.ctx.clock();
+      if (isTerminal(rollout.status)) {
+        await this.lock.letGoIfEnded(rollout);
+        break;
+      }
+      if (rollout.status === RolloutStatus.Pending) {
+        if (rollout.wait?.for === 'signature' && !rollout.signature) rollout = await this.intake.checkSignature(rollout);
+        if (rollout.status === RolloutStatus.Pending) break;
+        continue;
+      }
+      if (rollout.status === RolloutStatus.RollingBack) {
+        const idle = (now.getTime() - Date.parse(rollout.updatedAt)) / 1000;
+        if (idle < this.ctx.opts.staleRollbackSeconds) return { next: 'WAIT', seconds: this.ctx.opts.steadyPollSeconds, for: 'steady' };
+        rollout = await this.runner.rollback(rollout);
+        continue;
+      }
+      const verdict = await this.checkBeforeStep(rollout);
+      if (verdict) {
+        const after = await this.runner.step(rollout, verdict);
+        if (after.version !== rollout.version) {
+          rollout = after;
+          continue;
+        }
+      }
+      if (rollout.wait?.for === 'hold') return this.directive(rollout);
+      // Look at ECS before the Tick can time a steady wait out: after a long pause (a restart) the
+      // canary may well be steady already.
+      const waitedSteady = rollout.status === RolloutStatus.Progressing && rollout.wait?.for === 'steady';
+      const before = await this.settleSteady(rollout);
+      rollout = before.rollout;
+      // Moved on, or changed meanwhile (rolled back by another actor): decide again from the top.
+      if (before.moved || (waitedSteady && rollout.status !== RolloutStatus.Progressing)) continue;
+      const ticked = await this.writer.save(rollout, { type: 'Tick' });
+      const after = await this.settleSteady(await this.runner.run(ticked.rollout, ticked.effects));
+      rollout = after.rollout;
+      if (after.moved) continue;
+      const directive = this.directive(rollout);
+      // A bake that has just elapsed, or a step that has nothing to wait for: go on now.
+      const canMoveNow = directive.next === 'WAIT' && rollout.status === RolloutStatus.Progressing && (rollout.wait === null || (rollout.wait.for === 'bake' && directive.seconds === 0));
+      if (!canMoveNow) return directive;
+    }
+    return this.directive(rollout);
+  }
+
+  /** Step Functions' AwaitApproval task: keeps the token on the paused rollout (or answers it when no longer paused). */
+  async registerApprovalWait(id: string, taskToken: string): Promise<void> {
+    await this.runner.step(id, { type: 'ApprovalWaitStarted', taskToken });
+  }
+
+  /**
+   * The workflow's catch-all: a step failed beyond its retries. Rolls an active rollout back (or
+   * re-drives an interrupted rollback) and tells the workflow what to do next.
+   */
+  async recover(id: string, message: string): Promise<Directive> {
+    let rollout = await this.runner.step(id, { type: 'WorkflowFailed', message });
+    if (rollout.status === RolloutStatus.RollingBack) rollout = await this.runner.rollback(rollout);
+    return this.directive(rollout);
+  }
+
+  /**
+   * After a restart: every rollout that holds a lock goes back to its workflow, queues move on, and
+   * rollouts waiting for a signature look for it again (its notification may have been missed).
+   */
+  async resume(): Promise<string[]> {
+    const { store, workflow } = this.ctx.deps;
+    const resumed: string[] = [];
+    for (const name of Object.keys(this.ctx.config.services)) {
+      const holder = await this.lock.holder(name);
+      const rollout = holder ? await this.writer.find(holder) : null;
+      if (rollout && holdsEcs(rollout.status)) {
+        await workflow.start(rollout.id);
+        resumed.push(rollout.id);
+      } else if (rollout) {
+        await this.lock.letGoIfEnded(rollout);
+      }
+      const page = await store.list({ service: name, status: RolloutStatus.Pending, limit: 100 });
+      for (const waiting of page.items.filter((r) => !r.signature)) await this.intake.checkSignature(waiting);
+      await this.lock.startNextQueued(name);
+    }
+    return resumed;
+  }
+
+  /**
+   * While the rollout waits for steady state, looks at ECS once: `moved` when it was steady at the
+   * recorded weight (and the rollout moved on); otherwise the latest record.
+   */
+  private async settleSteady(rollout: Rollout): Promise<{ rollout: Rollout; moved: boolean }> {
+    if (rollout.status !== RolloutStatus.Progressing || rollout.wait?.for !== 'steady') return { rollout, moved: false };
+    const steadyAt = await this.runner.steadyWeight(rollout);
+    if (steadyAt !== null) return { rollout: await this.runner.step(rollout.id, { type: 'Steady', weight: steadyAt }), moved: true };
+    return { rollout: await this.writer.load(rollout.id), moved: false };
+  }
+
+  /** Reads what the pre-step checks need (shared/core/pre-step-checks.ts) and lets them decide. */
+  private async checkBeforeStep(rollout: Rollout): Promise<RolloutInput | null> {
+    const service = this.ctx.service(rollout.service);
+    const { alarms, ecs } = this.ctx.deps;
+    let alarmStates: Record<string, string> = {};
+    if (alarms && service.alarms.length > 0) {
+      alarmStates = await alarms.states(service.alarms).catch((e: unknown) => {
+        // No reading is no verdict; the alarm events still act at once.
+        this.ctx.log.warn('reading alarm states failed', { rolloutId: rollout.id, error: e });
+        return {};
+      });
+    }
+    const seen: { -readonly [K in keyof PreStepObservations]: PreStepObservations[K] } = { alarmStates };
+    if (needsStableLook(rollout)) {
+      const view = await ecs.describe(this.ctx.targetOf(rollout)).catch(() => null);
+      const stable = view?.taskSets.find((t) => t.id === rollout.ecs.stableTaskSetId);
+      seen.stable = view === null ? null : stable ? { id: stable.id, steady: stable.steady, runningCount: stable.runningCount } : 'missing';
+    }
+    return preStepVerdict(rollout, { alarms: service.alarms, insufficientData: service.policies.insufficientData }, seen);
+  }
+}
