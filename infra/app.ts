@@ -1,6 +1,6 @@
 /**
  * The CDK app (cdk.json): `npx cdk synth|deploy [-c config=<file>]`. Loads the config file local mode
- * reads (DESIGN §5; see app-config.ts for which one), builds RolloutOrchestratorStack for the account
+ * reads (docs/configuration.md; see app-config.ts for which one), builds RolloutOrchestratorStack for the account
  * and region of the CLI's credentials, and runs cdk-nag's AwsSolutions checks over it.
  */
 import { App, Validations } from 'aws-cdk-lib';

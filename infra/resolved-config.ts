@@ -49,7 +49,7 @@ const HANDLED = {
 };
 void HANDLED;
 
-/** The JSON document: the config file's shape (DESIGN §5), with everything resolved. */
+/** The JSON document: the config file's shape (docs/configuration.md), with everything resolved. */
 export function resolvedConfigDocument(config: AppConfig): Record<string, unknown> {
   const passwordEnv = registryPasswordEnvNames(config);
   const registries = Object.fromEntries(

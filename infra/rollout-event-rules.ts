@@ -1,5 +1,5 @@
 /**
- * EventBridge rules for the two AWS event sources of DESIGN §1: ECR pushes to the configured
+ * EventBridge rules for the two AWS event sources (docs/architecture.md): ECR pushes to the configured
  * repositories and CloudWatch alarms going to ALARM. A rule exists only when the config gives it
  * something to match. Deliveries that fail (the rule's retries, then the function's own async
  * retries) land in one encrypted dead-letter queue instead of vanishing.

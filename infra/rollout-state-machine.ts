@@ -1,11 +1,11 @@
 /**
- * The durable clock of a rollout (DESIGN §3): a generic loop that drives the same step handlers as
- * local mode. `Advance` moves the rollout as far as it can and answers a Directive; the loop waits
+ * The durable clock of a rollout (docs/architecture.md, "The loop"): a generic loop that drives the
+ * same step handlers as local mode. `Advance` moves the rollout as far as it can and answers a Directive; the loop waits
  * (Wait state, SecondsPath), waits for an approval (callback task with a static timeout), or ends.
  * Every failure is caught and ends in `Recover`, which rolls the rollout back.
  *
  * JSONPath only, and no TimeoutSecondsPath: aws-local-stepfunctions (which runs this definition in
- * the tests) resolves it differently from AWS (DESIGN §7).
+ * the tests) resolves it differently from AWS.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';

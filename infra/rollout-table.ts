@@ -1,6 +1,7 @@
 /**
- * The single table of DESIGN §3, built from the same constants the DynamoDB adapter uses, so the key
- * names, the indexes and the TTL attribute can never drift between the store and the stack.
+ * The single table (docs/architecture.md, "The record is the truth"), built from the same constants
+ * the DynamoDB adapter uses, so the key names, the indexes and the TTL attribute can never drift
+ * between the store and the stack.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';

@@ -81,7 +81,7 @@ export class WebhookApi extends Construct {
     acknowledgeRule(
       this.httpApi,
       'AwsSolutions-APIG4',
-      'Webhook and API auth is done by bearer tokens or HMAC-SHA256 over the raw body in the app (DESIGN §4), compared ' +
+      'Webhook and API auth is done by bearer tokens or HMAC-SHA256 over the raw body in the app (docs/api.md), compared ' +
         'in constant time; /healthz and /openapi.json are public by contract.',
     );
   }

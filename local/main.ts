@@ -1,6 +1,6 @@
 /**
  * `npm start`: the orchestrator as one local process with embedded DynamoDB, ECS and alarms.
- * Environment (DESIGN §6): PORT, ROLLOUT_CONFIG, ROLLOUT_WEBHOOK_TOKEN, ROLLOUT_API_TOKEN, ROLLOUT_DATA_DIR.
+ * Environment (docs/environment.md): PORT, ROLLOUT_CONFIG, ROLLOUT_WEBHOOK_TOKEN, ROLLOUT_API_TOKEN, ROLLOUT_DATA_DIR.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,7 +11,7 @@ import { startLocalStack } from './local-stack';
 
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.ROLLOUT_CONFIG) return resolve(env.ROLLOUT_CONFIG);
-  // DESIGN §6 names rollout.config.yaml; a fresh checkout has only the example.
+  // The default is rollout.config.yaml; a fresh checkout has only the example.
   return existsSync('rollout.config.yaml') ? resolve('rollout.config.yaml') : resolve('examples/rollout.config.yaml');
 }
 

@@ -1,5 +1,5 @@
 /**
- * Reads the config file (DESIGN §5): YAML, then the schema, then the typed `AppConfig`. Any problem throws
+ * Reads the config file (docs/configuration.md): YAML, then the schema, then the typed `AppConfig`. Any problem throws
  * one `ConfigError` listing every problem found, in the order they appear in the file, so a person fixes
  * the file in one go instead of one error per restart.
  */
@@ -24,7 +24,7 @@ export interface ParseConfigOptions {
   readonly readFile?: ReadTextFile;
 }
 
-/** The config file's path from the environment (`ROLLOUT_CONFIG`, DESIGN §6). */
+/** The config file's path from the environment (`ROLLOUT_CONFIG`, docs/environment.md). */
 export function configFilePath(env: Env = process.env): string {
   return env.ROLLOUT_CONFIG || DEFAULT_CONFIG_FILE;
 }

@@ -1,5 +1,5 @@
 /**
- * The config file's schema (DESIGN §5). It validates and loads in one pass (keys are read, `passwordEnv` is
+ * The config file's schema (docs/configuration.md). It validates and loads in one pass (keys are read, `passwordEnv` is
  * looked up) so that one run reports every problem, each at its own path.
  *
  * Conventions: objects are strict, because a typo such as `stepz:` must not be silently ignored; an

@@ -1,5 +1,5 @@
 /**
- * The HTTP API (DESIGN §4) as a Hono app built from its dependencies, so that Lambda, local mode and
+ * The HTTP API (docs/api.md) as a Hono app built from its dependencies, so that Lambda, local mode and
  * tests serve the very same app (tests call `app.request()`). Each concern is a route module.
  */
 import { Hono } from 'hono';

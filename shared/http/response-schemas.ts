@@ -1,5 +1,5 @@
 /**
- * zod schemas of what the API answers (DESIGN §4). They are the single description of the responses:
+ * zod schemas of what the API answers (docs/api.md). They are the single description of the responses:
  * the OpenAPI document is generated from them, the contract tests `safeParse` real answers with them,
  * and the CLI takes its types from them. Objects are strict on purpose: a field the code starts
  * returning without documenting it here fails the contract test instead of drifting silently.

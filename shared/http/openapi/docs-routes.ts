@@ -1,4 +1,4 @@
-/** `GET /openapi.json` and `GET /docs`: public, as the contract is (DESIGN §4). */
+/** `GET /openapi.json` and `GET /docs`: public, as the contract is (docs/api.md). */
 import { Hono } from 'hono';
 import { renderDocsPage } from './docs-page';
 import { openApiDocument } from './document';
