@@ -17,9 +17,9 @@ import { acknowledgeRule } from './nag';
 
 export interface RolloutEventRulesProps {
   readonly config: AppConfig;
-  /** Target of `CloudWatch Alarm State Change` (functions/events.ts `alarmStateChange`). */
+  /** Target of `CloudWatch Alarm State Change` (functions/alarm-state-change.ts). */
   readonly alarmFunction: lambda.IFunction;
-  /** Target of `ECR Image Action` (functions/events.ts `ecrPush`). */
+  /** Target of `ECR Image Action` (functions/ecr-push.ts). */
   readonly ecrPushFunction: lambda.IFunction;
   /**
    * How long EventBridge keeps retrying a delivery.

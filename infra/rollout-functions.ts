@@ -1,5 +1,5 @@
 /**
- * The six Lambda functions: thin entry points (functions/*.ts) bundled by esbuild, each with its own
+ * The six Lambda functions: thin entry points (functions/*.ts, one composition root each) bundled by esbuild, each with its own
  * role and log group, so that every permission is granted to exactly the functions that use it
  * (RolloutGrants). The resolved config (resolved-config.ts) is copied into every bundle.
  */
@@ -11,7 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENV } from '../functions/runtime';
+import { ENV } from '../functions/wiring/environment';
 import { acknowledgeWildcards } from './nag';
 import { BUNDLED_CONFIG_NAME, BUNDLED_CONFIG_PATH } from './resolved-config';
 
@@ -38,7 +38,9 @@ export interface RolloutFunctionsProps {
 }
 
 interface FunctionSpec {
-  readonly entry: 'api' | 'steps' | 'events';
+  /** The function's own entry point, `functions/<entry>.ts`: its composition root. */
+  readonly entry: 'api' | 'advance' | 'await-approval' | 'recover' | 'alarm-state-change' | 'ecr-push';
+  /** The entry point's export Lambda calls. */
   readonly handler: string;
   readonly description: string;
   readonly memorySize: number;
@@ -49,11 +51,11 @@ interface FunctionSpec {
 // state polls and ECS calls), so it gets a minute; verifying a signature fetches from the registry.
 const SPECS = {
   api: { entry: 'api', handler: 'handler', description: 'HTTP API and registry webhooks (Hono)', memorySize: 512, timeout: Duration.seconds(29) },
-  advance: { entry: 'steps', handler: 'advance', description: 'Workflow step: moves a rollout as far as it can go now', memorySize: 512, timeout: Duration.seconds(60) },
-  awaitApproval: { entry: 'steps', handler: 'awaitApproval', description: 'Workflow step: stores the approval wait task token', memorySize: 256, timeout: Duration.seconds(15) },
-  recover: { entry: 'steps', handler: 'recover', description: 'Workflow catch-all: rolls the rollout back', memorySize: 512, timeout: Duration.seconds(60) },
-  alarmStateChange: { entry: 'events', handler: 'alarmStateChange', description: 'CloudWatch alarm in ALARM: rolls back the rollouts watching it', memorySize: 512, timeout: Duration.seconds(60) },
-  ecrPush: { entry: 'events', handler: 'ecrPush', description: 'ECR push: verifies the signature and starts a rollout', memorySize: 512, timeout: Duration.seconds(60) },
+  advance: { entry: 'advance', handler: 'advance', description: 'Workflow step: moves a rollout as far as it can go now', memorySize: 512, timeout: Duration.seconds(60) },
+  awaitApproval: { entry: 'await-approval', handler: 'awaitApproval', description: 'Workflow step: stores the approval wait task token', memorySize: 256, timeout: Duration.seconds(15) },
+  recover: { entry: 'recover', handler: 'recover', description: 'Workflow catch-all: rolls the rollout back', memorySize: 512, timeout: Duration.seconds(60) },
+  alarmStateChange: { entry: 'alarm-state-change', handler: 'alarmStateChange', description: 'CloudWatch alarm in ALARM: rolls back the rollouts watching it', memorySize: 512, timeout: Duration.seconds(60) },
+  ecrPush: { entry: 'ecr-push', handler: 'ecrPush', description: 'ECR push: verifies the signature and starts a rollout', memorySize: 512, timeout: Duration.seconds(60) },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type RolloutFunctionName = keyof typeof SPECS;

@@ -7,7 +7,7 @@ import { ArnFormat, type Duration, Names, RemovalPolicy, SecretValue, Stack } fr
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENV } from '../functions/runtime';
+import { ENV } from '../functions/wiring/environment';
 import { loadConfig } from '../shared/config/load-config';
 import type { AppConfig } from '../shared/config/types';
 import { synthEnvironment } from './app-config';

@@ -35,8 +35,8 @@ const CHILD = join(import.meta.dirname, '..', 'child', 'cold.mjs');
 
 interface Entry {
   /** functions/<entry>.ts */
-  readonly entry: 'api' | 'steps' | 'events';
-  /** The handler measured, and the functions that share the bundle. */
+  readonly entry: 'api' | 'advance' | 'alarm-state-change';
+  /** The handler measured (each function has its own entry point). */
   readonly handler: string;
   readonly functions: string;
   /** The SDK clients the measured handler's first invocation uses. */
@@ -45,8 +45,8 @@ interface Entry {
 
 const ENTRIES: readonly Entry[] = [
   { entry: 'api', handler: 'handler', functions: 'api', uses: ['secrets-manager', 'dynamodb'] },
-  { entry: 'steps', handler: 'advance', functions: 'advance, awaitApproval, recover', uses: ['dynamodb'] },
-  { entry: 'events', handler: 'alarmStateChange', functions: 'alarmStateChange, ecrPush', uses: ['dynamodb'] },
+  { entry: 'advance', handler: 'advance', functions: 'advance', uses: ['dynamodb'] },
+  { entry: 'alarm-state-change', handler: 'alarmStateChange', functions: 'alarmStateChange', uses: ['dynamodb'] },
 ];
 
 const requireFromRoot = createRequire(join(PROJECT_ROOT, 'package.json'));

@@ -17,8 +17,14 @@ import { EcsEmulator, ecsRequestListener, type EcsCall } from '../../local/ecs-e
 import type { RunningRegistry } from '../../local/registry/docker-registry';
 import { startStepFunctionsEmulator } from '../../local/step-functions-emulator/step-functions-emulator';
 import type * as ApiHandlers from '../../functions/api';
-import type * as StepHandlers from '../../functions/steps';
 import type { Directive } from '../../shared/core/directive';
+
+/** The three step functions the state machine invokes, by the name it knows them. */
+interface StepHandlers {
+  readonly advance: (event: unknown) => Promise<Directive>;
+  readonly awaitApproval: (event: unknown) => Promise<void>;
+  readonly recover: (event: unknown) => Promise<Directive>;
+}
 import { aslOf } from '../../test/helpers/asl';
 import { startSecretsStub, useAwsEndpoints } from '../../test/helpers/aws-endpoints';
 import { httpApiEvent } from '../../test/helpers/lambda-events';
@@ -129,7 +135,7 @@ async function stepFunctionsRun(reg: RunningRegistry) {
   const dynamo = await startDynalite({ tableName: 'rollouts' });
   const secrets = await startSecretsStub({ 'webhook-secret': WEBHOOK_TOKEN, 'api-secret': API_TOKEN });
   const directives: Directive[] = [];
-  let handlers: { api: typeof ApiHandlers; steps: typeof StepHandlers } | undefined;
+  let handlers: { api: typeof ApiHandlers; steps: StepHandlers } | undefined;
   const sfnOptions = (overrideMs: number | undefined) => ({
     definition,
     handlers: {
@@ -167,7 +173,14 @@ async function stepFunctionsRun(reg: RunningRegistry) {
     },
   );
   try {
-    handlers = { api: await import('../../functions/api'), steps: await import('../../functions/steps') };
+    handlers = {
+      api: await import('../../functions/api'),
+      steps: {
+        advance: (await import('../../functions/advance')).advance,
+        awaitApproval: (await import('../../functions/await-approval')).awaitApproval,
+        recover: (await import('../../functions/recover')).recover,
+      },
+    };
     const call = async (method: string, path: string, token: string, body: unknown, contentType = 'application/json') => {
       const res = (await handlers!.api.handler(httpApiEvent(method, path, { headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, body }) as never, {} as never)) as { statusCode: number; body: string };
       return { status: res.statusCode, body: JSON.parse(res.body) as Record<string, unknown> };
@@ -252,14 +265,14 @@ export const orchestration: Benchmark = {
       return {
         method: [
           `(a) Local mode (\`startLocalStack\`, the timer workflow, dynalite, the ECS emulator; real signature check against the loopback registry): a service of ${DESIRED} tasks with \`steps: [setWeight 10, setWeight 20, … setWeight 100]\` (no pauses: zero bake). Wall time from the webhook POST to the save that makes the rollout SUCCEEDED (an orchestrator listener). The emulator's simulated time is what its model needs to start the canary's tasks: one task per \`taskStartMs\` (taskStopMs 0: stable tasks stop at once), from the canary's UpdateTaskSet calls in the call log; ${DESIRED} × taskStartMs in total. Overhead per step = (wall − simulated) / ${STEPS}. ${REPEATS} rollouts per case (after one warm-up rollout in the process); medians.`,
-          '(b) The state machine `RolloutStateMachine` synthesizes (CDK), resolved to plain ASL (test/helpers/asl.ts) and run by aws-local-stepfunctions behind the Step Functions stand-in; Advance, AwaitApproval and Recover are the real handlers of functions/steps.ts in-process, the webhook and the approval go through the real API handler (functions/api.ts); SDK clients reach dynalite, the ECS emulator and a Secrets Manager stub. The rollout: `setWeight 20, pause 1s, setWeight 50, pause {} (approval), setWeight 100`. Transitions = states entered (`executions.get(id).states`). First run: ECS tasks start at once and no wait is shortened (the bake waits its 1 s once), the fewest transitions this rollout can take. Second run: tasks take 200 ms each and Wait states are shortened to 100 ms, to count what each extra wait loop costs.',
+          '(b) The state machine `RolloutStateMachine` synthesizes (CDK), resolved to plain ASL (test/helpers/asl.ts) and run by aws-local-stepfunctions behind the Step Functions stand-in; Advance, AwaitApproval and Recover are the real handlers of functions/advance.ts, await-approval.ts, recover.ts in-process, the webhook and the approval go through the real API handler (functions/api.ts); SDK clients reach dynalite, the ECS emulator and a Secrets Manager stub. The rollout: `setWeight 20, pause 1s, setWeight 50, pause {} (approval), setWeight 100`. Transitions = states entered (`executions.get(id).states`). First run: ECS tasks start at once and no wait is shortened (the bake waits its 1 s once), the fewest transitions this rollout can take. Second run: tasks take 200 ms each and Wait states are shortened to 100 ms, to count what each extra wait loop costs.',
         ],
         figures,
         targets,
         analysis: [
           `Local mode, per step: with the default 250 ms steady poll, a step whose task is up after ${CASES[1]!.taskStartMs} ms is seen steady at the look at ~500 ms (looks at 0, 250, 500 ms after the weight is set), so the poll alone costs ~100 ms per step, plus each look's own round trips (${fmt(median(local[CASES[1]!.label]!.map((r) => r.perStepMs)))} ms per step in all). With a 10 ms poll the rest shows (${fmt(median(local[CASES[0]!.label]!.map((r) => r.perStepMs)))} ms per step): ${fmt(median(local[CASES[0]!.label]!.map((r) => r.dynamoCalls)) / STEPS, 1)} DynamoDB and ${fmt(median(local[CASES[0]!.label]!.map((r) => r.ecsCalls)) / STEPS, 1)} ECS calls per step (each steady look is a DescribeServices plus a re-read of the rollout; each weight is a save of the record and its event, DescribeTaskSets, two UpdateTaskSet and a re-read), each a loopback round trip through the SDK into dynalite or the emulator in this event loop, on a shared 2-core machine.`,
           'What would reach 50 ms per step: stop polling for steady state: ECS says when a task set will be steady (pending counts, and task-set state change events in EventBridge), so local mode could wake exactly then and AWS could wait on a callback instead of a Wait loop; until then, poll from a short first look with backoff rather than at a fixed interval. Then cut the round trips per step: apply the weight with the task set ids the record already has (no DescribeTaskSets), keep the saved record instead of re-reading it after each ECS call, and write a record with its events in one BatchWriteItem.',
-          `Step Functions: ${instant.transitions} states entered when ECS is steady at each first look (${instant.states.join(' → ')}): Advance runs every weight change it can in one invocation, and only the bake and the approval leave it. Each look at ECS that finds it not yet steady adds Wait → Advance → Route (${fmt(perPoll, 1)} measured), so the count depends on how long ECS takes against the 10 s poll (functions/runtime.ts): ≤ 40 holds while each of the 3 weight changes is steady within about 3 looks (~30 s); real Fargate task sets with load-balancer health checks often take a minute or more (${projected(6)} at 60 s, ${projected(12)} at 2 min). What would keep it near ${instant.transitions + 9} whatever ECS does: wait for steady state with a callback task (\`.waitForTaskToken\`) completed by the ECS task-set state change event through EventBridge, as the approval wait already is; or poll inside the Advance Lambda for up to tens of seconds (cheaper in transitions, paid in Lambda time).`,
+          `Step Functions: ${instant.transitions} states entered when ECS is steady at each first look (${instant.states.join(' → ')}): Advance runs every weight change it can in one invocation, and only the bake and the approval leave it. Each look at ECS that finds it not yet steady adds Wait → Advance → Route (${fmt(perPoll, 1)} measured), so the count depends on how long ECS takes against the 10 s poll (shared/core/policy.ts): ≤ 40 holds while each of the 3 weight changes is steady within about 3 looks (~30 s); real Fargate task sets with load-balancer health checks often take a minute or more (${projected(6)} at 60 s, ${projected(12)} at 2 min). What would keep it near ${instant.transitions + 9} whatever ECS does: wait for steady state with a callback task (\`.waitForTaskToken\`) completed by the ECS task-set state change event through EventBridge, as the approval wait already is; or poll inside the Advance Lambda for up to tens of seconds (cheaper in transitions, paid in Lambda time).`,
         ],
         raw: { local, stepFunctions: sfnRuns.map(({ states, ...rest }) => ({ ...rest, states: states.join(',') })) },
       };

@@ -1,6 +1,6 @@
 /**
  * Wires what operators see around an orchestrator, as orchestrator listeners, in one call per runtime so
- * that the entry points (local/local-stack.ts, functions/runtime.ts) stay short:
+ * that the entry points (local/local-stack.ts, functions/wiring/compose.ts) stay short:
  * - every rollout event as a JSON log line with the rollout id (both);
  * - metrics: EMF lines on stdout in Lambda, in-memory counters behind `GET /metrics` locally;
  * - notifications, with approval links signed by `ROLLOUT_LINK_SECRET` (generated locally when unset);

@@ -2,7 +2,7 @@ import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_CONFIG_PATH } from '../../infra/resolved-config';
 import { bundlingFor } from '../../infra/rollout-functions';
-import { ENV } from '../../functions/runtime';
+import { ENV } from '../../functions/wiring/environment';
 import { ACCOUNT, configFrom, logicalId, REGION, synth } from './infra-fixtures';
 
 const HANDLERS = ['index.handler', 'index.advance', 'index.awaitApproval', 'index.recover', 'index.alarmStateChange', 'index.ecrPush'];

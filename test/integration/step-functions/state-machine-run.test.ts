@@ -12,8 +12,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type * as ApiModule from '../../../functions/api';
-import type * as EventsModule from '../../../functions/events';
-import type * as StepsModule from '../../../functions/steps';
+import type * as AdvanceModule from '../../../functions/advance';
+import type * as AlarmModule from '../../../functions/alarm-state-change';
+import type * as AwaitApprovalModule from '../../../functions/await-approval';
+import type * as RecoverModule from '../../../functions/recover';
 import { RolloutStateMachine } from '../../../infra/rollout-state-machine';
 import { startDynalite, type RunningDynalite } from '../../../local/dynamodb/dynalite-server';
 import { startEcsEmulator, type RunningEcsEmulator } from '../../../local/ecs-emulator';
@@ -43,7 +45,11 @@ let cloudwatch: { endpoint: string; close(): Promise<void> };
 const alarmStates: Record<string, string> = { 'web-5xx': 'OK' };
 let restoreEnv: () => void;
 // Type-only: the modules themselves are imported after the environment points them at local services.
-let handlers: { api: typeof ApiModule; steps: typeof StepsModule; events: typeof EventsModule };
+let handlers: {
+  api: typeof ApiModule;
+  steps: { advance: typeof AdvanceModule.advance; awaitApproval: typeof AwaitApprovalModule.awaitApproval; recover: typeof RecoverModule.recover };
+  events: { alarmStateChange: typeof AlarmModule.alarmStateChange };
+};
 /** Makes the next Advance calls throw, as a crashing Lambda would. */
 let crashAdvance = 0;
 
@@ -93,7 +99,15 @@ beforeAll(async () => {
       ROLLOUT_API_TOKEN_SECRET_ARN: 'api-secret',
     },
   );
-  handlers = { api: await import('../../../functions/api'), steps: await import('../../../functions/steps'), events: await import('../../../functions/events') };
+  handlers = {
+    api: await import('../../../functions/api'),
+    steps: {
+      advance: (await import('../../../functions/advance')).advance,
+      awaitApproval: (await import('../../../functions/await-approval')).awaitApproval,
+      recover: (await import('../../../functions/recover')).recover,
+    },
+    events: { alarmStateChange: (await import('../../../functions/alarm-state-change')).alarmStateChange },
+  };
 }, 60_000);
 
 afterAll(async () => {

@@ -1,0 +1,16 @@
+/**
+ * The workflow's Advance step: moves a rollout as far as it can go now and answers what the state
+ * machine waits for next (a Directive). Reads alarms before each step, looks for a late signature,
+ * and makes the ECS calls of each step.
+ */
+import type { Directive } from '../shared/core/directive';
+import { functionRoot } from './wiring/compose';
+import { type InvocationContext, parseRolloutInput } from './wiring/inputs';
+
+const root = functionRoot('advance', ['store', 'ecs', 'verifier', 'workflow', 'alarms']);
+
+export async function advance(event: unknown, context?: InvocationContext): Promise<Directive> {
+  const { rolloutId } = parseRolloutInput(event, 'Advance input');
+  root.begin(context, { rolloutId });
+  return (await root.get()).orchestrator.advance(rolloutId);
+}

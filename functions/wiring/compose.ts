@@ -1,0 +1,58 @@
+/**
+ * The composition root every function calls with its own list of ports: the config (shipped inside
+ * the bundle), an orchestrator whose ports are built on first use, and what operators see around it
+ * (rollout event logs, EMF metrics, notifications). Built once per execution environment and reused by
+ * every invocation; a failed build is not kept, so the next invocation tries again.
+ */
+import { loadConfig } from '../../shared/config/load-config';
+import type { AppConfig } from '../../shared/config/types';
+import { RolloutPolicy } from '../../shared/core/policy';
+import type { OperatorDeps } from '../../shared/http/dashboard';
+import { LambdaLogger, type InvocationContext } from '../../shared/observability/lambda-logger';
+import { jsonLogger } from '../../shared/observability/logger';
+import { wireOperatorFeatures } from '../../shared/observability/operator-wiring';
+import { Orchestrator, type OrchestratorDeps } from '../../shared/orchestration/orchestrator';
+import { ENV, requireEnv } from './environment';
+import { type PortName, portsFor } from './ports';
+
+export interface Composed {
+  readonly config: AppConfig;
+  readonly orchestrator: Orchestrator;
+  /** What createApp needs beyond the orchestrator and tokens (approval links). */
+  readonly operatorDeps: OperatorDeps;
+}
+
+export interface FunctionRoot {
+  readonly logger: LambdaLogger;
+  /** The composed function, built on the first call. */
+  get(env?: NodeJS.ProcessEnv): Promise<Composed>;
+  /** Binds the logger to this invocation; call first in the handler. */
+  begin(context: InvocationContext | undefined, keys?: Record<string, unknown>): void;
+}
+
+export function functionRoot(fn: string, uses: readonly PortName[]): FunctionRoot {
+  const logger = new LambdaLogger(jsonLogger());
+  let composed: Promise<Composed> | undefined;
+  return {
+    logger,
+    get(env = process.env) {
+      composed ??= (async () => {
+        const config = await loadConfig(requireEnv(ENV.config, env), env);
+        const ports = portsFor(fn, uses, config, env);
+        // Assigned onto the ports object, not spread: spreading would call every getter now.
+        const deps: OrchestratorDeps = Object.assign(ports, { config, logger, options: { steadyPollSeconds: RolloutPolicy.lambdaSteadyPollSeconds } });
+        const orchestrator = new Orchestrator(deps);
+        const operatorDeps = wireOperatorFeatures({ mode: 'lambda', orchestrator, store: ports.store, config, logger, env }).appDeps;
+        return { config, orchestrator, operatorDeps };
+      })();
+      composed.catch(() => {
+        composed = undefined;
+      });
+      return composed;
+    },
+    begin(context, keys) {
+      logger.addContext(context);
+      if (keys) logger.appendKeys(keys);
+    },
+  };
+}

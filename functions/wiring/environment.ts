@@ -1,0 +1,14 @@
+/** The environment the stack sets on the functions (docs/environment.md). */
+export const ENV = {
+  table: 'ROLLOUT_TABLE_NAME',
+  stateMachine: 'ROLLOUT_STATE_MACHINE_ARN',
+  config: 'ROLLOUT_CONFIG',
+  webhookTokenSecret: 'ROLLOUT_WEBHOOK_TOKEN_SECRET_ARN',
+  apiTokenSecret: 'ROLLOUT_API_TOKEN_SECRET_ARN',
+} as const;
+
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set; the stack sets it on every function`);
+  return value;
+}

@@ -1,0 +1,37 @@
+/** The inputs the state machine passes to the step functions (infra/rollout-state-machine.ts), parsed. */
+import { z } from 'zod';
+import { parseOrThrow } from '../../shared/http/validation';
+
+export type { InvocationContext } from '../../shared/observability/lambda-logger';
+
+const rolloutInput = z.object({ rolloutId: z.string().min(1) });
+const approvalInput = rolloutInput.extend({ taskToken: z.string().min(1) });
+const recoverInput = rolloutInput.extend({
+  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).passthrough().nullish(),
+});
+
+export function parseRolloutInput(event: unknown, what: string): { rolloutId: string } {
+  return parseOrThrow(rolloutInput, event, what);
+}
+
+export function parseApprovalInput(event: unknown): { rolloutId: string; taskToken: string } {
+  return parseOrThrow(approvalInput, event, 'AwaitApproval input');
+}
+
+/** The rollout and the failure as one line: the error's name, then its message rather than Lambda's JSON. */
+export function parseRecoverInput(event: unknown): { rolloutId: string; message: string } {
+  const { rolloutId, error } = parseOrThrow(recoverInput, event, 'Recover input');
+  const message = [error?.Error, describeCause(error?.Cause)].filter(Boolean).join(': ') || 'unknown failure';
+  return { rolloutId, message };
+}
+
+/** Lambda puts `{errorMessage, errorType}` JSON in Cause; show the message, not the JSON. */
+function describeCause(cause: string | undefined): string | undefined {
+  if (!cause) return undefined;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    return parsed.errorMessage ?? cause;
+  } catch {
+    return cause;
+  }
+}

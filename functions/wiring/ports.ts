@@ -1,0 +1,56 @@
+/**
+ * The building blocks of the functions' composition roots. Each function names the ports it calls;
+ * each port's adapter and AWS client are created the first time the function uses it, and a port the
+ * function did not name fails loudly with the function's name (a missing permission would fail the
+ * same way in AWS, only later and less clearly).
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { CloudWatchAlarms } from '../../shared/adapters/cloudwatch/cloudwatch-alarms';
+import { DynamoRolloutStore } from '../../shared/adapters/dynamodb/dynamo-rollout-store';
+import { EcsTaskSetDeployer } from '../../shared/adapters/ecs/ecs-task-set-deployer';
+import { StepFunctionsWorkflow } from '../../shared/adapters/step-functions/step-functions-workflow';
+import type { AppConfig } from '../../shared/config/types';
+import type { Alarms, EcsDeployer, RolloutStore, SignatureVerifier, Workflow } from '../../shared/ports';
+import { CosignSignatureVerifier } from '../../shared/signature/cosign-signature-verifier';
+import { ENV, requireEnv } from './environment';
+
+export interface Ports {
+  readonly store: RolloutStore;
+  readonly ecs: EcsDeployer;
+  readonly verifier: SignatureVerifier;
+  readonly workflow: Workflow;
+  readonly alarms: Alarms;
+}
+export type PortName = keyof Ports;
+
+/** How each port is built in Lambda: the real adapter over a default AWS client. */
+const FACTORIES: { readonly [K in PortName]: (config: AppConfig, env: NodeJS.ProcessEnv) => Ports[K] } = {
+  store: (_config, env) => new DynamoRolloutStore({ client: new DynamoDBClient({}), tableName: requireEnv(ENV.table, env) }),
+  ecs: () => new EcsTaskSetDeployer({ client: new ECSClient({}) }),
+  verifier: (config) => new CosignSignatureVerifier({ registries: config.registries }),
+  workflow: (_config, env) => new StepFunctionsWorkflow({ client: new SFNClient({}), stateMachineArn: requireEnv(ENV.stateMachine, env) }),
+  alarms: () => new CloudWatchAlarms({ client: new CloudWatchClient({}) }),
+};
+
+/**
+ * The ports object a function hands to the orchestrator: a getter per port, building the named ones
+ * on first use and refusing the others.
+ */
+export function portsFor(fn: string, uses: readonly PortName[], config: AppConfig, env: NodeJS.ProcessEnv = process.env): Ports {
+  const built = new Map<PortName, unknown>();
+  const ports = {} as Ports;
+  for (const name of Object.keys(FACTORIES) as PortName[]) {
+    Object.defineProperty(ports, name, {
+      enumerable: true,
+      get() {
+        if (!uses.includes(name)) throw new Error(`the ${fn} function does not use the ${name} port (functions/${fn}.ts lists what it uses)`);
+        if (!built.has(name)) built.set(name, FACTORIES[name](config, env));
+        return built.get(name);
+      },
+    });
+  }
+  return ports;
+}
