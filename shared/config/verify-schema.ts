@@ -18,7 +18,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { anchored, type KeylessIdentity } from '../signature/keyless-identity';
 import { DEFAULT_PREDICATE_TYPES } from '../signature/policy';
-import { DEFAULT_WAIT_FOR_SECONDS } from '../signature/signature-deadline';
+import { DEFAULT_WAIT_FOR_SECONDS } from '../core/signature-deadline';
 import { publicGoodTrustedRoot } from '../signature/public-good-trusted-root';
 import { parseTrustedRoot, type TrustedRoot } from '../signature/trusted-root';
 import { DurationError, formatDuration, parseDuration } from './duration';

@@ -12,7 +12,7 @@ import { RolloutStatus, holdsEcs, isTerminal } from '../core/status';
 import { transition } from '../core/transition';
 import { InvalidTransitionError, NotFoundError, RolloutNotFoundError, VersionConflictError } from '../errors';
 import type { Alarms, EcsDeployer, EcsTarget, RolloutStore, SignatureVerifier, VerificationResult, Workflow } from '../ports';
-import { DEFAULT_WAIT_FOR_SECONDS, signatureWaitInput } from '../signature/signature-deadline';
+import { DEFAULT_WAIT_FOR_SECONDS, signatureWaitInput } from '../core/signature-deadline';
 import { ROLLOUT_ID_PATTERN, newRolloutId } from '../core/ids';
 import { type Accepted, type Ignored, type ImagePush, type IngestResult, deliveryKey, servicesForRepository, signedDigestOfTag, tagDeploys } from '../webhooks/image-push';
 import { type Logger, silentLogger } from '../observability/logger';
