@@ -4,6 +4,7 @@
  */
 import { InvalidTransitionError } from '../../errors';
 import { EventType } from '../events';
+import { identityKey } from '../identity';
 import { messages, pauseLabel, refusals, stepLabel } from '../messages';
 import { RolloutStatus } from '../status';
 import { alarmFired, ecsOrWorkflowFailed, hold, promote, rejectOrAbort, supersede } from './active';
@@ -11,14 +12,14 @@ import { type Handler, type StatusHandlers, unchanged } from './draft';
 import { removeLateCanary, unhold } from './shared';
 import { approvalTimedOut, completeStep } from './step-progress';
 
-/** Counts distinct approvers: the pause completes once it has as many as it requires. */
+/** Counts distinct people (by identityKey): the pause completes once it has as many as it requires. */
 const approve: Handler<'Approve'> = (d, input) => {
   const rollout = d.before;
   const i = rollout.currentStep ?? 0;
   const step = rollout.steps[i];
   const required = step && 'pause' in step ? (step.pause.approvals ?? 1) : 1;
-  const approvers = new Set(rollout.approvals.filter((a) => a.step === i).map((a) => a.by));
-  if (approvers.has(input.by)) {
+  const approvers = new Set(rollout.approvals.filter((a) => a.step === i).map((a) => identityKey(a.by)));
+  if (approvers.has(identityKey(input.by))) {
     throw new InvalidTransitionError(refusals.alreadyApproved(input.by, stepLabel(i, rollout.steps.length), rollout.id, required));
   }
   d.r.approvals = [...d.r.approvals, { by: input.by, credential: input.credential ?? null, comment: input.comment, at: d.at, step: i }];
