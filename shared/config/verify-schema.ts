@@ -18,7 +18,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { anchored, type KeylessIdentity } from '../signature/keyless-identity';
 import { DEFAULT_PREDICATE_TYPES } from '../signature/policy';
-import { DEFAULT_WAIT_FOR_SECONDS } from '../signature/signature-deadline';
+import { RolloutPolicy } from '../core/policy';
 import { publicGoodTrustedRoot } from '../signature/public-good-trusted-root';
 import { parseTrustedRoot, type TrustedRoot } from '../signature/trusted-root';
 import { DurationError, formatDuration, parseDuration } from './duration';
@@ -123,7 +123,7 @@ export function verifySchema(context: VerifySchemaContext) {
         rekor: verify.rekor ?? 'optional',
         trustedRoot: verify.trustedRoot ?? publicGoodTrustedRoot(),
         predicateTypes: verify.predicateTypes ?? DEFAULT_PREDICATE_TYPES,
-        waitForSeconds: verify.waitFor ?? DEFAULT_WAIT_FOR_SECONDS,
+        waitForSeconds: verify.waitFor ?? RolloutPolicy.signatureWaitSeconds,
       }),
     );
 }

@@ -1,5 +1,7 @@
+/** Creating a rollout record: PENDING, version 1, its first event, and the rules its approval pauses will apply. */
 import type { ImageRef, Rollout } from './rollout';
 import { EventType } from './events';
+import { messages } from './messages';
 import { RolloutStatus, StepStatus } from './status';
 import { hashSteps, type StepSpec } from './steps';
 
@@ -53,7 +55,7 @@ export function createRollout(input: NewRollout, now: Date): Rollout {
     promoting: false,
     approvals: [],
     signature: null,
-    events: [{ seq: 0, at, type: EventType.Created, message: `rollout of ${ref} created (${input.source})` }],
+    events: [{ seq: 0, at, type: EventType.Created, message: messages.created(ref, input.source) }],
     reason: null,
     wait: input.signatureWaitSeconds === undefined ? { for: 'signature' } : { for: 'signature', until: new Date(now.getTime() + input.signatureWaitSeconds * 1000).toISOString() },
     ecs: { stableTaskSetId: null, canaryTaskSetId: null, taskDefinitionArn: null },

@@ -1,5 +1,7 @@
+/** What the workflow does after each Advance: wait (how long, and for what), wait for an approval, or stop. */
 import type { Rollout } from './rollout';
 import { RolloutStatus, isTerminal } from './status';
+import { secondsUntil } from './time';
 
 /**
  * What the workflow does after an Advance: the one loop both Step Functions and the local runner run.
@@ -23,18 +25,14 @@ export function nextDirective(rollout: Rollout, now: Date, options: DirectiveOpt
   if (rollout.status === RolloutStatus.Pending) {
     const wait = rollout.wait;
     if (wait?.for !== 'signature' || !wait.until || rollout.signature) return { next: 'DONE', status: rollout.status };
-    const left = Math.max(0, Math.ceil((Date.parse(wait.until) - now.getTime()) / 1000));
-    return { next: 'WAIT', seconds: Math.min(left, options.steadyPollSeconds), for: 'signature' };
+    return { next: 'WAIT', seconds: Math.min(secondsUntil(wait.until, now), options.steadyPollSeconds), for: 'signature' };
   }
   const wait = rollout.wait;
   if (rollout.status === RolloutStatus.Paused) {
     if (wait?.for !== 'approval' || !wait.until) return { next: 'APPROVAL' };
-    return { next: 'APPROVAL', seconds: Math.max(0, Math.ceil((Date.parse(wait.until) - now.getTime()) / 1000)) };
+    return { next: 'APPROVAL', seconds: secondsUntil(wait.until, now) };
   }
   if (wait?.for === 'hold') return { next: 'WAIT', seconds: options.steadyPollSeconds, for: 'hold' };
-  if (wait?.for === 'bake') {
-    const seconds = Math.max(0, Math.ceil((Date.parse(wait.until) - now.getTime()) / 1000));
-    return { next: 'WAIT', seconds, for: 'bake' };
-  }
+  if (wait?.for === 'bake') return { next: 'WAIT', seconds: secondsUntil(wait.until, now), for: 'bake' };
   return { next: 'WAIT', seconds: options.steadyPollSeconds, for: 'steady' };
 }

@@ -72,7 +72,7 @@ export interface EcsRefs {
   /**
    * A create-canary or promote call one writer has claimed (recorded under the version check before
    * calling ECS), so that a second writer advancing the same rollout does not make the call again.
-   * A claim older than two minutes is taken to have died with its writer.
+   * A claim older than RolloutPolicy.claimLifetimeSeconds is taken to have died with its writer.
    */
   readonly claim?: { readonly call: 'createCanary' | 'promote'; readonly since: string } | null;
 }

@@ -9,7 +9,7 @@ import type { ServiceConfig } from '../config/types';
 import { createRollout } from '../core/create-rollout';
 import { RolloutPolicy } from '../core/policy';
 import type { Rollout } from '../core/rollout';
-import { signatureWaitInput } from '../signature/signature-deadline';
+import { signatureWaitInput } from '../core/signature-deadline';
 import { RolloutStatus } from '../core/status';
 import { InvalidTransitionError, VersionConflictError } from '../errors';
 import type { VerificationResult } from '../ports';

@@ -37,4 +37,3 @@ export { parseTrustedRoot, type CertificateAuthority, type TransparencyLog, type
 export { BUNDLE_MEDIA_TYPE_V03, BUNDLE_MEDIA_TYPES, parseBundle, type SigstoreBundle } from './sigstore-bundle';
 export { COSIGN_BUNDLE_ANNOTATION, COSIGN_CERTIFICATE_ANNOTATION, verifySimpleSigningLayer } from './simple-signing-signature';
 export { VerifiedCache, type VerifiedCacheOptions } from './verified-cache';
-export { DEFAULT_WAIT_FOR_SECONDS, secondsUntilSignatureDeadline, signatureDeadline, signatureDeadlinePassed, signatureWaitInput } from './signature-deadline';

@@ -216,6 +216,17 @@ describe('approve', () => {
       expect(() => transition(S[point]!, { type: 'Approve', by: 'a', comment: null }, T0)).toThrow(/only PAUSED rollouts/);
     },
   );
+
+  it('counts one person once, however the e-mail address is capitalised', () => {
+    const paused = apply(newRollout([{ setWeight: 10 }, { pause: { approvals: 2 } }, { setWeight: 100 }]), [verified, started, canary, { type: 'Steady', weight: 10 }]);
+    const once = transition(paused, { type: 'Approve', by: 'olga@example.com', comment: null }, T0).rollout;
+    expect(() => transition(once, { type: 'Approve', by: 'OLGA@example.com', comment: null }, T0)).toThrow(
+      'OLGA@example.com already approved step 2/3 of rollout r1: 2 distinct approvers are needed',
+    );
+    const twice = transition(once, { type: 'Approve', by: 'pat@example.com', comment: null }, T0);
+    expect(twice.rollout.status).toBe(RolloutStatus.Progressing);
+    expect(twice.rollout.events.at(-1)).toMatchObject({ type: EventType.Approved, message: 'step 2/3 approved by pat@example.com (2 of 2)' });
+  });
 });
 
 describe('alarms', () => {

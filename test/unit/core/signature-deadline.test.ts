@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { secondsUntilSignatureDeadline, signatureDeadline, signatureDeadlinePassed, signatureWaitInput } from '../../../shared/signature/signature-deadline';
+import { signatureDeadline, signatureDeadlinePassed, signatureWaitInput } from '../../../shared/core/signature-deadline';
+import { secondsUntil } from '../../../shared/core/time';
 import type { SignatureInfo } from '../../../shared/core/rollout';
 
 const createdAt = '2026-05-01T10:00:00.000Z';
@@ -9,8 +10,8 @@ const at = (seconds: number) => new Date(Date.parse(createdAt) + seconds * 1000)
 describe('late signatures (verify.waitFor)', () => {
   it('puts the deadline waitFor after the rollout was created', () => {
     expect(signatureDeadline(pending, 600).toISOString()).toBe('2026-05-01T10:10:00.000Z');
-    expect(secondsUntilSignatureDeadline(pending, at(599.5), 600)).toBe(1);
-    expect(secondsUntilSignatureDeadline(pending, at(700), 600)).toBe(0);
+    expect(secondsUntil(signatureDeadline(pending, 600), at(599.5))).toBe(1);
+    expect(secondsUntil(signatureDeadline(pending, 600), at(700))).toBe(0);
   });
 
   it('has passed only for a PENDING rollout without a signature, at or after the deadline', () => {

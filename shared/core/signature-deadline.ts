@@ -4,12 +4,10 @@
  * a still-missing signature becomes a rejection. Pure functions: the orchestrator passes the clock in.
  */
 import { formatDuration } from '../config/duration';
-import type { RolloutInput } from '../core/commands';
-import type { Rollout } from '../core/rollout';
-import { RolloutStatus } from '../core/status';
 import type { VerificationResult } from '../ports';
-
-export const DEFAULT_WAIT_FOR_SECONDS = 600;
+import type { RolloutInput } from './commands';
+import type { Rollout } from './rollout';
+import { RolloutStatus } from './status';
 
 /** When the rollout stops waiting for its signature. */
 export function signatureDeadline(rollout: Pick<Rollout, 'createdAt'>, waitForSeconds: number): Date {
@@ -23,11 +21,6 @@ export function signatureDeadlinePassed(
   waitForSeconds: number,
 ): boolean {
   return rollout.status === RolloutStatus.Pending && rollout.signature === null && now >= signatureDeadline(rollout, waitForSeconds);
-}
-
-/** Whole seconds left before the deadline (0 once passed): what a workflow Wait state needs. */
-export function secondsUntilSignatureDeadline(rollout: Pick<Rollout, 'createdAt'>, now: Date, waitForSeconds: number): number {
-  return Math.max(0, Math.ceil((signatureDeadline(rollout, waitForSeconds).getTime() - now.getTime()) / 1000));
 }
 
 /**

@@ -1,0 +1,107 @@
+/**
+ * PROGRESSING: the canary is created, then the steps run (a weight waits for steady state, a bake for
+ * its time), then the promotion: the canary at 100%, made primary once steady.
+ */
+import { EventType } from '../events';
+import { messages, stepLabel } from '../messages';
+import { RolloutPolicy } from '../policy';
+import { RolloutStatus, StepStatus } from '../status';
+import { isSetWeight } from '../steps';
+import { alarmFired, ecsOrWorkflowFailed, hold, promote, rejectOrAbort, supersede } from './active';
+import { type Draft, type Handler, type StatusHandlers, unchanged } from './draft';
+import { answerApprovalWait, unhold } from './shared';
+import { advance, completeStep, startRollback } from './step-progress';
+
+/**
+ * Asks for a create-canary or promote call once: the claim is saved under the version check, so of two
+ * writers advancing the same rollout only one makes the call. A stale claim (its writer died) is renewed.
+ */
+function claimCall(d: Draft, call: 'createCanary' | 'promote') {
+  const { ecs } = d.before;
+  const claim = ecs.claim;
+  if (claim && claim.call === call && d.now.getTime() - Date.parse(claim.since) < RolloutPolicy.claimLifetimeSeconds * 1000) {
+    return unchanged(d.before);
+  }
+  d.r.ecs = { ...ecs, claim: { call, since: d.at } };
+  d.effect({ type: call });
+  return d.result();
+}
+
+const canaryCreated: Handler<'CanaryCreated'> = (d, input) => {
+  const rollout = d.before;
+  if (rollout.ecs.canaryTaskSetId) return unchanged(rollout);
+  d.r.ecs = { ...rollout.ecs, canaryTaskSetId: input.taskSetId, taskDefinitionArn: input.taskDefinitionArn, claim: null };
+  d.log(EventType.CanaryCreated, messages.canaryCreated(input.taskSetId, input.taskDefinitionArn));
+  if (rollout.promoting) d.effect({ type: 'applyWeight', weight: rollout.canaryWeight });
+  else advance(d);
+  return d.result();
+};
+
+/** The workflow's clock: create the canary, time a weight out, finish a promotion, or move the steps on. */
+const tick: Handler<'Tick'> = (d) => {
+  const rollout = d.before;
+  const wait = rollout.wait;
+  if (wait?.for === 'hold') return unchanged(rollout);
+  if (!rollout.ecs.canaryTaskSetId) return claimCall(d, 'createCanary');
+  if (wait?.for === 'steady' && d.now.getTime() - Date.parse(wait.since) > rollout.steadyTimeoutSeconds * 1000) {
+    const what = messages.steadyTimeout(rollout.canaryWeight, rollout.steadyTimeoutSeconds);
+    d.log(EventType.SteadyTimeout, what);
+    startRollback(d, what);
+    return d.result();
+  }
+  // Steady at 100% was recorded but the finalizing call never ran (a crash in between): run it now.
+  if (rollout.promoting && wait === null) return claimCall(d, 'promote');
+  advance(d);
+  return d.touched ? d.result() : unchanged(rollout);
+};
+
+const steady: Handler<'Steady'> = (d, input) => {
+  const rollout = d.before;
+  // Seen at a weight the record has moved past (a promote or a step landed meanwhile): not this wait's answer.
+  if (rollout.wait?.for !== 'steady' || input.weight !== rollout.canaryWeight) return unchanged(rollout);
+  d.r.wait = null;
+  if (rollout.promoting) {
+    d.log(EventType.Promoting, messages.promoting());
+    d.r.ecs = { ...rollout.ecs, claim: { call: 'promote', since: d.at } };
+    d.effect({ type: 'promote' });
+    return d.result();
+  }
+  const i = rollout.currentStep ?? 0;
+  const step = d.steps[i];
+  if (!step || !isSetWeight(step) || step.status !== StepStatus.Running) return unchanged(rollout);
+  completeStep(d, i);
+  d.log(EventType.StepCompleted, messages.steadyStepCompleted(stepLabel(i, rollout.steps.length), step.setWeight));
+  advance(d);
+  return d.result();
+};
+
+const promoted: Handler<'Promoted'> = (d) => {
+  const rollout = d.before;
+  if (!rollout.promoting) return unchanged(rollout);
+  d.r.status = RolloutStatus.Succeeded;
+  d.r.ecs = { ...rollout.ecs, claim: null };
+  d.r.canaryWeight = 100;
+  d.r.wait = null;
+  d.r.taskToken = null;
+  d.log(EventType.Succeeded, messages.succeeded(rollout.image.digest));
+  d.effect({ type: 'releaseLock' });
+  return d.result();
+};
+
+export const progressing: StatusHandlers = {
+  CanaryCreated: canaryCreated,
+  Tick: tick,
+  Steady: steady,
+  Promoted: promoted,
+  // Taken alike while PAUSED (active.ts):
+  Reject: rejectOrAbort,
+  Abort: rejectOrAbort,
+  Promote: promote,
+  Supersede: supersede,
+  AlarmFired: alarmFired,
+  EcsFailed: ecsOrWorkflowFailed,
+  WorkflowFailed: ecsOrWorkflowFailed,
+  Hold: hold,
+  Unhold: unhold,
+  ApprovalWaitStarted: answerApprovalWait,
+};

@@ -1,0 +1,35 @@
+/** ROLLING_BACK: the canary is being removed; the rollback's outcome ends the rollout. */
+import { EventType } from '../events';
+import { messages } from '../messages';
+import { RolloutStatus } from '../status';
+import { type Handler, type StatusHandlers, unchanged } from './draft';
+import { answerApprovalWait, removeLateCanary, unhold } from './shared';
+
+const rolledBack: Handler<'RolledBack'> = (d) => {
+  d.r.status = RolloutStatus.RolledBack;
+  d.r.canaryWeight = 0;
+  d.r.wait = null;
+  d.r.taskToken = null;
+  d.log(EventType.RolledBack, messages.rolledBack(d.before.ecs.stableTaskSetId));
+  d.effect({ type: 'releaseLock' });
+  return d.result();
+};
+
+/** FAILED keeps the service lock: a human looks, then aborts again to retry (see ended.ts). */
+const rollbackFailed: Handler<'RollbackFailed'> = (d, input) => {
+  d.r.status = RolloutStatus.Failed;
+  d.r.reason = messages.rollbackFailedReason(d.before.reason, input.message);
+  d.r.wait = null;
+  d.log(EventType.RollbackFailed, messages.rollbackFailed(input.message));
+  return d.result();
+};
+
+export const rollingBack: StatusHandlers = {
+  // Re-drives a rollback that a crash interrupted; the adapter's rollback is idempotent.
+  Tick: (d) => unchanged(d.before, [{ type: 'rollback' }]),
+  RolledBack: rolledBack,
+  RollbackFailed: rollbackFailed,
+  CanaryCreated: removeLateCanary,
+  ApprovalWaitStarted: answerApprovalWait,
+  Unhold: unhold,
+};
