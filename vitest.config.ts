@@ -1,11 +1,20 @@
 import { defineConfig } from 'vitest/config';
 
+/** Load and soak tests: not part of `npm test`; `npm run test:load` runs them (vitest.load.config.ts). */
+export const LOAD_TESTS = ['test/fault/load.test.ts'];
+
+/** What every run shares, whichever tests it picks. */
+export const COMMON = {
+  environment: 'node',
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+  env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', LOG_LEVEL: 'silent' },
+} as const;
+
 export default defineConfig({
   test: {
+    ...COMMON,
     include: ['test/**/*.test.ts'],
-    environment: 'node',
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', LOG_LEVEL: 'silent' },
+    exclude: ['**/node_modules/**', ...LOAD_TESTS],
   },
 });

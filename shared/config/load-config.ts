@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import { ConfigError } from '../errors';
 import { formatIssue, humanErrorMap, toConfigIssues, type ConfigIssue } from './issues';
-import { createConfigSchema } from './schema';
+import { createConfigSchema, keepFileOrder } from './schema';
 import type { Env } from './schema-helpers';
 import type { AppConfig } from './types';
 import type { ReadTextFile } from './verification-keys';
@@ -75,7 +75,7 @@ export async function parseConfig(text: string, options: ParseConfigOptions): Pr
   if (!result.success) {
     throw new ConfigError(file, inFileOrder(toConfigIssues(result.error.issues), doc).map(formatIssue), { cause: result.error });
   }
-  return { file, ...result.data };
+  return { file, ...keepFileOrder(result.data, data) };
 }
 
 /** Sorts by where each problem sits in the file; stable, so problems at one place keep zod's order. */

@@ -201,6 +201,25 @@ function toAppConfig(file: ParsedFile): Omit<AppConfig, 'file'> {
   };
 }
 
+/**
+ * The parsed config with every mapping back in the file's order. zod settles a mapping's entries in the
+ * order their async parts finish (a service's key files are read from disk), so `services` came out in
+ * the order the reads completed. Services follow the file; registries are the listed ones in the file's
+ * order, then the ones only the services name, in the order of the services that first use them. Lists
+ * keep their order in zod (each item lands at its index), and `webhooks` is built in a fixed order.
+ */
+export function keepFileOrder(config: Omit<AppConfig, 'file'>, document: unknown): Omit<AppConfig, 'file'> {
+  const keysOf = (value: unknown): string[] => (isPlainObject(value) ? Object.keys(value) : []);
+  const file = isPlainObject(document) ? document : {};
+  const ordered = <T>(map: Readonly<Record<string, T>>, first: readonly string[]): Record<string, T> => {
+    const keys = [...new Set([...first.filter((k) => Object.hasOwn(map, k)), ...Object.keys(map)])];
+    return Object.fromEntries(keys.map((k) => [k, map[k]!]));
+  };
+  const services = ordered(config.services, keysOf(file.services));
+  const registries = ordered(config.registries, [...keysOf(file.registries), ...Object.values(services).map((s) => s.registry)]);
+  return { ...config, registries, services };
+}
+
 /** The schema of the whole file; parse it with `safeParseAsync` (keys are read from disk). */
 export function createConfigSchema(context: ConfigSchemaContext) {
   return z

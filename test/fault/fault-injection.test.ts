@@ -16,7 +16,7 @@
  * Cases marked `(was BUG-n)` reproduce a defect this suite found and that has since been fixed; they
  * guard against its return. The table of cases and outcomes is printed at the end.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { Orchestrator } from '../../shared/orchestration/orchestrator';
 import type { ServiceConfig } from '../../shared/config/types';
 import type { StepSpec } from '../../shared/core/steps';
@@ -24,6 +24,9 @@ import type { RolloutStore } from '../../shared/ports';
 import { type CheckOptions, Harness, type HarnessOptions, type Row, checkRollout, describeEcs, formatTable, freshDigest } from '../helpers/fault-harness';
 import { appConfig, pushEnvelope, serviceConfig } from '../helpers/local-config';
 import { APPROVED_ROLLOUT_EVENTS } from '../helpers/scenarios';
+
+// Each stack's orchestrator reads its harness's clock, so a case can move time instead of waiting for it.
+vi.mock(import('../../shared/orchestration/orchestrator'), async (importOriginal) => (await import('../helpers/harness-clock')).clockedOrchestratorModule(importOriginal));
 
 // ---- configuration -------------------------------------------------------------------------------
 
@@ -453,7 +456,8 @@ const CASES: Case[] = [
       h.stack.ecs.faults.failLaunches({ image: hexOf(digest) });
       const id = (await h.push(ctx.service, { digest })).id!;
       const waiting = await h.until(id, 'to wait for steady at 25%', (r) => r.canaryWeight === 25 && r.wait?.for === 'steady' && r.ecs?.canaryTaskSetId);
-      await h.restart(() => sleep(Math.max(0, Date.parse(waiting.wait.since) + 6_500 - Date.now())));
+      // Down for 6.5 s by the orchestrator's clock, moved forward while it is down (no real wait).
+      await h.restart(async () => h.advanceClockTo(Date.parse(waiting.wait.since) + 6_500));
       const r = await h.untilTerminal(id);
       if (r.status === 'ROLLED_BACK') ctx.note(`rolled back: "${r.reason}", although ECS reported the canary steady at the first look after the restart`);
       return id;

@@ -6,6 +6,8 @@
  *
  * Progress is followed through `orchestrator.subscribe` (told after every save), not by polling,
  * so the test itself adds almost no load. Scale with LOAD_SERVICES / LOAD_PUSHES.
+ *
+ * Not part of `npm test` (minutes of CPU on two cores): `npm run test:load` runs it (vitest.load.config.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Rollout } from '../../shared/core/rollout';

@@ -16,6 +16,7 @@ import type { EcsEmulator, FailureSpec } from '../../local/ecs-emulator';
 import { silentLogger } from '../../shared/observability/logger';
 import type { AppConfig } from '../../shared/config/types';
 import type { RolloutStore } from '../../shared/ports';
+import { clockInUse, setClock } from './harness-clock';
 import { type ApiClient, apiClient, waitFor } from './http';
 import { pushEnvelope } from './local-config';
 import { ScriptedVerifier } from './scripted-verifier';
@@ -158,6 +159,8 @@ export class Harness {
   private readonly options: LocalStackOptions;
   /** Pending `until`s: they look again (and subscribe to the new orchestrator) after a restart. */
   private readonly waiters = new Set<() => Promise<void>>();
+  /** How far this stack's clock is ahead of the process's (see `advanceClockTo`). */
+  private clockAheadMs = 0;
 
   private constructor(opts: HarnessOptions) {
     this.dataDir = opts.persistent ? mkdtempSync(join(tmpdir(), 'rollout-fault-')) : null;
@@ -173,6 +176,22 @@ export class Harness {
       orchestrator: { rollbackBackoffMs: opts.rollbackBackoffMs ?? 20, signatureRecheckMs: [5, 10], ...(opts.staleRollbackSeconds !== undefined ? { staleRollbackSeconds: opts.staleRollbackSeconds } : {}) },
       ...(this.dataDir ? { dataDir: this.dataDir } : {}),
     };
+    setClock(opts.config, () => this.now());
+  }
+
+  /** The time this stack's orchestrator sees. */
+  now(): Date {
+    return new Date(Date.now() + this.clockAheadMs);
+  }
+
+  /**
+   * Moves this stack's clock forward to `at` (epoch ms), instead of waiting for it: time the process
+   * is down, say. Needs the test file to mock the orchestrator module with test/helpers/harness-clock's
+   * `clockedOrchestratorModule`, else local-stack's orchestrator keeps the real clock: that fails here.
+   */
+  advanceClockTo(at: number): void {
+    if (!clockInUse(this.options.config)) throw new Error("the orchestrator does not read the harness's clock: mock its module with clockedOrchestratorModule");
+    this.clockAheadMs += Math.max(0, at - this.now().getTime());
   }
 
   static async start(opts: HarnessOptions): Promise<Harness> {

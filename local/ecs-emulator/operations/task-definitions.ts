@@ -2,31 +2,18 @@
 import type { ContainerDefinition, Tag } from '@aws-sdk/client-ecs';
 import * as arns from '../arns';
 import { clientException } from '../errors';
+import { REGISTER_TASK_DEFINITION_REQUEST, checkRegisterTaskDefinitionRequest } from '../request-shapes';
 import type { StoredTaskDefinition, TaskDefinitionBody } from '../types';
 import { taskDefinitionView } from '../views';
 import { includes, passthrough, requiredString, type Input, type Operation } from './context';
 
 const NAME = /^[A-Za-z0-9_-]{1,255}$/;
 
-/** What RegisterTaskDefinition accepts besides `family` and `tags`; anything else in a request is ignored. */
-const BODY_FIELDS = [
-  'taskRoleArn',
-  'executionRoleArn',
-  'networkMode',
-  'containerDefinitions',
-  'volumes',
-  'placementConstraints',
-  'requiresCompatibilities',
-  'cpu',
-  'memory',
-  'pidMode',
-  'ipcMode',
-  'proxyConfiguration',
-  'inferenceAccelerators',
-  'ephemeralStorage',
-  'runtimePlatform',
-  'enableFaultInjection',
-] as const satisfies readonly (keyof TaskDefinitionBody)[];
+/**
+ * What a registered task definition keeps: every member of the model's RegisterTaskDefinitionRequest
+ * besides `family` and `tags` (kept apart). Read from the SDK's model, not from what the adapter sends.
+ */
+const BODY_FIELDS = REGISTER_TASK_DEFINITION_REQUEST.members.filter((member) => member !== 'family' && member !== 'tags');
 
 const validate = (body: TaskDefinitionBody): void => {
   const containers: ContainerDefinition[] = body.containerDefinitions ?? [];
@@ -47,6 +34,8 @@ const validate = (body: TaskDefinitionBody): void => {
 };
 
 export const registerTaskDefinition: Operation = ({ store, now }, input) => {
+  // Unknown members (at any depth) and missing required ones are refused, as the model has them.
+  checkRegisterTaskDefinitionRequest(input);
   const family = requiredString(input, 'family');
   if (!NAME.test(family)) throw clientException('Family contains invalid characters or is too long.');
   const body: Record<string, unknown> = {};

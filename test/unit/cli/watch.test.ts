@@ -28,12 +28,31 @@ function scripted(answers: (RolloutView | Error)[], events: ReadableStream<Uint8
   return { api, polls: () => i };
 }
 
-/** A server-sent events stream the test writes to. */
+/**
+ * A server-sent events stream the test writes to. `nextRead()` resolves when the reader asks for
+ * another chunk: it has dealt with every chunk sent before (the stream queues nothing: highWaterMark 0).
+ */
 function eventStream() {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
-  const stream = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  let reads = 0;
+  const waiting: { n: number; resolve: () => void }[] = [];
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start: (c) => void (controller = c),
+      pull: () => {
+        reads += 1;
+        for (const w of waiting.filter((x) => x.n <= reads)) w.resolve();
+      },
+    },
+    { highWaterMark: 0 },
+  );
   const send = (text: string) => controller.enqueue(new TextEncoder().encode(text));
-  return { stream, send, end: () => controller.close() };
+  /** Resolves once the reader asked for a chunk after everything sent so far. */
+  const nextRead = () => {
+    const n = reads + 1;
+    return new Promise<void>((resolve) => waiting.push({ n, resolve }));
+  };
+  return { stream, send, nextRead, end: () => controller.close() };
 }
 
 async function watch(answers: (RolloutView | Error)[], opts: { tty?: boolean; json?: boolean; timeoutMs?: number } = {}) {
@@ -98,8 +117,9 @@ describe('rollout watch', () => {
     const out = capture();
     const watching = watchRollout(api, ID, { intervalMs: 1000, json: false, style: plain, out, err: capture(), sleep: never });
     await vi.waitFor(() => expect(polls()).toBe(1));
+    const read = sse.nextRead();
     sse.send(`retry: 3000\n\nevent: ready\ndata: {}\n\nevent: rollout\nid: 01m8jb8yrx04r7fj816qgfdg00@3\ndata: {}\n\n`);
-    await new Promise((r) => setTimeout(r, 20));
+    await read; // the watcher has read and handled that chunk: a wake-up would have polled by now
     expect(polls()).toBe(1); // another rollout's change does not wake it
     sse.send(`event: rollout\nid: ${ID}@6\ndata: {}\n\n`);
     await vi.waitFor(() => expect(polls()).toBe(2));

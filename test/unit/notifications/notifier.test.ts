@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { jsonLogger } from '../../../shared/observability/logger';
 import type { NotifyTarget } from '../../../shared/config/notifications-schema';
 import { ApprovalLinks } from '../../../shared/notifications/approval-links';
@@ -91,16 +91,23 @@ describe('the notifier', () => {
   it('does not make the orchestrator wait in background mode; drain waits for the sends', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
-    const { notifier, calls } = setup(async () => gate.then(() => new Response('ok')), { background: true });
+    // What happened, in order: drain must not end before the receiver answered (the answer waits for release()).
+    const order: string[] = [];
+    const { notifier, calls } = setup(async () => gate.then(() => (order.push('answered'), new Response('ok'))), { background: true });
     expect(notifier.listener(s.succeeded, s.finalizing)).toBeUndefined();
     expect(calls).toHaveLength(1);
-    let drained = false;
-    const draining = notifier.drain().then(() => (drained = true));
-    await new Promise((r) => setTimeout(r, 10));
-    expect(drained).toBe(false);
-    release();
-    await draining;
-    expect(drained).toBe(true);
+    vi.useFakeTimers();
+    try {
+      const draining = notifier.drain().then(() => order.push('drained'));
+      // Everything that can happen before the receiver answers: every pending callback and timer.
+      await vi.runAllTimersAsync();
+      expect(order).toEqual([]);
+      release();
+      await draining;
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(order).toEqual(['answered', 'drained']);
   });
 
   it('disables a Slack target whose URL from the environment is not a URL, and says so without it', () => {

@@ -139,11 +139,24 @@ export class FakeAlarms implements Alarms {
   }
 }
 
-/** A promise the test opens when it wants the paused call to go on. */
+/**
+ * A promise the test opens when it wants the paused call to go on. `reached` resolves once a call is
+ * waiting at the gate, `reachedTimes(n)` once n calls have: the test waits for that, not for time to pass.
+ */
 export function gate() {
   let open!: () => void;
   const opened = new Promise<void>((resolve) => (open = resolve));
-  return { wait: () => opened, open };
+  let arrivals = 0;
+  const watchers: { n: number; resolve: () => void }[] = [];
+  const reachedTimes = (n: number) =>
+    new Promise<void>((resolve) => {
+      if (arrivals >= n) resolve();
+      else watchers.push({ n, resolve });
+    });
+  const wait = () => {
+    arrivals += 1;
+    for (const w of watchers.filter((x) => x.n <= arrivals)) w.resolve();
+    return opened;
+  };
+  return { wait, open, reached: reachedTimes(1), reachedTimes };
 }
-
-export const tick = () => new Promise((resolve) => setTimeout(resolve, 5));

@@ -7,7 +7,7 @@ import { Orchestrator } from '../../../shared/orchestration/orchestrator';
 import type { StepSpec } from '../../../shared/core/steps';
 import { appConfig, digestOf, serviceConfig } from '../../helpers/local-config';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';
-import { FakeAlarms, FakeEcs, MemStore, RecordingWorkflow, gate, tick } from './fakes';
+import { FakeAlarms, FakeEcs, MemStore, RecordingWorkflow, gate } from './fakes';
 
 function setup(steps?: readonly StepSpec[]) {
   const config = appConfig([serviceConfig('web', steps ? { steps } : {})]);
@@ -34,7 +34,7 @@ describe('the orchestrator under races', () => {
       }
     };
     const ingesting = o.ingest([push(1)]);
-    await tick();
+    await g.reached;
     await o.command(only(), { type: 'Abort', by: 'ann', reason: null });
     g.open();
     await ingesting;
@@ -52,7 +52,7 @@ describe('the orchestrator under races', () => {
     const g = gate();
     ecs.describeGate = g.wait;
     const advancing = o.advance(only());
-    await tick();
+    await g.reached;
     ecs.describeGate = null;
     await o.command(only(), { type: 'Promote', by: 'pat' });
     g.open();
@@ -87,7 +87,7 @@ describe('the orchestrator under races', () => {
     const g = gate();
     ecs.createGate = g.wait;
     const advancing = o.advance(only());
-    await tick();
+    await g.reached;
     await o.command(only(), { type: 'Abort', by: 'ann', reason: null });
     g.open();
     await advancing;
@@ -142,9 +142,10 @@ describe('the orchestrator under races', () => {
     const g = gate();
     ecs.createGate = g.wait;
     const first = o.advance(only());
-    await tick();
+    await g.reached;
     const second = o.advance(only()); // finds the claim and leaves the call to the first
-    await tick();
+    // Until the second is done, or (the bug) waits at the gate to create a canary of its own.
+    await Promise.race([second.catch(() => undefined), g.reachedTimes(2)]);
     g.open();
     await Promise.all([first, second]);
     expect(ecs.calls.filter((c) => c === 'createCanary')).toHaveLength(1);
