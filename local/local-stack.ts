@@ -38,6 +38,8 @@ export interface LocalStackOptions {
   readonly steadyPollMs?: number;
   readonly orchestrator?: OrchestratorOptions;
   readonly verifier?: SignatureVerifier;
+  /** The orchestrator's clock (tests move it instead of waiting). Default: the system clock. */
+  readonly clock?: () => Date;
   readonly logger?: Logger;
   /** Dashboard, notifications and metrics knobs (tests): link secret, heartbeat, notification timeout, environment. */
   readonly operator?: Partial<Pick<OperatorWiringOptions, 'linkSecret' | 'heartbeatMs' | 'notifyTimeoutMs' | 'env'>>;
@@ -122,6 +124,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     workflow,
     alarms,
     logger,
+    ...(options.clock ? { clock: options.clock } : {}),
     options: { steadyPollSeconds: 1, rollbackBackoffMs: 200, ...options.orchestrator },
   });
   workflow.attach((id) => orchestrator.advance(id));

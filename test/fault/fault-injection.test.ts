@@ -16,7 +16,7 @@
  * Cases marked `(was BUG-n)` reproduce a defect this suite found and that has since been fixed; they
  * guard against its return. The table of cases and outcomes is printed at the end.
  */
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Orchestrator } from '../../shared/orchestration/orchestrator';
 import type { ServiceConfig } from '../../shared/config/types';
 import type { StepSpec } from '../../shared/core/steps';
@@ -26,7 +26,6 @@ import { appConfig, pushEnvelope, serviceConfig } from '../helpers/local-config'
 import { APPROVED_ROLLOUT_EVENTS } from '../helpers/scenarios';
 
 // Each stack's orchestrator reads its harness's clock, so a case can move time instead of waiting for it.
-vi.mock(import('../../shared/orchestration/orchestrator'), async (importOriginal) => (await import('../helpers/harness-clock')).clockedOrchestratorModule(importOriginal));
 
 // ---- configuration -------------------------------------------------------------------------------
 

@@ -16,7 +16,6 @@ import type { EcsEmulator, FailureSpec } from '../../local/ecs-emulator';
 import { silentLogger } from '../../shared/observability/logger';
 import type { AppConfig } from '../../shared/config/types';
 import type { RolloutStore } from '../../shared/ports';
-import { clockInUse, setClock } from './harness-clock';
 import { type ApiClient, apiClient, waitFor } from './http';
 import { pushEnvelope } from './local-config';
 import { ScriptedVerifier } from './scripted-verifier';
@@ -170,13 +169,13 @@ export class Harness {
       taskStartMs: opts.taskStartMs ?? 15,
       steadyPollMs: opts.steadyPollMs ?? 15,
       verifier: this.verifier,
+      clock: () => this.now(),
       logger: silentLogger,
       webhookToken: 'hook-token',
       apiToken: 'api-token',
       orchestrator: { rollbackBackoffMs: opts.rollbackBackoffMs ?? 20, signatureRecheckMs: [5, 10], ...(opts.staleRollbackSeconds !== undefined ? { staleRollbackSeconds: opts.staleRollbackSeconds } : {}) },
       ...(this.dataDir ? { dataDir: this.dataDir } : {}),
     };
-    setClock(opts.config, () => this.now());
   }
 
   /** The time this stack's orchestrator sees. */
@@ -184,13 +183,8 @@ export class Harness {
     return new Date(Date.now() + this.clockAheadMs);
   }
 
-  /**
-   * Moves this stack's clock forward to `at` (epoch ms), instead of waiting for it: time the process
-   * is down, say. Needs the test file to mock the orchestrator module with test/helpers/harness-clock's
-   * `clockedOrchestratorModule`, else local-stack's orchestrator keeps the real clock: that fails here.
-   */
+  /** Moves this stack's clock forward to `at` (epoch ms), instead of waiting for it: time the process is down, say. */
   advanceClockTo(at: number): void {
-    if (!clockInUse(this.options.config)) throw new Error("the orchestrator does not read the harness's clock: mock its module with clockedOrchestratorModule");
     this.clockAheadMs += Math.max(0, at - this.now().getTime());
   }
 
