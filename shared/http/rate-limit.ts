@@ -1,6 +1,6 @@
 /**
  * Repeated failed authentications from one source are slowed down: after `maxFailures` failures
- * (401, or a forged approval link's 403) from one client address on one class of route within
+ * (a 401 to a request that presented a credential, or a forged approval link's 403) from one client address on one class of route within
  * `windowMs`, further failures are answered 429 with Retry-After instead. The check runs after the
  * credential has been judged, so a right credential always passes: a flood from a shared address (a
  * NAT, a proxy) cannot lock anyone out, and nobody learns anything from a 429 that a 401 would not say.
@@ -13,7 +13,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { problemResponse } from './problem';
 
 export interface FailureLimiterOptions {
-  /** Failures allowed per address and route class within the window; default 10. */
+  /** Failures allowed per address and route class within the window; default 20. */
   readonly maxFailures?: number;
   /** Default one minute. */
   readonly windowMs?: number;
@@ -30,7 +30,7 @@ export class FailureLimiter {
   private readonly now: () => number;
 
   constructor(options: FailureLimiterOptions = {}) {
-    this.maxFailures = options.maxFailures ?? 10;
+    this.maxFailures = options.maxFailures ?? 20;
     this.windowMs = options.windowMs ?? 60_000;
     this.maxKeys = options.maxKeys ?? 10_000;
     this.now = options.now ?? Date.now;
@@ -51,15 +51,21 @@ export class FailureLimiter {
   }
 }
 
-/** The address the request came from, as the runtime saw it; `unknown` when it does not say. */
-export function clientAddress(c: Context): string {
+/** The address the request came from, as the runtime saw it; null when it does not say (in-process calls). */
+export function clientAddress(c: Context): string | null {
   const env = c.env as
     | {
         incoming?: { socket?: { remoteAddress?: string } };
         requestContext?: { http?: { sourceIp?: string }; identity?: { sourceIp?: string } };
       }
     | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? env?.requestContext?.http?.sourceIp ?? env?.requestContext?.identity?.sourceIp ?? 'unknown';
+  return env?.incoming?.socket?.remoteAddress ?? env?.requestContext?.http?.sourceIp ?? env?.requestContext?.identity?.sourceIp ?? null;
+}
+
+/** Whether the request carries a credential: a bearer header, a URL token, a signature header. */
+function presentsCredential(c: Context): boolean {
+  if ((c.req.header('authorization') ?? '') !== '' || c.req.query('token') !== undefined) return true;
+  return Object.keys(c.req.header()).some((name) => name.includes('signature'));
 }
 
 /** Which credential a path takes: a webhook's, an approval link, or the API's. */
@@ -72,9 +78,12 @@ export function failedAuthLimit(limiter: FailureLimiter): MiddlewareHandler {
   return async (c, next) => {
     await next();
     const kind = routeClass(c.req.path);
-    const failed = c.res.status === 401 || (kind === 'link' && c.res.status === 403);
-    if (!failed) return;
-    const wait = limiter.fail(`${clientAddress(c)} ${kind}`);
+    // A guess is a credential that was presented and refused; a request with none (a browser, a probe) is not one.
+    const failed = (c.res.status === 401 && presentsCredential(c)) || (kind === 'link' && c.res.status === 403);
+    // A request whose address the runtime does not give (an in-process call) has no source to slow down.
+    const address = clientAddress(c);
+    if (!failed || address === null) return;
+    const wait = limiter.fail(`${address} ${kind}`);
     if (wait === null) return;
     c.res = undefined;
     c.res = problemResponse(
