@@ -46,6 +46,11 @@ export function hostProblem(at: string, host: string): string | null {
   return host.length <= LIMITS.host && registryHostProblem(host) === null ? null : `${at}: ${quote(host)} is not a registry host[:port]`;
 }
 
+/** A value named in a reason: as is when it is a plain word (`pull`, `DELETE`), else quoted and cut short. */
+export function word(value: string): string {
+  return /^[A-Za-z0-9_.-]{1,40}$/.test(value) ? value : quote(value);
+}
+
 /** A sender's delivery or event id, which the rollout's first event quotes: see LIMITS.deliveryId. */
 export function deliveryIdProblem(at: string, id: string | null | undefined): string | null {
   return id === null || id === undefined || DELIVERY_ID_PATTERN.test(id)

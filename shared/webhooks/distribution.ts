@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ImagePush } from './image-push';
-import { aboutEvent, deliveryIdProblem, digestProblem, hostProblem, quote, repositoryProblem, tagProblem } from './delivery';
+import { aboutEvent, word, deliveryIdProblem, digestProblem, hostProblem, quote, repositoryProblem, tagProblem } from './delivery';
 
 export const DISTRIBUTION_MEDIA_TYPES = [
   'application/vnd.docker.distribution.events.v1+json',
@@ -63,7 +63,7 @@ export function parseDistributionEvent(event: DistributionEvent, at: string): Im
   const about = aboutEvent({ repository: target.repository, tag: target.tag ?? null, digest: target.digest ?? null });
   const where = (field: string) => (at ? `${at}.${field}` : field);
   const whole = at ? `${at}: ` : '';
-  if (event.action !== 'push') return { ...about, reason: `${whole}action ${quote(event.action)} is not a push` };
+  if (event.action !== 'push') return { ...about, reason: `${whole}action ${word(event.action)} is not a push` };
   if (!target.mediaType || !MANIFEST_MEDIA_TYPES.has(target.mediaType)) {
     return { ...about, reason: `${whole}${target.mediaType ? quote(target.mediaType) : 'an untyped'} push is a blob, not a manifest` };
   }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { ImagePush } from './image-push';
-import { deliveryIdProblem, digestProblem, quote, repositoryProblem, tagProblem } from './delivery';
+import { deliveryIdProblem, digestProblem, repositoryProblem, tagProblem, word } from './delivery';
 
 export const ecrImageActionSchema = z.object({
   'detail-type': z.literal('ECR Image Action'),
@@ -29,8 +29,8 @@ export function parseEcrImageAction(event: EcrImageAction): EcrParse {
   const d = event.detail;
   // Echoed only when it is a repository name: an answer repeats nothing oversized.
   const repository = repositoryProblem('', d['repository-name']) === null ? d['repository-name'] : '';
-  if (d['action-type'] !== 'PUSH') return { ignored: { repository, reason: `action-type ${quote(d['action-type'])} is not a push` } };
-  if (d.result !== 'SUCCESS') return { ignored: { repository, reason: `push result is ${quote(d.result)}` } };
+  if (d['action-type'] !== 'PUSH') return { ignored: { repository, reason: `action-type ${word(d['action-type'])} is not a push` } };
+  if (d.result !== 'SUCCESS') return { ignored: { repository, reason: `push result is ${word(d.result)}` } };
   const digest = d['image-digest'];
   // ECR sends "" for an untagged push.
   const tag = d['image-tag'] ? d['image-tag'] : null;

@@ -26,7 +26,7 @@ describe('POST /webhooks/ecr (EventBridge ECR Image Action)', () => {
     expect(push.status).toBe(202);
     expect(push.body).toEqual({ accepted: [], ignored: [expect.objectContaining({ reason: expect.stringMatching(/^detail\.image-digest: "sha256:7f5b.*" is not sha256:<64 lower-case hex>$/) })] });
     const del = await h.post('/webhooks/ecr', fixture('aws/eventbridge-ecr-image-action-delete-docs.json').json, h.bearer);
-    expect(del.body.ignored[0].reason).toBe('action-type "DELETE" is not a push');
+    expect(del.body.ignored[0].reason).toBe('action-type DELETE is not a push');
     expect(h.untouched()).toBe(true);
   });
 
