@@ -4,6 +4,7 @@ import type { OperatorCommand, RolloutApi } from './api-client';
 import { type CommandSpec, UsageError } from './args';
 import { ExitCode } from './exit-codes';
 import { type Style, progressLine, rolloutDetail, rolloutTable, servicesTable } from './format';
+import { terminalJson, terminalSafe, terminalText } from './terminal';
 import { type Output, watchRollout } from './watch';
 
 export interface CommandContext {
@@ -38,7 +39,8 @@ function seconds(values: Values, name: string, command: CommandSpec): number | u
 
 export async function runCommand(command: CommandSpec, positionals: readonly string[], values: Values, ctx: CommandContext): Promise<ExitCode> {
   const { api, out } = ctx;
-  const print = (value: unknown, human: () => string) => out.write(`${ctx.json ? JSON.stringify(value, null, 2) : human()}\n`);
+  // Human output is drawn from the value with every string escaped for a terminal; JSON keeps the value.
+  const print = <T>(value: T, human: (safe: T) => string) => out.write(`${ctx.json ? terminalJson(value, 2) : human(terminalSafe(value))}\n`);
   const id = positionals[0]!;
 
   switch (command.name) {
@@ -51,14 +53,14 @@ export async function runCommand(command: CommandSpec, positionals: readonly str
       const limit = rawLimit === undefined ? undefined : Number(rawLimit);
       if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 100)) throw new UsageError(`--limit must be a whole number from 1 to 100, not "${rawLimit}"`, command);
       const page = await api.list({ service: str(values, 'service'), status, limit, cursor: str(values, 'cursor') });
-      print(page, () => rolloutTable(page.items, ctx.now(), ctx.style));
+      print(page, (p) => rolloutTable(p.items, ctx.now(), ctx.style));
       // On stderr, so that the table alone can be piped on.
-      if (!ctx.json && page.nextCursor) ctx.err.write(`more: rollout list --cursor ${page.nextCursor}\n`);
+      if (!ctx.json && page.nextCursor) ctx.err.write(`more: rollout list --cursor ${terminalText(page.nextCursor)}\n`);
       return ExitCode.Ok;
     }
     case 'get': {
       const r = await api.get(id);
-      print(r, () => rolloutDetail(r, ctx.now(), ctx.style));
+      print(r, (safe) => rolloutDetail(safe, ctx.now(), ctx.style));
       return ExitCode.Ok;
     }
     case 'watch':
@@ -82,12 +84,12 @@ export async function runCommand(command: CommandSpec, positionals: readonly str
       const note = command.name === 'abort' ? 'reason' : 'comment';
       const body: Record<string, string> = { by, ...(str(values, note) !== undefined ? { [note]: str(values, note)! } : {}) };
       const r = await api.command(id, command.name, body);
-      print(r, () => `${PAST[command.name as OperatorCommand]} rollout ${command.name === 'retry' ? `${id}: new rollout ${r.id}` : r.id} (${r.service})\n${progressLine(r, ctx.style)}`);
+      print(r, (safe) => `${PAST[command.name as OperatorCommand]} rollout ${command.name === 'retry' ? `${terminalText(id)}: new rollout ${safe.id}` : safe.id} (${safe.service})\n${progressLine(safe, ctx.style)}`);
       return ExitCode.Ok;
     }
     case 'services': {
       const { items } = await api.services();
-      print({ items }, () => servicesTable(items, ctx.style));
+      print({ items }, (safe) => servicesTable(safe.items, ctx.style));
       return ExitCode.Ok;
     }
     default:

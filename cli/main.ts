@@ -3,11 +3,12 @@
  * returns the exit code, so that tests run it in process; bin/rollout.mjs wires it to the real one.
  */
 import { userInfo } from 'node:os';
-import { ApiError, ConnectionError, RolloutApi } from './api-client';
+import { ApiError, RolloutApi } from './api-client';
 import { UsageError, helpText, parseCommandLine } from './args';
 import { runCommand } from './commands';
 import { ExitCode, exitCodeForStatus } from './exit-codes';
 import { makeStyle, wantsColor } from './format';
+import { terminalText } from './terminal';
 import type { Output } from './watch';
 
 export const DEFAULT_URL = 'http://127.0.0.1:3000';
@@ -61,20 +62,18 @@ export async function main(argv: readonly string[], io: CliEnvironment): Promise
 
 /** Every failure ends here: one `error:` line (plus the fields at fault), and its exit code. */
 function report(e: unknown, { env, stderr }: CliEnvironment): ExitCode {
+  // Messages quote the server's problem details and what was typed: escaped like everything printed.
+  const message = (err: unknown) => terminalText(err instanceof Error ? err.message : String(err));
   if (e instanceof UsageError) {
-    stderr.write(`error: ${e.message}\n${e.command ? `run: rollout ${e.command.name} --help` : 'run: rollout --help'}\n`);
+    stderr.write(`error: ${message(e)}\n${e.command ? `run: rollout ${e.command.name} --help` : 'run: rollout --help'}\n`);
     return ExitCode.Usage;
   }
   if (e instanceof ApiError) {
     const fields = e.problem?.errors ?? [];
     const hint = e.status === 401 && !env.ROLLOUT_API_TOKEN ? ' (set ROLLOUT_API_TOKEN or pass --token)' : '';
-    stderr.write(`error: ${e.message}${hint}\n${fields.map((f) => `  - ${f}\n`).join('')}`);
+    stderr.write(`error: ${message(e)}${hint}\n${fields.map((f) => `  - ${terminalText(String(f))}\n`).join('')}`);
     return exitCodeForStatus(e.status);
   }
-  if (e instanceof ConnectionError) {
-    stderr.write(`error: ${e.message}\n`);
-    return ExitCode.Error;
-  }
-  stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+  stderr.write(`error: ${message(e)}\n`);
   return ExitCode.Error;
 }

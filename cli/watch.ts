@@ -8,6 +8,7 @@ import type { RolloutView } from '../shared/http/response-schemas';
 import { ConnectionError, type RolloutApi } from './api-client';
 import { type ChangeSignal, eventStreamSignal, pollingSignal } from './change-stream';
 import { ExitCode, exitCodeForOutcome } from './exit-codes';
+import { terminalJson, terminalSafe, terminalText } from './terminal';
 import { type Style, eventLine, imageLine, progressLine, statusColor, stepTimeline, stripAnsi, visibleLength } from './format';
 
 export interface Output {
@@ -70,8 +71,11 @@ async function watchLoop(api: RolloutApi, id: string, options: WatchOptions, str
 
   for (;;) {
     let r: RolloutView;
+    let raw: RolloutView;
     try {
-      r = await api.get(id);
+      // Every string escaped for the terminal (the JSON lines keep the value, escaped as JSON).
+      raw = await api.get(id);
+      r = options.json ? raw : terminalSafe(raw);
       failures = 0;
     } catch (e) {
       // Only a lost connection is retried: a 401 or 404 will not get better by asking again.
@@ -79,13 +83,13 @@ async function watchLoop(api: RolloutApi, id: string, options: WatchOptions, str
       // The warning goes where the live block is: take the block away first, it is drawn again on the next answer.
       if (blockLines > 0) out.write(`\x1b[${blockLines}F\x1b[J`);
       blockLines = 0;
-      options.err.write(`warning: ${e.message}; trying again\n`);
+      options.err.write(`warning: ${terminalText(e.message)}; trying again\n`);
       await polling.next(options.intervalMs);
       continue;
     }
 
     if (options.json) {
-      if (last === null || r.version !== last.version) out.write(`${JSON.stringify(r)}\n`);
+      if (last === null || r.version !== last.version) out.write(`${terminalJson(raw)}\n`);
     } else {
       if (last === null) out.write(`${style.bold(`Rollout ${r.id}`)}  ${r.service}  ${imageLine(r)}\n`);
       const events = r.events.filter((e) => e.seq >= nextSeq);

@@ -8,6 +8,7 @@ import { jsonLogger } from '../shared/observability/logger';
 import { loadConfig } from '../shared/config/load-config';
 import { ConfigError } from '../shared/errors';
 import { startLocalStack } from './local-stack';
+import { startupBanner } from './startup-banner';
 
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.ROLLOUT_CONFIG) return resolve(env.ROLLOUT_CONFIG);
@@ -38,18 +39,18 @@ async function main(): Promise<void> {
     ...(env.ROLLOUT_API_TOKEN ? { apiToken: env.ROLLOUT_API_TOKEN } : {}),
     logger: jsonLogger(),
   });
-  const lines = [
-    '',
-    `rollout orchestrator (local mode) listening on ${stack.url}`,
-    `  config:   ${configFile} (${Object.keys(config.services).length} services: ${Object.keys(config.services).join(', ')})`,
-    `  data:     ${dataDir}`,
-    `  webhook:  POST ${stack.url}/webhooks/registry   Authorization: Bearer ${stack.webhookToken}${stack.generatedTokens.webhook ? '   (generated; set ROLLOUT_WEBHOOK_TOKEN to choose)' : ''}`,
-    `  API:      ${stack.url}/rollouts                 Authorization: Bearer ${stack.apiToken}${stack.generatedTokens.api ? '   (generated; set ROLLOUT_API_TOKEN to choose)' : ''}`,
-    `  dashboard: ${stack.url}/    API docs: ${stack.url}/docs    CLI: ROLLOUT_URL=${stack.url} ROLLOUT_API_TOKEN=… npx rollout list`,
-    ...(stack.resumed.length > 0 ? [`  resumed:  ${stack.resumed.join(', ')}`] : []),
-    '',
-  ];
-  process.stderr.write(`${lines.join('\n')}\n`);
+  process.stderr.write(
+    startupBanner({
+      url: stack.url,
+      configFile,
+      services: Object.keys(config.services),
+      dataDir,
+      webhookToken: stack.webhookToken,
+      apiToken: stack.apiToken,
+      generatedTokens: stack.generatedTokens,
+      resumed: stack.resumed,
+    }),
+  );
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -12,6 +12,7 @@ import { type OperatorDeps, operatorRoutes } from './dashboard';
 import { localRoutes } from './local-routes';
 import { docsRoutes } from './openapi';
 import { problemResponse, renderError } from './problem';
+import { FailureLimiter, failedAuthLimit } from './rate-limit';
 import { rolloutRoutes } from './rollout-routes';
 import { webhookRoutes } from './webhook-routes';
 
@@ -24,6 +25,8 @@ export function createApp(deps: AppDeps & OperatorDeps) {
   const maxSize = deps.maxBodyBytes ?? 1024 * 1024;
 
   app.onError(renderError(logger));
+  // First, so that it sees every answer: repeated failed authentications from one address become 429.
+  app.use('*', failedAuthLimit(deps.authFailures ?? new FailureLimiter()));
   app.notFound((c) => problemResponse(c, { type: 'about:blank', title: 'Not found', status: 404, detail: `no route for ${c.req.method} ${c.req.path}`, instance: c.req.path }));
   app.use(
     '*',
@@ -35,13 +38,14 @@ export function createApp(deps: AppDeps & OperatorDeps) {
     }),
   );
 
+  // Every API route: who is calling (the integration token, a named token, an OIDC JWT); viewers may read.
+  const access = apiAccess({ apiToken: deps.apiToken, access: deps.orchestrator.config.access ?? null, ...(deps.oidcFetch ? { fetch: deps.oidcFetch } : {}) });
+
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.route('/', docsRoutes());
-  app.route('/', operatorRoutes(deps, logger)); // dashboard, /events, /metrics, /approvals: see dashboard/routes.ts
+  app.route('/', operatorRoutes(deps, logger, access)); // dashboard, /events, /metrics, /approvals: see dashboard/routes.ts
   app.route('/webhooks', webhookRoutes(deps, logger));
 
-  // Every API route: who is calling (the integration token, a named token, an OIDC JWT); viewers may read.
-  const access = apiAccess({ apiToken: deps.apiToken, access: deps.orchestrator.config.access ?? null });
   for (const path of ['/rollouts', '/rollouts/*', '/services', '/services/*', '/local/*']) app.use(path, access);
   app.use('/local/*', requireRole('operator'));
   app.route('/', rolloutRoutes(deps, logger));

@@ -1,6 +1,7 @@
 import type { Logger } from '../observability/logger';
 import type { Orchestrator } from '../orchestration/orchestrator';
 import type { Rollout } from '../core/rollout';
+import type { FailureLimiter } from './rate-limit';
 
 /** Local mode's emulated alarms; absent in AWS, where alarms arrive through EventBridge. */
 export interface LocalAlarmControl {
@@ -16,6 +17,10 @@ export interface AppDeps {
   readonly logger?: Logger;
   /** Largest request body accepted, in bytes. Default 1 MiB. */
   readonly maxBodyBytes?: number;
+  /** Slows down repeated failed authentications (429); default one per app, 10 failures a minute per address and route class. */
+  readonly authFailures?: FailureLimiter;
+  /** Fetches the OIDC discovery document and key set (tests); default the global fetch. */
+  readonly oidcFetch?: typeof fetch;
 }
 
 /** The API's view of a rollout: the record without the workflow's task token. */

@@ -9,6 +9,7 @@ import { createMiddleware } from 'hono/factory';
 import type { AccessConfig, Role } from '../config/access-schema';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 import { safeEqual } from './auth';
+import { LIMITS } from './limits';
 import { OidcVerifier } from './oidc';
 
 export interface Identity {
@@ -54,7 +55,9 @@ export function apiAccess(options: ApiAccessOptions) {
     if (!header) throw new UnauthorizedError('missing Authorization header: send "Bearer <API token>"');
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (!match) throw new UnauthorizedError('the Authorization header must be "Bearer <API token>"');
-    c.set('identity', await identify(match[1]!.trim()));
+    const presented = match[1]!.trim();
+    if (presented.length > LIMITS.credential) throw new UnauthorizedError(`invalid API token: longer than any credential (${LIMITS.credential} characters)`);
+    c.set('identity', await identify(presented));
     await next();
   });
 }

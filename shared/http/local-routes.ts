@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { NotFoundError, ValidationError } from '../errors';
 import type { AppDeps } from './deps';
 import { readJson } from './json-body';
+import { LIMITS, textProblem } from './limits';
 import { localAlarmBody } from './schemas';
 import { parseOrThrow } from './validation';
 
@@ -16,7 +17,8 @@ export function localRoutes(deps: AppDeps) {
   routes.put('/alarms/:name', async (c) => {
     const control = alarms();
     const name = c.req.param('name');
-    if (name.length > 255) throw new ValidationError('alarm name must be at most 255 characters');
+    const problem = name === '' ? 'is required' : textProblem(name, LIMITS.alarmName);
+    if (problem) throw new ValidationError(`invalid alarm name: ${problem}`, [`name: ${problem}`]);
     const body = parseOrThrow(localAlarmBody, await readJson(c), 'alarm state');
     const { rolledBack } = await control.set(name, body.state, body.reason ?? null);
     return c.json({ name, state: body.state, rolledBack });

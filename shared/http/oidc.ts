@@ -1,10 +1,18 @@
 /**
- * OIDC bearer tokens: a JWT signed by the issuer (RS256 or ES256), checked against the issuer's JWKS
- * (fetched and cached, refreshed once when a token names a key we do not have), for issuer,
- * audience, expiry and not-before, with a minute of clock skew allowed.
+ * OIDC bearer tokens: a JWT signed by the issuer (RS256 or ES256), checked with `jose` against the
+ * issuer's JWKS for issuer, audience, expiry and not-before, with a minute of clock skew allowed.
+ *
+ * `jose` rather than a verifier of our own: it refuses every header that is not a JSON object, any
+ * `alg` outside the list (no lookup on a plain object), and it fetches the key set again for an unknown
+ * `kid` at most once per cooldown (30 s), so that callers sending made-up `kid`s cannot make us fetch.
+ * The discovery document is fetched once and kept; when it or the key set cannot be fetched, the
+ * identity provider counts as unavailable for RETRY_AFTER_SECONDS: tokens are answered 503 with
+ * Retry-After at once, without asking it again (a negative cache), and nothing is a 500.
  */
-import { createPublicKey, verify as verifySignature, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { type JWTVerifyGetKey, createRemoteJWKSet, customFetch, errors, jwtVerify } from 'jose';
 import { UnauthorizedError } from '../errors';
+import { ServiceUnavailableError } from './http-errors';
+import { LIMITS, textProblem } from './limits';
 
 export interface OidcOptions {
   readonly issuer: string;
@@ -20,95 +28,118 @@ export interface OidcIdentity {
   readonly subject: string;
 }
 
+const ALGORITHMS = ['RS256', 'ES256'];
 const SKEW_SECONDS = 60;
-const JWKS_TTL_MS = 10 * 60 * 1000;
-const ALGORITHMS: Record<string, { hash: string; dsaEncoding?: 'ieee-p1363' }> = {
-  RS256: { hash: 'sha256' },
-  ES256: { hash: 'sha256', dsaEncoding: 'ieee-p1363' },
-};
+/** How long an unreachable identity provider is not asked again (and what Retry-After says). */
+export const RETRY_AFTER_SECONDS = 30;
+/** A discovery document is kept this long; the key set has jose's own cache (10 minutes) and cooldown (30 s). */
+const DISCOVERY_TTL_MS = 60 * 60 * 1000;
+const FETCH_TIMEOUT_MS = 5000;
 
-const b64url = (part: string) => Buffer.from(part, 'base64url');
-
-function parseJson<T>(part: string, what: string): T {
-  try {
-    return JSON.parse(b64url(part).toString('utf8')) as T;
-  } catch {
-    throw new UnauthorizedError(`invalid bearer token: its ${what} is not base64url JSON`);
-  }
-}
+/** The identity provider could not be asked: not the caller's fault, and not an answer about the token. */
+class Unavailable extends Error {}
 
 export class OidcVerifier {
-  private keys: { at: number; byKid: Map<string, KeyObject> } | null = null;
   private readonly fetchFn: typeof fetch;
   private readonly now: () => number;
+  private keySet: { readonly uri: string; readonly at: number; readonly get: JWTVerifyGetKey } | null = null;
+  private pending: Promise<JWTVerifyGetKey> | null = null;
+  private unavailableUntil = 0;
 
   constructor(private readonly options: OidcOptions) {
-    this.fetchFn = options.fetch ?? fetch;
+    this.fetchFn = options.fetch ?? ((...args) => fetch(...args));
     this.now = options.now ?? Date.now;
   }
 
   static looksLikeJwt(token: string): boolean {
-    return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token);
+    return token.length <= LIMITS.credential && /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token);
   }
 
   async verify(token: string): Promise<OidcIdentity> {
-    const [h, p, sig] = token.split('.') as [string, string, string];
-    const header = parseJson<{ alg?: string; kid?: string }>(h, 'header');
-    const algorithm = header.alg ? ALGORITHMS[header.alg] : undefined;
-    if (!algorithm) throw new UnauthorizedError(`invalid bearer token: algorithm ${header.alg ?? '(none)'} is not accepted (RS256, ES256)`);
-    const key = await this.key(header.kid ?? '');
-    const signed = Buffer.from(`${h}.${p}`);
-    const ok = verifySignature(algorithm.hash, signed, { key, ...(algorithm.dsaEncoding ? { dsaEncoding: algorithm.dsaEncoding } : {}) }, b64url(sig));
-    if (!ok) throw new UnauthorizedError('invalid bearer token: bad signature');
-    const claims = parseJson<Record<string, unknown>>(p, 'payload');
-    const nowS = Math.floor(this.now() / 1000);
-    if (claims['iss'] !== this.options.issuer) throw new UnauthorizedError(`invalid bearer token: issuer is not ${this.options.issuer}`);
-    const aud = claims['aud'];
-    if (!(aud === this.options.audience || (Array.isArray(aud) && aud.includes(this.options.audience)))) {
-      throw new UnauthorizedError(`invalid bearer token: audience is not ${this.options.audience}`);
+    const keys = await this.keys();
+    let payload: Record<string, unknown>;
+    try {
+      const getKey: JWTVerifyGetKey = async (header, input) => {
+        try {
+          return await keys(header, input);
+        } catch (e) {
+          if (e instanceof errors.JWKSNoMatchingKey || e instanceof errors.JWKSMultipleMatchingKeys) throw e;
+          throw new Unavailable(e instanceof Error ? e.message : String(e));
+        }
+      };
+      ({ payload } = await jwtVerify(token, getKey, {
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        algorithms: ALGORITHMS,
+        clockTolerance: SKEW_SECONDS,
+        requiredClaims: ['exp'],
+        currentDate: new Date(this.now()),
+      }));
+    } catch (e) {
+      if (e instanceof Unavailable) throw this.markUnavailable('its keys could not be fetched');
+      throw new UnauthorizedError(`invalid bearer token: ${reasonOf(e, this.options)}`);
     }
-    if (typeof claims['exp'] !== 'number' || claims['exp'] + SKEW_SECONDS < nowS) throw new UnauthorizedError('invalid bearer token: expired');
-    if (typeof claims['nbf'] === 'number' && claims['nbf'] - SKEW_SECONDS > nowS) throw new UnauthorizedError('invalid bearer token: not valid yet');
-    const person = claims[this.options.claim];
-    if (typeof person !== 'string' || person === '') throw new UnauthorizedError(`invalid bearer token: no ${this.options.claim} claim names the person`);
-    return { person, subject: typeof claims['sub'] === 'string' ? claims['sub'] : person };
+    const person = payload[this.options.claim];
+    if (typeof person !== 'string' || person.trim() === '') throw new UnauthorizedError(`invalid bearer token: no ${this.options.claim} claim names the person`);
+    if (textProblem(person, LIMITS.person)) throw new UnauthorizedError(`invalid bearer token: its ${this.options.claim} claim is not a usable name (${textProblem(person, LIMITS.person)})`);
+    return { person, subject: typeof payload['sub'] === 'string' ? payload['sub'] : person };
   }
 
-  private async key(kid: string): Promise<KeyObject> {
-    const fresh = this.keys && this.now() - this.keys.at < JWKS_TTL_MS;
-    let key = fresh ? this.keys!.byKid.get(kid) : undefined;
-    if (!key) {
-      // An unknown kid may be a rotated key: fetch once more, then refuse.
-      await this.loadKeys();
-      key = this.keys!.byKid.get(kid);
-    }
-    if (!key) throw new UnauthorizedError(`invalid bearer token: the issuer has no key ${kid || '(no kid)'}`);
-    return key;
+  /** The key set's resolver, discovering its URI first; an unavailable provider is a 503 without a fetch. */
+  private async keys(): Promise<JWTVerifyGetKey> {
+    if (this.now() < this.unavailableUntil) throw this.unavailableError();
+    if (this.keySet && (this.options.jwksUri || this.now() - this.keySet.at < DISCOVERY_TTL_MS)) return this.keySet.get;
+    // One discovery at a time: concurrent callers wait for the same one.
+    this.pending ??= this.discover().finally(() => (this.pending = null));
+    return this.pending;
   }
 
-  private async loadKeys(): Promise<void> {
-    const uri = this.options.jwksUri ?? (await this.discover());
-    const res = await this.fetchFn(uri, { signal: AbortSignal.timeout(5000) });
-    if (!res.ok) throw new UnauthorizedError(`cannot check bearer token: the issuer's keys answered ${res.status}`);
-    const { keys = [] } = (await res.json()) as { keys?: (JsonWebKey & { kid?: string; use?: string })[] };
-    const byKid = new Map<string, KeyObject>();
-    for (const jwk of keys) {
-      if (jwk.use && jwk.use !== 'sig') continue;
+  private async discover(): Promise<JWTVerifyGetKey> {
+    let uri = this.options.jwksUri;
+    if (!uri) {
+      const url = `${this.options.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+      let doc: { jwks_uri?: unknown };
       try {
-        byKid.set(jwk.kid ?? '', createPublicKey({ key: jwk, format: 'jwk' }));
+        const res = await this.fetchFn(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'manual' });
+        if (!res.ok) throw new Error(`answered ${res.status}`);
+        doc = (await res.json()) as { jwks_uri?: unknown };
       } catch {
-        // A key type we cannot use (e.g. an encryption key) is skipped, not fatal.
+        throw this.markUnavailable('its discovery document could not be fetched');
       }
+      if (typeof doc !== 'object' || doc === null || typeof doc.jwks_uri !== 'string' || !/^https?:\/\//.test(doc.jwks_uri)) {
+        throw this.markUnavailable('its discovery document names no jwks_uri');
+      }
+      uri = doc.jwks_uri;
     }
-    this.keys = { at: this.now(), byKid };
+    if (this.keySet?.uri === uri) return (this.keySet = { ...this.keySet, at: this.now() }).get;
+    const get = createRemoteJWKSet(new URL(uri), { timeoutDuration: FETCH_TIMEOUT_MS, [customFetch]: (u, init) => this.fetchFn(u, init) });
+    this.keySet = { uri, at: this.now(), get };
+    return get;
   }
 
-  private async discover(): Promise<string> {
-    const url = `${this.options.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-    const res = await this.fetchFn(url, { signal: AbortSignal.timeout(5000) });
-    if (!res.ok) throw new UnauthorizedError(`cannot check bearer token: ${url} answered ${res.status}`);
-    const { jwks_uri: jwksUri } = (await res.json()) as { jwks_uri?: string };
-    if (!jwksUri) throw new UnauthorizedError(`cannot check bearer token: ${url} names no jwks_uri`);
-    return jwksUri;
+  private markUnavailable(why: string): ServiceUnavailableError {
+    this.unavailableUntil = this.now() + RETRY_AFTER_SECONDS * 1000;
+    return this.unavailableError(why);
   }
+
+  private unavailableError(why = 'it could not be reached a moment ago'): ServiceUnavailableError {
+    const seconds = Math.max(1, Math.ceil((this.unavailableUntil - this.now()) / 1000));
+    return new ServiceUnavailableError(`cannot check the bearer token now: the identity provider ${this.options.issuer} is unavailable (${why}); try again later`, seconds);
+  }
+}
+
+/** What was wrong with a token, in words, from jose's error (its messages do not quote the token). */
+function reasonOf(e: unknown, options: OidcOptions): string {
+  if (e instanceof errors.JWTExpired) return 'expired';
+  if (e instanceof errors.JWTClaimValidationFailed) {
+    if (e.claim === 'iss') return `issuer is not ${options.issuer}`;
+    if (e.claim === 'aud') return `audience is not ${options.audience}`;
+    if (e.claim === 'nbf') return 'not valid yet';
+    if (e.claim === 'exp') return 'it has no expiry';
+    return `claim ${e.claim} is not valid`;
+  }
+  if (e instanceof errors.JWSSignatureVerificationFailed) return 'bad signature';
+  if (e instanceof errors.JOSEAlgNotAllowed || e instanceof errors.JOSENotSupported) return `the algorithm is not accepted (${ALGORITHMS.join(', ')})`;
+  if (e instanceof errors.JWKSNoMatchingKey) return 'the issuer has no key for it';
+  return 'it is not a well-formed signed JWT';
 }

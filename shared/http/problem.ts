@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { RolloutError, UnauthorizedError, ValidationError } from '../errors';
 import type { Logger } from '../observability/logger';
+import { retryAfterOf } from './http-errors';
 
 /** RFC 9457 problem details. */
 export interface Problem {
@@ -21,6 +22,13 @@ export function problemResponse(c: Context, problem: Problem, headers: Record<st
 export function renderError(logger: Logger) {
   return (err: Error, c: Context): Response => {
     const instance = c.req.path;
+    const retryAfter = retryAfterOf(err);
+    if (retryAfter !== null) {
+      // Slow down (429) or a dependency down (503): said with Retry-After, logged without the stack.
+      if (err instanceof RolloutError && err.status >= 500) logger.warn('request refused: a dependency is unavailable', { path: instance.slice(0, 200), method: c.req.method, detail: err.message });
+      const known = err as RolloutError;
+      return problemResponse(c, { type: 'about:blank', title: known.title, status: known.status, detail: known.message, instance }, { 'retry-after': String(retryAfter) });
+    }
     if (err instanceof RolloutError && err.status < 500) {
       return problemResponse(
         c,
@@ -39,7 +47,7 @@ export function renderError(logger: Logger) {
       return problemResponse(c, { type: 'about:blank', title: 'Bad request', status: err.status, detail: err.message, instance });
     }
     const status = err instanceof RolloutError ? err.status : 500;
-    logger.error('request failed', { path: instance, method: c.req.method, error: err });
+    logger.error('request failed', { path: instance.slice(0, 200), method: c.req.method, error: err });
     return problemResponse(c, {
       type: 'about:blank',
       title: err instanceof RolloutError ? err.title : 'Internal error',

@@ -3,7 +3,11 @@ import { type Context, Hono } from 'hono';
 import type { Logger } from '../observability/logger';
 import type { OperatorCommand } from '../orchestration/orchestrator';
 import type { Actor } from '../core/commands';
-import { ValidationError } from '../errors';
+import { InvalidTransitionError, NotFoundError, ValidationError } from '../errors';
+import { ROLLOUT_ID_PATTERN } from '../core/ids';
+import { identityKey } from '../core/identity';
+import { RolloutStatus } from '../core/status';
+import { SERVICE_NAME_PATTERN, quote } from './limits';
 import { identityOf, requireRole } from './identity';
 import type { AppDeps } from './deps';
 import { presentRollout } from './deps';
@@ -11,18 +15,41 @@ import { JSON_ONLY, parseJson, readJson } from './json-body';
 import { abortBody, approveBody, listQuery, promoteBody, rejectBody, retryBody } from './schemas';
 import { parseOrThrow } from './validation';
 
+/**
+ * One person is one approver, whatever the case of their e-mail address or the Unicode form of their
+ * name (identityKey): a second approval of the step they approved is a 409 here, before the command.
+ */
+function refuseSamePerson(rollout: Awaited<ReturnType<AppDeps['orchestrator']['get']>>, by: string): void {
+  if (rollout.status !== RolloutStatus.Paused || rollout.currentStep === null) return;
+  const step = rollout.currentStep;
+  const earlier = rollout.approvals.find((a) => a.step === step && identityKey(a.by) === identityKey(by));
+  if (earlier) throw new InvalidTransitionError(`${earlier.by} already approved step ${step + 1} of rollout ${rollout.id}: the same person cannot approve twice`);
+}
+
 export function rolloutRoutes(deps: AppDeps, logger: Logger) {
   const { orchestrator } = deps;
   const routes = new Hono();
 
+  /** A rollout id from the path: anything that is not one is a 404 at once, and is never echoed whole. */
+  const rolloutId = (c: Context): string => {
+    const id = c.req.param('id') ?? '';
+    if (!ROLLOUT_ID_PATTERN.test(id)) throw new NotFoundError(`rollout ${quote(id, 40)} does not exist: a rollout id is 26 lower-case letters and digits`);
+    return id;
+  };
+  /** A configured service, looked up as an own property (`constructor` names no service). */
+  const serviceName = (name: string): string => {
+    if (!SERVICE_NAME_PATTERN.test(name) || !Object.hasOwn(orchestrator.config.services, name)) throw new NotFoundError(`service ${quote(name, 63)} is not configured`);
+    return name;
+  };
+
   routes.get('/rollouts', async (c) => {
     const query = parseOrThrow(listQuery, c.req.query(), 'query');
-    if (query.service !== undefined) orchestrator.serviceConfig(query.service);
+    if (query.service !== undefined) serviceName(query.service);
     const page = await orchestrator.list(query);
     return c.json({ items: page.items.map(presentRollout), nextCursor: page.nextCursor });
   });
 
-  routes.get('/rollouts/:id', async (c) => c.json(presentRollout(await orchestrator.get(c.req.param('id')))));
+  routes.get('/rollouts/:id', async (c) => c.json(presentRollout(await orchestrator.get(rolloutId(c)))));
 
   const command = (build: (body: unknown, by: (stated: string | undefined) => Actor) => OperatorCommand) => async (c: Context) => {
     const identity = identityOf(c);
@@ -31,9 +58,10 @@ export function rolloutRoutes(deps: AppDeps, logger: Logger) {
       if (!stated) throw new ValidationError('by: is required: the integration token acts for people and must say for whom', ['by: is required']);
       return { by: stated, credential: identity.credential };
     };
+    const id = rolloutId(c);
     const input = build(await readJson(c), actor);
-    const id = c.req.param('id')!;
-    await orchestrator.get(id); // an unknown id is a 404 before anything else
+    const current = await orchestrator.get(id); // an unknown id is a 404 before anything else
+    if (input.type === 'Approve') refuseSamePerson(current, input.by);
     const rollout = await orchestrator.command(id, input);
     logger.info('operator command', { rolloutId: id, command: input.type, by: input.by, credential: input.credential, status: rollout.status });
     return c.json(presentRollout(rollout));
@@ -59,12 +87,12 @@ export function rolloutRoutes(deps: AppDeps, logger: Logger) {
     const text = await c.req.text();
     const body = text.trim() === '' ? {} : parseJson(c, text, JSON_ONLY);
     const { by } = parseOrThrow(retryBody, body, 'retry request');
-    const started = await orchestrator.retry(c.req.param('id'), identity.mayStateBy ? (by ?? identity.person) : identity.person);
+    const started = await orchestrator.retry(rolloutId(c), identity.mayStateBy ? (by ?? identity.person) : identity.person);
     return c.json(presentRollout(started), 201);
   });
 
   routes.get('/services', async (c) => c.json({ items: await Promise.all(Object.keys(orchestrator.config.services).map((n) => orchestrator.describeService(n))) }));
-  routes.get('/services/:name', async (c) => c.json(await orchestrator.describeService(c.req.param('name'))));
+  routes.get('/services/:name', async (c) => c.json(await orchestrator.describeService(serviceName(c.req.param('name')))));
 
   return routes;
 }

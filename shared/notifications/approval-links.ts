@@ -42,12 +42,17 @@ export function signLink(secret: string, claims: LinkClaims): string {
   return `${payload}.${mac(secret, payload).toString('base64url')}`;
 }
 
-/** Checks the mac first (in constant time), and only then reads the payload. */
+/**
+ * Checks the mac first (in constant time), and only then reads the payload. A token has one textual
+ * form: the mac is compared as the canonical base64url text of the expected bytes, so that the other
+ * spellings of the same bytes (the free low bits of the last character) do not verify, and "used" —
+ * recorded by the token's hash — cannot be passed by a variant. The payload is covered as text.
+ */
 export function verifyLink(secret: string, token: string, now: Date): LinkVerdict {
   if (token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) return { ok: false, reason: 'malformed' };
   const [payload, presented] = token.split('.') as [string, string];
-  const expected = mac(secret, payload);
-  const given = Buffer.from(presented, 'base64url');
+  const expected = Buffer.from(mac(secret, payload).toString('base64url'));
+  const given = Buffer.from(presented);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'forged' };
   let fields: unknown;
   try {

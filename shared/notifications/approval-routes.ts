@@ -10,6 +10,7 @@
 import { type Context, Hono } from 'hono';
 import type { Logger } from '../observability/logger';
 import type { Orchestrator } from '../orchestration/orchestrator';
+import { identityKey } from '../core/identity';
 import { RolloutStatus } from '../core/status';
 import { InvalidTransitionError, RolloutError } from '../errors';
 import { problemResponse } from '../http/problem';
@@ -40,6 +41,12 @@ export function approvalRoutes(deps: ApprovalRouteDeps) {
     const rollout = await orchestrator.get(claims.rolloutId);
     if (rollout.status !== RolloutStatus.Paused || rollout.currentStep !== claims.step) {
       throw new InvalidTransitionError(`rollout ${rollout.id} no longer waits for this approval: it is ${rollout.status}${rollout.currentStep === null ? '' : ` at step ${rollout.currentStep + 1}`}`);
+    }
+    // Whoever holds a link is not known by name: approvals through links count once per step, whichever
+    // notification target they were sent to, so that two links cannot make a quorum of two.
+    if (claims.action === 'approve') {
+      const earlier = rollout.approvals.find((a) => a.step === claims.step && (a.credential?.startsWith('link:') || identityKey(a.by) === identityKey(`link:${claims.target}`)));
+      if (earlier) throw new InvalidTransitionError(`step ${claims.step + 1} of rollout ${rollout.id} was already approved through a link (${earlier.by}); the other approvals must come from people, through the API or the dashboard`);
     }
     return rollout;
   };
@@ -78,8 +85,8 @@ export function approvalRoutes(deps: ApprovalRouteDeps) {
       const by = `link:${claims.target}`;
       const rollout =
         claims.action === 'approve'
-          ? await orchestrator.command(claims.rolloutId, { type: 'Approve', by, comment: 'approved through a notification link' })
-          : await orchestrator.command(claims.rolloutId, { type: 'Abort', by, reason: 'aborted through a notification link' });
+          ? await orchestrator.command(claims.rolloutId, { type: 'Approve', by, credential: by, comment: 'approved through a notification link' })
+          : await orchestrator.command(claims.rolloutId, { type: 'Abort', by, credential: by, reason: 'aborted through a notification link' });
       deps.logger.info('approval link used', { rolloutId: rollout.id, action: claims.action, step: claims.step, by, link: tokenHash(token).slice(0, 12), status: rollout.status });
       if (wantsHtml(c)) return c.html(donePage(rollout, claims), 200, PAGE_HEADERS);
       return c.json({ rolloutId: rollout.id, action: claims.action, by, status: rollout.status });

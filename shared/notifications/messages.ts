@@ -119,5 +119,6 @@ export function slackMessage(n: Notice) {
     });
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `links work once, until ${n.links.expiresAt}` }] });
   }
-  return { text: headline(n), blocks };
+  // The top-level text is mrkdwn too (notifications, old clients): escaped as the blocks are.
+  return { text: esc(headline(n)), blocks };
 }

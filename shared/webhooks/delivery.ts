@@ -7,6 +7,9 @@ import type { ImagePush } from './image-push';
 import { DIGEST_PATTERN } from './image-push';
 import type { Ignored } from './image-push';
 import { registryHostProblem } from '../config/image-name';
+import { DELIVERY_ID_PATTERN, LIMITS, TAG_PATTERN, quote } from '../http/limits';
+
+export { TAG_PATTERN, quote };
 
 /** A push that names a tag but no digest (Docker Hub, Quay): resolved from the configured registry. */
 export interface TaggedPush {
@@ -26,16 +29,9 @@ export const emptyDelivery = (): ParsedDelivery => ({ pushes: [], tagged: [], ig
 
 /** The OCI distribution spec's grammar for repository names and tags. */
 export const REPOSITORY_PATTERN = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
-export const TAG_PATTERN = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
-
-/** A value quoted for a reason, cut short: reasons are echoed to the sender and must stay small. */
-export function quote(value: unknown): string {
-  if (typeof value !== 'string') return JSON.stringify(value ?? null);
-  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
-}
 
 export function repositoryProblem(at: string, repository: string): string | null {
-  return repository.length <= 255 && REPOSITORY_PATTERN.test(repository) ? null : `${at}: ${quote(repository)} is not a repository name`;
+  return repository.length <= LIMITS.repository && REPOSITORY_PATTERN.test(repository) ? null : `${at}: ${quote(repository)} is not a repository name`;
 }
 
 export function tagProblem(at: string, tag: string): string | null {
@@ -47,7 +43,36 @@ export function digestProblem(at: string, digest: string | null | undefined): st
 }
 
 export function hostProblem(at: string, host: string): string | null {
-  return host.length <= 255 && registryHostProblem(host) === null ? null : `${at}: ${quote(host)} is not a registry host[:port]`;
+  return host.length <= LIMITS.host && registryHostProblem(host) === null ? null : `${at}: ${quote(host)} is not a registry host[:port]`;
+}
+
+/** A value named in a reason: as is when it is a plain word (`pull`, `DELETE`), else quoted and cut short. */
+export function word(value: string): string {
+  return /^[A-Za-z0-9_.-]{1,40}$/.test(value) ? value : quote(value);
+}
+
+/** A sender's delivery or event id, which the rollout's first event quotes: see LIMITS.deliveryId. */
+export function deliveryIdProblem(at: string, id: string | null | undefined): string | null {
+  return id === null || id === undefined || DELIVERY_ID_PATTERN.test(id)
+    ? null
+    : `${at}: ${quote(id)} is not a delivery id (up to ${LIMITS.deliveryId} letters, digits, '.', '_', ':' and '-')`;
+}
+
+/**
+ * What an ignored entry says about its event: only the fields that are what they claim to be, so that
+ * an answer echoes nothing oversized and no control character back to the sender.
+ */
+export function aboutEvent(fields: { readonly repository?: string | null; readonly tag?: string | null; readonly digest?: string | null }): {
+  repository?: string;
+  tag?: string | null;
+  digest?: string;
+} {
+  const { repository, tag, digest } = fields;
+  return {
+    ...(repository && repositoryProblem('', repository) === null ? { repository } : {}),
+    ...(tag === null ? { tag: null } : tag && TAG_PATTERN.test(tag) ? { tag } : {}),
+    ...(digest && DIGEST_PATTERN.test(digest) ? { digest } : {}),
+  };
 }
 
 /**

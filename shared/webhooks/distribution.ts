@@ -4,8 +4,8 @@
  * sees why, and a malformed digest is refused by name without failing the other events of the envelope.
  */
 import { z } from 'zod';
-import { DIGEST_PATTERN, type ImagePush } from './image-push';
-import { REPOSITORY_PATTERN, TAG_PATTERN } from './delivery';
+import type { ImagePush } from './image-push';
+import { aboutEvent, word, deliveryIdProblem, digestProblem, hostProblem, quote, repositoryProblem, tagProblem } from './delivery';
 
 export const DISTRIBUTION_MEDIA_TYPES = [
   'application/vnd.docker.distribution.events.v1+json',
@@ -29,10 +29,11 @@ export const distributionEventSchema = z.object({
   target: z.object({
     mediaType: z.string().optional(),
     digest: z.string().optional(),
-    // Loose bounds here; the grammar is checked per event, so one bad event does not sink the envelope.
-    repository: z.string().min(1).max(4096),
-    url: z.string().max(8192).optional(),
-    tag: z.string().max(4096).optional(),
+    // No bounds here (the 1 MB body limit bounds the envelope): the grammar and the lengths are checked
+    // per event, so that one bad event is ignored with its reason and does not sink the envelope.
+    repository: z.string(),
+    url: z.string().optional(),
+    tag: z.string().optional(),
   }),
   request: z.object({ host: z.string().optional() }).optional(),
 });
@@ -59,29 +60,28 @@ function hostOf(event: DistributionEvent): string | null {
 /** One event: a push, or why it is ignored. `at` names it in reasons (`events[2]`; empty for a lone event, as ACR sends). */
 export function parseDistributionEvent(event: DistributionEvent, at: string): ImagePush | DistributionIgnored {
   const { target } = event;
-  const about = { repository: target.repository, tag: target.tag ?? null, ...(target.digest ? { digest: target.digest } : {}) };
+  const about = aboutEvent({ repository: target.repository, tag: target.tag ?? null, digest: target.digest ?? null });
   const where = (field: string) => (at ? `${at}.${field}` : field);
   const whole = at ? `${at}: ` : '';
-  if (event.action !== 'push') return { ...about, reason: `${whole}action ${event.action} is not a push` };
+  if (event.action !== 'push') return { ...about, reason: `${whole}action ${word(event.action)} is not a push` };
   if (!target.mediaType || !MANIFEST_MEDIA_TYPES.has(target.mediaType)) {
-    return { ...about, reason: `${whole}${target.mediaType ?? 'an untyped'} push is a blob, not a manifest` };
+    return { ...about, reason: `${whole}${target.mediaType ? quote(target.mediaType) : 'an untyped'} push is a blob, not a manifest` };
   }
-  if (target.repository.length > 255 || !REPOSITORY_PATTERN.test(target.repository)) {
-    return { reason: `${where('target.repository')}: ${JSON.stringify(target.repository.slice(0, 80))} is not a repository name` };
-  }
-  if (target.tag !== undefined && !TAG_PATTERN.test(target.tag)) {
-    return { repository: target.repository, reason: `${where('target.tag')}: ${JSON.stringify(target.tag.slice(0, 80))} is not a tag` };
-  }
-  if (!target.digest || !DIGEST_PATTERN.test(target.digest)) {
-    return { ...about, reason: `${where('target.digest')}: ${JSON.stringify(target.digest ?? null)} is not sha256:<64 lower-case hex>` };
-  }
+  const problem =
+    repositoryProblem(where('target.repository'), target.repository) ??
+    (target.tag === undefined ? null : tagProblem(where('target.tag'), target.tag)) ??
+    digestProblem(where('target.digest'), target.digest) ??
+    deliveryIdProblem(where('id'), event.id);
+  if (problem) return { ...about, reason: problem };
   const registry = hostOf(event);
   if (!registry) return { ...about, reason: `${whole}no request.host or target.url names the registry` };
+  const badHost = hostProblem(event.request?.host ? where('request.host') : where('target.url'), registry);
+  if (badHost) return { ...about, reason: badHost };
   return {
     registry,
     repository: target.repository,
     tag: target.tag ?? null,
-    digest: target.digest,
+    digest: target.digest!,
     source: `distribution notification${event.id ? ` ${event.id}` : ''}`,
   };
 }

@@ -3,7 +3,8 @@
  * it is the account's private registry, `<account>.dkr.ecr.<region>.amazonaws.com`.
  */
 import { z } from 'zod';
-import { DIGEST_PATTERN, type ImagePush } from './image-push';
+import type { ImagePush } from './image-push';
+import { deliveryIdProblem, digestProblem, repositoryProblem, tagProblem, word } from './delivery';
 
 export const ecrImageActionSchema = z.object({
   'detail-type': z.literal('ECR Image Action'),
@@ -26,20 +27,25 @@ export type EcrParse = { readonly push: ImagePush } | { readonly ignored: { read
 
 export function parseEcrImageAction(event: EcrImageAction): EcrParse {
   const d = event.detail;
-  const repository = d['repository-name'];
-  if (d['action-type'] !== 'PUSH') return { ignored: { repository, reason: `action-type ${d['action-type']} is not a push` } };
-  if (d.result !== 'SUCCESS') return { ignored: { repository, reason: `push result is ${d.result}` } };
+  // Echoed only when it is a repository name: an answer repeats nothing oversized.
+  const repository = repositoryProblem('', d['repository-name']) === null ? d['repository-name'] : '';
+  if (d['action-type'] !== 'PUSH') return { ignored: { repository, reason: `action-type ${word(d['action-type'])} is not a push` } };
+  if (d.result !== 'SUCCESS') return { ignored: { repository, reason: `push result is ${word(d.result)}` } };
   const digest = d['image-digest'];
-  if (!digest || !DIGEST_PATTERN.test(digest)) {
-    return { ignored: { repository, reason: `detail.image-digest: ${JSON.stringify(digest ?? null)} is not sha256:<64 lower-case hex>` } };
-  }
+  // ECR sends "" for an untagged push.
+  const tag = d['image-tag'] ? d['image-tag'] : null;
+  const problem =
+    repositoryProblem('detail.repository-name', d['repository-name']) ??
+    digestProblem('detail.image-digest', digest) ??
+    (tag === null ? null : tagProblem('detail.image-tag', tag)) ??
+    deliveryIdProblem('id', event.id);
+  if (problem) return { ignored: { repository, reason: problem } };
   return {
     push: {
       registry: `${event.account}.dkr.ecr.${event.region}.amazonaws.com`,
       repository,
-      // ECR sends "" for an untagged push.
-      tag: d['image-tag'] ? d['image-tag'] : null,
-      digest,
+      tag,
+      digest: digest!,
       source: `ECR push event${event.id ? ` ${event.id}` : ''}`,
     },
   };

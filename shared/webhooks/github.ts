@@ -12,26 +12,27 @@ import { type ParsedDelivery, digestProblem, emptyDelivery, hostProblem, quote, 
 /** GitHub's own event names (`X-GitHub-Event`) that carry a package. */
 export const GITHUB_PACKAGE_EVENTS = ['package', 'registry_package'] as const;
 
-const text = (max: number) => z.string().max(max);
+// No length bounds in the shapes: the 1 MB body limit bounds the delivery, and each field is checked per
+// event (delivery.ts, LIMITS), so that one bad event is ignored with its reason and the others go on.
 
 const packageSchema = z.looseObject({
-  name: text(512).min(1),
-  namespace: text(512).nullish(),
-  ecosystem: text(64).nullish(),
-  package_type: text(64).nullish(),
+  name: z.string().min(1),
+  namespace: z.string().nullish(),
+  ecosystem: z.string().nullish(),
+  package_type: z.string().nullish(),
   package_version: z
     .looseObject({
-      name: text(512).nullish(),
-      package_url: text(2048).nullish(),
+      name: z.string().nullish(),
+      package_url: z.string().nullish(),
       container_metadata: z
-        .looseObject({ tag: z.looseObject({ name: text(512).nullish(), digest: text(512).nullish() }).nullish() })
+        .looseObject({ tag: z.looseObject({ name: z.string().nullish(), digest: z.string().nullish() }).nullish() })
         .nullish(),
     })
     .nullish(),
 });
 
 export const githubPackageEventSchema = z
-  .looseObject({ action: text(64), package: packageSchema.optional(), registry_package: packageSchema.optional() })
+  .looseObject({ action: z.string(), package: packageSchema.optional(), registry_package: packageSchema.optional() })
   .superRefine((event, ctx) => {
     if (!event.package && !event.registry_package) {
       ctx.addIssue({ code: 'custom', path: ['package'], message: 'is required: a package or registry_package event has one of package and registry_package', input: undefined });

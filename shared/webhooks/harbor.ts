@@ -5,20 +5,21 @@
  * untagged push. The registry host is only in `resource_url`, which is read as a name, never fetched.
  */
 import { z } from 'zod';
-import { type ParsedDelivery, digestProblem, emptyDelivery, hostProblem, quote, repositoryProblem, splitReference, tagProblem } from './delivery';
+import { type ParsedDelivery, aboutEvent, deliveryIdProblem, digestProblem, emptyDelivery, hostProblem, quote, repositoryProblem, splitReference, tagProblem } from './delivery';
 
 export const HARBOR_MEDIA_TYPES = ['application/json', 'application/cloudevents+json'] as const;
 const PUSH_TYPES = new Set(['PUSH_ARTIFACT', 'harbor.artifact.pushed']);
 
-const text = (max: number) => z.string().max(max);
+// No length bounds in the shapes: the 1 MB body limit bounds the delivery, and each field is checked per
+// event (delivery.ts, LIMITS), so that one bad event is ignored with its reason and the others go on.
 
 const payloadSchema = z.looseObject({
-  resources: z.array(z.looseObject({ digest: text(512).nullish(), tag: text(512).nullish(), resource_url: text(2048).nullish() })).max(1000),
-  repository: z.looseObject({ repo_full_name: text(512).nullish(), name: text(512).nullish(), namespace: text(512).nullish() }),
+  resources: z.array(z.looseObject({ digest: z.string().nullish(), tag: z.string().nullish(), resource_url: z.string().nullish() })).max(1000),
+  repository: z.looseObject({ repo_full_name: z.string().nullish(), name: z.string().nullish(), namespace: z.string().nullish() }),
 });
 
-const defaultSchema = z.looseObject({ type: text(128), operator: text(512).nullish(), event_data: payloadSchema });
-const cloudEventSchema = z.looseObject({ specversion: text(16), id: text(256).nullish(), type: text(128), data: payloadSchema });
+const defaultSchema = z.looseObject({ type: z.string(), operator: z.string().nullish(), event_data: payloadSchema });
+const cloudEventSchema = z.looseObject({ specversion: z.string(), id: z.string().nullish(), type: z.string(), data: payloadSchema });
 
 /** Either format (for documentation); parse with `harborSchemaFor`, whose errors name one format's fields. */
 export const harborEventSchema = z.union([cloudEventSchema, defaultSchema]);
@@ -42,16 +43,17 @@ export function parseHarborEvent(event: HarborEvent): ParsedDelivery {
   const key = cloud ? 'data' : 'event_data';
   const repo = payload.repository;
   const repository = repo.repo_full_name ?? [repo.namespace, repo.name].filter(Boolean).join('/');
-  if (!PUSH_TYPES.has(event.type)) return (result.ignored.push({ repository, reason: `type ${quote(event.type)} is not an artifact push` }), result);
-  const bad = repositoryProblem(`${key}.repository.repo_full_name`, repository);
-  if (bad) return (result.ignored.push({ reason: bad }), result);
+  if (!PUSH_TYPES.has(event.type)) return (result.ignored.push({ ...aboutEvent({ repository }), reason: `type ${quote(event.type)} is not an artifact push` }), result);
+  const id = isCloudEvent(event) ? event.id : null;
+  const bad = repositoryProblem(`${key}.repository.repo_full_name`, repository) ?? deliveryIdProblem('id', id);
+  if (bad) return (result.ignored.push({ ...aboutEvent({ repository }), reason: bad }), result);
 
   payload.resources.forEach((resource, i) => {
     const at = `${key}.resources[${i}]`;
     const digest = resource.digest;
     // A digest push names the digest as its "tag".
     const tag = !resource.tag || resource.tag === digest || resource.tag.startsWith('sha256:') ? null : resource.tag;
-    const about = { repository, tag, ...(digest ? { digest } : {}) };
+    const about = aboutEvent({ repository, tag, digest: digest ?? null });
     const printed = resource.resource_url ? splitReference(resource.resource_url) : null;
     const problem =
       digestProblem(`${at}.digest`, digest) ??
@@ -61,7 +63,6 @@ export function parseHarborEvent(event: HarborEvent): ParsedDelivery {
     if (printed!.repository !== repository) {
       return result.ignored.push({ ...about, reason: `${at}.resource_url: ${quote(resource.resource_url)} is not in repository ${repository}` });
     }
-    const id = isCloudEvent(event) ? event.id : null;
     result.pushes.push({ registry: printed!.host, repository, tag, digest: digest!, source: `Harbor ${event.type}${id ? ` ${id}` : ''}` });
   });
   return result;

@@ -6,13 +6,14 @@
 import { z } from 'zod';
 import { type ParsedDelivery, emptyDelivery, hostProblem, quote, repositoryProblem, splitReference, tagProblem } from './delivery';
 
-const text = (max: number) => z.string().max(max);
+// No length bounds in the shapes: the 1 MB body limit bounds the delivery, and each field is checked per
+// event (delivery.ts, LIMITS), so that one bad event is ignored with its reason and the others go on.
 
 // ---- Docker Hub ------------------------------------------------------------------------------------
 
 export const dockerHubPushSchema = z.looseObject({
-  push_data: z.looseObject({ tag: text(512) }),
-  repository: z.looseObject({ repo_name: text(512).min(1) }),
+  push_data: z.looseObject({ tag: z.string() }),
+  repository: z.looseObject({ repo_name: z.string().min(1) }),
 });
 
 export type DockerHubPush = z.infer<typeof dockerHubPushSchema>;
@@ -30,9 +31,9 @@ export function parseDockerHubPush(body: DockerHubPush): ParsedDelivery {
 // ---- Quay ------------------------------------------------------------------------------------------
 
 export const quayPushSchema = z.looseObject({
-  repository: text(512).min(1),
-  docker_url: text(1024).nullish(),
-  updated_tags: z.array(text(512)).max(100),
+  repository: z.string().min(1),
+  docker_url: z.string().nullish(),
+  updated_tags: z.array(z.string()).max(100),
 });
 
 export type QuayPush = z.infer<typeof quayPushSchema>;

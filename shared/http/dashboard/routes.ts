@@ -6,16 +6,16 @@
  * Authentication differs on purpose:
  * - `/` and `/dashboard/*` are public: a static shell with no data (a browser cannot put a bearer token
  *   on a navigation); the page asks for the API token and sends it as `Authorization: Bearer` itself.
- * - `/events` and `/metrics` take the API token like the rest of the API.
+ * - `/events` and `/metrics` take every credential the rest of the API takes (ROLLOUT_API_TOKEN, a named
+ *   token of any role, an OIDC user): the same `apiAccess` middleware, passed in by the app.
  * - `/approvals/<token>`: the signed link is the credential (see shared/notifications).
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { Logger } from '../../observability/logger';
 import { NotFoundError } from '../../errors';
 import type { ApprovalLinks } from '../../notifications/approval-links';
 import { approvalRoutes } from '../../notifications/approval-routes';
 import type { MetricsRegistry } from '../../observability/metrics-registry';
-import { bearerAuth } from '../auth';
 import type { AppDeps } from '../deps';
 import { CLIENT_DATA_JS } from './client-data';
 import { CLIENT_VIEW_JS } from './client-view';
@@ -38,9 +38,8 @@ const CLIENT_JS = `(function () {\n'use strict';\n${CLIENT_DATA_JS}\n${CLIENT_VI
 
 const ASSET_HEADERS = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' };
 
-export function operatorRoutes(deps: AppDeps & OperatorDeps, logger: Logger) {
+export function operatorRoutes(deps: AppDeps & OperatorDeps, logger: Logger, apiAuth: MiddlewareHandler) {
   const routes = new Hono();
-  const apiAuth = bearerAuth({ token: deps.apiToken, realm: 'API token' });
 
   routes.get('/', (c) => c.html(DASHBOARD_HTML, 200, DASHBOARD_HEADERS));
   routes.get('/dashboard/app.js', (c) => c.body(CLIENT_JS, 200, { ...ASSET_HEADERS, 'content-type': 'text/javascript; charset=utf-8' }));

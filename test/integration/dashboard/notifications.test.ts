@@ -92,7 +92,7 @@ describe('notifications', () => {
     const approved = await link(approveUrl, { method: 'POST' });
     expect(approved.status).toBe(200);
     expect(JSON.parse(approved.text)).toMatchObject({ rolloutId: id, action: 'approve', by: 'link:ops' });
-    expect((await api('GET', `/rollouts/${id}`)).body.approvals).toEqual([expect.objectContaining({ by: 'link:ops', step: 3 })]);
+    expect((await api('GET', `/rollouts/${id}`)).body.approvals).toEqual([expect.objectContaining({ by: 'link:ops', credential: 'link:ops', step: 3 })]);
 
     const again = await link(approveUrl, { method: 'POST' });
     expect(again.status).toBe(409);
@@ -135,7 +135,7 @@ describe('notifications', () => {
     expect(aborted.status).toBe(200);
     expect(aborted.text).toContain('Aborted: web');
     const rolledBack = await delivered('/ops', 'rollout.rolled_back', id);
-    expect(rolledBack.json.rollout.reason).toBe('aborted by link:ops: aborted through a notification link');
+    expect(rolledBack.json.rollout.reason).toBe('aborted by link:ops (link:ops): aborted through a notification link');
     await delivered('/slack', 'rolled back', id);
   });
 

@@ -45,6 +45,7 @@ function setup() {
         { name: 'ann-cli', sha256: sha('ann-secret'), role: 'operator', person: 'ann@example.com' },
         { name: 'bob-cli', sha256: sha('bob-secret'), role: 'operator', person: 'bob@example.com' },
         { name: 'dashboard-ro', sha256: sha('viewer-secret'), role: 'viewer' },
+        { name: 'olga-cli', sha256: sha('olga-secret'), role: 'operator', person: 'olga@example.com' },
       ],
       oidc: { issuer, audience: 'rollouts', claim: 'email', role: 'operator' },
     },
@@ -86,6 +87,26 @@ describe('who approves', () => {
       'step 2/3 approved by ann@example.com (token:ann-cli) (1 of 2): lgtm',
       'step 2/3 approved by bob@example.com (token:bob-cli) (2 of 2)',
     ]);
+  });
+
+  it('counts one person once whatever the case of the address: an operator, then the integration for the same person', async () => {
+    const { call, pausedRollout } = setup();
+    const id = await pausedRollout();
+    expect((await call('olga-secret', 'POST', `/rollouts/${id}/approve`, {})).status).toBe(200);
+    for (const by of ['OLGA@example.com', ' olga@EXAMPLE.com ', 'olga@example.com']) {
+      const again = await call('integration-secret', 'POST', `/rollouts/${id}/approve`, { by });
+      expect(again.status).toBe(409);
+      expect(again.body.detail).toMatch(/olga@example.com already approved/);
+    }
+    const other = await call('integration-secret', 'POST', `/rollouts/${id}/approve`, { by: 'Zoe\u0301@example.com' });
+    expect(other.body.status).toBe('PROGRESSING');
+  });
+
+  it('counts a name in another Unicode form (NFD, NFC) as the same person', async () => {
+    const { call, pausedRollout } = setup();
+    const id = await pausedRollout();
+    expect((await call('integration-secret', 'POST', `/rollouts/${id}/approve`, { by: 'Zo\u00eb' })).status).toBe(200);
+    expect((await call('integration-secret', 'POST', `/rollouts/${id}/approve`, { by: 'Zoe\u0308' })).status).toBe(409);
   });
 
   it('lets a viewer read but not decide (403), and refuses unknown tokens (401)', async () => {
@@ -139,6 +160,6 @@ describe('who approves', () => {
     const id = await pausedRollout();
     const res = await call(jwt({ iss: issuer, aud: 'rollouts', email: 'd@x', exp: now() + 60 }, privateKey, 'k-unknown'), 'GET', `/rollouts/${id}`);
     expect(res.status).toBe(401);
-    expect(res.body.detail).toMatch(/no key k-unknown/);
+    expect(res.body.detail).toMatch(/the issuer has no key for it/);
   });
 });

@@ -12,6 +12,7 @@ import { Orchestrator } from '../../../shared/orchestration/orchestrator';
 import type { RegistryConfig, ServiceConfig } from '../../../shared/config/types';
 import type { WebhooksConfig } from '../../../shared/config/webhooks-schema';
 import { createApp } from '../../../shared/http/app';
+import { FailureLimiter } from '../../../shared/http/rate-limit';
 import { appConfig, serviceConfig } from '../../helpers/local-config';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';
 import { FakeEcs, MemStore, RecordingWorkflow } from '../../unit/orchestration/fakes';
@@ -54,7 +55,9 @@ export function webhookHarness(options: HarnessOptions) {
   const workflow = new RecordingWorkflow();
   const verifier = new ScriptedVerifier();
   const orchestrator = new Orchestrator({ config, store, ecs, verifier, workflow, options: { signatureRecheckMs: [] } });
-  const app = createApp({ orchestrator, webhookToken: WEBHOOK_TOKEN, apiToken: API_TOKEN, logger: options.logger ?? silentLogger });
+  // Tests send hundreds of wrong credentials from one (unknown) address: the 429 brake has its own tests.
+  const authFailures = new FailureLimiter({ maxFailures: Number.POSITIVE_INFINITY });
+  const app = createApp({ orchestrator, webhookToken: WEBHOOK_TOKEN, apiToken: API_TOKEN, logger: options.logger ?? silentLogger, authFailures });
 
   async function post(path: string, body: string | object, headers: Record<string, string> = {}) {
     const res = await app.request(path, {

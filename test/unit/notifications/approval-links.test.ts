@@ -28,6 +28,19 @@ describe('approval link tokens', () => {
     expect(verifyLink(SECRET, token(), T0)).toEqual({ ok: false, reason });
   });
 
+  it('have one textual form: the other spellings of the same mac bytes do not verify', () => {
+    const token = signLink(SECRET, claims);
+    const [payload, mac] = token.split('.') as [string, string];
+    // 43 base64url characters carry 258 bits for 256: the last character's two low bits are free.
+    const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = ALPHABET.indexOf(mac.at(-1)!);
+    const variants = [1, 2, 3].map((d) => `${payload}.${mac.slice(0, -1)}${ALPHABET[(last & ~3) | ((last + d) & 3)]}`);
+    for (const variant of variants) {
+      expect(Buffer.from(variant.split('.')[1]!, 'base64url')).toEqual(Buffer.from(mac, 'base64url'));
+      expect(verifyLink(SECRET, variant, T0)).toEqual({ ok: false, reason: 'forged' });
+    }
+  });
+
   it('refuse a link at and after its expiry', () => {
     const token = signLink(SECRET, claims);
     expect(verifyLink(SECRET, token, new Date((claims.expiresAt - 1) * 1000)).ok).toBe(true);

@@ -38,10 +38,25 @@ describe('notification messages', () => {
     });
   });
 
+  it('escape Slack markup in the top-level text as in the blocks: no link, mention or broadcast from outside text', () => {
+    const hostile = '<https://evil.example/approve|Click to re-approve> <!here> <!channel> <@U123> & more';
+    for (const [status, base] of [['ROLLED_BACK', s.rolledBack], ['REJECTED', s.rejected], ['FAILED', s.failed]] as const) {
+      const message = slackMessage({ status, rollout: { ...base, reason: hostile }, previousStatus: 'X', links: null, dashboardUrl: null });
+      const everything = JSON.stringify(message);
+      expect(everything).not.toContain('<https://evil');
+      expect(everything).not.toContain('<!here>');
+      expect(everything).not.toContain('<!channel>');
+      expect(everything).not.toContain('<@U123>');
+      expect(message.text).toContain('&lt;!here&gt;');
+    }
+  });
+
   it('escape Slack markup in reasons, and add link buttons to approval requests only', () => {
     const rolledBack = { ...s.rolledBack, reason: 'alarm <web-5xx> fired: p99 > 2s & rising' };
     const message = slackMessage({ status: 'ROLLED_BACK', rollout: rolledBack, previousStatus: 'ROLLING_BACK', links: null, dashboardUrl: null });
-    expect(message.text).toBe(headline({ status: 'ROLLED_BACK', rollout: rolledBack, previousStatus: 'ROLLING_BACK', links: null, dashboardUrl: null }));
+    expect(message.text).toBe(
+      headline({ status: 'ROLLED_BACK', rollout: rolledBack, previousStatus: 'ROLLING_BACK', links: null, dashboardUrl: null }).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
+    );
     expect(JSON.stringify(message.blocks)).toContain('alarm &lt;web-5xx&gt; fired: p99 &gt; 2s &amp; rising');
     expect(message.blocks.some((b: any) => b.type === 'actions')).toBe(false);
 
