@@ -5,12 +5,12 @@
  */
 import type { Directive } from '../shared/core/directive';
 import { functionRoot } from './wiring/compose';
-import { type InvocationContext, parseRolloutInput } from './wiring/inputs';
+import { type InvocationContext, parseAdvanceInput } from './wiring/inputs';
 
 const root = functionRoot('advance', ['store', 'ecs', 'verifier', 'workflow', 'alarms']);
 
 export async function advance(event: unknown, context?: InvocationContext): Promise<Directive> {
-  const { rolloutId } = parseRolloutInput(event, 'Advance input');
-  root.begin(context, { rolloutId });
-  return (await root.get()).orchestrator.advance(rolloutId);
+  const { rolloutId, call } = parseAdvanceInput(event);
+  root.begin(context, { rolloutId, ...call });
+  return (await root.get()).orchestrator.advance(rolloutId, call);
 }

@@ -9,7 +9,7 @@ import { type InvocationContext, parseRecoverInput } from './wiring/inputs';
 const root = functionRoot('recover', ['store', 'ecs', 'workflow']);
 
 export async function recover(event: unknown, context?: InvocationContext): Promise<Directive> {
-  const { rolloutId, message } = parseRecoverInput(event);
-  root.begin(context, { rolloutId });
-  return (await root.get()).orchestrator.recover(rolloutId, message);
+  const { rolloutId, message, call } = parseRecoverInput(event);
+  root.begin(context, { rolloutId, ...call });
+  return (await root.get()).orchestrator.recover(rolloutId, message, call);
 }

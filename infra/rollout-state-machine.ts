@@ -39,6 +39,27 @@ export interface RolloutStateMachineProps {
 /** Errors worth trying the same step again for: conflicts and passing failures, not bugs. */
 export const TRANSIENT_ERRORS = ['VersionConflictError', 'RegistryError', 'ThrottlingException', 'States.Timeout'];
 
+/**
+ * Lambda's own failures, which say nothing about the rollout: throttling (`TooManyRequestsException`)
+ * and the service errors AWS recommends retrying. Retried with backoff and jitter, never recovered from
+ * by rolling back.
+ */
+export const LAMBDA_TRANSIENT_ERRORS = [
+  'Lambda.TooManyRequestsException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.ClientExecutionTimeoutException',
+];
+
+/**
+ * How the step functions are retried: each try waits about twice as long as the one before (2 s up
+ * to a minute), with full jitter so that throttled executions do not retry in step. Eight tries span
+ * about five minutes; a rollback (Recover) gets twelve, about ten minutes, before the execution fails
+ * and the watchdog re-drives the rollout.
+ */
+const RETRY = { interval: Duration.seconds(2), backoffRate: 2, maxDelay: Duration.seconds(60), jitterStrategy: sfn.JitterType.FULL };
+
 
 /** Longer than the step functions' own Lambda timeout, so that a slow step fails as the Lambda's timeout, with its logs. */
 export const STEP_TIMEOUT = Duration.seconds(120);
@@ -57,26 +78,34 @@ export class RolloutStateMachine extends Construct {
       cause: 'the rollout could not be recovered: its record says why (FAILED needs a human)',
     });
 
+    // Each step knows which execution calls it (a newer clock makes an older one stop) and its turn of
+    // the loop (a long-running execution hands over to a fresh one well before the history limit).
+    const clock = { execution: sfn.JsonPath.stringAt('$$.Execution.Name'), turn: sfn.JsonPath.numberAt('$.directive.turn') };
+
     const recover = new tasks.LambdaInvoke(this, 'Recover', {
       lambdaFunction: props.recoverFunction,
-      payload: sfn.TaskInput.fromObject({ rolloutId, error: sfn.JsonPath.objectAt('$.error') }),
+      payload: sfn.TaskInput.fromObject({ rolloutId, error: sfn.JsonPath.objectAt('$.error'), ...clock }),
       payloadResponseOnly: true,
       resultPath: '$.directive',
-      retryOnServiceExceptions: true,
+      retryOnServiceExceptions: false,
       taskTimeout: sfn.Timeout.duration(STEP_TIMEOUT),
     });
-    recover.addRetry({ errors: TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4 });
+    recover.addRetry({ errors: LAMBDA_TRANSIENT_ERRORS, maxAttempts: 12, ...RETRY });
+    recover.addRetry({ errors: TRANSIENT_ERRORS, maxAttempts: 12, ...RETRY });
+    // A rollback that fails for any other reason is tried again too, for a bounded time (see RETRY).
+    recover.addRetry({ errors: ['States.TaskFailed'], maxAttempts: 6, ...RETRY });
     recover.addCatch(failed, { resultPath: '$.recoveryError' });
 
     const advance = new tasks.LambdaInvoke(this, 'Advance', {
       lambdaFunction: props.advanceFunction,
-      payload: sfn.TaskInput.fromObject({ rolloutId }),
+      payload: sfn.TaskInput.fromObject({ rolloutId, ...clock }),
       payloadResponseOnly: true,
       resultPath: '$.directive',
-      retryOnServiceExceptions: true,
+      retryOnServiceExceptions: false,
       taskTimeout: sfn.Timeout.duration(STEP_TIMEOUT),
     });
-    advance.addRetry({ errors: TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 4 });
+    advance.addRetry({ errors: LAMBDA_TRANSIENT_ERRORS, maxAttempts: 8, ...RETRY });
+    advance.addRetry({ errors: TRANSIENT_ERRORS, maxAttempts: 4, ...RETRY });
     advance.addCatch(recover, { resultPath: '$.error' });
 
     const wait = new sfn.Wait(this, 'Wait', { time: sfn.WaitTime.secondsPath('$.directive.seconds') });
@@ -88,8 +117,9 @@ export class RolloutStateMachine extends Construct {
       payload: sfn.TaskInput.fromObject({ rolloutId, taskToken: sfn.JsonPath.taskToken }),
       resultPath: sfn.JsonPath.DISCARD,
       taskTimeout: sfn.Timeout.duration(props.approvalWaitTimeout ?? Duration.days(1)),
-      retryOnServiceExceptions: true,
+      retryOnServiceExceptions: false,
     });
+    awaitApproval.addRetry({ errors: LAMBDA_TRANSIENT_ERRORS, maxAttempts: 8, ...RETRY });
     // A wait that times out, or that an ended rollout answers with RolloutEnded, goes back to Advance,
     // which re-registers (still paused) or ends (decided meanwhile).
     awaitApproval.addCatch(advance, { errors: ['States.Timeout', ROLLOUT_ENDED_ERROR], resultPath: sfn.JsonPath.DISCARD });

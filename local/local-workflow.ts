@@ -6,7 +6,7 @@
 import type { Directive } from '../shared/core/directive';
 import type { Rollout } from '../shared/core/rollout';
 import type { Logger } from '../shared/observability/logger';
-import type { Workflow } from '../shared/ports';
+import type { ClockState, Workflow } from '../shared/ports';
 
 export interface LocalWorkflowOptions {
   /** Milliseconds between looks at ECS while waiting for steady state. Default 250. */
@@ -37,8 +37,13 @@ export class LocalWorkflow implements Workflow {
     this.advanceFn = advance;
   }
 
-  async start(rolloutId: string): Promise<void> {
+  /** One timer per rollout: the attempt names nothing here. */
+  async start(rolloutId: string, _attempt: number): Promise<void> {
     this.schedule(rolloutId, 0);
+  }
+
+  async clockState(rolloutId: string): Promise<ClockState> {
+    return this.timers.has(rolloutId) || this.running.has(rolloutId) ? 'RUNNING' : 'NONE';
   }
 
   async wake(rollout: Rollout): Promise<void> {

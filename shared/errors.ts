@@ -133,6 +133,14 @@ export class WorkflowError extends RolloutError {
   }
 }
 
+/** An execution with this clock's name ran and ended: its name cannot be used again; take the next attempt. */
+export class ClockNameTakenError extends WorkflowError {
+  constructor(name: string, options?: ErrorOptions) {
+    super(`an execution named ${name} already ran and ended`, options);
+    this.name = 'ClockNameTakenError';
+  }
+}
+
 /** The configuration file is invalid; `issues` lists every problem as `path: message`. */
 export class ConfigError extends RolloutError {
   override readonly title = 'Invalid configuration';

@@ -136,9 +136,18 @@ export interface Alarms {
 }
 
 /** The durable clock that moves rollouts forward (Step Functions in AWS, a timer loop in local mode). */
+/** Whether a rollout's clock (one workflow execution) runs: `NONE` when that execution was never started. */
+export type ClockState = 'RUNNING' | 'ENDED' | 'NONE';
+
 export interface Workflow {
-  /** Starts driving the rollout. Idempotent: a second start of the same rollout does nothing. */
-  start(rolloutId: string): Promise<void>;
+  /**
+   * Starts the clock of this attempt: the execution `clockName(rolloutId, attempt)`. Starting a name that
+   * runs already is harmless; a name an execution used and ended is refused with ClockNameTakenError
+   * (Step Functions never reuses a closed execution's name), and the caller takes the next attempt.
+   */
+  start(rolloutId: string, attempt: number): Promise<void>;
+  /** Whether the execution of this attempt runs. */
+  clockState(rolloutId: string, attempt: number): Promise<ClockState>;
   /**
    * Ends the rollout's current wait early (approval decided, rollout ended by an event). `taskToken`
    * is the approval wait's token when the workflow recorded one (Step Functions answers it).

@@ -1,17 +1,23 @@
 /** The inputs the state machine passes to the step functions (infra/rollout-state-machine.ts), parsed. */
 import { z } from 'zod';
 import { parseOrThrow } from '../../shared/http/validation';
+import type { ClockCall } from '../../shared/orchestration/orchestrator';
 
 export type { InvocationContext } from '../../shared/observability/lambda-logger';
 
 const rolloutInput = z.object({ rolloutId: z.string().min(1) });
 const approvalInput = rolloutInput.extend({ taskToken: z.string().min(1) });
+/** Which execution calls, and its turn of the loop (absent in executions started before they were passed). */
+const clockCall = { execution: z.string().min(1).max(80).optional(), turn: z.number().int().min(0).optional() };
+const advanceInput = rolloutInput.extend(clockCall);
 const recoverInput = rolloutInput.extend({
+  ...clockCall,
   error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).passthrough().nullish(),
 });
 
-export function parseRolloutInput(event: unknown, what: string): { rolloutId: string } {
-  return parseOrThrow(rolloutInput, event, what);
+export function parseAdvanceInput(event: unknown): { rolloutId: string; call: ClockCall } {
+  const { rolloutId, execution, turn } = parseOrThrow(advanceInput, event, 'Advance input');
+  return { rolloutId, call: { ...(execution ? { execution } : {}), ...(turn === undefined ? {} : { turn }) } };
 }
 
 export function parseApprovalInput(event: unknown): { rolloutId: string; taskToken: string } {
@@ -19,10 +25,10 @@ export function parseApprovalInput(event: unknown): { rolloutId: string; taskTok
 }
 
 /** The rollout and the failure as one line: the error's name, then its message rather than Lambda's JSON. */
-export function parseRecoverInput(event: unknown): { rolloutId: string; message: string } {
-  const { rolloutId, error } = parseOrThrow(recoverInput, event, 'Recover input');
+export function parseRecoverInput(event: unknown): { rolloutId: string; message: string; call: ClockCall } {
+  const { rolloutId, error, execution, turn } = parseOrThrow(recoverInput, event, 'Recover input');
   const message = [error?.Error, describeCause(error?.Cause)].filter(Boolean).join(': ') || 'unknown failure';
-  return { rolloutId, message };
+  return { rolloutId, message, call: { ...(execution ? { execution } : {}), ...(turn === undefined ? {} : { turn }) } };
 }
 
 /** Lambda puts `{errorMessage, errorType}` JSON in Cause; show the message, not the JSON. */

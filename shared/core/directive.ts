@@ -7,11 +7,15 @@ import { secondsUntil } from './time';
  * What the workflow does after an Advance: the one loop both Step Functions and the local runner run.
  * `seconds` is whole seconds so that a Step Functions Wait state's SecondsPath can use it as is.
  */
-export type Directive =
+export type Directive = (
   | { readonly next: 'WAIT'; readonly seconds: number; readonly for: 'steady' | 'bake' | 'hold' | 'signature' }
   /** `seconds`: until the approval deadline, when the pause has one (the workflow looks again then). */
   | { readonly next: 'APPROVAL'; readonly seconds?: number }
-  | { readonly next: 'DONE'; readonly status: Rollout['status'] };
+  | { readonly next: 'DONE'; readonly status: Rollout['status'] }
+) & {
+  /** The execution's turn of the loop, counted by the step handlers and carried in the state (hand-over). */
+  readonly turn?: number;
+};
 
 export interface DirectiveOptions {
   /** How often to look at ECS while waiting for steady state, in seconds. */

@@ -51,6 +51,21 @@ export const RolloutPolicy = {
    */
   steadyPollSeconds: 5,
   lambdaSteadyPollSeconds: 10,
+  /**
+   * Tries at starting a rollout's clock: each takes the next attempt. A second only runs when the first
+   * attempt's name was already spent (a crash between taking it and starting it, then a late start).
+   */
+  clockStartAttempts: 3,
+  /**
+   * Turns of the workflow's loop (Advance → wait → Advance) before the execution hands over to a fresh
+   * one. A turn writes about 10 history events, and Step Functions fails an execution at 25,000: 1,000
+   * turns stay well below it whatever the waits are.
+   */
+  handoverTurns: 1000,
+  /** Sends of a callback wait's answer (SendTaskSuccess/Failure) in one go; the watchdog sends again later. */
+  wakeAttempts: 3,
+  /** Pause before the n-th send of an answer: n × this, in ms. */
+  wakeBackoffMs: 200,
 } as const;
 
 export type RolloutPolicy = typeof RolloutPolicy;

@@ -77,6 +77,17 @@ export interface EcsRefs {
   readonly claim?: { readonly call: 'createCanary' | 'promote'; readonly since: string } | null;
 }
 
+export interface RolloutClockRef {
+  readonly attempt: number;
+  /** When this attempt was taken. */
+  readonly since: string;
+}
+
+/** The execution name of a clock attempt (contract: `<rolloutId>-<attempt>`; attempt 0 is the legacy name). */
+export function clockName(rolloutId: string, attempt: number): string {
+  return attempt === 0 ? rolloutId : `${rolloutId}-${attempt}`;
+}
+
 export interface Rollout {
   readonly id: string;
   readonly service: string;
@@ -102,8 +113,18 @@ export interface Rollout {
   readonly reason: string | null;
   readonly wait: Wait | null;
   readonly ecs: EcsRefs;
-  /** Step Functions task token of the approval wait, when the workflow is one; never shown by the API. */
+  /**
+   * Step Functions task token of the workflow's callback wait (an approval), kept until the wait was
+   * answered (a failed answer is sent again); never shown by the API.
+   */
   readonly taskToken: string | null;
+  /**
+   * The rollout's clock: the attempt number of the workflow execution that drives it, named
+   * `<id>-<attempt>` (attempt 0, or no clock, is an execution from before attempts, named `<id>`).
+   * Whoever starts a new execution takes the next attempt with a version-checked save first, so two
+   * starters cannot both start one (docs/architecture.md, "The record owns the clock").
+   */
+  readonly clock?: RolloutClockRef | null;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Optimistic-lock version: every successful save increments it by one. */

@@ -36,8 +36,17 @@ const BY_STATUS: Record<RolloutStatus, StatusHandlers> = {
 /** Inputs that are a person's (or a newer image's) decision; all others report what was observed. */
 const COMMANDS: ReadonlySet<RolloutInputType> = new Set(['Approve', 'Reject', 'Abort', 'Promote', 'Supersede']);
 
+/** Bookkeeping every status takes the same way: it records no event and decides nothing. */
+const ANY_STATUS: StatusHandlers = {
+  WaitAnswered: (d, input) => {
+    if (d.before.taskToken !== input.taskToken) return unchanged(d.before);
+    d.r.taskToken = null;
+    return d.result();
+  },
+};
+
 export function transition(rollout: Rollout, input: RolloutInput, now: Date): TransitionResult {
-  const handle = BY_STATUS[rollout.status][input.type] as Handler | undefined;
+  const handle = (BY_STATUS[rollout.status][input.type] ?? ANY_STATUS[input.type]) as Handler | undefined;
   return handle ? handle(new Draft(rollout, now), input) : notTaken(rollout, input);
 }
 

@@ -25,6 +25,7 @@ export interface AppDeps {
 
 /** The API's view of a rollout: the record without the workflow's task token. */
 export function presentRollout(rollout: Rollout) {
-  const { taskToken: _taskToken, ...visible } = rollout;
+  // The wait's token and the clock's attempt are the workflow's bookkeeping, not the API's.
+  const { taskToken: _taskToken, clock: _clock, ...visible } = rollout;
   return visible;
 }

@@ -13,6 +13,7 @@ import type { Rollout } from '../core/rollout';
 import { RolloutStatus, holdsEcs } from '../core/status';
 import type { EcsTarget } from '../ports';
 import { type OrchestrationContext, errorMessage, sleep } from './context';
+import type { RolloutClock } from './clock';
 import type { RolloutWriter } from './rollout-writer';
 
 /** What the runner needs of the service lock (shared/orchestration/service-lock.ts). */
@@ -30,6 +31,7 @@ export class EffectRunner {
     private readonly ctx: OrchestrationContext,
     private readonly writer: RolloutWriter,
     private readonly lock: LockEffects,
+    private readonly clock: RolloutClock,
   ) {}
 
   /** Transition, save, then run the effects. Returns the latest record. */
@@ -46,10 +48,10 @@ export class EffectRunner {
           latest = await this.lock.acquire(latest);
           break;
         case 'startWorkflow':
-          await this.ctx.deps.workflow.start(latest.id);
+          await this.clock.ensure(latest);
           break;
         case 'wakeWorkflow':
-          await this.ctx.deps.workflow.wake(latest, effect.taskToken);
+          latest = await this.wake(latest, effect.taskToken);
           break;
         case 'createCanary':
           latest = await this.createCanary(latest);
@@ -69,6 +71,25 @@ export class EffectRunner {
       }
     }
     return latest;
+  }
+
+  /**
+   * Answers the workflow's callback wait, retried with backoff; then forgets the token on the record.
+   * A send that keeps failing is logged and left on the record (the decision itself is saved): the
+   * watchdog sends it again. Never thrown: the caller's decision stands either way.
+   */
+  async wake(rollout: Rollout, taskToken: string | null): Promise<Rollout> {
+    for (let attempt = 1; attempt <= RolloutPolicy.wakeAttempts; attempt++) {
+      try {
+        await this.ctx.deps.workflow.wake(rollout, taskToken);
+        return taskToken ? (await this.writer.save(rollout.id, { type: 'WaitAnswered', taskToken })).rollout : rollout;
+      } catch (e) {
+        this.ctx.log.warn('answering the workflow failed', { rolloutId: rollout.id, attempt, error: e });
+        if (attempt < RolloutPolicy.wakeAttempts) await sleep(RolloutPolicy.wakeBackoffMs * attempt);
+      }
+    }
+    this.ctx.log.error('the workflow was not answered; the watchdog will send it again', { rolloutId: rollout.id });
+    return rollout;
   }
 
   private async createCanary(rollout: Rollout): Promise<Rollout> {

@@ -19,12 +19,15 @@ import { RolloutNotFoundError } from '../errors';
 import type { RolloutStore } from '../ports';
 import type { ImagePush, IngestResult } from '../webhooks/image-push';
 import { type OrchestrationContext, type OrchestratorDeps, createContext } from './context';
+import { RolloutClock } from './clock';
 import { EffectRunner } from './effect-runner';
 import { Intake } from './intake';
 import { type RolloutListener, RolloutWriter } from './rollout-writer';
 import { ServiceLock } from './service-lock';
 import { describeService } from './service-view';
-import { StepDriver } from './step-driver';
+import { type ClockCall, StepDriver } from './step-driver';
+
+export type { ClockCall } from './step-driver';
 
 export type { OrchestratorDeps, OrchestratorOptions } from './context';
 export { target } from './context';
@@ -40,6 +43,7 @@ export class Orchestrator {
   private readonly lock: ServiceLock;
   private readonly intake: Intake;
   private readonly driver: StepDriver;
+  private readonly clock: RolloutClock;
 
   constructor(deps: OrchestratorDeps) {
     this.ctx = createContext(deps);
@@ -48,9 +52,10 @@ export class Orchestrator {
     // The runner and the lock need each other: each gets the other's entry point, bound late.
     const step = (rolloutOrId: Rollout | string, input: RolloutInput) => this.runner.step(rolloutOrId, input);
     this.lock = new ServiceLock(this.ctx, this.writer, step);
-    this.runner = new EffectRunner(this.ctx, this.writer, this.lock);
+    this.clock = new RolloutClock(this.ctx, this.writer);
+    this.runner = new EffectRunner(this.ctx, this.writer, this.lock, this.clock);
     this.intake = new Intake(this.ctx, this.writer, step);
-    this.driver = new StepDriver(this.ctx, this.writer, this.runner, this.lock, this.intake);
+    this.driver = new StepDriver(this.ctx, this.writer, this.runner, this.lock, this.intake, this.clock);
   }
 
   /** Subscribes to saved changes; returns the unsubscribe function. */
@@ -116,16 +121,17 @@ export class Orchestrator {
 
   // ---- the workflow's clock (step-driver.ts)
 
-  advance(id: string): Promise<Directive> {
-    return this.driver.advance(id);
+  /** `clock`: which execution calls, and its turn of the loop (absent for a caller that is no execution). */
+  advance(id: string, clock?: ClockCall): Promise<Directive> {
+    return this.driver.advance(id, clock);
   }
 
   registerApprovalWait(id: string, taskToken: string): Promise<void> {
     return this.driver.registerApprovalWait(id, taskToken);
   }
 
-  recover(id: string, message: string): Promise<Directive> {
-    return this.driver.recover(id, message);
+  recover(id: string, message: string, clock?: ClockCall): Promise<Directive> {
+    return this.driver.recover(id, message, clock);
   }
 
   resume(): Promise<string[]> {

@@ -10,11 +10,20 @@ import { needsStableLook, preStepVerdict, type PreStepObservations } from '../co
 import type { Rollout } from '../core/rollout';
 import type { RolloutInput } from '../core/commands';
 import { RolloutStatus, holdsEcs, isTerminal } from '../core/status';
+import { RolloutPolicy } from '../core/policy';
+import { RolloutClock } from './clock';
 import type { OrchestrationContext } from './context';
 import type { EffectRunner } from './effect-runner';
 import type { Intake } from './intake';
 import type { RolloutWriter } from './rollout-writer';
 import type { ServiceLock } from './service-lock';
+
+/** Which execution calls a step handler, and its turn of the loop; absent for callers that are no execution. */
+export interface ClockCall {
+  /** The execution's name (`<rolloutId>-<attempt>`). */
+  readonly execution?: string;
+  readonly turn?: number;
+}
 
 export class StepDriver {
   constructor(
@@ -23,13 +32,45 @@ export class StepDriver {
     private readonly runner: EffectRunner,
     private readonly lock: ServiceLock,
     private readonly intake: Intake,
+    private readonly clock: RolloutClock,
   ) {}
 
   private directive(rollout: Rollout): Directive {
     return nextDirective(rollout, this.ctx.clock(), { steadyPollSeconds: this.ctx.opts.steadyPollSeconds });
   }
 
-  async advance(id: string): Promise<Directive> {
+  /**
+   * Moves the rollout as far as it can go now and answers what the workflow waits for next. An
+   * execution the record no longer names as its clock stops (a newer one drives the rollout); one that
+   * has turned long enough hands over to a fresh execution, so no history grows without bound.
+   */
+  async advance(id: string, call?: ClockCall): Promise<Directive> {
+    const stale = await this.staleClock(id, call);
+    if (stale) return stale;
+    const directive = await this.advanceRollout(id);
+    return this.nextTurn(id, directive, call);
+  }
+
+  /** DONE for an execution that is not the record's clock any more; null for the current one. */
+  private async staleClock(id: string, call: ClockCall | undefined): Promise<Directive | null> {
+    if (!call?.execution) return null;
+    const rollout = await this.writer.load(id);
+    if (RolloutClock.isCurrent(rollout, call.execution)) return null;
+    this.ctx.log.info('a newer clock drives this rollout; this execution stops', { rolloutId: id, execution: call.execution, attempt: RolloutClock.attemptOf(rollout) });
+    return { next: 'DONE', status: rollout.status };
+  }
+
+  private async nextTurn(id: string, directive: Directive, call: ClockCall | undefined): Promise<Directive> {
+    if (!call) return directive;
+    const turn = (call.turn ?? 0) + 1;
+    if (directive.next === 'DONE' || !call.execution || turn < RolloutPolicy.handoverTurns) return { ...directive, turn };
+    const rollout = await this.writer.load(id);
+    await this.clock.startNext(rollout);
+    this.ctx.log.info('clock handed over to a fresh execution', { rolloutId: id, execution: call.execution, turn });
+    return { next: 'DONE', status: rollout.status, turn };
+  }
+
+  private async advanceRollout(id: string): Promise<Directive> {
     let rollout = await this.writer.load(id);
     for (let guard = 0; guard < 4 * rollout.steps.length + 8; guard++) {
       const now = this.ctx.clock();
@@ -85,10 +126,12 @@ export class StepDriver {
    * The workflow's catch-all: a step failed beyond its retries. Rolls an active rollout back (or
    * re-drives an interrupted rollback) and tells the workflow what to do next.
    */
-  async recover(id: string, message: string): Promise<Directive> {
+  async recover(id: string, message: string, call?: ClockCall): Promise<Directive> {
+    const stale = await this.staleClock(id, call);
+    if (stale) return stale;
     let rollout = await this.runner.step(id, { type: 'WorkflowFailed', message });
     if (rollout.status === RolloutStatus.RollingBack) rollout = await this.runner.rollback(rollout);
-    return this.directive(rollout);
+    return this.nextTurn(id, this.directive(rollout), call);
   }
 
   /**
@@ -96,13 +139,13 @@ export class StepDriver {
    * rollouts waiting for a signature look for it again (its notification may have been missed).
    */
   async resume(): Promise<string[]> {
-    const { store, workflow } = this.ctx.deps;
+    const { store } = this.ctx.deps;
     const resumed: string[] = [];
     for (const name of Object.keys(this.ctx.config.services)) {
       const holder = await this.lock.holder(name);
       const rollout = holder ? await this.writer.find(holder) : null;
       if (rollout && holdsEcs(rollout.status)) {
-        await workflow.start(rollout.id);
+        await this.clock.ensure(rollout);
         resumed.push(rollout.id);
       } else if (rollout) {
         await this.lock.letGoIfEnded(rollout);

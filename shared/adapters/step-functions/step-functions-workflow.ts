@@ -1,5 +1,7 @@
 import {
+  DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
   InvalidToken,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
@@ -8,35 +10,52 @@ import {
   TaskDoesNotExist,
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
-import type { Rollout } from '../../core/rollout';
+import { type Rollout, clockName } from '../../core/rollout';
 import { isTerminal } from '../../core/status';
-import { WorkflowError } from '../../errors';
-import type { Workflow } from '../../ports';
+import { ClockNameTakenError, WorkflowError } from '../../errors';
+import type { ClockState, Workflow } from '../../ports';
 
 export interface StepFunctionsWorkflowOptions {
   readonly client: SFNClient;
   readonly stateMachineArn: string;
 }
 
-/** The error name an ended rollout answers its approval wait with; the state machine catches it. */
+/** The error name an ended rollout answers its callback wait with; the state machine catches it. */
 export const ROLLOUT_ENDED_ERROR = 'RolloutEnded';
 
+/** The input of a new execution: the rollout, and the loop's first turn (infra/rollout-state-machine.ts). */
+export function executionInput(rolloutId: string): string {
+  return JSON.stringify({ rolloutId, directive: { turn: 0 } });
+}
+
 /**
- * Step Functions as the rollout's durable clock. One execution per rollout, named by the rollout id,
- * so a second start is harmless. Events end an approval wait through its task token.
+ * Step Functions as the rollout's durable clock: one execution at a time per rollout, named for the
+ * record's clock attempt (`<rolloutId>-<attempt>`), so a name is never reused. Events end a callback
+ * wait through its task token.
  */
 export class StepFunctionsWorkflow implements Workflow {
   constructor(private readonly options: StepFunctionsWorkflowOptions) {}
 
-  async start(rolloutId: string): Promise<void> {
+  async start(rolloutId: string, attempt: number): Promise<void> {
+    const name = clockName(rolloutId, attempt);
     try {
-      await this.options.client.send(
-        new StartExecutionCommand({ stateMachineArn: this.options.stateMachineArn, name: rolloutId, input: JSON.stringify({ rolloutId }) }),
-      );
+      await this.options.client.send(new StartExecutionCommand({ stateMachineArn: this.options.stateMachineArn, name, input: executionInput(rolloutId) }));
     } catch (e) {
-      // Same name and same input: Step Functions reports it as existing; the execution is already ours.
-      if (e instanceof ExecutionAlreadyExists) return;
-      throw new WorkflowError(`StartExecution for rollout ${rolloutId} failed: ${(e as Error).message}`, { cause: e });
+      if (!(e instanceof ExecutionAlreadyExists)) throw new WorkflowError(`StartExecution ${name} failed: ${(e as Error).message}`, { cause: e });
+      // Running with this name: ours already (a start whose answer was lost). Ended: the name is spent.
+      if ((await this.clockState(rolloutId, attempt)) === 'RUNNING') return;
+      throw new ClockNameTakenError(name, { cause: e });
+    }
+  }
+
+  async clockState(rolloutId: string, attempt: number): Promise<ClockState> {
+    const executionArn = `${this.options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${clockName(rolloutId, attempt)}`;
+    try {
+      const out = await this.options.client.send(new DescribeExecutionCommand({ executionArn }));
+      return out.status === 'RUNNING' ? 'RUNNING' : 'ENDED';
+    } catch (e) {
+      if (e instanceof ExecutionDoesNotExist) return 'NONE';
+      throw new WorkflowError(`DescribeExecution ${executionArn} failed: ${(e as Error).message}`, { cause: e });
     }
   }
 
@@ -46,18 +65,14 @@ export class StepFunctionsWorkflow implements Workflow {
     const ended = isTerminal(rollout.status) || rollout.status === 'ROLLING_BACK';
     try {
       if (ended) {
-        await this.options.client.send(
-          new SendTaskFailureCommand({ taskToken, error: ROLLOUT_ENDED_ERROR, cause: `rollout ${rollout.id} is ${rollout.status}` }),
-        );
+        await this.options.client.send(new SendTaskFailureCommand({ taskToken, error: ROLLOUT_ENDED_ERROR, cause: `rollout ${rollout.id} is ${rollout.status}` }));
       } else {
-        await this.options.client.send(
-          new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ rolloutId: rollout.id, status: rollout.status }) }),
-        );
+        await this.options.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ rolloutId: rollout.id, status: rollout.status }) }));
       }
     } catch (e) {
       // The wait is already over (timed out, answered before, execution stopped): nothing left to wake.
       if (e instanceof TaskTimedOut || e instanceof InvalidToken || e instanceof TaskDoesNotExist) return;
-      throw new WorkflowError(`answering the approval wait of rollout ${rollout.id} failed: ${(e as Error).message}`, { cause: e });
+      throw new WorkflowError(`answering the callback wait of rollout ${rollout.id} failed: ${(e as Error).message}`, { cause: e });
     }
   }
 }

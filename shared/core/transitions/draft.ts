@@ -36,10 +36,12 @@ export class Draft {
     this.effects.push(effect);
   }
 
-  /** Asks the workflow to stop waiting, handing over (and forgetting) the approval wait's token. */
+  /**
+   * Asks the workflow to stop waiting, handing over the wait's token. The record keeps the token until
+   * the answer went through (the `WaitAnswered` input): a failed send is sent again, never lost.
+   */
   wake(): void {
     this.effects.push({ type: 'wakeWorkflow', taskToken: this.r.taskToken });
-    this.r.taskToken = null;
   }
 
   /** True once the transition logged an event or asked for an effect. */

@@ -82,7 +82,6 @@ const promoted: Handler<'Promoted'> = (d) => {
   d.r.ecs = { ...rollout.ecs, claim: null };
   d.r.canaryWeight = 100;
   d.r.wait = null;
-  d.r.taskToken = null;
   d.log(EventType.Succeeded, messages.succeeded(rollout.image.digest));
   d.effect({ type: 'releaseLock' });
   return d.result();

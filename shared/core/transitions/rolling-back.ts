@@ -9,7 +9,6 @@ const rolledBack: Handler<'RolledBack'> = (d) => {
   d.r.status = RolloutStatus.RolledBack;
   d.r.canaryWeight = 0;
   d.r.wait = null;
-  d.r.taskToken = null;
   d.log(EventType.RolledBack, messages.rolledBack(d.before.ecs.stableTaskSetId));
   d.effect({ type: 'releaseLock' });
   return d.result();

@@ -142,7 +142,8 @@ async function deploy(): Promise<string> {
 
 const get = async (id: string) => (await call('GET', `/rollouts/${id}`, API)).body;
 const until = (id: string, check: (r: any) => boolean, what: string) => waitFor(`${id} ${what}`, async () => ((r) => (check(r) ? r : undefined))(await get(id)), 20_000);
-const execution = (id: string) => sfn.emulator.executions.get(id)!;
+/** The rollout's newest clock: its execution is named `<id>-<attempt>`. */
+const execution = (id: string) => [...sfn.emulator.executions.values()].filter((e) => e.name.startsWith(`${id}-`)).at(-1)!;
 const ended = async (id: string) => {
   await execution(id).done;
   return execution(id);
@@ -164,7 +165,7 @@ describe('the synthesized state machine, run locally', () => {
     const id = await deploy();
     const paused = await until(id, (r) => r.status === 'PAUSED', 'paused');
     expect(paused.canaryWeight).toBe(50);
-    await waitFor('the approval wait to hold its token', async () => sfn.emulator.executions.get(id)?.states.at(-1) === 'AwaitApproval' || undefined);
+    await waitFor('the approval wait to hold its token', async () => execution(id)?.states.at(-1) === 'AwaitApproval' || undefined);
     const approved = await call('POST', `/rollouts/${id}/approve`, API, { by: 'ann' });
     expect(approved.status).toBe(200);
     const exec = await ended(id);
@@ -263,14 +264,21 @@ describe('the synthesized state machine, run locally', () => {
     expect(r.reason).toMatch(/^workflow step failed: TypeError: Cannot read properties of undefined/);
   });
 
-  it('answers a second start of the same rollout as already running', async () => {
+  it('answers a second start of the running clock as already running, and refuses a spent name', async () => {
     const { SFNClient, StartExecutionCommand } = await import('@aws-sdk/client-sfn');
     const { StepFunctionsWorkflow } = await import('../../../shared/adapters/step-functions/step-functions-workflow');
+    const { ClockNameTakenError } = await import('../../../shared/errors');
     const id = await deploy();
+    const clock = execution(id);
+    expect(clock.name).toBe(`${id}-1`);
     const workflow = new StepFunctionsWorkflow({ client: new SFNClient({}), stateMachineArn: sfn.emulator.stateMachineArn });
-    await expect(workflow.start(id)).resolves.toBeUndefined();
-    await expect(new SFNClient({}).send(new StartExecutionCommand({ stateMachineArn: sfn.emulator.stateMachineArn, name: id, input: '{"other":1}' }))).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
+    await expect(workflow.start(id, 1)).resolves.toBeUndefined();
+    await expect(workflow.clockState(id, 1)).resolves.toBe('RUNNING');
+    await expect(workflow.clockState(id, 2)).resolves.toBe('NONE');
+    await expect(new SFNClient({}).send(new StartExecutionCommand({ stateMachineArn: sfn.emulator.stateMachineArn, name: clock.name, input: '{"other":1}' }))).rejects.toMatchObject({ name: 'ExecutionAlreadyExists' });
     await call('POST', `/rollouts/${id}/abort`, API, { by: 'test' });
     await ended(id);
+    // Step Functions never reuses a closed execution's name: the adapter says so instead of taking it for ours.
+    await expect(workflow.start(id, 1)).rejects.toBeInstanceOf(ClockNameTakenError);
   });
 });

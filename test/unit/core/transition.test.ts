@@ -298,7 +298,7 @@ describe('Step Functions callback tokens', () => {
     expect(transition(res.rollout, { type: 'ApprovalWaitStarted', taskToken: 'tok-1' }, T0).changed).toBe(false);
   });
 
-  it('are handed to the wake effect and forgotten when the approval is decided', () => {
+  it('are handed to the wake effect when the approval is decided, and kept until the answer went through', () => {
     const withToken = transition(S.paused!, { type: 'ApprovalWaitStarted', taskToken: 'tok-1' }, T0).rollout;
     for (const input of [
       { type: 'Approve', by: 'a', comment: null },
@@ -309,7 +309,14 @@ describe('Step Functions callback tokens', () => {
     ] as const) {
       const res = transition(withToken, input, T0);
       expect(res.effects).toContainEqual({ type: 'wakeWorkflow', taskToken: 'tok-1' });
-      expect(res.rollout.taskToken).toBeNull();
+      // A failed SendTaskSuccess must be sent again: the record forgets the token only once it went through.
+      expect(res.rollout.taskToken).toBe('tok-1');
+      const answered = transition(res.rollout, { type: 'WaitAnswered', taskToken: 'tok-1' }, T0);
+      expect(answered).toMatchObject({ changed: true, effects: [] });
+      expect(answered.rollout.taskToken).toBeNull();
+      expect(answered.rollout.events).toHaveLength(res.rollout.events.length);
+      // The answer to another wait's token changes nothing.
+      expect(transition(res.rollout, { type: 'WaitAnswered', taskToken: 'other' }, T0).changed).toBe(false);
     }
   });
 

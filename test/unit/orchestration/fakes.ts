@@ -5,7 +5,7 @@
  */
 import type { Rollout } from '../../../shared/core/rollout';
 import { RolloutNotFoundError, VersionConflictError } from '../../../shared/errors';
-import type { AlarmState, Alarms, DeliveryClaim, EcsDeployer, EcsTarget, ListRolloutsQuery, RolloutPage, RolloutStore, ServiceView, Workflow } from '../../../shared/ports';
+import type { AlarmState, Alarms, ClockState, DeliveryClaim, EcsDeployer, EcsTarget, ListRolloutsQuery, RolloutPage, RolloutStore, ServiceView, Workflow } from '../../../shared/ports';
 
 export class MemStore implements RolloutStore {
   readonly rollouts = new Map<string, Rollout>();
@@ -124,8 +124,12 @@ export class FakeEcs implements EcsDeployer {
 export class RecordingWorkflow implements Workflow {
   readonly started: string[] = [];
   readonly woken: string[] = [];
-  async start(id: string) {
+  async start(id: string, _attempt: number) {
     this.started.push(id);
+  }
+  /** A started clock runs for ever here: nothing ends it. */
+  async clockState(id: string): Promise<ClockState> {
+    return this.started.includes(id) ? 'RUNNING' : 'NONE';
   }
   async wake(r: Rollout) {
     this.woken.push(r.id);
