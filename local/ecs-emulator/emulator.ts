@@ -2,8 +2,10 @@
  * The emulated ECS control plane: runs operations by name the way the service does, logs every call,
  * applies injected faults, and exposes read-only views for tests and local mode.
  */
+import { setImmediate } from 'node:timers';
 import * as arns from './arns';
 import { EcsApiError } from './errors';
+import { EcsEventWatch, type EcsEventListener } from './events';
 import { EcsFaults } from './faults';
 import { createCluster, describeClusters } from './operations/clusters';
 import type { Input, Operation } from './operations/context';
@@ -74,6 +76,7 @@ export class EcsEmulator {
   private readonly clock: () => number;
   private readonly log: EcsCall[] = [];
   private readonly maxCalls: number;
+  private readonly events: EcsEventWatch;
 
   constructor(options: EcsEmulatorOptions = {}) {
     this.region = options.region ?? 'us-east-1';
@@ -87,12 +90,38 @@ export class EcsEmulator {
       taskStopMs: options.taskStopMs ?? 0,
       stateFile: options.stateFile,
     });
+    this.events = new EcsEventWatch(this.store, this.clock);
     this.faults = new EcsFaults(() => {
       const now = this.clock();
       this.store.reanchorAll(now);
       this.store.commit(now);
+      // Looks once the new launch rules apply (after this call), for SERVICE_TASK_START_IMPAIRED.
+      this.events.poke();
     });
     this.store.launchBlocked = (taskSet, definition) => this.faults.launchBlocked(taskSet, definition);
+    this.store.onRetarget = (taskSet) => this.events.retargeted(taskSet);
+  }
+
+  /**
+   * Calls `listener` with an EventBridge-shaped "ECS Service Action" event each time a task set
+   * reaches steady state (TASKSET_STEADY_STATE), a service does (SERVICE_STEADY_STATE: all its task
+   * sets are), or injected launch failures keep a service's tasks from starting
+   * (SERVICE_TASK_START_IMPAIRED). Asynchronously, once per transition, and only what a describe at
+   * that instant shows. Returns the function that removes the listener.
+   */
+  onEvent(listener: EcsEventListener): () => void {
+    const unsubscribe = this.events.subscribe(listener);
+    this.events.poke();
+    return unsubscribe;
+  }
+
+  /**
+   * Announces now what is due at the clock's current instant, for tests that move the clock by hand
+   * (the emulator otherwise looks after each call and on a timer). Resolves once listeners ran.
+   */
+  async emitDueEvents(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.events.look();
   }
 
   /** Every call so far, oldest first. */
@@ -130,6 +159,9 @@ export class EcsEmulator {
     } catch (error) {
       this.record({ operation, input, at, error: error instanceof EcsApiError ? error.type : 'InternalFailure' });
       throw error;
+    } finally {
+      // Any call may be the first to see a task start (the clock moved): look once it has returned.
+      this.events.poke();
     }
   }
 
@@ -140,7 +172,11 @@ export class EcsEmulator {
 
   /** Creates the cluster, a task definition family named after the service, the service and a steady PRIMARY task set; does nothing when the service exists. */
   seedService(input: SeedServiceInput): ServiceSnapshot {
-    return seedService({ store: this.store, now: this.clock() }, input);
+    const existed = this.describe(input.cluster, input.service) !== null;
+    const snapshot = seedService({ store: this.store, now: this.clock() }, input);
+    // A seeded service is born steady: no transition to announce.
+    if (!existed) this.events.adopt(this.store.service(this.store.cluster(input.cluster), input.service));
+    return snapshot;
   }
 
   /** The service as it stands now, or null when it does not exist. */

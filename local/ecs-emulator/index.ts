@@ -1,6 +1,7 @@
 export { EcsEmulator, createEcsEmulator, ECS_OPERATIONS } from './emulator';
 export type { EcsCall, EcsEmulatorOptions, RegisteredTaskDefinition } from './emulator';
 export { EcsApiError } from './errors';
+export type { EcsEventListener, EcsServiceActionEvent, EcsServiceActionEventName } from './events';
 export type { EcsFaults, FailureSpec, LaunchFailureMatch } from './faults';
 export type { SeedServiceInput } from './seed';
 export type { ServiceSnapshot, TaskSetSnapshot } from './snapshot';

@@ -18,6 +18,8 @@ export type LaunchGate = (taskSet: StoredTaskSet, taskDefinition: StoredTaskDefi
 export class EcsStore {
   readonly data: EcsStateData;
   launchBlocked: LaunchGate = () => false;
+  /** Told when a task set's tasks are sent toward a new count (the event watch). */
+  onRetarget: (taskSet: StoredTaskSet) => void = () => {};
 
   constructor(readonly config: EcsStoreConfig) {
     this.data = config.stateFile ? loadState(config.stateFile) : emptyState();
@@ -93,6 +95,7 @@ export class EcsStore {
   retarget(taskSet: StoredTaskSet, service: StoredService, now: number): void {
     const target = taskSet.status === 'DRAINING' ? 0 : this.computedDesiredCount(service, taskSet.scale);
     taskSet.fleet = retargetFleet(taskSet.fleet, now, target, this.config, this.isLaunchBlocked(taskSet));
+    this.onRetarget(taskSet);
   }
 
   /** Freezes every fleet's progress at `now`, before the rules deciding which launches fail change. */
@@ -102,7 +105,7 @@ export class EcsStore {
     }
   }
 
-  private isLaunchBlocked(taskSet: StoredTaskSet): boolean {
+  isLaunchBlocked(taskSet: StoredTaskSet): boolean {
     return this.launchBlocked(taskSet, this.data.taskDefinitions[taskSet.taskDefinition]);
   }
 
