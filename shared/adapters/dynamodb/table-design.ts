@@ -14,9 +14,9 @@
  * A record and its events share a partition, so one Query on `pk` reads a whole rollout.
  * `RECORD` sorts after every `EVENT#...`, which keeps the log in order in front of it.
  *
- * Every decision reads the base table with `ConsistentRead` (GSIs are eventually consistent in AWS;
- * dynalite hides the lag): the two indexes serve listings for people only. That is why the queue and
- * the set of active rollouts are items of their own rather than index queries:
+ * Decisions read the base table with `ConsistentRead` (GSIs are eventually consistent in AWS; dynalite
+ * hides the lag): the two indexes are for the listings people read. That is why the queue and the set
+ * of active rollouts are items of their own rather than index queries:
  *
  * - A **queue entry** is one small item per rollout waiting for its service's lock, beside the lock in
  *   the service's partition. Rollout ids sort by creation time (`shared/core/ids.ts`), so a Query of
