@@ -41,6 +41,29 @@ export interface RolloutStore {
   /** The rollout holding the service lock, if any. */
   lockHolder(service: string): Promise<string | null>;
   /**
+   * The service's queue of rollouts waiting for its lock, read consistently (never from an index).
+   * `enqueue` adds the rollout (idempotent), `dequeue` removes it (a no-op when absent). An entry only
+   * says the rollout asked to wait: a crash can leave one whose rollout has started or ended since,
+   * so whoever reads the queue checks each rollout's record (shared/orchestration/service-lock.ts).
+   */
+  enqueue(service: string, rolloutId: string): Promise<void>;
+  dequeue(service: string, rolloutId: string): Promise<void>;
+  /** The queued rollout ids, oldest first (ids sort by creation time: push order). */
+  queued(service: string): Promise<string[]>;
+  /**
+   * Every rollout that has not ended (PENDING, PROGRESSING, PAUSED, ROLLING_BACK; not FAILED, which
+   * keeps its lock and waits for a human), oldest first, read consistently. Kept by `create` and
+   * `save` themselves. May name a rollout that has ended or whose record is missing (a crash between
+   * the marker and the record write): the reader checks each record and calls `forgetActive` for one
+   * that is ended or gone. Never misses an active rollout.
+   */
+  listActive(): Promise<string[]>;
+  /**
+   * Drops the rollout from `listActive` when its record has ended or does not exist; false (and kept)
+   * when the record is active, or when the entry is too recent to judge (its write may be on its way).
+   */
+  forgetActive(rolloutId: string): Promise<boolean>;
+  /**
    * Claims an idempotency key (e.g. `service#digest`) for `rolloutId`. The first claim wins; later ones
    * learn which rollout has it. `ttlSeconds` sets the item's TTL attribute.
    */

@@ -3,8 +3,18 @@
  * reads the stable task set and starts; one that finds it held queues, supersedes the holder, or is
  * refused, as the service's `onNewImage` policy says. Releasing the lock hands it to the oldest queued
  * rollout.
+ *
+ * The queue is the store's (`RolloutStore.enqueue` / `queued`): items beside the lock, read
+ * consistently in push order, never an index listing. Without transactions the entry and the record are
+ * two writes, so the entry comes first (enqueue, then record Queued) and an entry is only a hint:
+ * whoever reads the queue loads each rollout's record, acts on those still waiting for the lock and
+ * drops the entries of rollouts that started or ended (a crash between the writes, or an end raced with
+ * the dequeue). An entry is removed by the rollout itself when it takes the lock, and at release when a
+ * queued rollout ends without having started.
  */
+import type { ServiceConfig } from '../config/types';
 import type { RolloutInput } from '../core/commands';
+import { EventType } from '../core/events';
 import { RolloutPolicy } from '../core/policy';
 import type { Rollout } from '../core/rollout';
 import { RolloutStatus, isTerminal } from '../core/status';
@@ -15,6 +25,16 @@ import type { RolloutWriter } from './rollout-writer';
 
 /** Saves an input and runs its effects (EffectRunner.step). */
 export type StepFn = (rolloutOrId: Rollout | string, input: RolloutInput) => Promise<Rollout>;
+
+/** A rollout the lock's hand-off may start: verified, not started, and waiting for the lock. */
+function waitsForLock(r: Rollout): boolean {
+  return r.status === RolloutStatus.Pending && r.signature !== null && r.wait?.for === 'lock';
+}
+
+/** Recorded as queued and ended before it ever started: its queue entry may still be there. */
+function endedInQueue(r: Rollout): boolean {
+  return r.events.some((e) => e.type === EventType.Queued) && !r.events.some((e) => e.type === EventType.Started);
+}
 
 export class ServiceLock implements LockEffects {
   constructor(
@@ -27,37 +47,51 @@ export class ServiceLock implements LockEffects {
     return this.ctx.deps.store.lockHolder(service);
   }
 
-  async acquire(rollout: Rollout): Promise<Rollout> {
-    const { store, ecs } = this.ctx.deps;
+  /**
+   * Takes the lock (or queues, supersedes, refuses). `fromQueue`: the rollout is the oldest one of the
+   * queue still waiting (the hand-off), so it neither looks for older ones nor enqueues again.
+   */
+  async acquire(rollout: Rollout, fromQueue = false): Promise<Rollout> {
+    const { store } = this.ctx.deps;
     const service = this.ctx.service(rollout.service);
-    if (service.policies.onNewImage === 'queue' && (await this.olderQueued(service.name, rollout.id))) {
+    let enqueued = fromQueue;
+    if (!fromQueue && service.policies.onNewImage === 'queue' && (await this.olderQueued(service.name, rollout.id))) {
       // Older rollouts wait for this lock: queue behind them and hand the lock to the oldest.
+      await store.enqueue(service.name, rollout.id);
       const queued = await this.step(rollout.id, { type: 'Queued', behind: await store.lockHolder(service.name) });
       await this.startNextQueued(service.name);
       return (await this.writer.find(rollout.id)) ?? queued;
     }
     for (let attempt = 0; attempt < RolloutPolicy.lockAttempts; attempt++) {
       if (await store.acquireLock(service.name, rollout.id)) {
-        const view = await ecs.describe(target(service)).catch((e: unknown) => e as Error);
-        if (view instanceof Error) return this.step(rollout.id, { type: 'StartFailed', reason: view.message });
-        if (!view.primary) return this.step(rollout.id, { type: 'StartFailed', reason: `ECS service ${service.cluster}/${service.service} has no PRIMARY task set to roll back to` });
-        return this.step(rollout.id, { type: 'Started', stableTaskSetId: view.primary.id, stableDigest: view.primary.digest });
+        const started = await this.start(rollout, service);
+        // Recorded as started (or refused) first: a crash before this leaves an entry the hand-off drops.
+        if (enqueued) await store.dequeue(service.name, rollout.id);
+        return started;
       }
       const holder = await store.lockHolder(service.name);
       if (holder === null) continue; // released between our two reads: try again
       if (service.policies.onNewImage === 'reject') {
         return this.step(rollout.id, { type: 'StartFailed', reason: `rollout ${holder} of ${service.name} is still active and the service's onNewImage policy is reject` });
       }
+      // The entry before the record: a crash in between leaves an entry whose record still waits for
+      // the lock (SignatureVerified already said so), which the hand-off takes as queued.
+      if (!enqueued) await store.enqueue(service.name, rollout.id);
+      enqueued = true;
       const queued = await this.step(rollout.id, { type: 'Queued', behind: holder });
       if (service.policies.onNewImage === 'supersede') await this.supersedeOthers(service.name, rollout.id, holder);
-      // The holder may have ended and looked for queued rollouts before ours was recorded as queued.
+      // The holder may have ended and read the queue before our entry was in it: hand over again.
       if ((await store.lockHolder(service.name)) !== null) return queued;
+      await this.startNextQueued(service.name);
+      return (await this.writer.find(rollout.id)) ?? queued;
     }
     return this.writer.load(rollout.id);
   }
 
   async release(rollout: Rollout): Promise<void> {
-    await this.ctx.deps.store.releaseLock(rollout.service, rollout.id);
+    const { store } = this.ctx.deps;
+    await store.releaseLock(rollout.service, rollout.id);
+    if (endedInQueue(rollout)) await store.dequeue(rollout.service, rollout.id);
     await this.startNextQueued(rollout.service);
   }
 
@@ -71,12 +105,22 @@ export class ServiceLock implements LockEffects {
     await this.release(rollout);
   }
 
+  /**
+   * When the lock is free, hands it to the oldest queued rollout still waiting for it, dropping the
+   * entries of rollouts that started or ended meanwhile. Reads the queue and one record per entry it
+   * looks at (usually one), never the service's history.
+   */
   async startNextQueued(service: string): Promise<void> {
     const { store } = this.ctx.deps;
     if ((await store.lockHolder(service)) !== null) return;
-    const page = await store.list({ service, status: RolloutStatus.Pending, limit: 100 });
-    const next = [...page.items].reverse().find((r) => r.signature && r.wait?.for === 'lock');
-    if (next) await this.acquire(next);
+    for (const id of await store.queued(service)) {
+      const r = await this.writer.find(id);
+      if (r !== null && waitsForLock(r)) {
+        await this.acquire(r, true);
+        return;
+      }
+      await store.dequeue(service, id);
+    }
   }
 
   /**
@@ -84,9 +128,13 @@ export class ServiceLock implements LockEffects {
    * holder's release starts the newest), then the holder, which rolls back to stable.
    */
   private async supersedeOthers(service: string, newest: string, holder: string): Promise<void> {
-    const page = await this.ctx.deps.store.list({ service, status: RolloutStatus.Pending, limit: 100 });
-    const older = page.items.filter((r) => r.id !== newest && r.id < newest && r.signature && r.wait?.for === 'lock');
-    for (const r of older) await this.supersede(r.id, newest);
+    const { store } = this.ctx.deps;
+    for (const id of await store.queued(service)) {
+      if (id >= newest || id === holder) continue;
+      const r = await this.writer.find(id);
+      if (r !== null && waitsForLock(r)) await this.supersede(id, newest);
+      else if (r === null || isTerminal(r.status)) await store.dequeue(service, id);
+    }
     await this.supersede(holder, newest);
   }
 
@@ -100,8 +148,19 @@ export class ServiceLock implements LockEffects {
     }
   }
 
+  /** Reads the stable task set and records Started, or StartFailed when there is none to go back to. */
+  private async start(rollout: Rollout, service: ServiceConfig): Promise<Rollout> {
+    const view = await this.ctx.deps.ecs.describe(target(service)).catch((e: unknown) => e as Error);
+    if (view instanceof Error) return this.step(rollout.id, { type: 'StartFailed', reason: view.message });
+    if (!view.primary) return this.step(rollout.id, { type: 'StartFailed', reason: `ECS service ${service.cluster}/${service.service} has no PRIMARY task set to roll back to` });
+    return this.step(rollout.id, { type: 'Started', stableTaskSetId: view.primary.id, stableDigest: view.primary.digest });
+  }
+
+  /**
+   * Whether an older rollout is in the queue. An entry may be stale (its rollout ended and a crash
+   * kept the entry): the caller then queues and hands over, and the hand-off drops it.
+   */
   private async olderQueued(service: string, id: string): Promise<boolean> {
-    const page = await this.ctx.deps.store.list({ service, status: RolloutStatus.Pending, limit: 100 });
-    return page.items.some((r) => r.id < id && r.signature !== null && r.wait?.for === 'lock');
+    return (await this.ctx.deps.store.queued(service)).some((q) => q < id);
   }
 }

@@ -654,7 +654,7 @@ const CASES: Case[] = [
 
   {
     name: 'queue: a push while the lock is handed over waits behind the older queued rollout (was BUG-5)',
-    injected: 'onNewImage queue; #1 queued behind #0; #0 ends, its hand-over to #1 is slow (store.list held); #2 pushed then',
+    injected: 'onNewImage queue; #1 queued behind #0; #0 ends, its hand-over to #1 is slow (store.queued held); #2 pushed then',
     onNewImage: 'queue',
     // Right: #2 waits behind #1, so they deploy #0, #1, #2 and the service ends on #2, the last pushed.
     expect: 'SUCCEEDED',
@@ -663,19 +663,19 @@ const CASES: Case[] = [
       const first = await h.start(service);
       const second = await h.start(service);
       if ((await h.get(second.id)).status !== 'PENDING') ctx.violations.push('#1 was not queued behind #0');
-      // Hold the hand-over: the one PENDING listing of this service is startNextQueued's, when #0 lets go.
-      const store = h.store() as RolloutStore & { list: RolloutStore['list'] };
-      const list = store.list.bind(store);
+      // Hold the hand-over: the first read of this service's queue from now on is startNextQueued's, when #0 lets go.
+      const store = h.store() as RolloutStore & { queued: RolloutStore['queued'] };
+      const queued = store.queued.bind(store);
       let release: () => void = () => undefined;
       const held = new Promise<void>((resolve) => (release = resolve));
       let holding = true;
-      store.list = async (q) => {
-        // Only the first such listing (startNextQueued's hand-over when #0 lets go) is held.
-        if (holding && q.service === service && q.status === 'PENDING') {
+      store.queued = async (name) => {
+        // Only the first such read (startNextQueued's hand-over when #0 lets go) is held.
+        if (holding && name === service) {
           holding = false;
           await held;
         }
-        return list(q);
+        return queued(name);
       };
       try {
         await h.untilStatus(first.id, 'SUCCEEDED');

@@ -5,6 +5,10 @@
  * needed. A save is the record, written under a version condition, followed by puts of its new event
  * items. The record carries those new events as `recentEvents` until the next save, so a crash
  * between the two writes loses nothing: `get` merges them in and the next save writes the items.
+ *
+ * The active marker (`active-index.ts`) costs a write only when a rollout is created or crosses
+ * between active and ended, never on the saves in between: the status the save replaces is known from
+ * the GetItem every save starts with.
  */
 import {
   GetItemCommand,
@@ -15,8 +19,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { RolloutEvent } from '../../core/events';
 import type { Rollout } from '../../core/rollout';
+import { isTerminal } from '../../core/status';
 import { RolloutError, RolloutNotFoundError, ValidationError, VersionConflictError } from '../../errors';
 import type { DeliveryClaim, ListRolloutsQuery, RolloutPage, RolloutStore } from '../../ports';
+import { ActiveIndex } from './active-index';
 import { conditionally } from './conditional';
 import { DeliveryClaims } from './delivery-claims';
 import {
@@ -25,6 +31,7 @@ import {
   num,
   parseEvent,
   parseRecord,
+  readNumber,
   readString,
   recordItem,
   str,
@@ -34,6 +41,7 @@ import {
 } from './item-codec';
 import { decodeCursor, encodeCursor, type ListScope } from './list-cursor';
 import { ServiceLocks } from './service-locks';
+import { ServiceQueues } from './service-queues';
 import {
   ALL_ROLLOUTS_PARTITION,
   BY_CREATED_INDEX,
@@ -49,9 +57,16 @@ import {
 export interface DynamoRolloutStoreOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
-  /** The clock that decides whether a delivery claim has expired. Default: the system clock. */
+  /** The clock that decides whether a delivery claim has expired (and stamps markers). Default: the system clock. */
   readonly now?: () => Date;
+  /**
+   * How old an active marker must be before `forgetActive` may remove it while its record is missing
+   * or says otherwise: younger, the write it announces may still be on its way. Default 300.
+   */
+  readonly staleMarkerSeconds?: number;
 }
+
+const DEFAULT_STALE_MARKER_SECONDS = 300;
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
@@ -61,16 +76,24 @@ export class DynamoRolloutStore implements RolloutStore {
   private readonly tableName: string;
   private readonly locks: ServiceLocks;
   private readonly claims: DeliveryClaims;
+  private readonly queues: ServiceQueues;
+  private readonly active: ActiveIndex;
 
   constructor(options: DynamoRolloutStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
+    const now = options.now ?? (() => new Date());
     this.locks = new ServiceLocks(options.client, options.tableName);
-    this.claims = new DeliveryClaims(options.client, options.tableName, options.now ?? (() => new Date()));
+    this.claims = new DeliveryClaims(options.client, options.tableName, now);
+    this.queues = new ServiceQueues(options.client, options.tableName, now);
+    const staleSeconds = options.staleMarkerSeconds ?? DEFAULT_STALE_MARKER_SECONDS;
+    this.active = new ActiveIndex(options.client, options.tableName, now, staleSeconds * 1000);
   }
 
+  /** The active marker first: a crash before the record leaves a marker the reader finds without a record. */
   async create(rollout: Rollout): Promise<void> {
     assertSequential(rollout.id, rollout.events, 0);
+    if (!isTerminal(rollout.status)) await this.active.mark(rollout.id, rollout.service, rollout.version);
     const written = await conditionally(() =>
       this.client.send(
         new PutItemCommand({
@@ -102,7 +125,8 @@ export class DynamoRolloutStore implements RolloutStore {
 
   /**
    * Reads the stored record first (one consistent GetItem) because the split between stored and new
-   * events, and the previous save's `recentEvents` to make durable, are only known from it.
+   * events, the previous save's `recentEvents` to make durable, and whether the status crosses between
+   * active and ended (the only saves that touch the active marker) are only known from it.
    */
   async save(next: Rollout): Promise<void> {
     const expected = next.version - 1;
@@ -123,6 +147,10 @@ export class DynamoRolloutStore implements RolloutStore {
     // The previous save may have died before writing its items; once this record replaces it, its
     // `recentEvents` are gone, so they must be durable first.
     await this.appendEvents(next.id, stored.recentEvents);
+    const wasActive = !isTerminal(stored.rollout.status);
+    const isActive = !isTerminal(next.status);
+    // Back from ended (an abort retrying a FAILED rollback): marked before the record says so.
+    if (isActive && !wasActive) await this.active.mark(next.id, next.service, next.version);
     const written = await conditionally(() =>
       this.client.send(
         new PutItemCommand({
@@ -136,6 +164,8 @@ export class DynamoRolloutStore implements RolloutStore {
     );
     if (!written) throw new VersionConflictError(next.id, expected);
     await this.appendEvents(next.id, added);
+    // Ended: unmarked only once the record says so.
+    if (wasActive && !isActive) await this.active.unmark(next.id, next.version);
   }
 
   async list(query: ListRolloutsQuery): Promise<RolloutPage> {
@@ -201,6 +231,31 @@ export class DynamoRolloutStore implements RolloutStore {
 
   lockHolder(service: string): Promise<string | null> {
     return this.locks.holder(service);
+  }
+
+  enqueue(service: string, rolloutId: string): Promise<void> {
+    return this.queues.enqueue(service, rolloutId);
+  }
+
+  dequeue(service: string, rolloutId: string): Promise<void> {
+    return this.queues.dequeue(service, rolloutId);
+  }
+
+  queued(service: string): Promise<string[]> {
+    return this.queues.queued(service);
+  }
+
+  listActive(): Promise<string[]> {
+    return this.active.list();
+  }
+
+  async forgetActive(rolloutId: string): Promise<boolean> {
+    const out = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: recordKey(rolloutId), ConsistentRead: true, ProjectionExpression: '#status, #version', ExpressionAttributeNames: { '#status': 'status', '#version': 'version' } }),
+    );
+    if (out.Item === undefined) return this.active.forget(rolloutId, { exists: false });
+    const status = readString(out.Item, 'status') as Rollout['status'];
+    return this.active.forget(rolloutId, { exists: true, ended: isTerminal(status), version: readNumber(out.Item, 'version') });
   }
 
   claimDelivery(key: string, rolloutId: string, ttlSeconds: number): Promise<DeliveryClaim> {

@@ -7,10 +7,30 @@
  * | rollout record  | `ROLLOUT#<id>`      | `RECORD`        | version, eventCount, doc, recentEvents, GSI keys   |
  * | rollout event   | `ROLLOUT#<id>`      | `EVENT#000042`  | seq, doc (append-only, never updated)              |
  * | service lock    | `SERVICE#<name>`    | `LOCK`          | rolloutId                                          |
+ * | queue entry     | `SERVICE#<name>`    | `QUEUE#<id>`    | rolloutId, queuedAt                                |
+ * | active marker   | `ACTIVE`            | `<id>`          | rolloutId, service, sinceVersion, markedAt         |
  * | delivery claim  | `DELIVERY#<key>`    | `CLAIM`         | rolloutId, expiresAt (TTL)                         |
  *
  * A record and its events share a partition, so one Query on `pk` reads a whole rollout.
  * `RECORD` sorts after every `EVENT#...`, which keeps the log in order in front of it.
+ *
+ * Decisions read the base table with `ConsistentRead` (GSIs are eventually consistent in AWS; dynalite
+ * hides the lag): the two indexes are for the listings people read. That is why the queue and the set
+ * of active rollouts are items of their own rather than index queries:
+ *
+ * - A **queue entry** is one small item per rollout waiting for its service's lock, beside the lock in
+ *   the service's partition. Rollout ids sort by creation time (`shared/core/ids.ts`), so a Query of
+ *   `begins_with(sk, 'QUEUE#')` reads the queue in push order, and its cost depends on the queue's
+ *   length, never on the service's history. Written by the service lock before the rollout is recorded
+ *   as queued, deleted when it takes the lock or ends; an entry left by a crash is checked against the
+ *   rollout's record by whoever reads the queue (shared/orchestration/service-lock.ts).
+ * - An **active marker** is one item per rollout not yet ended (every status but SUCCEEDED,
+ *   ROLLED_BACK, REJECTED and FAILED: a FAILED rollout keeps its lock and waits for a human, so no
+ *   watchdog should re-drive it), in one constant partition, fine at deploy-orchestrator volumes (a
+ *   partition takes 1,000 writes a second; shard the key if that ever matters). The store writes it
+ *   before the record on create and when a save takes a rollout from ended back to active, and deletes
+ *   it after the save that ends the rollout, so a crash leaves at worst a marker too many, never one
+ *   too few: readers check the record (see `RolloutStore.listActive`).
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -33,6 +53,9 @@ export const RECORD_SORT_KEY = 'RECORD';
 export const EVENT_SORT_KEY_PREFIX = 'EVENT#';
 export const LOCK_SORT_KEY = 'LOCK';
 export const CLAIM_SORT_KEY = 'CLAIM';
+export const QUEUE_SORT_KEY_PREFIX = 'QUEUE#';
+/** The one partition holding the active markers. */
+export const ACTIVE_PARTITION = 'ACTIVE';
 
 /** Six digits keep the log sorted as strings up to a million events, far beyond any rollout. */
 const SEQ_WIDTH = 6;
@@ -49,6 +72,16 @@ export function eventSk(seq: number): string {
 
 export function servicePartition(service: string): string {
   return `SERVICE#${service}`;
+}
+
+/** Under `servicePartition(service)`: rollout ids sort by creation time, so the queue reads in push order. */
+export function queueSk(rolloutId: string): string {
+  return `${QUEUE_SORT_KEY_PREFIX}${rolloutId}`;
+}
+
+/** Under `ACTIVE_PARTITION`: the bare id, so the markers read oldest rollout first. */
+export function activeSk(rolloutId: string): string {
+  return rolloutId;
 }
 
 export function deliveryPk(key: string): string {

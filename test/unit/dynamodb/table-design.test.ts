@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createTableInput, eventSk } from '../../../shared/adapters/dynamodb/table-design';
+import {
+  ACTIVE_PARTITION,
+  QUEUE_SORT_KEY_PREFIX,
+  activeSk,
+  createTableInput,
+  eventSk,
+  queueSk,
+  servicePartition,
+} from '../../../shared/adapters/dynamodb/table-design';
+import { newRolloutId } from '../../../shared/core/ids';
 
 describe('table design', () => {
   it('describes an on-demand table keyed by pk/sk with both list indexes projecting every attribute', () => {
@@ -29,5 +38,19 @@ describe('table design', () => {
     expect([...keys].sort()).toEqual(keys);
     expect(() => eventSk(-1)).toThrow(RangeError);
     expect(() => eventSk(1_000_000)).toThrow(RangeError);
+  });
+
+  it('keys queue entries beside the lock so that string order is push order, and active markers apart', () => {
+    const at = (ms: number) => newRolloutId(new Date(Date.parse('2026-08-01T10:00:00Z') + ms));
+    const ids = [0, 1, 999, 1000, 86_400_000].map(at);
+    const keys = ids.map(queueSk);
+
+    expect(servicePartition('web')).toBe('SERVICE#web');
+    expect(keys.every((k) => k.startsWith(QUEUE_SORT_KEY_PREFIX) && k !== 'LOCK')).toBe(true);
+    expect([...keys].reverse().sort()).toEqual(keys);
+    expect(ACTIVE_PARTITION).toBe('ACTIVE');
+    expect(ids.map(activeSk)).toEqual(ids);
+    // No other item kind shares the active partition or a rollout's.
+    expect(['ROLLOUT#', 'SERVICE#', 'DELIVERY#'].some((p) => ACTIVE_PARTITION.startsWith(p))).toBe(false);
   });
 });

@@ -4,6 +4,7 @@
  * dynalite and the ECS emulator; these test the orchestration logic alone.)
  */
 import type { Rollout } from '../../../shared/core/rollout';
+import { isTerminal } from '../../../shared/core/status';
 import { RolloutNotFoundError, VersionConflictError } from '../../../shared/errors';
 import type { AlarmState, Alarms, ClockState, DeliveryClaim, EcsDeployer, EcsTarget, ListRolloutsQuery, RolloutPage, RolloutStore, ServiceView, Workflow } from '../../../shared/ports';
 
@@ -11,9 +12,14 @@ export class MemStore implements RolloutStore {
   readonly rollouts = new Map<string, Rollout>();
   readonly locks = new Map<string, string>();
   readonly claims = new Map<string, string>();
+  /** Per service, the queued rollout ids (kept sorted: ids sort by creation time). */
+  readonly queues = new Map<string, string[]>();
+  /** The active index, kept as DynamoRolloutStore keeps it: by create and by saves crossing active/ended. */
+  readonly active = new Set<string>();
   beforeAcquire: () => Promise<void> = async () => {};
 
   async create(r: Rollout) {
+    if (!isTerminal(r.status)) this.active.add(r.id);
     if (this.rollouts.has(r.id)) throw new VersionConflictError(r.id, 0);
     this.rollouts.set(r.id, structuredClone(r));
   }
@@ -27,6 +33,10 @@ export class MemStore implements RolloutStore {
     if (!current) throw new RolloutNotFoundError(next.id);
     if (current.version !== next.version - 1) throw new VersionConflictError(next.id, next.version - 1);
     this.rollouts.set(next.id, structuredClone(next));
+    if (isTerminal(current.status) !== isTerminal(next.status)) {
+      if (isTerminal(next.status)) this.active.delete(next.id);
+      else this.active.add(next.id);
+    }
   }
   async list(q: ListRolloutsQuery): Promise<RolloutPage> {
     const items = [...this.rollouts.values()]
@@ -46,6 +56,26 @@ export class MemStore implements RolloutStore {
   }
   async lockHolder(service: string) {
     return this.locks.get(service) ?? null;
+  }
+  async enqueue(service: string, id: string) {
+    const queue = this.queues.get(service) ?? [];
+    if (!queue.includes(id)) this.queues.set(service, [...queue, id].sort());
+  }
+  async dequeue(service: string, id: string) {
+    const queue = (this.queues.get(service) ?? []).filter((q) => q !== id);
+    if (queue.length > 0) this.queues.set(service, queue);
+    else this.queues.delete(service);
+  }
+  async queued(service: string) {
+    return [...(this.queues.get(service) ?? [])];
+  }
+  async listActive() {
+    return [...this.active].sort();
+  }
+  async forgetActive(id: string) {
+    const r = this.rollouts.get(id);
+    if (r && !isTerminal(r.status)) return false;
+    return this.active.delete(id);
   }
   async claimDelivery(key: string, id: string): Promise<DeliveryClaim> {
     const owner = this.claims.get(key);
