@@ -35,6 +35,8 @@ export type RolloutInput =
   | { readonly type: 'WorkflowFailed'; readonly message: string }
   /** The workflow waits for an approval under this task token (Step Functions' callback pattern). */
   | { readonly type: 'ApprovalWaitStarted'; readonly taskToken: string }
+  /** The workflow waits for ECS to be steady under this task token; an ECS event (or a look at ECS) answers it. */
+  | { readonly type: 'SteadyWaitStarted'; readonly taskToken: string }
   /** The workflow's wait under this token was answered (SendTaskSuccess/SendTaskFailure went through): forget the token. */
   | { readonly type: 'WaitAnswered'; readonly taskToken: string }
   | { readonly type: 'Promoted' }

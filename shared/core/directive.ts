@@ -11,6 +11,8 @@ export type Directive = (
   | { readonly next: 'WAIT'; readonly seconds: number; readonly for: 'steady' | 'bake' | 'hold' | 'signature' }
   /** `seconds`: until the approval deadline, when the pause has one (the workflow looks again then). */
   | { readonly next: 'APPROVAL'; readonly seconds?: number }
+  /** Wait for ECS to be steady at the recorded weight: a callback an ECS event answers, with a look at ECS on its timeout. */
+  | { readonly next: 'STEADY' }
   | { readonly next: 'DONE'; readonly status: Rollout['status'] }
 ) & {
   /** The execution's turn of the loop, counted by the step handlers and carried in the state (hand-over). */
@@ -38,5 +40,6 @@ export function nextDirective(rollout: Rollout, now: Date, options: DirectiveOpt
   }
   if (wait?.for === 'hold') return { next: 'WAIT', seconds: options.steadyPollSeconds, for: 'hold' };
   if (wait?.for === 'bake') return { next: 'WAIT', seconds: secondsUntil(wait.until, now), for: 'bake' };
+  if (wait?.for === 'steady' && rollout.status === RolloutStatus.Progressing) return { next: 'STEADY' };
   return { next: 'WAIT', seconds: options.steadyPollSeconds, for: 'steady' };
 }

@@ -123,6 +123,34 @@ export class StepDriver {
   }
 
   /**
+   * Step Functions' AwaitSteady task: keeps the token on the rollout waiting for ECS, then looks at ECS
+   * once, so that a steady state reached before the token was kept (its event already gone) still
+   * answers the wait at once.
+   */
+  async registerSteadyWait(id: string, taskToken: string): Promise<void> {
+    const rollout = await this.runner.step(id, { type: 'SteadyWaitStarted', taskToken });
+    if (rollout.taskToken === taskToken) await this.answerIfSteady(rollout);
+  }
+
+  /**
+   * ECS says something changed in a service (a task set or the service reached steady state): the
+   * rollout holding its lock, if it waits for ECS under a task token and ECS is steady at its recorded
+   * weight, is woken. The event is only a nudge: what counts is what ECS shows now.
+   */
+  async ecsChanged(serviceName: string): Promise<string | null> {
+    const holder = await this.lock.holder(serviceName);
+    const rollout = holder ? await this.writer.find(holder) : null;
+    if (!rollout?.taskToken || rollout.status !== RolloutStatus.Progressing || rollout.wait?.for !== 'steady') return null;
+    return (await this.answerIfSteady(rollout)) ? rollout.id : null;
+  }
+
+  private async answerIfSteady(rollout: Rollout): Promise<boolean> {
+    if ((await this.runner.steadyWeight(rollout)) === null) return false;
+    await this.runner.wake(rollout, rollout.taskToken);
+    return true;
+  }
+
+  /**
    * The workflow's catch-all: a step failed beyond its retries. Rolls an active rollout back (or
    * re-drives an interrupted rollback) and tells the workflow what to do next.
    */

@@ -75,6 +75,17 @@ const steady: Handler<'Steady'> = (d, input) => {
   return d.result();
 };
 
+/**
+ * The workflow waits for ECS under this task token: recorded while the rollout waits for steady state,
+ * so that an ECS event can wake it; answered at once when it moved on meanwhile.
+ */
+const steadyWaitStarted: Handler<'SteadyWaitStarted'> = (d, input) => {
+  if (d.before.wait?.for !== 'steady') return answerApprovalWait(d, input);
+  if (d.before.taskToken === input.taskToken) return unchanged(d.before);
+  d.r.taskToken = input.taskToken;
+  return d.result();
+};
+
 const promoted: Handler<'Promoted'> = (d) => {
   const rollout = d.before;
   if (!rollout.promoting) return unchanged(rollout);
@@ -103,4 +114,5 @@ export const progressing: StatusHandlers = {
   Hold: hold,
   Unhold: unhold,
   ApprovalWaitStarted: answerApprovalWait,
+  SteadyWaitStarted: steadyWaitStarted,
 };

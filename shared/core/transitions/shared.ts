@@ -9,7 +9,7 @@ import { advance } from './step-progress';
  * ApprovalWaitStarted outside PAUSED: the approval was decided (or the rollout ended) between the
  * Advance that paused and this wait, so the wait is answered at once.
  */
-export const answerApprovalWait: Handler<'ApprovalWaitStarted'> = (d, input) =>
+export const answerApprovalWait: Handler<'ApprovalWaitStarted' | 'SteadyWaitStarted'> = (d, input) =>
   unchanged(d.before, [{ type: 'wakeWorkflow', taskToken: input.taskToken }]);
 
 /** Whatever held the rollout cleared: it waits again for what it waited for before the hold. */
