@@ -34,7 +34,7 @@ const BY_STATUS: Record<RolloutStatus, StatusHandlers> = {
 };
 
 /** Inputs that are a person's (or a newer image's) decision; all others report what was observed. */
-const COMMANDS: ReadonlySet<RolloutInputType> = new Set(['Approve', 'Reject', 'Abort', 'Promote', 'Supersede']);
+const COMMANDS: ReadonlySet<RolloutInputType> = new Set(['Approve', 'Reject', 'Abort', 'Promote', 'Pause', 'Resume', 'Supersede']);
 
 export function transition(rollout: Rollout, input: RolloutInput, now: Date): TransitionResult {
   const handle = BY_STATUS[rollout.status][input.type] as Handler | undefined;
