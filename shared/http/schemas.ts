@@ -11,6 +11,8 @@ export const rejectBody = approveBody;
 export const abortBody = z.strictObject({ by: who.optional(), reason: note });
 export const promoteBody = z.strictObject({ by: who.optional() });
 export const retryBody = z.strictObject({ by: who.optional() });
+export const pauseBody = z.strictObject({ by: who.optional(), reason: note });
+export const resumeBody = z.strictObject({ by: who.optional() });
 
 export const listQuery = z.strictObject({
   service: z.string().min(1).max(63).optional(),
