@@ -4,7 +4,7 @@
  */
 import type { ProblemView, RolloutPageView, RolloutView, ServiceDescription } from '../shared/http/response-schemas';
 
-export type OperatorCommand = 'approve' | 'reject' | 'abort' | 'promote' | 'retry';
+export type OperatorCommand = 'approve' | 'reject' | 'abort' | 'promote' | 'pause' | 'resume' | 'retry';
 
 /** The API answered with an error status; `problem` is its problem+json when it sent one. */
 export class ApiError extends Error {

@@ -58,6 +58,14 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'reject', args: ['id'], summary: 'reject a rollout: it rolls back', options: { comment: WHY, by: BY } },
   { name: 'abort', args: ['id'], summary: 'abort a rollout: it rolls back (or retries a FAILED rollback)', options: { reason: WHY, by: BY } },
   { name: 'promote', args: ['id'], summary: 'skip the remaining steps and go to 100%', options: { by: BY } },
+  {
+    name: 'pause',
+    args: ['id'],
+    summary: 'hold a PROGRESSING rollout at its current weight until resumed',
+    options: { reason: WHY, by: BY },
+    details: 'The rollout becomes PAUSED (paused by hand): nothing moves it on until rollout resume <id>. Alarms still roll it back; abort, reject and promote still work. A bake keeps the time it had left.',
+  },
+  { name: 'resume', args: ['id'], summary: 'let a rollout paused by hand go on where it was (approval pauses take approve)', options: { by: BY } },
   { name: 'retry', args: ['id'], summary: "start a ROLLED_BACK rollout's image again, as a new rollout", options: { by: BY } },
   { name: 'services', args: [], summary: 'configured services, the digest they run and their active rollout', options: {} },
 ];

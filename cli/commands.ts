@@ -21,7 +21,15 @@ export interface CommandContext {
 
 type Values = Readonly<Record<string, string | boolean | undefined>>;
 
-const PAST: Record<OperatorCommand, string> = { approve: 'approved', reject: 'rejected', abort: 'aborted', promote: 'promotion requested for', retry: 'retried' };
+const PAST: Record<OperatorCommand, string> = {
+  approve: 'approved',
+  reject: 'rejected',
+  abort: 'aborted',
+  promote: 'promotion requested for',
+  pause: 'paused',
+  resume: 'resumed',
+  retry: 'retried',
+};
 
 function str(values: Values, name: string): string | undefined {
   const v = values[name];
@@ -78,10 +86,12 @@ export async function runCommand(command: CommandSpec, positionals: readonly str
     case 'reject':
     case 'abort':
     case 'promote':
+    case 'pause':
+    case 'resume':
     case 'retry': {
       const by = str(values, 'by') ?? ctx.user;
       if (!by) throw new UsageError('--by is needed: $USER is not set', command);
-      const note = command.name === 'abort' ? 'reason' : 'comment';
+      const note = command.name === 'abort' || command.name === 'pause' ? 'reason' : 'comment';
       const body: Record<string, string> = { by, ...(str(values, note) !== undefined ? { [note]: str(values, note)! } : {}) };
       const r = await api.command(id, command.name, body);
       print(r, (safe) => `${PAST[command.name as OperatorCommand]} rollout ${command.name === 'retry' ? `${terminalText(id)}: new rollout ${safe.id}` : safe.id} (${safe.service})\n${progressLine(safe, ctx.style)}`);

@@ -94,6 +94,8 @@ export function describeWait(wait: RolloutView['wait']): string {
       return wait.until ? `waiting for approval until ${clock(wait.until)}` : 'waiting for approval';
     case 'hold':
       return `held: ${wait.reason}`;
+    case 'manual':
+      return `paused by ${wait.by} since ${clock(wait.since)}${wait.reason ? `: ${wait.reason}` : ''}; resume to go on`;
   }
 }
 

@@ -23,6 +23,10 @@ export type RolloutInput =
   | ({ readonly type: 'Reject'; readonly comment: string | null } & Actor)
   | ({ readonly type: 'Abort'; readonly reason: string | null } & Actor)
   | ({ readonly type: 'Promote' } & Actor)
+  /** Hold a PROGRESSING rollout at its weight until someone resumes it (alarms still roll it back). */
+  | ({ readonly type: 'Pause'; readonly reason: string | null } & Actor)
+  /** Let a rollout paused by hand go on from where it was. */
+  | ({ readonly type: 'Resume' } & Actor)
   /** A newer image of the service arrived and the service's onNewImage policy is supersede. */
   | { readonly type: 'Supersede'; readonly by: string }
   /** Something outside the rollout says wait (an alarm firing before the canary exists, no alarm data, an unsteady stable set). */

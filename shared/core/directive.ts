@@ -35,6 +35,7 @@ export function nextDirective(rollout: Rollout, now: Date, options: DirectiveOpt
   }
   const wait = rollout.wait;
   if (rollout.status === RolloutStatus.Paused) {
+    // Paused by hand (`wait.for: 'manual'`): no deadline; only a Resume (or an ending) wakes the wait.
     if (wait?.for !== 'approval' || !wait.until) return { next: 'APPROVAL' };
     return { next: 'APPROVAL', seconds: secondsUntil(wait.until, now) };
   }

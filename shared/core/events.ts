@@ -12,6 +12,8 @@ export const EventType = {
   WeightSet: 'WEIGHT_SET',
   StepCompleted: 'STEP_COMPLETED',
   Paused: 'PAUSED',
+  ManuallyPaused: 'MANUALLY_PAUSED',
+  Resumed: 'RESUMED',
   Approved: 'APPROVED',
   Rejected: 'REJECTED',
   Aborted: 'ABORTED',

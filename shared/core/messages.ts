@@ -65,6 +65,12 @@ export const messages = {
   supersededBeforeStart: (by: string) => `superseded by rollout ${by} before it started; ECS untouched`,
   superseded: (by: string) => `superseded by rollout ${by} (a newer image; onNewImage: supersede)`,
   promoteRequested: (by: string) => `promotion to 100% requested by ${by}: remaining steps skipped`,
+  /** `paused by ann (ops-token) at 20%: checking dashboards`. */
+  manuallyPaused: (by: string, credential: string | null | undefined, weight: number, reason: string | null) =>
+    `paused by ${actor(by, credential)} at ${weight}%${note(reason)}; alarms still roll it back, resume to go on`,
+  /** `resumed by bob after 300s (paused by ann: checking dashboards)`. */
+  resumed: (by: string, credential: string | null | undefined, seconds: number, pausedBy: string, reason: string | null) =>
+    `resumed by ${actor(by, credential)} after ${seconds}s (paused by ${pausedBy}${note(reason)})`,
 
   // Holds and failures
   held: (reason: string) => `held: ${reason}`,
@@ -95,6 +101,10 @@ export const refusals = {
   beingMadePrimary: (verb: 'reject' | 'abort', id: string) => `cannot ${verb} rollout ${id}: the canary is steady at 100% and is being made primary`,
   supersedeFinalizing: (id: string) => `cannot supersede rollout ${id}: it is being made primary`,
   alreadyPromoting: (id: string) => `rollout ${id} is already being promoted`,
+  pausePromoting: (id: string) => `cannot pause rollout ${id}: it is being promoted to 100% (abort it to roll back)`,
+  /** Approve on a manual pause, Resume on an approval pause: each pause has its own way out. */
+  approveManualPause: (id: string, by: string) => `cannot approve rollout ${id}: it was paused by hand by ${by}, not at an approval pause; resume it instead`,
+  resumeApprovalPause: (id: string, label: string) => `cannot resume rollout ${id}: it waits for approval at ${label}, not paused by hand; approve it instead`,
   alreadyApproved: (by: string, label: string, id: string, required: number) =>
     `${by} already approved ${label} of rollout ${id}: ${required} distinct approvers are needed`,
 } as const;

@@ -62,7 +62,12 @@ export type Wait =
   /** `until`: the approval deadline, when the pause has a timeout. */
   | { readonly for: 'approval'; readonly until?: string }
   /** Held by something outside the rollout (see the `Hold` input); re-checked every poll. */
-  | { readonly for: 'hold'; readonly reason: string; readonly since: string; readonly resume: Exclude<Wait, { for: 'hold' }> | null };
+  | { readonly for: 'hold'; readonly reason: string; readonly since: string; readonly resume: Exclude<Wait, { for: 'hold' | 'manual' }> | null }
+  /**
+   * Paused by hand (the `Pause` command) until someone resumes it. `resume`: what it waited for
+   * before, given back on resume with its clock moved on by the time paused (a bake keeps the time it had left).
+   */
+  | { readonly for: 'manual'; readonly by: string; readonly reason: string | null; readonly since: string; readonly resume: Exclude<Wait, { for: 'manual' }> | null };
 
 /** The ECS objects this rollout works with. */
 export interface EcsRefs {

@@ -35,7 +35,7 @@ const BY_STATUS: Record<RolloutStatus, StatusHandlers> = {
 };
 
 /** Inputs that are a person's (or a newer image's) decision; all others report what was observed. */
-const COMMANDS: ReadonlySet<RolloutInputType> = new Set(['Approve', 'Reject', 'Abort', 'Promote', 'Supersede']);
+const COMMANDS: ReadonlySet<RolloutInputType> = new Set(['Approve', 'Reject', 'Abort', 'Promote', 'Pause', 'Resume', 'Supersede']);
 
 /** Bookkeeping every status takes the same way: it records no event and decides nothing. */
 const ANY_STATUS: StatusHandlers = {

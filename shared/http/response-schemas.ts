@@ -87,14 +87,26 @@ const ownWaits = [
   z.strictObject({ for: z.literal('approval'), until: timestamp.optional().describe('the approval deadline, when the pause has a timeout') }),
 ] as const;
 
+const holdWait = z.strictObject({
+  for: z.literal('hold'),
+  reason: z.string().describe('what holds it: an alarm firing before the canary exists, no alarm data, an unsteady stable set'),
+  since: timestamp,
+  resume: z.discriminatedUnion('for', [...ownWaits]).nullable().describe('what it waits for once the hold clears'),
+});
+
 export const waitSchema = z
   .discriminatedUnion('for', [
     ...ownWaits,
+    holdWait,
     z.strictObject({
-      for: z.literal('hold'),
-      reason: z.string().describe('what holds it: an alarm firing before the canary exists, no alarm data, an unsteady stable set'),
+      for: z.literal('manual'),
+      by: z.string().describe('who paused it'),
+      reason: z.string().nullable().describe('why, as they said'),
       since: timestamp,
-      resume: z.discriminatedUnion('for', [...ownWaits]).nullable().describe('what it waits for once the hold clears'),
+      resume: z
+        .discriminatedUnion('for', [...ownWaits, holdWait])
+        .nullable()
+        .describe('what it waited for when paused, given back on resume with its clock moved on by the time paused (a bake keeps the time it had left)'),
     }),
   ])
   .describe('what the rollout waits for now');

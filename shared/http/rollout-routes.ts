@@ -12,7 +12,7 @@ import { identityOf, requireRole } from './identity';
 import type { AppDeps } from './deps';
 import { presentRollout } from './deps';
 import { JSON_ONLY, parseJson, readJson } from './json-body';
-import { abortBody, approveBody, listQuery, promoteBody, rejectBody, retryBody } from './schemas';
+import { abortBody, approveBody, listQuery, pauseBody, promoteBody, rejectBody, resumeBody, retryBody } from './schemas';
 import { parseOrThrow } from './validation';
 
 /**
@@ -81,6 +81,11 @@ export function rolloutRoutes(deps: AppDeps, logger: Logger) {
     return { type: 'Abort', ...actor(body.by), reason: body.reason || null };
   }));
   routes.post('/rollouts/:id/promote', operator, command((b, actor) => ({ type: 'Promote', ...actor(parseOrThrow(promoteBody, b, 'promote request').by) })));
+  routes.post('/rollouts/:id/pause', operator, command((b, actor) => {
+    const body = parseOrThrow(pauseBody, b, 'pause request');
+    return { type: 'Pause', ...actor(body.by), reason: body.reason || null };
+  }));
+  routes.post('/rollouts/:id/resume', operator, command((b, actor) => ({ type: 'Resume', ...actor(parseOrThrow(resumeBody, b, 'resume request').by) })));
 
   routes.post('/rollouts/:id/retry', operator, async (c) => {
     const identity = identityOf(c);

@@ -19,6 +19,8 @@ export const rejectBody = approveBody;
 export const abortBody = z.strictObject({ by: who.optional(), reason: note });
 export const promoteBody = z.strictObject({ by: who.optional() });
 export const retryBody = z.strictObject({ by: who.optional() });
+export const pauseBody = z.strictObject({ by: who.optional(), reason: note });
+export const resumeBody = z.strictObject({ by: who.optional() });
 
 export const listQuery = z.strictObject({
   service: z.string().regex(SERVICE_NAME_PATTERN, 'must be a service name: up to 63 lower-case letters, digits, - and _').optional(),

@@ -21,6 +21,8 @@ export const NOTICE_TYPES: Readonly<Record<NotifyStatus, string>> = {
 export function announcedStatus(rollout: Rollout, previous: Rollout): NotifyStatus | null {
   // Only entering a status is news (a creation is told with itself as `previous`: never news).
   if (rollout.status === previous.status) return null;
+  // PAUSED announces an approval wait, with links to approve; a pause by hand asks nobody for anything.
+  if (rollout.wait?.for === 'manual') return null;
   return (NOTIFY_STATUSES as readonly string[]).includes(rollout.status) ? (rollout.status as NotifyStatus) : null;
 }
 

@@ -33,7 +33,7 @@ export type { OrchestratorDeps, OrchestratorOptions } from './context';
 export { target } from './context';
 export type { RolloutListener } from './rollout-writer';
 
-export type OperatorCommand = Extract<RolloutInput, { type: 'Approve' | 'Reject' | 'Abort' | 'Promote' }>;
+export type OperatorCommand = Extract<RolloutInput, { type: 'Approve' | 'Reject' | 'Abort' | 'Promote' | 'Pause' | 'Resume' }>;
 
 export class Orchestrator {
   readonly config: AppConfig;
@@ -99,7 +99,7 @@ export class Orchestrator {
 
   // ---- operators and alarms
 
-  /** Approve, reject, abort or promote. Refusals are InvalidTransitionError (409); the record is then unchanged. */
+  /** Approve, reject, abort, promote, pause or resume. Refusals are InvalidTransitionError (409); the record is then unchanged. */
   command(id: string, input: OperatorCommand): Promise<Rollout> {
     return this.runner.step(id, input);
   }

@@ -66,7 +66,8 @@ export const ecsOrWorkflowFailed: Handler<'EcsFailed' | 'WorkflowFailed'> = (d, 
 
 export const hold: Handler<'Hold'> = (d, input) => {
   const wait = d.before.wait;
-  if (d.before.promoting || (wait?.for === 'hold' && wait.reason === input.reason)) return unchanged(d.before);
+  // Paused by hand: nothing moves until resumed, and the next Advance after it checks again.
+  if (d.before.promoting || wait?.for === 'manual' || (wait?.for === 'hold' && wait.reason === input.reason)) return unchanged(d.before);
   // What it waited for before (a bake, a steady state) comes back when the hold ends.
   const resume = wait?.for === 'hold' ? wait.resume : wait;
   d.r.wait = { for: 'hold', reason: input.reason, since: wait?.for === 'hold' ? wait.since : d.at, resume: resume ?? null };

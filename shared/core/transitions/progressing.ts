@@ -2,8 +2,9 @@
  * PROGRESSING: the canary is created, then the steps run (a weight waits for steady state, a bake for
  * its time), then the promotion: the canary at 100%, made primary once steady.
  */
+import { InvalidTransitionError } from '../../errors';
 import { EventType } from '../events';
-import { messages, stepLabel } from '../messages';
+import { messages, refusals, stepLabel } from '../messages';
 import { RolloutPolicy } from '../policy';
 import { RolloutStatus, StepStatus } from '../status';
 import { isSetWeight } from '../steps';
@@ -98,11 +99,26 @@ const promoted: Handler<'Promoted'> = (d) => {
   return d.result();
 };
 
+/**
+ * Held by hand at the current weight: PAUSED, with who and why. What it waited for (a bake, a steady
+ * state) is kept in the wait and given back on Resume (paused.ts); alarms still roll it back.
+ */
+const pause: Handler<'Pause'> = (d, input) => {
+  const rollout = d.before;
+  if (rollout.promoting) throw new InvalidTransitionError(refusals.pausePromoting(rollout.id));
+  const wait = rollout.wait?.for === 'manual' ? rollout.wait.resume : rollout.wait;
+  d.r.status = RolloutStatus.Paused;
+  d.r.wait = { for: 'manual', by: input.by, reason: input.reason, since: d.at, resume: wait };
+  d.log(EventType.ManuallyPaused, messages.manuallyPaused(input.by, input.credential, rollout.canaryWeight, input.reason));
+  return d.result();
+};
+
 export const progressing: StatusHandlers = {
   CanaryCreated: canaryCreated,
   Tick: tick,
   Steady: steady,
   Promoted: promoted,
+  Pause: pause,
   // Taken alike while PAUSED (active.ts):
   Reject: rejectOrAbort,
   Abort: rejectOrAbort,

@@ -129,13 +129,20 @@ function startPolling() {
 }
 function stopPolling() { clearInterval(pollTimer); pollTimer = null; }
 
+var COMMANDS = {
+  approve: { body: { comment: 'approved on the dashboard' }, done: 'Approved: the rollout continues' },
+  abort: { body: { reason: 'aborted on the dashboard' }, done: 'Aborted: rolling back to stable' },
+  pause: { body: { reason: 'paused on the dashboard' }, done: 'Paused: held at its weight until resumed (alarms still roll it back)' },
+  resume: { body: {}, done: 'Resumed: the rollout continues where it was' },
+};
+
 async function command(id, action) {
-  var body = action === 'approve' ? { by: by(), comment: 'approved on the dashboard' } : { by: by(), reason: 'aborted on the dashboard' };
+  var body = Object.assign({ by: by() }, COMMANDS[action].body);
   state.busy.add(id);
   render();
   try {
     upsert(await api('POST', '/rollouts/' + encodeURIComponent(id) + '/' + action, body));
-    toast(action === 'approve' ? 'Approved: the rollout continues' : 'Aborted: rolling back to stable');
+    toast(COMMANDS[action].done);
   } catch (e) {
     failed(e);
   } finally {

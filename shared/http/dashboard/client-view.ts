@@ -82,7 +82,11 @@ function rolloutCard(r) {
   var open = state.open.has(r.id) ? state.open.get(r.id) : !terminal;
   var busy = state.busy.has(r.id);
   var actions = [];
-  if (r.status === 'PAUSED') actions.push(h('button', { class: 'approve', type: 'button', disabled: busy, onclick: function () { command(r.id, 'approve'); } }, ['Approve']));
+  // Paused by hand: Resume; at an approval pause: Approve. Pause holds a PROGRESSING rollout not yet being promoted.
+  var manual = r.status === 'PAUSED' && r.wait && r.wait.for === 'manual';
+  var button = function (action, label) { return h('button', { class: action, type: 'button', disabled: busy, onclick: function () { command(r.id, action); } }, [label]); };
+  if (r.status === 'PAUSED') actions.push(manual ? button('resume', 'Resume') : button('approve', 'Approve'));
+  if (r.status === 'PROGRESSING' && !r.promoting) actions.push(button('pause', 'Pause'));
   if (['PENDING', 'PROGRESSING', 'PAUSED', 'FAILED'].indexOf(r.status) >= 0) {
     actions.push(h('button', { class: 'abort', type: 'button', disabled: busy, onclick: function () {
       if (confirm('Abort the ' + r.service + ' rollout of ' + (r.image.tag || shortDigest(r.image.digest)) + '? It rolls back to the stable image.')) command(r.id, 'abort');
@@ -105,7 +109,7 @@ function rolloutCard(r) {
     ]),
     h('div', { class: 'meta' }, [
       h('code', { text: r.id }), ' · created ' + dateTime(r.createdAt) + ' · updated ' + time(r.updatedAt),
-      r.wait ? ' · waiting for ' + r.wait.for : '',
+      manual ? ' · paused by ' + r.wait.by + (r.wait.reason ? ': ' + r.wait.reason : '') : r.wait ? ' · waiting for ' + r.wait.for : '',
     ]),
     terminal ? null : weightBar(r),
     terminal ? null : timeline(r),

@@ -40,7 +40,7 @@ export const DASHBOARD_HTML = `<!doctype html>
       The token stays in this browser tab (session storage) and is sent only to this server.</p>
     <form id="signin-form" autocomplete="off">
       <label>API token<input id="token" name="token" type="password" required spellcheck="false"></label>
-      <label>Your name <small>recorded on the approvals and aborts you make here</small><input id="by" name="by" required maxlength="200"></label>
+      <label>Your name <small>recorded on the approvals, aborts, pauses and resumes you make here</small><input id="by" name="by" required maxlength="200"></label>
       <button class="primary" type="submit">Open dashboard</button>
       <p id="signin-error" class="error" role="alert" hidden></p>
     </form>

@@ -64,7 +64,7 @@ h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; color: v
 .rollout { border-left: 4px solid var(--st, var(--line)); }
 .actions { display: flex; gap: 8px; }
 .actions button { border: 0; border-radius: 6px; padding: 5px 14px; font-weight: 600; color: #fff; }
-.approve { background: var(--ok); } .abort { background: var(--bad); }
+.approve { background: var(--ok); } .abort { background: var(--bad); } .pause { background: var(--warn); } .resume { background: var(--info); }
 .meta { color: var(--muted); font-size: 12px; margin: 4px 0 10px; }
 .meta code { font-size: 11.5px; }
 

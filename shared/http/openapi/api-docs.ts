@@ -1,6 +1,6 @@
 /** Documentation of the operator API (rollout-routes.ts) and of `/healthz`. */
 import { rolloutPageSchema, rolloutSchema, serviceListSchema, serviceSchema, healthSchema } from '../response-schemas';
-import { abortBody, approveBody, listQuery, promoteBody, retryBody } from '../schemas';
+import { abortBody, approveBody, listQuery, pauseBody, promoteBody, resumeBody, retryBody } from '../schemas';
 import { type RouteDoc, documentRoutes } from './route-docs';
 
 const ID = { id: 'the rollout id' };
@@ -8,7 +8,7 @@ const ROLLOUT_404 = 'no rollout has this id';
 const OPERATOR_403 = 'the credential has the viewer role: commands need the operator role';
 const BY_400 = 'an invalid body, or no `by` with `ROLLOUT_API_TOKEN` (an integration acting for people must say for whom; other credentials are their own `by`)';
 
-/** approve, reject, abort and promote differ only in body and meaning. */
+/** approve, reject, abort, promote, pause and resume differ only in body and meaning. */
 function command(name: string, summary: string, description: string, body: RouteDoc['body'], conflict: string): RouteDoc {
   return {
     method: 'post',
@@ -63,7 +63,7 @@ export const API_ROUTE_DOCS: readonly RouteDoc[] = [
     'Approve a paused rollout',
     'Resumes a `PAUSED` rollout past its approval pause.',
     { schema: approveBody },
-    'the rollout is not `PAUSED`',
+    'the rollout is not `PAUSED` at an approval pause (one paused by hand is resumed, not approved), or this person already approved it',
   ),
   command(
     'reject',
@@ -85,6 +85,20 @@ export const API_ROUTE_DOCS: readonly RouteDoc[] = [
     'Skips the remaining steps and shifts all traffic to the new image.',
     { schema: promoteBody },
     'the rollout is not `PROGRESSING` or `PAUSED`, or is already being promoted',
+  ),
+  command(
+    'pause',
+    'Pause a rollout by hand',
+    'Holds a `PROGRESSING` rollout at its current weight: it becomes `PAUSED` with `wait: {for: "manual", by, reason, since, resume}`, where `resume` is what it waited for before (a bake, a steady state). Nothing moves it on until `resume`; alarms still roll it back, and abort, reject and promote work as for an approval pause.',
+    { schema: pauseBody },
+    'the rollout is not `PROGRESSING`, or is already being promoted to 100%',
+  ),
+  command(
+    'resume',
+    'Resume a rollout paused by hand',
+    'Lets a rollout paused with `pause` go on where it was: `PROGRESSING`, waiting again for what it waited for, with its clock moved on by the time paused (a bake keeps the time it had left).',
+    { schema: resumeBody },
+    'the rollout is not `PAUSED`, or waits at an approval pause (approve it instead)',
   ),
   {
     method: 'post',

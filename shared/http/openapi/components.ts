@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import * as res from '../response-schemas';
-import { abortBody, approveBody, localAlarmBody, promoteBody, retryBody } from '../schemas';
+import { abortBody, approveBody, localAlarmBody, pauseBody, promoteBody, resumeBody, retryBody } from '../schemas';
 import { WEBHOOK_ROUTES } from '../webhook-routes';
 
 type JsonSchema = Record<string, unknown>;
@@ -18,6 +18,8 @@ requests.add(approveBody, { id: 'DecisionRequest' });
 requests.add(abortBody, { id: 'AbortRequest' });
 requests.add(promoteBody, { id: 'PromoteRequest' });
 requests.add(retryBody, { id: 'RetryRequest' });
+requests.add(pauseBody, { id: 'PauseRequest' });
+requests.add(resumeBody, { id: 'ResumeRequest' });
 requests.add(localAlarmBody, { id: 'LocalAlarmRequest' });
 // Each webhook sender's body, named for its source: `RegistryNotification`, `EcrNotification`...
 for (const route of WEBHOOK_ROUTES) {

@@ -125,4 +125,16 @@ describe('npx rollout', () => {
     expect(res.out).toMatch(/^NAME +ECS +STABLE +ACTIVE ROLLOUT +STEPS +ALARMS\nweb +demo\/web +sha256:/);
     expect(JSON.parse(json.out).items.map((s: any) => s.name)).toEqual(['web', 'worker']);
   });
+
+  it('refuses pause and resume where they do not apply, with exit 5 and the reason', SLOW, async () => {
+    await waitFor('worker free', async () => (await api('GET', '/services/worker')).body.activeRollout === null || undefined);
+    const id = await push('worker', 'v9');
+    await untilStatus(id, 'PAUSED');
+    const [resume, pause] = await Promise.all([rollout(['resume', id]), rollout(['pause', id, '--reason', 'a look'])]);
+    expect(resume).toMatchObject({ code: 5, out: '' });
+    expect(resume.err).toMatch(/^error: cannot resume rollout \w+: it waits for approval at step 2\/3, not paused by hand; approve it instead\n$/);
+    expect(pause).toMatchObject({ code: 5, out: '' });
+    expect(pause.err).toMatch(/^error: cannot pause rollout \w+: it is PAUSED, and only PROGRESSING rollouts can be\n$/);
+    expect((await api('POST', `/rollouts/${id}/abort`, { by: 'ann' })).status).toBe(200);
+  });
 });

@@ -103,4 +103,28 @@ describe('the dashboard', () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('pauses a progressing rollout with the button and resumes it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await signIn(page, stack.apiToken, 'pia');
+    await page.waitForSelector('#conn[data-mode="live"]');
+    const id = await push('worker', 'v2', digestOf(0xd45c));
+
+    await page.locator(`${card(id)}[data-status="PROGRESSING"] button.pause`).click();
+    await page.waitForSelector(`${card(id)}[data-status="PAUSED"] button.resume`);
+    expect(await page.locator(`${card(id)} button.approve`).count()).toBe(0);
+    expect(await page.locator(`${card(id)} .meta`).textContent()).toContain('paused by pia: paused on the dashboard');
+    expect((await api('GET', `/rollouts/${id}`)).body.wait).toMatchObject({ for: 'manual', by: 'pia', reason: 'paused on the dashboard' });
+
+    await page.locator(`${card(id)} button.resume`).click();
+    // On to the approval pause: Approve there, not Resume.
+    await page.locator(`${card(id)}[data-status="PAUSED"] button.approve`).click({ timeout: 15_000 });
+    await page.waitForSelector(`${card(id)}[data-status="SUCCEEDED"]`, { timeout: 15_000 });
+    const types = (await api('GET', `/rollouts/${id}`)).body.events.map((e: { type: string }) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['MANUALLY_PAUSED', 'RESUMED', 'APPROVED', 'SUCCEEDED']));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });

@@ -68,7 +68,7 @@ describe('the API answers as its OpenAPI document says', () => {
 
     expect((await api('POST', `/rollouts/${id}/approve`, { by: 'ann', comment: 'ok' })).status).toBe(200);
     await untilStatus(id, 'SUCCEEDED');
-    for (const command of ['approve', 'reject', 'abort', 'promote']) expect((await api('POST', `/rollouts/${id}/${command}`, { by: 'ann' })).status).toBe(409);
+    for (const command of ['approve', 'reject', 'abort', 'promote', 'pause', 'resume']) expect((await api('POST', `/rollouts/${id}/${command}`, { by: 'ann' })).status).toBe(409);
     expect((await api('POST', `/rollouts/${id}/retry`, { by: 'ann' })).status).toBe(409);
     expect((await api('GET', '/rollouts')).status).toBe(200);
     expect((await api('GET', '/services')).body.items).toHaveLength(2);
@@ -88,6 +88,8 @@ describe('the API answers as its OpenAPI document says', () => {
     await untilFree('web');
     const promoted = await push('web', 'v3');
     await waitFor('first weight', async () => (await api('GET', `/rollouts/${promoted}`)).body.canaryWeight === 20 || undefined);
+    expect((await api('POST', `/rollouts/${promoted}/pause`, { by: 'pat', reason: 'a look first' })).body.wait).toMatchObject({ for: 'manual', by: 'pat' });
+    expect((await api('POST', `/rollouts/${promoted}/resume`, { by: 'pat' })).body.status).toBe('PROGRESSING');
     expect((await api('POST', `/rollouts/${promoted}/promote`, { by: 'pat' })).status).toBe(200);
     await untilStatus(promoted, 'SUCCEEDED');
 
@@ -147,7 +149,7 @@ describe('the API answers as its OpenAPI document says', () => {
   it('for a viewer: reads allowed, commands and local controls forbidden', async () => {
     expect((await viewer('GET', '/rollouts')).status).toBe(200);
     const id = (await viewer('GET', '/rollouts?limit=1')).body.items[0].id;
-    for (const command of ['approve', 'reject', 'abort', 'promote', 'retry']) expect((await viewer('POST', `/rollouts/${id}/${command}`, { by: 'vic' })).status).toBe(403);
+    for (const command of ['approve', 'reject', 'abort', 'promote', 'pause', 'resume', 'retry']) expect((await viewer('POST', `/rollouts/${id}/${command}`, { by: 'vic' })).status).toBe(403);
     expect((await viewer('PUT', '/local/alarms/x', { state: 'OK' })).status).toBe(403);
     expect((await viewer('GET', '/local/alarms')).status).toBe(403);
   });
@@ -158,7 +160,7 @@ describe('the API answers as its OpenAPI document says', () => {
     expect((await api('GET', `/rollouts/${UNKNOWN_ID}`)).status).toBe(404);
     expect((await api('GET', '/rollouts/not-an-id')).status).toBe(404);
     expect((await api('GET', '/services/nope')).status).toBe(404);
-    for (const command of ['approve', 'reject', 'abort', 'promote', 'retry']) expect((await api('POST', `/rollouts/${UNKNOWN_ID}/${command}`, { by: 'x' })).status).toBe(404);
+    for (const command of ['approve', 'reject', 'abort', 'promote', 'pause', 'resume', 'retry']) expect((await api('POST', `/rollouts/${UNKNOWN_ID}/${command}`, { by: 'x' })).status).toBe(404);
     expect((await api('POST', `/rollouts/${UNKNOWN_ID}/approve`, {})).body.detail).toMatch(/by: is required/);
     expect((await api('POST', `/rollouts/${UNKNOWN_ID}/approve`, { comment: 'no by' })).body.errors).toEqual([expect.stringMatching(/^by: /)]);
 

@@ -19,6 +19,10 @@ describe('the command line', () => {
     expect(parseCommandLine(['list', '--service', 'web', '--status', 'paused', '--limit', '5'])).toMatchObject({ values: { service: 'web', status: 'paused', limit: '5' } });
     expect(() => parseCommandLine(['approve', 'X', '--reason', 'no'])).toThrow(/Unknown option '--reason'/);
     expect(() => parseCommandLine(['promote', 'X', '--comment', 'no'])).toThrow(UsageError);
+    expect(parseCommandLine(['pause', 'X', '--reason', 'p99 up', '--by', 'ann'])).toMatchObject({ kind: 'run', command: { name: 'pause' }, values: { reason: 'p99 up', by: 'ann' } });
+    expect(parseCommandLine(['resume', 'X'])).toMatchObject({ kind: 'run', command: { name: 'resume' }, positionals: ['X'] });
+    expect(() => parseCommandLine(['resume', 'X', '--reason', 'no'])).toThrow(/Unknown option '--reason'/);
+    expect(() => parseCommandLine(['pause'])).toThrow('pause takes <id>');
   });
 
   it('says what is missing or extra among the arguments', () => {
@@ -37,5 +41,9 @@ describe('the command line', () => {
     for (const c of COMMANDS) expect(all).toContain(`  ${c.name}`);
     expect(all).toMatch(/Exit codes:[\s\S]*6 {2}watch: the rollout ended ROLLED_BACK/);
     expect(helpText(COMMANDS.find((c) => c.name === 'abort'))).toMatch(/Usage: rollout abort <id> \[options\][\s\S]*--reason <text>[\s\S]*--by <name>/);
+    expect(all).toMatch(/ {2}pause <id> +hold a PROGRESSING rollout at its current weight until resumed\n {2}resume <id> +let a rollout paused by hand go on/);
+    const pause = helpText(COMMANDS.find((c) => c.name === 'pause'));
+    expect(pause).toMatch(/Usage: rollout pause <id> \[options\][\s\S]*Alarms still roll it back[\s\S]*--reason <text>[\s\S]*--by <name>[\s\S]*5 {2}conflict/);
+    expect(helpText(COMMANDS.find((c) => c.name === 'resume'))).toMatch(/Usage: rollout resume <id> \[options\][\s\S]*--by <name>/);
   });
 });

@@ -2,6 +2,7 @@
 import { userInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main';
+import { clock } from '../../../cli/format';
 import { ID, capture, rollout } from './fixtures';
 
 type Call = { url: string; method: string; headers: Record<string, string>; body: unknown };
@@ -62,6 +63,34 @@ describe('rollout (in process)', () => {
     expect(approved.out).toBe(`approved rollout ${ID} (web)\n[##########..........] 50%  PROGRESSING  step 2/3 pause until approved  (waiting for approval)\n`);
     const nobody = await run(['reject', ID], ok, { USER: '', LOGNAME: '', USERNAME: '' });
     expect(nobody.calls[0]!.body).toEqual({ by: userInfo().username });
+  });
+
+  it('pauses with a reason and resumes, printing what the rollout waits for now', async () => {
+    const since = '2026-01-01T10:00:07.000Z';
+    const manual = rollout({ wait: { for: 'manual', by: 'ann', reason: 'checking p99', since, resume: { for: 'bake', until: '2026-01-01T10:01:00.000Z' } } });
+    const paused = await run(['pause', ID, '--reason', 'checking p99'], () => ({ status: 200, body: manual }));
+    expect(paused.code).toBe(0);
+    expect(paused.calls[0]).toMatchObject({ method: 'POST', url: `http://127.0.0.1:3000/rollouts/${ID}/pause`, body: { by: 'ann', reason: 'checking p99' } });
+    expect(paused.out).toBe(`paused rollout ${ID} (web)\n[##########..........] 50%  PAUSED  step 2/3 pause until approved  (paused by ann since ${clock(since)}: checking p99; resume to go on)\n`);
+    expect((await run(['pause', ID, '--by', 'bob'], () => ({ status: 200, body: manual }))).calls[0]!.body).toEqual({ by: 'bob' });
+
+    const resumed = await run(['resume', ID], () => ({ status: 200, body: rollout({ status: 'PROGRESSING', wait: { for: 'bake', until: '2026-01-01T10:01:30.000Z' } }) }));
+    expect(resumed.code).toBe(0);
+    expect(resumed.calls[0]).toMatchObject({ method: 'POST', url: `http://127.0.0.1:3000/rollouts/${ID}/resume`, body: { by: 'ann' } });
+    expect(resumed.out).toMatch(new RegExp(`^resumed rollout ${ID} \\(web\\)\n.*PROGRESSING.*\\(baking until `));
+  });
+
+  it.each([
+    ['pause', problem(409, `cannot pause rollout ${ID}: it is PAUSED, and only PROGRESSING rollouts can be`), 5],
+    ['resume', problem(409, `cannot resume rollout ${ID}: it waits for approval at step 2/3, not paused by hand; approve it instead`), 5],
+    ['pause', problem(403, 'vic (token:vic) is a viewer; this needs the operator role'), 3],
+    ['resume', problem(404, `rollout ${ID} does not exist`), 4],
+    ['pause', problem(400, 'invalid pause request', ['reason: must be at most 2000 characters']), 2],
+  ] as const)('%s: a refusal is printed and exits by its status (%#)', async (command, answer, code) => {
+    const res = await run([command, ID], () => answer);
+    expect(res.code).toBe(code);
+    expect(res.err).toMatch(new RegExp(`^error: ${answer.body.detail.replace(/[()/.]/g, '\\$&')}\n`));
+    expect(res.out).toBe('');
   });
 
   it.each([

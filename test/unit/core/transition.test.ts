@@ -371,3 +371,143 @@ describe('races the core settles', () => {
     expect(res.rollout.wait?.for).toBe('steady');
   });
 });
+
+describe('pause and resume by hand', () => {
+  const pause = (reason: string | null = 'checking dashboards'): RolloutInput => ({ type: 'Pause', by: 'ann', credential: 'token:ann', reason });
+  const resume: RolloutInput = { type: 'Resume', by: 'bob' };
+  const pausedBaking = transition(S.baking!, pause(), at(10)).rollout;
+
+  /** Every named point, by status, and what Pause and Resume do there: taken, or refused with this message. */
+  const TABLE = [
+    ['pending', 'PENDING', /cannot pause rollout r1: it is PENDING, and only PROGRESSING rollouts can be/, /cannot resume rollout r1: it is PENDING, and only PAUSED rollouts can be/],
+    ['queued', 'PENDING', /only PROGRESSING rollouts can be/, /only PAUSED rollouts can be/],
+    ['started', 'PROGRESSING', 'taken', /cannot resume rollout r1: it is PROGRESSING, and only PAUSED rollouts can be/],
+    ['atWeight20', 'PROGRESSING', 'taken', /only PAUSED rollouts can be/],
+    ['baking', 'PROGRESSING', 'taken', /only PAUSED rollouts can be/],
+    ['atWeight50', 'PROGRESSING', 'taken', /only PAUSED rollouts can be/],
+    ['atWeight100', 'PROGRESSING', 'taken', /only PAUSED rollouts can be/],
+    ['promoting', 'PROGRESSING', /cannot pause rollout r1: it is being promoted to 100%/, /only PAUSED rollouts can be/],
+    ['finalizing', 'PROGRESSING', /cannot pause rollout r1: it is being promoted to 100%/, /only PAUSED rollouts can be/],
+    ['paused', 'PAUSED', /cannot pause rollout r1: it is PAUSED, and only PROGRESSING rollouts can be/, /cannot resume rollout r1: it waits for approval at step 4\/5, not paused by hand; approve it instead/],
+    ['rollingBack', 'ROLLING_BACK', /it is ROLLING_BACK, and only PROGRESSING rollouts can be/, /it is ROLLING_BACK, and only PAUSED rollouts can be/],
+    ['succeeded', 'SUCCEEDED', /it is SUCCEEDED, and only PROGRESSING/, /it is SUCCEEDED, and only PAUSED/],
+    ['rolledBack', 'ROLLED_BACK', /it is ROLLED_BACK, and only PROGRESSING/, /it is ROLLED_BACK, and only PAUSED/],
+    ['rejected', 'REJECTED', /it is REJECTED, and only PROGRESSING/, /it is REJECTED, and only PAUSED/],
+    ['failed', 'FAILED', /it is FAILED, and only PROGRESSING/, /it is FAILED, and only PAUSED/],
+  ] as const;
+
+  it('covers every status', () => {
+    expect(new Set(TABLE.map(([, status]) => status))).toEqual(new Set(Object.values(RolloutStatus)));
+    for (const [point, status] of TABLE) expect(S[point]!.status).toBe(status);
+  });
+
+  it.each(TABLE)('Pause at %s (%s): %s', (point, _status, outcome) => {
+    if (outcome !== 'taken') {
+      expect(() => transition(S[point]!, pause(), T0)).toThrow(InvalidTransitionError);
+      expect(() => transition(S[point]!, pause(), T0)).toThrow(outcome);
+      return;
+    }
+    const before = S[point]!;
+    const res = transition(before, pause(), at(10));
+    expect(res.rollout.status).toBe(RolloutStatus.Paused);
+    expect(res.rollout.canaryWeight).toBe(before.canaryWeight);
+    expect(res.rollout.wait).toEqual({ for: 'manual', by: 'ann', reason: 'checking dashboards', since: at(10).toISOString(), resume: before.wait });
+    expect(res.effects).toEqual([]);
+    expect(res.rollout.events.at(-1)).toMatchObject({
+      type: EventType.ManuallyPaused,
+      message: `paused by ann (token:ann) at ${before.canaryWeight}%: checking dashboards; alarms still roll it back, resume to go on`,
+    });
+    expect(directive(res.rollout, 10)).toEqual({ next: 'APPROVAL' });
+  });
+
+  it.each(TABLE)('Resume at %s (%s): %s', (point, _status, _pause, outcome) => {
+    expect(() => transition(S[point]!, resume, T0)).toThrow(InvalidTransitionError);
+    expect(() => transition(S[point]!, resume, T0)).toThrow(outcome);
+  });
+
+  it('Pause of a rollout paused by hand is refused; Approve of it is refused with the way out', () => {
+    expect(() => transition(pausedBaking, pause(), at(11))).toThrow(/it is PAUSED, and only PROGRESSING rollouts can be/);
+    expect(() => transition(pausedBaking, { type: 'Approve', by: 'bob', comment: null }, at(11))).toThrow(
+      'cannot approve rollout r1: it was paused by hand by ann, not at an approval pause; resume it instead',
+    );
+  });
+
+  it('Resume goes on where it was: PROGRESSING, RESUMED logged, the workflow woken with its token', () => {
+    const waiting = transition(pausedBaking, { type: 'ApprovalWaitStarted', taskToken: 'tok-9' }, at(11)).rollout;
+    expect(waiting.taskToken).toBe('tok-9');
+    const res = transition(waiting, resume, at(100));
+    expect(res.rollout.status).toBe(RolloutStatus.Progressing);
+    expect(res.rollout.taskToken).toBeNull();
+    expect(res.effects).toEqual([{ type: 'wakeWorkflow', taskToken: 'tok-9' }]);
+    expect(res.rollout.events.at(-1)).toMatchObject({ type: EventType.Resumed, message: 'resumed by bob after 90s (paused by ann: checking dashboards)' });
+  });
+
+  it('a bake keeps the time it had left: paused with 20 s to go, it bakes 20 s more after the resume', () => {
+    const resumed = transition(pausedBaking, resume, at(100)).rollout;
+    expect(resumed.wait).toEqual({ for: 'bake', until: at(120).toISOString() });
+    expect(directive(resumed, 100)).toEqual({ next: 'WAIT', seconds: 20, for: 'bake' });
+    expect(transition(resumed, { type: 'Tick' }, at(119)).changed).toBe(false);
+    const done = transition(resumed, { type: 'Tick' }, at(120));
+    expect(done.rollout.steps[1]!.status).toBe(StepStatus.Completed);
+    expect(done.effects).toEqual([{ type: 'applyWeight', weight: 50 }]);
+  });
+
+  it('a steady wait keeps its timeout: the time paused does not count', () => {
+    const resumed = apply(S.atWeight20!, [[pause(), 5], [resume, 65]]);
+    expect(resumed.wait).toEqual({ for: 'steady', since: at(60).toISOString() });
+    expect(transition(resumed, { type: 'Steady', weight: 20 }, at(66)).rollout.wait).toEqual({ for: 'bake', until: at(96).toISOString() });
+  });
+
+  it('nothing but a person or an alarm moves it: Tick (past the bake), Steady, Hold and Unhold change nothing', () => {
+    for (const [input, seconds] of [
+      [{ type: 'Tick' }, 1000],
+      [{ type: 'Steady', weight: 20 }, 11],
+      [{ type: 'Hold', reason: 'alarm web-5xx is in ALARM' }, 11],
+      [{ type: 'Unhold' }, 11],
+    ] as const) {
+      expect(transition(pausedBaking, input, at(seconds)).changed).toBe(false);
+    }
+    const pausedSteady = transition(S.atWeight20!, pause(), at(1)).rollout;
+    expect(transition(pausedSteady, { type: 'Steady', weight: 20 }, at(2)).changed).toBe(false);
+    expect(transition(pausedSteady, { type: 'Tick' }, at(10_000)).changed).toBe(false);
+  });
+
+  it('an alarm, an abort, a reject, a newer image or a workflow failure still roll it back', () => {
+    for (const input of [
+      { type: 'AlarmFired', alarm: 'web-5xx', reason: 'Threshold Crossed' },
+      { type: 'Abort', by: 'bob', reason: null },
+      { type: 'Reject', by: 'bob', comment: null },
+      { type: 'Supersede', by: 'r2' },
+      { type: 'WorkflowFailed', message: 'Lambda timed out' },
+      { type: 'EcsFailed', message: 'boom' },
+    ] as const) {
+      const res = transition(pausedBaking, input, at(20));
+      expect(res.rollout.status, input.type).toBe(RolloutStatus.RollingBack);
+      expect(res.effects, input.type).toContainEqual({ type: 'rollback' });
+      expect(res.rollout.wait).toBeNull();
+    }
+    expect(transition(pausedBaking, { type: 'AlarmFired', alarm: 'web-5xx', reason: 'Threshold Crossed' }, at(20)).rollout.reason).toBe('alarm web-5xx fired: Threshold Crossed');
+  });
+
+  it('a promote goes to 100% from a pause by hand', () => {
+    const res = transition(pausedBaking, { type: 'Promote', by: 'pat' }, at(20));
+    expect(res.rollout).toMatchObject({ status: RolloutStatus.Progressing, promoting: true, canaryWeight: 100, wait: { for: 'steady' } });
+    expect(res.effects).toEqual([{ type: 'applyWeight', weight: 100 }, { type: 'wakeWorkflow', taskToken: null }]);
+  });
+
+  it('paused before the canary existed: the canary ECS reports is kept, and the steps start on it after the resume', () => {
+    const pausedEarly = transition(S.started!, pause(null), at(1)).rollout;
+    expect(pausedEarly.events.at(-1)!.message).toBe('paused by ann (token:ann) at 0%; alarms still roll it back, resume to go on');
+    const withCanary = transition(pausedEarly, canary, at(2));
+    expect(withCanary.effects).toEqual([]);
+    expect(withCanary.rollout).toMatchObject({ status: RolloutStatus.Paused, ecs: { canaryTaskSetId: 'ts-canary' } });
+    const resumed = transition(withCanary.rollout, resume, at(3)).rollout;
+    expect(transition(resumed, { type: 'Tick' }, at(4)).effects).toEqual([{ type: 'applyWeight', weight: 20 }]);
+  });
+
+  it('paused while held: the hold comes back on resume, with the bake it held', () => {
+    const held = transition(S.baking!, { type: 'Hold', reason: 'no data' }, at(5)).rollout;
+    const resumed = apply(held, [[pause(), 10], [resume, 70]]);
+    expect(resumed.wait).toEqual({ for: 'hold', reason: 'no data', since: at(5).toISOString(), resume: { for: 'bake', until: at(90).toISOString() } });
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { transition } from '../../../shared/core/transition';
 import { announcedStatus, headline, slackMessage, webhookBody, type Notice } from '../../../shared/notifications/messages';
 import { rolloutStates } from '../observability/rollout-states';
 
@@ -21,6 +22,7 @@ describe('notification messages', () => {
     ['a weight change', s.atWeight20, s.started],
     ['rolling back (the outcome comes next)', s.rollingBack, s.atWeight20],
     ['a queued rollout', s.queued, s.pending],
+    ['a pause by hand (nobody is asked to approve)', transition(s.atWeight20, { type: 'Pause', by: 'ann', reason: null }, new Date()).rollout, s.atWeight20],
   ])('stay quiet on %s', (_what, after, before) => {
     expect(announcedStatus(after, before)).toBeNull();
   });
