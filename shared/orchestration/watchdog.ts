@@ -129,6 +129,6 @@ function waitsForLock(rollout: Rollout): boolean {
 
 /** A token kept on a record that no longer waits under it: its answer failed and is owed. */
 function owesAnswer(rollout: Rollout): boolean {
-  const waitsUnderToken = (rollout.status === RolloutStatus.Paused && rollout.wait?.for === 'approval') || (rollout.status === RolloutStatus.Progressing && rollout.wait?.for === 'steady');
+  const waitsUnderToken = (rollout.status === RolloutStatus.Paused && (rollout.wait?.for === 'approval' || rollout.wait?.for === 'manual')) || (rollout.status === RolloutStatus.Progressing && rollout.wait?.for === 'steady');
   return !waitsUnderToken;
 }

@@ -437,7 +437,7 @@ describe('pause and resume by hand', () => {
     expect(waiting.taskToken).toBe('tok-9');
     const res = transition(waiting, resume, at(100));
     expect(res.rollout.status).toBe(RolloutStatus.Progressing);
-    expect(res.rollout.taskToken).toBeNull();
+    expect(res.rollout.taskToken).toBe('tok-9'); // kept until the answer went through (WaitAnswered)
     expect(res.effects).toEqual([{ type: 'wakeWorkflow', taskToken: 'tok-9' }]);
     expect(res.rollout.events.at(-1)).toMatchObject({ type: EventType.Resumed, message: 'resumed by bob after 90s (paused by ann: checking dashboards)' });
   });

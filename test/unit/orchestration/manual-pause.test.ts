@@ -6,14 +6,20 @@
 import { describe, expect, it } from 'vitest';
 import type { Rollout } from '../../../shared/core/rollout';
 import { Orchestrator } from '../../../shared/orchestration/orchestrator';
-import type { Workflow } from '../../../shared/ports';
+import type { ClockState, Workflow } from '../../../shared/ports';
 import { appConfig, digestOf, serviceConfig } from '../../helpers/local-config';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';
 import { FakeAlarms, FakeEcs, MemStore } from './fakes';
 
 class TokenWorkflow implements Workflow {
   readonly woken: { id: string; status: string; taskToken: string | null }[] = [];
-  async start() {}
+  private readonly started = new Set<string>();
+  async start(id: string) {
+    this.started.add(id);
+  }
+  async clockState(id: string): Promise<ClockState> {
+    return this.started.has(id) ? 'RUNNING' : 'NONE';
+  }
   async wake(r: Rollout, taskToken: string | null) {
     this.woken.push({ id: r.id, status: r.status, taskToken });
   }
