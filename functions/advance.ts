@@ -5,12 +5,13 @@
  */
 import type { Directive } from '../shared/core/directive';
 import { functionRoot } from './wiring/compose';
-import { type InvocationContext, parseAdvanceInput } from './wiring/inputs';
+import type { InvocationContext } from './wiring/inputs';
+import { stepHandlers } from './wiring/step-handlers';
 
 const root = functionRoot('advance', ['store', 'ecs', 'verifier', 'workflow', 'alarms']);
+const handlers = stepHandlers(async () => (await root.get()).orchestrator, (keys) => root.logger.appendKeys(keys));
 
 export async function advance(event: unknown, context?: InvocationContext): Promise<Directive> {
-  const { rolloutId, call } = parseAdvanceInput(event);
-  root.begin(context, { rolloutId, ...call });
-  return (await root.get()).orchestrator.advance(rolloutId, call);
+  root.begin(context);
+  return handlers.advance(event);
 }

@@ -1,14 +1,17 @@
 /**
- * The workflow's AwaitApproval callback task: keeps the task token on the PAUSED rollout, or answers it
- * at once when the rollout was decided meanwhile. Needs the store and Step Functions only.
+ * The workflow's callback waits (AwaitApproval, AwaitSteady): keeps the task token on the rollout, or
+ * answers it at once when the rollout moved on meanwhile. For a wait on ECS it also looks at ECS once,
+ * so a steady state reached before the token was kept answers at once. Needs the store, ECS (read) and
+ * Step Functions.
  */
 import { functionRoot } from './wiring/compose';
-import { type InvocationContext, parseApprovalInput } from './wiring/inputs';
+import type { InvocationContext } from './wiring/inputs';
+import { stepHandlers } from './wiring/step-handlers';
 
-const root = functionRoot('await-approval', ['store', 'workflow']);
+const root = functionRoot('await-approval', ['store', 'ecs', 'workflow']);
+const handlers = stepHandlers(async () => (await root.get()).orchestrator, (keys) => root.logger.appendKeys(keys));
 
 export async function awaitApproval(event: unknown, context?: InvocationContext): Promise<void> {
-  const { rolloutId, taskToken } = parseApprovalInput(event);
-  root.begin(context, { rolloutId });
-  await (await root.get()).orchestrator.registerApprovalWait(rolloutId, taskToken);
+  root.begin(context);
+  await handlers.awaitCallback(event);
 }

@@ -4,12 +4,13 @@
  */
 import type { Directive } from '../shared/core/directive';
 import { functionRoot } from './wiring/compose';
-import { type InvocationContext, parseRecoverInput } from './wiring/inputs';
+import type { InvocationContext } from './wiring/inputs';
+import { stepHandlers } from './wiring/step-handlers';
 
 const root = functionRoot('recover', ['store', 'ecs', 'workflow']);
+const handlers = stepHandlers(async () => (await root.get()).orchestrator, (keys) => root.logger.appendKeys(keys));
 
 export async function recover(event: unknown, context?: InvocationContext): Promise<Directive> {
-  const { rolloutId, message, call } = parseRecoverInput(event);
-  root.begin(context, { rolloutId, ...call });
-  return (await root.get()).orchestrator.recover(rolloutId, message, call);
+  root.begin(context);
+  return handlers.recover(event);
 }

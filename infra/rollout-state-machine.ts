@@ -27,6 +27,11 @@ export interface RolloutStateMachineProps {
    * Static on purpose (see the file comment). Default 1 day.
    */
   readonly approvalWaitTimeout?: Duration;
+  /**
+   * How long one wait for ECS lasts before Advance looks at ECS itself (an event that never came).
+   * Static on purpose, like the approval wait's. Default 10 minutes.
+   */
+  readonly steadyWaitTimeout?: Duration;
   /** Default: a new log group with one month's retention, destroyed with the stack. */
   readonly logGroup?: logs.ILogGroup;
   /**
@@ -126,8 +131,25 @@ export class RolloutStateMachine extends Construct {
     awaitApproval.addCatch(recover, { resultPath: '$.error' });
     awaitApproval.next(advance);
 
+    // Waiting for ECS: the same function keeps the token on the rollout; an ECS service action event
+    // (or the look it makes when it keeps the token) answers it. The timeout is the fallback look at
+    // ECS for an event that never came; the steady timeout itself is the watchdog's to enforce.
+    const awaitSteady = new tasks.LambdaInvoke(this, 'AwaitSteady', {
+      lambdaFunction: props.awaitApprovalFunction,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({ rolloutId, taskToken: sfn.JsonPath.taskToken, wait: 'steady' }),
+      resultPath: sfn.JsonPath.DISCARD,
+      taskTimeout: sfn.Timeout.duration(props.steadyWaitTimeout ?? Duration.minutes(10)),
+      retryOnServiceExceptions: false,
+    });
+    awaitSteady.addRetry({ errors: LAMBDA_TRANSIENT_ERRORS, maxAttempts: 8, ...RETRY });
+    awaitSteady.addCatch(advance, { errors: ['States.Timeout', ROLLOUT_ENDED_ERROR], resultPath: sfn.JsonPath.DISCARD });
+    awaitSteady.addCatch(recover, { resultPath: '$.error' });
+    awaitSteady.next(advance);
+
     const route = new sfn.Choice(this, 'Route')
       .when(sfn.Condition.stringEquals('$.directive.next', 'WAIT'), wait)
+      .when(sfn.Condition.stringEquals('$.directive.next', 'STEADY'), awaitSteady)
       .when(sfn.Condition.stringEquals('$.directive.next', 'APPROVAL'), awaitApproval)
       .otherwise(done);
     advance.next(route);
@@ -142,7 +164,7 @@ export class RolloutStateMachine extends Construct {
       definitionBody: sfn.DefinitionBody.fromChainable(advance),
       ...(props.stateMachineName === undefined ? {} : { stateMachineName: props.stateMachineName }),
       stateMachineType: sfn.StateMachineType.STANDARD,
-      comment: 'Drives one rollout: Advance -> Wait | AwaitApproval | Done; every failure -> Recover (rollback) -> the same routes',
+      comment: 'Drives one rollout: Advance -> Wait | AwaitSteady | AwaitApproval | Done; every failure -> Recover (rollback) -> the same routes',
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: false },
     });

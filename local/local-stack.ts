@@ -16,12 +16,17 @@ import { Orchestrator, type OrchestratorOptions } from '../shared/orchestration/
 import type { AppConfig } from '../shared/config/types';
 import { createApp } from '../shared/http/app';
 import { type OperatorFeatures, type OperatorWiringOptions, wireOperatorFeatures } from '../shared/observability/operator-wiring';
-import type { EcsDeployer, RolloutStore, SignatureVerifier } from '../shared/ports';
+import type { EcsDeployer, RolloutStore, SignatureVerifier, Workflow } from '../shared/ports';
 import { CosignSignatureVerifier } from '../shared/signature/cosign-signature-verifier';
 import { startDynalite } from './dynamodb/dynalite-server';
 import { type EcsEmulator, startEcsEmulator } from './ecs-emulator';
 import { LocalAlarms } from './local-alarms';
-import { LocalWorkflow } from './local-workflow';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { StepFunctionsWorkflow } from '../shared/adapters/step-functions/step-functions-workflow';
+import { RolloutPolicy } from '../shared/core/policy';
+import { parseEcsServiceAction } from '../shared/webhooks/ecs-event';
+import { stepHandlers } from '../functions/wiring/step-handlers';
+import { type RunningStepFunctionsEmulator, startStepFunctionsEmulator } from './step-functions-emulator/step-functions-emulator';
 
 export interface LocalStackOptions {
   readonly config: AppConfig;
@@ -35,7 +40,15 @@ export interface LocalStackOptions {
   readonly apiToken?: string;
   /** Time for one emulated task to start. Default 400 ms. */
   readonly taskStartMs?: number;
+  /**
+   * Tests: how long every Wait of the state machine lasts (the loop looks again at a bake's remaining
+   * time), and a twentieth of the fallback look at ECS. Default: the definition's real durations.
+   */
   readonly steadyPollMs?: number;
+  /** How often the watchdog looks after every active rollout. Default `RolloutPolicy.watchdogIntervalSeconds`. */
+  readonly watchdogIntervalMs?: number;
+  /** History events an execution may write before it fails (tests lower it). Default 25,000, as AWS. */
+  readonly historyLimit?: number;
   readonly orchestrator?: OrchestratorOptions;
   readonly verifier?: SignatureVerifier;
   /** The orchestrator's clock (tests move it instead of waiting). Default: the system clock. */
@@ -58,7 +71,11 @@ export interface LocalStack {
   readonly deployer: EcsDeployer;
   readonly ecs: EcsEmulator;
   readonly alarms: LocalAlarms;
-  readonly workflow: LocalWorkflow;
+  /** The rollouts' clock: the Step Functions adapter, over the stand-in running the synthesized state machine. */
+  readonly workflow: Workflow;
+  readonly stepFunctions: RunningStepFunctionsEmulator;
+  /** The local stand-ins on AWS wire endpoints, keyed by the AWS CLI's service names (contract: `GET /local/endpoints`). */
+  readonly endpoints: LocalEndpoints;
   readonly app: ReturnType<typeof createApp>;
   /** Rollouts that were active at start and were resumed. */
   readonly resumed: readonly string[];
@@ -68,6 +85,22 @@ export interface LocalStack {
 }
 
 const TABLE_NAME = 'rollouts';
+
+export interface LocalEndpoints {
+  readonly dynamodb: string;
+  readonly ecs: string;
+  readonly stepfunctions: string;
+}
+
+/** The state machine `cdk synth` produces, resolved to ASL at build time (`npm run asl`; a test checks it is current). */
+function rolloutDefinition(): Record<string, unknown> {
+  return JSON.parse(readFileSync(new URL('./step-functions-emulator/rollout-state-machine.asl.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+}
+
+/** A callback task's input is the Lambda invoke's parameters; the function gets its Payload. */
+function payloadOf(input: unknown): unknown {
+  return (input as { Payload?: unknown } | null)?.Payload ?? input;
+}
 
 /** Tokens given, else the ones generated on an earlier start (kept in the data dir), else new ones. */
 function resolveTokens(options: LocalStackOptions) {
@@ -113,7 +146,42 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
 
   const alarms = new LocalAlarms(dataDir ? join(dataDir, 'alarms.json') : undefined);
-  const workflow = new LocalWorkflow({ logger, ...(options.steadyPollMs ? { steadyPollMs: options.steadyPollMs } : {}) });
+  // The workflow is the state machine `cdk synth` produces, run by the Step Functions stand-in with the
+  // same task handlers as the Lambda functions, reached through the same adapter as in AWS.
+  let orchestratorRef: Orchestrator | null = null;
+  const handlers = stepHandlers(async () => orchestratorRef!);
+  // Task handlers still running finish before the stack stops (as a Lambda invocation would), so that
+  // none acts on a store or an ECS endpoint being closed; none starts once stopping.
+  const inFlight = new Set<Promise<unknown>>();
+  let stopping = false;
+  const task = <T>(run: () => Promise<T>): Promise<T> => {
+    if (stopping) return Promise.reject(Object.assign(new Error('local mode is stopping'), { name: 'Lambda.ServiceException' }));
+    const p = run();
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p)).catch(() => undefined);
+    return p;
+  };
+  const stepFunctions = await startStepFunctionsEmulator({
+    definition: rolloutDefinition(),
+    handlers: {
+      Advance: (input) => task(() => handlers.advance(input)),
+      AwaitApproval: (input) => task(() => handlers.awaitCallback(payloadOf(input))),
+      AwaitSteady: (input) => task(() => handlers.awaitCallback(payloadOf(input))),
+      Recover: (input) => task(() => handlers.recover(input)),
+    },
+    ...(options.steadyPollMs
+      ? {
+          // Tests: every Wait (a bake's remaining time is looked at again) and the fallback look at ECS are this short.
+          waitTimeOverrides: { Wait: options.steadyPollMs },
+          taskTimeoutOverrides: { AwaitSteady: options.steadyPollMs * 20 },
+          retryIntervalOverrides: { Advance: options.steadyPollMs, Recover: options.steadyPollMs, AwaitApproval: options.steadyPollMs, AwaitSteady: options.steadyPollMs },
+        }
+      : {}),
+    ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}),
+    ...(dataDir ? { stateFile: join(dataDir, 'step-functions.json') } : {}),
+  });
+  const sfnClient = new SFNClient({ endpoint: stepFunctions.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 2 });
+  const workflow = new StepFunctionsWorkflow({ client: sfnClient, stateMachineArn: stepFunctions.emulator.stateMachineArn });
   const store = new DynamoRolloutStore({ client: dynamo.client, tableName: TABLE_NAME });
   const deployer = new EcsTaskSetDeployer({ client: ecsClient });
   const orchestrator = new Orchestrator({
@@ -127,8 +195,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.clock ? { clock: options.clock } : {}),
     options: { steadyPollSeconds: 1, rollbackBackoffMs: 200, ...options.orchestrator },
   });
-  workflow.attach((id) => orchestrator.advance(id));
+  orchestratorRef = orchestrator;
   alarms.onChange((name, state, reason) => orchestrator.alarmChanged(name, state, reason));
+  // The events that reach the functions through EventBridge in AWS: ECS service actions nudge a rollout
+  // waiting for ECS; an execution that ended lets the watchdog re-drive its rollout.
+  const unsubscribeEcs = ecsServer.emulator.onEvent((event) => {
+    const parsed = parseEcsServiceAction(event);
+    if ('event' in parsed) void orchestrator.ecsChanged(parsed.event.cluster, parsed.event.service).catch((e: unknown) => logger.warn('ECS event not handled', { error: e }));
+  });
+  const unsubscribeSfn = stepFunctions.emulator.onStatusChange((event) => {
+    if (event.detail.status === 'RUNNING') return;
+    void orchestrator.executionEnded(event.detail.name).catch((e: unknown) => logger.warn('execution status change not handled', { error: e }));
+  });
   let listeningUrl: string | null = null; // approval links need it; known once the server listens
   const operator = wireOperatorFeatures({ mode: 'local', orchestrator, store, config, logger, publicUrl: () => listeningUrl, ...(dataDir ? { dataDir } : {}), ...options.operator });
 
@@ -141,6 +219,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const port = (server.address() as AddressInfo).port;
   listeningUrl = `http://${host}:${port}`;
   const resumed = await orchestrator.resume();
+  // The watchdog's schedule (an EventBridge schedule in AWS): at start, then every interval.
+  const sweep = () => void orchestrator.sweep().catch((e: unknown) => logger.warn('watchdog sweep failed', { error: e }));
+  sweep();
+  const watchdogTimer = setInterval(sweep, options.watchdogIntervalMs ?? RolloutPolicy.watchdogIntervalSeconds * 1000);
+  watchdogTimer.unref();
+  const endpoints = { dynamodb: dynamo.endpoint, ecs: ecsServer.endpoint, stepfunctions: stepFunctions.endpoint };
 
   return {
     url: `http://${host}:${port}`,
@@ -154,16 +238,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ecs: ecsServer.emulator,
     alarms,
     workflow,
+    stepFunctions,
+    endpoints,
     app,
     resumed,
     operator,
     async stop() {
+      stopping = true;
+      clearInterval(watchdogTimer);
+      await Promise.allSettled([...inFlight]);
+      unsubscribeEcs();
+      unsubscribeSfn();
       await operator.stop();
       const closed = new Promise<void>((res) => server.close(() => res()));
       // Keep-alive connections (a browser, a watching CLI) would otherwise hold close() open.
       if ('closeAllConnections' in server) server.closeAllConnections();
       await closed;
-      await workflow.stop();
+      stepFunctions.emulator.close();
+      await stepFunctions.close();
+      sfnClient.destroy();
       ecsClient.destroy();
       await ecsServer.close();
       await dynamo.close();

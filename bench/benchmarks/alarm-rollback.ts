@@ -99,7 +99,6 @@ export const alarmRollback: Benchmark = {
         raw: { toZero, firstCall, intent, answered, reference },
       };
     } finally {
-      await stack.workflow.stop();
       await stack.stop();
       await reg.stop();
       ws.cleanup();

@@ -104,7 +104,6 @@ async function tenStepRollouts(reg: RunningRegistry, c: LocalCase, warmup: boole
     return runs;
   } finally {
     counter.restore();
-    await stack.workflow.stop();
     await stack.stop();
     ws.cleanup();
   }

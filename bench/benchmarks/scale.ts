@@ -184,7 +184,6 @@ export const scale: Benchmark = {
       clearInterval(sampler);
       counter.restore();
       console.warn = warn;
-      await stack.workflow.stop();
       await stack.stop();
       await reg.stop();
       ws.cleanup();

@@ -114,7 +114,6 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
   } finally {
     globalThis.fetch = originalFetch;
     counter.restore();
-    await stack.workflow.stop();
     await stack.stop();
     ws.cleanup();
   }
@@ -138,7 +137,6 @@ async function serialLatency(reg: RunningRegistry): Promise<number> {
     }
     return median(times);
   } finally {
-    await stack.workflow.stop();
     await stack.stop();
     ws.cleanup();
   }

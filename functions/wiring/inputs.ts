@@ -6,7 +6,8 @@ import type { ClockCall } from '../../shared/orchestration/orchestrator';
 export type { InvocationContext } from '../../shared/observability/lambda-logger';
 
 const rolloutInput = z.object({ rolloutId: z.string().min(1) });
-const approvalInput = rolloutInput.extend({ taskToken: z.string().min(1) });
+/** `wait`: what the callback waits for (absent: an approval, as before it was passed). */
+const approvalInput = rolloutInput.extend({ taskToken: z.string().min(1), wait: z.enum(['approval', 'steady']).optional() });
 /** Which execution calls, and its turn of the loop (absent in executions started before they were passed). */
 const clockCall = { execution: z.string().min(1).max(80).optional(), turn: z.number().int().min(0).optional() };
 const advanceInput = rolloutInput.extend(clockCall);
@@ -20,8 +21,9 @@ export function parseAdvanceInput(event: unknown): { rolloutId: string; call: Cl
   return { rolloutId, call: { ...(execution ? { execution } : {}), ...(turn === undefined ? {} : { turn }) } };
 }
 
-export function parseApprovalInput(event: unknown): { rolloutId: string; taskToken: string } {
-  return parseOrThrow(approvalInput, event, 'AwaitApproval input');
+export function parseCallbackInput(event: unknown): { rolloutId: string; taskToken: string; wait: 'approval' | 'steady' } {
+  const { rolloutId, taskToken, wait } = parseOrThrow(approvalInput, event, 'callback wait input');
+  return { rolloutId, taskToken, wait: wait ?? 'approval' };
 }
 
 /** The rollout and the failure as one line: the error's name, then its message rather than Lambda's JSON. */

@@ -62,6 +62,11 @@ export const RolloutPolicy = {
    * turns stay well below it whatever the waits are.
    */
   handoverTurns: 1000,
+  /**
+   * How often the watchdog looks after every active rollout (an EventBridge schedule in AWS, a timer in
+   * local mode): restarts clocks that stopped, and makes deadlines act within this time of passing.
+   */
+  watchdogIntervalSeconds: 60,
   /** Sends of a callback wait's answer (SendTaskSuccess/Failure) in one go; the watchdog sends again later. */
   wakeAttempts: 3,
   /** Pause before the n-th send of an answer: n × this, in ms. */

@@ -26,6 +26,7 @@ import { type RolloutListener, RolloutWriter } from './rollout-writer';
 import { ServiceLock } from './service-lock';
 import { describeService } from './service-view';
 import { type ClockCall, StepDriver } from './step-driver';
+import { type SweepReport, Watchdog } from './watchdog';
 
 export type { ClockCall } from './step-driver';
 
@@ -44,6 +45,7 @@ export class Orchestrator {
   private readonly intake: Intake;
   private readonly driver: StepDriver;
   private readonly clock: RolloutClock;
+  private readonly watchdog: Watchdog;
 
   constructor(deps: OrchestratorDeps) {
     this.ctx = createContext(deps);
@@ -56,6 +58,7 @@ export class Orchestrator {
     this.runner = new EffectRunner(this.ctx, this.writer, this.lock, this.clock);
     this.intake = new Intake(this.ctx, this.writer, step);
     this.driver = new StepDriver(this.ctx, this.writer, this.runner, this.lock, this.intake, this.clock);
+    this.watchdog = new Watchdog(this.ctx, this.writer, this.runner, this.lock, this.clock);
   }
 
   /** Subscribes to saved changes; returns the unsubscribe function. */
@@ -130,6 +133,34 @@ export class Orchestrator {
     return this.driver.registerApprovalWait(id, taskToken);
   }
 
+  registerSteadyWait(id: string, taskToken: string): Promise<void> {
+    return this.driver.registerSteadyWait(id, taskToken);
+  }
+
+  /**
+   * An ECS service action event: the rollout of the configured service it names, if it waits for ECS,
+   * is woken when ECS is steady. Answers the rollouts woken.
+   */
+  async ecsChanged(cluster: string, service: string): Promise<string[]> {
+    const woken: string[] = [];
+    for (const configured of Object.values(this.config.services)) {
+      if (configured.service !== service || !sameCluster(configured.cluster, cluster)) continue;
+      const id = await this.driver.ecsChanged(configured.name);
+      if (id) woken.push(id);
+    }
+    return woken;
+  }
+
+  // ---- the watchdog (watchdog.ts)
+
+  sweep(): Promise<SweepReport> {
+    return this.watchdog.sweep();
+  }
+
+  executionEnded(executionName: string): Promise<string | null> {
+    return this.watchdog.executionEnded(executionName);
+  }
+
   recover(id: string, message: string, clock?: ClockCall): Promise<Directive> {
     return this.driver.recover(id, message, clock);
   }
@@ -137,4 +168,9 @@ export class Orchestrator {
   resume(): Promise<string[]> {
     return this.driver.resume();
   }
+}
+
+/** A configured cluster (a name or an ARN) and the name an ECS event gives. */
+function sameCluster(configured: string, name: string): boolean {
+  return configured === name || configured.endsWith(`:cluster/${name}`);
 }

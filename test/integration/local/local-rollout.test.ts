@@ -83,7 +83,11 @@ describe('a rollout in local mode', () => {
     expect(done.signature).toMatchObject({ key: 'keys/test.pub' });
     expect(done.taskToken).toBeUndefined();
 
-    const service = (await api('GET', '/services/web')).body;
+    // The lock is given back right after the SUCCEEDED record is saved: wait for that, not for time.
+    const service = await waitFor('the lock to be given back', async () => {
+      const body = (await api('GET', '/services/web')).body;
+      return body.activeRollout === null ? body : undefined;
+    });
     expect(service).toMatchObject({ name: 'web', stable: digest, activeRollout: null });
     const after = stack.ecs.describe('demo', 'web')!;
     expect(after.taskSets).toHaveLength(1);

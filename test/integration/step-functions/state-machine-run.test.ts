@@ -15,6 +15,8 @@ import type * as ApiModule from '../../../functions/api';
 import type * as AdvanceModule from '../../../functions/advance';
 import type * as AlarmModule from '../../../functions/alarm-state-change';
 import type * as AwaitApprovalModule from '../../../functions/await-approval';
+import type * as EcsEventModule from '../../../functions/ecs-event';
+import type * as WatchdogModule from '../../../functions/watchdog';
 import type * as RecoverModule from '../../../functions/recover';
 import { RolloutStateMachine } from '../../../infra/rollout-state-machine';
 import { startDynalite, type RunningDynalite } from '../../../local/dynamodb/dynalite-server';
@@ -48,7 +50,7 @@ let restoreEnv: () => void;
 let handlers: {
   api: typeof ApiModule;
   steps: { advance: typeof AdvanceModule.advance; awaitApproval: typeof AwaitApprovalModule.awaitApproval; recover: typeof RecoverModule.recover };
-  events: { alarmStateChange: typeof AlarmModule.alarmStateChange };
+  events: { alarmStateChange: typeof AlarmModule.alarmStateChange; ecsEvent: typeof EcsEventModule.ecsEvent; watchdog: typeof WatchdogModule.watchdog };
 };
 /** Makes the next Advance calls throw, as a crashing Lambda would. */
 let crashAdvance = 0;
@@ -82,11 +84,16 @@ beforeAll(async () => {
         return steps().advance(input);
       },
       AwaitApproval: (input) => steps().awaitApproval((input as { Payload: unknown }).Payload),
+      AwaitSteady: (input) => steps().awaitApproval((input as { Payload: unknown }).Payload),
       Recover: (input) => steps().recover(input),
     },
     waitTimeOverrides: { Wait: 20 },
     retryIntervalOverrides: { Advance: 10, Recover: 10 },
   });
+  // What EventBridge delivers in AWS: ECS service actions to the ECS event function, execution status
+  // changes to the watchdog.
+  ecs.emulator.onEvent((event) => void handlers?.events.ecsEvent(event));
+  sfn.emulator.onStatusChange((event) => void handlers?.events.watchdog(event));
   secrets = await startSecretsStub({ 'webhook-secret': WEBHOOK, 'api-secret': API });
   cloudwatch = await startCloudWatchStub(alarmStates);
   restoreEnv = useAwsEndpoints(
@@ -106,7 +113,11 @@ beforeAll(async () => {
       awaitApproval: (await import('../../../functions/await-approval')).awaitApproval,
       recover: (await import('../../../functions/recover')).recover,
     },
-    events: { alarmStateChange: (await import('../../../functions/alarm-state-change')).alarmStateChange },
+    events: {
+      alarmStateChange: (await import('../../../functions/alarm-state-change')).alarmStateChange,
+      ecsEvent: (await import('../../../functions/ecs-event')).ecsEvent,
+      watchdog: (await import('../../../functions/watchdog')).watchdog,
+    },
   };
 }, 60_000);
 

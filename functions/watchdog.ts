@@ -1,0 +1,29 @@
+/**
+ * The watchdog (docs/architecture.md, "The watchdog"): on its schedule it looks after every active
+ * rollout (a clock that stopped is started again, an overdue or owed callback answered); on a Step
+ * Functions execution status change (failed, timed out, aborted, or succeeded) it re-drives that
+ * execution's rollout at once if it is still active.
+ */
+import { z } from 'zod';
+import { parseOrThrow } from '../shared/http/validation';
+import type { SweepReport } from '../shared/orchestration/watchdog';
+import { functionRoot } from './wiring/compose';
+import type { InvocationContext } from './wiring/inputs';
+
+const root = functionRoot('watchdog', ['store', 'ecs', 'workflow']);
+
+const event = z.object({ 'detail-type': z.string(), detail: z.object({ name: z.string().max(80).optional(), status: z.string().optional() }).passthrough().optional() }).passthrough();
+const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
+
+export async function watchdog(input: unknown, context?: InvocationContext): Promise<SweepReport | { redriven: string | null }> {
+  root.begin(context);
+  const parsed = parseOrThrow(event, input, 'watchdog event');
+  const { orchestrator } = await root.get();
+  if (parsed['detail-type'] === EXECUTION_STATUS_CHANGE && parsed.detail?.name) {
+    if (parsed.detail.status === 'RUNNING') return { redriven: null };
+    const redriven = await orchestrator.executionEnded(parsed.detail.name);
+    root.logger.info('execution ended', { execution: parsed.detail.name, status: parsed.detail.status, redriven });
+    return { redriven };
+  }
+  return orchestrator.sweep();
+}
