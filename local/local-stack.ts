@@ -86,11 +86,8 @@ export interface LocalStack {
 
 const TABLE_NAME = 'rollouts';
 
-export interface LocalEndpoints {
-  readonly dynamodb: string;
-  readonly ecs: string;
-  readonly stepfunctions: string;
-}
+/** AWS CLI service name → URL of the local stand-in on that service's wire protocol. */
+export type LocalEndpoints = Readonly<Record<'dynamodb' | 'ecs' | 'stepfunctions', string>>;
 
 /** The state machine `cdk synth` produces, resolved to ASL at build time (`npm run asl`; a test checks it is current). */
 function rolloutDefinition(): Record<string, unknown> {
@@ -210,7 +207,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let listeningUrl: string | null = null; // approval links need it; known once the server listens
   const operator = wireOperatorFeatures({ mode: 'local', orchestrator, store, config, logger, publicUrl: () => listeningUrl, ...(dataDir ? { dataDir } : {}), ...options.operator });
 
-  const app = createApp({ orchestrator, webhookToken: tokens.webhookToken, apiToken: tokens.apiToken, localAlarms: alarms, logger, ...operator.appDeps });
+  const endpoints: LocalEndpoints = { dynamodb: dynamo.endpoint, ecs: ecsServer.endpoint, stepfunctions: stepFunctions.endpoint };
+  const app = createApp({ orchestrator, webhookToken: tokens.webhookToken, apiToken: tokens.apiToken, localAlarms: alarms, localEndpoints: endpoints, logger, ...operator.appDeps });
   const host = options.host ?? '127.0.0.1';
   const server: ServerType = await new Promise((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: host }, () => resolveServer(s));
@@ -224,7 +222,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   sweep();
   const watchdogTimer = setInterval(sweep, options.watchdogIntervalMs ?? RolloutPolicy.watchdogIntervalSeconds * 1000);
   watchdogTimer.unref();
-  const endpoints = { dynamodb: dynamo.endpoint, ecs: ecsServer.endpoint, stepfunctions: stepFunctions.endpoint };
 
   return {
     url: `http://${host}:${port}`,

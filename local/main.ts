@@ -49,6 +49,7 @@ async function main(): Promise<void> {
       apiToken: stack.apiToken,
       generatedTokens: stack.generatedTokens,
       resumed: stack.resumed,
+      endpoints: stack.endpoints,
     }),
   );
 

@@ -12,6 +12,8 @@ export interface BannerInput {
   readonly apiToken: string;
   readonly generatedTokens: { readonly webhook: boolean; readonly api: boolean };
   readonly resumed: readonly string[];
+  /** The stand-ins on AWS wire endpoints, by AWS CLI service name. */
+  readonly endpoints?: Readonly<Record<string, string>>;
 }
 
 export function startupBanner(s: BannerInput): string {
@@ -25,6 +27,7 @@ export function startupBanner(s: BannerInput): string {
     `  webhook:  POST ${s.url}/webhooks/registry   Authorization: Bearer ${webhook}`,
     `  API:      ${s.url}/rollouts                 Authorization: Bearer ${api}`,
     `  dashboard: ${s.url}/    API docs: ${s.url}/docs    CLI: ROLLOUT_URL=${s.url} ROLLOUT_API_TOKEN=… npx rollout list`,
+    ...(s.endpoints ? [`  AWS:      ${Object.entries(s.endpoints).map(([name, url]) => `${name} ${url}`).join('  ')}   (aws --endpoint-url …, any credentials, region us-east-1)`] : []),
     ...(s.resumed.length > 0 ? [`  resumed:  ${s.resumed.join(', ')}`] : []),
     '',
   ];

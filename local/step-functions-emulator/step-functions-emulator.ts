@@ -237,6 +237,7 @@ export class StepFunctionsEmulator {
   readonly stateMachineArn: string;
   readonly stateMachineName: string;
   readonly historyLimit: number;
+  private readonly definitionText: string;
   /** By execution name. */
   readonly executions = new Map<string, ExecutionRecord>();
   private readonly all = new Map<string, Execution>();
@@ -255,7 +256,10 @@ export class StepFunctionsEmulator {
     this.stateMachineName = this.stateMachineArn.split(':').at(-1)!;
     this.historyLimit = options.historyLimit ?? AWS_HISTORY_LIMIT;
     // Validates the definition as given (throws if invalid), then runs the copy with the timeouts to honour.
-    new StateMachine(options.definition as never, { validationOptions: { checkArn: false } });
+    // The interpreter adds defaults to the object it is given (QueryLanguage): it gets a copy, and
+    // DescribeStateMachine answers the definition exactly as it was given.
+    this.definitionText = JSON.stringify(options.definition);
+    new StateMachine(structuredClone(options.definition) as never, { validationOptions: { checkArn: false } });
     this.machine = new StateMachine(interpreterDefinition(options.definition, options.taskTimeoutOverrides ?? {}) as never, { validationOptions: { noValidate: true } });
     this.tasks = taskStates(options.definition);
     if (options.onStatusChange) this.listeners.add(options.onStatusChange);
@@ -322,7 +326,7 @@ export class StepFunctionsEmulator {
       name: this.stateMachineName,
       status: 'ACTIVE',
       // As AWS answers it: the definition as a string of ASL.
-      definition: JSON.stringify(this.options.definition),
+      definition: this.definitionText,
       roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${this.stateMachineName}-local`,
       type: 'STANDARD',
       creationDate: this.creationDate / 1000,

@@ -14,6 +14,8 @@ export interface AppDeps {
   readonly webhookToken: string;
   readonly apiToken: string;
   readonly localAlarms?: LocalAlarmControl;
+  /** Local mode's stand-ins on AWS wire endpoints, keyed by the AWS CLI's service names; absent in AWS. */
+  readonly localEndpoints?: Readonly<Record<string, string>>;
   readonly logger?: Logger;
   /** Largest request body accepted, in bytes. Default 1 MiB. */
   readonly maxBodyBytes?: number;

@@ -26,5 +26,11 @@ export function localRoutes(deps: AppDeps) {
 
   routes.get('/alarms', async (c) => c.json(await alarms().list()));
 
+  // The stand-ins on AWS wire endpoints: the AWS CLI and SDKs work against them (any credentials, us-east-1).
+  routes.get('/endpoints', (c) => {
+    if (!deps.localEndpoints) throw new NotFoundError('local AWS endpoints exist only in local mode');
+    return c.json(deps.localEndpoints);
+  });
+
   return routes;
 }

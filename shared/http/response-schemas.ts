@@ -199,6 +199,9 @@ export const alarmChangeSchema = z.strictObject({
 });
 export const alarmListSchema = z.record(z.string(), z.strictObject({ state: alarmState, reason: z.string().nullable(), updatedAt: timestamp }));
 
+/** `GET /local/endpoints`: AWS CLI service name → URL of the local stand-in. */
+export const localEndpointsSchema = z.record(z.string(), z.string().url());
+
 export type RolloutView = z.infer<typeof rolloutSchema>;
 export type RolloutPageView = z.infer<typeof rolloutPageSchema>;
 export type ServiceDescription = z.infer<typeof serviceSchema>;

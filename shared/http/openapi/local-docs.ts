@@ -1,5 +1,5 @@
 /** Documentation of local mode's emulated alarms (local-routes.ts). */
-import { alarmChangeSchema, alarmListSchema } from '../response-schemas';
+import { alarmChangeSchema, alarmListSchema, localEndpointsSchema } from '../response-schemas';
 import { localAlarmBody } from '../schemas';
 import { type RouteDoc, documentRoutes } from './route-docs';
 
@@ -30,6 +30,18 @@ export const LOCAL_ROUTE_DOCS: readonly RouteDoc[] = [
     security: 'apiToken',
     responses: { 200: { description: 'each alarm set so far, by name', schema: alarmListSchema } },
     problems: { 403: OPERATOR_403, 404: LOCAL_ONLY },
+  },
+  {
+    method: 'get',
+    path: '/local/endpoints',
+    operationId: 'listLocalEndpoints',
+    summary: "Local mode's AWS wire endpoints",
+    description:
+      'The local stand-ins, keyed by the AWS CLI\'s service names (`dynamodb`, `ecs`, `stepfunctions`), each a URL: point the AWS CLI or an SDK at one (`--endpoint-url`, any credentials, region `us-east-1`).',
+    tags: ['local'],
+    security: 'apiToken',
+    responses: { 200: { description: 'each stand-in by AWS CLI service name', schema: localEndpointsSchema } },
+    problems: { 403: OPERATOR_403, 404: 'not in local mode: the stand-ins exist only there' },
   },
 ];
 

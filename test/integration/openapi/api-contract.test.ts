@@ -111,10 +111,12 @@ describe('the API answers as its OpenAPI document says', () => {
     await untilStatus(id, 'PAUSED');
     expect((await api('PUT', '/local/alarms/worker-errors', { state: 'ALARM', reason: '5xx' })).body.rolledBack).toEqual([id]);
     expect((await api('GET', '/local/alarms')).body['worker-errors'].state).toBe('ALARM');
+    expect(Object.keys((await api('GET', '/local/endpoints')).body).sort()).toEqual(['dynamodb', 'ecs', 'stepfunctions']);
     expect((await api('PUT', '/local/alarms/worker-errors', { state: 'OK' })).status).toBe(200);
     expect((await api('PUT', '/local/alarms/worker-errors', { state: 'RED' })).status).toBe(400);
 
     expect((await checkedRequest(aws, seen, 'GET', '/local/alarms', { token: 'a' })).status).toBe(404);
+    expect((await checkedRequest(aws, seen, 'GET', '/local/endpoints', { token: 'a' })).status).toBe(404);
     expect((await checkedRequest(aws, seen, 'PUT', '/local/alarms/x', { token: 'a', body: '{"state":"OK"}' })).status).toBe(404);
   });
 
@@ -152,6 +154,7 @@ describe('the API answers as its OpenAPI document says', () => {
     for (const command of ['approve', 'reject', 'abort', 'promote', 'pause', 'resume', 'retry']) expect((await viewer('POST', `/rollouts/${id}/${command}`, { by: 'vic' })).status).toBe(403);
     expect((await viewer('PUT', '/local/alarms/x', { state: 'OK' })).status).toBe(403);
     expect((await viewer('GET', '/local/alarms')).status).toBe(403);
+    expect((await viewer('GET', '/local/endpoints')).status).toBe(403);
   });
 
   it('for bad input: unknown ids, services and parameters, invalid bodies, webhook envelopes and blob pushes', async () => {

@@ -1,0 +1,150 @@
+/**
+ * The record owns the clock (shared/orchestration/clock.ts) and keeps a callback wait's token until the
+ * answer went through (effect-runner.ts `wake`), with the watchdog sending what is owed.
+ */
+import { describe, expect, it } from 'vitest';
+import { RolloutPolicy } from '../../../shared/core/policy';
+import { ClockNameTakenError, WorkflowError } from '../../../shared/errors';
+import { Orchestrator } from '../../../shared/orchestration/orchestrator';
+import type { ClockState, Workflow } from '../../../shared/ports';
+import type { Rollout } from '../../../shared/core/rollout';
+import { appConfig, digestOf, serviceConfig } from '../../helpers/local-config';
+import { ScriptedVerifier } from '../../helpers/scripted-verifier';
+import { FakeAlarms, FakeEcs, MemStore } from './fakes';
+
+/** Executions by name, as Step Functions keeps them: a closed name is never started again. */
+class ExecutionsWorkflow implements Workflow {
+  readonly executions = new Map<string, 'RUNNING' | 'ENDED'>();
+  readonly answered: string[] = [];
+  /** Sends to fail before one goes through. */
+  failWakes = 0;
+  async start(id: string, attempt: number) {
+    const name = `${id}-${attempt}`;
+    if (this.executions.get(name) === 'ENDED') throw new ClockNameTakenError(name);
+    this.executions.set(name, 'RUNNING');
+  }
+  async clockState(id: string, attempt: number): Promise<ClockState> {
+    return this.executions.get(`${id}-${attempt}`) ?? 'NONE';
+  }
+  async wake(_r: Rollout, taskToken: string | null) {
+    if (this.failWakes > 0) {
+      this.failWakes -= 1;
+      throw new WorkflowError('SendTaskSuccess: throttled');
+    }
+    if (taskToken) this.answered.push(taskToken);
+  }
+  end(name: string) {
+    this.executions.set(name, 'ENDED');
+  }
+  runningNames() {
+    return [...this.executions].filter(([, s]) => s === 'RUNNING').map(([n]) => n);
+  }
+}
+
+function setup(steps = [{ setWeight: 20 }, { pause: {} }, { setWeight: 100 }] as const) {
+  let now = new Date('2026-01-01T00:00:00.000Z');
+  const store = new MemStore();
+  const ecs = new FakeEcs();
+  const workflow = new ExecutionsWorkflow();
+  const config = appConfig([serviceConfig('web', { steps: [...steps] })]);
+  const o = new Orchestrator({ config, store, ecs, verifier: new ScriptedVerifier(), workflow, alarms: new FakeAlarms(), clock: () => now, options: { rollbackBackoffMs: 1 } });
+  const later = (seconds: number) => (now = new Date(now.getTime() + seconds * 1000));
+  return { o, store, ecs, workflow, later, only: () => [...store.rollouts.keys()][0]! };
+}
+const push = { registry: '127.0.0.1:5000', repository: 'team/web', tag: 'v2', digest: digestOf(9), source: 'test' };
+
+describe('the rollout clock', () => {
+  it('starts attempt 1 when the rollout starts, and no second clock while it runs', async () => {
+    const { o, store, workflow, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    expect(workflow.runningNames()).toEqual([`${id}-1`]);
+    expect((await store.get(id)).clock?.attempt).toBe(1);
+    expect((await o.sweep()).redriven).toEqual([]);
+    expect(workflow.runningNames()).toEqual([`${id}-1`]);
+  });
+
+  it('is started again by the watchdog when its execution ended while the rollout is active, under the next attempt', async () => {
+    const { o, workflow, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    workflow.end(`${id}-1`);
+    expect(await o.executionEnded(`${id}-1`)).toBe(id);
+    expect(workflow.runningNames()).toEqual([`${id}-2`]);
+    // The watchdog's sweep and the status-change event at once: one new clock only.
+    workflow.end(`${id}-2`);
+    await Promise.all([o.sweep(), o.executionEnded(`${id}-2`), o.sweep()]);
+    expect(workflow.runningNames()).toEqual([`${id}-3`]);
+  });
+
+  it('takes the next attempt when the name it took was already spent', async () => {
+    const { o, store, workflow, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    workflow.end(`${id}-1`);
+    workflow.end(`${id}-2`); // a start whose record write was lost, say
+    await o.sweep();
+    expect(workflow.runningNames()).toEqual([`${id}-3`]);
+    expect((await store.get(id)).clock?.attempt).toBe(3);
+  });
+
+  it('stops an execution that is no longer the clock the record names', async () => {
+    const { o, workflow, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    workflow.end(`${id}-1`);
+    await o.sweep();
+    expect(await o.advance(id, { execution: `${id}-1`, turn: 3 })).toEqual({ next: 'DONE', status: 'PROGRESSING' });
+    expect((await o.advance(id, { execution: `${id}-2`, turn: 3 })).turn).toBe(4);
+  });
+
+  it('hands over to a fresh execution once it has turned long enough', async () => {
+    const { o, workflow, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    const directive = await o.advance(id, { execution: `${id}-1`, turn: RolloutPolicy.handoverTurns - 1 });
+    expect(directive.next).toBe('DONE');
+    expect(workflow.executions.get(`${id}-2`)).toBe('RUNNING');
+  });
+
+  it('ignores an execution that ended for a rollout that does not exist', async () => {
+    const { o } = setup();
+    expect(await o.executionEnded('0000000000000000000000000a-4')).toBeNull();
+    expect(await o.executionEnded('not a rollout!')).toBeNull();
+  });
+});
+
+describe('callback tokens', () => {
+  async function paused() {
+    const s = setup();
+    await s.o.ingest([push]);
+    const id = s.only();
+    s.ecs.settle();
+    await s.o.advance(id);
+    s.ecs.settle();
+    await s.o.advance(id);
+    expect((await s.store.get(id)).status).toBe('PAUSED');
+    await s.o.registerApprovalWait(id, 'tok-1');
+    return { ...s, id };
+  }
+
+  it('are kept until SendTaskSuccess went through: one failed send is retried and the approval takes effect', async () => {
+    const { o, store, workflow, id } = await paused();
+    workflow.failWakes = 1;
+    const after = await o.command(id, { type: 'Approve', by: 'ann', comment: null });
+    expect(after.status).toBe('PROGRESSING');
+    expect(workflow.answered).toEqual(['tok-1']);
+    expect((await store.get(id)).taskToken).toBeNull();
+  });
+
+  it('are sent again by the watchdog when every send failed; the decision stands meanwhile', async () => {
+    const { o, store, workflow, id } = await paused();
+    workflow.failWakes = RolloutPolicy.wakeAttempts;
+    const after = await o.command(id, { type: 'Approve', by: 'ann', comment: null });
+    expect(after.status).toBe('PROGRESSING');
+    expect((await store.get(id)).taskToken).toBe('tok-1');
+    expect((await o.sweep()).woken).toEqual([id]);
+    expect(workflow.answered).toEqual(['tok-1']);
+    expect((await store.get(id)).taskToken).toBeNull();
+  });
+});
