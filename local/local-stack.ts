@@ -25,6 +25,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { StepFunctionsWorkflow } from '../shared/adapters/step-functions/step-functions-workflow';
 import { RolloutPolicy } from '../shared/core/policy';
 import { parseEcsServiceAction } from '../shared/webhooks/ecs-event';
+import { type TagResolver, registryTagResolver } from '../shared/webhooks/resolve-tag';
 import { stepHandlers } from '../functions/wiring/step-handlers';
 import { type RunningStepFunctionsEmulator, startStepFunctionsEmulator } from './step-functions-emulator/step-functions-emulator';
 
@@ -51,6 +52,8 @@ export interface LocalStackOptions {
   readonly historyLimit?: number;
   readonly orchestrator?: OrchestratorOptions;
   readonly verifier?: SignatureVerifier;
+  /** Confirms claimed tags with the registry (tests). Default: the registries of the config, over HTTP. */
+  readonly tagResolver?: TagResolver;
   /** The orchestrator's clock (tests move it instead of waiting). Default: the system clock. */
   readonly clock?: () => Date;
   readonly logger?: Logger;
@@ -188,6 +191,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     verifier: options.verifier ?? new CosignSignatureVerifier({ registries: config.registries }),
     workflow,
     alarms,
+    tags: options.tagResolver ?? registryTagResolver(),
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     options: { steadyPollSeconds: 1, rollbackBackoffMs: 200, ...options.orchestrator },

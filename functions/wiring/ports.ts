@@ -15,6 +15,7 @@ import { StepFunctionsWorkflow } from '../../shared/adapters/step-functions/step
 import type { AppConfig } from '../../shared/config/types';
 import type { Alarms, EcsDeployer, RolloutStore, SignatureVerifier, Workflow } from '../../shared/ports';
 import { CosignSignatureVerifier } from '../../shared/signature/cosign-signature-verifier';
+import { type TagResolver, registryTagResolver } from '../../shared/webhooks/resolve-tag';
 import { ENV, requireEnv } from './environment';
 
 export interface Ports {
@@ -23,7 +24,11 @@ export interface Ports {
   readonly verifier: SignatureVerifier;
   readonly workflow: Workflow;
   readonly alarms: Alarms;
+  readonly tags: TagResolver;
 }
+
+/** Ports an orchestrator may lack (it then does without): unlisted, they are absent rather than refused. */
+const OPTIONAL: ReadonlySet<PortName> = new Set(['alarms', 'tags']);
 export type PortName = keyof Ports;
 
 /** How each port is built in Lambda: the real adapter over a default AWS client. */
@@ -33,6 +38,7 @@ const FACTORIES: { readonly [K in PortName]: (config: AppConfig, env: NodeJS.Pro
   verifier: (config) => new CosignSignatureVerifier({ registries: config.registries }),
   workflow: (_config, env) => new StepFunctionsWorkflow({ client: new SFNClient({}), stateMachineArn: requireEnv(ENV.stateMachine, env) }),
   alarms: () => new CloudWatchAlarms({ client: new CloudWatchClient({}) }),
+  tags: () => registryTagResolver(),
 };
 
 /**
@@ -46,6 +52,7 @@ export function portsFor(fn: string, uses: readonly PortName[], config: AppConfi
     Object.defineProperty(ports, name, {
       enumerable: true,
       get() {
+        if (!uses.includes(name) && OPTIONAL.has(name)) return undefined;
         if (!uses.includes(name)) throw new Error(`the ${fn} function does not use the ${name} port (functions/${fn}.ts lists what it uses)`);
         if (!built.has(name)) built.set(name, FACTORIES[name](config, env));
         return built.get(name);

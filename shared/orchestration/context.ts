@@ -13,6 +13,7 @@ import type { Rollout } from '../core/rollout';
 import { NotFoundError } from '../errors';
 import { type Logger, silentLogger } from '../observability/logger';
 import type { Alarms, EcsDeployer, EcsTarget, RolloutStore, SignatureVerifier, Workflow } from '../ports';
+import type { TagResolver } from '../webhooks/resolve-tag';
 
 export interface OrchestratorOptions {
   /** Seconds between looks at ECS while waiting for steady state (the workflow's Wait). Default `RolloutPolicy.steadyPollSeconds`. */
@@ -37,6 +38,11 @@ export interface OrchestratorDeps {
   readonly workflow: Workflow;
   /** Read before each step; alarm events act at once whether or not this is wired. */
   readonly alarms?: Alarms;
+  /**
+   * Confirms with the registry the tag a sender claims, when a tag rule decides whether it deploys
+   * (docs/api.md, "Webhook senders"). Unwired, the sender's tag is taken as given.
+   */
+  readonly tags?: TagResolver;
   readonly clock?: () => Date;
   readonly newId?: (now: Date) => string;
   readonly logger?: Logger;

@@ -85,6 +85,8 @@ export class Intake {
     const about = { service: service.name, tag: push.tag, digest: push.digest };
     const verdict = tagDeploys(service, push.tag);
     if (!verdict.deploys) return { ...about, reason: verdict.reason };
+    const unconfirmed = await this.unconfirmedTag(service, push);
+    if (unconfirmed) return { ...about, reason: unconfirmed };
     const stable = await ecs.describe(target(service)).then((v) => v.primary?.digest ?? null, () => null);
     if (stable === push.digest) return { ...about, reason: `${push.digest} is already the stable image of ${service.name}` };
     let source = push.source;
@@ -133,6 +135,28 @@ export class Intake {
     this.ctx.log.info('rollout created', { rolloutId: id, service: service.name, digest: push.digest, tag: push.tag });
     const after = await this.checkSignature(rollout);
     return { rolloutId: id, service: service.name, status: after.status };
+  }
+
+  /**
+   * A tag rule let this push through on the tag the sender claims: the registry must say the tag is
+   * this digest, else nothing deploys. Answers why not, or null when confirmed (or nothing rests on it).
+   */
+  private async unconfirmedTag(service: ServiceConfig, push: ImagePush): Promise<string | null> {
+    const restsOnTag = service.tags !== null || Boolean(service.tagPolicy?.semver || service.tagPolicy?.newerThanStable);
+    if (!restsOnTag || push.tag === null || push.tagConfirmed) return null;
+    const { tags } = this.ctx.deps;
+    if (!tags) return null;
+    const ref = `${service.registry}/${service.repository}:${push.tag}`;
+    let digest: string | null;
+    try {
+      digest = await tags.resolve(service.registry, this.ctx.config.registries[service.registry] ?? { insecure: false }, service.repository, push.tag);
+    } catch (e) {
+      return `could not confirm with the registry that ${ref} is ${push.digest}, which the service's tag rules rest on: ${errorMessage(e)}; push again`;
+    }
+    if (digest === push.digest) return null;
+    return digest === null
+      ? `${ref} is not in the registry: the tag the sender claims cannot be confirmed, and the service's tag rules rest on it`
+      : `${ref} is ${digest} in the registry, not ${push.digest}: the tag the sender claims is not this image's, and the service's tag rules rest on it`;
   }
 
   private async ingestSignature(service: ServiceConfig, digest: string): Promise<Accepted | Ignored> {

@@ -47,6 +47,8 @@ export function parseEcrImageAction(event: EcrImageAction): EcrParse {
       tag,
       digest: digest!,
       source: `ECR push event${event.id ? ` ${event.id}` : ''}`,
+      // ECR's own event, delivered by EventBridge: the tag is the registry's word.
+      tagConfirmed: true,
     },
   };
 }

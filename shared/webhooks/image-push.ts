@@ -11,6 +11,12 @@ export interface ImagePush {
   readonly digest: string;
   /** Which delivery this came from, for the rollout's first event (`distribution notification 5f2…`). */
   readonly source: string;
+  /**
+   * True when the tag comes from the registry itself: a tag-only push resolved by asking the registry,
+   * or ECR's own event through EventBridge. Any other sender's tag is only its claim: a decision that
+   * rests on the tag (the `tags:` filter, `tagPolicy`) first confirms it with the registry.
+   */
+  readonly tagConfirmed?: boolean;
 }
 
 /** What ingesting pushes answers: the rollouts started or resumed, and the events ignored with why. */

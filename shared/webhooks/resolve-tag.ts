@@ -102,7 +102,7 @@ export async function resolveTaggedPushes(config: AppConfig, resolver: TagResolv
       result.ignored.push({ ...about, reason: `${key} is not in the registry: the tag was deleted or never pushed there` });
       continue;
     }
-    result.pushes.push({ registry, repository, tag: ref.tag, digest, source: `${ref.source} (${key} resolved to ${digest})` });
+    result.pushes.push({ registry, repository, tag: ref.tag, digest, source: `${ref.source} (${key} resolved to ${digest})`, tagConfirmed: true });
   }
   return result;
 }

@@ -3,6 +3,7 @@
  * in-memory ports of test/unit/app/fakes.ts, plus a fake registry answering on `fetch` for the senders
  * whose tags are resolved (Docker Hub, Quay). Everything runs in process, so a test is milliseconds.
  */
+import type { TagResolver } from '../../../shared/webhooks/resolve-tag';
 import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,6 +46,8 @@ export interface HarnessOptions {
   readonly webhooks?: WebhooksConfig;
   readonly registries?: Record<string, RegistryConfig>;
   readonly logger?: Logger;
+  /** Confirms the tags senders claim (the registry's word); absent, claimed tags are taken as given. */
+  readonly tags?: TagResolver;
 }
 
 export function webhookHarness(options: HarnessOptions) {
@@ -54,7 +57,7 @@ export function webhookHarness(options: HarnessOptions) {
   const ecs = new FakeEcs();
   const workflow = new RecordingWorkflow();
   const verifier = new ScriptedVerifier();
-  const orchestrator = new Orchestrator({ config, store, ecs, verifier, workflow, options: { signatureRecheckMs: [] } });
+  const orchestrator = new Orchestrator({ config, store, ecs, verifier, workflow, ...(options.tags ? { tags: options.tags } : {}), options: { signatureRecheckMs: [] } });
   // Tests send hundreds of wrong credentials from one (unknown) address: the 429 brake has its own tests.
   const authFailures = new FailureLimiter({ maxFailures: Number.POSITIVE_INFINITY });
   const app = createApp({ orchestrator, webhookToken: WEBHOOK_TOKEN, apiToken: API_TOKEN, logger: options.logger ?? silentLogger, authFailures });

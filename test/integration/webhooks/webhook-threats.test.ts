@@ -6,6 +6,8 @@ import { inspect } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { jsonLogger } from '../../../shared/observability/logger';
 import { Secret, type WebhooksConfig } from '../../../shared/config/webhooks-schema';
+import type { TagResolver } from '../../../shared/webhooks/resolve-tag';
+import { pushEnvelope } from '../../helpers/local-config';
 import { WEBHOOK_TOKEN, fixture, manifestBytes, service, sha256, sign, stubRegistry, webhookHarness } from './webhook-harness';
 
 afterEach(() => vi.unstubAllGlobals());
@@ -71,5 +73,30 @@ describe('secrets stay out of logs and answers', () => {
     const shown = [JSON.stringify(webhooks), inspect(webhooks, { depth: 10 }), String(webhooks.github?.auth && 'secret' in webhooks.github.auth ? webhooks.github.auth.secret : '')].join('\n');
     expect(shown).toContain('[redacted]');
     expect(shown).not.toContain('LEAKCHECK');
+  });
+});
+
+describe('a tag a sender claims', () => {
+  const digest = `sha256:${'ab'.repeat(32)}`;
+  /** The registry's word: `team/web:dev-build` is the signed image; `v99` does not exist there. */
+  const registry: TagResolver = { resolve: async (_host, _config, repository, tag) => (repository === 'team/web' && tag === 'dev-build' ? digest : repository === 'team/web' && tag === 'v1' ? digest : null) };
+  const harness = () => webhookHarness({ services: [service('web', '127.0.0.1:5000/team/web', { tags: /^v[0-9]+/ })], tags: registry });
+  const deliver = (h: ReturnType<typeof webhookHarness>, tag: string) =>
+    h.post('/webhooks/registry', pushEnvelope('team/web', tag, digest), { ...h.bearer, 'content-type': 'application/vnd.docker.distribution.events.v1+json' });
+
+  it('is confirmed with the registry before a tag rule lets it deploy: a signed dev build sent as v99 deploys nothing', async () => {
+    const h = harness();
+    const res = await deliver(h, 'v99');
+    expect(res.status).toBe(202);
+    expect(res.body.accepted).toEqual([]);
+    expect(res.body.ignored[0].reason).toMatch(/127\.0\.0\.1:5000\/team\/web:v99 is not in the registry/);
+    expect(h.store.rollouts.size).toBe(0);
+    expect(h.ecs.calls).toEqual([]);
+  });
+
+  it('deploys when the registry says the tag is that digest', async () => {
+    const h = harness();
+    const res = await deliver(h, 'v1');
+    expect(res.body.accepted).toHaveLength(1);
   });
 });
