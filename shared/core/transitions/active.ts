@@ -7,8 +7,8 @@ import { InvalidTransitionError } from '../../errors';
 import { EventType } from '../events';
 import { messages, refusals } from '../messages';
 import type { Rollout } from '../rollout';
-import { type Handler, unchanged } from './draft';
-import { decision } from './shared';
+import { type Handler, type StatusHandlers, unchanged } from './draft';
+import { decision, unhold } from './shared';
 import { promoteNow, startRollback } from './step-progress';
 
 /** Promotion past the point of return: the canary is steady at 100% and the old set is being removed. */
@@ -73,4 +73,17 @@ export const hold: Handler<'Hold'> = (d, input) => {
   d.r.wait = { for: 'hold', reason: input.reason, since: wait?.for === 'hold' ? wait.since : d.at, resume: resume ?? null };
   d.log(EventType.Held, messages.held(input.reason));
   return d.result();
+};
+
+/** What PROGRESSING and PAUSED both take, the same way: spread into both status tables. */
+export const takenWhileActive: StatusHandlers = {
+  Reject: rejectOrAbort,
+  Abort: rejectOrAbort,
+  Promote: promote,
+  Supersede: supersede,
+  AlarmFired: alarmFired,
+  EcsFailed: ecsOrWorkflowFailed,
+  WorkflowFailed: ecsOrWorkflowFailed,
+  Hold: hold,
+  Unhold: unhold,
 };

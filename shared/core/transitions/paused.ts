@@ -10,9 +10,9 @@ import { identityKey } from '../identity';
 import { messages, pauseLabel, refusals, stepLabel } from '../messages';
 import type { Wait } from '../rollout';
 import { RolloutStatus } from '../status';
-import { alarmFired, ecsOrWorkflowFailed, hold, promote, rejectOrAbort, supersede } from './active';
+import { takenWhileActive } from './active';
 import { type Handler, type StatusHandlers, unchanged } from './draft';
-import { removeLateCanary, unhold } from './shared';
+import { removeLateCanary } from './shared';
 import { approvalTimedOut, completeStep } from './step-progress';
 
 /** Counts distinct people (by identityKey): the pause completes once it has as many as it requires. */
@@ -100,13 +100,5 @@ export const paused: StatusHandlers = {
   ApprovalWaitStarted: approvalWaitStarted,
   CanaryCreated: canaryCreated,
   // Taken alike while PROGRESSING (active.ts):
-  Reject: rejectOrAbort,
-  Abort: rejectOrAbort,
-  Promote: promote,
-  Supersede: supersede,
-  AlarmFired: alarmFired,
-  EcsFailed: ecsOrWorkflowFailed,
-  WorkflowFailed: ecsOrWorkflowFailed,
-  Hold: hold,
-  Unhold: unhold,
+  ...takenWhileActive,
 };

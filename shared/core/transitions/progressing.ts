@@ -8,9 +8,9 @@ import { messages, refusals, stepLabel } from '../messages';
 import { RolloutPolicy } from '../policy';
 import { RolloutStatus, StepStatus } from '../status';
 import { isSetWeight } from '../steps';
-import { alarmFired, ecsOrWorkflowFailed, hold, promote, rejectOrAbort, supersede } from './active';
+import { takenWhileActive } from './active';
 import { type Draft, type Handler, type StatusHandlers, unchanged } from './draft';
-import { answerApprovalWait, unhold } from './shared';
+import { answerApprovalWait } from './shared';
 import { advance, completeStep, startRollback } from './step-progress';
 
 /**
@@ -120,15 +120,7 @@ export const progressing: StatusHandlers = {
   Promoted: promoted,
   Pause: pause,
   // Taken alike while PAUSED (active.ts):
-  Reject: rejectOrAbort,
-  Abort: rejectOrAbort,
-  Promote: promote,
-  Supersede: supersede,
-  AlarmFired: alarmFired,
-  EcsFailed: ecsOrWorkflowFailed,
-  WorkflowFailed: ecsOrWorkflowFailed,
-  Hold: hold,
-  Unhold: unhold,
+  ...takenWhileActive,
   ApprovalWaitStarted: answerApprovalWait,
   SteadyWaitStarted: steadyWaitStarted,
 };
