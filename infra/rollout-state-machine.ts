@@ -44,6 +44,9 @@ export interface RolloutStateMachineProps {
 /** Errors worth trying the same step again for: conflicts and passing failures, not bugs. */
 export const TRANSIENT_ERRORS = ['VersionConflictError', 'RegistryError', 'ThrottlingException', 'States.Timeout'];
 
+/** The step handlers' passing failures, for a callback task: its own timeout ends the wait instead. */
+const CALLBACK_TRANSIENT_ERRORS = TRANSIENT_ERRORS.filter((e) => e !== 'States.Timeout');
+
 /**
  * Lambda's own failures, which say nothing about the rollout: throttling (`TooManyRequestsException`)
  * and the service errors AWS recommends retrying. Retried with backoff and jitter, never recovered from
@@ -51,6 +54,9 @@ export const TRANSIENT_ERRORS = ['VersionConflictError', 'RegistryError', 'Throt
  */
 export const LAMBDA_TRANSIENT_ERRORS = [
   'Lambda.TooManyRequestsException',
+  // A function that timed out or died (out of memory): the step handlers are safe to run again.
+  'Sandbox.Timedout',
+  'Lambda.Unknown',
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',
@@ -125,6 +131,8 @@ export class RolloutStateMachine extends Construct {
       retryOnServiceExceptions: false,
     });
     awaitApproval.addRetry({ errors: LAMBDA_TRANSIENT_ERRORS, maxAttempts: 8, ...RETRY });
+    // Not States.Timeout: for a callback it is the end of the wait, caught below.
+    awaitApproval.addRetry({ errors: CALLBACK_TRANSIENT_ERRORS, maxAttempts: 4, ...RETRY });
     // A wait that times out, or that an ended rollout answers with RolloutEnded, goes back to Advance,
     // which re-registers (still paused) or ends (decided meanwhile).
     awaitApproval.addCatch(advance, { errors: ['States.Timeout', ROLLOUT_ENDED_ERROR], resultPath: sfn.JsonPath.DISCARD });
@@ -143,6 +151,7 @@ export class RolloutStateMachine extends Construct {
       retryOnServiceExceptions: false,
     });
     awaitSteady.addRetry({ errors: LAMBDA_TRANSIENT_ERRORS, maxAttempts: 8, ...RETRY });
+    awaitSteady.addRetry({ errors: CALLBACK_TRANSIENT_ERRORS, maxAttempts: 4, ...RETRY });
     awaitSteady.addCatch(advance, { errors: ['States.Timeout', ROLLOUT_ENDED_ERROR], resultPath: sfn.JsonPath.DISCARD });
     awaitSteady.addCatch(recover, { resultPath: '$.error' });
     awaitSteady.next(advance);

@@ -26,7 +26,7 @@
  *   definition whose Tasks carry the timeout to honour: the definition's, AWS's default when absent, or a
  *   test's `taskTimeoutOverrides` (milliseconds, fractional seconds in the copy), capped at Node's longest timer
  *   (2,147,483 s, about 24.8 days). `TimeoutSecondsPath`/`HeartbeatSecondsPath` are refused: the interpreter
- *   resolves them after `Parameters`, AWS against the state input (DESIGN §7). `HeartbeatSeconds` on a callback
+ *   resolves them after `Parameters`, AWS against the state input. `HeartbeatSeconds` on a callback
  *   task is honoured here (the interpreter ignores it): no `SendTaskHeartbeat` in time → `States.HeartbeatTimeout`.
  * - Lambda errors reach Retry/Catch as AWS passes them: the error is the function's error type, the cause the
  *   JSON Lambda writes (`{"errorMessage","errorType","trace"}`); `Lambda.*` and `States.*` errors keep their message.

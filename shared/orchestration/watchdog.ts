@@ -2,8 +2,9 @@
  * The watchdog: the record is the truth and an execution only its clock, so every active rollout
  * without a running clock is driven again. It runs on a schedule and when an execution ends (Step
  * Functions' execution status-change events in AWS, the local stand-in's in local mode), and it also
- * makes deadlines act on time: a callback wait whose approval deadline, steady timeout or signature
- * deadline has passed is answered, so the next Advance decides (docs/architecture.md, "The watchdog").
+ * makes deadlines act on time: a callback wait whose approval deadline or steady timeout has passed is
+ * answered, so the next Advance decides (a signature deadline needs no help: its look is a Wait state
+ * that never lasts past it). See docs/architecture.md, "The watchdog".
  */
 import { type Rollout, clockName } from '../core/rollout';
 import { RolloutStatus, isTerminal } from '../core/status';
