@@ -137,6 +137,9 @@ export class RolloutOrchestrator extends Construct {
       config: props.config,
       alarmFunction: this.functions.alarmStateChange,
       ecrPushFunction: this.functions.ecrPush,
+      ecsEventFunction: this.functions.ecsEvent,
+      watchdogFunction: this.functions.watchdog,
+      stateMachineArn: this.workflow.stateMachine.stateMachineArn,
     });
     this.suppressFindings();
   }
