@@ -1,8 +1,9 @@
 /**
- * EventBridge rules for the two AWS event sources (docs/architecture.md): ECR pushes to the configured
- * repositories and CloudWatch alarms going to ALARM. A rule exists only when the config gives it
- * something to match. Deliveries that fail (the rule's retries, then the function's own async
- * retries) land in one encrypted dead-letter queue instead of vanishing.
+ * EventBridge rules (docs/architecture.md): ECR pushes to the configured repositories, CloudWatch
+ * alarms going to ALARM, ECS steady-state events of the configured services, the ends of the rollout
+ * state machine's executions, and the watchdog's schedule. A config-driven rule exists only when the
+ * config gives it something to match. Deliveries that fail (the rule's retries, then the function's
+ * own async retries) land in one encrypted dead-letter queue instead of vanishing.
  */
 import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -12,7 +13,9 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { AppConfig } from '../shared/config/types';
-import { alarmNames, ecrRepositories } from './config-arns';
+import { RolloutPolicy } from '../shared/core/policy';
+import { ECS_STEADY_STATE_EVENT_NAMES } from '../shared/webhooks/ecs-event';
+import { alarmNames, ecrRepositories, ecsServiceArns } from './config-arns';
 import { acknowledgeRule } from './nag';
 
 export interface RolloutEventRulesProps {
@@ -21,6 +24,12 @@ export interface RolloutEventRulesProps {
   readonly alarmFunction: lambda.IFunction;
   /** Target of `ECR Image Action` (functions/ecr-push.ts). */
   readonly ecrPushFunction: lambda.IFunction;
+  /** Target of `ECS Service Action` steady-state events (functions/ecs-event.ts). */
+  readonly ecsEventFunction: lambda.IFunction;
+  /** Target of the schedule and of the rollout state machine's execution status changes (functions/watchdog.ts). */
+  readonly watchdogFunction: lambda.IFunction;
+  /** The rollout state machine: the ends of its executions wake the watchdog. */
+  readonly stateMachineArn: string;
   /**
    * How long EventBridge keeps retrying a delivery.
    * @default Duration.hours(2)
@@ -35,6 +44,12 @@ export class RolloutEventRules extends Construct {
   readonly ecrPushRule?: events.Rule;
   /** Undefined when no service lists an alarm. */
   readonly alarmRule?: events.Rule;
+  /** ECS steady-state events of the configured services → ecsEvent. */
+  readonly ecsSteadyRule: events.Rule;
+  /** An execution of the rollout state machine ended → watchdog. */
+  readonly executionEndedRule: events.Rule;
+  /** Every `RolloutPolicy.watchdogIntervalSeconds` → watchdog. */
+  readonly watchdogSchedule: events.Rule;
 
   constructor(scope: Construct, id: string, props: RolloutEventRulesProps) {
     super(scope, id);
@@ -74,6 +89,73 @@ export class RolloutEventRules extends Construct {
       });
       this.routeFailures(props.alarmFunction);
     }
+
+    // Only the names after which ECS may be steady, and only the configured services: the function
+    // looks at ECS itself either way (an event is a nudge), so nothing else is worth an invocation.
+    this.ecsSteadyRule = new events.Rule(this, 'EcsSteadyState', {
+      description: 'ECS steady-state events of the configured services answer the steady waits of their rollouts',
+      eventPattern: {
+        source: ['aws.ecs'],
+        detailType: ['ECS Service Action'],
+        detail: { eventName: [...ECS_STEADY_STATE_EVENT_NAMES] },
+        resources: this.ecsResources(props.config),
+      },
+      targets: [target(props.ecsEventFunction)],
+    });
+    this.routeFailures(props.ecsEventFunction);
+
+    // SUCCEEDED too: an execution also ends when it hands over to a fresh one or finds a newer clock,
+    // and the watchdog only re-drives a rollout whose current clock it was and that is still active.
+    this.executionEndedRule = new events.Rule(this, 'ExecutionEnded', {
+      description: 'An execution of the rollout state machine ended: the watchdog re-drives its rollout if still active',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [props.stateMachineArn], status: ['FAILED', 'TIMED_OUT', 'ABORTED', 'SUCCEEDED'] },
+      },
+      targets: [target(props.watchdogFunction)],
+    });
+
+    // A tick that cannot be delivered within the interval is dropped: the next one does the same work,
+    // and late ticks must not pile up into overlapping sweeps (see rollout-functions.ts).
+    const interval = Duration.seconds(RolloutPolicy.watchdogIntervalSeconds);
+    this.watchdogSchedule = new events.Rule(this, 'WatchdogSchedule', {
+      description: 'The watchdog looks after every active rollout: clocks that stopped, waits whose deadline passed',
+      schedule: events.Schedule.rate(interval),
+      targets: [new targets.LambdaFunction(props.watchdogFunction, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 2, maxEventAge: interval })],
+    });
+    // Not retried by Lambda either: the next tick (at most one interval away) does what a retry would,
+    // also for a lost execution-ended event. A failure still lands in the queue.
+    this.routeFailures(props.watchdogFunction, 0);
+  }
+
+  /**
+   * The resources of an ECS service action event name the service (new or old ARN format) or one of
+   * its task sets: every configured service is matched by all three, exactly or by its task sets'
+   * prefix. ARNs name the account and region, so services elsewhere are matched too, for when their
+   * events are forwarded to this bus; without that their steady waits end by AwaitSteady's timeout.
+   */
+  private ecsResources(config: AppConfig): string[] {
+    const stack = Stack.of(this);
+    const env = { partition: stack.partition, region: stack.region, account: stack.account };
+    const services = Object.values(config.services).map((s) => ecsServiceArns(s, env));
+    const matchers = services.flatMap(({ service, taskSets }) => {
+      const [prefix = '', path = ''] = service.split(':service/');
+      const name = path.slice(path.indexOf('/') + 1);
+      return [service, `${prefix}:service/${name}`, ...events.Match.prefix(taskSets.slice(0, -1))];
+    });
+    if (!Token.isUnresolved(stack.account) && !Token.isUnresolved(stack.region)) {
+      const here = `:ecs:${stack.region}:${stack.account}:`;
+      const elsewhere = services.filter((s) => !s.service.includes(here)).map((s) => s.service);
+      if (elsewhere.length > 0) {
+        Annotations.of(this).addWarningV2(
+          'rollout:ecsElsewhere',
+          `ECS services outside ${stack.account}/${stack.region} (${elsewhere.join(', ')}) send their service action events to their own ` +
+            'account\u2019s default bus: forward them to this one, or their steady waits end only by the AwaitSteady timeout',
+        );
+      }
+    }
+    return matchers;
   }
 
   /**
@@ -105,7 +187,7 @@ export class RolloutEventRules extends Construct {
   }
 
   /** The function's own async retries (EventBridge invokes asynchronously) end in the same queue. */
-  private routeFailures(fn: lambda.IFunction): void {
-    fn.configureAsyncInvoke({ onFailure: new destinations.SqsDestination(this.deadLetterQueue), retryAttempts: 2 });
+  private routeFailures(fn: lambda.IFunction, retryAttempts = 2): void {
+    fn.configureAsyncInvoke({ onFailure: new destinations.SqsDestination(this.deadLetterQueue), retryAttempts });
   }
 }

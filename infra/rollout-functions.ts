@@ -1,5 +1,5 @@
 /**
- * The six Lambda functions: thin entry points (functions/*.ts, one composition root each) bundled by esbuild, each with its own
+ * The eight Lambda functions: thin entry points (functions/*.ts, one composition root each) bundled by esbuild, each with its own
  * role and log group, so that every permission is granted to exactly the functions that use it
  * (RolloutGrants). The resolved config (resolved-config.ts) is copied into every bundle.
  */
@@ -39,7 +39,7 @@ export interface RolloutFunctionsProps {
 
 interface FunctionSpec {
   /** The function's own entry point, `functions/<entry>.ts`: its composition root. */
-  readonly entry: 'api' | 'advance' | 'await-approval' | 'recover' | 'alarm-state-change' | 'ecr-push';
+  readonly entry: 'api' | 'advance' | 'await-approval' | 'recover' | 'alarm-state-change' | 'ecr-push' | 'ecs-event' | 'watchdog';
   /** The entry point's export Lambda calls. */
   readonly handler: string;
   readonly description: string;
@@ -49,13 +49,35 @@ interface FunctionSpec {
 
 // Timeouts: the API answers within API Gateway's 29 s; Advance loops until it reaches a wait (steady
 // state polls and ECS calls), so it gets a minute; verifying a signature fetches from the registry.
+// The callback waits (AwaitApproval, AwaitSteady) and the ECS event handler look at ECS and may
+// re-apply a drifted weight or roll back (retried with backoff), then hand the service lock on: a
+// minute, like the other handlers that touch ECS. The watchdog sweeps every active rollout one after
+// the other (a few reads each, a clock start or an answer for some), so it may take longer: 5 minutes
+// at most. Its schedule fires every minute, so a sweep longer than that overlaps the next one; that is
+// safe (every write is version-checked, a clock attempt is taken by one starter only) and rare (a
+// sweep of a few dozen active rollouts takes seconds), and a late tick is dropped, not queued
+// (rollout-event-rules.ts), so sweeps never pile up.
 const SPECS = {
   api: { entry: 'api', handler: 'handler', description: 'HTTP API and registry webhooks (Hono)', memorySize: 512, timeout: Duration.seconds(29) },
   advance: { entry: 'advance', handler: 'advance', description: 'Workflow step: moves a rollout as far as it can go now', memorySize: 512, timeout: Duration.seconds(60) },
-  awaitApproval: { entry: 'await-approval', handler: 'awaitApproval', description: 'Workflow step: stores the approval wait task token', memorySize: 256, timeout: Duration.seconds(15) },
+  awaitApproval: {
+    entry: 'await-approval',
+    handler: 'awaitApproval',
+    description: 'Workflow callback waits (approval, ECS steady): keeps the task token, answers it when already due',
+    memorySize: 512,
+    timeout: Duration.seconds(60),
+  },
   recover: { entry: 'recover', handler: 'recover', description: 'Workflow catch-all: rolls the rollout back', memorySize: 512, timeout: Duration.seconds(60) },
   alarmStateChange: { entry: 'alarm-state-change', handler: 'alarmStateChange', description: 'CloudWatch alarm in ALARM: rolls back the rollouts watching it', memorySize: 512, timeout: Duration.seconds(60) },
   ecrPush: { entry: 'ecr-push', handler: 'ecrPush', description: 'ECR push: verifies the signature and starts a rollout', memorySize: 512, timeout: Duration.seconds(60) },
+  ecsEvent: { entry: 'ecs-event', handler: 'ecsEvent', description: 'ECS steady state event: answers the steady wait of the rollout of that service', memorySize: 512, timeout: Duration.seconds(60) },
+  watchdog: {
+    entry: 'watchdog',
+    handler: 'watchdog',
+    description: 'Every minute and when an execution ends: re-drives active rollouts, answers due waits',
+    memorySize: 512,
+    timeout: Duration.minutes(5),
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type RolloutFunctionName = keyof typeof SPECS;
@@ -68,6 +90,8 @@ export class RolloutFunctions extends Construct {
   readonly recover: nodejs.NodejsFunction;
   readonly alarmStateChange: nodejs.NodejsFunction;
   readonly ecrPush: nodejs.NodejsFunction;
+  readonly ecsEvent: nodejs.NodejsFunction;
+  readonly watchdog: nodejs.NodejsFunction;
   /** Every function by name, in a fixed order. */
   readonly all: Readonly<Record<RolloutFunctionName, nodejs.NodejsFunction>>;
   readonly logGroups: Readonly<Record<RolloutFunctionName, logs.LogGroup>>;
@@ -91,7 +115,7 @@ export class RolloutFunctions extends Construct {
     this.roles = roles;
     this.logGroups = logGroups;
     ({ api: this.api, advance: this.advance, awaitApproval: this.awaitApproval, recover: this.recover } = all);
-    ({ alarmStateChange: this.alarmStateChange, ecrPush: this.ecrPush } = all);
+    ({ alarmStateChange: this.alarmStateChange, ecrPush: this.ecrPush, ecsEvent: this.ecsEvent, watchdog: this.watchdog } = all);
   }
 
   /** An own role per function instead of AWSLambdaBasicExecutionRole (logs:* on every log group). */

@@ -8,7 +8,8 @@
  * UpdateServicePrimaryTaskSet act on `service`, the task set actions on `task-set`, RegisterTaskDefinition
  * (and TagResource on create) on `task-definition`; DescribeTaskDefinition, ecr:GetAuthorizationToken and
  * X-Ray take no resource. Step Functions evaluates SendTaskSuccess/Failure against the state machine
- * that issued the token (as CDK's grantTaskResponse grants), so those are scoped to it.
+ * that issued the token (as CDK's grantTaskResponse grants), so those are scoped to it; DescribeExecution
+ * acts on `execution`, whose names are made per rollout at run time.
  */
 import { Annotations, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -20,8 +21,12 @@ import { allEcsServiceArns, ecrRepositories, passRoleArns, type ArnEnvironment, 
 import { acknowledgeWildcards } from './nag';
 import { ROLLOUT_TABLE_INDEXES } from './rollout-table';
 
-/** `records`: one rollout by id (the approval-wait step). `full`: also lists, locks and delivery claims. */
-export type TableAccess = 'records' | 'full';
+/**
+ * `items`: every item by its key (records and their events, service locks and queues, active markers,
+ * delivery claims): reads, conditional writes, deletes, and queries of the table itself. `full`: also
+ * the list indexes (the API's listings, and intake's look at a service's rollouts).
+ */
+export type TableAccess = 'items' | 'full';
 /** `read`: describe. `shift`: also move weights, promote, roll back. `deploy`: also create the canary. */
 export type EcsAccess = 'read' | 'shift' | 'deploy';
 
@@ -35,6 +40,8 @@ export interface RolloutGrantsProps {
   readonly config: AppConfig;
   readonly table: dynamodb.ITable;
   readonly stateMachineArn: string;
+  /** Every execution of that state machine: `arn:…:states:<region>:<account>:execution:<stateMachineName>:*`. */
+  readonly executionsArn: string;
   /** The secrets only the API function reads. */
   readonly tokens: readonly secretsmanager.ISecret[];
 }
@@ -59,9 +66,7 @@ export class RolloutGrants {
 
   table(role: iam.IRole, access: TableAccess): void {
     const { tableArn } = this.props.table;
-    const actions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
-    if (access === 'full') actions.splice(2, 0, 'dynamodb:DeleteItem');
-    this.add(role, 'RolloutTable', actions, [tableArn]);
+    this.add(role, 'RolloutTable', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], [tableArn]);
     if (access === 'full') {
       this.add(role, 'RolloutTableIndexes', ['dynamodb:Query'], ROLLOUT_TABLE_INDEXES.map((index) => `${tableArn}/index/${index.name}`));
     }
@@ -108,8 +113,15 @@ export class RolloutGrants {
     }
   }
 
+  /**
+   * Starting a rollout's clock: the clock's state is read first (DescribeExecution on the record's
+   * current execution, shared/orchestration/clock.ts), and again when a start finds the name taken.
+   */
   startExecution(role: iam.IRole): void {
     this.add(role, 'StartRolloutExecution', ['states:StartExecution'], [this.props.stateMachineArn]);
+    this.add(role, 'DescribeRolloutExecutions', ['states:DescribeExecution'], [this.props.executionsArn], {
+      wildcardReason: 'Executions are named per rollout and clock attempt at run time; scoped to the executions of the rollout state machine.',
+    });
   }
 
   answerApprovalWaits(role: iam.IRole): void {

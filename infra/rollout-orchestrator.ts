@@ -108,6 +108,13 @@ export class RolloutOrchestrator extends Construct {
       resourceName: stateMachineName,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
+    // Its executions: `execution:<stateMachineName>:<executionName>`.
+    const executionsArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
 
     this.bundledConfigFile = writeResolvedConfig(props.config);
     this.functions = new RolloutFunctions(this, 'Functions', {
@@ -131,42 +138,52 @@ export class RolloutOrchestrator extends Construct {
       ...(props.approvalWaitTimeout === undefined ? {} : { approvalWaitTimeout: props.approvalWaitTimeout }),
     });
 
-    this.grantAccess(props.config, stateMachineArn);
+    this.grantAccess(props.config, stateMachineArn, executionsArn);
     this.api = new WebhookApi(this, 'Api', { handler: this.functions.api, logRetention, ...props.apiThrottle });
     this.eventRules = new RolloutEventRules(this, 'Events', {
       config: props.config,
       alarmFunction: this.functions.alarmStateChange,
       ecrPushFunction: this.functions.ecrPush,
+      ecsEventFunction: this.functions.ecsEvent,
+      watchdogFunction: this.functions.watchdog,
+      stateMachineArn: this.workflow.stateMachine.stateMachineArn,
     });
     this.suppressFindings();
   }
 
   /**
-   * Who may do what. Derived from what each entry point runs (shared/app/orchestrator.ts): any step that
-   * ends a rollout releases the service lock and starts the next queued rollout (StartExecution); operator
-   * commands and alarms roll back or shift weights themselves; only Advance creates canaries.
+   * Who may do what. Derived from what each entry point can run (shared/orchestration/*), not only
+   * from what it usually does:
+   * - any step that may take the service lock (Started) or end a rollout (which releases the lock and
+   *   starts the next queued rollout) starts a clock: StartExecution, after DescribeExecution;
+   * - taking the lock supersedes the holder under the default onNewImage policy, which rolls it back
+   *   and answers its wait: ecrPush shifts and answers like the API;
+   * - the callback waits (AwaitSteady) and the ECS event handler look at ECS through steadyWeight, which
+   *   re-applies a drifted weight (UpdateTaskSet) and rolls back a rollout whose canary disappeared;
+   * - the watchdog answers owed and overdue waits and hands the lock on; a hand-off that loses a race
+   *   for the lock supersedes the holder, so it shifts too;
+   * - only the API and the intake list rollouts (the indexes); only Advance creates canaries and
+   *   checks alarms; signatures are verified where images arrive (registry webhooks, ECR pushes).
    */
-  private grantAccess(config: AppConfig, stateMachineArn: string): void {
+  private grantAccess(config: AppConfig, stateMachineArn: string, executionsArn: string): void {
     const grants = new RolloutGrants(this, {
       config,
       table: this.table,
       stateMachineArn,
+      executionsArn,
       tokens: [this.tokens.webhookToken, this.tokens.apiToken],
     });
     const { roles } = this.functions;
-    for (const role of [roles.api, roles.advance, roles.recover, roles.alarmStateChange, roles.ecrPush]) {
-      grants.table(role, 'full');
+    for (const role of [roles.api, roles.advance, roles.recover, roles.alarmStateChange, roles.ecrPush]) grants.table(role, 'full');
+    for (const role of [roles.awaitApproval, roles.ecsEvent, roles.watchdog]) grants.table(role, 'items');
+    for (const role of Object.values(roles)) {
       grants.startExecution(role);
-    }
-    grants.table(roles.awaitApproval, 'records');
-    for (const role of [roles.api, roles.advance, roles.recover, roles.alarmStateChange, roles.awaitApproval]) {
       grants.answerApprovalWaits(role);
     }
     grants.ecs(roles.advance, 'deploy');
-    for (const role of [roles.api, roles.recover, roles.alarmStateChange]) grants.ecs(role, 'shift');
-    grants.ecs(roles.ecrPush, 'read');
-    // Signature verification happens where images arrive: registry webhooks and ECR push events.
-    // Advance checks alarm states before each step (events act at once through EventBridge).
+    for (const role of [roles.api, roles.recover, roles.alarmStateChange, roles.ecrPush, roles.awaitApproval, roles.ecsEvent, roles.watchdog]) {
+      grants.ecs(role, 'shift');
+    }
     grants.readAlarms(roles.advance);
     grants.pullFromEcr(roles.api);
     grants.pullFromEcr(roles.ecrPush);

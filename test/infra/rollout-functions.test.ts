@@ -5,7 +5,16 @@ import { bundlingFor } from '../../infra/rollout-functions';
 import { ENV } from '../../functions/wiring/environment';
 import { ACCOUNT, configFrom, logicalId, REGION, synth } from './infra-fixtures';
 
-const HANDLERS = ['index.handler', 'index.advance', 'index.awaitApproval', 'index.recover', 'index.alarmStateChange', 'index.ecrPush'];
+const HANDLERS = [
+  'index.handler',
+  'index.advance',
+  'index.awaitApproval',
+  'index.recover',
+  'index.alarmStateChange',
+  'index.ecrPush',
+  'index.ecsEvent',
+  'index.watchdog',
+];
 const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:Rollout-Orchestrator-0E8FC0EE-Workflow`;
 
 type Fn = { Properties: Record<string, any> };
@@ -44,18 +53,47 @@ describe('RolloutFunctions', () => {
     }
   });
 
-  it('gives the API 29 s (API Gateway’s limit) and Advance a minute to loop until its next wait', async () => {
+  it('gives the API 29 s (API Gateway’s limit), the watchdog 5 minutes to sweep, and the others a minute', async () => {
     const { byHandler } = await functions();
-    expect(byHandler.get('index.handler')!.Properties.Timeout).toBe(29);
-    expect(byHandler.get('index.advance')!.Properties.Timeout).toBe(60);
+    const timeouts = Object.fromEntries([...byHandler].map(([handler, fn]) => [handler, fn.Properties.Timeout]));
+    expect(timeouts).toEqual({
+      'index.handler': 29,
+      'index.advance': 60,
+      'index.awaitApproval': 60,
+      'index.recover': 60,
+      'index.alarmStateChange': 60,
+      'index.ecrPush': 60,
+      'index.ecsEvent': 60,
+      'index.watchdog': 300,
+    });
+    for (const fn of byHandler.values()) expect(fn.Properties.MemorySize).toBe(512);
   });
 
-  it('writes each function’s logs to its own log group, kept one month by default', async () => {
-    const { stack, template, byHandler } = await functions();
-    const groups = stack.orchestrator.functions.logGroups;
-    expect(byHandler.get('index.advance')!.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: logicalId(groups.advance) } });
-    const retentions = Object.values(groups).map((g) => (template.toJSON().Resources[logicalId(g)] as Fn).Properties.RetentionInDays);
-    expect(retentions).toEqual([30, 30, 30, 30, 30, 30]);
+  it('builds the ECS event handler and the watchdog from their own entry points', async () => {
+    const { stack } = await functions();
+    const { ecsEvent, watchdog } = stack.orchestrator.functions;
+    expect(ecsEvent.node.id).toBe('EcsEvent');
+    expect(watchdog.node.id).toBe('Watchdog');
+    // The handler names the export of functions/<entry>.ts that esbuild bundled as index.mjs.
+    const { ecsEvent: ecsEventExport } = await import('../../functions/ecs-event');
+    const { watchdog: watchdogExport } = await import('../../functions/watchdog');
+    expect(typeof ecsEventExport).toBe('function');
+    expect(typeof watchdogExport).toBe('function');
+  });
+
+  it('writes each function’s logs to its own log group, kept one month by default, and runs each under its own role', async () => {
+    const { stack, template } = await functions();
+    const { all, logGroups, roles } = stack.orchestrator.functions;
+    const resources = template.toJSON().Resources as Record<string, Fn>;
+    for (const [name, fn] of Object.entries(all)) {
+      const props = resources[logicalId(fn)]!.Properties;
+      expect(props.LoggingConfig, name).toEqual({ LogGroup: { Ref: logicalId(logGroups[name as 'api']) } });
+      expect(props.Role, name).toEqual({ 'Fn::GetAtt': [logicalId(roles[name as 'api']), 'Arn'] });
+    }
+    expect(new Set(Object.values(logGroups).map(logicalId)).size).toBe(8);
+    expect(new Set(Object.values(roles).map(logicalId)).size).toBe(8);
+    const retentions = Object.values(logGroups).map((g) => resources[logicalId(g)]!.Properties.RetentionInDays);
+    expect(retentions).toEqual([30, 30, 30, 30, 30, 30, 30, 30]);
   });
 
   it('uses no AWS managed policy: each role has its own statements only', async () => {

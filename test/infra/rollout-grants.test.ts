@@ -18,6 +18,7 @@ import {
 } from './infra-fixtures';
 
 const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:Rollout-Orchestrator-0E8FC0EE-Workflow`;
+const EXECUTIONS = `arn:aws:states:${REGION}:${ACCOUNT}:execution:Rollout-Orchestrator-0E8FC0EE-Workflow:*`;
 const SERVICES = [`arn:aws:ecs:${REGION}:${ACCOUNT}:service/batch/worker`, `arn:aws:ecs:${REGION}:${ACCOUNT}:service/prod/web`];
 const TASK_SETS = [`arn:aws:ecs:${REGION}:${ACCOUNT}:task-set/batch/worker/*`, `arn:aws:ecs:${REGION}:${ACCOUNT}:task-set/prod/web/*`];
 const TASK_DEFINITIONS = `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/*`;
@@ -32,11 +33,11 @@ async function synthesized(): Promise<Synthesized & { table: string; logs: (name
   };
 }
 
-const tableStatements = (table: string, access: 'full' | 'records') => [
+const tableStatements = (table: string, access: 'full' | 'items') => [
   {
     Sid: 'RolloutTable',
     Effect: 'Allow',
-    Action: access === 'full' ? ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] : ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+    Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
     Resource: { 'Fn::GetAtt': [table, 'Arn'] },
   },
   ...(access === 'full'
@@ -56,7 +57,11 @@ const common = (logGroup: string) => [
   { Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
 ];
 
-const start = { Sid: 'StartRolloutExecution', Effect: 'Allow', Action: 'states:StartExecution', Resource: STATE_MACHINE };
+/** Starting a clock: StartExecution on the state machine, DescribeExecution (the clock's state) on its executions. */
+const start = [
+  { Sid: 'StartRolloutExecution', Effect: 'Allow', Action: 'states:StartExecution', Resource: STATE_MACHINE },
+  { Sid: 'DescribeRolloutExecutions', Effect: 'Allow', Action: 'states:DescribeExecution', Resource: EXECUTIONS },
+];
 const answer = { Sid: 'AnswerApprovalWaits', Effect: 'Allow', Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'], Resource: STATE_MACHINE };
 
 const ecs = (access: 'read' | 'shift' | 'deploy') => [
@@ -120,7 +125,7 @@ describe('the functions’ IAM policies', () => {
     expect(statementsOf(s.template, 'index.handler')).toEqual([
       ...common(s.logs('api')),
       ...tableStatements(s.table, 'full'),
-      start,
+      ...start,
       answer,
       ...ecs('shift'),
       ...ecrPull,
@@ -133,7 +138,7 @@ describe('the functions’ IAM policies', () => {
     expect(statementsOf(s.template, 'index.advance')).toEqual([
       ...common(s.logs('advance')),
       ...tableStatements(s.table, 'full'),
-      start,
+      ...start,
       answer,
       ...ecs('deploy'),
       ...deploy,
@@ -149,33 +154,75 @@ describe('the functions’ IAM policies', () => {
   it('let Recover and the alarm handler roll back (shift), but not create canaries', async () => {
     const s = await synthesized();
     const queue = logicalId(s.stack.orchestrator.eventRules.deadLetterQueue);
-    expect(statementsOf(s.template, 'index.recover')).toEqual([...common(s.logs('recover')), ...tableStatements(s.table, 'full'), start, answer, ...ecs('shift')]);
+    expect(statementsOf(s.template, 'index.recover')).toEqual([...common(s.logs('recover')), ...tableStatements(s.table, 'full'), ...start, answer, ...ecs('shift')]);
     expect(statementsOf(s.template, 'index.alarmStateChange')).toEqual([
       ...common(s.logs('alarmStateChange')),
       ...tableStatements(s.table, 'full'),
-      start,
+      ...start,
       answer,
       ...ecs('shift'),
       deadLetters(queue),
     ]);
   });
 
-  it('let AwaitApproval only read and save rollout records and answer its own wait', async () => {
+  it('let AwaitApproval keep and answer its waits, look at ECS and act on what it finds there (shift), without listing', async () => {
+    // AwaitSteady's look at ECS re-applies a drifted weight and rolls back a rollout whose canary is
+    // gone; a rollback that ends the rollout releases the lock and starts the next queued rollout.
     const s = await synthesized();
-    expect(statementsOf(s.template, 'index.awaitApproval')).toEqual([...common(s.logs('awaitApproval')), ...tableStatements(s.table, 'records'), answer]);
+    expect(statementsOf(s.template, 'index.awaitApproval')).toEqual([
+      ...common(s.logs('awaitApproval')),
+      ...tableStatements(s.table, 'items'),
+      ...start,
+      answer,
+      ...ecs('shift'),
+    ]);
   });
 
-  it('let the ECR push handler only describe ECS, pull from ECR and start workflows', async () => {
+  it('let the ECR push handler start rollouts, and supersede (roll back) the one holding the lock', async () => {
     const s = await synthesized();
     const queue = logicalId(s.stack.orchestrator.eventRules.deadLetterQueue);
     expect(statementsOf(s.template, 'index.ecrPush')).toEqual([
       ...common(s.logs('ecrPush')),
       ...tableStatements(s.table, 'full'),
-      start,
-      ...ecs('read'),
+      ...start,
+      answer,
+      ...ecs('shift'),
       ...ecrPull,
       deadLetters(queue),
     ]);
+  });
+
+  it('let the ECS event handler answer steady waits and act on what it finds in ECS, without listing or deploying', async () => {
+    const s = await synthesized();
+    const queue = logicalId(s.stack.orchestrator.eventRules.deadLetterQueue);
+    expect(statementsOf(s.template, 'index.ecsEvent')).toEqual([
+      ...common(s.logs('ecsEvent')),
+      ...tableStatements(s.table, 'items'),
+      ...start,
+      answer,
+      ...ecs('shift'),
+      deadLetters(queue),
+    ]);
+  });
+
+  it('let the watchdog delete the active markers of ended rollouts, restart clocks, answer waits and hand locks on', async () => {
+    const s = await synthesized();
+    const queue = logicalId(s.stack.orchestrator.eventRules.deadLetterQueue);
+    const statements = statementsOf(s.template, 'index.watchdog');
+    expect(statements).toEqual([...common(s.logs('watchdog')), ...tableStatements(s.table, 'items'), ...start, answer, ...ecs('shift'), deadLetters(queue)]);
+    expect(statement(statements, 'RolloutTable').Action).toContain('dynamodb:DeleteItem');
+    expect(statements.map((st) => st.Sid)).not.toContain('RolloutTableIndexes');
+  });
+
+  it('let every function that may start a clock describe the state machine’s executions, and only those', async () => {
+    const s = await synthesized();
+    const handlers = ['handler', 'advance', 'awaitApproval', 'recover', 'alarmStateChange', 'ecrPush', 'ecsEvent', 'watchdog'].map((h) => `index.${h}`);
+    for (const handler of handlers) {
+      const statements = statementsOf(s.template, handler);
+      expect(statement(statements, 'StartRolloutExecution').Resource, handler).toBe(STATE_MACHINE);
+      expect(statement(statements, 'DescribeRolloutExecutions').Resource, handler).toBe(EXECUTIONS);
+      expect(statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('states:'))), handler).toHaveLength(3);
+    }
   });
 
   it('grant no iam:PassRole when no service lists aws.passRoles, and warn that rollouts with task roles will fail', async () => {

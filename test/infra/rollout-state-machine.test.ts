@@ -1,6 +1,6 @@
-/** The workflow as the orchestrator wires it: retries on transient errors, every failure to Recover, callback approvals. */
+/** The workflow as the orchestrator wires it: retries on transient errors, every failure to Recover, callback waits for approvals and ECS. */
 import { describe, expect, it } from 'vitest';
-import { TRANSIENT_ERRORS } from '../../infra/rollout-state-machine';
+import { LAMBDA_TRANSIENT_ERRORS, TRANSIENT_ERRORS } from '../../infra/rollout-state-machine';
 import { ROLLOUT_ENDED_ERROR } from '../../shared/adapters/step-functions/step-functions-workflow';
 import { aslOf } from '../helpers/asl';
 import { ACCOUNT, configFrom, logicalId, REGION, synth } from './infra-fixtures';
@@ -32,11 +32,32 @@ describe('the rollout state machine', () => {
     }
   });
 
-  it('catches every failure of Advance and AwaitApproval in Recover', async () => {
+  it('retries Lambda’s own failures first in every task, with exponential backoff and full jitter', async () => {
+    const { states } = await workflow();
+    const attempts = { Advance: 8, Recover: 12, AwaitApproval: 8, AwaitSteady: 8 };
+    for (const [name, maxAttempts] of Object.entries(attempts)) {
+      const [first] = states[name]!.Retry as State[];
+      expect(first, name).toEqual({
+        ErrorEquals: LAMBDA_TRANSIENT_ERRORS,
+        IntervalSeconds: 2,
+        MaxAttempts: maxAttempts,
+        BackoffRate: 2,
+        MaxDelaySeconds: 60,
+        JitterStrategy: 'FULL',
+      });
+    }
+    expect(LAMBDA_TRANSIENT_ERRORS).toContain('Lambda.TooManyRequestsException');
+    // A callback wait's timeout is no failure to retry: it goes back to Advance (below).
+    for (const name of ['AwaitApproval', 'AwaitSteady']) expect((states[name]!.Retry as State[]).flatMap((r) => r.ErrorEquals)).not.toContain('States.Timeout');
+    expect((states.Recover!.Retry as State[]).at(-1)).toMatchObject({ ErrorEquals: ['States.TaskFailed'], MaxAttempts: 6, JitterStrategy: 'FULL' });
+  });
+
+  it('catches every failure of Advance and of the callback waits in Recover', async () => {
     const { states } = await workflow();
     const catchAll = (name: string) => (states[name]!.Catch as { ErrorEquals: string[]; Next: string }[]).find((c) => c.ErrorEquals.includes('States.ALL'));
     expect(catchAll('Advance')).toMatchObject({ Next: 'Recover', ResultPath: '$.error' });
     expect(catchAll('AwaitApproval')).toMatchObject({ Next: 'Recover', ResultPath: '$.error' });
+    expect(catchAll('AwaitSteady')).toMatchObject({ Next: 'Recover', ResultPath: '$.error' });
     expect(catchAll('Recover')).toMatchObject({ Next: 'RecoveryFailed' });
   });
 
@@ -46,8 +67,10 @@ describe('the rollout state machine', () => {
     expect(states.Advance!.Next).toBe('Route');
     expect(states.Route!.Choices).toEqual([
       { Variable: '$.directive.next', StringEquals: 'WAIT', Next: 'Wait' },
+      { Variable: '$.directive.next', StringEquals: 'STEADY', Next: 'AwaitSteady' },
       { Variable: '$.directive.next', StringEquals: 'APPROVAL', Next: 'AwaitApproval' },
     ]);
+    expect(states.Route!.Default).toBe('Done');
     expect(states.Wait).toMatchObject({ Type: 'Wait', SecondsPath: '$.directive.seconds', Next: 'Advance' });
   });
 
@@ -63,7 +86,24 @@ describe('the rollout state machine', () => {
     expect(back).toEqual({ ErrorEquals: ['States.Timeout', ROLLOUT_ENDED_ERROR], ResultPath: null, Next: 'Advance' });
   });
 
-  it('lets its role invoke exactly the three step functions', async () => {
+  it('waits for ECS with a task token to the same function, a static timeout, and Advance after a timeout or an ended rollout', async () => {
+    const { stack, states } = await workflow();
+    const steady = states.AwaitSteady!;
+    expect(steady.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(steady.Parameters.FunctionName).toBe(states.AwaitApproval!.Parameters.FunctionName);
+    expect(steady.Parameters.FunctionName).toBe(`arn:aws:lambda:us-east-1:000000000000:function:${logicalId(stack.orchestrator.functions.awaitApproval)}`);
+    expect(steady.Parameters.Payload).toEqual({ 'rolloutId.$': '$.rolloutId', 'taskToken.$': '$$.Task.Token', wait: 'steady' });
+    expect(steady.TimeoutSeconds).toBe(600);
+    expect(steady).not.toHaveProperty('TimeoutSecondsPath');
+    expect(steady.ResultPath).toBeNull();
+    expect(steady.Next).toBe('Advance');
+    expect(steady.Catch).toEqual([
+      { ErrorEquals: ['States.Timeout', ROLLOUT_ENDED_ERROR], ResultPath: null, Next: 'Advance' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Recover' },
+    ]);
+  });
+
+  it('lets its role invoke exactly the three step functions (both callback waits call AwaitApproval’s)', async () => {
     const { stack, template } = await workflow();
     const { functions, workflow: machine } = stack.orchestrator;
     const [policy] = Object.values(
