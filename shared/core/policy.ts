@@ -42,6 +42,11 @@ export const RolloutPolicy = {
    * serve yet (it may notify before the tag resolves), in ms.
    */
   signatureRecheckMs: [250, 500, 1000] as readonly number[],
+  /**
+   * Pauses before asking the registry again whether a claimed tag is the pushed digest (it may notify
+   * before it serves the tag, or fail for a moment right after a push), in ms.
+   */
+  tagConfirmRetryMs: [100, 300, 900] as readonly number[],
   /** How long an image waits for its signature when the service does not say (`verify.waitFor`). */
   signatureWaitSeconds: 600,
   /**

@@ -147,16 +147,22 @@ export class Intake {
     const { tags } = this.ctx.deps;
     if (!tags) return null;
     const ref = `${service.registry}/${service.repository}:${push.tag}`;
-    let digest: string | null;
-    try {
-      digest = await tags.resolve(service.registry, this.ctx.config.registries[service.registry] ?? { insecure: false }, service.repository, push.tag);
-    } catch (e) {
-      return `could not confirm with the registry that ${ref} is ${push.digest}, which the service's tag rules rest on: ${errorMessage(e)}; push again`;
+    let answer: { digest: string | null } | { error: unknown } = { digest: null };
+    // A registry may notify before it serves the tag, or fail for a moment right after a push: look
+    // again a few times before deciding (the registry will not send this notification again).
+    for (const delayMs of [0, ...RolloutPolicy.tagConfirmRetryMs]) {
+      if (delayMs > 0) await sleep(delayMs);
+      try {
+        answer = { digest: await tags.resolve(service.registry, this.ctx.config.registries[service.registry] ?? { insecure: false }, service.repository, push.tag) };
+      } catch (e) {
+        answer = { error: e };
+      }
+      if ('digest' in answer && answer.digest === push.digest) return null;
     }
-    if (digest === push.digest) return null;
-    return digest === null
+    if ('error' in answer) return `could not confirm with the registry that ${ref} is ${push.digest}, which the service's tag rules rest on: ${errorMessage(answer.error)}; push again`;
+    return answer.digest === null
       ? `${ref} is not in the registry: the tag the sender claims cannot be confirmed, and the service's tag rules rest on it`
-      : `${ref} is ${digest} in the registry, not ${push.digest}: the tag the sender claims is not this image's, and the service's tag rules rest on it`;
+      : `${ref} is ${answer.digest} in the registry, not ${push.digest}: the tag the sender claims is not this image's, and the service's tag rules rest on it`;
   }
 
   private async ingestSignature(service: ServiceConfig, digest: string): Promise<Accepted | Ignored> {

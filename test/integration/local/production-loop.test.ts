@@ -154,3 +154,35 @@ describe('local mode on the production loop', () => {
     expect(done.reason).toMatch(/no approval of step 2\/3 within 600s/);
   });
 });
+
+describe('an execution that reaches the history limit', () => {
+  it('fails as in AWS, and the watchdog gives the rollout a new clock that finishes it', async () => {
+    // A history limit this low ends each execution after a few turns of the bake's Wait loop.
+    const limited = await startLocalStack({
+      config: appConfig([serviceConfig('web', { steps: [{ setWeight: 50 }, { pause: { duration: 1 } }, { setWeight: 100 }] })]),
+      port: 0,
+      taskStartMs: 15,
+      steadyPollMs: 15,
+      verifier,
+      logger: silentLogger,
+      webhookToken: 'hook-token',
+      apiToken: 'api-token',
+      historyLimit: 60,
+    });
+    try {
+      const limitedApi = apiClient(limited.url, limited.apiToken);
+      const res = await apiClient(limited.url, limited.webhookToken)('POST', '/webhooks/registry', pushEnvelope('team/web', 'v1', digestOf(nextDigest++)), { 'content-type': 'application/vnd.docker.distribution.events.v1+json' });
+      const id = res.body.accepted[0].rolloutId as string;
+      const done = await waitFor(`rollout ${id} to succeed`, async () => {
+        const r = (await limitedApi('GET', `/rollouts/${id}`)).body;
+        return r.status === 'SUCCEEDED' ? r : undefined;
+      });
+      expect(done.status).toBe('SUCCEEDED');
+      const clocks = [...limited.stepFunctions.emulator.executions.values()].filter((e) => e.name.startsWith(`${id}-`));
+      expect(clocks.length).toBeGreaterThan(1);
+      expect(clocks.slice(0, -1).every((e) => e.status === 'FAILED')).toBe(true);
+    } finally {
+      await limited.stop();
+    }
+  });
+});

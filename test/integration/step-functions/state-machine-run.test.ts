@@ -54,6 +54,8 @@ let handlers: {
 };
 /** Makes the next Advance calls throw, as a crashing Lambda would. */
 let crashAdvance = 0;
+/** Makes the next Advance calls fail as a throttled Lambda invoke does. */
+let throttleAdvance = 0;
 
 beforeAll(async () => {
   const app = new App();
@@ -77,6 +79,10 @@ beforeAll(async () => {
     definition,
     handlers: {
       Advance: async (input) => {
+        if (throttleAdvance > 0) {
+          throttleAdvance -= 1;
+          throw Object.assign(new Error('Rate Exceeded.'), { name: 'Lambda.TooManyRequestsException' });
+        }
         if (crashAdvance > 0) {
           crashAdvance -= 1;
           throw Object.assign(new Error('Cannot read properties of undefined'), { name: 'TypeError' });
@@ -130,6 +136,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   crashAdvance = 0;
+  throttleAdvance = 0;
   ecs.emulator.faults.clear();
 });
 
@@ -263,6 +270,20 @@ describe('the synthesized state machine, run locally', () => {
     const service = ecs.emulator.describe('prod', 'web')!;
     expect(service.taskSets).toHaveLength(1);
     expect(service.taskSets[0]).toMatchObject({ status: 'PRIMARY', scale: 100 });
+  });
+
+  it('retries a throttled Advance with backoff instead of rolling back, and the rollout succeeds', async () => {
+    throttleAdvance = 3;
+    const id = await deploy();
+    await until(id, (r) => r.status === 'PAUSED', 'paused');
+    await waitFor('the approval wait to hold its token', async () => execution(id)?.states.at(-1) === 'AwaitApproval' || undefined);
+    await call('POST', `/rollouts/${id}/approve`, API, { by: 'ann' });
+    const exec = await ended(id);
+    expect(throttleAdvance).toBe(0);
+    expect(exec.states).not.toContain('Recover');
+    const r = await get(id);
+    expect(r.status).toBe('SUCCEEDED');
+    expect(types(r)).toEqual(APPROVED_ROLLOUT_EVENTS);
   });
 
   it('rolls back when a step handler crashes (caught, then Recover)', async () => {

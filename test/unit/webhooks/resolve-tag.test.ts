@@ -55,7 +55,7 @@ describe('resolveTaggedPushes', () => {
   it('resolves each tag once, for the configured registry name, and says so in the source', async () => {
     const { urls, resolver } = scripted(() => served());
     const out = await resolveTaggedPushes(config, resolver, [ref('v1'), ref('v1')]);
-    expect(out.pushes).toEqual(Array(2).fill({ registry: 'docker.io', repository: 'team/web', tag: 'v1', digest, source: `Docker Hub push (docker.io/team/web:v1 resolved to ${digest})` }));
+    expect(out.pushes).toEqual(Array(2).fill({ registry: 'docker.io', repository: 'team/web', tag: 'v1', digest, source: `Docker Hub push (docker.io/team/web:v1 resolved to ${digest})`, tagConfirmed: true }));
     expect(urls).toHaveLength(1);
   });
 
