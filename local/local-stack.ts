@@ -20,6 +20,7 @@ import type { EcsDeployer, RolloutStore, SignatureVerifier, Workflow } from '../
 import { CosignSignatureVerifier } from '../shared/signature/cosign-signature-verifier';
 import { startDynalite } from './dynamodb/dynalite-server';
 import { type EcsEmulator, startEcsEmulator } from './ecs-emulator';
+import { startCloudWatchStandIn } from './cloudwatch-stand-in';
 import { LocalAlarms } from './local-alarms';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { StepFunctionsWorkflow } from '../shared/adapters/step-functions/step-functions-workflow';
@@ -90,7 +91,7 @@ export interface LocalStack {
 const TABLE_NAME = 'rollouts';
 
 /** AWS CLI service name → URL of the local stand-in on that service's wire protocol. */
-export type LocalEndpoints = Readonly<Record<'dynamodb' | 'ecs' | 'stepfunctions', string>>;
+export type LocalEndpoints = Readonly<Record<'dynamodb' | 'ecs' | 'stepfunctions' | 'cloudwatch', string>>;
 
 /** The state machine `cdk synth` produces, resolved to ASL at build time (`npm run asl`; a test checks it is current). */
 function rolloutDefinition(): Record<string, unknown> {
@@ -211,7 +212,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let listeningUrl: string | null = null; // approval links need it; known once the server listens
   const operator = wireOperatorFeatures({ mode: 'local', orchestrator, store, config, logger, publicUrl: () => listeningUrl, ...(dataDir ? { dataDir } : {}), ...options.operator });
 
-  const endpoints: LocalEndpoints = { dynamodb: dynamo.endpoint, ecs: ecsServer.endpoint, stepfunctions: stepFunctions.endpoint };
+  const cloudwatch = await startCloudWatchStandIn({ alarms, known: [...new Set(Object.values(config.services).flatMap((s) => s.alarms))] });
+  const endpoints: LocalEndpoints = { dynamodb: dynamo.endpoint, ecs: ecsServer.endpoint, stepfunctions: stepFunctions.endpoint, cloudwatch: cloudwatch.endpoint };
   const app = createApp({ orchestrator, webhookToken: tokens.webhookToken, apiToken: tokens.apiToken, localAlarms: alarms, localEndpoints: endpoints, logger, ...operator.appDeps });
   const host = options.host ?? '127.0.0.1';
   const server: ServerType = await new Promise((resolveServer, reject) => {
@@ -257,6 +259,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await closed;
       stepFunctions.emulator.close();
       await stepFunctions.close();
+      await cloudwatch.close();
       sfnClient.destroy();
       ecsClient.destroy();
       await ecsServer.close();

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { DescribeStateMachineCommand, GetExecutionHistoryCommand, ListExecutionsCommand, ListStateMachinesCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../../local/local-stack';
 import { silentLogger } from '../../../shared/observability/logger';
@@ -152,6 +153,25 @@ describe('local mode on the production loop', () => {
     expect((await stack.orchestrator.sweep()).woken).toEqual([id]);
     const done = await until(id, 'to roll back', (r) => r.status === 'ROLLED_BACK');
     expect(done.reason).toMatch(/no approval of step 2\/3 within 600s/);
+  });
+});
+
+describe('the local alarms on the CloudWatch endpoint', () => {
+  it('read and set through the real CloudWatch client: ALARM rolls a watching rollout back, an unknown alarm is ResourceNotFound', async () => {
+    const endpoints = (await api('GET', '/local/endpoints')).body as Record<string, string>;
+    const cw = new CloudWatchClient({ endpoint: endpoints['cloudwatch'], region: 'us-east-1', credentials: { accessKeyId: 'any', secretAccessKey: 'any' } });
+    try {
+      const { id } = await push('web');
+      await until(id, 'to bake', (r) => r.wait?.for === 'bake');
+      await cw.send(new SetAlarmStateCommand({ AlarmName: 'web-5xx', StateValue: 'ALARM', StateReason: 'errors above 1%' }));
+      await until(id, 'to roll back', (r) => r.status === 'ROLLED_BACK');
+      const described = await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['web-5xx'] }));
+      expect(described.MetricAlarms).toMatchObject([{ AlarmName: 'web-5xx', StateValue: 'ALARM', StateReason: 'errors above 1%' }]);
+      await expect(cw.send(new SetAlarmStateCommand({ AlarmName: 'no-such-alarm', StateValue: 'ALARM', StateReason: 'x' }))).rejects.toMatchObject({ name: 'ResourceNotFound' });
+      await cw.send(new SetAlarmStateCommand({ AlarmName: 'web-5xx', StateValue: 'OK', StateReason: 'back to normal' }));
+    } finally {
+      cw.destroy();
+    }
   });
 });
 
