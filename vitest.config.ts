@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** Load and soak tests: not part of `npm test`; `npm run test:load` runs them (vitest.load.config.ts). */
-export const LOAD_TESTS = ['test/fault/load.test.ts'];
+export const LOAD_TESTS = ['test/fault/load.test.ts', 'test/fault/kill-restart.load.test.ts'];
 
 /** What every run shares, whichever tests it picks. */
 export const COMMON = {

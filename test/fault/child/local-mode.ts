@@ -1,0 +1,89 @@
+/**
+ * Local mode as a child process, for the kill -9 tests (test/fault/kill-restart*.test.ts): the same
+ * `startLocalStack` as `npm start`, on the data directory the parent names, with fast timings, a
+ * verifier that verifies every digest and fixed tokens. Prints one JSON line on stdout once listening.
+ *
+ * Every ECS call that changed something is appended (synchronously, before the answer leaves) to
+ * `ecs-ledger.ndjson` in the data directory, as test/helpers/fault-harness.ts's EcsLedger records it:
+ * the parent reads it across lives to see that no ECS change was applied twice. A kill can lose the
+ * last line (the change applied, the line not written) but never write one twice.
+ *
+ * Environment: KILL_DATA_DIR, KILL_CONFIG (JSON of the AppConfig), KILL_LIFE (0, 1, ...), and
+ * KILL_CLOCK_STEP_MS: the orchestrator's clock runs life × this far ahead of the system clock, as if
+ * the process had been down that long before each restart (see test/helpers/kill-restart.ts).
+ */
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EcsEmulator } from '../../../local/ecs-emulator';
+import { startLocalStack } from '../../../local/local-stack';
+import { silentLogger } from '../../../shared/observability/logger';
+import type { AppConfig } from '../../../shared/config/types';
+import type { SignatureVerifier, VerificationResult, VerifyImageRequest } from '../../../shared/ports';
+import { EcsLedger } from '../../helpers/fault-harness';
+
+class VerifiesEverything implements SignatureVerifier {
+  async verify(request: VerifyImageRequest, now: Date): Promise<VerificationResult> {
+    return {
+      outcome: 'verified',
+      signature: {
+        type: 'cosign-key',
+        key: request.keys[0]!.id,
+        keyFingerprint: 'f'.repeat(64),
+        signatureManifest: null,
+        dockerReference: `${request.registry}/${request.repository}`,
+        verifiedAt: now.toISOString(),
+      },
+    };
+  }
+}
+
+const dataDir = process.env.KILL_DATA_DIR!;
+const config = JSON.parse(process.env.KILL_CONFIG!) as AppConfig;
+const life = Number(process.env.KILL_LIFE ?? 0);
+const ledgerFile = join(dataDir, 'ecs-ledger.ndjson');
+const aheadMs = life * Number(process.env.KILL_CLOCK_STEP_MS ?? 0);
+
+// A line cut by the previous kill ends here, so that this life's lines stay whole.
+if (existsSync(ledgerFile)) {
+  const text = readFileSync(ledgerFile, 'utf8');
+  if (text.length > 0 && !text.endsWith('\n')) appendFileSync(ledgerFile, '\n');
+}
+
+// The ledger wraps the emulator's invoke at its first call, so that the calls made while resuming
+// (before startLocalStack answers) are recorded too.
+const ledger = new EcsLedger();
+const protoInvoke = EcsEmulator.prototype.invoke;
+EcsEmulator.prototype.invoke = function (this: EcsEmulator, operation: string, input: unknown): unknown {
+  Object.defineProperty(this, 'invoke', { value: protoInvoke, writable: true, configurable: true });
+  ledger.attach(this);
+  const ledgered = this.invoke.bind(this);
+  this.invoke = (op: string, body: unknown): unknown => {
+    const before = ledger.entries.length;
+    try {
+      return ledgered(op, body);
+    } finally {
+      for (const entry of ledger.entries.slice(before)) appendFileSync(ledgerFile, `${JSON.stringify({ ...entry, life })}\n`);
+    }
+  };
+  return this.invoke(operation, input);
+};
+
+const stack = await startLocalStack({
+  config,
+  dataDir,
+  port: 0,
+  taskStartMs: 20,
+  steadyPollMs: 40,
+  watchdogIntervalMs: 200,
+  verifier: new VerifiesEverything(),
+  clock: () => new Date(Date.now() + aheadMs),
+  logger: silentLogger,
+  webhookToken: 'hook-token',
+  apiToken: 'api-token',
+  orchestrator: { rollbackBackoffMs: 20, signatureRecheckMs: [5, 10], staleRollbackSeconds: 2 },
+});
+process.stdout.write(`${JSON.stringify({ url: stack.url, webhookToken: stack.webhookToken, apiToken: stack.apiToken, resumed: stack.resumed, pid: process.pid })}\n`);
+
+process.on('SIGTERM', () => {
+  void stack.stop().finally(() => process.exit(0));
+});
