@@ -77,9 +77,11 @@ export interface EcsRefs {
   /**
    * A create-canary or promote call one writer has claimed (recorded under the version check before
    * calling ECS), so that a second writer advancing the same rollout does not make the call again.
-   * A claim older than RolloutPolicy.claimLifetimeSeconds is taken to have died with its writer.
+   * A claim older than RolloutPolicy.claimLifetimeSeconds is taken to have died with its writer, and so
+   * is one made under an older clock attempt (`attempt`): a new clock is only started once the old one
+   * stopped, so the writer that claimed it is gone.
    */
-  readonly claim?: { readonly call: 'createCanary' | 'promote'; readonly since: string } | null;
+  readonly claim?: { readonly call: 'createCanary' | 'promote'; readonly since: string; readonly attempt?: number } | null;
 }
 
 export interface RolloutClockRef {

@@ -133,7 +133,7 @@ export const rolloutSchema = z.strictObject({
     canaryTaskSetId: z.string().nullable(),
     taskDefinitionArn: z.string().nullable(),
     claim: z
-      .strictObject({ call: z.enum(['createCanary', 'promote']), since: z.string() })
+      .strictObject({ call: z.enum(['createCanary', 'promote']), since: z.string(), attempt: z.number().int().min(0).optional().describe('the clock attempt that claimed it') })
       .nullish()
       .describe('an ECS call one writer has claimed, so a second writer does not make it again'),
   }),

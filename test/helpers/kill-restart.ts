@@ -17,19 +17,17 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEcsEmulator } from '../../local/ecs-emulator';
 import type { AppConfig } from '../../shared/config/types';
-import { RolloutPolicy } from '../../shared/core/policy';
 import { EcsLedger, type Harness, type LedgerEntry, TERMINAL, checkRollout, describeEcs, digestIn } from './fault-harness';
 import { type ApiClient, apiClient } from './http';
 import { appConfig, pushEnvelope, serviceConfig } from './local-config';
 
 /**
- * How long the process is taken to have been down before each restart: each life's orchestrator clock
- * runs life × this ahead. A create-canary or promote call is claimed on the record before it is made,
- * and a claim younger than RolloutPolicy.claimLifetimeSeconds (120 s) is left to its writer: a kill
- * between the claim and the call's outcome would otherwise hold that rollout (and those queued behind
- * it) for two minutes. Steady timeouts are set far beyond the jumps (see killConfig).
+ * How far each life's orchestrator clock runs ahead of the system clock: not at all. A kill between a
+ * create-canary or promote claim and the call must not hold the rollout for the claim's lifetime
+ * (RolloutPolicy.claimLifetimeSeconds): the next life's clock attempt makes the dead writer's claim
+ * stale at once, and this test would time out otherwise.
  */
-const DOWN_MS = (RolloutPolicy.claimLifetimeSeconds + 5) * 1000;
+const DOWN_MS = 0;
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const CHILD = resolve(HERE, '../fault/child/local-mode.ts');

@@ -15,15 +15,16 @@ import { advance, completeStep, startRollback } from './step-progress';
 
 /**
  * Asks for a create-canary or promote call once: the claim is saved under the version check, so of two
- * writers advancing the same rollout only one makes the call. A stale claim (its writer died) is renewed.
+ * writers advancing the same rollout only one makes the call. A stale claim (its writer died: too old,
+ * or made under an older clock, which only stops being the clock once it stopped) is renewed.
  */
 function claimCall(d: Draft, call: 'createCanary' | 'promote') {
   const { ecs } = d.before;
   const claim = ecs.claim;
-  if (claim && claim.call === call && d.now.getTime() - Date.parse(claim.since) < RolloutPolicy.claimLifetimeSeconds * 1000) {
-    return unchanged(d.before);
-  }
-  d.r.ecs = { ...ecs, claim: { call, since: d.at } };
+  const attempt = d.before.clock?.attempt ?? 0;
+  const fresh = d.now.getTime() - Date.parse(claim?.since ?? '') < RolloutPolicy.claimLifetimeSeconds * 1000;
+  if (claim && claim.call === call && fresh && (claim.attempt ?? 0) === attempt) return unchanged(d.before);
+  d.r.ecs = { ...ecs, claim: { call, since: d.at, attempt } };
   d.effect({ type: call });
   return d.result();
 }
@@ -63,7 +64,7 @@ const steady: Handler<'Steady'> = (d, input) => {
   d.r.wait = null;
   if (rollout.promoting) {
     d.log(EventType.Promoting, messages.promoting());
-    d.r.ecs = { ...rollout.ecs, claim: { call: 'promote', since: d.at } };
+    d.r.ecs = { ...rollout.ecs, claim: { call: 'promote', since: d.at, attempt: rollout.clock?.attempt ?? 0 } };
     d.effect({ type: 'promote' });
     return d.result();
   }

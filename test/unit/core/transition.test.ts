@@ -290,6 +290,15 @@ describe('crash recovery through ticks', () => {
     const later = new Date(T0.getTime() + 121_000);
     expect(transition(S.finalizing!, { type: 'Tick' }, later)).toMatchObject({ changed: true, effects: [{ type: 'promote' }] });
   });
+
+  it('a tick under a newer clock renews a claim made under an older one at once: its writer stopped with its clock', () => {
+    const reDriven = { ...S.finalizing!, clock: { attempt: (S.finalizing!.clock?.attempt ?? 0) + 1, since: T0.toISOString() } };
+    const res = transition(reDriven, { type: 'Tick' }, T0);
+    expect(res).toMatchObject({ changed: true, effects: [{ type: 'promote' }] });
+    expect(res.rollout.ecs.claim).toMatchObject({ call: 'promote', attempt: reDriven.clock.attempt });
+    // Claimed under this clock now: the next tick leaves it to that writer.
+    expect(transition(res.rollout, { type: 'Tick' }, T0).changed).toBe(false);
+  });
 });
 
 describe('Step Functions callback tokens', () => {
