@@ -43,8 +43,9 @@ export interface LocalStackOptions {
   /** Time for one emulated task to start. Default 400 ms. */
   readonly taskStartMs?: number;
   /**
-   * Tests: how long every Wait of the state machine lasts (the loop looks again at a bake's remaining
-   * time), and a twentieth of the fallback look at ECS. Default: the definition's real durations.
+   * Tests: how long every Wait of the state machine lasts (at least 100 ms; the loop looks again at a
+   * bake's remaining time), and a twentieth of the fallback look at ECS. Default: the definition's real
+   * durations.
    */
   readonly steadyPollMs?: number;
   /** How often the watchdog looks after every active rollout. Default `RolloutPolicy.watchdogIntervalSeconds`. */
@@ -162,6 +163,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     void p.finally(() => inFlight.delete(p)).catch(() => undefined);
     return p;
   };
+  /** What EventBridge would deliver to a function, handled in the background but finished before stop. */
+  const background = (run: () => Promise<unknown>, failure: string): Promise<unknown> =>
+    task(run).catch((e: unknown) => {
+      if (!stopping) logger.warn(failure, { error: e });
+    });
   const stepFunctions = await startStepFunctionsEmulator({
     definition: rolloutDefinition(),
     handlers: {
@@ -173,7 +179,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.steadyPollMs
       ? {
           // Tests: every Wait (a bake's remaining time is looked at again) and the fallback look at ECS are this short.
-          waitTimeOverrides: { Wait: options.steadyPollMs },
+          // At least 100 ms: a bake is looked at ten times a second (its end is decided by the clock,
+          // not by the wait), instead of looping through the state machine at every poll.
+          waitTimeOverrides: { Wait: Math.max(100, options.steadyPollMs) },
           taskTimeoutOverrides: { AwaitSteady: options.steadyPollMs * 20 },
           retryIntervalOverrides: { Advance: options.steadyPollMs, Recover: options.steadyPollMs, AwaitApproval: options.steadyPollMs, AwaitSteady: options.steadyPollMs },
         }
@@ -203,11 +211,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // waiting for ECS; an execution that ended lets the watchdog re-drive its rollout.
   const unsubscribeEcs = ecsServer.emulator.onEvent((event) => {
     const parsed = parseEcsServiceAction(event);
-    if ('event' in parsed) void orchestrator.ecsChanged(parsed.event.cluster, parsed.event.service).catch((e: unknown) => logger.warn('ECS event not handled', { error: e }));
+    if ('event' in parsed) void background(() => orchestrator.ecsChanged(parsed.event.cluster, parsed.event.service), 'ECS event not handled');
   });
   const unsubscribeSfn = stepFunctions.emulator.onStatusChange((event) => {
     if (event.detail.status === 'RUNNING') return;
-    void orchestrator.executionEnded(event.detail.name).catch((e: unknown) => logger.warn('execution status change not handled', { error: e }));
+    void background(() => orchestrator.executionEnded(event.detail.name), 'execution status change not handled');
   });
   let listeningUrl: string | null = null; // approval links need it; known once the server listens
   const operator = wireOperatorFeatures({ mode: 'local', orchestrator, store, config, logger, publicUrl: () => listeningUrl, ...(dataDir ? { dataDir } : {}), ...options.operator });
@@ -224,7 +232,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   listeningUrl = `http://${host}:${port}`;
   const resumed = await orchestrator.resume();
   // The watchdog's schedule (an EventBridge schedule in AWS): at start, then every interval.
-  const sweep = () => void orchestrator.sweep().catch((e: unknown) => logger.warn('watchdog sweep failed', { error: e }));
+  const sweep = () => void background(() => orchestrator.sweep(), 'watchdog sweep failed');
   sweep();
   const watchdogTimer = setInterval(sweep, options.watchdogIntervalMs ?? RolloutPolicy.watchdogIntervalSeconds * 1000);
   watchdogTimer.unref();
