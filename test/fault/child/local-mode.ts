@@ -18,24 +18,8 @@ import { EcsEmulator } from '../../../local/ecs-emulator';
 import { startLocalStack } from '../../../local/local-stack';
 import { silentLogger } from '../../../shared/observability/logger';
 import type { AppConfig } from '../../../shared/config/types';
-import type { SignatureVerifier, VerificationResult, VerifyImageRequest } from '../../../shared/ports';
 import { EcsLedger } from '../../helpers/fault-harness';
-
-class VerifiesEverything implements SignatureVerifier {
-  async verify(request: VerifyImageRequest, now: Date): Promise<VerificationResult> {
-    return {
-      outcome: 'verified',
-      signature: {
-        type: 'cosign-key',
-        key: request.keys[0]!.id,
-        keyFingerprint: 'f'.repeat(64),
-        signatureManifest: null,
-        dockerReference: `${request.registry}/${request.repository}`,
-        verifiedAt: now.toISOString(),
-      },
-    };
-  }
-}
+import { ScriptedVerifier } from '../../helpers/scripted-verifier';
 
 const dataDir = process.env.KILL_DATA_DIR!;
 const config = JSON.parse(process.env.KILL_CONFIG!) as AppConfig;
@@ -75,7 +59,8 @@ const stack = await startLocalStack({
   taskStartMs: 20,
   steadyPollMs: 40,
   watchdogIntervalMs: 200,
-  verifier: new VerifiesEverything(),
+  // Verifies every digest: no verdict is ever set in the child.
+  verifier: new ScriptedVerifier(),
   clock: () => new Date(Date.now() + aheadMs),
   logger: silentLogger,
   webhookToken: 'hook-token',
