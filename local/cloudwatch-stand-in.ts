@@ -5,7 +5,8 @@
  * orchestrator reads before each step, and `SetAlarmState` changes one and acts like the EventBridge
  * alarm state change in AWS (the rollouts watching it roll back). Checked against the CloudWatch API
  * model: `SetAlarmState` requires `AlarmName`, `StateValue` (OK, ALARM, INSUFFICIENT_DATA) and
- * `StateReason` (at most 1,023 characters), and an alarm that does not exist is `ResourceNotFound`.
+ * `StateReason` (at most 1,023 characters), `StateReasonData` must be JSON (`InvalidFormat`), and an
+ * alarm that does not exist is `ResourceNotFound`.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -71,6 +72,8 @@ export async function startCloudWatchStandIn(options: CloudWatchStandInOptions):
       if (typeof name !== 'string' || name.length > 255) throw new CloudWatchError('ValidationError', 'AlarmName must be a string of 1 to 255 characters');
       if (typeof state !== 'string' || !STATES.has(state)) throw new CloudWatchError('ValidationError', `StateValue must be one of ${[...STATES].join(', ')}`);
       if (typeof reason !== 'string' || reason.length > 1023) throw new CloudWatchError('ValidationError', 'StateReason must be a string of at most 1023 characters');
+      const data = input['StateReasonData'];
+      if (data !== undefined && (typeof data !== 'string' || data.length > 4000 || !isJson(data))) throw new CloudWatchError('InvalidFormat', 'StateReasonData must be JSON of at most 4000 characters');
       if (!(await exists(name))) throw new CloudWatchError('ResourceNotFound', `Alarm ${name} does not exist`, 404);
       await alarms.set(name, state as AlarmState, reason);
       return {};
@@ -108,4 +111,13 @@ export async function startCloudWatchStandIn(options: CloudWatchStandInOptions):
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
