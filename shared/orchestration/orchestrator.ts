@@ -7,7 +7,9 @@
  * - service-lock.ts: one rollout at a time per service, and the queue behind it;
  * - step-driver.ts: what the workflow's clock calls (advance, recover, the approval wait, resume);
  * - effect-runner.ts: the ECS calls, the lock and the workflow, with the one rollback path;
- * - rollout-writer.ts: transition and save with retry, then tell the listeners.
+ * - rollout-writer.ts: transition and save with retry, then tell the listeners;
+ * - clock.ts: the one execution that drives a rollout, taken by attempt number;
+ * - watchdog.ts: re-drives rollouts whose clock stopped, and makes deadlines act on time.
  */
 import type { RolloutInput } from '../core/commands';
 import type { Directive } from '../core/directive';
@@ -29,7 +31,6 @@ import { type ClockCall, StepDriver } from './step-driver';
 import { type SweepReport, Watchdog } from './watchdog';
 
 export type { ClockCall } from './step-driver';
-
 export type { OrchestratorDeps, OrchestratorOptions } from './context';
 export { target } from './context';
 export type { RolloutListener } from './rollout-writer';
