@@ -240,8 +240,9 @@ export const coldStart: Benchmark = {
 
       const events: Record<string, unknown> = {
         api: httpApiEvent('GET', `/rollouts/${id}`, { headers: { authorization: `Bearer ${API_TOKEN}` } }),
-        steps: { rolloutId: id },
-        events: alarmEvent(service.alarms[0] ?? 'web-5xx'),
+        // By entry point: each function has its own (functions/<entry>.ts).
+        advance: { rolloutId: id },
+        'alarm-state-change': alarmEvent(service.alarms[0] ?? 'web-5xx'),
         floor: httpApiEvent('GET', `/probe/${id}`),
       };
       for (const [k, v] of Object.entries(events)) writeFileSync(join(dir, `${k}.json`), JSON.stringify(v));
