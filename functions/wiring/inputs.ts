@@ -18,7 +18,7 @@ const recoverInput = rolloutInput.extend({
 
 export function parseAdvanceInput(event: unknown): { rolloutId: string; call: ClockCall } {
   const { rolloutId, execution, turn } = parseOrThrow(advanceInput, event, 'Advance input');
-  return { rolloutId, call: { ...(execution ? { execution } : {}), ...(turn === undefined ? {} : { turn }) } };
+  return { rolloutId, call: clockCallOf(execution, turn) };
 }
 
 export function parseCallbackInput(event: unknown): { rolloutId: string; taskToken: string; wait: 'approval' | 'steady' } {
@@ -30,7 +30,11 @@ export function parseCallbackInput(event: unknown): { rolloutId: string; taskTok
 export function parseRecoverInput(event: unknown): { rolloutId: string; message: string; call: ClockCall } {
   const { rolloutId, error, execution, turn } = parseOrThrow(recoverInput, event, 'Recover input');
   const message = [error?.Error, describeCause(error?.Cause)].filter(Boolean).join(': ') || 'unknown failure';
-  return { rolloutId, message, call: { ...(execution ? { execution } : {}), ...(turn === undefined ? {} : { turn }) } };
+  return { rolloutId, message, call: clockCallOf(execution, turn) };
+}
+
+function clockCallOf(execution: string | undefined, turn: number | undefined): ClockCall {
+  return { ...(execution ? { execution } : {}), ...(turn === undefined ? {} : { turn }) };
 }
 
 /** Lambda puts `{errorMessage, errorType}` JSON in Cause; show the message, not the JSON. */

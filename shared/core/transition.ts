@@ -14,7 +14,7 @@ import { paused } from './transitions/paused';
 import { pending } from './transitions/pending';
 import { progressing } from './transitions/progressing';
 import { rollingBack } from './transitions/rolling-back';
-import { answerApprovalWait } from './transitions/shared';
+import { answerWaitAtOnce } from './transitions/shared';
 
 export interface TransitionResult {
   readonly rollout: Rollout;
@@ -40,7 +40,7 @@ const COMMANDS: ReadonlySet<RolloutInputType> = new Set(['Approve', 'Reject', 'A
 /** Bookkeeping every status takes the same way: it records no event and decides nothing. */
 const ANY_STATUS: StatusHandlers = {
   // Only PROGRESSING waits for ECS: elsewhere the wait is answered at once (the rollout moved on).
-  SteadyWaitStarted: answerApprovalWait,
+  SteadyWaitStarted: answerWaitAtOnce,
   WaitAnswered: (d, input) => {
     if (d.before.taskToken !== input.taskToken) return unchanged(d.before);
     d.r.taskToken = null;

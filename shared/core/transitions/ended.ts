@@ -5,7 +5,7 @@
  */
 import { messages } from '../messages';
 import { type Handler, type StatusHandlers, unchanged } from './draft';
-import { answerApprovalWait, decision, removeLateCanary, unhold } from './shared';
+import { answerWaitAtOnce, decision, removeLateCanary, unhold } from './shared';
 import { startRollback } from './step-progress';
 
 /** The lock was taken for a rollout that ended meanwhile (aborted while queued): give it back. */
@@ -23,7 +23,7 @@ const retryRollback: Handler<'Abort'> = (d, input) => {
 const ended: StatusHandlers = {
   Started: giveLockBack,
   CanaryCreated: removeLateCanary,
-  ApprovalWaitStarted: answerApprovalWait,
+  ApprovalWaitStarted: answerWaitAtOnce,
   Unhold: unhold,
 };
 
@@ -34,7 +34,7 @@ export const rolledBack: StatusHandlers = ended;
 /** REJECTED never touched ECS (it ended PENDING): a canary reported for it is ignored. */
 export const rejected: StatusHandlers = {
   Started: giveLockBack,
-  ApprovalWaitStarted: answerApprovalWait,
+  ApprovalWaitStarted: answerWaitAtOnce,
   Unhold: unhold,
 };
 

@@ -6,7 +6,7 @@ import { EventType } from '../events';
 import { messages } from '../messages';
 import { RolloutStatus } from '../status';
 import { type Draft, type Handler, type StatusHandlers, unchanged } from './draft';
-import { answerApprovalWait, decision, unhold } from './shared';
+import { answerWaitAtOnce, decision, unhold } from './shared';
 
 const signatureVerified: Handler<'SignatureVerified'> = (d, input) => {
   if (d.before.signature) return unchanged(d.before);
@@ -88,6 +88,6 @@ export const pending: StatusHandlers = {
   Reject: (d, input) => endBeforeStart(d, EventType.Rejected, messages.endedBeforeStart(decision(input).what)),
   Abort: (d, input) => endBeforeStart(d, EventType.Aborted, messages.endedBeforeStart(decision(input).what)),
   Supersede: (d, input) => endBeforeStart(d, EventType.Superseded, messages.supersededBeforeStart(input.by)),
-  ApprovalWaitStarted: answerApprovalWait,
+  ApprovalWaitStarted: answerWaitAtOnce,
   Unhold: unhold,
 };

@@ -10,7 +10,7 @@ import { RolloutStatus, StepStatus } from '../status';
 import { isSetWeight } from '../steps';
 import { takenWhileActive } from './active';
 import { type Draft, type Handler, type StatusHandlers, unchanged } from './draft';
-import { answerApprovalWait } from './shared';
+import { answerWaitAtOnce } from './shared';
 import { advance, completeStep, startRollback } from './step-progress';
 
 /**
@@ -82,7 +82,7 @@ const steady: Handler<'Steady'> = (d, input) => {
  * so that an ECS event can wake it; answered at once when it moved on meanwhile.
  */
 const steadyWaitStarted: Handler<'SteadyWaitStarted'> = (d, input) => {
-  if (d.before.wait?.for !== 'steady') return answerApprovalWait(d, input);
+  if (d.before.wait?.for !== 'steady') return answerWaitAtOnce(d, input);
   if (d.before.taskToken === input.taskToken) return unchanged(d.before);
   d.r.taskToken = input.taskToken;
   return d.result();
@@ -122,6 +122,6 @@ export const progressing: StatusHandlers = {
   Pause: pause,
   // Taken alike while PAUSED (active.ts):
   ...takenWhileActive,
-  ApprovalWaitStarted: answerApprovalWait,
+  ApprovalWaitStarted: answerWaitAtOnce,
   SteadyWaitStarted: steadyWaitStarted,
 };

@@ -3,7 +3,7 @@ import { EventType } from '../events';
 import { messages } from '../messages';
 import { RolloutStatus } from '../status';
 import { type Handler, type StatusHandlers, unchanged } from './draft';
-import { answerApprovalWait, removeLateCanary, unhold } from './shared';
+import { answerWaitAtOnce, removeLateCanary, unhold } from './shared';
 
 const rolledBack: Handler<'RolledBack'> = (d) => {
   d.r.status = RolloutStatus.RolledBack;
@@ -29,6 +29,6 @@ export const rollingBack: StatusHandlers = {
   RolledBack: rolledBack,
   RollbackFailed: rollbackFailed,
   CanaryCreated: removeLateCanary,
-  ApprovalWaitStarted: answerApprovalWait,
+  ApprovalWaitStarted: answerWaitAtOnce,
   Unhold: unhold,
 };

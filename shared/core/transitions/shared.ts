@@ -6,10 +6,11 @@ import { type Handler, unchanged } from './draft';
 import { advance } from './step-progress';
 
 /**
- * ApprovalWaitStarted outside PAUSED: the approval was decided (or the rollout ended) between the
- * Advance that paused and this wait, so the wait is answered at once.
+ * A callback wait registered when the rollout no longer waits for it (ApprovalWaitStarted outside PAUSED,
+ * SteadyWaitStarted when ECS is no longer waited for): it moved on between the Advance that asked for
+ * the wait and the wait itself, so the wait is answered at once.
  */
-export const answerApprovalWait: Handler<'ApprovalWaitStarted' | 'SteadyWaitStarted'> = (d, input) =>
+export const answerWaitAtOnce: Handler<'ApprovalWaitStarted' | 'SteadyWaitStarted'> = (d, input) =>
   unchanged(d.before, [{ type: 'wakeWorkflow', taskToken: input.taskToken }]);
 
 /** Whatever held the rollout cleared: it waits again for what it waited for before the hold. */
