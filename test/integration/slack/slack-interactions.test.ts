@@ -38,7 +38,7 @@ function jwt(claims: Record<string, unknown>) {
   return `${head}.${sign('sha256', Buffer.from(head), privateKey).toString('base64url')}`;
 }
 
-const SERVICES = ['quorum', 'channels', 'refusals', 'malformed', 'reject', 'abort'];
+const SERVICES = ['quorum', 'channels', 'refusals', 'malformed', 'reject', 'abort', 'race'];
 
 beforeAll(async () => {
   slack = await startSlackStandIn();
@@ -310,5 +310,14 @@ describe('Slack interactive approvals', () => {
     expect((await post(aborting)).body.text).toContain('already handled');
     expect(slack.responses(aborting.responseUrl)).toHaveLength(1);
   });
-});
 
+  it('acts once when two copies of one click arrive at the same moment', async () => {
+    const { id, value } = await pausedRollout('race');
+    const request = click({ value });
+    const answers = await Promise.all([post(request), post(request), post(request)]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(answers.filter((a) => a.body.text.includes('already handled'))).toHaveLength(2);
+    expect((await rollout(id)).approvals).toEqual([expect.objectContaining({ by: 'ann@example.com', credential: `slack:${TEAM}/${ANN}` })]);
+    expect(slack.responses(request.responseUrl)).toHaveLength(1);
+  });
+});
