@@ -45,11 +45,9 @@ export function createApp(deps: AppDeps & OperatorDeps) {
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.route('/', docsRoutes());
   app.route('/', operatorRoutes(deps, logger, access)); // dashboard, /events, /metrics, /approvals: see dashboard/routes.ts
-  if (deps.orchestrator.config.slack) {
-    // Slack's signature is the credential (see shared/notifications/slack-routes.ts); a click acts once through the store's claims.
-    if (!deps.interactionClaims) throw new Error('Slack interactions need the store\'s delivery claims (interactionClaims)');
-    app.route('/webhooks/slack', slackRoutes({ orchestrator: deps.orchestrator, claims: deps.interactionClaims, logger, ...(deps.slack ? { options: deps.slack } : {}) }));
-  }
+  // Slack's signature is the credential (shared/notifications/slack-routes.ts); a click acts once through the store's claims.
+  if (deps.orchestrator.config.slack && !deps.interactionClaims) throw new Error("Slack interactions need the store's delivery claims (interactionClaims)");
+  app.route('/webhooks/slack', slackRoutes({ orchestrator: deps.orchestrator, claims: deps.interactionClaims ?? null, logger, ...(deps.slack ? { options: deps.slack } : {}) }));
   app.route('/webhooks', webhookRoutes(deps, logger));
 
   for (const path of ['/rollouts', '/rollouts/*', '/services', '/services/*', '/local/*']) app.use(path, access);

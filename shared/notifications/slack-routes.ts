@@ -48,8 +48,8 @@ export interface SlackInteractionOptions {
 
 export interface SlackRouteDeps {
   readonly orchestrator: Orchestrator;
-  /** The store's delivery claims: they make a click act once, even across Lambda instances. */
-  readonly claims: Pick<RolloutStore, 'claimDelivery' | 'deliveryOwner'>;
+  /** The store's delivery claims: they make a click act once, even across Lambda instances. Needed when `slack:` is configured. */
+  readonly claims: Pick<RolloutStore, 'claimDelivery' | 'deliveryOwner'> | null;
   readonly logger: Logger;
   readonly options?: SlackInteractionOptions;
 }
@@ -83,7 +83,7 @@ export function slackRoutes(deps: SlackRouteDeps) {
     }
   }
 
-  async function decide(payload: BlockActions, rawBody: Uint8Array): Promise<{ reply: SlackReply; rolloutId: string | null; post: boolean }> {
+  async function decide(claims: NonNullable<SlackRouteDeps['claims']>, payload: BlockActions, rawBody: Uint8Array): Promise<{ reply: SlackReply; rolloutId: string | null; post: boolean }> {
     const refuse = (text: string, rolloutId: string | null = null) => ({ reply: ephemeralReply(text), rolloutId, post: true });
     const action = payload.actions[0]!;
     if (!Object.hasOwn(SLACK_ACTIONS, action.action_id)) {
@@ -103,7 +103,7 @@ export function slackRoutes(deps: SlackRouteDeps) {
       const current = await orchestrator.get(rolloutId);
       return { reply: updatedApprovalMessage(current, target.step, 'This click was already handled.'), rolloutId, post: false };
     };
-    if ((await deps.claims.deliveryOwner(claimKey)) !== null) return replayed(target.rolloutId);
+    if ((await claims.deliveryOwner(claimKey)) !== null) return replayed(target.rolloutId);
 
     let rollout;
     try {
@@ -119,7 +119,7 @@ export function slackRoutes(deps: SlackRouteDeps) {
     }
 
     // Two copies of one request at once: exactly one takes the claim and acts.
-    if (!(await deps.claims.claimDelivery(claimKey, rollout.id, CLAIM_TTL_SECONDS)).claimed) return replayed(rollout.id);
+    if (!(await claims.claimDelivery(claimKey, rollout.id, CLAIM_TTL_SECONDS)).claimed) return replayed(rollout.id);
 
     const actor = { by: who.person, credential: who.credential };
     let after;
@@ -141,7 +141,7 @@ export function slackRoutes(deps: SlackRouteDeps) {
 
   routes.post('/interactions', async (c) => {
     const slack = orchestrator.config.slack;
-    if (!slack) throw new NotFoundError('Slack interactions are not enabled on this orchestrator: set slack.signingSecretEnv and access.slack in the config');
+    if (!slack || !deps.claims) throw new NotFoundError('Slack interactions are not enabled on this orchestrator: set slack.signingSecretEnv and access.slack in the config');
     // The raw bytes, not the decoded text: the signature covers exactly what was sent.
     const rawBody = new Uint8Array(await c.req.arrayBuffer());
     const verdict = verifySlackRequest(
@@ -156,7 +156,7 @@ export function slackRoutes(deps: SlackRouteDeps) {
     const payload = parseInteraction(Buffer.from(rawBody).toString('utf8'));
     if (!payload.response_url.startsWith(prefix)) throw new ValidationError(`response_url: must be a Slack response URL (${prefix}…)`, [`response_url: must start with ${prefix}`]);
 
-    const outcome = await decide(payload, rawBody);
+    const outcome = await decide(deps.claims, payload, rawBody);
     if (outcome.post) await respond(payload.response_url, outcome.reply, outcome.rolloutId);
     return c.json(outcome.reply, 200);
   });
