@@ -25,6 +25,7 @@ try {
 new RolloutOrchestratorStack(app, 'RolloutOrchestratorStack', {
   config,
   registryPasswordSecrets: contextObject(app, 'registryPasswordSecrets'),
+  ...(typeof app.node.tryGetContext('slackSigningSecret') === 'string' ? { slackSigningSecret: app.node.tryGetContext('slackSigningSecret') as string } : {}),
   description: `ECS rollout orchestrator: signed images from registry webhooks to canary task sets (config ${file})`,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });

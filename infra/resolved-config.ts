@@ -5,8 +5,8 @@
  * services back.
  * JSON is YAML, so the functions keep using the one loader that local mode uses.
  *
- * Registry passwords never enter the file (it lands in the asset bucket and in cdk.out): a registry
- * with credentials names an environment variable instead, which the stack fills from Secrets Manager.
+ * Registry passwords and the Slack signing secret never enter the file (it lands in the asset bucket and
+ * in cdk.out): the file names an environment variable instead, which the stack fills from Secrets Manager.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,9 @@ export const BUNDLED_CONFIG_PATH = `/var/task/${BUNDLED_CONFIG_NAME}`;
 
 /** The environment variable that carries the password of the `index`-th registry with credentials. */
 export const registryPasswordEnv = (index: number): string => `ROLLOUT_REGISTRY_PASSWORD_${index}`;
+
+/** The variable that carries the Slack app's signing secret in Lambda (config `slack:`); the stack fills it from Secrets Manager. */
+export const SLACK_SIGNING_SECRET_ENV = 'ROLLOUT_SLACK_SIGNING_SECRET';
 
 /** Registry host → environment variable name, for every registry that has credentials (sorted by host). */
 export function registryPasswordEnvNames(config: AppConfig): Readonly<Record<string, string>> {
@@ -90,9 +93,15 @@ export function resolvedConfigDocument(config: AppConfig): Record<string, unknow
       },
     ]),
   );
-  // `access` holds only token hashes and the OIDC issuer: safe to ship. `webhooks` names environment
-  // variables the functions do not have yet, so in AWS every source uses the shared webhook token (README limits).
-  return { registries, services, ...(config.access ? { access: config.access } : {}) };
+  // `access` holds only token hashes, the OIDC issuer and Slack user ids: safe to ship. `webhooks` names
+  // environment variables the functions do not have yet, so in AWS every source uses the shared webhook
+  // token (README limits). `slack` names the variable the stack fills with the signing secret.
+  return {
+    registries,
+    services,
+    ...(config.access ? { access: config.access } : {}),
+    ...(config.slack ? { slack: { signingSecretEnv: SLACK_SIGNING_SECRET_ENV } } : {}),
+  };
 }
 
 /** `verify:` as the file writes it; a trusted root read from a file travels inline (the bundle has no file). */

@@ -12,7 +12,7 @@ import { loadConfig } from '../shared/config/load-config';
 import type { AppConfig } from '../shared/config/types';
 import { synthEnvironment } from './app-config';
 import { acknowledgeRule, acknowledgeWildcards } from './nag';
-import { registryPasswordEnvNames, writeResolvedConfig } from './resolved-config';
+import { SLACK_SIGNING_SECRET_ENV, registryPasswordEnvNames, writeResolvedConfig } from './resolved-config';
 import { RolloutEventRules } from './rollout-event-rules';
 import { RolloutFunctions } from './rollout-functions';
 import { RolloutGrants } from './rollout-grants';
@@ -53,6 +53,14 @@ interface RolloutOrchestratorCommonProps {
    * @default none
    */
   readonly registryPasswordSecrets?: Readonly<Record<string, string>>;
+  /**
+   * When the config has `slack:` (Slack interactive approvals): the name or ARN of a Secrets Manager
+   * secret whose SecretString is the Slack app's signing secret. CloudFormation resolves it at deploy
+   * time into the API function's environment; it never enters the template, the bundle or cdk.out.
+   * Required exactly when the config has `slack:`.
+   * @default none
+   */
+  readonly slackSigningSecret?: string;
 }
 
 /** Bring your own table (with the keys of table-design.ts), or let the construct build one. */
@@ -121,8 +129,9 @@ export class RolloutOrchestrator extends Construct {
       configFile: this.bundledConfigFile,
       tableName: this.table.tableName,
       stateMachineArn,
-      ...registryPasswordEnvironment(props),
+      ...secretEnvironment(props),
       apiEnvironment: {
+        ...slackSigningSecretEnvironment(props),
         [ENV.webhookTokenSecret]: this.tokens.webhookToken.secretArn,
         [ENV.apiTokenSecret]: this.tokens.apiToken.secretArn,
       },
@@ -225,6 +234,10 @@ function validate(props: RolloutOrchestratorProps): void {
         'the name or ARN of a Secrets Manager secret holding the password (passwords never go into the bundle)',
     );
   }
+  if (props.config.slack && !props.slackSigningSecret) {
+    throw new Error('RolloutOrchestrator: the config has slack: give slackSigningSecret, the name or ARN of a Secrets Manager secret holding the Slack app\'s signing secret');
+  }
+  if (!props.config.slack && props.slackSigningSecret) throw new Error('RolloutOrchestrator: slackSigningSecret is given but the config has no slack: section');
   const unknown = given.filter((host) => !needed.includes(host));
   if (unknown.length > 0) {
     throw new Error(`RolloutOrchestrator: registryPasswordSecrets names ${unknown.join(', ')}, which the config lists without a username`);
@@ -244,4 +257,20 @@ function registryPasswordEnvironment(props: RolloutOrchestratorProps) {
       names.map(([host, variable]) => [variable, SecretValue.secretsManager(props.registryPasswordSecrets![host]!).unsafeUnwrap()]),
     ),
   };
+}
+
+/**
+ * Every function loads the same config, which names the Slack signing secret's variable when `slack:` is
+ * configured: the API function (which answers the clicks) gets the secret, resolved by CloudFormation
+ * from Secrets Manager at deploy time; the others get a placeholder. Registry passwords likewise.
+ */
+function secretEnvironment(props: RolloutOrchestratorProps) {
+  const registries = registryPasswordEnvironment(props);
+  const slack: Record<string, string> = props.config.slack ? { [SLACK_SIGNING_SECRET_ENV]: 'unused-by-this-function' } : {};
+  return { ...registries, environment: { ...registries.environment, ...slack } };
+}
+
+function slackSigningSecretEnvironment(props: RolloutOrchestratorProps): Record<string, string> {
+  if (!props.config.slack || !props.slackSigningSecret) return {};
+  return { [SLACK_SIGNING_SECRET_ENV]: SecretValue.secretsManager(props.slackSigningSecret).unsafeUnwrap() };
 }

@@ -3,7 +3,8 @@
  * docker-registry on 127.0.0.1:5000 with notifications to the orchestrator, starts the orchestrator
  * (local mode, the example config, a freshly generated cosign key), then builds images with umoci,
  * pushes them with skopeo and signs them, and narrates what happens:
- *   1. v1, signed: steps, a bake, a pause for approval, approve, SUCCEEDED;
+ *   1. v1, signed: steps, a bake, a pause for approval, approved with a click in Slack (a Slack
+ *      stand-in: nothing reaches Slack), SUCCEEDED;
  *   2. v2, signed: an alarm fires mid-rollout and it is ROLLED_BACK at once;
  *   3. v3, signed by an unknown key: REJECTED, ECS untouched.
  * The orchestrator keeps running afterwards for exploring the API (`--exit` stops it).
@@ -15,7 +16,11 @@ import { silentLogger } from '../shared/observability/logger';
 import { loadConfig } from '../shared/config/load-config';
 import type { Rollout } from '../shared/core/rollout';
 import { isTerminal } from '../shared/core/status';
+import { randomBytes } from 'node:crypto';
+import { Secret } from '../shared/config/webhooks-schema';
+import type { AppConfig } from '../shared/config/types';
 import { startLocalStack } from './local-stack';
+import { startSlackStandIn } from './slack-stand-in';
 import { generateCosignKeyPair, pushCosignSignature } from './registry/cosign-signer';
 import { startDockerRegistry } from './registry/docker-registry';
 import { buildAndPushImage } from './registry/oci-image';
@@ -60,10 +65,24 @@ async function main(): Promise<void> {
   const example = readFileSync(resolve('examples/rollout.config.yaml'), 'utf8');
   const configFile = join(demoDir, 'rollout.config.yaml');
   writeFileSync(configFile, example.replaceAll('keys/cosign.pub', 'cosign.pub'));
-  const config = await loadConfig(configFile);
+  const loaded = await loadConfig(configFile);
+  // Slack, stood in for: web's approval requests go to it with Approve / Reject / Abort buttons, and
+  // the demo clicks as the Slack user U0DEMO, whom access.slack knows as demo@example.com.
+  const slack = await startSlackStandIn();
+  const signingSecret = randomBytes(16).toString('hex');
+  const web = loaded.services.web!;
+  const config: AppConfig = {
+    ...loaded,
+    services: {
+      ...loaded.services,
+      web: { ...web, notify: [...(web.notify ?? []), { kind: 'slack', name: 'demo-slack', webhookUrlEnv: 'DEMO_SLACK_WEBHOOK_URL', webhookUrl: slack.webhookUrl, on: ['PAUSED', 'ROLLED_BACK'], linkTtlSeconds: 3600 }] },
+    },
+    access: { ...loaded.access, tokens: loaded.access?.tokens ?? [], slack: { team: 'T0DEMO', users: { U0DEMO: { person: 'demo@example.com', role: 'operator' } } } },
+    slack: { signingSecretEnv: 'DEMO_SLACK_SIGNING_SECRET', signingSecret: new Secret(signingSecret) },
+  };
 
   const port = Number(process.env.PORT || 3000);
-  const stack = await startLocalStack({ config, dataDir: join(demoDir, 'state'), port, logger: silentLogger, taskStartMs: 150 });
+  const stack = await startLocalStack({ config, dataDir: join(demoDir, 'state'), port, logger: silentLogger, taskStartMs: 150, slack: { responseUrlPrefix: slack.responsePrefix } });
   const registry = await startDockerRegistry({
     port: REGISTRY_PORT,
     dataDir: join(demoDir, 'registry'),
@@ -82,6 +101,7 @@ async function main(): Promise<void> {
   const stopAll = async () => {
     await registry.stop();
     await stack.stop();
+    await slack.close();
   };
   process.on('SIGINT', () => void stopAll().then(() => process.exit(0)));
 
@@ -121,8 +141,14 @@ async function main(): Promise<void> {
   step('1. Push v1, signed with the trusted key: it rolls out step by step and pauses for approval');
   const v1 = await release('v1', keys.privateKeyPem);
   const paused = await follow((r) => isNewest(v1.digest)(r) && (r.status === 'PAUSED' || isTerminal(r.status)));
-  say(`\n  approving: curl -X POST ${stack.url}/rollouts/${paused.id}/approve -H 'Authorization: Bearer …' -d '{"by":"demo"}'`);
-  await api('POST', `/rollouts/${paused.id}/approve`, { by: 'demo', comment: 'canary looks healthy' });
+  const asked = await waitForSlack(() => slack.message(paused.id));
+  const buttons = asked.json.blocks.find((b: { type: string }) => b.type === 'actions').elements as { action_id: string; value: string }[];
+  say(`\n  Slack (stand-in) got: ${asked.json.text}`);
+  say(`  buttons: ${buttons.map((b) => b.action_id).join(', ')}; clicking Approve as Slack user U0DEMO`);
+  const approve = slack.click({ team: 'T0DEMO', user: 'U0DEMO', actionId: 'rollout.approve', value: buttons[0]!.value }, signingSecret);
+  await fetch(`${stack.url}/webhooks/slack/interactions`, { method: 'POST', headers: approve.headers, body: approve.body });
+  say(`  the message now says: ${(slack.responses(approve.responseUrl)[0] as { text?: string } | undefined)?.text ?? '(no update)'}`);
+  say(`  (or: curl -X POST ${stack.url}/rollouts/${paused.id}/approve -H 'Authorization: Bearer …' -d '{"by":"demo"}')`);
   await follow((r) => r.id === paused.id && isTerminal(r.status));
   const service = await api('GET', '/services/web');
   say(`  GET /services/web -> stable ${service.stable}`);
@@ -149,6 +175,16 @@ async function main(): Promise<void> {
     return;
   }
   say('the orchestrator and the registry keep running; Ctrl-C stops them.');
+}
+
+async function waitForSlack<T>(look: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = look();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error('the Slack stand-in received no approval request');
+    await new Promise((res) => setTimeout(res, 50));
+  }
 }
 
 main().catch((e: unknown) => {

@@ -15,6 +15,7 @@ import { type Logger, jsonLogger } from '../shared/observability/logger';
 import { Orchestrator, type OrchestratorOptions } from '../shared/orchestration/orchestrator';
 import type { AppConfig } from '../shared/config/types';
 import { createApp } from '../shared/http/app';
+import type { SlackInteractionOptions } from '../shared/notifications/slack-routes';
 import { type OperatorFeatures, type OperatorWiringOptions, wireOperatorFeatures } from '../shared/observability/operator-wiring';
 import type { EcsDeployer, RolloutStore, SignatureVerifier, Workflow } from '../shared/ports';
 import { CosignSignatureVerifier } from '../shared/signature/cosign-signature-verifier';
@@ -61,6 +62,8 @@ export interface LocalStackOptions {
   readonly logger?: Logger;
   /** Dashboard, notifications and metrics knobs (tests): link secret, heartbeat, notification timeout, environment. */
   readonly operator?: Partial<Pick<OperatorWiringOptions, 'linkSecret' | 'heartbeatMs' | 'notifyTimeoutMs' | 'env'>>;
+  /** Slack interactions: where a click's `response_url` may point (a Slack stand-in in tests and the demo). */
+  readonly slack?: SlackInteractionOptions;
 }
 
 export interface LocalStack {
@@ -222,7 +225,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const cloudwatch = await startCloudWatchStandIn({ alarms, known: [...new Set(Object.values(config.services).flatMap((s) => s.alarms))] });
   const endpoints: LocalEndpoints = { dynamodb: dynamo.endpoint, ecs: ecsServer.endpoint, stepfunctions: stepFunctions.endpoint, cloudwatch: cloudwatch.endpoint };
-  const app = createApp({ orchestrator, webhookToken: tokens.webhookToken, apiToken: tokens.apiToken, localAlarms: alarms, localEndpoints: endpoints, logger, ...operator.appDeps });
+  const app = createApp({ orchestrator, webhookToken: tokens.webhookToken, apiToken: tokens.apiToken, localAlarms: alarms, localEndpoints: endpoints, logger, ...operator.appDeps, ...(options.slack ? { slack: options.slack } : {}) });
   const host = options.host ?? '127.0.0.1';
   const server: ServerType = await new Promise((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: host }, () => resolveServer(s));

@@ -13,6 +13,7 @@ import { registriesSchema } from './registries-schema';
 import { intBetween, isPlainObject, keyedRecord, matching, type Env } from './schema-helpers';
 import { accessSchema, type AccessConfig } from './access-schema';
 import { notifySchema } from './notifications-schema';
+import { type SlackConfig, slackSchema } from './slack-schema';
 import { alarmPolicySchema, approvalsSchema, onNewImageSchema, toPolicies } from './policy-schema';
 import { durationSchema, stepsSchema } from './steps-schema';
 import type { AppConfig, RegistryConfig, ServiceConfig } from './types';
@@ -131,11 +132,13 @@ type ParsedFile = {
   readonly registries?: Record<string, RegistryConfig> | null;
   readonly webhooks?: WebhooksConfig | null;
   readonly access?: AccessConfig | null;
+  readonly slack?: SlackConfig | null;
   readonly services: Record<string, z.output<ReturnType<typeof serviceSchema>>>;
 };
 
 /** Checks across sections; runs on partly invalid input too, so it must not trust any shape. */
 function checkAcrossSections(file: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  checkSlackSections(file, ctx);
   const listed = isPlainObject(file.registries) ? file.registries : file.registries == null ? {} : undefined;
   if (!isPlainObject(file.services)) return;
   const targets = new Map<string, string>();
@@ -165,6 +168,18 @@ function checkAcrossSections(file: Record<string, unknown>, ctx: z.RefinementCtx
         });
       }
     }
+  }
+}
+
+/** A Slack app answers clicks only for people `access.slack` names, and `access.slack` needs the app's secret. */
+function checkSlackSections(file: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const access = isPlainObject(file.access) ? file.access : null;
+  const people = access !== null && access.slack != null;
+  if (file.slack != null && !people && (file.access == null || access !== null)) {
+    ctx.addIssue({ code: 'custom', path: ['slack'], message: 'needs access.slack: the workspace (team) and the people who may approve from Slack', input: file.slack });
+  }
+  if (people && file.slack == null) {
+    ctx.addIssue({ code: 'custom', path: ['access', 'slack'], message: 'needs slack.signingSecretEnv at the top level: clicks are verified with the Slack app\'s signing secret', input: access.slack });
   }
 }
 
@@ -198,6 +213,7 @@ function toAppConfig(file: ParsedFile): Omit<AppConfig, 'file'> {
     services,
     ...(file.webhooks == null ? {} : { webhooks: file.webhooks }),
     ...(file.access == null ? {} : { access: file.access }),
+    ...(file.slack == null ? {} : { slack: file.slack }),
   };
 }
 
@@ -228,6 +244,7 @@ export function createConfigSchema(context: ConfigSchemaContext) {
         registries: registriesSchema(context.env).nullish(),
         webhooks: webhooksSchema(context.env).nullish(),
         access: accessSchema.nullish(),
+        slack: slackSchema(context.env).nullish(),
         services: keyedRecord(serviceSchema(context), serviceNameProblem, { ifEmpty: 'must configure at least one service' }),
       },
       { error: (issue) => (issue.code === 'invalid_type' ? 'the file must be a mapping with registries and services' : undefined) },

@@ -2,6 +2,7 @@ import type { StepSpec } from '../core/steps';
 import type { NotifyTarget } from './notifications-schema';
 import type { AccessConfig } from './access-schema';
 import type { ServicePolicies } from './policy-schema';
+import type { SlackConfig } from './slack-schema';
 import type { PolicyInput } from '../signature/policy';
 import type { TagPolicyConfig, WebhooksConfig } from './webhooks-schema';
 
@@ -72,4 +73,6 @@ export interface AppConfig {
   readonly webhooks?: WebhooksConfig;
   /** Named API tokens and OIDC; absent: only ROLLOUT_API_TOKEN (admin) calls the API. */
   readonly access?: AccessConfig;
+  /** The Slack app whose approval buttons this orchestrator answers (slack-schema.ts); absent: Slack messages carry links. */
+  readonly slack?: SlackConfig;
 }

@@ -88,8 +88,9 @@ const NAMES: Record<WebhookSource, string> = {
   acr: 'Azure Container Registry',
 };
 
-function secretFromEnv(env: Env) {
-  return matching(ENV_NAME, 'must be an environment variable name, like GITHUB_WEBHOOK_SECRET').transform((name, ctx) => {
+/** A secret read from the environment variable the file names, at load; the one way the config reads a secret. */
+export function secretFromEnv(env: Env, example = 'GITHUB_WEBHOOK_SECRET') {
+  return matching(ENV_NAME, `must be an environment variable name, like ${example}`).transform((name, ctx) => {
     const value = env[name];
     if (!value) {
       ctx.addIssue({ code: 'custom', message: `environment variable ${name} is ${value === undefined ? 'not set' : 'empty'}`, input: name });

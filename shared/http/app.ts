@@ -15,6 +15,7 @@ import { problemResponse, renderError } from './problem';
 import { FailureLimiter, failedAuthLimit } from './rate-limit';
 import { rolloutRoutes } from './rollout-routes';
 import { webhookRoutes } from './webhook-routes';
+import { slackRoutes } from '../notifications/slack-routes';
 
 export type { AppDeps, LocalAlarmControl } from './deps';
 export { presentRollout } from './deps';
@@ -44,6 +45,9 @@ export function createApp(deps: AppDeps & OperatorDeps) {
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.route('/', docsRoutes());
   app.route('/', operatorRoutes(deps, logger, access)); // dashboard, /events, /metrics, /approvals: see dashboard/routes.ts
+  // Slack's signature is the credential (shared/notifications/slack-routes.ts); a click acts once through the store's claims.
+  if (deps.orchestrator.config.slack && !deps.interactionClaims) throw new Error("Slack interactions need the store's delivery claims (interactionClaims)");
+  app.route('/webhooks/slack', slackRoutes({ orchestrator: deps.orchestrator, claims: deps.interactionClaims ?? null, logger, ...(deps.slack ? { options: deps.slack } : {}) }));
   app.route('/webhooks', webhookRoutes(deps, logger));
 
   for (const path of ['/rollouts', '/rollouts/*', '/services', '/services/*', '/local/*']) app.use(path, access);

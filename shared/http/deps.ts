@@ -1,6 +1,7 @@
 import type { Logger } from '../observability/logger';
 import type { Orchestrator } from '../orchestration/orchestrator';
 import type { Rollout } from '../core/rollout';
+import type { SlackInteractionOptions } from '../notifications/slack-routes';
 import type { FailureLimiter } from './rate-limit';
 
 /** Local mode's emulated alarms; absent in AWS, where alarms arrive through EventBridge. */
@@ -23,6 +24,8 @@ export interface AppDeps {
   readonly authFailures?: FailureLimiter;
   /** Fetches the OIDC discovery document and key set (tests); default the global fetch. */
   readonly oidcFetch?: typeof fetch;
+  /** Slack interactions: where `response_url` may point (a Slack stand-in in tests and the demo). */
+  readonly slack?: SlackInteractionOptions;
 }
 
 /** The API's view of a rollout: the record without the workflow's task token. */

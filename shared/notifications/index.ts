@@ -5,3 +5,8 @@ export { LINK_SECRET_ENV, linkSecretFromEnv, resolveLocalLinkSecret } from './li
 export { NOTICE_TYPES, type Notice, announcedStatus, headline, slackMessage, webhookBody } from './messages';
 export { Notifier, type NotifierOptions } from './notifier';
 export { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody, verifyBodySignature } from './signing';
+export { SLACK_ACTIONS, type BlockActions, type SlackActionId, type SlackDecision, actionValue, parseActionValue, parseInteraction } from './slack-interaction';
+export { type SlackIdentity, type SlackPerson, mayDecide, slackCredential, slackIdentity } from './slack-people';
+export { type SlackReply, ephemeralReply, updatedApprovalMessage } from './slack-replies';
+export { SLACK_RESPONSE_URL_PREFIX, type SlackInteractionOptions, type SlackRouteDeps, slackRoutes } from './slack-routes';
+export { SLACK_SIGNATURE_HEADER, SLACK_TIMESTAMP_HEADER, type SlackVerdict, signSlackRequest, verifySlackRequest } from './slack-signature';

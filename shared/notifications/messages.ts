@@ -7,6 +7,7 @@ import { NOTIFY_STATUSES } from '../config/notifications-schema';
 import type { Rollout } from '../core/rollout';
 import { describeStep } from '../core/steps';
 import type { IssuedLinks } from './approval-links';
+import { actionIdOf, actionValue } from './slack-interaction';
 
 /** The webhook `type` of each announced status. */
 export const NOTICE_TYPES: Readonly<Record<NotifyStatus, string>> = {
@@ -34,6 +35,11 @@ export interface Notice {
   readonly links: IssuedLinks | null;
   /** Where the dashboard is, when the public URL is known. */
   readonly dashboardUrl: string | null;
+  /**
+   * The orchestrator answers Slack's interactive buttons (config `slack:`): a Slack approval request
+   * carries Approve / Reject / Abort buttons instead of links. Default false.
+   */
+  readonly interactive?: boolean;
 }
 
 const shortDigest = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
@@ -91,7 +97,7 @@ export function webhookBody(n: Notice, delivery: { readonly id: string; readonly
 }
 
 /** Slack's mrkdwn treats only these three as markup; everything else is text. */
-const esc = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const escapeMrkdwn = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const EMOJI: Readonly<Record<NotifyStatus, string>> = {
   PAUSED: ':double_vertical_bar:',
@@ -104,13 +110,15 @@ const EMOJI: Readonly<Record<NotifyStatus, string>> = {
 /** An incoming-webhook message: `text` for notifications and old clients, blocks for the rest. */
 export function slackMessage(n: Notice) {
   const r = n.rollout;
-  const context = [`rollout \`${r.id}\``, `digest \`${esc(r.image.digest)}\``];
+  const context = [`rollout \`${r.id}\``, `digest \`${escapeMrkdwn(r.image.digest)}\``];
   if (n.dashboardUrl) context.push(`<${n.dashboardUrl}|dashboard>`);
   const blocks: unknown[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: `${EMOJI[n.status]} ${esc(headline(n))}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `${EMOJI[n.status]} ${escapeMrkdwn(headline(n))}` } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: context.join(' · ') }] },
   ];
-  if (n.status === 'PAUSED' && n.links) {
+  if (n.status === 'PAUSED' && n.interactive && r.currentStep !== null) {
+    blocks.push(slackDecisionButtons(r.id, r.currentStep));
+  } else if (n.status === 'PAUSED' && n.links) {
     // URL buttons only open the link: the confirm page there does the approving, so a preview cannot.
     blocks.push({
       type: 'actions',
@@ -122,5 +130,26 @@ export function slackMessage(n: Notice) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `links work once, until ${n.links.expiresAt}` }] });
   }
   // The top-level text is mrkdwn too (notifications, old clients): escaped as the blocks are.
-  return { text: esc(headline(n)), blocks };
+  return { text: escapeMrkdwn(headline(n)), blocks };
+}
+
+const plain = (text: string) => ({ type: 'plain_text', text });
+
+/**
+ * The Approve / Reject / Abort buttons of an approval request: Slack posts a click to the interactivity
+ * URL (`POST /webhooks/slack/interactions`) as the user who clicked; `value` names the rollout and the
+ * pause step, so a click acts only while the rollout still waits there. Reject and Abort ask first.
+ */
+export function slackDecisionButtons(rolloutId: string, step: number) {
+  const value = actionValue(rolloutId, step);
+  const confirm = (title: string, text: string, yes: string) => ({ title: plain(title), text: plain(text), confirm: plain(yes), deny: plain('Cancel'), style: 'danger' });
+  return {
+    type: 'actions',
+    block_id: 'rollout.decision',
+    elements: [
+      { type: 'button', action_id: actionIdOf('approve'), style: 'primary', text: plain('Approve'), value },
+      { type: 'button', action_id: actionIdOf('reject'), text: plain('Reject'), value, confirm: confirm('Reject this rollout?', 'The canary is removed and the stable image takes all traffic again.', 'Reject') },
+      { type: 'button', action_id: actionIdOf('abort'), style: 'danger', text: plain('Abort'), value, confirm: confirm('Abort this rollout?', 'The rollout rolls back to the stable image at once.', 'Abort') },
+    ],
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * Sends each service's notifications (config `notify:`) when a rollout enters PAUSED (an approval request,
- * with approve/abort links), SUCCEEDED, ROLLED_BACK, REJECTED or FAILED. It is an orchestrator listener.
+ * with approve/abort links, or Slack buttons when the config has a Slack app), SUCCEEDED, ROLLED_BACK, REJECTED or FAILED. It is an orchestrator listener.
  *
  * A notification never fails or holds up a rollout: every send has a timeout, failures are logged and
  * dropped. In local mode sends run in the background; in Lambda the listener waits for them (bounded by
@@ -87,8 +87,11 @@ export class Notifier {
         const log = withFields(this.log, { rolloutId: rollout.id, service: rollout.service, target: target.name, event: NOTICE_TYPES[status!] });
         try {
           const base = this.options.publicUrl()?.replace(/\/+$/, '') ?? null;
-          const links = status === 'PAUSED' && this.options.links ? this.options.links.issue(rollout, target) : null;
-          const notice: Notice = { status: status!, rollout, previousStatus: previous.status, links, dashboardUrl: base ? `${base}/` : null };
+          // With a Slack app (config `slack:`), a Slack message carries buttons that act as the person who
+          // clicks; links, which prove only that someone holds them, stay for the other channels.
+          const interactive = target.kind === 'slack' && this.options.config.slack !== undefined;
+          const links = status === 'PAUSED' && this.options.links && !interactive ? this.options.links.issue(rollout, target) : null;
+          const notice: Notice = { status: status!, rollout, previousStatus: previous.status, links, dashboardUrl: base ? `${base}/` : null, interactive };
           await this.deliver(this.request(target, notice), log);
         } catch (e) {
           log.warn('notification failed', { error: e });

@@ -24,7 +24,7 @@ export const PUBLIC_URL_ENV = 'ROLLOUT_PUBLIC_URL';
 export interface OperatorWiringOptions {
   readonly mode: 'local' | 'lambda';
   readonly orchestrator: Pick<Orchestrator, 'subscribe'>;
-  /** The orchestrator's store: its delivery claims make approval links single-use. */
+  /** The orchestrator's store: its delivery claims make approval links single-use, and a Slack click act once. */
   readonly store: Pick<RolloutStore, 'claimDelivery' | 'deliveryOwner'>;
   readonly config: AppConfig;
   readonly logger: Logger;
@@ -85,7 +85,7 @@ export function wireOperatorFeatures(options: OperatorWiringOptions): OperatorFe
   if (notifier.active) orchestrator.subscribe(notifier.listener);
 
   return {
-    appDeps: { approvalLinks, ...(metrics ? { metrics } : {}), ...(live ? { live } : {}) },
+    appDeps: { approvalLinks, interactionClaims: options.store, ...(metrics ? { metrics } : {}), ...(live ? { live } : {}) },
     notifier,
     metrics,
     live,

@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_CONFIG_PATH } from '../../infra/resolved-config';
 import { bundlingFor } from '../../infra/rollout-functions';
+import { loadConfig } from '../../shared/config/load-config';
 import { ENV } from '../../functions/wiring/environment';
-import { ACCOUNT, configFrom, logicalId, REGION, synth } from './infra-fixtures';
+import { ACCOUNT, TEST_CONFIG_YAML, configFrom, logicalId, REGION, synth } from './infra-fixtures';
 
 const HANDLERS = [
   'index.handler',
@@ -114,6 +116,34 @@ describe('RolloutFunctions', () => {
     expect(variable('index.ecrPush')).toBe(resolved);
     expect(variable('index.advance')).toBe('unused-by-this-function');
     expect(JSON.stringify(template.toJSON())).not.toContain('synth-only');
+  });
+});
+
+describe('Slack interactions in AWS', () => {
+  const slackYaml = `${TEST_CONFIG_YAML}\nslack: { signingSecretEnv: SLACK_SIGNING_SECRET }\naccess:\n  slack: { team: T0ACME, users: { U0ANN: { person: ann@example.com, role: operator } } }\n`;
+
+  it('fill the signing secret from Secrets Manager for the API function only, and ship only the variable', async () => {
+    const config = await configFrom(slackYaml, { SLACK_SIGNING_SECRET: 'synth-only-signing-secret' });
+    const { template, stack } = synth(config, { slackSigningSecret: 'rollout/slack-signing-secret' });
+    const variable = (handler: string) =>
+      (Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: handler } }))[0] as Fn).Properties.Environment.Variables.ROLLOUT_SLACK_SIGNING_SECRET;
+    expect(variable('index.handler')).toBe('{{resolve:secretsmanager:rollout/slack-signing-secret:SecretString:::}}');
+    expect(variable('index.advance')).toBe('unused-by-this-function');
+    expect(JSON.stringify(template.toJSON())).not.toContain('synth-only-signing-secret');
+    const shipped = JSON.parse(readFileSync(stack.orchestrator.bundledConfigFile, 'utf8'));
+    expect(shipped.slack).toEqual({ signingSecretEnv: 'ROLLOUT_SLACK_SIGNING_SECRET' });
+    expect(shipped.access.slack).toEqual({ team: 'T0ACME', users: { U0ANN: { person: 'ann@example.com', role: 'operator' } } });
+    // What the API function loads, with the variable the stack set.
+    const loaded = await loadConfig(stack.orchestrator.bundledConfigFile, { ROLLOUT_SLACK_SIGNING_SECRET: 'the-signing-secret-from-secrets-manager' });
+    expect(loaded.slack?.signingSecret.reveal()).toBe('the-signing-secret-from-secrets-manager');
+    expect(loaded.access?.slack).toEqual(config.access?.slack);
+  });
+
+  it('need the secret exactly when the config has slack:', async () => {
+    const config = await configFrom(slackYaml, { SLACK_SIGNING_SECRET: 'synth-only-signing-secret' });
+    expect(() => synth(config)).toThrow(/give slackSigningSecret/);
+    const without = await configFrom();
+    expect(() => synth(without, { slackSigningSecret: 'rollout/slack' })).toThrow(/no slack: section/);
   });
 });
 

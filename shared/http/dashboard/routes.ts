@@ -16,6 +16,7 @@ import { NotFoundError } from '../../errors';
 import type { ApprovalLinks } from '../../notifications/approval-links';
 import { approvalRoutes } from '../../notifications/approval-routes';
 import type { MetricsRegistry } from '../../observability/metrics-registry';
+import type { RolloutStore } from '../../ports';
 import type { AppDeps } from '../deps';
 import { CLIENT_DATA_JS } from './client-data';
 import { CLIENT_VIEW_JS } from './client-view';
@@ -31,6 +32,8 @@ export interface OperatorDeps {
   readonly metrics?: MetricsRegistry;
   /** Verifies approval links; absent: /approvals answers 404. */
   readonly approvalLinks?: ApprovalLinks | null;
+  /** The store's delivery claims, which make a Slack click act once; needed when the config has `slack:`. */
+  readonly interactionClaims?: Pick<RolloutStore, 'claimDelivery' | 'deliveryOwner'>;
 }
 
 // One script, wrapped so that nothing leaks into the page's global scope.

@@ -10,6 +10,7 @@ import './local-docs';
 import './webhook-docs';
 import './meta-docs';
 import './operator-docs';
+import './slack-docs';
 
 type Json = Record<string, unknown>;
 

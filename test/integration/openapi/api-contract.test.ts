@@ -13,11 +13,20 @@ import { type ApiClient, waitFor } from '../../helpers/http';
 import { appConfig, digestOf, pushEnvelope, serviceConfig } from '../../helpers/local-config';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';
 import { checkedClient, checkedRequest } from './contract';
+import { Secret } from '../../../shared/config/webhooks-schema';
+import { signSlackRequest } from '../../../shared/notifications/slack-signature';
 
 const VIEWER_TOKEN = 'viewer-token-0123456789';
+const SLACK_SECRET = 'slack-signing-secret-0123456789';
+/** Nothing listens there: a reply to a click goes nowhere (and never to Slack). */
+const SLACK_RESPONSES = 'http://127.0.0.1:9/actions/';
 const config = {
   ...appConfig([serviceConfig('web'), serviceConfig('worker', { steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }], alarms: ['worker-errors'] })]),
-  access: { tokens: [{ name: 'vic', sha256: createHash('sha256').update(VIEWER_TOKEN).digest('hex'), role: 'viewer' as const }] },
+  access: {
+    tokens: [{ name: 'vic', sha256: createHash('sha256').update(VIEWER_TOKEN).digest('hex'), role: 'viewer' as const }],
+    slack: { team: 'T0CONTRACT', users: { U0VIC: { person: 'vic@example.com', role: 'viewer' as const } } },
+  },
+  slack: { signingSecretEnv: 'SLACK_SIGNING_SECRET', signingSecret: new Secret(SLACK_SECRET) },
 };
 const verifier = new ScriptedVerifier();
 const seen = new Set<string>();
@@ -34,12 +43,12 @@ let aws: ReturnType<typeof createApp>;
 let nextDigest = 500;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ config, port: 0, taskStartMs: 10, steadyPollMs: 10, verifier, logger: silentLogger, webhookToken: 'hook-token', apiToken: 'api-token' });
+  stack = await startLocalStack({ config, port: 0, taskStartMs: 10, steadyPollMs: 10, verifier, logger: silentLogger, webhookToken: 'hook-token', apiToken: 'api-token', slack: { responseUrlPrefix: SLACK_RESPONSES, timeoutMs: 500 } });
   api = checkedClient(stack.url, stack.apiToken, seen);
   hook = checkedClient(stack.url, stack.webhookToken, seen);
   anonymous = checkedClient(stack.url, 'wrong-token', seen);
   viewer = checkedClient(stack.url, VIEWER_TOKEN, seen);
-  aws = createApp({ orchestrator: stack.orchestrator, webhookToken: 'h', apiToken: 'a' });
+  aws = createApp({ orchestrator: stack.orchestrator, webhookToken: 'h', apiToken: 'a', interactionClaims: stack.store });
 });
 afterAll(async () => stack?.stop());
 
@@ -197,6 +206,27 @@ describe('the API answers as its OpenAPI document says', () => {
       expect((await anonymous(method, path, body)).status, `${method} ${path} with a wrong token`).toBe(401);
       expect((await bare(method, path, body, { authorization: '' })).status, `${method} ${path} without a token`).toBe(401);
     }
+  });
+
+  it('for Slack interactions: an ephemeral reason, a malformed payload, and a stale signature', async () => {
+    const click = (payload: unknown, timestamp = Math.floor(Date.now() / 1000)) => {
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      const headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signSlackRequest(SLACK_SECRET, String(timestamp), body) };
+      return checkedRequest(stack.app, seen, 'POST', '/webhooks/slack/interactions', { body, headers });
+    };
+    const payload = {
+      type: 'block_actions',
+      team: { id: 'T0CONTRACT', domain: 'contract' },
+      user: { id: 'U0VIC', username: 'vic', team_id: 'T0CONTRACT' },
+      actions: [{ action_id: 'rollout.approve', block_id: 'rollout.decision', value: `${UNKNOWN_ID}:1`, type: 'button', action_ts: '1.2' }],
+      response_url: `${SLACK_RESPONSES}T0CONTRACT/1/abc`,
+      trigger_id: '1.2.abc',
+    };
+    const viewerClick = await click(payload);
+    expect(viewerClick.status).toBe(200);
+    expect(viewerClick.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/is a viewer/) });
+    expect((await click({ ...payload, type: 'view_submission' })).status).toBe(400);
+    expect((await click(payload, Math.floor(Date.now() / 1000) - 600)).status).toBe(401);
   });
 
   it('has shown every documented (route, status) at least once', () => {

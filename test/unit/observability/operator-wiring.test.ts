@@ -26,7 +26,8 @@ function wire(mode: 'local' | 'lambda', env: Record<string, string>) {
 describe('operator wiring', () => {
   it('in Lambda: logs rollout events, writes EMF lines, and needs ROLLOUT_LINK_SECRET and ROLLOUT_PUBLIC_URL for links', async () => {
     const { features, listeners, logs, metrics } = wire('lambda', {});
-    expect(features.appDeps).toEqual({ approvalLinks: null });
+    // The store's claims are handed on: they make a Slack click act once.
+    expect(features.appDeps).toEqual({ approvalLinks: null, interactionClaims: expect.objectContaining({ claimDelivery: expect.any(Function) }) });
     expect(features.live).toBeNull();
     expect(JSON.parse(logs[0]!)).toMatchObject({ level: 'warn', message: 'approval requests will carry no approve/abort links', missing: 'ROLLOUT_LINK_SECRET' });
     expect(listeners).toHaveLength(3);
