@@ -163,7 +163,8 @@ export class RolloutOrchestrator extends Construct {
    * - the watchdog answers owed and overdue waits and hands the lock on; a hand-off that loses a race
    *   for the lock supersedes the holder, so it shifts too;
    * - only the API and the intake list rollouts (the indexes); only Advance creates canaries and
-   *   checks alarms; signatures are verified where images arrive (registry webhooks, ECR pushes).
+   *   checks alarms; signatures are verified where images arrive (registry webhooks, ECR pushes) and by
+   *   Advance, which looks again for a signature pushed after its image.
    */
   private grantAccess(config: AppConfig, stateMachineArn: string, executionsArn: string): void {
     const grants = new RolloutGrants(this, {
@@ -174,8 +175,12 @@ export class RolloutOrchestrator extends Construct {
       tokens: [this.tokens.webhookToken, this.tokens.apiToken],
     });
     const { roles } = this.functions;
-    for (const role of [roles.api, roles.advance, roles.recover, roles.alarmStateChange, roles.ecrPush]) grants.table(role, 'full');
-    for (const role of [roles.awaitApproval, roles.ecsEvent, roles.watchdog]) grants.table(role, 'items');
+    // Only the API's listings and intake's newerThanStable tag policy (a service's succeeded rollouts)
+    // read the list indexes.
+    const readsListings = Object.values(config.services).some((service) => service.tagPolicy?.newerThanStable);
+    grants.table(roles.api, 'full');
+    grants.table(roles.ecrPush, readsListings ? 'full' : 'items');
+    for (const role of [roles.advance, roles.recover, roles.alarmStateChange, roles.awaitApproval, roles.ecsEvent, roles.watchdog]) grants.table(role, 'items');
     for (const role of Object.values(roles)) {
       grants.startExecution(role);
       grants.answerApprovalWaits(role);
@@ -185,8 +190,9 @@ export class RolloutOrchestrator extends Construct {
       grants.ecs(role, 'shift');
     }
     grants.readAlarms(roles.advance);
-    grants.pullFromEcr(roles.api);
-    grants.pullFromEcr(roles.ecrPush);
+    // Verifying a signature reads the registry: where images arrive, and in Advance's own look for a
+    // signature pushed after its image.
+    for (const role of [roles.api, roles.ecrPush, roles.advance]) grants.pullFromEcr(role);
     grants.readTokens(roles.api);
   }
 
