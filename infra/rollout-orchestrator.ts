@@ -134,7 +134,13 @@ export class RolloutOrchestrator extends Construct {
       awaitApprovalFunction: this.functions.awaitApproval,
       recoverFunction: this.functions.recover,
       stateMachineName,
-      logGroup: new logs.LogGroup(this, 'WorkflowLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+      // Under /aws/vendedlogs/: the name CloudWatch Logs documents for vended logs, so that Step Functions'
+      // log delivery does not grow the account's log resource policy towards its size limit.
+      logGroup: new logs.LogGroup(this, 'WorkflowLogs', {
+        logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
+        retention: logRetention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
       ...(props.approvalWaitTimeout === undefined ? {} : { approvalWaitTimeout: props.approvalWaitTimeout }),
     });
 

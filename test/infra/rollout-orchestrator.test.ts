@@ -22,6 +22,15 @@ describe('RolloutOrchestratorStack', () => {
     });
   });
 
+  it('logs the workflow under /aws/vendedlogs/states/ and protects the table from deletion', async () => {
+    const { template } = synth(await configFrom());
+    const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as Resource;
+    const destination = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0] as string;
+    const group = template.toJSON().Resources[destination] as Resource;
+    expect(group.Properties.LogGroupName).toBe('/aws/vendedlogs/states/Rollout-Orchestrator-0E8FC0EE-Workflow');
+    template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+  });
+
   it('passes cdk-nag AwsSolutions: every finding fixed or acknowledged with a reason', async () => {
     expect(nagViolations(synth(await configFrom()).stack)).toEqual([]);
   });
@@ -85,7 +94,7 @@ describe('RolloutOrchestrator', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 0);
     expect(orchestrator.rolloutTable).toBeUndefined();
     const tableArn = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/platform-rollouts`;
-    const statements = statementsOf(template, 'index.advance');
+    const statements = statementsOf(template, 'index.handler');
     expect(statement(statements, 'RolloutTable').Resource).toBe(tableArn);
     expect(statement(statements, 'RolloutTableIndexes').Resource).toEqual([`${tableArn}/index/byCreated`, `${tableArn}/index/byService`]);
   });
