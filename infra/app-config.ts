@@ -85,3 +85,13 @@ export function allowsUnsafeConfig(app: App): boolean {
   const value: unknown = app.node.tryGetContext(ALLOW_EXAMPLE_CONFIG);
   return value === true || value === 'true';
 }
+
+/** `-c alarmTopicArn=<SNS topic ARN>`: where the orchestrator's own alarms notify. */
+export function alarmTopicArn(app: App): { alarmTopicArn?: string } {
+  const value: unknown = app.node.tryGetContext('alarmTopicArn');
+  if (value === undefined || value === '') return {};
+  if (typeof value !== 'string' || !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/.test(value)) {
+    throw new Error(`context alarmTopicArn must be the ARN of an SNS topic, like arn:aws:sns:eu-west-1:123456789012:ops-alerts; got ${JSON.stringify(value)}`);
+  }
+  return { alarmTopicArn: value };
+}

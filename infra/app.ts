@@ -9,7 +9,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadConfig } from '../shared/config/load-config';
 import type { AppConfig } from '../shared/config/types';
 import { ConfigError } from '../shared/errors';
-import { allowsUnsafeConfig, configFileFor, contextObject, deployBlockedMessage, deployBlockers, synthEnvironment } from './app-config';
+import { alarmTopicArn, allowsUnsafeConfig, configFileFor, contextObject, deployBlockedMessage, deployBlockers, synthEnvironment } from './app-config';
 import { RolloutOrchestratorStack } from './rollout-orchestrator-stack';
 
 const app = new App();
@@ -32,6 +32,7 @@ if (blockers.length > 0 && !allowsUnsafeConfig(app)) {
 new RolloutOrchestratorStack(app, 'RolloutOrchestratorStack', {
   config,
   registryPasswordSecrets: contextObject(app, 'registryPasswordSecrets'),
+  ...alarmTopicArn(app),
   description: `ECS rollout orchestrator: signed images from registry webhooks to canary task sets (config ${file})`,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });

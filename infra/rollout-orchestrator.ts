@@ -6,6 +6,7 @@
 import { ArnFormat, type Duration, Names, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/wiring/environment';
 import { loadConfig } from '../shared/config/load-config';
@@ -13,6 +14,7 @@ import type { AppConfig } from '../shared/config/types';
 import { synthEnvironment } from './app-config';
 import { acknowledgeRule, acknowledgeWildcards } from './nag';
 import { registryPasswordEnvNames, writeResolvedConfig } from './resolved-config';
+import { RolloutAlarms } from './rollout-alarms';
 import { RolloutEventRules } from './rollout-event-rules';
 import { RolloutFunctions } from './rollout-functions';
 import { RolloutGrants } from './rollout-grants';
@@ -53,6 +55,12 @@ interface RolloutOrchestratorCommonProps {
    * @default none
    */
   readonly registryPasswordSecrets?: Readonly<Record<string, string>>;
+  /**
+   * An SNS topic the orchestrator's own alarms notify (dead letters, a FAILED rollout, repeated
+   * watchdog re-drives, function errors), on ALARM and back to OK.
+   * @default none: the alarms exist and only change state
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /** Bring your own table (with the keys of table-design.ts), or let the construct build one. */
@@ -84,6 +92,8 @@ export class RolloutOrchestrator extends Construct {
   readonly workflow: RolloutStateMachine;
   readonly api: WebhookApi;
   readonly eventRules: RolloutEventRules;
+  /** CloudWatch alarms on the orchestrator itself. */
+  readonly alarms: RolloutAlarms;
   /** The resolved config file shipped in every bundle (written at synth). */
   readonly bundledConfigFile: string;
 
@@ -153,6 +163,12 @@ export class RolloutOrchestrator extends Construct {
       ecsEventFunction: this.functions.ecsEvent,
       watchdogFunction: this.functions.watchdog,
       stateMachineArn: this.workflow.stateMachine.stateMachineArn,
+    });
+    this.alarms = new RolloutAlarms(this, 'Alarms', {
+      functions: this.functions.all,
+      deadLetterQueue: this.eventRules.deadLetterQueue,
+      services: Object.keys(props.config.services),
+      ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
     });
     this.suppressFindings();
   }
