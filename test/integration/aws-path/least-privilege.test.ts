@@ -16,6 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RolloutOrchestratorStack } from '../../../infra/rollout-orchestrator-stack';
 import { ROLLOUT_FUNCTION_NAMES, type RolloutFunctionName } from '../../../infra/rollout-functions';
 import { startDynalite, type RunningDynalite } from '../../../local/dynamodb/dynalite-server';
+import { DynamoRolloutStore } from '../../../shared/adapters/dynamodb/dynamo-rollout-store';
 import { startEcsEmulator, type RunningEcsEmulator } from '../../../local/ecs-emulator';
 import { generateCosignKeyPair, pushCosignSignature, signPayload, simpleSigningPayload } from '../../../local/registry/cosign-signer';
 import { startDockerRegistry, type RunningRegistry } from '../../../local/registry/docker-registry';
@@ -156,7 +157,8 @@ beforeAll(async () => {
   authEnv = { partition: 'aws', account: ACCOUNT, stateMachineArn: stack.stateMachineArn, customerKeys: stack.customerKeys };
 
   dynamo = await startDynalite({ tableName: stack.tableName });
-  ecs = await startEcsEmulator({ taskStartMs: 10, accountId: ACCOUNT, region: REGION });
+  // Tasks take a moment to start, so steady waits are answered by ECS's events (the ECS event function).
+  ecs = await startEcsEmulator({ taskStartMs: 300, accountId: ACCOUNT, region: REGION });
   ecs.emulator.seedService({ cluster: 'prod', service: 'web', desiredCount: 4, containerName: 'app', image: `${registry.host}/team/web:initial` });
   ecs.emulator.seedService({ cluster: 'prod', service: 'jobs', desiredCount: 2, containerName: 'app', image: `${registry.host}/team/jobs:initial` });
   ecs.emulator.seedService({ cluster: 'prod', service: 'api', desiredCount: 2, containerName: 'app', image: `${ECR_HOST}/team/api:initial` });
@@ -333,7 +335,7 @@ describe('every AWS call of the functions and the state machine, evaluated again
     expect((await ended(id)).status).toBe('SUCCEEDED');
     expect((await get(id)).status).toBe('SUCCEEDED');
     expect((await call('GET', '/rollouts?service=web&limit=5', API)).body.items[0].id).toBe(id);
-    for (const [fn, operation] of [['api', 'GetSecretValue'], ['advance', 'CreateTaskSet'], ['advance', 'DescribeAlarms'], ['awaitApproval', 'GetItem'], ['stateMachine', 'Invoke']]) {
+    for (const [fn, operation] of [['api', 'GetSecretValue'], ['advance', 'CreateTaskSet'], ['advance', 'DescribeAlarms'], ['awaitApproval', 'GetItem'], ['ecsEvent', 'SendTaskSuccess'], ['stateMachine', 'Invoke']]) {
       expect(calledBy(fn!, operation!), `${fn} ${operation}`).toBe(true);
     }
   });
@@ -344,6 +346,18 @@ describe('every AWS call of the functions and the state machine, evaluated again
     expect((await fns.alarmStateChange(alarmEvent('web-5xx'))).rolledBack).toEqual([id]);
     await ended(id);
     expect((await get(id)).status).toBe('ROLLED_BACK');
+  });
+
+  it('an alarm during an approval wait rolls back and fails the wait', async () => {
+    const id = await deployWeb();
+    await until(id, (r) => r.status === 'PAUSED', 'paused');
+    // The store read by the test itself, outside any function: not recorded.
+    const store = new DynamoRolloutStore({ client: dynamo.client, tableName: stack.tableName });
+    await waitFor('the approval token kept on the record', async () => ((await store.get(id)).taskToken ? true : undefined));
+    expect((await fns.alarmStateChange(alarmEvent('web-5xx'))).rolledBack).toEqual([id]);
+    await ended(id);
+    expect((await get(id)).status).toBe('ROLLED_BACK');
+    expect(calledBy('alarmStateChange', 'SendTaskFailure')).toBe(true);
   });
 
   it('an abort during an approval wait rolls back and answers the wait', async () => {
