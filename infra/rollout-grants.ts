@@ -70,6 +70,14 @@ export class RolloutGrants {
     if (access === 'full') {
       this.add(role, 'RolloutTableIndexes', ['dynamodb:Query'], ROLLOUT_TABLE_INDEXES.map((index) => `${tableArn}/index/${index.name}`));
     }
+    // A table encrypted with a customer managed key (brought as existingTable): every read and write
+    // uses the key through DynamoDB, as CDK's own table grants allow it.
+    const key = this.props.table.encryptionKey;
+    if (key) {
+      this.add(role, 'RolloutTableKey', ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'], [key.keyArn], {
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this.scope).region}.amazonaws.com` } },
+      });
+    }
   }
 
   ecs(role: iam.IRole, access: EcsAccess): void {

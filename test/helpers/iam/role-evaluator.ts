@@ -27,6 +27,11 @@ const asList = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
 const glob = (pattern: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
 const matches = (patterns: string | string[], value: string) => asList(patterns).some((p) => glob(p).test(value));
 
+const defaultKeyPolicy = (account: string) => ({
+  Version: '2012-10-17',
+  Statement: [{ Sid: 'EnableIamPolicies', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }],
+});
+
 export class RoleEvaluator {
   /** `<role>|<policy>|<statement index>|<action pattern>` of every grant some request used. */
   readonly used = new Set<string>();
@@ -40,6 +45,9 @@ export class RoleEvaluator {
         identityPolicies: role.policies.map((p) => ({ name: p.name, policy: p.document as never })),
         serviceControlPolicies: [],
         resourceControlPolicies: [],
+        // KMS authorizes only what the key policy allows too: the default key policy, which lets the
+        // account's IAM policies grant the key's use (what a key created by CDK or the console has).
+        ...(request.action.startsWith('kms:') ? { resourcePolicy: defaultKeyPolicy(this.accountOf(request.resource)) } : {}),
         request: {
           action: request.action,
           principal: role.roleArn,

@@ -462,6 +462,36 @@ describe('every AWS call of the functions and the state machine, evaluated again
     expect(stack.customerKeys).toEqual({});
   });
 
+  it('counts kms:Decrypt, through DynamoDB, for a table encrypted with a customer managed key', async () => {
+    const tableArn = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${stack.tableName}`;
+    const keyArn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const read: AwsCall = { fn: 'api', service: 'DynamoDB', operation: 'GetItem', region: REGION, input: { TableName: stack.tableName } };
+    const requests = authorizationRequests(read, { ...authEnv, customerKeys: { [tableArn]: keyArn } });
+    expect(requests.map((r) => [r.action, r.resource, r.context])).toEqual([
+      ['dynamodb:GetItem', tableArn, {}],
+      ['kms:Decrypt', keyArn, { 'kms:ViaService': `dynamodb.${REGION}.amazonaws.com` }],
+    ]);
+    const api = stack.roles['api']!;
+    // The stack grants the key when the table brought has one (RolloutGrants.table: RolloutTableKey).
+    const withKey = {
+      ...api,
+      policies: [
+        ...api.policies,
+        {
+          name: 'key',
+          document: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow' as const, Action: ['kms:Decrypt'], Resource: keyArn, Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${REGION}.amazonaws.com` } } }],
+          },
+        },
+      ],
+    };
+    const scratch = new RoleEvaluator(ACCOUNT);
+    expect((await scratch.evaluate('api', withKey, requests[1]!)).allowed).toBe(true);
+    expect((await scratch.evaluate('api', api, requests[1]!)).allowed).toBe(false);
+    expect((await scratch.evaluate('api', withKey, { ...requests[1]!, context: { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` } })).allowed).toBe(false);
+  });
+
   it('uses every grant, or the grant is justified', async () => {
     await sfn.emulator.idle();
     await expectEveryCallAllowed();
