@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { parseOrThrow } from '../shared/http/validation';
+import { emfWatchdogRedrives } from '../shared/observability/emf';
 import type { SweepReport } from '../shared/orchestration/watchdog';
 import { functionRoot } from './wiring/compose';
 import type { InvocationContext } from './wiring/inputs';
@@ -23,7 +24,16 @@ export async function watchdog(input: unknown, context?: InvocationContext): Pro
     if (parsed.detail.status === 'RUNNING') return { redriven: null };
     const redriven = await orchestrator.executionEnded(parsed.detail.name);
     root.logger.info('execution ended', { execution: parsed.detail.name, status: parsed.detail.status, redriven });
+    countRedrives(redriven === null ? [] : [redriven]);
     return { redriven };
   }
-  return orchestrator.sweep();
+  const report = await orchestrator.sweep();
+  countRedrives(report.redriven);
+  return report;
+}
+
+/** The WatchdogRedrives metric the stack's alarm watches (EMF on stdout, as Lambda forwards it). */
+function countRedrives(rolloutIds: readonly string[]): void {
+  if (rolloutIds.length === 0 || process.env.LOG_LEVEL?.toLowerCase() === 'silent') return;
+  process.stdout.write(`${JSON.stringify(emfWatchdogRedrives(rolloutIds, Date.now()))}\n`);
 }

@@ -1,6 +1,7 @@
 /**
  * The CDK app (cdk.json): `npx cdk synth|deploy [-c config=<file>]`. Loads the config file local mode
- * reads (docs/configuration.md; see app-config.ts for which one), builds RolloutOrchestratorStack for the account
+ * reads (docs/configuration.md; see app-config.ts for which one), refuses the example config and
+ * registries AWS cannot reach safely unless `-c allowExampleConfig=true`, builds RolloutOrchestratorStack for the account
  * and region of the CLI's credentials, and runs cdk-nag's AwsSolutions checks over it.
  */
 import { App, Validations } from 'aws-cdk-lib';
@@ -8,7 +9,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadConfig } from '../shared/config/load-config';
 import type { AppConfig } from '../shared/config/types';
 import { ConfigError } from '../shared/errors';
-import { configFileFor, contextObject, synthEnvironment } from './app-config';
+import { alarmTopicArn, allowsUnsafeConfig, configFileFor, contextObject, deployBlockedMessage, deployBlockers, synthEnvironment } from './app-config';
 import { RolloutOrchestratorStack } from './rollout-orchestrator-stack';
 
 const app = new App();
@@ -22,10 +23,17 @@ try {
   console.error(error.message);
   process.exit(1);
 }
+// Safe defaults: a plain `cdk deploy` must not ship the example (or any registry AWS cannot reach safely).
+const blockers = deployBlockers(file, config);
+if (blockers.length > 0 && !allowsUnsafeConfig(app)) {
+  console.error(deployBlockedMessage(file, blockers));
+  process.exit(1);
+}
 new RolloutOrchestratorStack(app, 'RolloutOrchestratorStack', {
   config,
   registryPasswordSecrets: contextObject(app, 'registryPasswordSecrets'),
   ...(typeof app.node.tryGetContext('slackSigningSecret') === 'string' ? { slackSigningSecret: app.node.tryGetContext('slackSigningSecret') as string } : {}),
+  ...alarmTopicArn(app),
   description: `ECS rollout orchestrator: signed images from registry webhooks to canary task sets (config ${file})`,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });

@@ -5,6 +5,7 @@ export { RolloutTokens, type RolloutTokensProps } from './rollout-tokens';
 export { RolloutFunctions, type RolloutFunctionsProps, type RolloutFunctionName } from './rollout-functions';
 export { RolloutStateMachine, type RolloutStateMachineProps } from './rollout-state-machine';
 export { RolloutEventRules, type RolloutEventRulesProps } from './rollout-event-rules';
+export { RolloutAlarms, type RolloutAlarmsProps } from './rollout-alarms';
 export { RolloutGrants, type RolloutGrantsProps, type EcsAccess, type TableAccess } from './rollout-grants';
 export { WebhookApi, type WebhookApiProps } from './webhook-api';
 export { resolvedConfigDocument, writeResolvedConfig, BUNDLED_CONFIG_PATH } from './resolved-config';

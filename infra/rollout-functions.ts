@@ -26,7 +26,7 @@ export interface RolloutFunctionsProps {
   readonly stateMachineArn: string;
   /** Extra environment for every function. */
   readonly environment?: Readonly<Record<string, string>>;
-  /** Extra environment for the functions that verify signatures (api, ecrPush); wins over `environment`. */
+  /** Extra environment for the functions that verify signatures (api, ecrPush, advance); wins over `environment`. */
   readonly verifierEnvironment?: Readonly<Record<string, string>>;
   /** Extra environment for the API function only (the token secrets' ARNs). */
   readonly apiEnvironment?: Readonly<Record<string, string>>;
@@ -81,6 +81,8 @@ const SPECS = {
 } as const satisfies Record<string, FunctionSpec>;
 
 export type RolloutFunctionName = keyof typeof SPECS;
+/** The functions that verify signatures: where images arrive, and Advance's look for a late signature. */
+const VERIFIERS: ReadonlySet<RolloutFunctionName> = new Set(['api', 'ecrPush', 'advance']);
 export const ROLLOUT_FUNCTION_NAMES = Object.keys(SPECS) as RolloutFunctionName[];
 
 export class RolloutFunctions extends Construct {
@@ -152,7 +154,7 @@ export class RolloutFunctions extends Construct {
         [ENV.config]: BUNDLED_CONFIG_PATH,
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
-        ...(name === 'api' || name === 'ecrPush' ? props.verifierEnvironment : {}),
+        ...(VERIFIERS.has(name) ? props.verifierEnvironment : {}),
         ...(name === 'api' ? props.apiEnvironment : {}),
       },
       bundling: bundlingFor(props.configFile),

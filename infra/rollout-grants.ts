@@ -6,8 +6,8 @@
  *
  * Resource types follow the Service Authorization Reference: ECS DescribeServices and
  * UpdateServicePrimaryTaskSet act on `service`, the task set actions on `task-set`, RegisterTaskDefinition
- * (and TagResource on create) on `task-definition`; DescribeTaskDefinition, ecr:GetAuthorizationToken and
- * X-Ray take no resource. Step Functions evaluates SendTaskSuccess/Failure against the state machine
+ * (and TagResource on create) on `task-definition`; DescribeTaskDefinition and X-Ray take
+ * no resource. Step Functions evaluates SendTaskSuccess/Failure against the state machine
  * that issued the token (as CDK's grantTaskResponse grants), so those are scoped to it; DescribeExecution
  * acts on `execution`, whose names are made per rollout at run time.
  */
@@ -69,6 +69,14 @@ export class RolloutGrants {
     this.add(role, 'RolloutTable', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], [tableArn]);
     if (access === 'full') {
       this.add(role, 'RolloutTableIndexes', ['dynamodb:Query'], ROLLOUT_TABLE_INDEXES.map((index) => `${tableArn}/index/${index.name}`));
+    }
+    // A table encrypted with a customer managed key (brought as existingTable): every read and write
+    // uses the key through DynamoDB, as CDK's own table grants allow it.
+    const key = this.props.table.encryptionKey;
+    if (key) {
+      this.add(role, 'RolloutTableKey', ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'], [key.keyArn], {
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(this.scope).region}.amazonaws.com` } },
+      });
     }
   }
 
@@ -141,13 +149,14 @@ export class RolloutGrants {
     this.add(role, 'ReadAlarmStates', ['cloudwatch:DescribeAlarms'], arns);
   }
 
-  /** Pulling manifests and signatures from the configured ECR repositories; nothing without one. */
+  /**
+   * Reading manifests and signatures from the configured ECR repositories through the ECR API
+   * (shared/adapters/ecr-registry): BatchGetImage (which also authorizes ListImageReferrers) and
+   * GetDownloadUrlForLayer. No ecr:GetAuthorizationToken: nothing speaks ECR's Docker registry API.
+   */
   pullFromEcr(role: iam.IRole): void {
     const repositories = ecrRepositories(this.props.config, this.env);
     if (repositories.length === 0) return;
-    this.add(role, 'EcrAuthorizationToken', ['ecr:GetAuthorizationToken'], ['*'], {
-      wildcardReason: 'ecr:GetAuthorizationToken supports no resource-level permissions; pulls are scoped to the repositories below.',
-    });
     this.add(role, 'EcrPullImages', ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], repositories.map((r) => r.arn));
   }
 

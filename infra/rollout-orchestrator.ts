@@ -6,6 +6,7 @@
 import { ArnFormat, type Duration, Names, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/wiring/environment';
 import { loadConfig } from '../shared/config/load-config';
@@ -13,6 +14,7 @@ import type { AppConfig } from '../shared/config/types';
 import { synthEnvironment } from './app-config';
 import { acknowledgeRule, acknowledgeWildcards } from './nag';
 import { SLACK_SIGNING_SECRET_ENV, registryPasswordEnvNames, writeResolvedConfig } from './resolved-config';
+import { RolloutAlarms } from './rollout-alarms';
 import { RolloutEventRules } from './rollout-event-rules';
 import { RolloutFunctions } from './rollout-functions';
 import { RolloutGrants } from './rollout-grants';
@@ -61,6 +63,12 @@ interface RolloutOrchestratorCommonProps {
    * @default none
    */
   readonly slackSigningSecret?: string;
+  /**
+   * An SNS topic the orchestrator's own alarms notify (dead letters, a FAILED rollout, repeated
+   * watchdog re-drives, function errors), on ALARM and back to OK.
+   * @default none: the alarms exist and only change state
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /** Bring your own table (with the keys of table-design.ts), or let the construct build one. */
@@ -92,6 +100,8 @@ export class RolloutOrchestrator extends Construct {
   readonly workflow: RolloutStateMachine;
   readonly api: WebhookApi;
   readonly eventRules: RolloutEventRules;
+  /** CloudWatch alarms on the orchestrator itself. */
+  readonly alarms: RolloutAlarms;
   /** The resolved config file shipped in every bundle (written at synth). */
   readonly bundledConfigFile: string;
 
@@ -143,7 +153,13 @@ export class RolloutOrchestrator extends Construct {
       awaitApprovalFunction: this.functions.awaitApproval,
       recoverFunction: this.functions.recover,
       stateMachineName,
-      logGroup: new logs.LogGroup(this, 'WorkflowLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+      // Under /aws/vendedlogs/: the name CloudWatch Logs documents for vended logs, so that Step Functions'
+      // log delivery does not grow the account's log resource policy towards its size limit.
+      logGroup: new logs.LogGroup(this, 'WorkflowLogs', {
+        logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
+        retention: logRetention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
       ...(props.approvalWaitTimeout === undefined ? {} : { approvalWaitTimeout: props.approvalWaitTimeout }),
     });
 
@@ -156,6 +172,12 @@ export class RolloutOrchestrator extends Construct {
       ecsEventFunction: this.functions.ecsEvent,
       watchdogFunction: this.functions.watchdog,
       stateMachineArn: this.workflow.stateMachine.stateMachineArn,
+    });
+    this.alarms = new RolloutAlarms(this, 'Alarms', {
+      functions: this.functions.all,
+      deadLetterQueue: this.eventRules.deadLetterQueue,
+      services: Object.keys(props.config.services),
+      ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
     });
     this.suppressFindings();
   }
@@ -172,7 +194,8 @@ export class RolloutOrchestrator extends Construct {
    * - the watchdog answers owed and overdue waits and hands the lock on; a hand-off that loses a race
    *   for the lock supersedes the holder, so it shifts too;
    * - only the API and the intake list rollouts (the indexes); only Advance creates canaries and
-   *   checks alarms; signatures are verified where images arrive (registry webhooks, ECR pushes).
+   *   checks alarms; signatures are verified where images arrive (registry webhooks, ECR pushes) and by
+   *   Advance, which looks again for a signature pushed after its image.
    */
   private grantAccess(config: AppConfig, stateMachineArn: string, executionsArn: string): void {
     const grants = new RolloutGrants(this, {
@@ -183,8 +206,12 @@ export class RolloutOrchestrator extends Construct {
       tokens: [this.tokens.webhookToken, this.tokens.apiToken],
     });
     const { roles } = this.functions;
-    for (const role of [roles.api, roles.advance, roles.recover, roles.alarmStateChange, roles.ecrPush]) grants.table(role, 'full');
-    for (const role of [roles.awaitApproval, roles.ecsEvent, roles.watchdog]) grants.table(role, 'items');
+    // Only the API's listings and intake's newerThanStable tag policy (a service's succeeded rollouts)
+    // read the list indexes.
+    const readsListings = Object.values(config.services).some((service) => service.tagPolicy?.newerThanStable);
+    grants.table(roles.api, 'full');
+    grants.table(roles.ecrPush, readsListings ? 'full' : 'items');
+    for (const role of [roles.advance, roles.recover, roles.alarmStateChange, roles.awaitApproval, roles.ecsEvent, roles.watchdog]) grants.table(role, 'items');
     for (const role of Object.values(roles)) {
       grants.startExecution(role);
       grants.answerApprovalWaits(role);
@@ -194,8 +221,9 @@ export class RolloutOrchestrator extends Construct {
       grants.ecs(role, 'shift');
     }
     grants.readAlarms(roles.advance);
-    grants.pullFromEcr(roles.api);
-    grants.pullFromEcr(roles.ecrPush);
+    // Verifying a signature reads the registry: where images arrive, and in Advance's own look for a
+    // signature pushed after its image.
+    for (const role of [roles.api, roles.ecrPush, roles.advance]) grants.pullFromEcr(role);
     grants.readTokens(roles.api);
   }
 

@@ -27,8 +27,9 @@ export interface RolloutTableProps {
    */
   readonly tableName?: string;
   /**
-   * Refuse `DeleteTable`, even from CloudFormation.
-   * @default false
+   * Refuse `DeleteTable`, even from CloudFormation: the table is every rollout's record and the only
+   * copy of the service locks. Turn it off (`false`) before removing a stack you mean to delete.
+   * @default true
    */
   readonly deletionProtection?: boolean;
 }
@@ -54,7 +55,7 @@ export class RolloutTable extends Construct {
       timeToLiveAttribute: TTL_ATTRIBUTE,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       ...(props.tableName === undefined ? {} : { tableName: props.tableName }),
-      ...(props.deletionProtection === undefined ? {} : { deletionProtection: props.deletionProtection }),
+      deletionProtection: props.deletionProtection ?? true,
     });
     for (const index of ROLLOUT_TABLE_INDEXES) {
       this.table.addGlobalSecondaryIndex({

@@ -36,3 +36,23 @@ export function emfMetricsListener(write: (line: string) => void = (line) => pro
     if (metrics) write(JSON.stringify(emfRecord(metrics)));
   };
 }
+
+/** The watchdog's re-drives: a rollout that had no running clock got a new one (docs/architecture.md, "The watchdog"). */
+export const WATCHDOG_REDRIVES = { name: 'WatchdogRedrives', dimension: 'Source', source: 'watchdog' } as const;
+
+/**
+ * One EMF line counting the rollouts the watchdog re-drove in one sweep or on one execution's end,
+ * with their ids as a property. A healthy orchestrator re-drives rarely (a crashed or stopped
+ * execution); re-drives that keep coming mean a rollout that cannot keep a clock.
+ */
+export function emfWatchdogRedrives(rolloutIds: readonly string[], timestamp: number, namespace = METRICS_NAMESPACE): Record<string, unknown> {
+  return {
+    _aws: {
+      Timestamp: timestamp,
+      CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [[WATCHDOG_REDRIVES.dimension]], Metrics: [{ Name: WATCHDOG_REDRIVES.name, Unit: 'Count' }] }],
+    },
+    [WATCHDOG_REDRIVES.dimension]: WATCHDOG_REDRIVES.source,
+    rolloutIds: [...rolloutIds],
+    [WATCHDOG_REDRIVES.name]: rolloutIds.length,
+  };
+}

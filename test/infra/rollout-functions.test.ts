@@ -105,7 +105,7 @@ describe('RolloutFunctions', () => {
     }
   });
 
-  it('fills registry password variables from Secrets Manager for the verifying functions only', async () => {
+  it('fills registry password variables from Secrets Manager for the verifying functions only (Advance looks for late signatures)', async () => {
     const yaml = `registries:\n  docker.io: { username: ci, passwordEnv: HUB_PASSWORD }\nservices:\n  web:\n    cluster: prod\n    service: web\n    image: docker.io/team/web\n    verify: { keys: [keys/web.pub] }\n    steps: [{ setWeight: 100 }]\n`;
     const { template } = synth(await configFrom(yaml, { HUB_PASSWORD: 'synth-only' }), { registryPasswordSecrets: { 'docker.io': 'rollout/dockerhub' } });
     const variable = (handler: string) =>
@@ -114,7 +114,8 @@ describe('RolloutFunctions', () => {
     const resolved = '{{resolve:secretsmanager:rollout/dockerhub:SecretString:::}}';
     expect(variable('index.handler')).toBe(resolved);
     expect(variable('index.ecrPush')).toBe(resolved);
-    expect(variable('index.advance')).toBe('unused-by-this-function');
+    expect(variable('index.advance')).toBe(resolved);
+    expect(variable('index.watchdog')).toBe('unused-by-this-function');
     expect(JSON.stringify(template.toJSON())).not.toContain('synth-only');
   });
 });

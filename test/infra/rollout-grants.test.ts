@@ -102,8 +102,8 @@ const deploy = [
   },
 ];
 
+// No ecr:GetAuthorizationToken: the functions read ECR through its API only, never its Docker registry API.
 const ecrPull = [
-  { Sid: 'EcrAuthorizationToken', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
   {
     Sid: 'EcrPullImages',
     Effect: 'Allow',
@@ -133,11 +133,11 @@ describe('the functions’ IAM policies', () => {
     ]);
   });
 
-  it('let Advance deploy canaries: register task definitions, create task sets and pass only the configured roles to ECS tasks', async () => {
+  it('let Advance deploy canaries (register task definitions, create task sets, pass only the configured roles to ECS tasks) and read ECR for late signatures', async () => {
     const s = await synthesized();
     expect(statementsOf(s.template, 'index.advance')).toEqual([
       ...common(s.logs('advance')),
-      ...tableStatements(s.table, 'full'),
+      ...tableStatements(s.table, 'items'),
       ...start,
       answer,
       ...ecs('deploy'),
@@ -148,16 +148,17 @@ describe('the functions’ IAM policies', () => {
         Action: 'cloudwatch:DescribeAlarms',
         Resource: ['web-5xx', 'web-latency', 'worker-errors'].map((n) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${n}`),
       },
+      ...ecrPull,
     ]);
   });
 
   it('let Recover and the alarm handler roll back (shift), but not create canaries', async () => {
     const s = await synthesized();
     const queue = logicalId(s.stack.orchestrator.eventRules.deadLetterQueue);
-    expect(statementsOf(s.template, 'index.recover')).toEqual([...common(s.logs('recover')), ...tableStatements(s.table, 'full'), ...start, answer, ...ecs('shift')]);
+    expect(statementsOf(s.template, 'index.recover')).toEqual([...common(s.logs('recover')), ...tableStatements(s.table, 'items'), ...start, answer, ...ecs('shift')]);
     expect(statementsOf(s.template, 'index.alarmStateChange')).toEqual([
       ...common(s.logs('alarmStateChange')),
-      ...tableStatements(s.table, 'full'),
+      ...tableStatements(s.table, 'items'),
       ...start,
       answer,
       ...ecs('shift'),
@@ -183,13 +184,20 @@ describe('the functions’ IAM policies', () => {
     const queue = logicalId(s.stack.orchestrator.eventRules.deadLetterQueue);
     expect(statementsOf(s.template, 'index.ecrPush')).toEqual([
       ...common(s.logs('ecrPush')),
-      ...tableStatements(s.table, 'full'),
+      ...tableStatements(s.table, 'items'),
       ...start,
       answer,
       ...ecs('shift'),
       ...ecrPull,
       deadLetters(queue),
     ]);
+  });
+
+  it('let the ECR push handler read the list indexes only when a service holds pushes to newerThanStable', async () => {
+    const yaml = TEST_CONFIG_YAML.replace("tags: '^v[0-9]+$'", "tagPolicy: { newerThanStable: true }");
+    const { template } = synth(await configFrom(yaml));
+    expect(statement(statementsOf(template, 'index.ecrPush'), 'RolloutTableIndexes').Action).toBe('dynamodb:Query');
+    expect(() => statement(statementsOf(template, 'index.advance'), 'RolloutTableIndexes')).toThrow(/found 0/);
   });
 
   it('let the ECS event handler answer steady waits and act on what it finds in ECS, without listing or deploying', async () => {

@@ -1,6 +1,7 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
 import { RolloutOrchestrator, RolloutOrchestratorStack } from '../../infra';
 import { ACCOUNT, configFrom, logicalId, nagViolations, REGION, statement, statementsOf, synth, testApp } from './infra-fixtures';
@@ -20,6 +21,15 @@ describe('RolloutOrchestratorStack', () => {
     expect(outputs.ApiUrl!.Value).toEqual({
       'Fn::Join': ['', ['https://', { Ref: logicalId(orchestrator.api.httpApi) }, `.execute-api.${REGION}.`, { Ref: 'AWS::URLSuffix' }, '/']],
     });
+  });
+
+  it('logs the workflow under /aws/vendedlogs/states/ and protects the table from deletion', async () => {
+    const { template } = synth(await configFrom());
+    const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as Resource;
+    const destination = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0] as string;
+    const group = template.toJSON().Resources[destination] as Resource;
+    expect(group.Properties.LogGroupName).toBe('/aws/vendedlogs/states/Rollout-Orchestrator-0E8FC0EE-Workflow');
+    template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
   });
 
   it('passes cdk-nag AwsSolutions: every finding fixed or acknowledged with a reason', async () => {
@@ -77,6 +87,25 @@ describe('RolloutOrchestratorStack', () => {
 });
 
 describe('RolloutOrchestrator', () => {
+  it('lets every function use the customer managed key of an existing table, through DynamoDB only', async () => {
+    const stack = new Stack(testApp(), 'Cmk', { env: { account: ACCOUNT, region: REGION } });
+    const keyArn = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const existingTable = dynamodb.Table.fromTableAttributes(stack, 'Existing', { tableName: 'platform-rollouts', encryptionKey: kms.Key.fromKeyArn(stack, 'Key', keyArn) });
+    new RolloutOrchestrator(stack, 'Orchestrator', { config: await configFrom(), existingTable });
+    const template = Template.fromStack(stack);
+    for (const handler of ['index.handler', 'index.advance', 'index.watchdog']) {
+      expect(statement(statementsOf(template, handler), 'RolloutTableKey')).toEqual({
+        Sid: 'RolloutTableKey',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+        Resource: keyArn,
+        Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${REGION}.amazonaws.com` } },
+      });
+    }
+    const built = synth(await configFrom());
+    expect(() => statement(statementsOf(built.template, 'index.handler'), 'RolloutTableKey')).toThrow(/found 0/);
+  });
+
   it('uses an existing table instead of building one, and scopes the grants to it', async () => {
     const stack = new Stack(testApp(), 'Byo', { env: { account: ACCOUNT, region: REGION } });
     const existingTable = dynamodb.Table.fromTableName(stack, 'Existing', 'platform-rollouts');
@@ -85,7 +114,7 @@ describe('RolloutOrchestrator', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 0);
     expect(orchestrator.rolloutTable).toBeUndefined();
     const tableArn = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/platform-rollouts`;
-    const statements = statementsOf(template, 'index.advance');
+    const statements = statementsOf(template, 'index.handler');
     expect(statement(statements, 'RolloutTable').Resource).toBe(tableArn);
     expect(statement(statements, 'RolloutTableIndexes').Resource).toEqual([`${tableArn}/index/byCreated`, `${tableArn}/index/byService`]);
   });

@@ -47,8 +47,9 @@ describe('RolloutTable', () => {
     expect(tableOf({ removalPolicy: RemovalPolicy.DESTROY })).toMatchObject({ DeletionPolicy: 'Delete' });
   });
 
-  it('takes a fixed name and deletion protection when given', () => {
-    const { Properties } = tableOf({ tableName: 'rollouts', deletionProtection: true });
-    expect(Properties).toMatchObject({ TableName: 'rollouts', DeletionProtectionEnabled: true });
+  it('is protected from deletion by default, and takes a fixed name', () => {
+    expect(tableOf().Properties.DeletionProtectionEnabled).toBe(true);
+    expect(tableOf({ deletionProtection: false }).Properties.DeletionProtectionEnabled).toBe(false);
+    expect(tableOf({ tableName: 'rollouts' }).Properties).toMatchObject({ TableName: 'rollouts', DeletionProtectionEnabled: true });
   });
 });

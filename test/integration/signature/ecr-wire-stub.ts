@@ -26,6 +26,12 @@ export class EcrWireStub {
   /** Operations answered with AccessDeniedException, to test failures. */
   readonly denied = new Set<string>();
   endpoint = '';
+  /**
+   * Where the presigned layer URLs point (default: this stub over http). ECR hands out https URLs to S3,
+   * and the ECR client refuses others; a test that cannot pass `allowInsecureDownloads` gives an https
+   * origin here and routes it to `endpoint` itself.
+   */
+  downloadOrigin = '';
 
   constructor(readonly registryId = '123456789012') {}
 
@@ -84,7 +90,7 @@ export class EcrWireStub {
       case 'GetDownloadUrlForLayer': {
         const digest = String(input['layerDigest']);
         if (!this.layers.has(digest)) return void error('LayersNotFoundException', `The specified layers ${digest} could not be found`);
-        return void reply(200, { downloadUrl: `${this.endpoint}/s3/${encodeURIComponent(digest)}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=00`, layerDigest: digest });
+        return void reply(200, { downloadUrl: `${this.downloadOrigin || this.endpoint}/s3/${encodeURIComponent(digest)}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=00`, layerDigest: digest });
       }
       case 'ListImageReferrers': {
         const subject = String(input['subjectId']?.imageDigest);

@@ -4,7 +4,7 @@
  * of the root object, dimensions as strings and metric values as numbers; units from CloudWatch's list.
  */
 import { describe, expect, it } from 'vitest';
-import { emfMetricsListener, emfRecord } from '../../../shared/observability/emf';
+import { emfMetricsListener, emfRecord, emfWatchdogRedrives } from '../../../shared/observability/emf';
 import { rolloutMetrics } from '../../../shared/observability/rollout-metrics';
 import { apply } from '../core/rollout-builders';
 import { rolloutStates } from './rollout-states';
@@ -71,5 +71,21 @@ describe('embedded metric format', () => {
     }
     expect(JSON.parse(lines[0]!)).toMatchObject({ RolloutsStarted: 1, Service: 'web' });
     expect(JSON.parse(lines[1]!)).toMatchObject({ RolloutsSucceeded: 1 });
+  });
+});
+
+describe('the watchdog re-drive metric', () => {
+  it('counts the re-driven rollouts under Source=watchdog, with their ids as a property', () => {
+    const record = emfWatchdogRedrives(['r1', 'r2'], 1_700_000_000_000);
+    expectValidEmf(record);
+    expect(record).toEqual({
+      _aws: {
+        Timestamp: 1_700_000_000_000,
+        CloudWatchMetrics: [{ Namespace: 'RolloutOrchestrator', Dimensions: [['Source']], Metrics: [{ Name: 'WatchdogRedrives', Unit: 'Count' }] }],
+      },
+      Source: 'watchdog',
+      rolloutIds: ['r1', 'r2'],
+      WatchdogRedrives: 2,
+    });
   });
 });
