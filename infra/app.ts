@@ -24,6 +24,7 @@ try {
 }
 new RolloutOrchestratorStack(app, 'RolloutOrchestratorStack', {
   config,
+  secrets: contextObject(app, 'secrets'),
   registryPasswordSecrets: contextObject(app, 'registryPasswordSecrets'),
   description: `ECS rollout orchestrator: signed images from registry webhooks to canary task sets (config ${file})`,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },

@@ -26,10 +26,6 @@ export interface RolloutFunctionsProps {
   readonly stateMachineArn: string;
   /** Extra environment for every function. */
   readonly environment?: Readonly<Record<string, string>>;
-  /** Extra environment for the functions that verify signatures (api, ecrPush); wins over `environment`. */
-  readonly verifierEnvironment?: Readonly<Record<string, string>>;
-  /** Extra environment for the API function only (the token secrets' ARNs). */
-  readonly apiEnvironment?: Readonly<Record<string, string>>;
   /**
    * How long the functions' logs are kept.
    * @default logs.RetentionDays.ONE_MONTH
@@ -152,8 +148,6 @@ export class RolloutFunctions extends Construct {
         [ENV.config]: BUNDLED_CONFIG_PATH,
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
-        ...(name === 'api' || name === 'ecrPush' ? props.verifierEnvironment : {}),
-        ...(name === 'api' ? props.apiEnvironment : {}),
       },
       bundling: bundlingFor(props.configFile),
     });
