@@ -77,7 +77,8 @@ export class SecretsManagerSecrets implements SecretSource {
   }
 
   private unavailable(variable: string, secretId: string | null, reason: string, cause?: unknown): SecretUnavailableError {
-    this.options.logger?.error('secret unavailable', { variable, secretId, reason });
+    // `id`, not `secretId`: the logger redacts fields whose name says secret, and an id is no secret.
+    this.options.logger?.error('secret unavailable', { variable, id: secretId, reason });
     const where = secretId ? `secret ${secretId}: ` : '';
     return new SecretUnavailableError(variable, `${where}${reason}`, cause === undefined ? undefined : { cause });
   }
