@@ -5,8 +5,10 @@
  * tokens, the API token, approval links), and a secret that cannot be read is answered 503
  * problem+json naming it, logged with why, while the routes that do not need it keep working.
  */
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign as signWith } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -33,7 +35,18 @@ const VALUES = {
 type Variable = keyof typeof VALUES;
 const VIEWER_TOKEN = 'viewer-token-0123456789abcdef';
 
-const CONFIG = `
+const oidcKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+let issuerServer: Server;
+let issuer: string;
+/** An OIDC token of the test issuer for dana, valid for 5 minutes. */
+function oidcToken(): string {
+  const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const claims = { iss: issuer, aud: 'rollouts', email: 'dana@example.com', exp: Math.floor(Date.now() / 1000) + 300 };
+  const head = `${enc({ alg: 'RS256', kid: 'k1', typ: 'JWT' })}.${enc(claims)}`;
+  return `${head}.${signWith('sha256', Buffer.from(head), oidcKey.privateKey).toString('base64url')}`;
+}
+
+const config = () => `
 registries:
   registry.example.com: { username: ci, passwordEnv: REGISTRY_PASSWORD }
 webhooks:
@@ -43,6 +56,7 @@ webhooks:
 access:
   tokens:
     - { name: dashboard, sha256: ${createHash('sha256').update(VIEWER_TOKEN).digest('hex')}, role: viewer }
+  oidc: { issuer: '${issuer}', audience: rollouts }
 services:
   web:
     cluster: prod
@@ -67,7 +81,14 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'api-secrets-'));
   mkdirSync(join(dir, 'keys'));
   writeFileSync(join(dir, 'keys', 'web.pub'), PUBLIC_PEM);
-  writeFileSync(join(dir, 'rollout.config.yaml'), CONFIG);
+  issuerServer = createServer((req, res) => {
+    if (req.url === '/.well-known/openid-configuration') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jwks_uri: `${issuer}/jwks` }));
+    if (req.url === '/jwks') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [{ ...oidcKey.publicKey.export({ format: 'jwk' }), kid: 'k1', use: 'sig' }] }));
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => issuerServer.listen(0, '127.0.0.1', r));
+  issuer = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}`;
+  writeFileSync(join(dir, 'rollout.config.yaml'), config());
   tableName = await dynamo.newTable();
   const write = process.stdout.write.bind(process.stdout);
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
@@ -87,6 +108,7 @@ afterEach(() => {
 afterAll(async () => {
   vi.restoreAllMocks();
   await sm.close();
+  await new Promise((r) => issuerServer.close(r));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -117,12 +139,13 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const unmatched = { events: [] };
 
 describe('the API function, reading its secrets from Secrets Manager', () => {
-  it('takes every kind of credential: API token, named token, per-source tokens and HMAC with a replay window', async () => {
+  it('takes every kind of credential: API token, named token, OIDC, per-source tokens and HMAC with a replay window', async () => {
     const call = await apiFunction();
     expect((await call('GET', '/rollouts', { headers: bearer(VALUES.ROLLOUT_API_TOKEN) })).status).toBe(200);
     expect((await call('GET', '/rollouts', { headers: bearer(VALUES.GITHUB_WEBHOOK_SECRET) })).status).toBe(401);
     const viewer = await call('GET', '/rollouts', { headers: bearer(VIEWER_TOKEN) });
     expect(viewer.status).toBe(200);
+    expect((await call('GET', '/rollouts', { headers: bearer(oidcToken()) })).status).toBe(200);
     // The dashboard polls these routes in AWS: its page is served, and the live stream says to poll.
     expect((await call('GET', '/')).status).toBe(200);
     expect((await call('GET', '/events', { headers: bearer(VIEWER_TOKEN) })).body?.detail).toMatch(/poll GET \/rollouts/);
@@ -186,7 +209,7 @@ describe('the API function, reading its secrets from Secrets Manager', () => {
     expect(signed.status).toBe(202);
   });
 
-  it('answers 503 for the API token and links it cannot read, while named tokens and webhooks keep working', async () => {
+  it('answers 503 for the API token and links it cannot read, while named tokens, OIDC and webhooks keep working', async () => {
     sm.put('prod/DENIED_API_TOKEN', VALUES.ROLLOUT_API_TOKEN);
     sm.deny('prod/DENIED_API_TOKEN');
     const call = await apiFunction({ ROLLOUT_API_TOKEN: 'prod/DENIED_API_TOKEN', ROLLOUT_LINK_SECRET: 'prod/NO_LINK_SECRET' });
@@ -194,6 +217,7 @@ describe('the API function, reading its secrets from Secrets Manager', () => {
     expect(res.status).toBe(503);
     expect(res.body?.detail).toMatch(/^the secret ROLLOUT_API_TOKEN cannot be read: secret prod\/DENIED_API_TOKEN: this function may not read it/);
     expect((await call('GET', '/rollouts', { headers: bearer(VIEWER_TOKEN) })).status).toBe(200);
+    expect((await call('GET', '/rollouts', { headers: bearer(oidcToken()) })).status).toBe(200);
     expect((await call('POST', '/webhooks/registry', { headers: { ...bearer(VALUES.ROLLOUT_WEBHOOK_TOKEN), 'content-type': 'application/json' }, body: unmatched })).status).toBe(202);
     const link = await call('GET', '/approvals/anything.at-all', { headers: { accept: 'application/json' } });
     expect(link.status).toBe(503);

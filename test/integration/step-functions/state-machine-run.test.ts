@@ -228,6 +228,8 @@ describe('the synthesized state machine, run locally', () => {
     const used = (await handlers.api.handler(httpApiEvent('POST', path, { headers: { accept: 'application/json' } }) as never, {} as never)) as { statusCode: number; body: string };
     expect(used.statusCode, used.body).toBe(200);
     expect(JSON.parse(used.body)).toMatchObject({ rolloutId: id, action: 'approve', by: 'link:ops' });
+    const again = (await handlers.api.handler(httpApiEvent('POST', path, { headers: { accept: 'application/json' } }) as never, {} as never)) as { statusCode: number };
+    expect(again.statusCode).toBe(409);
     expect((await ended(id)).status).toBe('SUCCEEDED');
     // Sent by Advance, which wrote SUCCEEDED.
     await waitFor('the success notice', async () => notices.some((n) => JSON.parse(n.body).rollout?.id === id && JSON.parse(n.body).rollout.status === 'SUCCEEDED') || undefined, 20_000);
