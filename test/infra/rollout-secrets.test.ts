@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { UNSET_SECRET_VALUE } from '../../shared/adapters/secrets-manager/secrets-manager-secrets';
 import { ENV } from '../../functions/wiring/environment';
+import { secretVariables } from '../../infra/rollout-secrets';
 import { ACCOUNT, configFrom, ECR_HOST, logicalId, nagViolations, REGION, statementsOf, synth } from './infra-fixtures';
 
 /** Every kind of secret the config can name: a registry password, a webhook source's key, a Slack URL and a signing key. */
@@ -131,6 +132,17 @@ describe('the secrets of the stack', () => {
   it('keeps -c registryPasswordSecrets working for a registry password', async () => {
     const s = await synthesized({ registryPasswordSecrets: { 'registry.example.com': 'legacy/registry' } });
     expect(s.secretsOf(HANDLER.ecrPush)).toMatchObject({ REGISTRY_PASSWORD: 'legacy/registry' });
+  });
+
+  it('names a password written in the file by position, read where signatures are verified; nothing else without notify', async () => {
+    const yaml = YAML.replace('{ username: ci, passwordEnv: REGISTRY_PASSWORD }', '{ username: ci, password: in-the-file }').replace(/ {4}notify:\n( {6}- .*\n)+/, '');
+    const { variables, notifies } = secretVariables(await configFrom(yaml, VALUES));
+    expect(Object.fromEntries(variables)).toEqual({
+      ROLLOUT_REGISTRY_PASSWORD_0: ['api', 'advance', 'ecrPush'],
+      GITHUB_WEBHOOK_SECRET: ['api'],
+      DOCKERHUB_TOKEN: ['api'],
+    });
+    expect(notifies).toBe(false);
   });
 
   it('refuses a secret for a variable the config does not name', async () => {
