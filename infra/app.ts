@@ -31,8 +31,8 @@ if (blockers.length > 0 && !allowsUnsafeConfig(app)) {
 }
 new RolloutOrchestratorStack(app, 'RolloutOrchestratorStack', {
   config,
+  secrets: contextObject(app, 'secrets'),
   registryPasswordSecrets: contextObject(app, 'registryPasswordSecrets'),
-  ...(typeof app.node.tryGetContext('slackSigningSecret') === 'string' ? { slackSigningSecret: app.node.tryGetContext('slackSigningSecret') as string } : {}),
   ...alarmTopicArn(app),
   description: `ECS rollout orchestrator: signed images from registry webhooks to canary task sets (config ${file})`,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },

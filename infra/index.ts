@@ -2,6 +2,7 @@ export { RolloutOrchestrator, type RolloutOrchestratorProps, type RolloutTableCh
 export { RolloutOrchestratorStack, type RolloutOrchestratorStackProps } from './rollout-orchestrator-stack';
 export { RolloutTable, type RolloutTableProps } from './rollout-table';
 export { RolloutTokens, type RolloutTokensProps } from './rollout-tokens';
+export { RolloutSecrets, type RolloutSecretsProps, type FunctionSecret, secretVariables } from './rollout-secrets';
 export { RolloutFunctions, type RolloutFunctionsProps, type RolloutFunctionName } from './rollout-functions';
 export { RolloutStateMachine, type RolloutStateMachineProps } from './rollout-state-machine';
 export { RolloutEventRules, type RolloutEventRulesProps } from './rollout-event-rules';

@@ -5,14 +5,17 @@
  * services back.
  * JSON is YAML, so the functions keep using the one loader that local mode uses.
  *
- * Registry passwords and the Slack signing secret never enter the file (it lands in the asset bucket and
- * in cdk.out): the file names an environment variable instead, which the stack fills from Secrets Manager.
+ * No secret enters the file (it lands in the asset bucket and in cdk.out): a registry password, a
+ * webhook source's token or key, a notification's credentials and the Slack app's signing secret are named by their variable, which
+ * the functions read from Secrets Manager (rollout-secrets.ts).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { NotifyTarget } from '../shared/config/notifications-schema';
 import type { AppConfig, RegistryConfig, ServiceConfig, VerifyConfig } from '../shared/config/types';
+import type { WebhooksConfig } from '../shared/config/webhooks-schema';
 import { publicGoodTrustedRoot } from '../shared/signature/public-good-trusted-root';
 
 /** Where the file sits inside every bundle, and so in Lambda. */
@@ -22,15 +25,15 @@ export const BUNDLED_CONFIG_PATH = `/var/task/${BUNDLED_CONFIG_NAME}`;
 /** The environment variable that carries the password of the `index`-th registry with credentials. */
 export const registryPasswordEnv = (index: number): string => `ROLLOUT_REGISTRY_PASSWORD_${index}`;
 
-/** The variable that carries the Slack app's signing secret in Lambda (config `slack:`); the stack fills it from Secrets Manager. */
-export const SLACK_SIGNING_SECRET_ENV = 'ROLLOUT_SLACK_SIGNING_SECRET';
-
-/** Registry host → environment variable name, for every registry that has credentials (sorted by host). */
+/**
+ * Registry host → the variable its password is read under, for every registry that has credentials
+ * (sorted by host): its `passwordEnv`, or for a password written in the file, `ROLLOUT_REGISTRY_PASSWORD_<n>`.
+ */
 export function registryPasswordEnvNames(config: AppConfig): Readonly<Record<string, string>> {
   const hosts = Object.keys(config.registries)
     .filter((host) => config.registries[host]?.username !== undefined)
     .sort();
-  return Object.fromEntries(hosts.map((host, i) => [host, registryPasswordEnv(i)]));
+  return Object.fromEntries(hosts.map((host, i) => [host, config.registries[host]!.passwordEnv ?? registryPasswordEnv(i)]));
 }
 
 /**
@@ -42,13 +45,13 @@ const HANDLED = {
     name: 'the key under services', cluster: 'as is', service: 'as is', container: 'as is', image: 'as is',
     registry: 'from image', repository: 'from image', tags: 'regex source', verify: 'see verify', steps: 'as is',
     alarms: 'as is', local: 'as is', aws: 'as is', policies: 'as the file keys onNewImage, steadyTimeout, alarmPolicy, approvals',
-    tagPolicy: 'semver as its source', notify: 'not shipped: its secrets are environment variables of local mode (README limits)',
+    tagPolicy: 'semver as its source', notify: 'as the file writes it: variables, not values; linkTtl in seconds',
   } satisfies Record<keyof ServiceConfig, string>,
   verify: {
     keys: 'PEM', keyless: 'identities without their ids', rekor: 'as is', trustedRoot: 'the document inline, unless built in',
     predicateTypes: 'as is', waitForSeconds: 'as waitFor, in seconds',
   } satisfies Record<keyof VerifyConfig, string>,
-  registry: { insecure: 'as is', username: 'as is', password: 'a variable' } satisfies Record<keyof RegistryConfig, string>,
+  registry: { insecure: 'as is', username: 'as is', password: 'a variable', passwordEnv: 'the variable' } satisfies Record<keyof RegistryConfig, string>,
 };
 void HANDLED;
 
@@ -79,6 +82,7 @@ export function resolvedConfigDocument(config: AppConfig): Record<string, unknow
         alarms: s.alarms,
         local: { desiredCount: s.local.desiredCount, ...(s.local.image === null ? {} : { image: s.local.image }) },
         ...(s.aws === undefined ? {} : { aws: { passRoles: s.aws.passRoles } }),
+        ...(s.notify?.length ? { notify: s.notify.map(resolvedNotifyTarget) } : {}),
         ...(s.tagPolicy === undefined
           ? {}
           : { tagPolicy: { ...(s.tagPolicy.semver ? { semver: s.tagPolicy.semver.source } : {}), newerThanStable: s.tagPolicy.newerThanStable } }),
@@ -93,15 +97,32 @@ export function resolvedConfigDocument(config: AppConfig): Record<string, unknow
       },
     ]),
   );
-  // `access` holds only token hashes, the OIDC issuer and Slack user ids: safe to ship. `webhooks` names
-  // environment variables the functions do not have yet, so in AWS every source uses the shared webhook
-  // token (README limits). `slack` names the variable the stack fills with the signing secret.
-  return {
-    registries,
-    services,
-    ...(config.access ? { access: config.access } : {}),
-    ...(config.slack ? { slack: { signingSecretEnv: SLACK_SIGNING_SECRET_ENV } } : {}),
-  };
+  // `access` holds only token hashes and the OIDC issuer: safe to ship; `webhooks` names variables only.
+  const webhooks = config.webhooks ? resolvedWebhooks(config.webhooks) : null;
+  return { registries, services, ...(config.access ? { access: config.access } : {}), ...(webhooks ? { webhooks } : {}) };
+}
+
+/** A notification target as the file writes it: the variable of its secret, never the value. */
+function resolvedNotifyTarget(target: NotifyTarget): Record<string, unknown> {
+  const common = { name: target.name, on: target.on, linkTtl: target.linkTtlSeconds };
+  if (target.kind === 'slack') return { slack: { webhookUrlEnv: target.webhookUrlEnv, ...common } };
+  return { webhook: { url: target.url, secretEnv: target.secretEnv, ...common } };
+}
+
+/** `webhooks:` as the file writes it, for the sources it configures (the others keep the defaults). */
+function resolvedWebhooks(webhooks: WebhooksConfig): Record<string, unknown> | null {
+  const entries = Object.entries(webhooks).flatMap(([source, entry]) => {
+    if (!entry || (entry.enabled && !entry.auth)) return [];
+    const auth = entry.auth;
+    const written =
+      auth === null
+        ? {}
+        : auth.kind === 'token'
+          ? { tokenEnv: auth.env }
+          : { secretEnv: auth.env, signatureHeader: auth.signatureHeader, ...(auth.timestampHeader ? { timestampHeader: auth.timestampHeader } : {}) };
+    return [[source, { ...(entry.enabled ? {} : { enabled: false }), ...written }]];
+  });
+  return entries.length > 0 ? Object.fromEntries(entries) : null;
 }
 
 /** `verify:` as the file writes it; a trusted root read from a file travels inline (the bundle has no file). */

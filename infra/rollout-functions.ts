@@ -26,10 +26,6 @@ export interface RolloutFunctionsProps {
   readonly stateMachineArn: string;
   /** Extra environment for every function. */
   readonly environment?: Readonly<Record<string, string>>;
-  /** Extra environment for the functions that verify signatures (api, ecrPush, advance); wins over `environment`. */
-  readonly verifierEnvironment?: Readonly<Record<string, string>>;
-  /** Extra environment for the API function only (the token secrets' ARNs). */
-  readonly apiEnvironment?: Readonly<Record<string, string>>;
   /**
    * How long the functions' logs are kept.
    * @default logs.RetentionDays.ONE_MONTH
@@ -154,8 +150,6 @@ export class RolloutFunctions extends Construct {
         [ENV.config]: BUNDLED_CONFIG_PATH,
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
-        ...(VERIFIERS.has(name) ? props.verifierEnvironment : {}),
-        ...(name === 'api' ? props.apiEnvironment : {}),
       },
       bundling: bundlingFor(props.configFile),
     });

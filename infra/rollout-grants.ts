@@ -42,8 +42,6 @@ export interface RolloutGrantsProps {
   readonly stateMachineArn: string;
   /** Every execution of that state machine: `arn:…:states:<region>:<account>:execution:<stateMachineName>:*`. */
   readonly executionsArn: string;
-  /** The secrets only the API function reads. */
-  readonly tokens: readonly secretsmanager.ISecret[];
 }
 
 export class RolloutGrants {
@@ -136,8 +134,12 @@ export class RolloutGrants {
     this.add(role, 'AnswerApprovalWaits', ['states:SendTaskFailure', 'states:SendTaskSuccess'], [this.props.stateMachineArn]);
   }
 
-  readTokens(role: iam.IRole): void {
-    this.add(role, 'ReadTokens', ['secretsmanager:GetSecretValue'], this.props.tokens.map((secret) => secret.secretArn));
+  /** Reading exactly the secrets the function reads (RolloutSecrets.readers); nothing when it reads none. */
+  readSecrets(role: iam.IRole, secrets: readonly secretsmanager.ISecret[]): void {
+    if (secrets.length === 0) return;
+    // A secret named without its ARN's random 6-character suffix is matched with one (as CDK's grantRead does).
+    const arns = secrets.map((secret) => secret.secretFullArn ?? `${secret.secretArn}-??????`);
+    this.add(role, 'ReadSecrets', ['secretsmanager:GetSecretValue'], arns);
   }
 
   /** Reading the configured alarms' states before each step; nothing without alarms. */

@@ -3,23 +3,25 @@
  * a loaded config (`loadConfig`), or builds it from a file with `RolloutOrchestrator.fromConfigFile`.
  * Wiring only: each concern is its own construct; who may do what is decided here, in one table.
  */
-import { ArnFormat, type Duration, Names, RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
+import { ArnFormat, type Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ENV } from '../functions/wiring/environment';
+import { PUBLIC_URL_ENV } from '../shared/observability/operator-wiring';
 import { loadConfig } from '../shared/config/load-config';
 import type { AppConfig } from '../shared/config/types';
 import { synthEnvironment } from './app-config';
 import { acknowledgeRule, acknowledgeWildcards } from './nag';
-import { SLACK_SIGNING_SECRET_ENV, registryPasswordEnvNames, writeResolvedConfig } from './resolved-config';
+import { writeResolvedConfig } from './resolved-config';
 import { RolloutAlarms } from './rollout-alarms';
 import { RolloutEventRules } from './rollout-event-rules';
-import { RolloutFunctions } from './rollout-functions';
+import { ROLLOUT_FUNCTION_NAMES, RolloutFunctions } from './rollout-functions';
 import { RolloutGrants } from './rollout-grants';
 import { RolloutStateMachine } from './rollout-state-machine';
 import { RolloutTable, type RolloutTableProps } from './rollout-table';
+import { RolloutSecrets } from './rollout-secrets';
 import { RolloutTokens } from './rollout-tokens';
 import { WebhookApi } from './webhook-api';
 
@@ -48,27 +50,29 @@ interface RolloutOrchestratorCommonProps {
    */
   readonly apiThrottle?: { readonly rateLimit?: number; readonly burstLimit?: number };
   /**
-   * For every registry in the config that has a username: the name or ARN of a Secrets Manager secret
-   * whose SecretString is its password. CloudFormation resolves it at deploy time into the environment
-   * of the functions that verify signatures; it never enters the template, the bundle or cdk.out.
-   * Required for each such registry.
+   * Existing Secrets Manager secrets to use (name or ARN), by the variable the config names
+   * (`passwordEnv`, `tokenEnv`, `secretEnv`, `webhookUrlEnv`). A variable not listed gets a secret of
+   * the stack named `<stack name>/<VARIABLE>`, whose value is put in after deploying (docs/aws.md).
+   * @default none: the stack creates one secret per variable
+   */
+  readonly secrets?: Readonly<Record<string, string>>;
+  /**
+   * By registry host, the name or ARN of the secret holding its password: the older form of `secrets`,
+   * which wins where both name the same variable.
    * @default none
    */
   readonly registryPasswordSecrets?: Readonly<Record<string, string>>;
-  /**
-   * When the config has `slack:` (Slack interactive approvals): the name or ARN of a Secrets Manager
-   * secret whose SecretString is the Slack app's signing secret. CloudFormation resolves it at deploy
-   * time into the API function's environment; it never enters the template, the bundle or cdk.out.
-   * Required exactly when the config has `slack:`.
-   * @default none
-   */
-  readonly slackSigningSecret?: string;
   /**
    * An SNS topic the orchestrator's own alarms notify (dead letters, a FAILED rollout, repeated
    * watchdog re-drives, function errors), on ALARM and back to OK.
    * @default none: the alarms exist and only change state
    */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * The URL people reach the API at, put in approval links and notifications (a custom domain).
+   * @default the HTTP API's own URL
+   */
+  readonly publicUrl?: string;
 }
 
 /** Bring your own table (with the keys of table-design.ts), or let the construct build one. */
@@ -80,8 +84,8 @@ export type RolloutOrchestratorProps = RolloutOrchestratorCommonProps & RolloutT
 
 export class RolloutOrchestrator extends Construct {
   /**
-   * Loads the config file (keys are read from disk, hence async), then builds the construct. Registry
-   * password variables need not be set: passwords come from `registryPasswordSecrets` at deploy time.
+   * Loads the config file (keys are read from disk, hence async), then builds the construct. The
+   * variables the config names need not be set: the functions read them from Secrets Manager.
    */
   static async fromConfigFile(
     scope: Construct,
@@ -96,6 +100,8 @@ export class RolloutOrchestrator extends Construct {
   /** Undefined when `existingTable` was given. */
   readonly rolloutTable?: RolloutTable;
   readonly tokens: RolloutTokens;
+  /** Every secret the functions read, by variable, and who reads which. */
+  readonly secrets: RolloutSecrets;
   readonly functions: RolloutFunctions;
   readonly workflow: RolloutStateMachine;
   readonly api: WebhookApi;
@@ -139,14 +145,18 @@ export class RolloutOrchestrator extends Construct {
       configFile: this.bundledConfigFile,
       tableName: this.table.tableName,
       stateMachineArn,
-      ...secretEnvironment(props),
-      apiEnvironment: {
-        ...slackSigningSecretEnvironment(props),
-        [ENV.webhookTokenSecret]: this.tokens.webhookToken.secretArn,
-        [ENV.apiTokenSecret]: this.tokens.apiToken.secretArn,
-      },
       logRetention,
     });
+    this.secrets = new RolloutSecrets(this, 'Secrets', {
+      config: props.config,
+      tokens: this.tokens,
+      removalPolicy,
+      ...(props.secrets ? { secrets: props.secrets } : {}),
+      ...(props.registryPasswordSecrets ? { registryPasswordSecrets: props.registryPasswordSecrets } : {}),
+    });
+    for (const name of ROLLOUT_FUNCTION_NAMES) {
+      if (this.secrets.readers[name].length > 0) this.functions.all[name].addEnvironment(ENV.secrets, this.secrets.environmentOf(name));
+    }
 
     this.workflow = new RolloutStateMachine(this, 'Workflow', {
       advanceFunction: this.functions.advance,
@@ -165,6 +175,10 @@ export class RolloutOrchestrator extends Construct {
 
     this.grantAccess(props.config, stateMachineArn, executionsArn);
     this.api = new WebhookApi(this, 'Api', { handler: this.functions.api, logRetention, ...props.apiThrottle });
+    // Approval links and the dashboard link in notifications point here; only notifying stacks need it.
+    if (this.secrets.linkSecret) {
+      for (const fn of Object.values(this.functions.all)) fn.addEnvironment(PUBLIC_URL_ENV, props.publicUrl ?? this.api.url);
+    }
     this.eventRules = new RolloutEventRules(this, 'Events', {
       config: props.config,
       alarmFunction: this.functions.alarmStateChange,
@@ -198,13 +212,7 @@ export class RolloutOrchestrator extends Construct {
    *   Advance, which looks again for a signature pushed after its image.
    */
   private grantAccess(config: AppConfig, stateMachineArn: string, executionsArn: string): void {
-    const grants = new RolloutGrants(this, {
-      config,
-      table: this.table,
-      stateMachineArn,
-      executionsArn,
-      tokens: [this.tokens.webhookToken, this.tokens.apiToken],
-    });
+    const grants = new RolloutGrants(this, { config, table: this.table, stateMachineArn, executionsArn });
     const { roles } = this.functions;
     // Only the API's listings and intake's newerThanStable tag policy (a service's succeeded rollouts)
     // read the list indexes.
@@ -224,7 +232,7 @@ export class RolloutOrchestrator extends Construct {
     // Verifying a signature reads the registry: where images arrive, and in Advance's own look for a
     // signature pushed after its image.
     for (const role of [roles.api, roles.ecrPush, roles.advance]) grants.pullFromEcr(role);
-    grants.readTokens(roles.api);
+    for (const name of ROLLOUT_FUNCTION_NAMES) grants.readSecrets(roles[name], this.secrets.readers[name].map((s) => s.secret));
   }
 
   private suppressFindings(): void {
@@ -253,52 +261,5 @@ function validate(props: RolloutOrchestratorProps): void {
   if (props.existingTable && props.tableProps) {
     throw new Error('RolloutOrchestrator: give either existingTable or tableProps, not both (tableProps builds a new table)');
   }
-  const needed = Object.keys(registryPasswordEnvNames(props.config));
-  const given = Object.keys(props.registryPasswordSecrets ?? {});
-  const missing = needed.filter((host) => !given.includes(host));
-  if (missing.length > 0) {
-    throw new Error(
-      `RolloutOrchestrator: registries ${missing.join(', ')} have credentials in the config: give registryPasswordSecrets[host], ` +
-        'the name or ARN of a Secrets Manager secret holding the password (passwords never go into the bundle)',
-    );
-  }
-  if (props.config.slack && !props.slackSigningSecret) {
-    throw new Error('RolloutOrchestrator: the config has slack: give slackSigningSecret, the name or ARN of a Secrets Manager secret holding the Slack app\'s signing secret');
-  }
-  if (!props.config.slack && props.slackSigningSecret) throw new Error('RolloutOrchestrator: slackSigningSecret is given but the config has no slack: section');
-  const unknown = given.filter((host) => !needed.includes(host));
-  if (unknown.length > 0) {
-    throw new Error(`RolloutOrchestrator: registryPasswordSecrets names ${unknown.join(', ')}, which the config lists without a username`);
-  }
 }
 
-/**
- * The password variables the resolved config names. The functions that verify signatures get the
- * password, resolved by CloudFormation from Secrets Manager at deploy time; the others never talk to a
- * registry but load the same config, which needs the variable set, so they get a placeholder.
- */
-function registryPasswordEnvironment(props: RolloutOrchestratorProps) {
-  const names = Object.entries(registryPasswordEnvNames(props.config));
-  return {
-    environment: Object.fromEntries(names.map(([, variable]) => [variable, 'unused-by-this-function'])),
-    verifierEnvironment: Object.fromEntries(
-      names.map(([host, variable]) => [variable, SecretValue.secretsManager(props.registryPasswordSecrets![host]!).unsafeUnwrap()]),
-    ),
-  };
-}
-
-/**
- * Every function loads the same config, which names the Slack signing secret's variable when `slack:` is
- * configured: the API function (which answers the clicks) gets the secret, resolved by CloudFormation
- * from Secrets Manager at deploy time; the others get a placeholder. Registry passwords likewise.
- */
-function secretEnvironment(props: RolloutOrchestratorProps) {
-  const registries = registryPasswordEnvironment(props);
-  const slack: Record<string, string> = props.config.slack ? { [SLACK_SIGNING_SECRET_ENV]: 'unused-by-this-function' } : {};
-  return { ...registries, environment: { ...registries.environment, ...slack } };
-}
-
-function slackSigningSecretEnvironment(props: RolloutOrchestratorProps): Record<string, string> {
-  if (!props.config.slack || !props.slackSigningSecret) return {};
-  return { [SLACK_SIGNING_SECRET_ENV]: SecretValue.secretsManager(props.slackSigningSecret).unsafeUnwrap() };
-}

@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     ...loaded,
     services: {
       ...loaded.services,
-      web: { ...web, notify: [...(web.notify ?? []), { kind: 'slack', name: 'demo-slack', webhookUrlEnv: 'DEMO_SLACK_WEBHOOK_URL', webhookUrl: slack.webhookUrl, on: ['PAUSED', 'ROLLED_BACK'], linkTtlSeconds: 3600 }] },
+      web: { ...web, notify: [...(web.notify ?? []), { kind: 'slack', name: 'demo-slack', webhookUrlEnv: 'DEMO_SLACK_WEBHOOK_URL', webhookUrl: new Secret(slack.webhookUrl), on: ['PAUSED', 'ROLLED_BACK'], linkTtlSeconds: 3600 }] },
     },
     access: { ...loaded.access, tokens: loaded.access?.tokens ?? [], slack: { team: 'T0DEMO', users: { U0DEMO: { person: 'demo@example.com', role: 'operator' } } } },
     slack: { signingSecretEnv: 'DEMO_SLACK_SIGNING_SECRET', signingSecret: new Secret(signingSecret) },

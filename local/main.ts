@@ -9,6 +9,7 @@ import { loadConfig } from '../shared/config/load-config';
 import { ConfigError } from '../shared/errors';
 import { startLocalStack } from './local-stack';
 import { startupBanner } from './startup-banner';
+import { EnvironmentSecrets } from '../shared/adapters/environment/environment-secrets';
 
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.ROLLOUT_CONFIG) return resolve(env.ROLLOUT_CONFIG);
@@ -27,16 +28,20 @@ function parsePort(value: string | undefined): number {
 
 async function main(): Promise<void> {
   const env = process.env;
+  // Local mode's secrets are environment variables, read through the same port Lambda reads Secrets Manager with.
+  const secrets = new EnvironmentSecrets(env);
+  const given = async (variable: string) => (secrets.problem(variable) === null ? await secrets.read(variable) : undefined);
+  const [webhookToken, apiToken] = [await given('ROLLOUT_WEBHOOK_TOKEN'), await given('ROLLOUT_API_TOKEN')];
   const configFile = defaultConfigPath(env);
-  const config = await loadConfig(configFile, env);
+  const config = await loadConfig(configFile, env, secrets);
   const dataDir = resolve(env.ROLLOUT_DATA_DIR || '.data');
   const stack = await startLocalStack({
     config,
     dataDir,
     port: parsePort(env.PORT),
     ...(env.HOST ? { host: env.HOST } : {}),
-    ...(env.ROLLOUT_WEBHOOK_TOKEN ? { webhookToken: env.ROLLOUT_WEBHOOK_TOKEN } : {}),
-    ...(env.ROLLOUT_API_TOKEN ? { apiToken: env.ROLLOUT_API_TOKEN } : {}),
+    ...(webhookToken ? { webhookToken } : {}),
+    ...(apiToken ? { apiToken } : {}),
     logger: jsonLogger(),
   });
   process.stderr.write(

@@ -141,6 +141,25 @@ export class ClockNameTakenError extends WorkflowError {
   }
 }
 
+/**
+ * A secret the orchestrator needs (a token, a webhook secret, a registry password, a notification
+ * credential) cannot be read now: not set, missing, not readable, or not given its value yet. The API
+ * answers 503 for the calls that need it; nothing else is changed.
+ */
+export class SecretUnavailableError extends RolloutError {
+  override readonly status = 503;
+  override readonly title = 'Secret unavailable';
+  constructor(
+    /** The environment variable local mode reads it from: `ROLLOUT_API_TOKEN`, `REGISTRY_PASSWORD`... */
+    readonly variable: string,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the secret ${variable} cannot be read: ${reason}`, options);
+    this.name = 'SecretUnavailableError';
+  }
+}
+
 /** The configuration file is invalid; `issues` lists every problem as `path: message`. */
 export class ConfigError extends RolloutError {
   override readonly title = 'Invalid configuration';

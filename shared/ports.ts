@@ -177,3 +177,19 @@ export interface Workflow {
    */
   wake(rollout: Rollout, taskToken: string | null): Promise<void>;
 }
+
+/**
+ * Where the orchestrator's secrets are read: every value local mode takes from an environment variable
+ * (a registry's `passwordEnv`, a webhook source's `tokenEnv`/`secretEnv`, a notification's
+ * `webhookUrlEnv`/`secretEnv`, `ROLLOUT_LINK_SECRET`, the two tokens), named by that variable. Local
+ * mode reads the environment; in AWS each variable is a Secrets Manager secret (docs/aws.md).
+ */
+export interface SecretSource {
+  /**
+   * Why `variable` cannot be read, known without reading it (an environment variable that is not set),
+   * or null. The config loader reports it at load, as a problem of the field that names the variable.
+   */
+  problem(variable: string, minLength?: number): string | null;
+  /** The value now. Throws SecretUnavailableError saying which secret and why. */
+  read(variable: string): Promise<string>;
+}

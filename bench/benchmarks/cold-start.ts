@@ -261,8 +261,7 @@ export const coldStart: Benchmark = {
         ROLLOUT_CONFIG: configFile,
         ROLLOUT_TABLE_NAME: 'rollouts',
         ROLLOUT_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:rollout',
-        ROLLOUT_WEBHOOK_TOKEN_SECRET_ARN: 'webhook-secret',
-        ROLLOUT_API_TOKEN_SECRET_ARN: 'api-secret',
+        ROLLOUT_SECRETS: JSON.stringify({ ROLLOUT_WEBHOOK_TOKEN: 'webhook-secret', ROLLOUT_API_TOKEN: 'api-secret' }),
         ROLLOUT_LINK_SECRET: 'bench-link-secret',
         // As the stack sets it on every function.
         NODE_OPTIONS: '--enable-source-maps',

@@ -181,8 +181,7 @@ async function stepFunctionsRun(reg: RunningRegistry) {
       ROLLOUT_CONFIG: ws.configFile,
       ROLLOUT_TABLE_NAME: 'rollouts',
       ROLLOUT_STATE_MACHINE_ARN: sfn.emulator.stateMachineArn,
-      ROLLOUT_WEBHOOK_TOKEN_SECRET_ARN: 'webhook-secret',
-      ROLLOUT_API_TOKEN_SECRET_ARN: 'api-secret',
+      ROLLOUT_SECRETS: JSON.stringify({ ROLLOUT_WEBHOOK_TOKEN: 'webhook-secret', ROLLOUT_API_TOKEN: 'api-secret' }),
       ROLLOUT_LINK_SECRET: 'bench-link-secret',
     },
   );

@@ -5,6 +5,8 @@
  * every invocation; a failed build is not kept, so the next invocation tries again.
  */
 import { loadConfig } from '../../shared/config/load-config';
+import { Secret } from '../../shared/config/secret';
+import { LINK_SECRET_ENV } from '../../shared/notifications/link-secret';
 import type { AppConfig } from '../../shared/config/types';
 import { RolloutPolicy } from '../../shared/core/policy';
 import type { OperatorDeps } from '../../shared/http/dashboard';
@@ -12,10 +14,14 @@ import { LambdaLogger, type InvocationContext } from '../../shared/observability
 import { jsonLogger } from '../../shared/observability/logger';
 import { wireOperatorFeatures } from '../../shared/observability/operator-wiring';
 import { Orchestrator, type OrchestratorDeps } from '../../shared/orchestration/orchestrator';
+import type { SecretSource } from '../../shared/ports';
 import { ENV, requireEnv } from './environment';
+import { lambdaSecrets, secretIdsFrom } from './secrets';
 import { type PortName, portsFor } from './ports';
 
 export interface Composed {
+  /** Where this function reads its secrets (Secrets Manager). */
+  readonly secrets: SecretSource;
   readonly config: AppConfig;
   readonly orchestrator: Orchestrator;
   /** What createApp needs beyond the orchestrator and tokens (approval links). */
@@ -37,13 +43,15 @@ export function functionRoot(fn: string, uses: readonly PortName[]): FunctionRoo
     logger,
     get(env = process.env) {
       composed ??= (async () => {
-        const config = await loadConfig(requireEnv(ENV.config, env), env);
+        const secrets = lambdaSecrets(env, logger);
+        const linkSecret = secretIdsFrom(env)[LINK_SECRET_ENV] ? { linkSecret: new Secret(LINK_SECRET_ENV, secrets) } : {};
+        const config = await loadConfig(requireEnv(ENV.config, env), env, secrets);
         const ports = portsFor(fn, uses, config, env);
         // Assigned onto the ports object, not spread: spreading would call every getter now.
         const deps: OrchestratorDeps = Object.assign(ports, { config, logger, options: { steadyPollSeconds: RolloutPolicy.lambdaSteadyPollSeconds } });
         const orchestrator = new Orchestrator(deps);
-        const operatorDeps = wireOperatorFeatures({ mode: 'lambda', orchestrator, store: ports.store, config, logger, env }).appDeps;
-        return { config, orchestrator, operatorDeps };
+        const operatorDeps = wireOperatorFeatures({ mode: 'lambda', orchestrator, store: ports.store, config, logger, env, ...linkSecret }).appDeps;
+        return { secrets, config, orchestrator, operatorDeps };
       })();
       composed.catch(() => {
         composed = undefined;

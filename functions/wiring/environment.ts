@@ -3,9 +3,12 @@ export const ENV = {
   table: 'ROLLOUT_TABLE_NAME',
   stateMachine: 'ROLLOUT_STATE_MACHINE_ARN',
   config: 'ROLLOUT_CONFIG',
-  webhookTokenSecret: 'ROLLOUT_WEBHOOK_TOKEN_SECRET_ARN',
-  apiTokenSecret: 'ROLLOUT_API_TOKEN_SECRET_ARN',
+  /** Variable → Secrets Manager secret id, for the secrets this function reads (functions/wiring/secrets.ts). */
+  secrets: 'ROLLOUT_SECRETS',
 } as const;
+
+/** The variables the two tokens are read under (through the SecretSource), as in local mode. */
+export const TOKEN_VARIABLES = { webhook: 'ROLLOUT_WEBHOOK_TOKEN', api: 'ROLLOUT_API_TOKEN' } as const;
 
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[name];

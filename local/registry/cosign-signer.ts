@@ -13,6 +13,7 @@ import {
   keyFingerprint,
 } from '../../shared/signature/cosign-simple-signing';
 import { signatureTag } from '../../shared/signature/cosign-signature-verifier';
+import { Secret } from '../../shared/config/secret';
 
 export interface CosignKeyPair {
   /** PKCS#8 PEM (unencrypted: these keys only ever sign throwaway images). */
@@ -114,7 +115,7 @@ export interface PushSimpleSigningLayerOptions {
 export async function pushSimpleSigningLayer(options: PushSimpleSigningLayerOptions): Promise<Omit<PushedSignature, 'payload' | 'signature'>> {
   const client = new OciRegistryClient({
     host: options.host,
-    config: { insecure: options.insecure ?? true, username: options.username, password: options.password },
+    config: { insecure: options.insecure ?? true, username: options.username, ...(options.password === undefined ? {} : { password: new Secret(options.password) }) },
   });
   const { repository, payload } = options;
   const tag = signatureTag(options.digest);

@@ -6,7 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { EnvironmentSecrets } from '../adapters/environment/environment-secrets';
 import { ConfigError } from '../errors';
+import type { SecretSource } from '../ports';
 import { formatIssue, humanErrorMap, toConfigIssues, type ConfigIssue } from './issues';
 import { createConfigSchema, keepFileOrder } from './schema';
 import type { Env } from './schema-helpers';
@@ -20,6 +22,8 @@ export interface ParseConfigOptions {
   readonly file: string;
   /** Where `passwordEnv` names are looked up. Default: `process.env`. */
   readonly env?: Env;
+  /** Where the secrets the file names are read. Default: the environment (`env`). */
+  readonly secrets?: SecretSource;
   /** Reads a key file, given its absolute path. Default: `fs.readFile` as UTF-8. */
   readonly readFile?: ReadTextFile;
 }
@@ -29,7 +33,7 @@ export function configFilePath(env: Env = process.env): string {
   return env.ROLLOUT_CONFIG || DEFAULT_CONFIG_FILE;
 }
 
-export async function loadConfig(file: string, env: Env = process.env): Promise<AppConfig> {
+export async function loadConfig(file: string, env: Env = process.env, secrets?: SecretSource): Promise<AppConfig> {
   const absolute = resolve(file);
   let text: string;
   try {
@@ -38,7 +42,7 @@ export async function loadConfig(file: string, env: Env = process.env): Promise<
     const code = error instanceof Error && 'code' in error ? String(error.code) : String(error);
     throw new ConfigError(absolute, [`cannot read ${file}: ${code}`], { cause: error });
   }
-  return parseConfig(text, { file: absolute, env });
+  return parseConfig(text, { file: absolute, env, ...(secrets ? { secrets } : {}) });
 }
 
 export async function parseConfig(text: string, options: ParseConfigOptions): Promise<AppConfig> {
@@ -69,6 +73,7 @@ export async function parseConfig(text: string, options: ParseConfigOptions): Pr
   const schema = createConfigSchema({
     baseDir: dirname(file),
     env: options.env ?? process.env,
+    secrets: options.secrets ?? new EnvironmentSecrets(options.env ?? process.env),
     readFile: options.readFile ?? ((path) => readFile(path, 'utf8')),
   });
   const result = await schema.safeParseAsync(data, { error: humanErrorMap });

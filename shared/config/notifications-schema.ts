@@ -16,8 +16,10 @@
  * ```
  */
 import { z } from 'zod';
+import type { SecretSource } from '../ports';
 import { formatDuration, parseDuration } from './duration';
-import { isPlainObject, matching, type Env } from './schema-helpers';
+import { isPlainObject, matching } from './schema-helpers';
+import { Secret } from './secret';
 
 /** The statuses a notification can announce; PAUSED is the approval request (with approve/abort links). */
 export const NOTIFY_STATUSES = ['PAUSED', 'SUCCEEDED', 'ROLLED_BACK', 'REJECTED', 'FAILED'] as const;
@@ -39,16 +41,16 @@ export interface SlackNotifyTarget extends NotifyTargetBase {
   readonly kind: 'slack';
   /** The environment variable named in the file (written back by tools that re-emit the config). */
   readonly webhookUrlEnv: string;
-  /** Its value, read at load: a secret, never logged. */
-  readonly webhookUrl: string;
+  /** Its value, read when a message is sent (and checked then: an https URL): a secret, never logged. */
+  readonly webhookUrl: Secret;
 }
 
 export interface WebhookNotifyTarget extends NotifyTargetBase {
   readonly kind: 'webhook';
   readonly url: string;
   readonly secretEnv: string;
-  /** The HMAC-SHA256 key, read at load: a secret, never logged. */
-  readonly secret: string;
+  /** The HMAC-SHA256 key, read when a message is sent: a secret, never logged. */
+  readonly secret: Secret;
 }
 
 export type NotifyTarget = SlackNotifyTarget | WebhookNotifyTarget;
@@ -72,18 +74,14 @@ export function notifyUrlProblem(value: string): string | null {
   return null;
 }
 
-function envValue(env: Env, what: string, minLength = 1) {
+function envValue(secrets: SecretSource, what: string, minLength = 1) {
   return matching(ENV_NAME, `must be an environment variable name, like ${what}`).transform((name, ctx) => {
-    const value = env[name];
-    if (!value) {
-      ctx.addIssue({ code: 'custom', message: `environment variable ${name} is ${value === undefined ? 'not set' : 'empty'}`, input: name });
+    const problem = secrets.problem(name, minLength);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem, input: name });
       return z.NEVER;
     }
-    if (value.length < minLength) {
-      ctx.addIssue({ code: 'custom', message: `environment variable ${name} must hold at least ${minLength} characters`, input: name });
-      return z.NEVER;
-    }
-    return { name, value };
+    return { name, value: new Secret(name, secrets) };
   });
 }
 
@@ -111,14 +109,14 @@ function base(raw: { name?: string | null; on?: readonly NotifyStatus[] | null; 
   return { name: raw.name ?? fallbackName, on: [...new Set(raw.on ?? NOTIFY_STATUSES)], linkTtlSeconds: raw.linkTtl ?? DEFAULT_LINK_TTL_SECONDS };
 }
 
-export function notifySchema(env: Env) {
-  const slack = z.strictObject({ webhookUrlEnv: envValue(env, 'SLACK_WEBHOOK_URL'), ...common });
+export function notifySchema(secrets: SecretSource) {
+  const slack = z.strictObject({ webhookUrlEnv: envValue(secrets, 'SLACK_WEBHOOK_URL'), ...common });
   const webhook = z.strictObject({
     url: z.string().check((ctx) => {
       const problem = notifyUrlProblem(ctx.value);
       if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
     }),
-    secretEnv: envValue(env, 'NOTIFY_SECRET', MIN_SECRET_LENGTH),
+    secretEnv: envValue(secrets, 'NOTIFY_SECRET', MIN_SECRET_LENGTH),
     ...common,
   });
   const entry = z

@@ -4,18 +4,20 @@
  * variable read at start, so that no secret sits in the file.
  */
 import { z } from 'zod';
+import type { SecretSource } from '../ports';
 import { registryHostProblem } from './image-name';
-import { keyedRecord, matching, type Env } from './schema-helpers';
+import { keyedRecord, matching } from './schema-helpers';
+import { Secret } from './secret';
 import type { RegistryConfig } from './types';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function registriesSchema(env: Env) {
+export function registriesSchema(secrets: SecretSource) {
   // Looked up at field level, so a missing variable is reported even when the entry has other problems.
   const passwordEnv = matching(ENV_NAME, 'must be an environment variable name, like REGISTRY_PASSWORD').transform((name, ctx) => {
-    const value = env[name];
-    if (value) return { name, value };
-    ctx.addIssue({ code: 'custom', message: `environment variable ${name} is ${value === undefined ? 'not set' : 'empty'}`, input: name });
+    const problem = secrets.problem(name);
+    if (!problem) return { name, value: new Secret(name, secrets) };
+    ctx.addIssue({ code: 'custom', message: problem, input: name });
     return z.NEVER;
   });
   const entry = z
@@ -33,7 +35,7 @@ export function registriesSchema(env: Env) {
         const message = 'give either password or passwordEnv, not both';
         ctx.addIssue({ code: 'custom', message, path: ['passwordEnv'], input: fromEnv.name });
       }
-      const password = raw?.password ?? fromEnv?.value;
+      const password = raw?.password != null ? new Secret(raw.password) : fromEnv?.value;
       if (username !== undefined && password === undefined) {
         ctx.addIssue({ code: 'custom', message: 'password or passwordEnv is required with username', input: raw });
       }
@@ -44,6 +46,7 @@ export function registriesSchema(env: Env) {
         insecure: raw?.insecure ?? false,
         ...(username === undefined ? {} : { username }),
         ...(password === undefined ? {} : { password }),
+        ...(fromEnv ? { passwordEnv: fromEnv.name } : {}),
       };
     });
   return keyedRecord(entry, (host) => {

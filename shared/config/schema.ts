@@ -7,6 +7,7 @@
  * absent, because that is what people mean by it.
  */
 import { z } from 'zod';
+import type { SecretSource } from '../ports';
 import { parseImageName, parseImageReference } from './image-name';
 import { isImplicitRegistry } from './known-registries';
 import { registriesSchema } from './registries-schema';
@@ -26,6 +27,8 @@ export interface ConfigSchemaContext {
   readonly baseDir: string;
   /** Where `passwordEnv` names are looked up. */
   readonly env: Env;
+  /** Where every secret the file names is read (`passwordEnv`, `tokenEnv`, `secretEnv`, `webhookUrlEnv`). */
+  readonly secrets: SecretSource;
   readonly readFile: ReadTextFile;
 }
 
@@ -120,7 +123,7 @@ function serviceSchema(context: ConfigSchemaContext) {
     alarms: alarmsSchema.nullish(),
     local: localSchema.nullish(),
     aws: awsSchema.nullish(),
-    notify: notifySchema(context.env).nullish(),
+    notify: notifySchema(context.secrets).nullish(),
     onNewImage: onNewImageSchema.nullish(),
     steadyTimeout: durationSchema.nullish(),
     alarmPolicy: alarmPolicySchema.nullish(),
@@ -241,10 +244,10 @@ export function createConfigSchema(context: ConfigSchemaContext) {
   return z
     .strictObject(
       {
-        registries: registriesSchema(context.env).nullish(),
-        webhooks: webhooksSchema(context.env).nullish(),
+        registries: registriesSchema(context.secrets).nullish(),
+        webhooks: webhooksSchema(context.secrets).nullish(),
         access: accessSchema.nullish(),
-        slack: slackSchema(context.env).nullish(),
+        slack: slackSchema(context.secrets).nullish(),
         services: keyedRecord(serviceSchema(context), serviceNameProblem, { ifEmpty: 'must configure at least one service' }),
       },
       { error: (issue) => (issue.code === 'invalid_type' ? 'the file must be a mapping with registries and services' : undefined) },

@@ -2,7 +2,8 @@
  * `slack:` (top level): the Slack app whose interactive approval messages this orchestrator answers.
  * Slack signs every request it sends to the app's interactivity URL with the app's signing secret
  * (`POST /webhooks/slack/interactions`, docs/api.md); the secret comes from the environment variable
- * named here, read at load like every other secret of the config, and prints as `[redacted]`.
+ * named here, read through the secrets port at each use like every other secret of the config (the environment locally,
+ * Secrets Manager in AWS), and prints as `[redacted]`.
  *
  * ```yaml
  * slack:
@@ -12,21 +13,22 @@
  * Who may click is said under `access.slack` (access-schema.ts).
  */
 import { z } from 'zod';
-import type { Env } from './schema-helpers';
-import { type Secret, secretFromEnv } from './webhooks-schema';
+import type { SecretSource } from '../ports';
+import type { Secret } from './secret';
+import { secretFromEnv } from './webhooks-schema';
 
 export interface SlackConfig {
   /** The environment variable named in the file (written back by tools that re-emit the config). */
   readonly signingSecretEnv: string;
-  /** Its value, read at load: the app's signing secret. */
+  /** The app's signing secret, read when a click is verified. */
   readonly signingSecret: Secret;
 }
 
-export function slackSchema(env: Env) {
+export function slackSchema(secrets: SecretSource) {
   return z
     .strictObject(
       {
-        signingSecretEnv: secretFromEnv(env, 'SLACK_SIGNING_SECRET'),
+        signingSecretEnv: secretFromEnv(secrets, 'SLACK_SIGNING_SECRET'),
         // The value itself is not echoed: it is a secret that someone just put in a file.
         signingSecret: z
           .unknown()

@@ -5,6 +5,7 @@ import type { ServicePolicies } from './policy-schema';
 import type { SlackConfig } from './slack-schema';
 import type { PolicyInput } from '../signature/policy';
 import type { TagPolicyConfig, WebhooksConfig } from './webhooks-schema';
+import type { Secret } from './secret';
 
 /** A cosign public key, loaded: `id` is how the config names it (the path as written, or `inline[n]`). */
 export interface VerificationKey {
@@ -26,7 +27,10 @@ export interface RegistryConfig {
   readonly insecure: boolean;
   /** Basic credentials for the registry's token service, when it needs them. */
   readonly username?: string;
-  readonly password?: string;
+  /** Read when the registry asks for credentials (a Secret: never printed). */
+  readonly password?: Secret;
+  /** The environment variable the password is read from, when the file names one. */
+  readonly passwordEnv?: string;
 }
 
 export interface ServiceConfig {

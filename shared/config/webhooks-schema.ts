@@ -16,10 +16,13 @@
  * file is committed and read by many, so `token:` or `secret:` in it is refused. Loaded secrets are
  * wrapped so that printing the config, or JSON-logging it, shows `[redacted]`.
  */
-import { inspect } from 'node:util';
 import { z } from 'zod';
+import type { SecretSource } from '../ports';
+import { Secret } from './secret';
 import { parseRange, type SemverRange } from './semver';
-import { matching, type Env } from './schema-helpers';
+import { matching } from './schema-helpers';
+
+export { Secret } from './secret';
 
 export const WEBHOOK_SOURCES = ['registry', 'ecr', 'generic', 'dockerhub', 'github', 'quay', 'harbor', 'acr'] as const;
 export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
@@ -32,26 +35,6 @@ export const SIGNING_ONLY_SOURCES: ReadonlySet<WebhookSource> = new Set(['github
 /** Below this a token can be guessed or was typed by hand; `openssl rand -hex 32` makes a good one. */
 export const MIN_SECRET_LENGTH = 16;
 export const DEFAULT_SIGNATURE_HEADERS: Readonly<Record<'github' | 'other', string>> = { github: 'X-Hub-Signature-256', other: 'X-Signature-256' };
-
-/** A secret value that never prints: `String()`, `JSON.stringify` and `console.log` all show `[redacted]`. */
-export class Secret {
-  readonly #value: string;
-  constructor(value: string) {
-    this.#value = value;
-  }
-  reveal(): string {
-    return this.#value;
-  }
-  toString(): string {
-    return '[redacted]';
-  }
-  toJSON(): string {
-    return '[redacted]';
-  }
-  [inspect.custom](): string {
-    return '[redacted]';
-  }
-}
 
 export type WebhookAuthConfig =
   /** `Authorization: Bearer <token>` (or the bare token, or `?token=` where the sender allows only a URL). */
@@ -88,19 +71,15 @@ const NAMES: Record<WebhookSource, string> = {
   acr: 'Azure Container Registry',
 };
 
-/** A secret read from the environment variable the file names, at load; the one way the config reads a secret. */
-export function secretFromEnv(env: Env, example = 'GITHUB_WEBHOOK_SECRET') {
+/** A secret the file names by its environment variable, read through the secrets port at each use; the one way the config names a secret. */
+export function secretFromEnv(secrets: SecretSource, example = 'GITHUB_WEBHOOK_SECRET') {
   return matching(ENV_NAME, `must be an environment variable name, like ${example}`).transform((name, ctx) => {
-    const value = env[name];
-    if (!value) {
-      ctx.addIssue({ code: 'custom', message: `environment variable ${name} is ${value === undefined ? 'not set' : 'empty'}`, input: name });
+    const problem = secrets.problem(name, MIN_SECRET_LENGTH);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem, input: name });
       return z.NEVER;
     }
-    if (value.length < MIN_SECRET_LENGTH) {
-      ctx.addIssue({ code: 'custom', message: `environment variable ${name} holds fewer than ${MIN_SECRET_LENGTH} characters: use a random value (openssl rand -hex 32)`, input: name });
-      return z.NEVER;
-    }
-    return { name, secret: new Secret(value) };
+    return { name, secret: new Secret(name, secrets) };
   });
 }
 
@@ -111,13 +90,13 @@ const inFile = (field: 'token' | 'secret') =>
     ctx.addIssue({ code: 'custom', message: `secrets never go in the config file: put it in an environment variable and name that variable in ${name}`, input: '[redacted]' });
   });
 
-function sourceSchema(source: WebhookSource, env: Env) {
+function sourceSchema(source: WebhookSource, secrets: SecretSource) {
   const header = matching(HEADER_NAME, 'must be an HTTP header name, like X-Signature-256');
   return z
     .strictObject({
       enabled: z.boolean().nullish(),
-      tokenEnv: secretFromEnv(env).nullish(),
-      secretEnv: secretFromEnv(env).nullish(),
+      tokenEnv: secretFromEnv(secrets).nullish(),
+      secretEnv: secretFromEnv(secrets).nullish(),
       signatureHeader: header.nullish(),
       timestampHeader: header.nullish(),
       token: inFile('token').optional(),
@@ -154,8 +133,8 @@ function sourceSchema(source: WebhookSource, env: Env) {
     });
 }
 
-export function webhooksSchema(env: Env) {
-  const shape = Object.fromEntries(WEBHOOK_SOURCES.map((source) => [source, sourceSchema(source, env)])) as {
+export function webhooksSchema(secrets: SecretSource) {
+  const shape = Object.fromEntries(WEBHOOK_SOURCES.map((source) => [source, sourceSchema(source, secrets)])) as {
     [S in WebhookSource]: ReturnType<typeof sourceSchema>;
   };
   // Every source gets its entry, written or not, so readers need no default of their own.

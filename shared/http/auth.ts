@@ -14,8 +14,16 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
+/**
+ * A credential to check against: the value, or how to read it at each request (a secret read through the
+ * SecretSource; one that cannot be read throws SecretUnavailableError, answered 503).
+ */
+export type Credential = string | (() => Promise<string>);
+
+export const credentialValue = (credential: Credential): Promise<string> => (typeof credential === 'string' ? Promise.resolve(credential) : credential());
+
 export interface BearerAuthOptions {
-  readonly token: string;
+  readonly token: Credential;
   /** Also accept the bare token as the whole header, as GitLab's registry sends it. */
   readonly allowBareToken?: boolean;
   /**
@@ -32,8 +40,9 @@ export function bearerAuth(options: BearerAuthOptions) {
   return createMiddleware(async (c, next) => {
     const header = c.req.header('authorization');
     const fromQuery = options.queryParam && header === undefined ? c.req.query(options.queryParam) : undefined;
+    const token = await credentialValue(options.token);
     if (fromQuery !== undefined) {
-      if (!safeEqual(fromQuery, options.token)) throw new UnauthorizedError(`invalid ${options.realm}`);
+      if (!safeEqual(fromQuery, token)) throw new UnauthorizedError(`invalid ${options.realm}`);
       return next();
     }
     if (!header) {
@@ -42,7 +51,7 @@ export function bearerAuth(options: BearerAuthOptions) {
     }
     const match = /^Bearer\s+(.+)$/i.exec(header);
     const presented = match ? match[1]!.trim() : options.allowBareToken ? header.trim() : null;
-    if (presented === null || !safeEqual(presented, options.token)) throw new UnauthorizedError(`invalid ${options.realm}`);
+    if (presented === null || !safeEqual(presented, token)) throw new UnauthorizedError(`invalid ${options.realm}`);
     await next();
   });
 }
@@ -62,7 +71,7 @@ export function verifyHmacSha256(secret: string, message: Uint8Array | string, p
 }
 
 export interface HmacAuthOptions {
-  readonly secret: string;
+  readonly secret: Credential;
   /** Header carrying `sha256=<hex>`: `X-Hub-Signature-256` for GitHub. */
   readonly signatureHeader: string;
   /**
@@ -95,7 +104,7 @@ export function hmacAuth(options: HmacAuthOptions) {
       timestamp = Number(value);
       message = Buffer.concat([Buffer.from(`${value}.`), body]);
     }
-    if (!verifyHmacSha256(options.secret, message, presented)) throw new UnauthorizedError(`invalid ${options.signatureHeader}: it is not the HMAC-SHA256 of the body with the ${options.realm}`);
+    if (!verifyHmacSha256(await credentialValue(options.secret), message, presented)) throw new UnauthorizedError(`invalid ${options.signatureHeader}: it is not the HMAC-SHA256 of the body with the ${options.realm}`);
     if (timestamp !== null && Math.abs(now() / 1000 - timestamp) > REPLAY_WINDOW_SECONDS) {
       throw new UnauthorizedError(`${options.timestampHeader} is more than ${REPLAY_WINDOW_SECONDS / 60} minutes from now: a late, early or replayed delivery`);
     }

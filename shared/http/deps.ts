@@ -2,6 +2,7 @@ import type { Logger } from '../observability/logger';
 import type { Orchestrator } from '../orchestration/orchestrator';
 import type { Rollout } from '../core/rollout';
 import type { SlackInteractionOptions } from '../notifications/slack-routes';
+import type { Credential } from './auth';
 import type { FailureLimiter } from './rate-limit';
 
 /** Local mode's emulated alarms; absent in AWS, where alarms arrive through EventBridge. */
@@ -12,8 +13,10 @@ export interface LocalAlarmControl {
 
 export interface AppDeps {
   readonly orchestrator: Orchestrator;
-  readonly webhookToken: string;
-  readonly apiToken: string;
+  /** ROLLOUT_WEBHOOK_TOKEN: the value, or how to read it at each request (in AWS, through the SecretSource). */
+  readonly webhookToken: Credential;
+  /** ROLLOUT_API_TOKEN, likewise. */
+  readonly apiToken: Credential;
   readonly localAlarms?: LocalAlarmControl;
   /** Local mode's stand-ins on AWS wire endpoints, keyed by the AWS CLI's service names; absent in AWS. */
   readonly localEndpoints?: Readonly<Record<string, string>>;

@@ -1,5 +1,5 @@
 /** Answers of the HTTP edge that carry Retry-After: a caller to slow down (429), a dependency down (503). */
-import { RolloutError } from '../errors';
+import { RolloutError, SecretUnavailableError } from '../errors';
 
 export class TooManyRequestsError extends RolloutError {
   override readonly status = 429;
@@ -26,5 +26,10 @@ export class ServiceUnavailableError extends RolloutError {
   }
 }
 
-export const retryAfterOf = (err: Error): number | null =>
-  err instanceof TooManyRequestsError || err instanceof ServiceUnavailableError ? err.retryAfterSeconds : null;
+/** A secret that cannot be read is usually one not given its value yet, or a grant being fixed: look again soon. */
+export const SECRET_RETRY_AFTER_SECONDS = 30;
+
+export const retryAfterOf = (err: Error): number | null => {
+  if (err instanceof TooManyRequestsError || err instanceof ServiceUnavailableError) return err.retryAfterSeconds;
+  return err instanceof SecretUnavailableError ? SECRET_RETRY_AFTER_SECONDS : null;
+};

@@ -7,8 +7,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AccessConfig, Role } from '../config/access-schema';
-import { ForbiddenError, UnauthorizedError } from '../errors';
-import { safeEqual } from './auth';
+import { ForbiddenError, SecretUnavailableError, UnauthorizedError } from '../errors';
+import { type Credential, credentialValue, safeEqual } from './auth';
 import { LIMITS } from './limits';
 import { OidcVerifier } from './oidc';
 
@@ -25,7 +25,7 @@ export interface Identity {
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
 export interface ApiAccessOptions {
-  readonly apiToken: string;
+  readonly apiToken: Credential;
   readonly access?: AccessConfig | null;
   readonly fetch?: typeof fetch;
 }
@@ -37,7 +37,15 @@ export function apiAccess(options: ApiAccessOptions) {
   const oidc = options.access?.oidc ? new OidcVerifier({ ...options.access.oidc, ...(options.fetch ? { fetch: options.fetch } : {}) }) : null;
 
   async function identify(presented: string): Promise<Identity> {
-    if (safeEqual(presented, options.apiToken)) return { person: 'api', role: 'admin', credential: 'ROLLOUT_API_TOKEN', mayStateBy: true };
+    // An API token that cannot be read (503) does not lock out named tokens and OIDC: only a credential
+    // that matches none of them is answered with it, since it may have been the API token.
+    let unavailable: SecretUnavailableError | null = null;
+    const apiToken = await credentialValue(options.apiToken).catch((error: unknown) => {
+      if (!(error instanceof SecretUnavailableError)) throw error;
+      unavailable = error;
+      return null;
+    });
+    if (apiToken !== null && safeEqual(presented, apiToken)) return { person: 'api', role: 'admin', credential: 'ROLLOUT_API_TOKEN', mayStateBy: true };
     const digest = sha256(presented);
     // Every named token is compared, so the time taken does not say which one nearly matched.
     let match: (typeof named)[number] | undefined;
@@ -47,6 +55,7 @@ export function apiAccess(options: ApiAccessOptions) {
       const who = await oidc.verify(presented);
       return { person: who.person, role: options.access!.oidc!.role, credential: `oidc:${options.access!.oidc!.issuer}`, mayStateBy: false };
     }
+    if (unavailable) throw unavailable;
     throw new UnauthorizedError('invalid API token');
   }
 

@@ -8,9 +8,13 @@
  * logged, only its hash prefix is.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Secret } from '../config/secret';
 import type { Rollout } from '../core/rollout';
+import { SecretUnavailableError } from '../errors';
 import type { RolloutStore } from '../ports';
 import { ApprovalLinkError } from './errors';
+
+const MIN_LINK_SECRET_LENGTH = 16;
 
 export const LINK_ACTIONS = ['approve', 'abort'] as const;
 export type LinkAction = (typeof LINK_ACTIONS)[number];
@@ -86,8 +90,8 @@ export interface IssuedLinks {
 }
 
 export interface ApprovalLinksOptions {
-  /** The server secret that signs links (`ROLLOUT_LINK_SECRET`). */
-  readonly secret: string;
+  /** The server secret that signs links (`ROLLOUT_LINK_SECRET`): its value, or read through the SecretSource. */
+  readonly secret: string | Secret;
   /** Only the delivery claims: they make a link single-use. */
   readonly store: Pick<RolloutStore, 'claimDelivery' | 'deliveryOwner'>;
   /** Base URL people reach the API at; links are `<base>/approvals/<token>`. Null: links cannot be issued. */
@@ -99,30 +103,31 @@ export class ApprovalLinks {
   private readonly clock: () => Date;
 
   constructor(private readonly options: ApprovalLinksOptions) {
-    if (options.secret.length < 16) throw new Error('the approval link secret must be at least 16 characters');
+    if (typeof options.secret === 'string' && options.secret.length < MIN_LINK_SECRET_LENGTH) throw new Error('the approval link secret must be at least 16 characters');
     this.clock = options.clock ?? (() => new Date());
   }
 
   /** Links for the approval the rollout waits for now; null when there is no public URL to put in them. */
-  issue(rollout: Rollout, target: { readonly name: string; readonly linkTtlSeconds: number }): IssuedLinks | null {
+  async issue(rollout: Rollout, target: { readonly name: string; readonly linkTtlSeconds: number }): Promise<IssuedLinks | null> {
     const base = this.options.publicUrl()?.replace(/\/+$/, '');
     if (!base || rollout.currentStep === null) return null;
+    const secret = await this.secret();
     const expiresAt = Math.floor(this.clock().getTime() / 1000) + target.linkTtlSeconds;
     const claims = { rolloutId: rollout.id, step: rollout.currentStep, expiresAt, target: target.name };
-    const url = (action: LinkAction) => `${base}/approvals/${signLink(this.options.secret, { ...claims, action })}`;
+    const url = (action: LinkAction) => `${base}/approvals/${signLink(secret, { ...claims, action })}`;
     return { approveUrl: url('approve'), abortUrl: url('abort'), expiresAt: new Date(expiresAt * 1000).toISOString() };
   }
 
   /** The claims of a valid, unused link; throws ApprovalLinkError (403, 409, 410) otherwise. Uses nothing up. */
   async check(token: string): Promise<LinkClaims> {
-    const claims = this.verify(token);
+    const claims = await this.verify(token);
     if ((await this.options.store.deliveryOwner(nonceKey(token))) !== null) throw used();
     return claims;
   }
 
   /** Like check, then uses the link up: of two concurrent redeems exactly one gets through. */
   async redeem(token: string): Promise<LinkClaims> {
-    const claims = this.verify(token);
+    const claims = await this.verify(token);
     // Remembered a little past the expiry, after which the signature check refuses the link anyway.
     const ttl = Math.max(60, claims.expiresAt - Math.floor(this.clock().getTime() / 1000) + 300);
     const claim = await this.options.store.claimDelivery(nonceKey(token), claims.rolloutId, ttl);
@@ -130,8 +135,17 @@ export class ApprovalLinks {
     return claims;
   }
 
-  private verify(token: string): LinkClaims {
-    const verdict = verifyLink(this.options.secret, token, this.clock());
+  /** The link secret; one read through the SecretSource is checked when read (SecretUnavailableError, 503). */
+  private async secret(): Promise<string> {
+    const { secret } = this.options;
+    if (typeof secret === 'string') return secret;
+    const value = await secret.value();
+    if (value.length < MIN_LINK_SECRET_LENGTH) throw new SecretUnavailableError(secret.variable ?? 'ROLLOUT_LINK_SECRET', `it holds fewer than ${MIN_LINK_SECRET_LENGTH} characters`);
+    return value;
+  }
+
+  private async verify(token: string): Promise<LinkClaims> {
+    const verdict = verifyLink(await this.secret(), token, this.clock());
     if (verdict.ok) return verdict.claims;
     if (verdict.reason === 'expired') throw new ApprovalLinkError('this approval link has expired: use the dashboard or the API instead', 410);
     throw new ApprovalLinkError('this approval link is not valid: it was altered, or was not issued by this orchestrator', 403);

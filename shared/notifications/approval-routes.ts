@@ -12,7 +12,7 @@ import type { Logger } from '../observability/logger';
 import type { Orchestrator } from '../orchestration/orchestrator';
 import { identityKey } from '../core/identity';
 import { RolloutStatus } from '../core/status';
-import { InvalidTransitionError, RolloutError } from '../errors';
+import { InvalidTransitionError, RolloutError, SecretUnavailableError } from '../errors';
 import { problemResponse } from '../http/problem';
 import { type ApprovalLinks, type LinkClaims, tokenHash } from './approval-links';
 import { PAGE_HEADERS, confirmPage, donePage, errorPage } from './approval-pages';
@@ -56,7 +56,8 @@ export function approvalRoutes(deps: ApprovalRouteDeps) {
     try {
       return await handle(c, token);
     } catch (e) {
-      const known = e instanceof RolloutError && e.status < 500;
+      // A dependency down (the link secret cannot be read: 503) is said as such, not as a 500.
+      const known = e instanceof RolloutError && (e.status < 500 || e instanceof SecretUnavailableError);
       const status = known ? e.status : 500;
       const detail = known ? e.message : 'an unexpected error occurred; it has been logged';
       if (!known) deps.logger.error('approval link failed', { link: tokenHash(token).slice(0, 12), method: c.req.method, error: e });

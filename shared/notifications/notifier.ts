@@ -44,7 +44,8 @@ interface Request {
 export class Notifier {
   private readonly log: Logger;
   private readonly pending = new Set<Promise<void>>();
-  private readonly disabled = new Set<NotifyTarget>();
+  /** Secret values read so far, scrubbed from every log line. */
+  private readonly revealed = new Set<string>();
   private readonly fetch: typeof fetch;
   private readonly clock: () => Date;
 
@@ -53,21 +54,11 @@ export class Notifier {
     this.log = scrubbing(options.logger ?? silentLogger, () => this.secrets());
     this.fetch = options.fetch ?? fetch;
     this.clock = options.clock ?? (() => new Date());
-    for (const service of Object.values(options.config.services)) {
-      for (const target of service.notify ?? []) {
-        // The Slack URL comes from the environment, so it is checked here rather than with the file.
-        const problem = target.kind === 'slack' ? notifyUrlProblem(target.webhookUrl) : null;
-        if (target.kind === 'slack' && problem) {
-          this.disabled.add(target);
-          this.log.error('notification target disabled', { service: service.name, target: target.name, problem: `${target.webhookUrlEnv} ${problem}` });
-        }
-      }
-    }
   }
 
   /** True when some service has somewhere to send to. */
   get active(): boolean {
-    return Object.values(this.options.config.services).some((s) => (s.notify ?? []).some((t) => !this.disabled.has(t)));
+    return Object.values(this.options.config.services).some((s) => (s.notify ?? []).length > 0);
   }
 
   readonly listener: RolloutListener = (rollout, previous) => {
@@ -81,7 +72,7 @@ export class Notifier {
   async notify(rollout: Rollout, previous: Rollout): Promise<void> {
     const status = announcedStatus(rollout, previous);
     const targets = status ? (this.options.config.services[rollout.service]?.notify ?? []) : [];
-    const wanted = targets.filter((t) => status && t.on.includes(status) && !this.disabled.has(t));
+    const wanted = targets.filter((t) => status && t.on.includes(status));
     await Promise.all(
       wanted.map(async (target) => {
         const log = withFields(this.log, { rolloutId: rollout.id, service: rollout.service, target: target.name, event: NOTICE_TYPES[status!] });
@@ -90,10 +81,11 @@ export class Notifier {
           // With a Slack app (config `slack:`), a Slack message carries buttons that act as the person who
           // clicks; links, which prove only that someone holds them, stay for the other channels.
           const interactive = target.kind === 'slack' && this.options.config.slack !== undefined;
-          const links = status === 'PAUSED' && this.options.links && !interactive ? this.options.links.issue(rollout, target) : null;
+          const links = status === 'PAUSED' && this.options.links && !interactive ? await this.options.links.issue(rollout, target) : null;
           const notice: Notice = { status: status!, rollout, previousStatus: previous.status, links, dashboardUrl: base ? `${base}/` : null, interactive };
-          await this.deliver(this.request(target, notice), log);
+          await this.deliver(await this.request(target, notice), log);
         } catch (e) {
+          // A secret that cannot be read (SecretUnavailableError) lands here too: logged, never the rollout's problem.
           log.warn('notification failed', { error: e });
         }
       }),
@@ -105,9 +97,16 @@ export class Notifier {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
-  private request(target: NotifyTarget, notice: Notice): Request {
+  private async request(target: NotifyTarget, notice: Notice): Promise<Request> {
     const headers = { 'content-type': 'application/json', 'user-agent': 'ecs-rollout-orchestrator' };
-    if (target.kind === 'slack') return { url: target.webhookUrl, body: JSON.stringify(slackMessage(notice)), headers };
+    if (target.kind === 'slack') {
+      const url = this.keep(await target.webhookUrl.value());
+      // The URL is a secret, read now: checked here rather than with the file, and never quoted.
+      const problem = notifyUrlProblem(url);
+      if (problem) throw new Error(`${target.webhookUrlEnv} ${problem}`);
+      return { url, body: JSON.stringify(slackMessage(notice)), headers };
+    }
+    const secret = this.keep(await target.secret.value());
     const timestamp = Math.floor(this.clock().getTime() / 1000);
     const id = randomUUID();
     const body = JSON.stringify(webhookBody(notice, { id, timestamp }));
@@ -116,7 +115,7 @@ export class Notifier {
       body,
       headers: {
         ...headers,
-        [SIGNATURE_HEADER]: signBody(target.secret, body),
+        [SIGNATURE_HEADER]: signBody(secret, body),
         [TIMESTAMP_HEADER]: String(timestamp),
         [EVENT_HEADER]: NOTICE_TYPES[notice.status],
         [DELIVERY_HEADER]: id,
@@ -152,8 +151,13 @@ export class Notifier {
     log.warn('notification failed', { error: failure, attempts });
   }
 
-  /** Every secret value the notifier holds, for log scrubbing. */
+  private keep(value: string): string {
+    this.revealed.add(value);
+    return value;
+  }
+
+  /** Every secret value the notifier has read, for log scrubbing. */
   private secrets(): string[] {
-    return Object.values(this.options.config.services).flatMap((s) => (s.notify ?? []).map((t) => (t.kind === 'slack' ? t.webhookUrl : t.secret)));
+    return [...this.revealed];
   }
 }

@@ -145,7 +145,7 @@ export function slackRoutes(deps: SlackRouteDeps) {
     // The raw bytes, not the decoded text: the signature covers exactly what was sent.
     const rawBody = new Uint8Array(await c.req.arrayBuffer());
     const verdict = verifySlackRequest(
-      slack.signingSecret.reveal(),
+      await slack.signingSecret.value(),
       { signature: c.req.header(SLACK_SIGNATURE_HEADER), timestamp: c.req.header(SLACK_TIMESTAMP_HEADER) },
       rawBody,
       Math.floor(now() / 1000),

@@ -14,6 +14,7 @@ import type { OperatorDeps } from '../http/dashboard/routes';
 import { ApprovalLinks } from '../notifications/approval-links';
 import { LINK_SECRET_ENV, linkSecretFromEnv, resolveLocalLinkSecret } from '../notifications/link-secret';
 import { Notifier } from '../notifications/notifier';
+import type { Secret } from '../config/secret';
 import type { RolloutStore } from '../ports';
 import { emfMetricsListener } from './emf';
 import { MetricsRegistry } from './metrics-registry';
@@ -34,8 +35,8 @@ export interface OperatorWiringOptions {
   readonly publicUrl?: () => string | null;
   /** Local mode: keeps a generated link secret across restarts. */
   readonly dataDir?: string;
-  /** Overrides the environment's (tests). */
-  readonly linkSecret?: string;
+  /** Overrides the environment's: tests, and Lambda, where it is a secret of the stack read at each use. */
+  readonly linkSecret?: string | Secret;
   /** Dashboard heartbeat; default 15 s. */
   readonly heartbeatMs?: number;
   /** Per notification attempt; default 5 s. */

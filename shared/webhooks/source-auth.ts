@@ -15,13 +15,13 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { type WebhookSource, QUERY_TOKEN_SOURCES, type WebhooksConfig, DEFAULT_SIGNATURE_HEADERS } from '../config/webhooks-schema';
-import { bearerAuth, hmacAuth } from '../http/auth';
+import { bearerAuth, type Credential, hmacAuth } from '../http/auth';
 
 const BARE_TOKEN_SOURCES: ReadonlySet<WebhookSource> = new Set(['registry', 'harbor']);
 
 export interface SourceAuthOptions {
   /** The shared ROLLOUT_WEBHOOK_TOKEN, for sources without an entry of their own. */
-  readonly sharedToken: string;
+  readonly sharedToken: Credential;
   readonly now?: () => number;
 }
 
@@ -33,13 +33,13 @@ export function sourceAuth(source: WebhookSource, webhooks: WebhooksConfig | und
   const now = options.now ? { now: options.now } : {};
   if (auth?.kind === 'hmac') {
     // Realms name the source, never the environment variable: a 401 goes to whoever asked.
-    return hmacAuth({ secret: auth.secret.reveal(), signatureHeader: auth.signatureHeader, timestampHeader: auth.timestampHeader, realm: `${source} webhook secret`, ...now });
+    return hmacAuth({ secret: () => auth.secret.value(), signatureHeader: auth.signatureHeader, timestampHeader: auth.timestampHeader, realm: `${source} webhook secret`, ...now });
   }
   if (source === 'github' && !auth) {
     return hmacAuth({ secret: options.sharedToken, signatureHeader: DEFAULT_SIGNATURE_HEADERS.github, realm: 'github webhook secret', ...now });
   }
   return bearerAuth({
-    token: auth ? auth.token.reveal() : options.sharedToken,
+    token: auth ? () => auth.token.value() : options.sharedToken,
     realm: auth ? `${source} webhook token` : 'webhook token',
     ...(BARE_TOKEN_SOURCES.has(source) ? { allowBareToken: true } : {}),
     ...(QUERY_TOKEN_SOURCES.has(source) ? { queryParam: 'token' } : {}),

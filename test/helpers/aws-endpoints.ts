@@ -4,6 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startSecretsManagerStandIn } from './secrets-manager-stand-in';
 
 export interface AwsEndpoints {
   readonly dynamodb: string;
@@ -35,23 +36,9 @@ export function useAwsEndpoints(endpoints: AwsEndpoints, extra: Record<string, s
   };
 }
 
-/** Secrets Manager's GetSecretValue (AWS JSON 1.1) for a fixed set of secrets. */
+/** Secrets Manager (secrets-manager-stand-in.ts) holding a fixed set of secrets, by name. */
 export async function startSecretsStub(secrets: Record<string, string>): Promise<{ endpoint: string; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { SecretId?: string };
-      const value = body.SecretId ? secrets[body.SecretId] : undefined;
-      if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue' || value === undefined) {
-        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." }));
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ ARN: body.SecretId, Name: body.SecretId, SecretString: value, VersionId: 'v1' }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) };
+  return startSecretsManagerStandIn(secrets);
 }
 
 /** CloudWatch's DescribeAlarms (AWS JSON 1.0) answering from a map the test changes. */

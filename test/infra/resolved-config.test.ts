@@ -93,7 +93,8 @@ describe('the resolved config', () => {
     expect(registryPasswordEnvNames(config)).toEqual({ '127.0.0.1:5000': 'ROLLOUT_REGISTRY_PASSWORD_0' });
     expect(JSON.parse(text).registries['127.0.0.1:5000']).toEqual({ insecure: true, username: 'ci', passwordEnv: 'ROLLOUT_REGISTRY_PASSWORD_0' });
     const reloaded = await loadConfig(file, { ROLLOUT_REGISTRY_PASSWORD_0: 'hunter2' });
-    expect(reloaded.registries['127.0.0.1:5000']).toEqual(config.registries['127.0.0.1:5000']);
+    expect(reloaded.registries['127.0.0.1:5000']).toMatchObject({ insecure: true, username: 'ci', passwordEnv: 'ROLLOUT_REGISTRY_PASSWORD_0' });
+    expect(await reloaded.registries['127.0.0.1:5000']!.password!.value()).toBe('hunter2');
   });
 
   it('is written to a file named by its content, so an unchanged config keeps the bundles’ hashes', async () => {

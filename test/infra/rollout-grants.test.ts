@@ -129,7 +129,7 @@ describe('the functions’ IAM policies', () => {
       answer,
       ...ecs('shift'),
       ...ecrPull,
-      { Sid: 'ReadTokens', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: tokens },
+      { Sid: 'ReadSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: tokens },
     ]);
   });
 

@@ -2,7 +2,7 @@
  * Registry authentication: Basic, and the Docker token flow (a 401 names a token service in
  * `WWW-Authenticate: Bearer realm=…,service=…,scope=…`; we fetch a token there and retry).
  */
-import { RegistryError } from '../../errors';
+import { RegistryError, SecretUnavailableError } from '../../errors';
 import type { RegistryConfig } from '../../config/types';
 import { readLimited } from './http-body';
 
@@ -40,7 +40,8 @@ export interface RegistryAuthOptions {
 
 export class RegistryAuth {
   private readonly tokens = new Map<string, CachedToken>();
-  private basicRequested = false;
+  /** The Basic header, once the registry asked for one: sent up front from then on. */
+  private basic: string | undefined;
   private readonly now: () => number;
 
   constructor(private readonly options: RegistryAuthOptions) {
@@ -52,16 +53,16 @@ export class RegistryAuth {
     const cached = this.tokens.get(scope);
     if (cached && cached.expiresAt > this.now()) return cached.header;
     if (cached) this.tokens.delete(scope);
-    return this.basicRequested ? this.basicHeader() : undefined;
+    return this.basic;
   }
 
   /** Answers a 401's challenge: the header to retry with, or a RegistryError saying why there is none. */
   async answer(wwwAuthenticate: string | null, scope: string, signal: AbortSignal): Promise<string> {
     const challenge = wwwAuthenticate ? parseChallenge(wwwAuthenticate) : null;
     if (challenge?.scheme === 'basic') {
-      const header = this.basicHeader();
+      const header = await this.basicHeader();
       if (!header) throw new RegistryError('registry asks for Basic credentials and none are configured');
-      this.basicRequested = true;
+      this.basic = header;
       return header;
     }
     if (challenge?.scheme !== 'bearer' || !challenge.params['realm']) {
@@ -86,7 +87,7 @@ export class RegistryAuth {
     if (params['service']) realm.searchParams.set('service', params['service']);
     realm.searchParams.set('scope', params['scope'] ?? scope);
     const headers: Record<string, string> = { Accept: 'application/json' };
-    const basic = this.basicHeader();
+    const basic = await this.basicHeader();
     if (basic) headers['Authorization'] = basic;
     let response: Response;
     try {
@@ -112,9 +113,17 @@ export class RegistryAuth {
     return { header: `Bearer ${token}`, expiresAt: this.now() + Math.max(lifetime - 10, 1) * 1000 };
   }
 
-  private basicHeader(): string | undefined {
+  private async basicHeader(): Promise<string | undefined> {
     const { username, password } = this.options.config;
     if (username === undefined) return undefined;
-    return `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
+    let value = '';
+    try {
+      value = password ? await password.value() : '';
+    } catch (error) {
+      // Like a registry that cannot be reached: the signature is looked for again later, not judged.
+      if (error instanceof SecretUnavailableError) throw new RegistryError(`the registry's password cannot be read: ${error.reason}`, { cause: error });
+      throw error;
+    }
+    return `Basic ${Buffer.from(`${username}:${value}`).toString('base64')}`;
   }
 }

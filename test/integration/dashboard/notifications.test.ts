@@ -12,6 +12,7 @@ import { type ApiClient, apiClient, waitFor } from '../../helpers/http';
 import { appConfig, digestOf, pushEnvelope, serviceConfig } from '../../helpers/local-config';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';
 import { type Receiver, startReceiver } from './receiver';
+import { Secret } from '../../../shared/config/secret';
 
 const HMAC_SECRET = 'hmac-secret-for-the-ops-webhook';
 const LINK_SECRET = 'link-secret-of-this-orchestrator';
@@ -27,10 +28,10 @@ beforeAll(async () => {
   receiver = await startReceiver();
   receiver.status['/broken'] = 500;
   const notify: NotifyTarget[] = [
-    { kind: 'webhook', name: 'ops', url: `${receiver.url}/ops`, secretEnv: 'OPS_SECRET', secret: HMAC_SECRET, ...base, on: [...base.on] },
-    { kind: 'slack', name: 'team-web', webhookUrlEnv: 'SLACK_URL', webhookUrl: `${receiver.url}/slack/T000/B000/XXXX`, ...base, on: ['PAUSED', 'ROLLED_BACK'] },
+    { kind: 'webhook', name: 'ops', url: `${receiver.url}/ops`, secretEnv: 'OPS_SECRET', secret: new Secret(HMAC_SECRET), ...base, on: [...base.on] },
+    { kind: 'slack', name: 'team-web', webhookUrlEnv: 'SLACK_URL', webhookUrl: new Secret(`${receiver.url}/slack/T000/B000/XXXX`), ...base, on: ['PAUSED', 'ROLLED_BACK'] },
     // A receiver that always fails: the rollout must not notice.
-    { kind: 'webhook', name: 'broken', url: `${receiver.url}/broken`, secretEnv: 'BROKEN_SECRET', secret: 'another-hmac-secret-value', ...base, on: [...base.on] },
+    { kind: 'webhook', name: 'broken', url: `${receiver.url}/broken`, secretEnv: 'BROKEN_SECRET', secret: new Secret('another-hmac-secret-value'), ...base, on: [...base.on] },
   ];
   stack = await startLocalStack({
     config: appConfig([serviceConfig('web', { notify })]),

@@ -143,8 +143,8 @@ describe('the API answers as its OpenAPI document says', () => {
     const links = stack.operator.appDeps.approvalLinks!;
     const rollout = await stack.orchestrator.get(id);
     const path = (url: string) => new URL(url).pathname;
-    const fresh = path(links.issue(rollout, { name: 'ops', linkTtlSeconds: 600 })!.approveUrl);
-    const expired = path(links.issue(rollout, { name: 'ops', linkTtlSeconds: -60 })!.approveUrl);
+    const fresh = path((await links.issue(rollout, { name: 'ops', linkTtlSeconds: 600 }))!.approveUrl);
+    const expired = path((await links.issue(rollout, { name: 'ops', linkTtlSeconds: -60 }))!.approveUrl);
     const forged = `${fresh.slice(0, -4)}AAAA`;
     for (const method of ['GET', 'POST']) {
       expect((await anonymous(method, expired)).status).toBe(410);

@@ -5,6 +5,7 @@ import { generateCosignKeyPair, pushCosignSignature } from '../../../local/regis
 import { buildAndPushImage, type PushedImage } from '../../../local/registry/oci-image';
 import { CosignSignatureVerifier } from '../../../shared/signature/cosign-signature-verifier';
 import { useDockerRegistry } from '../../helpers/registry';
+import { Secret } from '../../../shared/config/secret';
 
 const registry = useDockerRegistry();
 const REPOSITORY = 'team/web';
@@ -151,7 +152,7 @@ describe('a registry that requires Bearer tokens', () => {
   afterAll(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
 
   it('gets a token with the configured credentials, verifies, and reuses the token', async () => {
-    const v = new CosignSignatureVerifier({ registries: { [proxyHost]: { insecure: true, username: 'ci', password: 's3cret' } } });
+    const v = new CosignSignatureVerifier({ registries: { [proxyHost]: { insecure: true, username: 'ci', password: new Secret('s3cret') } } });
     const request = { registry: proxyHost, repository: REPOSITORY, digest: proxied.digest, keys };
     expect(await v.verify(request, now)).toMatchObject({ outcome: 'verified', signature: { key: 'keys/web.pub' } });
     expect(await v.verify({ ...request, digest: images.unsigned.digest }, now)).toMatchObject({ outcome: 'missing' });
@@ -164,7 +165,7 @@ describe('a registry that requires Bearer tokens', () => {
   });
 
   it('fails with a RegistryError, not a verdict, when the token service refuses the credentials', async () => {
-    const v = new CosignSignatureVerifier({ registries: { [proxyHost]: { insecure: true, username: 'ci', password: 'wrong' } } });
+    const v = new CosignSignatureVerifier({ registries: { [proxyHost]: { insecure: true, username: 'ci', password: new Secret('wrong') } } });
     const request = { registry: proxyHost, repository: REPOSITORY, digest: images.signed.digest, keys };
     await expect(v.verify(request, now)).rejects.toThrow(/token request to http:\/\/127\.0\.0\.1:\d+ answered 401/);
   });

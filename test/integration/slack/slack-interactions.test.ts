@@ -51,8 +51,8 @@ beforeAll(async () => {
   issuer = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}`;
 
   const notify: NotifyTarget[] = [
-    { kind: 'slack', name: 'deploys', webhookUrlEnv: 'SLACK_WEBHOOK_URL', webhookUrl: slack.webhookUrl, on: ['PAUSED', 'ROLLED_BACK'], linkTtlSeconds: 3600 },
-    { kind: 'webhook', name: 'ops', url: `${slack.url}/ops`, secretEnv: 'OPS_SECRET', secret: 'hmac-secret-for-the-ops-webhook', on: ['PAUSED'], linkTtlSeconds: 3600 },
+    { kind: 'slack', name: 'deploys', webhookUrlEnv: 'SLACK_WEBHOOK_URL', webhookUrl: new Secret(slack.webhookUrl), on: ['PAUSED', 'ROLLED_BACK'], linkTtlSeconds: 3600 },
+    { kind: 'webhook', name: 'ops', url: `${slack.url}/ops`, secretEnv: 'OPS_SECRET', secret: new Secret('hmac-secret-for-the-ops-webhook'), on: ['PAUSED'], linkTtlSeconds: 3600 },
   ];
   const steps = [{ setWeight: 10 }, { pause: { approvals: 2 } }, { setWeight: 100 }];
   const config: AppConfig = {

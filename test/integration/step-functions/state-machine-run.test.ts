@@ -1,10 +1,13 @@
 /**
  * The state machine CDK synthesizes, resolved to plain ASL and run by aws-local-stepfunctions, driving
  * the real Lambda entry points in-process (functions/*.ts) whose real AWS clients reach dynalite, the
- * ECS emulator, the Step Functions stand-in and a Secrets Manager stub through AWS_ENDPOINT_URL_*.
- * Images are real: pushed to Debian's docker-registry and signed.
+ * ECS emulator, the Step Functions stand-in and a Secrets Manager stand-in through AWS_ENDPOINT_URL_*.
+ * Images are real: pushed to Debian's docker-registry and signed. Notifications go to a local receiver,
+ * signed with a key read from Secrets Manager, from whichever function wrote the transition.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -30,11 +33,18 @@ import { startCloudWatchStub, startSecretsStub, useAwsEndpoints } from '../../he
 import { waitFor } from '../../helpers/http';
 import { alarmEvent, httpApiEvent } from '../../helpers/lambda-events';
 import { APPROVED_ROLLOUT_EVENTS } from '../../helpers/scenarios';
+import { SIGNATURE_HEADER, verifyBodySignature } from '../../../shared/notifications/signing';
 
 const fn = (stack: Stack, id: string) => lambda.Function.fromFunctionArn(stack, id, `arn:aws:lambda:us-east-1:000000000000:function:${id}`);
 const keys = generateCosignKeyPair();
 const WEBHOOK = 'sfn-webhook-token';
 const API = 'sfn-api-token';
+const NOTIFY_SECRET = 'sfn-notify-secret-0123456789';
+const LINK_SECRET = 'sfn-link-secret-0123456789';
+const PUBLIC_URL = 'https://rollouts.example.com';
+/** What the notification receiver got: the signed webhook's headers and body. */
+const notices: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+let receiver: Server;
 
 let definition: Record<string, unknown>;
 let dir: string;
@@ -68,9 +78,19 @@ beforeAll(async () => {
   dynamo = await startDynalite({ tableName: 'rollouts' });
   ecs = await startEcsEmulator({ taskStartMs: 10 });
   writeFileSync(join(dir, 'web.pub'), keys.publicKeyPem);
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      notices.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   writeFileSync(
     join(dir, 'rollout.config.yaml'),
-    `registries:\n  "${registry.host}": { insecure: true }\nservices:\n  web:\n    cluster: prod\n    service: web\n    image: ${registry.host}/team/web\n    verify: { keys: [web.pub] }\n    steps:\n      - setWeight: 20\n      - pause: { duration: 1s }\n      - setWeight: 50\n      - pause: {}\n      - setWeight: 100\n    alarms: [web-5xx]\n`,
+    `registries:\n  "${registry.host}": { insecure: true }\nservices:\n  web:\n    cluster: prod\n    service: web\n    image: ${registry.host}/team/web\n    verify: { keys: [web.pub] }\n    steps:\n      - setWeight: 20\n      - pause: { duration: 1s }\n      - setWeight: 50\n      - pause: {}\n      - setWeight: 100\n    alarms: [web-5xx]\n    notify:\n      - webhook: { url: "${hook}", secretEnv: NOTIFY_SECRET, name: ops }\n`,
   );
   ecs.emulator.seedService({ cluster: 'prod', service: 'web', desiredCount: 4, containerName: 'app', image: `${registry.host}/team/web:initial` });
 
@@ -100,7 +120,7 @@ beforeAll(async () => {
   // changes to the watchdog.
   ecs.emulator.onEvent((event) => void handlers?.events.ecsEvent(event));
   sfn.emulator.onStatusChange((event) => void handlers?.events.watchdog(event));
-  secrets = await startSecretsStub({ 'webhook-secret': WEBHOOK, 'api-secret': API });
+  secrets = await startSecretsStub({ 'webhook-secret': WEBHOOK, 'api-secret': API, 'notify-secret': NOTIFY_SECRET, 'link-secret': LINK_SECRET });
   cloudwatch = await startCloudWatchStub(alarmStates);
   restoreEnv = useAwsEndpoints(
     { dynamodb: dynamo.endpoint, ecs: ecs.endpoint, sfn: sfn.endpoint, secretsManager: secrets.endpoint, cloudwatch: cloudwatch.endpoint },
@@ -108,8 +128,9 @@ beforeAll(async () => {
       ROLLOUT_CONFIG: join(dir, 'rollout.config.yaml'),
       ROLLOUT_TABLE_NAME: 'rollouts',
       ROLLOUT_STATE_MACHINE_ARN: sfn.emulator.stateMachineArn,
-      ROLLOUT_WEBHOOK_TOKEN_SECRET_ARN: 'webhook-secret',
-      ROLLOUT_API_TOKEN_SECRET_ARN: 'api-secret',
+      // As the stack sets them: every function here may read them all (in AWS only the API reads the tokens).
+      ROLLOUT_SECRETS: JSON.stringify({ ROLLOUT_WEBHOOK_TOKEN: 'webhook-secret', ROLLOUT_API_TOKEN: 'api-secret', NOTIFY_SECRET: 'notify-secret', ROLLOUT_LINK_SECRET: 'link-secret' }),
+      ROLLOUT_PUBLIC_URL: PUBLIC_URL,
     },
   );
   handlers = {
@@ -130,7 +151,7 @@ beforeAll(async () => {
 afterAll(async () => {
   restoreEnv?.();
   await sfn?.emulator.idle();
-  await Promise.all([registry?.stop(), dynamo?.close(), ecs?.close(), sfn?.close(), secrets?.close(), cloudwatch?.close()]);
+  await Promise.all([registry?.stop(), dynamo?.close(), ecs?.close(), sfn?.close(), secrets?.close(), cloudwatch?.close(), new Promise((r) => receiver?.close(r))]);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -196,12 +217,32 @@ describe('the synthesized state machine, run locally', () => {
     expect((await call('GET', '/services/web', API)).body.stable).toBe(r.image.digest);
   });
 
+  it('notifies from the functions that write the transitions, and takes the approval link it sent', async () => {
+    const id = await deploy();
+    const request = await waitFor('the approval request', async () => notices.map((n) => JSON.parse(n.body)).find((b) => b.rollout?.id === id && b.rollout.status === 'PAUSED'), 20_000);
+    const sent = notices.find((n) => JSON.parse(n.body).rollout?.id === id)!;
+    expect(verifyBodySignature(NOTIFY_SECRET, sent.body, sent.headers[SIGNATURE_HEADER] as string)).toBe(true);
+    expect(request.approval.approveUrl.startsWith(`${PUBLIC_URL}/approvals/`)).toBe(true);
+    await waitFor('the approval wait to hold its token', async () => execution(id)?.states.at(-1) === 'AwaitApproval' || undefined);
+    const path = new URL(request.approval.approveUrl).pathname;
+    const used = (await handlers.api.handler(httpApiEvent('POST', path, { headers: { accept: 'application/json' } }) as never, {} as never)) as { statusCode: number; body: string };
+    expect(used.statusCode, used.body).toBe(200);
+    expect(JSON.parse(used.body)).toMatchObject({ rolloutId: id, action: 'approve', by: 'link:ops' });
+    const again = (await handlers.api.handler(httpApiEvent('POST', path, { headers: { accept: 'application/json' } }) as never, {} as never)) as { statusCode: number };
+    expect(again.statusCode).toBe(409);
+    expect((await ended(id)).status).toBe('SUCCEEDED');
+    // Sent by Advance, which wrote SUCCEEDED.
+    await waitFor('the success notice', async () => notices.some((n) => JSON.parse(n.body).rollout?.id === id && JSON.parse(n.body).rollout.status === 'SUCCEEDED') || undefined, 20_000);
+  });
+
   it('rolls back when the alarm fires during a bake, and the execution ends', async () => {
     const id = await deploy();
     await until(id, (r) => r.wait?.for === 'bake', 'baking');
     const answer = await handlers.events.alarmStateChange(alarmEvent('web-5xx'));
     expect(answer.rolledBack).toEqual([id]);
     expect((await get(id)).status).toBe('ROLLED_BACK');
+    // The alarm handler wrote ROLLED_BACK, and waited for its notice before answering.
+    expect(notices.some((n) => JSON.parse(n.body).rollout?.id === id && JSON.parse(n.body).rollout.status === 'ROLLED_BACK')).toBe(true);
     const exec = await ended(id);
     expect(exec.output).toMatchObject({ directive: { next: 'DONE', status: 'ROLLED_BACK' } });
   });

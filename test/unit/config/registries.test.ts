@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configWith, load, problems } from './config-fixtures';
+import { Secret } from '../../../shared/config/secret';
 
 const LOCAL = '127.0.0.1:5000';
 const withRegistries = (registries: unknown, image?: string) =>
@@ -29,7 +30,8 @@ describe('registries', () => {
 
   it('keeps a listed entry for a public registry, e.g. Docker Hub credentials', async () => {
     const config = await load(withRegistries({ 'docker.io': { username: 'ci', password: 'secret' } }, 'docker.io/acme/web'));
-    expect(config.registries['docker.io']).toEqual({ insecure: false, username: 'ci', password: 'secret' });
+    expect(config.registries['docker.io']).toEqual({ insecure: false, username: 'ci', password: expect.any(Secret) });
+    expect(await config.registries['docker.io']!.password!.value()).toBe('secret');
   });
 
   it('refuses an image whose registry is neither listed nor well known', async () => {
@@ -42,7 +44,8 @@ describe('registries', () => {
     const config = await load(withRegistries({ [LOCAL]: { username: 'ci', passwordEnv: 'REG_PASSWORD' } }), {
       env: { REG_PASSWORD: 's3cret' },
     });
-    expect(config.registries[LOCAL]).toEqual({ insecure: false, username: 'ci', password: 's3cret' });
+    expect(config.registries[LOCAL]).toEqual({ insecure: false, username: 'ci', password: expect.any(Secret), passwordEnv: 'REG_PASSWORD' });
+    expect(await config.registries[LOCAL]!.password!.value()).toBe('s3cret');
   });
 
   it.each([

@@ -9,7 +9,7 @@ describe('slack and access.slack', () => {
   it('read the signing secret from the environment, and the workspace with its people and default role', async () => {
     const config = await load(configWith({}, { slack: { signingSecretEnv: 'SLACK_SIGNING_SECRET' }, access: { slack: { ...people, defaultRole: 'viewer' } } }), { env });
     expect(config.slack?.signingSecretEnv).toBe('SLACK_SIGNING_SECRET');
-    expect(config.slack?.signingSecret.reveal()).toBe(SECRET);
+    expect(await config.slack?.signingSecret.value()).toBe(SECRET);
     expect(config.access?.slack).toEqual({ ...people, defaultRole: 'viewer' });
     // The secret never prints.
     expect(JSON.stringify(config)).not.toContain(SECRET);

@@ -58,18 +58,18 @@ describe('ApprovalLinks', () => {
   const make = (store = new MemoryClaims(), publicUrl: string | null = 'https://rollouts.example.com/') =>
     ({ store, links: new ApprovalLinks({ secret: SECRET, store, publicUrl: () => publicUrl, clock: () => T0 }) });
 
-  it('issue approve and abort links for the step the rollout waits at, expiring after the target TTL', () => {
+  it('issue approve and abort links for the step the rollout waits at, expiring after the target TTL', async () => {
     const { links } = make();
-    const issued = links.issue(paused, { name: 'ops', linkTtlSeconds: 1800 })!;
+    const issued = (await links.issue(paused, { name: 'ops', linkTtlSeconds: 1800 }))!;
     expect(issued.expiresAt).toBe(new Date(T0.getTime() + 1800_000).toISOString());
     const token = (url: string) => url.replace('https://rollouts.example.com/approvals/', '');
     expect(verifyLink(SECRET, token(issued.approveUrl), T0)).toEqual({ ok: true, claims: { rolloutId: 'r1', action: 'approve', step: 3, expiresAt: now + 1800, target: 'ops' } });
     expect(verifyLink(SECRET, token(issued.abortUrl), T0)).toMatchObject({ ok: true, claims: { action: 'abort' } });
   });
 
-  it('issue nothing without a public URL to put in the links', () => {
-    expect(make(new MemoryClaims(), null).links.issue(paused, { name: 'ops', linkTtlSeconds: 60 })).toBeNull();
-    expect(make().links.issue({ ...atWeight20, currentStep: null }, { name: 'ops', linkTtlSeconds: 60 })).toBeNull();
+  it('issue nothing without a public URL to put in the links', async () => {
+    expect(await make(new MemoryClaims(), null).links.issue(paused, { name: 'ops', linkTtlSeconds: 60 })).toBeNull();
+    expect(await make().links.issue({ ...atWeight20, currentStep: null }, { name: 'ops', linkTtlSeconds: 60 })).toBeNull();
   });
 
   it('redeem a link once: the store keeps a hash of it, past its expiry', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { jsonLogger } from '../../../shared/observability/logger';
-import type { NotifyTarget } from '../../../shared/config/notifications-schema';
+import type { NotifyTarget, SlackNotifyTarget } from '../../../shared/config/notifications-schema';
+import { SecretUnavailableError } from '../../../shared/errors';
 import { ApprovalLinks } from '../../../shared/notifications/approval-links';
 import { Notifier } from '../../../shared/notifications/notifier';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyBodySignature } from '../../../shared/notifications/signing';
@@ -8,13 +9,14 @@ import { appConfig, serviceConfig } from '../../helpers/local-config';
 import { T0 } from '../core/rollout-builders';
 import { rolloutStates } from '../observability/rollout-states';
 import { MemoryClaims } from './memory-claims';
+import { Secret } from '../../../shared/config/secret';
 
 const SLACK_URL = 'https://hooks.slack.com/services/T1/B1/very-secret-path';
 const HMAC = 'webhook-hmac-secret-1234';
 const all = ['PAUSED', 'SUCCEEDED', 'ROLLED_BACK', 'REJECTED', 'FAILED'] as const;
 const targets: NotifyTarget[] = [
-  { kind: 'slack', name: 'team', webhookUrlEnv: 'SLACK_URL', webhookUrl: SLACK_URL, on: ['PAUSED'], linkTtlSeconds: 600 },
-  { kind: 'webhook', name: 'ops', url: 'https://hooks.example.com/r', secretEnv: 'S', secret: HMAC, on: [...all], linkTtlSeconds: 3600 },
+  { kind: 'slack', name: 'team', webhookUrlEnv: 'SLACK_URL', webhookUrl: new Secret(SLACK_URL), on: ['PAUSED'], linkTtlSeconds: 600 },
+  { kind: 'webhook', name: 'ops', url: 'https://hooks.example.com/r', secretEnv: 'S', secret: new Secret(HMAC), on: [...all], linkTtlSeconds: 3600 },
 ];
 const s = rolloutStates();
 
@@ -95,7 +97,7 @@ describe('the notifier', () => {
     const order: string[] = [];
     const { notifier, calls } = setup(async () => gate.then(() => (order.push('answered'), new Response('ok'))), { background: true });
     expect(notifier.listener(s.succeeded, s.finalizing)).toBeUndefined();
-    expect(calls).toHaveLength(1);
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
     vi.useFakeTimers();
     try {
       const draining = notifier.drain().then(() => order.push('drained'));
@@ -110,16 +112,32 @@ describe('the notifier', () => {
     expect(order).toEqual(['answered', 'drained']);
   });
 
-  it('disables a Slack target whose URL from the environment is not a URL, and says so without it', () => {
+  it('sends nothing to a Slack target whose URL, read when sending, is not https, and says so without it', async () => {
     const lines: string[] = [];
+    const calls: string[] = [];
     const notifier = new Notifier({
-      config: appConfig([serviceConfig('web', { notify: [{ ...targets[0]!, webhookUrl: 'http://hooks.slack.com/not-https-secret' } as NotifyTarget] })]),
+      config: appConfig([serviceConfig('web', { notify: [{ ...(targets[0] as SlackNotifyTarget), webhookUrl: new Secret('http://hooks.slack.com/not-https-secret') }] })]),
       links: null,
       publicUrl: () => null,
       logger: jsonLogger((l) => lines.push(l), 'info'),
+      fetch: (async (url: string) => {
+        calls.push(url);
+        return new Response('ok');
+      }) as unknown as typeof fetch,
     });
-    expect(notifier.active).toBe(false);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'error', message: 'notification target disabled', target: 'team', problem: 'SLACK_URL must be an https URL (plain http only to 127.0.0.1 or localhost)' });
+    await notifier.listener(s.paused, s.atWeight50);
+    expect(calls).toEqual([]);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn', message: 'notification failed', target: 'team', error: { message: 'SLACK_URL must be an https URL (plain http only to 127.0.0.1 or localhost)' } });
     expect(lines.join('')).not.toContain('not-https-secret');
+  });
+
+  it('sends to the other targets when a secret cannot be read, and names the secret in the log', async () => {
+    const unreadable = new Secret('SLACK_URL', { problem: () => null, read: (name) => Promise.reject(new SecretUnavailableError(name, 'secret prod/SLACK_URL: it does not exist')) });
+    const { notifier, calls, logs } = setup(undefined, {
+      config: appConfig([serviceConfig('web', { notify: [{ ...(targets[0] as SlackNotifyTarget), webhookUrl: unreadable }, targets[1]!] })]),
+    });
+    await notifier.listener(s.paused, s.atWeight50);
+    expect(calls.map((c) => c.url)).toEqual(['https://hooks.example.com/r']);
+    expect(logs().find((l) => l.message === 'notification failed')).toMatchObject({ target: 'team', error: { message: 'the secret SLACK_URL cannot be read: secret prod/SLACK_URL: it does not exist' } });
   });
 });

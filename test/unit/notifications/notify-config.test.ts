@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configWith, load, problems } from '../config/config-fixtures';
+import { Secret } from '../../../shared/config/secret';
 
 const env = { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/secret', NOTIFY_SECRET: 'a-shared-hmac-secret', SHORT: 'short' };
 
@@ -15,9 +16,12 @@ describe('services.<name>.notify', () => {
       { env },
     );
     expect(config.services.web!.notify).toEqual([
-      { kind: 'slack', name: 'slack:SLACK_WEBHOOK_URL', on: ['PAUSED', 'SUCCEEDED', 'ROLLED_BACK', 'REJECTED', 'FAILED'], linkTtlSeconds: 3600, webhookUrlEnv: 'SLACK_WEBHOOK_URL', webhookUrl: env.SLACK_WEBHOOK_URL },
-      { kind: 'webhook', name: 'ops', on: ['PAUSED', 'FAILED'], linkTtlSeconds: 1800, url: 'https://hooks.example.com/rollouts', secretEnv: 'NOTIFY_SECRET', secret: env.NOTIFY_SECRET },
+      { kind: 'slack', name: 'slack:SLACK_WEBHOOK_URL', on: ['PAUSED', 'SUCCEEDED', 'ROLLED_BACK', 'REJECTED', 'FAILED'], linkTtlSeconds: 3600, webhookUrlEnv: 'SLACK_WEBHOOK_URL', webhookUrl: expect.any(Secret) },
+      { kind: 'webhook', name: 'ops', on: ['PAUSED', 'FAILED'], linkTtlSeconds: 1800, url: 'https://hooks.example.com/rollouts', secretEnv: 'NOTIFY_SECRET', secret: expect.any(Secret) },
     ]);
+    const [slack, webhook] = config.services.web!.notify!;
+    expect(slack?.kind === 'slack' && (await slack.webhookUrl.value())).toBe(env.SLACK_WEBHOOK_URL);
+    expect(webhook?.kind === 'webhook' && (await webhook.secret.value())).toBe(env.NOTIFY_SECRET);
   });
 
   it('is optional, and empty means none', async () => {
@@ -51,7 +55,7 @@ describe('services.<name>.notify', () => {
       'services.web.notify[2].slack.webhookUrlEnv: is required',
       "services.web.notify[2].slack: unknown key 'webhookUrl'",
       'services.web.notify[3].webhook.url: must be an https URL (plain http only to 127.0.0.1 or localhost)',
-      'services.web.notify[3].webhook.secretEnv: environment variable SHORT must hold at least 16 characters',
+      'services.web.notify[3].webhook.secretEnv: environment variable SHORT holds fewer than 16 characters: use a random value (openssl rand -hex 32)',
       'services.web.notify[4].webhook.url: must not carry credentials: sign with secretEnv instead',
       'services.web.notify[4].webhook.on[1]: must be one of PAUSED, SUCCEEDED, ROLLED_BACK, REJECTED, FAILED',
       'services.web.notify[4].webhook.linkTtl: must be between 1m and 168h',

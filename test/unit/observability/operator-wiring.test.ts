@@ -5,12 +5,13 @@ import { wireOperatorFeatures } from '../../../shared/observability/operator-wir
 import { appConfig, serviceConfig } from '../../helpers/local-config';
 import { MemoryClaims } from '../notifications/memory-claims';
 import { rolloutStates } from './rollout-states';
+import { Secret } from '../../../shared/config/secret';
 
 function wire(mode: 'local' | 'lambda', env: Record<string, string>) {
   const listeners: RolloutListener[] = [];
   const logs: string[] = [];
   const metrics: string[] = [];
-  const notify = [{ kind: 'webhook' as const, name: 'ops', url: 'https://hooks.example.com/x', secretEnv: 'S', secret: 'hmac-secret-0123456789', on: ['FAILED' as const], linkTtlSeconds: 3600 }];
+  const notify = [{ kind: 'webhook' as const, name: 'ops', url: 'https://hooks.example.com/x', secretEnv: 'S', secret: new Secret('hmac-secret-0123456789'), on: ['FAILED' as const], linkTtlSeconds: 3600 }];
   const features = wireOperatorFeatures({
     mode,
     orchestrator: { subscribe: (l) => (listeners.push(l), () => undefined) },

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OciRegistryClient } from '../../../shared/adapters/oci-registry/oci-registry-client';
 import { MediaType } from '../../../shared/adapters/oci-registry/types';
 import { RegistryError } from '../../../shared/errors';
+import { Secret } from '../../../shared/config/secret';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 const servers: { close(): void }[] = [];
@@ -111,7 +112,7 @@ describe('OciRegistryClient', () => {
       res.writeHead(307, { Location: `${storage.url}/${req.url!.includes(blobDigest) ? 'good' : 'bad'}` });
       res.end();
     });
-    const authed = client(host, { config: { insecure: true, username: 'ci', password: 'pw' } });
+    const authed = client(host, { config: { insecure: true, username: 'ci', password: new Secret('pw') } });
     const fetched = await authed.getBlob('team/web', blobDigest);
     expect(Buffer.from(fetched!).equals(blob)).toBe(true);
     expect(storageAuthorization).toBeUndefined();
@@ -135,7 +136,7 @@ describe('OciRegistryClient', () => {
       }
       res.end(manifest);
     });
-    const authed = client(host, { config: { insecure: true, username: 'ci', password: 'pw' } });
+    const authed = client(host, { config: { insecure: true, username: 'ci', password: new Secret('pw') } });
     await authed.getManifest('team/web', 'v1', []);
     await authed.getManifest('team/web', 'v2', []);
     const basic = `Basic ${Buffer.from('ci:pw').toString('base64')}`;
@@ -152,7 +153,7 @@ describe('OciRegistryClient', () => {
       }
       res.end(manifest);
     });
-    await expect(client(host, { config: { insecure: true, username: 'ci', password: 'pw' } }).getManifest('team/web', 'v1', [])).resolves.not.toBeNull();
+    await expect(client(host, { config: { insecure: true, username: 'ci', password: new Secret('pw') } }).getManifest('team/web', 'v1', [])).resolves.not.toBeNull();
     await expect(client(host).getManifest('team/web', 'v1', [])).rejects.toThrow('registry asks for Basic credentials and none are configured');
   });
 

@@ -21,7 +21,7 @@ describe('webhooks:', () => {
     );
     const { github, dockerhub, generic, quay, harbor, ecr } = config.webhooks ?? {};
     expect(github).toMatchObject({ enabled: true, auth: { kind: 'hmac', env: 'GITHUB_WEBHOOK_SECRET', signatureHeader: 'X-Hub-Signature-256', timestampHeader: null } });
-    expect(github?.auth?.kind === 'hmac' && github.auth.secret.reveal()).toBe(env.GITHUB_WEBHOOK_SECRET);
+    expect(github?.auth?.kind === 'hmac' && (await github.auth.secret.value())).toBe(env.GITHUB_WEBHOOK_SECRET);
     expect(dockerhub).toMatchObject({ enabled: true, auth: { kind: 'token', env: 'HUB_TOKEN' } });
     expect(generic).toMatchObject({ auth: { kind: 'hmac', signatureHeader: 'X-Signature-256', timestampHeader: 'X-Rollout-Timestamp' } });
     expect(quay).toEqual({ enabled: false, auth: null });
