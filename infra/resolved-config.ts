@@ -99,7 +99,14 @@ export function resolvedConfigDocument(config: AppConfig): Record<string, unknow
   );
   // `access` holds only token hashes and the OIDC issuer: safe to ship; `webhooks` names variables only.
   const webhooks = config.webhooks ? resolvedWebhooks(config.webhooks) : null;
-  return { registries, services, ...(config.access ? { access: config.access } : {}), ...(webhooks ? { webhooks } : {}) };
+  // `slack` names the signing secret's variable only; the value is read through the secrets port.
+  return {
+    registries,
+    services,
+    ...(config.access ? { access: config.access } : {}),
+    ...(webhooks ? { webhooks } : {}),
+    ...(config.slack ? { slack: { signingSecretEnv: config.slack.signingSecretEnv } } : {}),
+  };
 }
 
 /** A notification target as the file writes it: the variable of its secret, never the value. */

@@ -166,14 +166,21 @@ beforeAll(async () => {
   // Every function runs with the environment the template gives it. They share this process, so their
   // environments are merged, and a variable two functions set differently fails here.
   const merged: Record<string, string> = {};
+  const secretIds: Record<string, string> = {};
   for (const name of ROLLOUT_FUNCTION_NAMES) {
     for (const [key, value] of Object.entries(stack.environments[name])) {
       if (key === 'NODE_OPTIONS') continue;
+      if (key === 'ROLLOUT_SECRETS') {
+        // Each function names only the secrets it reads; the shared process reads any of them.
+        Object.assign(secretIds, JSON.parse(value) as Record<string, string>);
+        continue;
+      }
       if (key in merged && merged[key] !== value) throw new Error(`functions disagree on ${key}: ${merged[key]} / ${value}`);
       merged[key] = value;
     }
   }
-  secrets = await startSecretsStub({ [merged['ROLLOUT_WEBHOOK_TOKEN_SECRET_ARN']!]: WEBHOOK, [merged['ROLLOUT_API_TOKEN_SECRET_ARN']!]: API });
+  merged['ROLLOUT_SECRETS'] = JSON.stringify(secretIds);
+  secrets = await startSecretsStub({ [secretIds['ROLLOUT_WEBHOOK_TOKEN']!]: WEBHOOK, [secretIds['ROLLOUT_API_TOKEN']!]: API });
   cloudwatch = await startCloudWatchStub(alarmStates);
 
   const invoked = invokedFunctions(stack.definition);

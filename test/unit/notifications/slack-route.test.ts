@@ -93,6 +93,21 @@ describe('the Slack interactions route', () => {
       }),
       { numRuns: 300 },
     );
+    // And one click that surely gets as far as a reply: a well-formed click by a user nobody mapped.
+    const click = new URLSearchParams({
+      payload: JSON.stringify({
+        type: 'block_actions', team: { id: 'T1' }, user: { id: 'U1' }, trigger_id: 't',
+        actions: [{ action_id: 'rollout.approve', value: '0000000000zzzzzzzzzzzzzzzz:1', type: 'button' }],
+        response_url: 'https://hooks.slack.com/actions/T1/1/x',
+      }),
+    }).toString();
+    const ts = String(Math.floor(Date.now() / 1000));
+    const res = await app.request('/webhooks/slack/interactions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': signSlackRequest('slack-signing-secret-0123', ts, click) },
+      body: click,
+    });
+    expect(res.status).toBe(200);
     expect(store.rollouts.size).toBe(0);
     expect(store.claims.size).toBe(0);
     // Some clicks got as far as a reply (unknown user, viewer, unknown button), and only ever to Slack.
