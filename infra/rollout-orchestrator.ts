@@ -187,6 +187,7 @@ export class RolloutOrchestrator extends Construct {
     grants.readAlarms(roles.advance);
     grants.pullFromEcr(roles.api);
     grants.pullFromEcr(roles.ecrPush);
+    for (const role of [roles.api, roles.advance, roles.ecrPush]) grants.checkSignerRevocation(role);
     grants.readTokens(roles.api);
   }
 
