@@ -185,6 +185,8 @@ export class RolloutOrchestrator extends Construct {
       grants.ecs(role, 'shift');
     }
     grants.readAlarms(roles.advance);
+    // Advance looks again for a signature pushed after its image (the rollout's clock, one loop).
+    grants.pullFromEcr(roles.advance);
     grants.pullFromEcr(roles.api);
     grants.pullFromEcr(roles.ecrPush);
     for (const role of [roles.api, roles.advance, roles.ecrPush]) grants.checkSignerRevocation(role);

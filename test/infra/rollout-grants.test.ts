@@ -149,6 +149,8 @@ describe('the functions’ IAM policies', () => {
         Action: 'cloudwatch:DescribeAlarms',
         Resource: ['web-5xx', 'web-latency', 'worker-errors'].map((n) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${n}`),
       },
+      // Looking again for a late signature (cosign, Notation or AWS Signer) in ECR.
+      ...ecrPull,
     ]);
   });
 
@@ -274,7 +276,7 @@ describe('the functions’ IAM policies', () => {
   it('grant no ECR access when no service pulls from ECR', async () => {
     const yaml = TEST_CONFIG_YAML.replace(/image: \d+\.dkr\.ecr\.[^/]+\/team\/web/, 'image: 127.0.0.1:5000/team/web');
     const { template } = synth(await configFrom(yaml));
-    for (const handler of ['index.handler', 'index.ecrPush']) {
+    for (const handler of ['index.handler', 'index.ecrPush', 'index.advance']) {
       expect(statementsOf(template, handler).map((s) => s.Sid)).not.toContain('EcrPullImages');
     }
   });
