@@ -1,9 +1,10 @@
 /**
  * The service's whole signature policy: cosign (keys, keyless), Notation and AWS Signer, combined as
- * `verify.require` says. With `any` (the default), one mechanism verifying the image is enough, and a
- * mechanism still without a signature keeps the rollout waiting (its signature may come late); with
- * `all`, every configured mechanism must verify it, and any rejection rejects. Each mechanism keeps its
- * own checks; this only combines verdicts (docs/configuration.md, "verify").
+ * `verify.require` says. With `any` (the default), one mechanism verifying the image is enough; when
+ * none does, a signature that was found and refused rejects the image (as a wrongly signed image always
+ * has been), and only when no mechanism found any signature does the rollout wait for one. With `all`,
+ * every configured mechanism must verify it, and any rejection rejects. Each mechanism keeps its own
+ * checks; this only combines verdicts (docs/configuration.md, "verify").
  */
 import type { RegistryConfig } from '../config/types';
 import type { SignatureVerifier, VerificationResult, VerifyImageRequest } from '../ports';
@@ -110,8 +111,8 @@ export function combine(verdicts: readonly [Mechanism, VerificationResult][], mo
   const verified = verdicts.filter(([, v]) => v.outcome === 'verified').map(([, v]) => (v as Extract<VerificationResult, { outcome: 'verified' }>).signature);
   if (mode === RequireMode.Any) {
     if (verified[0]) return { outcome: 'verified', signature: verified[0] };
-    if (verdicts.some(([, v]) => v.outcome === 'missing')) return { outcome: 'missing', detail: [describe('missing'), describe('rejected')].filter(Boolean).join('; ') };
-    return { outcome: 'rejected', reason: describe('rejected') };
+    if (verdicts.some(([, v]) => v.outcome === 'rejected')) return { outcome: 'rejected', reason: describe('rejected') };
+    return { outcome: 'missing', detail: describe('missing') };
   }
   if (verdicts.some(([, v]) => v.outcome === 'rejected')) return { outcome: 'rejected', reason: `require: all, and ${describe('rejected')}` };
   if (verdicts.some(([, v]) => v.outcome === 'missing')) return { outcome: 'missing', detail: describe('missing') };
