@@ -21,6 +21,8 @@ export interface CaOptions {
   readonly notAfter?: Date;
   /** Default P-384, like Fulcio's CAs. */
   readonly curve?: 'P-256' | 'P-384';
+  /** A path length constraint in basic constraints; default none. */
+  readonly pathLength?: number;
 }
 
 export type San = { readonly email: string } | { readonly uri: string };
@@ -102,7 +104,7 @@ function issueCa(
   const notAfter = options.notAfter ?? new Date('2040-01-01T00:00:00Z');
   const extensions = [
     extension('2.5.29.15', true, bitString(Buffer.from([0x06]), 1)), // keyCertSign, cRLSign
-    extension('2.5.29.19', true, sequence(boolean(true))),
+    extension('2.5.29.19', true, sequence(boolean(true), ...(options.pathLength === undefined ? [] : [integer(Buffer.from([options.pathLength]))]))),
     extension('2.5.29.14', false, octetString(keyId(keys.publicKey))),
     extension('2.5.29.35', false, sequence(implicit(0, keyId(issuer.publicKey)))),
   ];

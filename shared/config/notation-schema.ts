@@ -178,9 +178,15 @@ async function loadCertificates(entry: string, context: NotationSchemaContext): 
   const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   if (blocks.length === 0) return `${prefix}is not a PEM certificate (convert DER with: openssl x509 -inform der)`;
   const out: ParsedCertificate[] = [];
-  for (const block of blocks) {
+  for (const [i, block] of blocks.entries()) {
     const parsed = parseCertificate(block);
     if (!parsed.ok) return `${prefix}${parsed.reason}`;
+    // As Notation's trust stores: a CA certificate, or a self-signed one (a signer that is its own root).
+    const { x509, fields } = parsed.value;
+    const selfSigned = x509.subject === x509.issuer && x509.verify(x509.publicKey);
+    if (!fields.isCa && !selfSigned) {
+      return `${prefix}certificate ${i + 1} (${x509.subject.split('\n').join(', ')}) is neither a CA certificate nor self-signed: a trust store holds roots`;
+    }
     out.push(parsed.value);
   }
   return out;

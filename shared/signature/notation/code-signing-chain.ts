@@ -7,7 +7,7 @@
  * extensions refuse the certificate (RFC 5280 §4.2).
  */
 import { Oid, type ParsedCertificate } from '../certificate';
-import { children, decodeBits, readOnly, Tag } from '../der';
+import { children, decodeBits, expectTag, readOnly, Tag } from '../der';
 import { fail, isoSeconds, ok, type CheckResult } from '../encoding';
 
 const KeyUsageBit = ['digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dataEncipherment', 'keyAgreement', 'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly'] as const;
@@ -46,7 +46,7 @@ export function checkCodeSigningChain(chain: readonly ParsedCertificate[]): Chec
       if (selfSigned) return fail(`${i === 0 ? 'leaf' : 'intermediate'} certificate "${name(cert)}" is self-signed, but not the last of the chain`);
       if (!issuedBy(cert, chain[i + 1]!)) return fail(`certificate "${name(cert)}" is not issued by "${name(chain[i + 1]!)}"`);
     }
-    const usage = i === 0 ? checkLeaf(cert) : checkCa(cert);
+    const usage = i === 0 ? checkLeaf(cert) : checkCa(cert, i - 1);
     if (!usage.ok) return usage;
   }
   return ok(null);
@@ -79,10 +79,16 @@ function checkLeaf(cert: ParsedCertificate): CheckResult<null> {
   return ok(null);
 }
 
-function checkCa(cert: ParsedCertificate): CheckResult<null> {
+/** `below`: how many CA certificates sit between this one and the leaf (its path length must allow them). */
+function checkCa(cert: ParsedCertificate, below: number): CheckResult<null> {
   const who = `CA certificate "${name(cert)}"`;
   const constraints = cert.fields.extensions.find((e) => e.oid === Oid.BasicConstraints);
   if (!constraints || !cert.fields.isCa) return fail(`${who}: basic constraints must be present and mark it a CA`);
+  const [, pathLen] = children(readOnly(constraints.value, Tag.Sequence));
+  if (pathLen) {
+    const allowed = Number(`0x${Buffer.from(expectTag(pathLen, Tag.Integer).value).toString('hex') || '0'}`);
+    if (allowed < below) return fail(`${who}: its path length constraint ${allowed} does not allow the ${below} CA certificate(s) below it`);
+  }
   const usage = keyUsage(cert);
   if (!usage.ok) return fail(`${who}: ${usage.reason}`);
   if (!usage.value.has('keyCertSign')) return fail(`${who}: key usage does not allow keyCertSign`);

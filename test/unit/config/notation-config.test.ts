@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { resolvedConfigDocument } from '../../../infra/resolved-config';
+import { notationSigner } from '../../../local/registry/notation-signer';
+import { createRootCa } from '../../../local/registry/test-certificates';
 import { configWith, load, PUBLIC_PEM, problems } from './config-fixtures';
 
 const TRUST = join(__dirname, '../../fixtures/notation/truststore');
@@ -31,6 +33,7 @@ const files: Record<string, string> = {
   '/config/certs/tsa.pem': TSA,
   '/config/certs/root-and-tsa.pem': ROOT + TSA,
   '/config/certs/key.pem': '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n',
+  '/config/certs/leaf.pem': notationSigner({ ca: createRootCa({ commonName: 'r' }) }).chain.map((der) => new X509Certificate(der).toString())[0]!,
   '/config/notation/trustpolicy.json': JSON.stringify(trustPolicy),
   '/config/notation/audit.json': JSON.stringify({ ...trustPolicy, trustPolicies: [{ ...trustPolicy.trustPolicies[1], signatureVerification: { level: 'audit' } }] }),
 };
@@ -89,6 +92,9 @@ describe('verify.notation and verify.awsSigner', () => {
     expect(await problems(verify({ notation: { trustStore: { ca: [ROOT], tsb: [ROOT] }, trustedIdentities: ['x509.subject: CN=x'] } }), { readFile })).toEqual([
       expect.stringMatching(/^services\.web\.verify\.notation\.trustStore.*tsb/),
       'services.web.verify.notation.trustedIdentities[0]: must name at least C, ST and O (missing C, ST, O)',
+    ]);
+    expect(await problems(verify({ notation: { trustStore: ['certs/leaf.pem'], trustedIdentities: ['*'] } }), { readFile })).toEqual([
+      'services.web.verify.notation.trustStore[0]: certs/leaf.pem: certificate 1 (C=US, ST=WA, O=Example, CN=ci.example.com) is neither a CA certificate nor self-signed: a trust store holds roots',
     ]);
     expect(await problems(verify({ notation: { trustedIdentities: ['*'] } }), { readFile })).toEqual([
       'services.web.verify.notation.trustStore: is required (or give trustPolicy)',

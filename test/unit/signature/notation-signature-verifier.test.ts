@@ -32,6 +32,7 @@ const FIXTURES = join(__dirname, '../../fixtures/notation');
 const root = createRootCa({ commonName: 'ci-root' });
 const intermediate = createIntermediateCa(root, { commonName: 'ci-intermediate' });
 const signer = notationSigner({ ca: root, intermediates: [intermediate] });
+const narrowRoot = createRootCa({ commonName: 'leaf-only-root', pathLength: 0 });
 const signerRoot = createRootCa({ commonName: 'aws-signer-test-root' });
 const awsSigner = notationSigner({ ca: signerRoot, subject: { country: 'US', state: 'WA', organization: 'AWS Signer', commonName: 'prod' } });
 
@@ -146,6 +147,12 @@ describe('Notation signatures through the registry', () => {
     ['an expired leaf', () => sign(notationSigner({ ca: root, notAfter: new Date('2026-01-01T00:00:00Z') }), 'IMAGE'), { notation: notationPolicy() }, 'has expired at now'],
     ['an unknown critical header', () => sign(signer, 'IMAGE', { extra: { 'io.example.policy': 'x' }, critical: ['io.example.policy'] }), { notation: notationPolicy() }, 'unknown critical header "io.example.policy"'],
     ['a malformed envelope', () => Buffer.from('{"payload":1}'), { notation: notationPolicy() }, 'malformed envelope'],
+    [
+      'a chain through an intermediate its root\'s path length forbids',
+      () => sign(notationSigner({ ca: narrowRoot, intermediates: [createIntermediateCa(narrowRoot, { commonName: 'too-deep' })] }), 'IMAGE'),
+      { notation: notationPolicy('*', [narrowRoot.der]) },
+      'its path length constraint 0 does not allow the 1 CA certificate(s) below it',
+    ],
   ] as const)('rejects %s, naming it', async (_title, envelope, policy, reason) => {
     const { registry, digest, attach } = image();
     const bytes = envelope();
