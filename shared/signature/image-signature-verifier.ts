@@ -16,6 +16,7 @@ import { CosignSignatureVerifier, type CosignSignatureVerifierOptions } from './
 import { isRepositoryName, isSha256Digest } from './docker-reference';
 import { NotationSignatureVerifier, type NotationMechanism, type NotationVerifierOptions } from './notation/notation-signature-verifier';
 import { RequireMode } from './notation/notation-policy';
+import type { NotationReferrers } from './notation/notation-signatures';
 import { VerifiedCache, type VerifiedCacheOptions } from './verified-cache';
 
 export interface ImageSignatureVerifierOptions extends NotationVerifierOptions {
@@ -59,15 +60,25 @@ export class ImageSignatureVerifier implements SignatureVerifier {
     if (!isRepositoryName(repository)) return { outcome: 'rejected', reason: `repository name ${JSON.stringify(repository)} is invalid` };
 
     const verdicts: [Mechanism, VerificationResult][] = [];
+    // Notation and AWS Signer read one snapshot of the referrers: a signature pushed between two lookups
+    // must not be missing for one mechanism and refused by the other.
+    let found: Promise<NotationReferrers | null> | null = null;
+    const referrers = () => (found ??= this.notation.find(this.clientFor(registry, config), request));
     for (const mechanism of mechanisms) {
-      const verdict = await this.verifyWith(mechanism, request, config, now);
+      const verdict = await this.verifyWith(mechanism, request, config, now, referrers);
       verdicts.push([mechanism, verdict]);
       if (policy?.require !== RequireMode.All && verdict.outcome === 'verified') return verdict;
     }
     return combine(verdicts, policy?.require ?? RequireMode.Any);
   }
 
-  private async verifyWith(mechanism: Mechanism, request: VerifyImageRequest, config: RegistryConfig, now: Date): Promise<VerificationResult> {
+  private async verifyWith(
+    mechanism: Mechanism,
+    request: VerifyImageRequest,
+    config: RegistryConfig,
+    now: Date,
+    referrers: () => Promise<NotationReferrers | null>,
+  ): Promise<VerificationResult> {
     if (mechanism === 'cosign') return this.cosign.verify(request, now);
     const policy = request.policy!;
     const cache = mechanism === 'aws-signer' ? this.signerCache : this.cache;
@@ -80,7 +91,7 @@ export class ImageSignatureVerifier implements SignatureVerifier {
     const cached = cache?.get(key, now);
     if (cached) return { outcome: 'verified', signature: cached };
     const client = this.clientFor(request.registry, config);
-    const verdict = await this.notation.verify(client, request, mechanism, policy, now);
+    const verdict = await this.notation.verify(client, request, mechanism, policy, now, await referrers());
     if (verdict.outcome === 'verified') cache?.set(key, verdict.signature, now);
     return verdict;
   }

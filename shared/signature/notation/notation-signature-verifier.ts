@@ -10,12 +10,12 @@ import type { OciRegistryReader } from '../../adapters/oci-registry/types';
 import type { VerificationResult } from '../../ports';
 import { fail, ok, type CheckResult } from '../encoding';
 import { keyFingerprint } from '../cosign-simple-signing';
-import { AWS_SIGNER_CRITICAL, readSignerClaims, revocationCertificateHashes, type SignerClaims, type SigningRevocation } from './aws-signer';
+import { AWS_SIGNER_CRITICAL, readSignerClaims, revocationCertificateHashes, SignerAttribute, type SignerClaims, type SigningRevocation } from './aws-signer';
 import { NotationMediaType } from './envelope';
 import type { AwsSignerPolicy, NotationPolicy } from './notation-policy';
 import { statementFor } from './notation-policy';
-import { fetchEnvelope, findNotationSignatures } from './notation-signatures';
-import { verifyNotationSignature, type VerifiedNotation } from './notation-verification';
+import { fetchEnvelope, findNotationSignatures, type NotationReferrers } from './notation-signatures';
+import { parseNotationEnvelope, verifyNotationSignature, type VerifiedNotation } from './notation-verification';
 
 export type NotationMechanism = 'notation' | 'aws-signer';
 
@@ -39,6 +39,11 @@ export class NotationSignatureVerifier {
     this.maxSignatures = options.maxSignatures ?? 32;
   }
 
+  /** The image's signature manifests: looked up once per verification, so every mechanism judges the same set. */
+  find(client: OciRegistryReader, image: NotationImage): Promise<NotationReferrers | null> {
+    return findNotationSignatures(client, image.repository, image.digest);
+  }
+
   /** The verdict of one mechanism for the image. Registry and revocation failures throw (the rollout waits). */
   async verify(
     client: OciRegistryReader,
@@ -46,19 +51,25 @@ export class NotationSignatureVerifier {
     mechanism: NotationMechanism,
     policy: { readonly notation?: NotationPolicy; readonly awsSigner?: AwsSignerPolicy },
     now: Date,
+    found: NotationReferrers | null,
   ): Promise<VerificationResult> {
-    const found = await findNotationSignatures(client, image.repository, image.digest);
     const descriptors = found?.descriptors ?? [];
     if (descriptors.length === 0) {
       return { outcome: 'missing', detail: `no Notation signature refers to ${image.digest}${found ? ` (looked through ${found.via})` : ''}` };
     }
     const failures: string[] = [];
+    let others = 0;
     for (const [i, descriptor] of descriptors.entries()) {
       if (i >= this.maxSignatures) {
         failures.push(`further signatures not checked (limit ${this.maxSignatures})`);
         break;
       }
       const envelope = await fetchEnvelope(client, image.repository, descriptor, image.digest);
+      if (mechanism === 'aws-signer' && envelope.ok && !isAwsSignerEnvelope(envelope.value.mediaType, envelope.value.bytes)) {
+        // Another signer's Notation signature: not AWS Signer's to judge (an AWS Signer signature may still come).
+        others += 1;
+        continue;
+      }
       const verdict = envelope.ok
         ? mechanism === 'notation'
           ? this.checkNotation(envelope.value.mediaType, envelope.value.bytes, image, policy.notation!, now)
@@ -66,6 +77,9 @@ export class NotationSignatureVerifier {
         : envelope;
       if (verdict.ok) return { outcome: 'verified', signature: toSignatureInfo(verdict.value, descriptor.digest, image, now) };
       failures.push(`Notation signature ${descriptor.digest}: ${verdict.reason}`);
+    }
+    if (failures.length === 0) {
+      return { outcome: 'missing', detail: `no AWS Signer signature refers to ${image.digest} (${others} Notation signature(s) of other signers)` };
     }
     return { outcome: 'rejected', reason: failures.join('; ') };
   }
@@ -120,4 +134,10 @@ function toSignatureInfo({ type, verified, key, claims }: Verified, manifest: st
     timestampAuthority: verified.timestampAuthority,
     ...(claims ? { signingProfile: { profileVersionArn: claims.profileVersionArn, jobArn: claims.jobArn } } : {}),
   };
+}
+
+/** Whether a well-formed envelope carries AWS Signer's profile attribute (a malformed one is judged, and refused). */
+function isAwsSignerEnvelope(mediaType: string, bytes: Uint8Array): boolean {
+  const parsed = parseNotationEnvelope(mediaType, bytes);
+  return !parsed.ok || parsed.value.extendedAttributes[SignerAttribute.SigningProfileVersion] !== undefined;
 }

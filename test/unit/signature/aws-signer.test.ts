@@ -90,5 +90,5 @@ describe('AWS Signer signed attributes', () => {
       expect(verdict.claims).toEqual({ profileVersionArn: VERSION, jobArn: JOB, matchedProfile: PROFILE });
     }
     expect(rejected).toBeGreaterThan(envelope.length / 6);
-  });
+  }, 60_000);
 });

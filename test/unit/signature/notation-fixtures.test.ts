@@ -233,7 +233,7 @@ describe('tampered Notation envelopes', () => {
         }
       }
       expect(rejected).toBeGreaterThan(100);
-    });
+    }, 120_000);
   }
 
   it('a payload swapped between two valid envelopes is refused', () => {

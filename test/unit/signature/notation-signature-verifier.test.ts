@@ -203,7 +203,7 @@ describe('AWS Signer signatures', () => {
     expect(await check(registry, digest, { awsSigner: signerPolicy([VERSION]) })).toMatchObject({ outcome: 'verified', signature: { key: VERSION } });
   });
 
-  it('rejects an unknown signing profile, another version, and a Notation signature without Signer attributes', async () => {
+  it('rejects an unknown signing profile and another version; another signer\'s Notation signature leaves it waiting for one of AWS Signer', async () => {
     const { registry, digest, attach } = image();
     attach(signed(digest));
     expect(await check(registry, digest, { awsSigner: signerPolicy(['arn:aws:signer:us-east-1:000000000000:/signing-profiles/staging']) })).toMatchObject({
@@ -213,9 +213,9 @@ describe('AWS Signer signatures', () => {
     expect(await check(registry, digest, { awsSigner: signerPolicy([`${PROFILE}/zzzzzzzzzz`]) })).toMatchObject({ outcome: 'rejected' });
     const other = image();
     other.attach(sign(awsSigner, other.digest, { signingScheme: 'notary.x509.signingAuthority' }));
-    expect(await check(other.registry, other.digest, { awsSigner: signerPolicy() })).toMatchObject({
-      outcome: 'rejected',
-      reason: expect.stringContaining('com.amazonaws.signer.signingProfileVersion is missing'),
+    expect(await check(other.registry, other.digest, { awsSigner: signerPolicy() })).toEqual({
+      outcome: 'missing',
+      detail: `AWS Signer: no AWS Signer signature refers to ${other.digest} (1 Notation signature(s) of other signers)`,
     });
   });
 
@@ -280,8 +280,13 @@ describe('require: any | all', () => {
     const { registry, digest, attach } = image();
     attach(sign(signer, digest));
     expect(await check(registry, digest, { notation: notationPolicy(), awsSigner: signerPolicy(), require: 'all' })).toMatchObject({
+      outcome: 'missing',
+      detail: expect.stringContaining('AWS Signer: no AWS Signer signature refers to'),
+    });
+    attach(signNotationJws(awsSigner, { digest, ...awsSignerAttributes(`arn:aws:signer:us-east-1:000000000000:/signing-profiles/other/a1B2c3D4e5`, JOB) }));
+    expect(await check(registry, digest, { notation: notationPolicy(), awsSigner: signerPolicy(), require: 'all' })).toMatchObject({
       outcome: 'rejected',
-      reason: expect.stringMatching(/^require: all, and AWS Signer: /),
+      reason: expect.stringMatching(/^require: all, and AWS Signer: .*is not one of verify\.awsSigner\.signingProfiles/),
     });
     const unsigned = image();
     expect(await check(unsigned.registry, unsigned.digest, { notation: notationPolicy(), awsSigner: signerPolicy(), require: 'all' })).toMatchObject({ outcome: 'missing' });
