@@ -116,12 +116,12 @@ async function rolloutOf(digest: string, until: (r: any) => boolean) {
     const page = await api('GET', '/rollouts?service=web&limit=100');
     const r = page.body.items.find((x: any) => x.image.digest === digest);
     return r && until(r) ? r : undefined;
-  }, 30_000);
+  }, 60_000);
 }
 
 const createdTaskSets = () => stack.ecs.calls.filter((c) => c.operation === 'CreateTaskSet').length;
 
-describe('Notation and AWS Signer signatures, end to end', { timeout: 60_000 }, () => {
+describe('Notation and AWS Signer signatures, end to end', { timeout: 120_000 }, () => {
   it('an image pushed before its Notation signature waits PENDING, then deploys when the signature arrives', async () => {
     const pushed = await image('v1');
     const pending = await rolloutOf(pushed.digest, (r) => r.status === 'PENDING' && r.wait?.for === 'signature');
