@@ -14,6 +14,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NotifyTarget } from '../shared/config/notifications-schema';
+import { inlineAwsSigner, inlineNotation } from '../shared/config/notation-schema';
 import type { AppConfig, RegistryConfig, ServiceConfig, VerifyConfig } from '../shared/config/types';
 import type { WebhooksConfig } from '../shared/config/webhooks-schema';
 import { publicGoodTrustedRoot } from '../shared/signature/public-good-trusted-root';
@@ -49,7 +50,8 @@ const HANDLED = {
   } satisfies Record<keyof ServiceConfig, string>,
   verify: {
     keys: 'PEM', keyless: 'identities without their ids', rekor: 'as is', trustedRoot: 'the document inline, unless built in',
-    predicateTypes: 'as is', waitForSeconds: 'as waitFor, in seconds',
+    predicateTypes: 'as is', waitForSeconds: 'as waitFor, in seconds', notation: 'an inline trust policy with inline PEM stores',
+    awsSigner: 'profiles, and the root certificates inline', require: 'as is',
   } satisfies Record<keyof VerifyConfig, string>,
   registry: { insecure: 'as is', username: 'as is', password: 'a variable', passwordEnv: 'the variable' } satisfies Record<keyof RegistryConfig, string>,
 };
@@ -148,6 +150,9 @@ function resolvedVerify(verify: VerifyConfig): Record<string, unknown> {
     ...(root === undefined || root === publicGoodTrustedRoot() ? {} : { trustedRoot: JSON.parse(root.text) as unknown }),
     ...(verify.predicateTypes === undefined ? {} : { predicateTypes: verify.predicateTypes }),
     ...(verify.waitForSeconds === undefined ? {} : { waitFor: verify.waitForSeconds }),
+    ...(verify.notation ? { notation: inlineNotation(verify.notation) } : {}),
+    ...(verify.awsSigner ? { awsSigner: inlineAwsSigner(verify.awsSigner) } : {}),
+    ...(verify.require === undefined ? {} : { require: verify.require }),
   };
 }
 

@@ -162,6 +162,22 @@ export class RolloutGrants {
     this.add(role, 'EcrPullImages', ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], repositories.map((r) => r.arn));
   }
 
+  /**
+   * Asking AWS Signer whether an AWS Signer signature's profile version or job was revoked
+   * (GetRevocationStatus); nothing when no service trusts AWS Signer.
+   */
+  checkSignerRevocation(role: iam.IRole): void {
+    const configured = [...new Set(Object.values(this.props.config.services).flatMap((s) => s.verify.awsSigner?.signingProfiles ?? []))];
+    if (configured.length === 0) return;
+    const profiles = [...new Set(configured.map((arn) => arn.replace(/(:\/signing-profiles\/[^/]+)\/[^/]+$/, '$1')))];
+    const jobs = [...new Set(profiles.map((arn) => arn.replace(/:\/signing-profiles\/.*$/, ':/signing-jobs/*')))];
+    this.add(role, 'CheckSignerRevocation', ['signer:GetRevocationStatus'], [...profiles, ...profiles.map((arn) => `${arn}/*`), ...jobs], {
+      wildcardReason:
+        'Every signing makes a new signing job and a profile may get new versions, so neither is known at deploy time; ' +
+        'scoped to the configured signing profiles and to the jobs of their accounts and Regions.',
+    });
+  }
+
   /** Adds one statement; a wildcard resource must come with the reason IAM leaves no way around it. */
   private add(role: iam.IRole, sid: string, actions: string[], resources: readonly string[], more: StatementExtras = {}): void {
     role.addToPrincipalPolicy(

@@ -230,8 +230,12 @@ export class RolloutOrchestrator extends Construct {
     }
     grants.readAlarms(roles.advance);
     // Verifying a signature reads the registry: where images arrive, and in Advance's own look for a
-    // signature pushed after its image.
-    for (const role of [roles.api, roles.ecrPush, roles.advance]) grants.pullFromEcr(role);
+    // signature pushed after its image (cosign, Notation or AWS Signer), which also asks AWS Signer
+    // whether the signing profile or job was revoked.
+    for (const role of [roles.api, roles.ecrPush, roles.advance]) {
+      grants.pullFromEcr(role);
+      grants.checkSignerRevocation(role);
+    }
     for (const name of ROLLOUT_FUNCTION_NAMES) grants.readSecrets(roles[name], this.secrets.readers[name].map((s) => s.secret));
   }
 

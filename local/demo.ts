@@ -6,7 +6,8 @@
  *   1. v1, signed: steps, a bake, a pause for approval, approved with a click in Slack (a Slack
  *      stand-in: nothing reaches Slack), SUCCEEDED;
  *   2. v2, signed: an alarm fires mid-rollout and it is ROLLED_BACK at once;
- *   3. v3, signed by an unknown key: REJECTED, ECS untouched.
+ *   3. v3, signed by an unknown key: REJECTED, ECS untouched;
+ *   4. v4, signed with Notation (a CA-issued code-signing certificate): verified as Notation, approved.
  * The orchestrator keeps running afterwards for exploring the API (`--exit` stops it).
  */
 import { execFileSync } from 'node:child_process';
@@ -24,6 +25,10 @@ import { startSlackStandIn } from './slack-stand-in';
 import { generateCosignKeyPair, pushCosignSignature } from './registry/cosign-signer';
 import { startDockerRegistry } from './registry/docker-registry';
 import { buildAndPushImage } from './registry/oci-image';
+import { notationSigner, pushNotationSignature, signNotationJws, TEST_SUBJECT } from './registry/notation-signer';
+import { createRootCa } from './registry/test-certificates';
+import { OciRegistryClient } from '../shared/adapters/oci-registry/oci-registry-client';
+import { MediaType } from '../shared/adapters/oci-registry/types';
 
 const REGISTRY_PORT = 5000;
 const REGISTRY = `127.0.0.1:${REGISTRY_PORT}`;
@@ -64,7 +69,15 @@ async function main(): Promise<void> {
   writeFileSync(join(demoDir, 'cosign.key'), keys.privateKeyPem, { mode: 0o600 });
   const example = readFileSync(resolve('examples/rollout.config.yaml'), 'utf8');
   const configFile = join(demoDir, 'rollout.config.yaml');
-  writeFileSync(configFile, example.replaceAll('keys/cosign.pub', 'cosign.pub'));
+  // It also trusts Notation signatures from a CA of its own (the web service), beside the cosign key.
+  const notationCa = createRootCa({ commonName: 'demo CI root' });
+  const notation = notationSigner({ ca: notationCa });
+  writeFileSync(join(demoDir, 'notation-ca.pem'), notationCa.certificate.toString());
+  const trustNotation = `keys: [cosign.pub]
+      notation:
+        trustStore: [notation-ca.pem]
+        trustedIdentities: ['x509.subject: C=${TEST_SUBJECT.country}, ST=${TEST_SUBJECT.state}, O=${TEST_SUBJECT.organization}']`;
+  writeFileSync(configFile, example.replaceAll('keys/cosign.pub', 'cosign.pub').replace('keys: [cosign.pub]', trustNotation));
   const loaded = await loadConfig(configFile);
   // Slack, stood in for: web's approval requests go to it with Approve / Reject / Abort buttons, and
   // the demo clicks as the Slack user U0DEMO, whom access.slack knows as demo@example.com.
@@ -167,8 +180,24 @@ async function main(): Promise<void> {
   const v3 = await release('v3', stranger.privateKeyPem);
   await follow((r) => isNewest(v3.digest)(r) && isTerminal(r.status), 30_000);
 
+  step('4. Push v4 signed with Notation (a JWS envelope, as `notation sign` writes it): verified as Notation');
+  const v4 = await buildAndPushImage({ host: REGISTRY, repository: REPOSITORY, tag: 'v4', label: `demo v4 ${Date.now()}` });
+  say(`pushed ${v4.reference} = ${v4.digest}`);
+  const oci = new OciRegistryClient({ host: REGISTRY, config: { insecure: true } });
+  const head = (await oci.headManifest(REPOSITORY, v4.digest, [MediaType.OciManifest]))!;
+  const envelope = signNotationJws(notation, { digest: v4.digest, size: head.size, mediaType: head.mediaType });
+  // The registry has no referrers API: Notation writes the signature manifest and the sha256-<hex> index.
+  const signature = await pushNotationSignature(oci, REPOSITORY, { digest: v4.digest, mediaType: head.mediaType, size: head.size }, envelope, { referrersTag: true });
+  say(`signed it (Notation signature manifest ${signature}, listed under ${v4.digest.replace(':', '-')})`);
+  const pausedV4 = await follow((r) => isNewest(v4.digest)(r) && (r.status === 'PAUSED' || isTerminal(r.status)));
+  say(`  signature: ${pausedV4.signature?.type} by ${pausedV4.signature?.certificate?.subject ?? '?'}`);
+  if (pausedV4.status === 'PAUSED') {
+    await api('POST', `/rollouts/${pausedV4.id}/approve`, { by: 'demo', comment: 'Notation-signed release' });
+    await follow((r) => r.id === pausedV4.id && isTerminal(r.status));
+  }
+
   step('Done');
-  say(`stable image of web: ${(await api('GET', '/services/web')).stable} (v1 = ${v1.digest})`);
+  say(`stable image of web: ${(await api('GET', '/services/web')).stable} (v1 = ${v1.digest}, v4 = ${v4.digest})`);
   say(`try:  curl -s -H 'Authorization: Bearer ${stack.apiToken}' ${stack.url}/rollouts | jq`);
   if (exitAtEnd) {
     await stopAll();

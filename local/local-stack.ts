@@ -18,7 +18,10 @@ import { createApp } from '../shared/http/app';
 import type { SlackInteractionOptions } from '../shared/notifications/slack-routes';
 import { type OperatorFeatures, type OperatorWiringOptions, wireOperatorFeatures } from '../shared/observability/operator-wiring';
 import type { EcsDeployer, RolloutStore, SignatureVerifier, Workflow } from '../shared/ports';
-import { CosignSignatureVerifier } from '../shared/signature/cosign-signature-verifier';
+import { SignerClient } from '@aws-sdk/client-signer';
+import { SignerRevocationChecker } from '../shared/adapters/aws-signer/signer-revocation-checker';
+import { ImageSignatureVerifier } from '../shared/signature/image-signature-verifier';
+import { startSignerStandIn } from './signer-stand-in';
 import { startDynalite } from './dynamodb/dynalite-server';
 import { type EcsEmulator, startEcsEmulator } from './ecs-emulator';
 import { startCloudWatchStandIn } from './cloudwatch-stand-in';
@@ -95,7 +98,7 @@ export interface LocalStack {
 const TABLE_NAME = 'rollouts';
 
 /** AWS CLI service name → URL of the local stand-in on that service's wire protocol. */
-export type LocalEndpoints = Readonly<Record<'dynamodb' | 'ecs' | 'stepfunctions' | 'cloudwatch', string>>;
+export type LocalEndpoints = Readonly<Record<'dynamodb' | 'ecs' | 'stepfunctions' | 'cloudwatch' | 'signer', string>>;
 
 /** The state machine `cdk synth` produces, resolved to ASL at build time (`npm run asl`; a test checks it is current). */
 function rolloutDefinition(): Record<string, unknown> {
@@ -192,6 +195,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}),
     ...(dataDir ? { stateFile: join(dataDir, 'step-functions.json') } : {}),
   });
+  const signer = await startSignerStandIn();
   const sfnClient = new SFNClient({ endpoint: stepFunctions.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 2 });
   const workflow = new StepFunctionsWorkflow({ client: sfnClient, stateMachineArn: stepFunctions.emulator.stateMachineArn });
   const store = new DynamoRolloutStore({ client: dynamo.client, tableName: TABLE_NAME });
@@ -200,7 +204,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     config,
     store,
     ecs: deployer,
-    verifier: options.verifier ?? new CosignSignatureVerifier({ registries: config.registries }),
+    verifier:
+      options.verifier ??
+      new ImageSignatureVerifier({
+        registries: config.registries,
+        revocation: new SignerRevocationChecker({
+          // GetRevocationStatus carries the host prefix `data-`, which a loopback endpoint cannot take.
+          client: new SignerClient({ endpoint: signer.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, disableHostPrefix: true, maxAttempts: 2 }),
+        }),
+      }),
     workflow,
     alarms,
     tags: options.tagResolver ?? registryTagResolver(),
@@ -224,7 +236,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const operator = wireOperatorFeatures({ mode: 'local', orchestrator, store, config, logger, publicUrl: () => listeningUrl, ...(dataDir ? { dataDir } : {}), ...options.operator });
 
   const cloudwatch = await startCloudWatchStandIn({ alarms, known: [...new Set(Object.values(config.services).flatMap((s) => s.alarms))] });
-  const endpoints: LocalEndpoints = { dynamodb: dynamo.endpoint, ecs: ecsServer.endpoint, stepfunctions: stepFunctions.endpoint, cloudwatch: cloudwatch.endpoint };
+  const endpoints: LocalEndpoints = { dynamodb: dynamo.endpoint, ecs: ecsServer.endpoint, stepfunctions: stepFunctions.endpoint, cloudwatch: cloudwatch.endpoint, signer: signer.endpoint };
   const app = createApp({ orchestrator, webhookToken: tokens.webhookToken, apiToken: tokens.apiToken, localAlarms: alarms, localEndpoints: endpoints, logger, ...operator.appDeps, ...(options.slack ? { slack: options.slack } : {}) });
   const host = options.host ?? '127.0.0.1';
   const server: ServerType = await new Promise((resolveServer, reject) => {
@@ -271,6 +283,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       stepFunctions.emulator.close();
       await stepFunctions.close();
       await cloudwatch.close();
+      await signer.close();
       sfnClient.destroy();
       ecsClient.destroy();
       await ecsServer.close();

@@ -8,13 +8,15 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SignerClient } from '@aws-sdk/client-signer';
+import { SignerRevocationChecker } from '../../shared/adapters/aws-signer/signer-revocation-checker';
 import { CloudWatchAlarms } from '../../shared/adapters/cloudwatch/cloudwatch-alarms';
 import { DynamoRolloutStore } from '../../shared/adapters/dynamodb/dynamo-rollout-store';
 import { EcsTaskSetDeployer } from '../../shared/adapters/ecs/ecs-task-set-deployer';
 import { StepFunctionsWorkflow } from '../../shared/adapters/step-functions/step-functions-workflow';
 import type { AppConfig } from '../../shared/config/types';
 import type { Alarms, EcsDeployer, RolloutStore, SignatureVerifier, Workflow } from '../../shared/ports';
-import { CosignSignatureVerifier } from '../../shared/signature/cosign-signature-verifier';
+import { ImageSignatureVerifier } from '../../shared/signature/image-signature-verifier';
 import { type TagResolver, registryTagResolver } from '../../shared/webhooks/resolve-tag';
 import { ENV, requireEnv } from './environment';
 
@@ -35,7 +37,12 @@ export type PortName = keyof Ports;
 const FACTORIES: { readonly [K in PortName]: (config: AppConfig, env: NodeJS.ProcessEnv) => Ports[K] } = {
   store: (_config, env) => new DynamoRolloutStore({ client: new DynamoDBClient({}), tableName: requireEnv(ENV.table, env) }),
   ecs: () => new EcsTaskSetDeployer({ client: new ECSClient({}) }),
-  verifier: (config) => new CosignSignatureVerifier({ registries: config.registries }),
+  verifier: (config) =>
+    new ImageSignatureVerifier({
+      registries: config.registries,
+      // Only services trusting AWS Signer ask it about revocations (checkSignerRevocation grants the call).
+      ...(Object.values(config.services).some((s) => s.verify.awsSigner) ? { revocation: new SignerRevocationChecker({ client: new SignerClient({}) }) } : {}),
+    }),
   workflow: (_config, env) => new StepFunctionsWorkflow({ client: new SFNClient({}), stateMachineArn: requireEnv(ENV.stateMachine, env) }),
   alarms: () => new CloudWatchAlarms({ client: new CloudWatchClient({}) }),
   tags: () => registryTagResolver(),

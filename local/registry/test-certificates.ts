@@ -21,6 +21,8 @@ export interface CaOptions {
   readonly notAfter?: Date;
   /** Default P-384, like Fulcio's CAs. */
   readonly curve?: 'P-256' | 'P-384';
+  /** A path length constraint in basic constraints; default none. */
+  readonly pathLength?: number;
 }
 
 export type San = { readonly email: string } | { readonly uri: string };
@@ -43,6 +45,8 @@ export interface LeafOptions {
   readonly isCa?: boolean;
   /** Adds a critical extension with this OID and an empty value. */
   readonly unknownCriticalExtension?: string;
+  /** A subject name (Notation signers are named by it); default empty, as Fulcio leaves it. */
+  readonly subject?: { readonly country: string; readonly state: string; readonly organization: string; readonly commonName: string };
 }
 
 const CODE_SIGNING = '1.3.6.1.5.5.7.3.3';
@@ -68,7 +72,9 @@ export function issueLeaf(issuer: TestCa, options: LeafOptions): { readonly der:
     ...(options.extendedKeyUsage === null ? [] : [extension('2.5.29.37', false, sequence(...(options.extendedKeyUsage ?? [CODE_SIGNING]).map(oid)))]),
     extension('2.5.29.14', false, octetString(keyId(options.publicKey))),
     extension('2.5.29.35', false, sequence(implicit(0, keyId(issuer.publicKey)))),
-    extension('2.5.29.17', true, sequence(...options.san.map((n) => ('email' in n ? implicit(1, Buffer.from(n.email)) : implicit(6, Buffer.from(n.uri)))))),
+    ...(options.san.length === 0
+      ? []
+      : [extension('2.5.29.17', true, sequence(...options.san.map((n) => ('email' in n ? implicit(1, Buffer.from(n.email)) : implicit(6, Buffer.from(n.uri))))))]),
     ...(options.isCa ? [extension('2.5.29.19', true, sequence(boolean(true)))] : []),
     ...(options.issuer === null ? [] : [extension('1.3.6.1.4.1.57264.1.1', false, Buffer.from(options.issuer, 'utf8'))]),
     ...(options.issuer === null || options.issuerV1Only
@@ -76,7 +82,14 @@ export function issueLeaf(issuer: TestCa, options: LeafOptions): { readonly der:
       : [extension('1.3.6.1.4.1.57264.1.8', false, utf8String(options.issuerV2Override ?? options.issuer))]),
     ...(options.unknownCriticalExtension ? [extension(options.unknownCriticalExtension, true, Buffer.from([0x05, 0x00]))] : []),
   ];
-  const der = certificate(issuer, sequence(), options.publicKey, options.notBefore, options.notAfter, extensions);
+  const subject = options.subject
+    ? sequence(
+        ...([['2.5.4.6', options.subject.country], ['2.5.4.8', options.subject.state], ['2.5.4.10', options.subject.organization], ['2.5.4.3', options.subject.commonName]] as const).map(
+          ([type, value]) => set(sequence(oid(type), printableString(value))),
+        ),
+      )
+    : sequence();
+  const der = certificate(issuer, subject, options.publicKey, options.notBefore, options.notAfter, extensions);
   const certificateObject = new X509Certificate(der);
   return { der, pem: certificateObject.toString(), certificate: certificateObject };
 }
@@ -91,7 +104,7 @@ function issueCa(
   const notAfter = options.notAfter ?? new Date('2040-01-01T00:00:00Z');
   const extensions = [
     extension('2.5.29.15', true, bitString(Buffer.from([0x06]), 1)), // keyCertSign, cRLSign
-    extension('2.5.29.19', true, sequence(boolean(true))),
+    extension('2.5.29.19', true, sequence(boolean(true), ...(options.pathLength === undefined ? [] : [integer(Buffer.from([options.pathLength]))]))),
     extension('2.5.29.14', false, octetString(keyId(keys.publicKey))),
     extension('2.5.29.35', false, sequence(implicit(0, keyId(issuer.publicKey)))),
   ];

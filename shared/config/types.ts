@@ -3,6 +3,7 @@ import type { NotifyTarget } from './notifications-schema';
 import type { AccessConfig } from './access-schema';
 import type { ServicePolicies } from './policy-schema';
 import type { SlackConfig } from './slack-schema';
+import type { AwsSignerPolicy, NotationPolicy, RequireMode } from '../signature/notation/notation-policy';
 import type { PolicyInput } from '../signature/policy';
 import type { TagPolicyConfig, WebhooksConfig } from './webhooks-schema';
 import type { Secret } from './secret';
@@ -20,6 +21,12 @@ export interface VerificationKey {
 export interface VerifyConfig extends PolicyInput {
   /** How long a rollout waits PENDING for a valid signature, in seconds (`waitFor`, default 10m). */
   readonly waitForSeconds?: number;
+  /** Notation signatures (`verify.notation`); absent: none trusted. */
+  readonly notation?: NotationPolicy;
+  /** AWS Signer signatures (`verify.awsSigner`); absent: none trusted. */
+  readonly awsSigner?: AwsSignerPolicy;
+  /** How the configured mechanisms combine; default `any`. */
+  readonly require?: RequireMode;
 }
 
 export interface RegistryConfig {

@@ -12,7 +12,11 @@
  *   waitFor: 10m                         how long a rollout waits for its signature (default 10m)
  *   predicateTypes: [...]                in-toto predicate types a bundle may have (default cosign's sign/v1)
  *
- * At least one key or one keyless identity is required. Regular expressions must match the whole value.
+ *   notation: / awsSigner:               Notation and AWS Signer signatures (notation-schema.ts)
+ *   require: any                         any (default): one satisfied mechanism verifies; all: every one must
+ *
+ * At least one of keys, keyless, notation and awsSigner is required. Regular expressions must match the
+ * whole value.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -22,6 +26,7 @@ import { RolloutPolicy } from '../core/policy';
 import { publicGoodTrustedRoot } from '../signature/public-good-trusted-root';
 import { parseTrustedRoot, type TrustedRoot } from '../signature/trusted-root';
 import { DurationError, formatDuration, parseDuration } from './duration';
+import { notationSchemas } from './notation-schema';
 import { isPlainObject } from './schema-helpers';
 import type { VerifyConfig } from './types';
 import { keyId, loadVerificationKey, type ReadTextFile } from './verification-keys';
@@ -99,9 +104,14 @@ export function verifySchema(context: VerifySchemaContext) {
       return z.NEVER;
     });
 
+  const { notation, awsSigner } = notationSchemas(context);
+
   return z
     .strictObject({
       keys: z.array(keyEntry).nullish(),
+      notation: notation.nullish(),
+      awsSigner: awsSigner.nullish(),
+      require: z.enum(['any', 'all']).nullish(),
       keyless: z.array(identitySchema).nullish(),
       rekor: z.enum(['required', 'optional']).nullish(),
       trustedRoot: trustedRootSchema.nullish(),
@@ -109,7 +119,7 @@ export function verifySchema(context: VerifySchemaContext) {
       predicateTypes: z.array(text).min(1).nullish(),
     })
     .superRefine((verify, ctx) => {
-      if ((verify.keyless?.length ?? 0) > 0) return;
+      if ((verify.keyless?.length ?? 0) > 0 || verify.notation != null || verify.awsSigner != null) return;
       // Without identities, keys are what the service is verified with: the foundation's messages.
       if (verify.keys == null) ctx.addIssue({ code: 'custom', path: ['keys'], message: 'is required', input: verify.keys });
       else if (verify.keys.length === 0) {
@@ -124,6 +134,9 @@ export function verifySchema(context: VerifySchemaContext) {
         trustedRoot: verify.trustedRoot ?? publicGoodTrustedRoot(),
         predicateTypes: verify.predicateTypes ?? DEFAULT_PREDICATE_TYPES,
         waitForSeconds: verify.waitFor ?? RolloutPolicy.signatureWaitSeconds,
+        ...(verify.notation ? { notation: verify.notation } : {}),
+        ...(verify.awsSigner ? { awsSigner: verify.awsSigner } : {}),
+        require: verify.require ?? 'any',
       }),
     );
 }

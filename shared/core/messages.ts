@@ -29,7 +29,12 @@ export const messages = {
   created: (ref: string, source: string) => `rollout of ${ref} created (${source})`,
 
   // PENDING: signature and lock
-  signatureVerified: (s: SignatureInfo) => `signature verified with key ${s.key} (sha256:${s.keyFingerprint.slice(0, 12)}…)`,
+  signatureVerified: (s: SignatureInfo) =>
+    s.type === 'aws-signer' && s.signingProfile
+      ? `AWS Signer signature verified: profile version ${s.signingProfile.profileVersionArn}, job ${s.signingProfile.jobArn}`
+      : s.type === 'notation' && s.certificate
+        ? `Notation signature verified: signer ${s.certificate.subject} (certificate sha256:${s.certificate.fingerprint.slice(0, 12)}…), trusted by ${s.key}`
+        : `signature verified with key ${s.key} (sha256:${s.keyFingerprint.slice(0, 12)}…)`,
   signatureMissing: (until: string | undefined, detail: string) => `waiting for a signature${until ? ` until ${until}` : ''}: ${detail}`,
   signatureRejected: (reason: string) => `signature rejected: ${reason}; ECS untouched`,
   queued: (behind: string | null, service: string) => `queued: rollout ${behind ?? '(unknown)'} of ${service} is still active`,

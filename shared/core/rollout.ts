@@ -13,8 +13,11 @@ export interface ImageRef {
 
 /** What verified the image. */
 export interface SignatureInfo {
-  /** `cosign-key`: a configured public key; `cosign-keyless`: a Fulcio (or private CA) certificate. */
-  readonly type: 'cosign-key' | 'cosign-keyless';
+  /**
+   * `cosign-key`: a configured public key; `cosign-keyless`: a Fulcio (or private CA) certificate;
+   * `notation`: a Notation signature under `verify.notation`; `aws-signer`: an AWS Signer signature.
+   */
+  readonly type: 'cosign-key' | 'cosign-keyless' | 'notation' | 'aws-signer';
   /** The configured key that verified it (the path as written in the config, or `inline[n]`); for keyless, `subject (issuer)`. */
   readonly key: string;
   /** sha256 of the signing key's SPKI DER, hex: identifies the key whatever its file is called (the certificate's key for keyless). */
@@ -24,8 +27,11 @@ export interface SignatureInfo {
   /** The repository the signature vouches for: the payload's docker-reference, or the in-toto subject name. */
   readonly dockerReference: string;
   readonly verifiedAt: string;
-  /** `simple-signing` (cosign's `.sig` tag) or `sigstore-bundle` (cosign v3, found through the referrers API). Absent: simple-signing. */
-  readonly format?: 'simple-signing' | 'sigstore-bundle';
+  /**
+   * `simple-signing` (cosign's `.sig` tag), `sigstore-bundle` (cosign v3, found through the referrers API),
+   * `notation-jws` / `notation-cose` (a Notation envelope). Absent: simple-signing.
+   */
+  readonly format?: 'simple-signing' | 'sigstore-bundle' | 'notation-jws' | 'notation-cose';
   /** The bundle's media type, for `sigstore-bundle`. */
   readonly bundleMediaType?: string;
   /** The keyless identity that matched: the `verify.keyless` entry, the certificate's OIDC issuer and subject. */
@@ -34,6 +40,16 @@ export interface SignatureInfo {
   readonly rekorLogIndex?: number | null;
   /** Rekor's integrated time (ISO-8601), when there is an entry. */
   readonly rekorIntegratedTime?: string | null;
+  /** Notation and AWS Signer: the signing certificate's subject and the SHA-256 of its DER, hex. */
+  readonly certificate?: { readonly subject: string; readonly fingerprint: string };
+  /** Notation and AWS Signer: the signing time the envelope states (authentic for AWS Signer). */
+  readonly signingTime?: string;
+  /** The timestamp authority whose RFC 3161 countersignature proved the signing time; null when none did. */
+  readonly timestampAuthority?: string | null;
+  /** AWS Signer: the signing profile version and the signing job, from the signature's signed attributes. */
+  readonly signingProfile?: { readonly profileVersionArn: string; readonly jobArn: string };
+  /** With `verify.require: all`: the other mechanisms that verified the image too (`type` and `key` each). */
+  readonly alsoVerifiedBy?: readonly { readonly type: string; readonly key: string }[];
 }
 
 export interface Approval {

@@ -51,17 +51,22 @@ export const imageRefSchema = z.strictObject({
 });
 
 export const signatureInfoSchema = z.strictObject({
-  type: z.enum(['cosign-key', 'cosign-keyless']),
+  type: z.enum(['cosign-key', 'cosign-keyless', 'notation', 'aws-signer']),
   key: z.string().describe('the configured key that verified it; for keyless, `subject (issuer)`'),
   keyFingerprint: z.string().describe("sha256 of the signing key's SPKI DER, hex"),
   signatureManifest: z.string().nullable(),
   dockerReference: z.string(),
   verifiedAt: timestamp,
-  format: z.enum(['simple-signing', 'sigstore-bundle']).optional(),
+  format: z.enum(['simple-signing', 'sigstore-bundle', 'notation-jws', 'notation-cose']).optional(),
   bundleMediaType: z.string().optional(),
   identity: z.strictObject({ policy: z.string(), issuer: z.string(), subject: z.string() }).optional(),
   rekorLogIndex: z.int().nullable().optional(),
   rekorIntegratedTime: z.string().nullable().optional(),
+  certificate: z.strictObject({ subject: z.string(), fingerprint: z.string() }).optional().describe("Notation: the signing certificate's subject and SHA-256"),
+  signingTime: z.string().optional().describe('Notation: the signing time the envelope states'),
+  timestampAuthority: z.string().nullable().optional().describe('the TSA whose RFC 3161 timestamp proved the signing time'),
+  signingProfile: z.strictObject({ profileVersionArn: z.string(), jobArn: z.string() }).optional().describe('AWS Signer: profile version and job'),
+  alsoVerifiedBy: z.array(z.strictObject({ type: z.string(), key: z.string() })).optional().describe('require: all: the other mechanisms that verified it'),
 });
 
 export const approvalSchema = z.strictObject({

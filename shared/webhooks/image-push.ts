@@ -44,9 +44,13 @@ export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
  * `*.att`, `*.sbom` or `sha256-*` tag (the OCI 1.1 referrers fallback tags an index `sha256-<hex>`).
  */
 export const COSIGN_TAG_PATTERN = /^sha256-.*$|\.(sig|att|sbom)$/;
-const SIGNATURE_TAG_PATTERN = /^sha256-([0-9a-f]{64})\.sig$/;
+/**
+ * cosign's `.sig` tag, and the OCI referrers index tag `sha256-<hex>`, which Notation (and cosign v3)
+ * rewrite with each signature pushed to a registry without the referrers API.
+ */
+const SIGNATURE_TAG_PATTERN = /^sha256-([0-9a-f]{64})(?:\.sig)?$/;
 
-/** The image digest a cosign signature tag signs, or null when the tag is not one. */
+/** The image digest a signature tag (cosign's, or the referrers index) is for, or null when the tag is not one. */
 export function signedDigestOfTag(tag: string | null): string | null {
   const m = tag ? SIGNATURE_TAG_PATTERN.exec(tag) : null;
   return m ? `sha256:${m[1]}` : null;

@@ -3,6 +3,7 @@
  * added to the wrong function (or a new one nobody reviewed) fails here.
  */
 import { describe, expect, it } from 'vitest';
+import { createRootCa } from '../../local/registry/test-certificates';
 import {
   ACCOUNT,
   configFrom,
@@ -148,6 +149,7 @@ describe('the functions’ IAM policies', () => {
         Action: 'cloudwatch:DescribeAlarms',
         Resource: ['web-5xx', 'web-latency', 'worker-errors'].map((n) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${n}`),
       },
+      // Looking again for a late signature (cosign, Notation or AWS Signer) in ECR.
       ...ecrPull,
     ]);
   });
@@ -258,10 +260,30 @@ describe('the functions’ IAM policies', () => {
     ]);
   });
 
+  it('let the functions that verify signatures ask AWS Signer about revocations of the configured profiles only', async () => {
+    const root = JSON.stringify(createRootCa({ commonName: 'aws-signer-test-root' }).certificate.toString());
+    const profile = `arn:aws:signer:${REGION}:${ACCOUNT}:/signing-profiles/prod`;
+    const yaml = TEST_CONFIG_YAML.replace(
+      'verify: { keys: [keys/web.pub] }',
+      `verify: { keys: [keys/web.pub], awsSigner: { signingProfiles: [${profile}, ${profile}/a1B2c3D4e5], trustStore: [${root}] } }`,
+    );
+    const { template } = synth(await configFrom(yaml));
+    const expected = {
+      Sid: 'CheckSignerRevocation',
+      Effect: 'Allow',
+      Action: 'signer:GetRevocationStatus',
+      Resource: [`arn:aws:signer:${REGION}:${ACCOUNT}:/signing-jobs/*`, profile, `${profile}/*`],
+    };
+    for (const handler of ['index.handler', 'index.ecrPush', 'index.advance']) expect(statementsOf(template, handler)).toContainEqual(expected);
+    for (const handler of ['index.recover', 'index.watchdog']) expect(statementsOf(template, handler).map((s) => s.Sid)).not.toContain('CheckSignerRevocation');
+    const { template: without } = synth(await configFrom());
+    expect(statementsOf(without, 'index.handler').map((s) => s.Sid)).not.toContain('CheckSignerRevocation');
+  });
+
   it('grant no ECR access when no service pulls from ECR', async () => {
     const yaml = TEST_CONFIG_YAML.replace(/image: \d+\.dkr\.ecr\.[^/]+\/team\/web/, 'image: 127.0.0.1:5000/team/web');
     const { template } = synth(await configFrom(yaml));
-    for (const handler of ['index.handler', 'index.ecrPush']) {
+    for (const handler of ['index.handler', 'index.ecrPush', 'index.advance']) {
       expect(statementsOf(template, handler).map((s) => s.Sid)).not.toContain('EcrPullImages');
     }
   });

@@ -3,7 +3,8 @@
  * for manifests (the `.sig` manifest, referrer manifests, the fallback referrers index),
  * `GetDownloadUrlForLayer` for payload and bundle blobs (fetched from the presigned URL and
  * digest-checked), and `ListImageReferrers` for the OCI referrers of an image. The Lambda's IAM role
- * needs `ecr:BatchGetImage` and `ecr:GetDownloadUrlForLayer` on the repositories it deploys.
+ * needs `ecr:BatchGetImage` and `ecr:GetDownloadUrlForLayer` on the repositories it deploys
+ * (`ListImageReferrers` is authorised by `ecr:BatchGetImage`, as the ECR API reference says).
  */
 import {
   BatchGetImageCommand,

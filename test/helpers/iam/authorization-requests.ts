@@ -175,6 +175,12 @@ const lambda: Mapping = ({ operation, input }) => {
   return [request('lambda:InvokeFunction', str(input, 'FunctionName'), operation)];
 };
 
+const signer: Mapping = ({ operation, input }) => {
+  if (operation !== 'GetRevocationStatus') throw new Error(`no IAM mapping for AWS Signer ${operation}`);
+  // The Service Authorization Reference requires both resource types: the signing job and the profile (here its version).
+  return [request('signer:GetRevocationStatus', str(input, 'jobArn'), operation), request('signer:GetRevocationStatus', str(input, 'profileVersionArn'), operation)];
+};
+
 const MAPPINGS: Readonly<Record<string, Mapping>> = {
   DynamoDB: dynamodb,
   ECS: ecs,
@@ -183,4 +189,5 @@ const MAPPINGS: Readonly<Record<string, Mapping>> = {
   ECR: ecr,
   'Secrets Manager': secretsManager,
   Lambda: lambda,
+  signer,
 };

@@ -113,10 +113,18 @@ describe('only newer than stable', () => {
 });
 
 describe("cosign's own tags never deploy", () => {
-  it.each(['sha256-' + 'a'.repeat(64) + '.att', 'sha256-' + 'a'.repeat(64) + '.sbom', 'sha256-' + 'a'.repeat(64), 'v1.sig', 'release.att'])('%s', async (tag) => {
+  it.each(['sha256-' + 'a'.repeat(64) + '.att', 'sha256-' + 'a'.repeat(64) + '.sbom', 'v1.sig', 'release.att'])('%s', async (tag) => {
     const h = webhookHarness({ services: [service('web', '127.0.0.1:5000/team/web')] });
     const res = await h.post('/webhooks/generic', { image: `127.0.0.1:5000/team/web@${sha256(tag)}`, tag }, h.bearer);
     expect(res.body.ignored[0].reason).toBe(`tag ${tag} is a cosign artifact`);
+    expect(h.untouched()).toBe(true);
+  });
+
+  it('the referrers index tag sha256-<hex> (Notation, cosign v3) deploys nothing: it only nudges a rollout waiting for a signature', async () => {
+    const tag = 'sha256-' + 'a'.repeat(64);
+    const h = webhookHarness({ services: [service('web', '127.0.0.1:5000/team/web')] });
+    const res = await h.post('/webhooks/generic', { image: `127.0.0.1:5000/team/web@${sha256(tag)}`, tag }, h.bearer);
+    expect(res.body.ignored[0].reason).toBe(`signature for sha256:${'a'.repeat(64)}, which no rollout of web waits for`);
     expect(h.untouched()).toBe(true);
   });
 
