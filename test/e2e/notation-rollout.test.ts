@@ -124,7 +124,8 @@ const createdTaskSets = () => stack.ecs.calls.filter((c) => c.operation === 'Cre
 describe('Notation and AWS Signer signatures, end to end', { timeout: 120_000 }, () => {
   it('an image pushed before its Notation signature waits PENDING, then deploys when the signature arrives', async () => {
     const pushed = await image('v1');
-    const pending = await rolloutOf(pushed.digest, (r) => r.status === 'PENDING' && r.wait?.for === 'signature');
+    // The event may be written just after the wait it explains: wait for both.
+    const pending = await rolloutOf(pushed.digest, (r) => r.status === 'PENDING' && r.wait?.for === 'signature' && r.events.some((e: any) => e.type === 'SIGNATURE_MISSING'));
     expect(pending.events.map((e: any) => e.type)).toContain('SIGNATURE_MISSING');
     const manifest = await sign(pushed.digest, ci);
     const done = await rolloutOf(pushed.digest, (r) => r.status === 'SUCCEEDED');
