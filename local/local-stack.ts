@@ -42,6 +42,8 @@ export interface LocalStackOptions {
   readonly apiToken?: string;
   /** Time for one emulated task to start. Default 400 ms. */
   readonly taskStartMs?: number;
+  /** Time for one emulated task to stop (a deleted task set stays DRAINING until its tasks stopped). Default 0. */
+  readonly taskStopMs?: number;
   /**
    * Tests: how long every Wait of the state machine lasts (at least 100 ms; the loop looks again at a
    * bake's remaining time), and a twentieth of the fallback look at ECS. Default: the definition's real
@@ -129,6 +131,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const dynamo = await startDynalite({ tableName: TABLE_NAME, ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}) });
   const ecsServer = await startEcsEmulator({
     taskStartMs: options.taskStartMs ?? 400,
+    ...(options.taskStopMs !== undefined ? { taskStopMs: options.taskStopMs } : {}),
     ...(dataDir ? { stateFile: join(dataDir, 'ecs-emulator.json') } : {}),
   });
   for (const service of Object.values(config.services)) {

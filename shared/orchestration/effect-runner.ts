@@ -170,13 +170,7 @@ export class EffectRunner {
    */
   async rollback(rollout: Rollout): Promise<Rollout> {
     const t = this.ctx.targetOf(rollout);
-    // A CreateTaskSet whose answer was lost left a canary the record never learned of: find it by its
-    // externalId (the rollout id), so the rollback removes it too.
-    let canaryTaskSetId = rollout.ecs.canaryTaskSetId;
-    if (!canaryTaskSetId) {
-      const view = await this.ctx.deps.ecs.describe(t).catch(() => null);
-      canaryTaskSetId = view?.taskSets.find((s) => s.externalId === rollout.id && s.id !== rollout.ecs.stableTaskSetId)?.id ?? null;
-    }
+    const canaryTaskSetId = rollout.ecs.canaryTaskSetId ?? (await this.findUnrecordedCanary(rollout));
     const { rollbackAttempts, rollbackBackoffMs } = this.ctx.opts;
     let lastError: unknown;
     for (let attempt = 1; attempt <= rollbackAttempts; attempt++) {
@@ -200,6 +194,24 @@ export class EffectRunner {
       this.ctx.log.error('rollback failed after the rollout was recorded as rolled back', { rolloutId: rollout.id, status: after.status, error: lastError });
     }
     return after;
+  }
+
+  /**
+   * A CreateTaskSet whose answer was lost left a canary the record never learned of: find it by its
+   * externalId (the rollout id), so the rollback removes it too. ECS describes may not show a task set
+   * created a moment ago, so when a create was asked for, a miss is looked at again a few times
+   * (`RolloutPolicy.canaryLookupAttempts`) before the canary is taken not to exist.
+   */
+  private async findUnrecordedCanary(rollout: Rollout): Promise<string | null> {
+    const t = this.ctx.targetOf(rollout);
+    const attempts = rollout.ecs.canaryRequested ? RolloutPolicy.canaryLookupAttempts : 1;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1) await sleep(this.ctx.opts.rollbackBackoffMs * (attempt - 1));
+      const view = await this.ctx.deps.ecs.describe(t).catch(() => null);
+      const found = view?.taskSets.find((s) => s.externalId === rollout.id && s.id !== rollout.ecs.stableTaskSetId);
+      if (found) return found.id;
+    }
+    return null;
   }
 
   /**

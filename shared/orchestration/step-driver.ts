@@ -213,6 +213,13 @@ export class StepDriver {
       const view = await ecs.describe(this.ctx.targetOf(rollout)).catch(() => null);
       const stable = view?.taskSets.find((t) => t.id === rollout.ecs.stableTaskSetId);
       seen.stable = view === null ? null : stable ? { id: stable.id, steady: stable.steady, runningCount: stable.runningCount } : 'missing';
+      if (view) {
+        seen.taskSets = {
+          count: view.taskSets.length,
+          draining: view.taskSets.filter((t) => t.status === 'DRAINING').length,
+          ownCanary: view.taskSets.some((t) => t.externalId === rollout.id),
+        };
+      }
     }
     return preStepVerdict(rollout, { alarms: service.alarms, insufficientData: service.policies.insufficientData }, seen);
   }

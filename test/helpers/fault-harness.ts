@@ -138,6 +138,8 @@ export interface HarnessOptions {
   /** Keep state on disk so that `restart()` is a crash and restart. */
   readonly persistent?: boolean;
   readonly taskStartMs?: number;
+  /** Time for one task to stop: how long a deleted task set stays DRAINING. Default 0. */
+  readonly taskStopMs?: number;
   readonly steadyPollMs?: number;
   readonly rollbackBackoffMs?: number;
   readonly staleRollbackSeconds?: number;
@@ -167,6 +169,7 @@ export class Harness {
       config: opts.config,
       port: 0,
       taskStartMs: opts.taskStartMs ?? 15,
+      ...(opts.taskStopMs !== undefined ? { taskStopMs: opts.taskStopMs } : {}),
       steadyPollMs: opts.steadyPollMs ?? 15,
       verifier: this.verifier,
       clock: () => this.now(),

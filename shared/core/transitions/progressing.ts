@@ -24,7 +24,7 @@ function claimCall(d: Draft, call: 'createCanary' | 'promote') {
   const attempt = d.before.clock?.attempt ?? 0;
   const fresh = d.now.getTime() - Date.parse(claim?.since ?? '') < RolloutPolicy.claimLifetimeSeconds * 1000;
   if (claim && claim.call === call && fresh && (claim.attempt ?? 0) === attempt) return unchanged(d.before);
-  d.r.ecs = { ...ecs, claim: { call, since: d.at, attempt } };
+  d.r.ecs = { ...ecs, claim: { call, since: d.at, attempt }, ...(call === 'createCanary' ? { canaryRequested: true } : {}) };
   d.effect({ type: call });
   return d.result();
 }

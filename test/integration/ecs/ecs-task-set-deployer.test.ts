@@ -156,6 +156,38 @@ describe('EcsTaskSetDeployer against the ECS emulator', () => {
       expect(taskSets.map((s) => s.id)).toEqual([stableId, canary.taskSetId]);
     });
 
+    it('creates one canary when a CreateTaskSet answer was lost and describes lag behind it', async () => {
+      const fixture = await rig();
+      const { deployer, emulator, stableId } = fixture;
+      fixture.advance(60_000);
+      emulator.faults.lagDescribes(60_000);
+      emulator.faults.fail('CreateTaskSet', { error: 'ServerException', afterApplying: true });
+      const input = { rolloutId: 'r-lag', image: CANARY_IMAGE, stableTaskSetId: stableId };
+      await expect(deployer.createCanary(WEB, input)).rejects.toThrow(/CreateTaskSet failed/);
+      // The retry cannot see the task set; the same revision and client token find it all the same.
+      const canary = await deployer.createCanary(WEB, input);
+      expect(await deployer.createCanary(WEB, input)).toEqual(canary);
+      expect(emulator.describe('demo', 'web')!.taskSets.map((s) => s.id)).toEqual([stableId, canary.taskSetId]);
+      expect(emulator.callsTo('RegisterTaskDefinition')).toHaveLength(1);
+      const tokens = new Set(emulator.callsTo('CreateTaskSet').map((call) => (call.input as { clientToken: string }).clientToken));
+      expect(tokens.size).toBe(1);
+      expect(canary.taskDefinitionArn).toBe('arn:aws:ecs:us-east-1:000000000000:task-definition/web:2');
+    });
+
+    it('registers a new revision when the family moved on since (another image, another setting)', async () => {
+      const fixture = await rig();
+      const { deployer, emulator, stableId } = fixture;
+      const first = await deployer.createCanary(WEB, { rolloutId: 'r-a', image: CANARY_IMAGE, stableTaskSetId: stableId });
+      await deployer.rollback(WEB, { stableTaskSetId: stableId, canaryTaskSetId: first.taskSetId });
+      const other = `registry.local/team/web@sha256:${'c'.repeat(64)}`;
+      const second = await deployer.createCanary(WEB, { rolloutId: 'r-b', image: other, stableTaskSetId: stableId });
+      expect(second.taskDefinitionArn).toBe('arn:aws:ecs:us-east-1:000000000000:task-definition/web:3');
+      // The same image again for a new rollout: the latest revision (web:3) has another image, so a new one.
+      const third = await deployer.createCanary(WEB, { rolloutId: 'r-c', image: CANARY_IMAGE, stableTaskSetId: stableId });
+      expect(third.taskDefinitionArn).toBe('arn:aws:ecs:us-east-1:000000000000:task-definition/web:4');
+      expect(emulator.callsTo('RegisterTaskDefinition')).toHaveLength(3);
+    });
+
     it('completes a promotion whose delete failed, and does nothing when promoted again', async () => {
       const fixture = await rig();
       const { deployer, emulator, stableId } = fixture;
