@@ -45,6 +45,8 @@ export type RolloutInput =
   | { readonly type: 'WaitAnswered'; readonly taskToken: string }
   | { readonly type: 'Promoted' }
   | { readonly type: 'RolledBack' }
+  /** The rollback waits (for the stable set to be steady at full size) before it removes the canary. */
+  | { readonly type: 'RollbackWaiting'; readonly waitingFor: string }
   | { readonly type: 'RollbackFailed'; readonly message: string };
 
 export type RolloutInputType = RolloutInput['type'];

@@ -87,6 +87,7 @@ export const messages = {
   succeeded: (digest: string) => `${digest} is now stable at 100%`,
   rollbackStarted: (previousDigest: string | null, stableTaskSetId: string | null) =>
     `rolling back to ${previousDigest ?? `stable task set ${stableTaskSetId ?? '(none)'}`}`,
+  rollbackWaiting: (waitingFor: string) => `rollback waits for ${waitingFor}`,
   rolledBack: (stableTaskSetId: string | null) => `rolled back: stable task set ${stableTaskSetId ?? '(none)'} at 100%, canary removed`,
   rollbackFailed: (message: string) =>
     `rollback failed, a human must look: ${message}. The service lock stays held; abort again to retry the rollback.`,

@@ -2,7 +2,8 @@
  * What must be true before a rollout moves on, decided in one place from what was observed: its alarms
  * (an alarm in ALARM rolls a live canary back and holds a rollout whose canary does not exist yet;
  * INSUFFICIENT_DATA counts as the service's policy says), a steady stable task set to roll back to
- * before the canary is created, and room for the canary within ECS's task sets per service. Every
+ * before the canary is created, its image still in the registry (by digest), and room for the canary
+ * within ECS's task sets per service. Every
  * reason is collected first, then one input is chosen: a reason to roll back wins, then the reasons to
  * hold (all of them, in one Hold), else the end of a hold.
  */
@@ -30,6 +31,13 @@ export interface PreStepObservations {
    * canary already (a create whose answer was lost). Absent: not looked at (no verdict).
    */
   readonly taskSets?: { readonly count: number; readonly draining: number; readonly ownCanary: boolean };
+  /**
+   * The stable task set's image, asked of its registry by digest (before the canary exists): a rollback
+   * runs it again, so it must still be there. `present: false` when the registry has no such manifest,
+   * `error` when it could not answer. Absent: not checked (no digest to check it by, or a registry the
+   * configuration does not name).
+   */
+  readonly stableImage?: { readonly image: string; readonly present: boolean; readonly error?: string };
 }
 
 /** ECS's quota "Task sets per service" (not adjustable): a CreateTaskSet beyond it is refused. */
@@ -60,6 +68,10 @@ export function preStepVerdict(rollout: Rollout, policy: PreStepPolicy, seen: Pr
   const stable = seen.stable;
   if (stable === 'missing') rollbacks.push({ type: 'EcsFailed', message: `the stable task set ${rollout.ecs.stableTaskSetId} to roll back to is gone` });
   else if (stable && !stable.steady) holds.push(`the stable task set ${stable.id} to roll back to is not steady yet (${stable.runningCount} running)`);
+
+  const image = seen.stableImage;
+  if (image?.error !== undefined) holds.push(`could not check that the stable image ${image.image} (the rollback target) is in its registry: ${image.error}`);
+  else if (image && !image.present) holds.push(`the stable image ${image.image} (the rollback target) is not in its registry; push it again (by digest) or fix the stable task set`);
 
   const taskSets = seen.taskSets;
   if (taskSets && !taskSets.ownCanary && taskSets.count >= MAX_TASK_SETS_PER_SERVICE) {

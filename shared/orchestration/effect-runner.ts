@@ -11,7 +11,7 @@ import type { Effect, RolloutInput } from '../core/commands';
 import { RolloutPolicy } from '../core/policy';
 import type { Rollout } from '../core/rollout';
 import { RolloutStatus, holdsEcs } from '../core/status';
-import type { EcsTarget } from '../ports';
+import type { EcsTarget, RollbackProgress } from '../ports';
 import { type OrchestrationContext, errorMessage, sleep } from './context';
 import type { RolloutClock } from './clock';
 import type { RolloutWriter } from './rollout-writer';
@@ -164,8 +164,9 @@ export class EffectRunner {
   }
 
   /**
-   * The one ECS rollback: the stable set back to 100% as PRIMARY and the canary removed, retried with
-   * backoff, then RolledBack or RollbackFailed recorded. Safe to run again (the adapter is idempotent):
+   * The one ECS rollback: the stable set back to 100% as PRIMARY and, once it is steady at that size,
+   * the canary removed, retried with backoff, then RolledBack, RollbackWaiting (the stable set is not
+   * steady yet; run again later) or RollbackFailed recorded. Safe to run again (the adapter is idempotent):
    * a crash, a second actor or a weight call that landed after the rollback all end up here.
    */
   async rollback(rollout: Rollout): Promise<Rollout> {
@@ -173,10 +174,11 @@ export class EffectRunner {
     const canaryTaskSetId = rollout.ecs.canaryTaskSetId ?? (await this.findUnrecordedCanary(rollout));
     const { rollbackAttempts, rollbackBackoffMs } = this.ctx.opts;
     let lastError: unknown;
+    let progress: RollbackProgress = { done: true };
     for (let attempt = 1; attempt <= rollbackAttempts; attempt++) {
       try {
         if (rollout.ecs.stableTaskSetId) {
-          await this.ctx.deps.ecs.rollback(t, { stableTaskSetId: rollout.ecs.stableTaskSetId, canaryTaskSetId });
+          progress = await this.ctx.deps.ecs.rollback(t, { stableTaskSetId: rollout.ecs.stableTaskSetId, canaryTaskSetId });
         }
         lastError = undefined;
         break;
@@ -186,6 +188,7 @@ export class EffectRunner {
         if (attempt < rollbackAttempts) await sleep(rollbackBackoffMs * attempt);
       }
     }
+    if (lastError === undefined && !progress.done) return this.rollbackWaits(rollout, progress.waitingFor);
     if (lastError === undefined) return this.step(rollout.id, { type: 'RolledBack' });
     const after = await this.step(rollout.id, { type: 'RollbackFailed', message: errorMessage(lastError) });
     if (after.status !== RolloutStatus.Failed) {
@@ -194,6 +197,21 @@ export class EffectRunner {
       this.ctx.log.error('rollback failed after the rollout was recorded as rolled back', { rolloutId: rollout.id, status: after.status, error: lastError });
     }
     return after;
+  }
+
+  /**
+   * The stable set is not steady at full size yet, so the canary is kept (capacity never dips): the
+   * wait is recorded and the clock (or an ECS event) runs the rollback again. A stable set that does
+   * not become steady within the rollout's steady timeout fails the rollback: a human must look.
+   */
+  private async rollbackWaits(rollout: Rollout, waitingFor: string): Promise<Rollout> {
+    const latest = await this.writer.load(rollout.id);
+    const since = latest.wait?.for === 'steady' ? Date.parse(latest.wait.since) : null;
+    if (since !== null && this.ctx.clock().getTime() - since > latest.steadyTimeoutSeconds * 1000) {
+      const message = `waited more than ${latest.steadyTimeoutSeconds}s for ${waitingFor}; the canary was kept running`;
+      return this.step(latest, { type: 'RollbackFailed', message });
+    }
+    return this.step(latest, { type: 'RollbackWaiting', waitingFor });
   }
 
   /**

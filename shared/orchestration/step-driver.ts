@@ -12,7 +12,7 @@ import type { RolloutInput } from '../core/commands';
 import { RolloutStatus, holdsEcs, isTerminal } from '../core/status';
 import { RolloutPolicy } from '../core/policy';
 import { RolloutClock } from './clock';
-import type { OrchestrationContext } from './context';
+import { errorMessage, type OrchestrationContext } from './context';
 import type { EffectRunner } from './effect-runner';
 import type { Intake } from './intake';
 import type { RolloutWriter } from './rollout-writer';
@@ -81,6 +81,12 @@ export class StepDriver {
       if (rollout.status === RolloutStatus.Pending) {
         if (rollout.wait?.for === 'signature' && !rollout.signature) rollout = await this.intake.checkSignature(rollout);
         if (rollout.status === RolloutStatus.Pending) break;
+        continue;
+      }
+      if (rollout.status === RolloutStatus.RollingBack && rollout.wait?.for === 'steady') {
+        // The rollback waits for the stable set to be steady before it removes the canary: look again.
+        rollout = await this.runner.rollback(rollout);
+        if (rollout.status === RolloutStatus.RollingBack) return this.directive(rollout);
         continue;
       }
       if (rollout.status === RolloutStatus.RollingBack) {
@@ -196,6 +202,26 @@ export class StepDriver {
     return { rollout: await this.writer.load(rollout.id), moved: false };
   }
 
+  /**
+   * Asks the registry for the stable image by digest, when the image is in a registry the configuration
+   * names (the orchestrator fetches from no other) and a registry client is wired; undefined otherwise.
+   */
+  private async stableImage(rollout: Rollout, image: string, digest: string): Promise<PreStepObservations['stableImage']> {
+    const resolver = this.ctx.deps.tags;
+    const service = this.ctx.service(rollout.service);
+    const name = image.slice(0, image.indexOf('@'));
+    const slash = name.indexOf('/');
+    const host = name.slice(0, slash);
+    const repository = name.slice(slash + 1);
+    const config = this.ctx.config.registries[host] ?? (host === service.registry ? { insecure: false } : undefined);
+    if (!resolver || slash < 0 || config === undefined) return undefined;
+    try {
+      return { image, present: (await resolver.resolve(host, config, repository, digest)) === digest };
+    } catch (e) {
+      return { image, present: false, error: errorMessage(e) };
+    }
+  }
+
   /** Reads what the pre-step checks need (shared/core/pre-step-checks.ts) and lets them decide. */
   private async checkBeforeStep(rollout: Rollout): Promise<RolloutInput | null> {
     const service = this.ctx.service(rollout.service);
@@ -213,6 +239,7 @@ export class StepDriver {
       const view = await ecs.describe(this.ctx.targetOf(rollout)).catch(() => null);
       const stable = view?.taskSets.find((t) => t.id === rollout.ecs.stableTaskSetId);
       seen.stable = view === null ? null : stable ? { id: stable.id, steady: stable.steady, runningCount: stable.runningCount } : 'missing';
+      if (stable?.digest) seen.stableImage = await this.stableImage(rollout, stable.image, stable.digest);
       if (view) {
         seen.taskSets = {
           count: view.taskSets.length,

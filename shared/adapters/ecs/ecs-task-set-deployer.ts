@@ -19,7 +19,7 @@ import {
   type TaskSet,
 } from '@aws-sdk/client-ecs';
 import { EcsError } from '../../errors';
-import type { EcsDeployer, EcsTarget, ServiceView, TaskSetView } from '../../ports';
+import type { EcsDeployer, EcsTarget, RollbackProgress, ServiceView, TaskSetView } from '../../ports';
 import { ecsFailure, isTaskSetNotFound } from './ecs-failure';
 import { digestOf, reRegistration, targetContainer, targetImage } from './task-definition';
 
@@ -180,18 +180,28 @@ export class EcsTaskSetDeployer implements EcsDeployer {
   async rollback(
     target: EcsTarget,
     input: { readonly stableTaskSetId: string; readonly canaryTaskSetId: string | null },
-  ): Promise<void> {
+  ): Promise<RollbackProgress> {
     const taskSets = (await this.service(target)).taskSets ?? [];
-    const stable = live(taskSets, input.stableTaskSetId);
+    let stable = live(taskSets, input.stableTaskSetId);
     if (!stable) {
       throw new EcsError(
         `cannot roll back: stable task set ${input.stableTaskSetId} does not exist in service ${target.service} in cluster ${target.cluster}`,
       );
     }
-    if (stable.scale?.value !== 100) await this.scale(target, stable, 100);
-    if (stable.status !== PRIMARY) await this.makePrimary(target, stable);
     const canary = input.canaryTaskSetId === null ? undefined : live(taskSets, input.canaryTaskSetId);
-    if (canary && canary !== stable) await this.delete(target, canary);
+    const scaled = stable.scale?.value !== 100;
+    if (scaled) await this.scale(target, stable, 100);
+    if (stable.status !== PRIMARY) await this.makePrimary(target, stable);
+    if (!canary || canary === stable) return { done: true };
+    // The canary carries its share of traffic until the stable set runs at full size: removing it
+    // earlier would leave the service short of tasks while the stable set's new ones start.
+    if (scaled) [stable] = await this.taskSets(target, [input.stableTaskSetId]);
+    if (!stable || !isSteady(stable) || stable.scale?.value !== 100) {
+      const running = `${stable?.runningCount ?? 0} of ${stable?.computedDesiredCount ?? '?'} tasks running`;
+      return { done: false, waitingFor: `the stable task set ${input.stableTaskSetId} to be steady at 100% (${running}) before the canary ${canary.id ?? ''} is removed` };
+    }
+    await this.delete(target, canary);
+    return { done: true };
   }
 
   /**

@@ -109,16 +109,27 @@ describe('EcsTaskSetDeployer against the ECS emulator', () => {
     expect(await allSteady(deployer, [canary.taskSetId])).toBe(true);
   });
 
-  it('rolls back from mid-rollout: stable PRIMARY at 100 before the canary is deleted', async () => {
+  it('rolls back from mid-rollout: stable PRIMARY at 100, and steady there before the canary is deleted', async () => {
     const fixture = await rig();
     const { deployer, emulator, stableId } = fixture;
     const canary = await deployer.createCanary(WEB, { rolloutId: 'r-2', image: CANARY_IMAGE, stableTaskSetId: stableId });
-    await deployer.setWeights(WEB, { stableTaskSetId: stableId, canaryTaskSetId: canary.taskSetId, canaryWeight: 50 });
+    const ids = { stableTaskSetId: stableId, canaryTaskSetId: canary.taskSetId };
+    await deployer.setWeights(WEB, { ...ids, canaryWeight: 50 });
+    fixture.advance(10_000);
     emulator.clearCalls();
 
-    await deployer.rollback(WEB, { stableTaskSetId: stableId, canaryTaskSetId: canary.taskSetId });
-    expect(mutations(fixture)).toEqual(['UpdateTaskSet', 'DeleteTaskSet']);
+    // 2 of 4 stable tasks run: the canary keeps its 2 until the stable set's 2 new ones have started.
+    expect(await deployer.rollback(WEB, ids)).toEqual({
+      done: false,
+      waitingFor: `the stable task set ${stableId} to be steady at 100% (2 of 4 tasks running) before the canary ${canary.taskSetId} is removed`,
+    });
+    expect(mutations(fixture)).toEqual(['UpdateTaskSet']);
     expect(scaleCalls(fixture)).toEqual([[stableId, 100]]);
+    fixture.advance(1000);
+    expect(await deployer.rollback(WEB, ids)).toMatchObject({ done: false, waitingFor: expect.stringContaining('(3 of 4 tasks running)') });
+    fixture.advance(1000);
+    expect(await deployer.rollback(WEB, ids)).toEqual({ done: true });
+    expect(mutations(fixture)).toEqual(['UpdateTaskSet', 'DeleteTaskSet']);
     const view = await deployer.describe(WEB);
     expect(view.taskSets.map((s) => [s.id, s.status, s.scale])).toEqual([[stableId, 'PRIMARY', 100]]);
   });
@@ -227,7 +238,7 @@ describe('EcsTaskSetDeployer against the ECS emulator', () => {
       const { deployer, emulator, stableId } = await rig();
       const canary = await deployer.createCanary(WEB, { rolloutId: 'r-8', image: CANARY_IMAGE, stableTaskSetId: stableId });
       emulator.faults.fail('DeleteTaskSet', { error: 'TaskSetNotFoundException', message: 'The specified task set does not exist.' });
-      await expect(deployer.rollback(WEB, { stableTaskSetId: stableId, canaryTaskSetId: canary.taskSetId })).resolves.toBeUndefined();
+      await expect(deployer.rollback(WEB, { stableTaskSetId: stableId, canaryTaskSetId: canary.taskSetId })).resolves.toEqual({ done: true });
     });
 
     it('skips scale updates that are already in place', async () => {

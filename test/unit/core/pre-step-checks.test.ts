@@ -33,3 +33,25 @@ describe('the pre-step checks: room for the canary among the service task sets',
     expect(preStepVerdict(beforeCanary(), POLICY, { ...seen, stable: 'missing' })).toMatchObject({ type: 'EcsFailed' });
   });
 });
+
+describe('the pre-step checks: the rollback target is still in the registry', () => {
+  const image = `127.0.0.1:5000/team/web@sha256:${'1'.repeat(64)}`;
+  it('lets the canary be created when the registry serves the stable image by digest', () => {
+    expect(preStepVerdict(beforeCanary(), POLICY, { alarmStates: {}, stable, stableImage: { image, present: true } })).toBeNull();
+  });
+  it('holds, naming the image, when the registry does not have it or cannot answer', () => {
+    expect(preStepVerdict(beforeCanary(), POLICY, { alarmStates: {}, stable, stableImage: { image, present: false } })).toEqual({
+      type: 'Hold',
+      reason: `the stable image ${image} (the rollback target) is not in its registry; push it again (by digest) or fix the stable task set`,
+    });
+    const error = { image, present: false, error: 'HTTP 503' };
+    expect(preStepVerdict(beforeCanary(), POLICY, { alarmStates: {}, stable, stableImage: error })).toMatchObject({
+      type: 'Hold',
+      reason: expect.stringMatching(/^could not check that the stable image .* is in its registry: HTTP 503$/),
+    });
+  });
+  it('ends the hold once the image is back', () => {
+    const held = apply(beforeCanary(), [{ type: 'Hold', reason: 'image gone' }]);
+    expect(preStepVerdict(held, POLICY, { alarmStates: {}, stable, stableImage: { image, present: true } })).toEqual({ type: 'Unhold' });
+  });
+});
