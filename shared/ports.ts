@@ -94,6 +94,9 @@ export interface TaskSetView {
   /** Percent of the service's desired count. */
   readonly scale: number;
   readonly runningCount: number;
+  /** The computed desired count and the tasks still pending, when ECS reported them. */
+  readonly desiredCount?: number;
+  readonly pendingCount?: number;
   readonly steady: boolean;
   readonly externalId: string | null;
 }

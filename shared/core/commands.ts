@@ -16,7 +16,8 @@ export type RolloutInput =
   | { readonly type: 'StartFailed'; readonly reason: string }
   | { readonly type: 'CanaryCreated'; readonly taskSetId: string; readonly taskDefinitionArn: string }
   /** The workflow's clock: move forward as far as the steps allow now. */
-  | { readonly type: 'Tick' }
+  /** `unsteady`: why ECS was not steady at the recorded weight when last looked at (for the steady timeout's reason). */
+  | { readonly type: 'Tick'; readonly unsteady?: string | null }
   /** ECS was seen steady with the canary at `weight`; ignored unless that is still the recorded weight. */
   | { readonly type: 'Steady'; readonly weight: number }
   | ({ readonly type: 'Approve'; readonly comment: string | null } & Actor)

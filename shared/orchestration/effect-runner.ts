@@ -9,6 +9,7 @@
  */
 import type { Effect, RolloutInput } from '../core/commands';
 import { RolloutPolicy } from '../core/policy';
+import { unsteadyReason } from '../core/unsteady';
 import type { Rollout } from '../core/rollout';
 import { RolloutStatus, holdsEcs } from '../core/status';
 import type { EcsTarget, RollbackProgress } from '../ports';
@@ -133,27 +134,35 @@ export class EffectRunner {
    * recording and calling, or a lost race).
    */
   async steadyWeight(rollout: Rollout): Promise<number | null> {
+    return (await this.steadiness(rollout)).weight;
+  }
+
+  /** As `steadyWeight`, with why ECS is not steady at the recorded weight when it is not (null when unknown). */
+  async steadiness(rollout: Rollout): Promise<{ readonly weight: number | null; readonly why: string | null }> {
+    const weight = (value: number | null, why: string | null = null) => ({ weight: value, why });
     // No canary yet (a promote decided before it existed): the Tick creates it first.
-    if (!rollout.ecs.canaryTaskSetId) return null;
+    if (!rollout.ecs.canaryTaskSetId) return weight(null);
     const t = this.ctx.targetOf(rollout);
     let view;
     try {
       view = await this.ctx.deps.ecs.describe(t);
     } catch (e) {
       this.ctx.log.warn('describe failed while waiting for steady state', { rolloutId: rollout.id, error: e });
-      return null;
+      return weight(null, `ECS could not be read: ${errorMessage(e)}`);
     }
     const canary = view.taskSets.find((s) => s.id === rollout.ecs.canaryTaskSetId);
     const stable = view.taskSets.find((s) => s.id === rollout.ecs.stableTaskSetId);
     if (!canary) {
       await this.step(rollout.id, { type: 'EcsFailed', message: `canary task set ${rollout.ecs.canaryTaskSetId} disappeared from ${t.cluster}/${t.service}` });
-      return null;
+      return weight(null);
     }
     if (canary.scale !== rollout.canaryWeight || (stable && stable.scale !== 100 - rollout.canaryWeight)) {
       await this.applyWeight(rollout);
-      return null;
+      return weight(null, `the recorded weight ${rollout.canaryWeight}% was not applied in ECS yet`);
     }
-    return canary.steady && (stable?.steady ?? true) ? canary.scale : null;
+    if (canary.steady && (stable?.steady ?? true)) return weight(canary.scale);
+    const sets = [{ role: 'canary', ...canary }, ...(stable ? [{ role: 'stable', ...stable }] : [])];
+    return weight(null, unsteadyReason(sets));
   }
 
   private async promote(rollout: Rollout): Promise<Rollout> {

@@ -111,7 +111,7 @@ export class StepDriver {
       rollout = before.rollout;
       // Moved on, or changed meanwhile (rolled back by another actor): decide again from the top.
       if (before.moved || (waitedSteady && rollout.status !== RolloutStatus.Progressing)) continue;
-      const ticked = await this.writer.save(rollout, { type: 'Tick' });
+      const ticked = await this.writer.save(rollout, { type: 'Tick', unsteady: before.why ?? null });
       const after = await this.settleSteady(await this.runner.run(ticked.rollout, ticked.effects));
       rollout = after.rollout;
       if (after.moved) continue;
@@ -195,11 +195,11 @@ export class StepDriver {
    * While the rollout waits for steady state, looks at ECS once: `moved` when it was steady at the
    * recorded weight (and the rollout moved on); otherwise the latest record.
    */
-  private async settleSteady(rollout: Rollout): Promise<{ rollout: Rollout; moved: boolean }> {
+  private async settleSteady(rollout: Rollout): Promise<{ rollout: Rollout; moved: boolean; why?: string | null }> {
     if (rollout.status !== RolloutStatus.Progressing || rollout.wait?.for !== 'steady') return { rollout, moved: false };
-    const steadyAt = await this.runner.steadyWeight(rollout);
-    if (steadyAt !== null) return { rollout: await this.runner.step(rollout.id, { type: 'Steady', weight: steadyAt }), moved: true };
-    return { rollout: await this.writer.load(rollout.id), moved: false };
+    const { weight, why } = await this.runner.steadiness(rollout);
+    if (weight !== null) return { rollout: await this.runner.step(rollout.id, { type: 'Steady', weight }), moved: true };
+    return { rollout: await this.writer.load(rollout.id), moved: false, why };
   }
 
   /**

@@ -156,3 +156,14 @@ it('holds while the registry cannot say whether the stable image is there', asyn
   );
   expect(h.ecsView('web')!.taskSets).toHaveLength(1);
 });
+
+it('says why a weight did not become steady when its steady timeout rolls it back', async () => {
+  const base = web();
+  const h = await harness({}, web({ policies: { ...base.policies, steadyTimeout: 2 } }));
+  h.stack.ecs.faults.failLaunches({ image: /@sha256:(?!6{64})/ });
+  const { id } = await h.start('web');
+  const ended = await h.untilTerminal(id);
+  expect(ended.status).toBe('ROLLED_BACK');
+  expect(ended.reason).toBe('canary did not reach steady state at 50% within 2s (canary tasks not started: 0 of 1 running, 1 pending)');
+  expect(ended.steadyTimeoutSeconds).toBe(2);
+});

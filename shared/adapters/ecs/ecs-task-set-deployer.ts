@@ -274,6 +274,8 @@ export class EcsTaskSetDeployer implements EcsDeployer {
       digest: digestOf(image),
       scale: taskSet.scale?.value ?? 0,
       runningCount: taskSet.runningCount ?? 0,
+      ...(taskSet.computedDesiredCount === undefined ? {} : { desiredCount: taskSet.computedDesiredCount }),
+      ...(taskSet.pendingCount === undefined ? {} : { pendingCount: taskSet.pendingCount }),
       steady: isSteady(taskSet),
       externalId: taskSet.externalId ?? null,
     };

@@ -40,13 +40,13 @@ const canaryCreated: Handler<'CanaryCreated'> = (d, input) => {
 };
 
 /** The workflow's clock: create the canary, time a weight out, finish a promotion, or move the steps on. */
-const tick: Handler<'Tick'> = (d) => {
+const tick: Handler<'Tick'> = (d, input) => {
   const rollout = d.before;
   const wait = rollout.wait;
   if (wait?.for === 'hold') return unchanged(rollout);
   if (!rollout.ecs.canaryTaskSetId) return claimCall(d, 'createCanary');
   if (wait?.for === 'steady' && d.now.getTime() - Date.parse(wait.since) > rollout.steadyTimeoutSeconds * 1000) {
-    const what = messages.steadyTimeout(rollout.canaryWeight, rollout.steadyTimeoutSeconds);
+    const what = messages.steadyTimeout(rollout.canaryWeight, rollout.steadyTimeoutSeconds, input.unsteady);
     d.log(EventType.SteadyTimeout, what);
     startRollback(d, what);
     return d.result();

@@ -55,6 +55,8 @@ describe('EcsTaskSetDeployer against the ECS emulator', () => {
       digest: STABLE_DIGEST,
       scale: 100,
       runningCount: 4,
+      desiredCount: 4,
+      pendingCount: 0,
       steady: true,
       externalId: null,
     });
