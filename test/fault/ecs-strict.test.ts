@@ -167,3 +167,17 @@ it('says why a weight did not become steady when its steady timeout rolls it bac
   expect(ended.reason).toBe('canary did not reach steady state at 50% within 2s (canary tasks not started: 0 of 1 running, 1 pending)');
   expect(ended.steadyTimeoutSeconds).toBe(2);
 });
+
+it('refuses at its start a rollout of a cluster named by ARN in another region, and leaves ECS as it was', async () => {
+  const away = web({ cluster: 'arn:aws:ecs:eu-west-1:000000000000:cluster/demo' });
+  const h = await harness({}, away);
+  const before = h.ecsView('web');
+  const { id } = await h.start('web');
+  const ended = await h.untilTerminal(id);
+  expect(ended.reason).toBe(
+    'services.web.cluster arn:aws:ecs:eu-west-1:000000000000:cluster/demo is in region eu-west-1, but the orchestrator runs in region us-east-1, account 000000000000: ' +
+      'its ECS calls and ECS events do not reach there. Deploy an orchestrator in that region for this service, or name a cluster of region us-east-1, account 000000000000',
+  );
+  expect(h.ledger.forService('web').filter((entry) => !entry.operation.startsWith('Describe'))).toEqual([]);
+  expect(h.ecsView('web')).toEqual(before);
+});
