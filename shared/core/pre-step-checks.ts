@@ -33,11 +33,11 @@ export interface PreStepObservations {
   readonly taskSets?: { readonly count: number; readonly draining: number; readonly ownCanary: boolean };
   /**
    * The stable task set's image, asked of its registry by digest (before the canary exists): a rollback
-   * runs it again, so it must still be there. `present: false` when the registry has no such manifest,
-   * `error` when it could not answer. Absent: not checked (no digest to check it by, or a registry the
-   * configuration does not name).
+   * runs it again, so it must still be there. `present: false` when the registry has no such manifest.
+   * Absent: not checked (no digest to check it by, a registry the configuration does not name, or a
+   * registry that could not answer: no verdict).
    */
-  readonly stableImage?: { readonly image: string; readonly present: boolean; readonly error?: string };
+  readonly stableImage?: { readonly image: string; readonly present: boolean };
 }
 
 /** ECS's quota "Task sets per service" (not adjustable): a CreateTaskSet beyond it is refused. */
@@ -70,8 +70,7 @@ export function preStepVerdict(rollout: Rollout, policy: PreStepPolicy, seen: Pr
   else if (stable && !stable.steady) holds.push(`the stable task set ${stable.id} to roll back to is not steady yet (${stable.runningCount} running)`);
 
   const image = seen.stableImage;
-  if (image?.error !== undefined) holds.push(`could not check that the stable image ${image.image} (the rollback target) is in its registry: ${image.error}`);
-  else if (image && !image.present) holds.push(`the stable image ${image.image} (the rollback target) is not in its registry; push it again (by digest) or fix the stable task set`);
+  if (image && !image.present) holds.push(`the stable image ${image.image} (the rollback target) is not in its registry; push it again (by digest) or fix the stable task set`);
 
   const taskSets = seen.taskSets;
   if (taskSets && !taskSets.ownCanary && taskSets.count >= MAX_TASK_SETS_PER_SERVICE) {

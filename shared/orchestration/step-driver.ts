@@ -204,7 +204,8 @@ export class StepDriver {
 
   /**
    * Asks the registry for the stable image by digest, when the image is in a registry the configuration
-   * names (the orchestrator fetches from no other) and a registry client is wired; undefined otherwise.
+   * names (the orchestrator fetches from no other) and a registry client is wired; undefined otherwise,
+   * and when the registry could not answer (logged).
    */
   private async stableImage(rollout: Rollout, image: string, digest: string): Promise<PreStepObservations['stableImage']> {
     const resolver = this.ctx.deps.tags;
@@ -218,7 +219,9 @@ export class StepDriver {
     try {
       return { image, present: (await resolver.resolve(host, config, repository, digest)) === digest };
     } catch (e) {
-      return { image, present: false, error: errorMessage(e) };
+      // No answer is no verdict (as for alarms): only a registry that says the manifest is gone holds.
+      this.ctx.log.warn('could not check the stable image in its registry', { rolloutId: rollout.id, image, error: errorMessage(e) });
+      return undefined;
     }
   }
 
