@@ -51,6 +51,11 @@ export class RolloutApi {
     this.doFetch = options.fetch ?? fetch;
   }
 
+  /** Local mode only: the local AWS endpoints, keyed by the AWS CLI's service names. */
+  localEndpoints(): Promise<Readonly<Record<string, string>>> {
+    return this.request('GET', '/local/endpoints');
+  }
+
   list(query: ListQuery): Promise<RolloutPageView> {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));

@@ -68,6 +68,19 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'resume', args: ['id'], summary: 'let a rollout paused by hand go on where it was (approval pauses take approve)', options: { by: BY } },
   { name: 'retry', args: ['id'], summary: "start a ROLLED_BACK rollout's image again, as a new rollout", options: { by: BY } },
   { name: 'services', args: [], summary: 'configured services, the digest they run and their active rollout', options: {} },
+  {
+    name: 'doctor',
+    args: [],
+    summary: 'check every configured service against ECS before a rollout needs it; exits 0 only if all pass',
+    options: {
+      config: { type: 'string', arg: 'file', help: 'the configuration file (default: $ROLLOUT_CONFIG or rollout.config.yaml)' },
+      local: { type: 'boolean', help: "check against local mode's ECS (GET /local/endpoints on --url) instead of AWS" },
+      region: { type: 'string', arg: 'region', help: 'the region the orchestrator runs in (default: $AWS_REGION)' },
+      account: { type: 'string', arg: 'id', help: 'the account the orchestrator runs in (default: $ROLLOUT_ACCOUNT_ID; unchecked when unset)' },
+    },
+    details:
+      'For each service: the cluster and service are in the orchestrator\'s region and account, the cluster exists, the service exists and uses the EXTERNAL deployment controller, it has a PRIMARY task set, and its task definition is registered with the container to deploy. Says what is wrong and how to fix it. AWS credentials come from the usual AWS SDK sources. Load balancer checks are not made yet.',
+  },
 ];
 
 export class UsageError extends Error {

@@ -3,7 +3,11 @@
  * returns the exit code, so that tests run it in process; bin/rollout.mjs wires it to the real one.
  */
 import { userInfo } from 'node:os';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import type { AwsHome } from '../shared/config/ecs-location';
+import { loadConfig } from '../shared/config/load-config';
 import { ApiError, RolloutApi } from './api-client';
+import { formatDiagnosis, runDoctor } from './doctor';
 import { UsageError, helpText, parseCommandLine } from './args';
 import { runCommand } from './commands';
 import { ExitCode, exitCodeForStatus } from './exit-codes';
@@ -45,6 +49,7 @@ export async function main(argv: readonly string[], io: CliEnvironment): Promise
     if (!/^https?:\/\/[^/]/.test(url)) throw new UsageError(`the API URL must be http(s)://host[:port][/prefix], not "${url}"`);
     const token = (typeof values.token === 'string' ? values.token : undefined) ?? env.ROLLOUT_API_TOKEN;
     const json = values.json === true;
+    if (parsed.command.name === 'doctor') return await doctor(values, io, new RolloutApi({ url, token, ...(io.fetch ? { fetch: io.fetch } : {}) }), json);
     return await runCommand(parsed.command, parsed.positionals, values, {
       api: new RolloutApi({ url, token, ...(io.fetch ? { fetch: io.fetch } : {}) }),
       json,
@@ -57,6 +62,39 @@ export async function main(argv: readonly string[], io: CliEnvironment): Promise
     });
   } catch (e) {
     return report(e, io);
+  }
+}
+
+/**
+ * `rollout doctor`: loads the configuration, then checks every service against ECS in AWS (the SDK's
+ * usual credentials, `--region`) or against local mode's ECS endpoint (`--local`, read from the API).
+ */
+async function doctor(values: Readonly<Record<string, unknown>>, io: CliEnvironment, api: RolloutApi, json: boolean): Promise<ExitCode> {
+  const { env, stdout } = io;
+  const option = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const config = await loadConfig(option('config') ?? env.ROLLOUT_CONFIG ?? 'rollout.config.yaml', env);
+  let client: ECSClient;
+  let home: AwsHome;
+  let where: string;
+  if (values.local === true) {
+    const endpoint = (await api.localEndpoints()).ecs;
+    if (!endpoint) throw new Error('the API answered no local ecs endpoint (GET /local/endpoints): is it local mode?');
+    client = new ECSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 2 });
+    home = { region: 'us-east-1', account: '000000000000' };
+    where = `local mode's ECS at ${endpoint}`;
+  } else {
+    const region = option('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    if (!region) throw new UsageError('doctor needs the region the orchestrator runs in: pass --region or set AWS_REGION');
+    client = new ECSClient({ region });
+    home = { region, account: option('account') ?? env.ROLLOUT_ACCOUNT_ID ?? null };
+    where = `ECS in ${region}${home.account ? ` (account ${home.account})` : ' (account not checked: pass --account)'}`;
+  }
+  try {
+    const report = await runDoctor(config, client, home);
+    stdout.write(json ? `${JSON.stringify(report)}\n` : formatDiagnosis(report, where));
+    return report.every((service) => service.ok) ? ExitCode.Ok : ExitCode.Error;
+  } finally {
+    client.destroy();
   }
 }
 

@@ -45,6 +45,14 @@ interface RolloutOrchestratorCommonProps {
    */
   readonly approvalWaitTimeout?: Duration;
   /**
+   * How long one wait for ECS to be steady (AwaitSteady) lasts before Advance looks at ECS itself, in
+   * case its event never came. Each rollout's own steady timeout (`steadyTimeout`, kept on its record)
+   * is enforced by the watchdog, not by this. Raise it with slow health checks or long deregistration
+   * delays to spend fewer state transitions on looks.
+   * @default Duration.minutes(10)
+   */
+  readonly steadyWaitTimeout?: Duration;
+  /**
    * API Gateway rate limit (requests per second) and burst.
    * @default { rateLimit: 50, burstLimit: 100 }
    */
@@ -171,6 +179,7 @@ export class RolloutOrchestrator extends Construct {
         removalPolicy: RemovalPolicy.DESTROY,
       }),
       ...(props.approvalWaitTimeout === undefined ? {} : { approvalWaitTimeout: props.approvalWaitTimeout }),
+      ...(props.steadyWaitTimeout === undefined ? {} : { steadyWaitTimeout: props.steadyWaitTimeout }),
     });
 
     this.grantAccess(props.config, stateMachineArn, executionsArn);

@@ -3,6 +3,7 @@
  * DynamoDB and ECS clients talk to dynalite and the ECS emulator on loopback, so the adapters that run
  * in Lambda run here too. State lives under the data directory, so a restart resumes every rollout.
  */
+import { outsideHome } from '../shared/config/ecs-location';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -46,6 +47,8 @@ export interface LocalStackOptions {
   readonly apiToken?: string;
   /** Time for one emulated task to start. Default 400 ms. */
   readonly taskStartMs?: number;
+  /** Time for one emulated task to stop (a deleted task set stays DRAINING until its tasks stopped). Default 0. */
+  readonly taskStopMs?: number;
   /**
    * Tests: how long every Wait of the state machine lasts (at least 100 ms; the loop looks again at a
    * bake's remaining time), and a twentieth of the fallback look at ECS. Default: the definition's real
@@ -125,6 +128,9 @@ function resolveTokens(options: LocalStackOptions) {
   return { webhookToken, apiToken, generated };
 }
 
+/** The name in an ECS ARN (`…:cluster/demo` → `demo`, `…:service/demo/web` → `web`), or the name itself. */
+const lastName = (nameOrArn: string): string => (nameOrArn.startsWith('arn:') ? nameOrArn.slice(nameOrArn.lastIndexOf('/') + 1) : nameOrArn);
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const { config } = options;
   const logger = options.logger ?? jsonLogger();
@@ -135,12 +141,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const dynamo = await startDynalite({ tableName: TABLE_NAME, ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}) });
   const ecsServer = await startEcsEmulator({
     taskStartMs: options.taskStartMs ?? 400,
+    ...(options.taskStopMs !== undefined ? { taskStopMs: options.taskStopMs } : {}),
     ...(dataDir ? { stateFile: join(dataDir, 'ecs-emulator.json') } : {}),
   });
+  const home = { region: ecsServer.emulator.region, account: ecsServer.emulator.accountId };
   for (const service of Object.values(config.services)) {
+    // A service named by ARN in another region or account is not here to seed: its rollouts are refused.
+    const away = outsideHome(service, home);
+    if (away) {
+      logger.warn('service not seeded in the local ECS', { service: service.name, reason: away });
+      continue;
+    }
     ecsServer.emulator.seedService({
-      cluster: service.cluster,
-      service: service.service,
+      cluster: lastName(service.cluster),
+      service: lastName(service.service),
       desiredCount: service.local.desiredCount,
       containerName: service.container ?? 'app',
       image: service.local.image ?? `${service.registry}/${service.repository}:initial`,
@@ -216,6 +230,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     workflow,
     alarms,
     tags: options.tagResolver ?? registryTagResolver(),
+    // The local endpoints answer for one region and account, as an orchestrator in AWS does.
+    home,
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     options: { steadyPollSeconds: 1, rollbackBackoffMs: 200, ...options.orchestrator },

@@ -94,6 +94,9 @@ export interface TaskSetView {
   /** Percent of the service's desired count. */
   readonly scale: number;
   readonly runningCount: number;
+  /** The computed desired count and the tasks still pending, when ECS reported them. */
+  readonly desiredCount?: number;
+  readonly pendingCount?: number;
   readonly steady: boolean;
   readonly externalId: string | null;
 }
@@ -123,12 +126,20 @@ export interface EcsDeployer {
   ): Promise<void>;
   /** Makes the canary PRIMARY at 100% and deletes the stable set. Idempotent. */
   promote(target: EcsTarget, input: { readonly stableTaskSetId: string; readonly canaryTaskSetId: string }): Promise<void>;
-  /** Makes the stable set PRIMARY at 100% and deletes the canary (when there is one). Idempotent. */
+  /**
+   * Makes the stable set PRIMARY at 100%, and deletes the canary (when there is one) once the stable set
+   * is steady at that size, so the service's capacity never dips. Answers `done: false` with what it
+   * waits for while the stable set is not steady yet (the canary keeps running): call it again later.
+   * Idempotent.
+   */
   rollback(
     target: EcsTarget,
     input: { readonly stableTaskSetId: string; readonly canaryTaskSetId: string | null },
-  ): Promise<void>;
+  ): Promise<RollbackProgress>;
 }
+
+/** How far a rollback got: done, or waiting (for the stable set to be steady) before removing the canary. */
+export type RollbackProgress = { readonly done: true } | { readonly done: false; readonly waitingFor: string };
 
 export type VerificationResult =
   | { readonly outcome: 'verified'; readonly signature: SignatureInfo }

@@ -4,6 +4,7 @@
  * (rollout event logs, EMF metrics, notifications). Built once per execution environment and reused by
  * every invocation; a failed build is not kept, so the next invocation tries again.
  */
+import { arnLocation } from '../../shared/config/ecs-location';
 import { loadConfig } from '../../shared/config/load-config';
 import { Secret } from '../../shared/config/secret';
 import { LINK_SECRET_ENV } from '../../shared/notifications/link-secret';
@@ -48,7 +49,14 @@ export function functionRoot(fn: string, uses: readonly PortName[]): FunctionRoo
         const config = await loadConfig(requireEnv(ENV.config, env), env, secrets);
         const ports = portsFor(fn, uses, config, env);
         // Assigned onto the ports object, not spread: spreading would call every getter now.
-        const deps: OrchestratorDeps = Object.assign(ports, { config, logger, options: { steadyPollSeconds: RolloutPolicy.lambdaSteadyPollSeconds } });
+        // The state machine is the stack's own: its ARN says the region and account the orchestrator runs in.
+        const home = arnLocation(env[ENV.stateMachine] ?? '');
+        const deps: OrchestratorDeps = Object.assign(ports, {
+          config,
+          logger,
+          options: { steadyPollSeconds: RolloutPolicy.lambdaSteadyPollSeconds },
+          ...(home ? { home: { region: home.region, account: home.account } } : {}),
+        });
         const orchestrator = new Orchestrator(deps);
         const operatorDeps = wireOperatorFeatures({ mode: 'lambda', orchestrator, store: ports.store, config, logger, env, ...linkSecret }).appDeps;
         return { secrets, config, orchestrator, operatorDeps };

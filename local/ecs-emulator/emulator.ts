@@ -36,6 +36,11 @@ export interface EcsEmulatorOptions {
   readonly now?: () => number;
   /** JSON file the state is loaded from at creation and written to after every change. Default: memory only. */
   readonly stateFile?: string;
+  /**
+   * Eventual consistency from the start: a new task set stays out of describes this long (see
+   * `faults.lagDescribes`). Default 0: describes read after writes.
+   */
+  readonly describeLagMs?: number;
   /** The call log keeps this many of the latest calls, so a long-running local process stays small. Default 10000. */
   readonly maxCalls?: number;
 }
@@ -97,7 +102,10 @@ export class EcsEmulator {
       this.store.commit(now);
       // Looks once the new launch rules apply (after this call), for SERVICE_TASK_START_IMPAIRED.
       this.events.poke();
+    }, (ms) => {
+      this.store.describeLagMs = ms;
     });
+    if (options.describeLagMs) this.faults.lagDescribes(options.describeLagMs);
     this.store.launchBlocked = (taskSet, definition) => this.faults.launchBlocked(taskSet, definition);
     this.store.onRetarget = (taskSet) => this.events.retargeted(taskSet);
   }

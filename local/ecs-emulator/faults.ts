@@ -42,8 +42,24 @@ export class EcsFaults {
   private failures: PendingFailure[] = [];
   private launchFailures: LaunchFailureMatch[] = [];
 
-  /** @param beforeLaunchRulesChange freezes task progress so far, so a rule change only affects the future. */
-  constructor(private readonly beforeLaunchRulesChange: () => void) {}
+  /**
+   * @param beforeLaunchRulesChange freezes task progress so far, so a rule change only affects the future.
+   * @param setDescribeLag applies the describe lag (eventual consistency) to the store.
+   */
+  constructor(
+    private readonly beforeLaunchRulesChange: () => void,
+    private readonly setDescribeLag: (ms: number) => void = () => {},
+  ) {}
+
+  /**
+   * Eventual consistency, as the ECS API has it: for `ms` milliseconds after a CreateTaskSet, describes
+   * (DescribeServices, DescribeTaskSets) do not show the new task set yet; writes see it at once.
+   * `lagDescribes(0)` (and `clear()`) makes describes read-after-write again.
+   */
+  lagDescribes(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError(`describe lag must be 0 or more milliseconds, not ${ms}`);
+    this.setDescribeLag(ms);
+  }
 
   /** Makes the next `times` calls of `operation` (e.g. `DeleteTaskSet`, or `*` for any) fail. */
   fail(operation: string, spec: FailureSpec = {}): void {
@@ -70,6 +86,7 @@ export class EcsFaults {
 
   clear(): void {
     this.failures = [];
+    this.setDescribeLag(0);
     if (this.launchFailures.length > 0) this.allowLaunches();
   }
 

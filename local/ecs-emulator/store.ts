@@ -18,6 +18,11 @@ export type LaunchGate = (taskSet: StoredTaskSet, taskDefinition: StoredTaskDefi
 export class EcsStore {
   readonly data: EcsStateData;
   launchBlocked: LaunchGate = () => false;
+  /**
+   * Eventual consistency (fault injection): a task set created less than this many milliseconds ago is
+   * not yet shown by describes (DescribeServices, DescribeTaskSets), though every write sees it.
+   */
+  describeLagMs = 0;
   /** Told when a task set's tasks are sent toward a new count (the event watch). */
   onRetarget: (taskSet: StoredTaskSet) => void = () => {};
 
@@ -55,6 +60,11 @@ export class EcsStore {
     return Object.values(this.data.taskSets)
       .filter((taskSet) => taskSet.serviceArn === service.arn && !this.isGone(taskSet, now))
       .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** The task sets a describe shows now: those created within the describe lag are not visible yet. */
+  visibleTaskSetsOf(service: StoredService, now: number): StoredTaskSet[] {
+    return this.taskSetsOf(service, now).filter((taskSet) => now - taskSet.createdAt >= this.describeLagMs);
   }
 
   findTaskSet(service: StoredService, ref: string, now: number): StoredTaskSet | undefined {

@@ -78,7 +78,7 @@ export const taskSetView = (store: EcsStore, taskSet: StoredTaskSet, now: number
 };
 
 export const serviceView = (store: EcsStore, service: StoredService, now: number, withTags = false): Wire<Service> => {
-  const taskSets = store.taskSetsOf(service, now).map((taskSet) => taskSetView(store, taskSet, now));
+  const taskSets = store.visibleTaskSetsOf(service, now).map((taskSet) => taskSetView(store, taskSet, now));
   const external = service.deploymentController !== 'ECS';
   return {
     serviceArn: service.arn,

@@ -16,7 +16,8 @@ export type RolloutInput =
   | { readonly type: 'StartFailed'; readonly reason: string }
   | { readonly type: 'CanaryCreated'; readonly taskSetId: string; readonly taskDefinitionArn: string }
   /** The workflow's clock: move forward as far as the steps allow now. */
-  | { readonly type: 'Tick' }
+  /** `unsteady`: why ECS was not steady at the recorded weight when last looked at (for the steady timeout's reason). */
+  | { readonly type: 'Tick'; readonly unsteady?: string | null }
   /** ECS was seen steady with the canary at `weight`; ignored unless that is still the recorded weight. */
   | { readonly type: 'Steady'; readonly weight: number }
   | ({ readonly type: 'Approve'; readonly comment: string | null } & Actor)
@@ -45,6 +46,8 @@ export type RolloutInput =
   | { readonly type: 'WaitAnswered'; readonly taskToken: string }
   | { readonly type: 'Promoted' }
   | { readonly type: 'RolledBack' }
+  /** The rollback waits (for the stable set to be steady at full size) before it removes the canary. */
+  | { readonly type: 'RollbackWaiting'; readonly waitingFor: string }
   | { readonly type: 'RollbackFailed'; readonly message: string };
 
 export type RolloutInputType = RolloutInput['type'];

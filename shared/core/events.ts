@@ -29,6 +29,7 @@ export const EventType = {
   EcsError: 'ECS_ERROR',
   WorkflowError: 'WORKFLOW_ERROR',
   RollbackStarted: 'ROLLBACK_STARTED',
+  RollbackWaiting: 'ROLLBACK_WAITING',
   RolledBack: 'ROLLED_BACK',
   RollbackFailed: 'ROLLBACK_FAILED',
 } as const;

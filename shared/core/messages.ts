@@ -49,7 +49,8 @@ export const messages = {
   stepStarted: (label: string, step: StepSpec, weight: number) => `${label}: ${describeStep(step)} at ${weight}%`,
   steadyStepCompleted: (label: string, weight: number) => `${label} completed: canary steady at ${weight}%`,
   bakeCompleted: (label: string, step: StepSpec) => `${label} completed: ${describeStep(step)}`,
-  steadyTimeout: (weight: number, seconds: number) => `canary did not reach steady state at ${weight}% within ${seconds}s`,
+  steadyTimeout: (weight: number, seconds: number, why?: string | null) =>
+    `canary did not reach steady state at ${weight}% within ${seconds}s${why ? ` (${why})` : ''}`,
   paused: (label: string, weight: number, approvals: number, timeout: number | undefined, onTimeout: string | undefined) =>
     `${label}: paused at ${weight}% until approved${approvals > 1 ? ` by ${approvals} people` : ''}${
       timeout === undefined ? '' : ` (within ${timeout}s, else ${onTimeout ?? 'rollback'})`
@@ -92,6 +93,7 @@ export const messages = {
   succeeded: (digest: string) => `${digest} is now stable at 100%`,
   rollbackStarted: (previousDigest: string | null, stableTaskSetId: string | null) =>
     `rolling back to ${previousDigest ?? `stable task set ${stableTaskSetId ?? '(none)'}`}`,
+  rollbackWaiting: (waitingFor: string) => `rollback waits for ${waitingFor}`,
   rolledBack: (stableTaskSetId: string | null) => `rolled back: stable task set ${stableTaskSetId ?? '(none)'} at 100%, canary removed`,
   rollbackFailed: (message: string) =>
     `rollback failed, a human must look: ${message}. The service lock stays held; abort again to retry the rollback.`,

@@ -25,6 +25,12 @@ export const RolloutPolicy = {
   /** Pause before the n-th rollback retry: n × this, in ms (ECS throttling clears within seconds). */
   rollbackBackoffMs: 500,
   /**
+   * Looks for a canary whose CreateTaskSet answer never came back (by its externalId) before a rollback
+   * takes it not to exist: ECS describes are eventually consistent and may miss a task set created a
+   * moment ago. The n-th look waits n × `rollbackBackoffMs` first (about 3 s in all by default).
+   */
+  canaryLookupAttempts: 4,
+  /**
    * A ROLLING_BACK record untouched this long has lost the actor that was rolling it back (a crash):
    * the workflow re-drives it. Longer than one rollback with its retries takes.
    */

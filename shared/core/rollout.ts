@@ -98,6 +98,11 @@ export interface EcsRefs {
    * stopped, so the writer that claimed it is gone.
    */
   readonly claim?: { readonly call: 'createCanary' | 'promote'; readonly since: string; readonly attempt?: number } | null;
+  /**
+   * True once a create-canary call was asked for: a canary may exist even while `canaryTaskSetId` is
+   * null (its answer was lost), and ECS describes may not show it yet, so a rollback looks for it again.
+   */
+  readonly canaryRequested?: boolean;
 }
 
 export interface RolloutClockRef {

@@ -141,6 +141,7 @@ export const rolloutSchema = z.strictObject({
       .strictObject({ call: z.enum(['createCanary', 'promote']), since: z.string(), attempt: z.number().int().min(0).optional().describe('the clock attempt that claimed it') })
       .nullish()
       .describe('an ECS call one writer has claimed, so a second writer does not make it again'),
+    canaryRequested: z.boolean().optional().describe('true once the canary task set was asked of ECS (it may exist before its id is known)'),
   }),
   createdAt: timestamp,
   updatedAt: timestamp,

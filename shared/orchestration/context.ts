@@ -6,6 +6,7 @@
  * composition root may hand over getters that create each AWS client on first use, so a function that
  * never calls ECS never builds an ECS client.
  */
+import type { AwsHome } from '../config/ecs-location';
 import type { AppConfig, ServiceConfig } from '../config/types';
 import { newRolloutId } from '../core/ids';
 import { RolloutPolicy } from '../core/policy';
@@ -44,6 +45,11 @@ export interface OrchestratorDeps {
    */
   readonly tags?: TagResolver;
   readonly clock?: () => Date;
+  /**
+   * The region and account the orchestrator runs in: a rollout of a service whose cluster is named by
+   * ARN elsewhere is refused at its start (shared/config/ecs-location.ts). Unset: not checked.
+   */
+  readonly home?: AwsHome;
   readonly newId?: (now: Date) => string;
   readonly logger?: Logger;
   readonly options?: OrchestratorOptions;

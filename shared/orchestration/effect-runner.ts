@@ -9,9 +9,10 @@
  */
 import type { Effect, RolloutInput } from '../core/commands';
 import { RolloutPolicy } from '../core/policy';
+import { unsteadyReason } from '../core/unsteady';
 import type { Rollout } from '../core/rollout';
 import { RolloutStatus, holdsEcs } from '../core/status';
-import type { EcsTarget } from '../ports';
+import type { EcsTarget, RollbackProgress } from '../ports';
 import { type OrchestrationContext, errorMessage, sleep } from './context';
 import type { RolloutClock } from './clock';
 import type { RolloutWriter } from './rollout-writer';
@@ -133,27 +134,35 @@ export class EffectRunner {
    * recording and calling, or a lost race).
    */
   async steadyWeight(rollout: Rollout): Promise<number | null> {
+    return (await this.steadiness(rollout)).weight;
+  }
+
+  /** As `steadyWeight`, with why ECS is not steady at the recorded weight when it is not (null when unknown). */
+  async steadiness(rollout: Rollout): Promise<{ readonly weight: number | null; readonly why: string | null }> {
+    const weight = (value: number | null, why: string | null = null) => ({ weight: value, why });
     // No canary yet (a promote decided before it existed): the Tick creates it first.
-    if (!rollout.ecs.canaryTaskSetId) return null;
+    if (!rollout.ecs.canaryTaskSetId) return weight(null);
     const t = this.ctx.targetOf(rollout);
     let view;
     try {
       view = await this.ctx.deps.ecs.describe(t);
     } catch (e) {
       this.ctx.log.warn('describe failed while waiting for steady state', { rolloutId: rollout.id, error: e });
-      return null;
+      return weight(null, `ECS could not be read: ${errorMessage(e)}`);
     }
     const canary = view.taskSets.find((s) => s.id === rollout.ecs.canaryTaskSetId);
     const stable = view.taskSets.find((s) => s.id === rollout.ecs.stableTaskSetId);
     if (!canary) {
       await this.step(rollout.id, { type: 'EcsFailed', message: `canary task set ${rollout.ecs.canaryTaskSetId} disappeared from ${t.cluster}/${t.service}` });
-      return null;
+      return weight(null);
     }
     if (canary.scale !== rollout.canaryWeight || (stable && stable.scale !== 100 - rollout.canaryWeight)) {
       await this.applyWeight(rollout);
-      return null;
+      return weight(null, `the recorded weight ${rollout.canaryWeight}% was not applied in ECS yet`);
     }
-    return canary.steady && (stable?.steady ?? true) ? canary.scale : null;
+    if (canary.steady && (stable?.steady ?? true)) return weight(canary.scale);
+    const sets = [{ role: 'canary', ...canary }, ...(stable ? [{ role: 'stable', ...stable }] : [])];
+    return weight(null, unsteadyReason(sets));
   }
 
   private async promote(rollout: Rollout): Promise<Rollout> {
@@ -164,25 +173,21 @@ export class EffectRunner {
   }
 
   /**
-   * The one ECS rollback: the stable set back to 100% as PRIMARY and the canary removed, retried with
-   * backoff, then RolledBack or RollbackFailed recorded. Safe to run again (the adapter is idempotent):
+   * The one ECS rollback: the stable set back to 100% as PRIMARY and, once it is steady at that size,
+   * the canary removed, retried with backoff, then RolledBack, RollbackWaiting (the stable set is not
+   * steady yet; run again later) or RollbackFailed recorded. Safe to run again (the adapter is idempotent):
    * a crash, a second actor or a weight call that landed after the rollback all end up here.
    */
   async rollback(rollout: Rollout): Promise<Rollout> {
     const t = this.ctx.targetOf(rollout);
-    // A CreateTaskSet whose answer was lost left a canary the record never learned of: find it by its
-    // externalId (the rollout id), so the rollback removes it too.
-    let canaryTaskSetId = rollout.ecs.canaryTaskSetId;
-    if (!canaryTaskSetId) {
-      const view = await this.ctx.deps.ecs.describe(t).catch(() => null);
-      canaryTaskSetId = view?.taskSets.find((s) => s.externalId === rollout.id && s.id !== rollout.ecs.stableTaskSetId)?.id ?? null;
-    }
+    const canaryTaskSetId = rollout.ecs.canaryTaskSetId ?? (await this.findUnrecordedCanary(rollout));
     const { rollbackAttempts, rollbackBackoffMs } = this.ctx.opts;
     let lastError: unknown;
+    let progress: RollbackProgress = { done: true };
     for (let attempt = 1; attempt <= rollbackAttempts; attempt++) {
       try {
         if (rollout.ecs.stableTaskSetId) {
-          await this.ctx.deps.ecs.rollback(t, { stableTaskSetId: rollout.ecs.stableTaskSetId, canaryTaskSetId });
+          progress = await this.ctx.deps.ecs.rollback(t, { stableTaskSetId: rollout.ecs.stableTaskSetId, canaryTaskSetId });
         }
         lastError = undefined;
         break;
@@ -192,6 +197,7 @@ export class EffectRunner {
         if (attempt < rollbackAttempts) await sleep(rollbackBackoffMs * attempt);
       }
     }
+    if (lastError === undefined && !progress.done) return this.rollbackWaits(rollout, progress.waitingFor);
     if (lastError === undefined) return this.step(rollout.id, { type: 'RolledBack' });
     const after = await this.step(rollout.id, { type: 'RollbackFailed', message: errorMessage(lastError) });
     if (after.status !== RolloutStatus.Failed) {
@@ -200,6 +206,39 @@ export class EffectRunner {
       this.ctx.log.error('rollback failed after the rollout was recorded as rolled back', { rolloutId: rollout.id, status: after.status, error: lastError });
     }
     return after;
+  }
+
+  /**
+   * The stable set is not steady at full size yet, so the canary is kept (capacity never dips): the
+   * wait is recorded and the clock (or an ECS event) runs the rollback again. A stable set that does
+   * not become steady within the rollout's steady timeout fails the rollback: a human must look.
+   */
+  private async rollbackWaits(rollout: Rollout, waitingFor: string): Promise<Rollout> {
+    const latest = await this.writer.load(rollout.id);
+    const since = latest.wait?.for === 'steady' ? Date.parse(latest.wait.since) : null;
+    if (since !== null && this.ctx.clock().getTime() - since > latest.steadyTimeoutSeconds * 1000) {
+      const message = `waited more than ${latest.steadyTimeoutSeconds}s for ${waitingFor}; the canary was kept running`;
+      return this.step(latest, { type: 'RollbackFailed', message });
+    }
+    return this.step(latest, { type: 'RollbackWaiting', waitingFor });
+  }
+
+  /**
+   * A CreateTaskSet whose answer was lost left a canary the record never learned of: find it by its
+   * externalId (the rollout id), so the rollback removes it too. ECS describes may not show a task set
+   * created a moment ago, so when a create was asked for, a miss is looked at again a few times
+   * (`RolloutPolicy.canaryLookupAttempts`) before the canary is taken not to exist.
+   */
+  private async findUnrecordedCanary(rollout: Rollout): Promise<string | null> {
+    const t = this.ctx.targetOf(rollout);
+    const attempts = rollout.ecs.canaryRequested ? RolloutPolicy.canaryLookupAttempts : 1;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1) await sleep(this.ctx.opts.rollbackBackoffMs * (attempt - 1));
+      const view = await this.ctx.deps.ecs.describe(t).catch(() => null);
+      const found = view?.taskSets.find((s) => s.externalId === rollout.id && s.id !== rollout.ecs.stableTaskSetId);
+      if (found) return found.id;
+    }
+    return null;
   }
 
   /**

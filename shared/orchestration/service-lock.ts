@@ -12,6 +12,7 @@
  * the dequeue). An entry is removed by the rollout itself when it takes the lock, and at release when a
  * queued rollout ends without having started.
  */
+import { outsideHome } from '../config/ecs-location';
 import type { ServiceConfig } from '../config/types';
 import type { RolloutInput } from '../core/commands';
 import { EventType } from '../core/events';
@@ -150,6 +151,8 @@ export class ServiceLock implements LockEffects {
 
   /** Reads the stable task set and records Started, or StartFailed when there is none to go back to. */
   private async start(rollout: Rollout, service: ServiceConfig): Promise<Rollout> {
+    const away = this.ctx.deps.home ? outsideHome(service, this.ctx.deps.home) : null;
+    if (away) return this.step(rollout.id, { type: 'StartFailed', reason: away });
     const view = await this.ctx.deps.ecs.describe(target(service)).catch((e: unknown) => e as Error);
     if (view instanceof Error) return this.step(rollout.id, { type: 'StartFailed', reason: view.message });
     if (!view.primary) return this.step(rollout.id, { type: 'StartFailed', reason: `ECS service ${service.cluster}/${service.service} has no PRIMARY task set to roll back to` });

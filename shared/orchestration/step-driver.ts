@@ -12,7 +12,7 @@ import type { RolloutInput } from '../core/commands';
 import { RolloutStatus, holdsEcs, isTerminal } from '../core/status';
 import { RolloutPolicy } from '../core/policy';
 import { RolloutClock } from './clock';
-import type { OrchestrationContext } from './context';
+import { errorMessage, type OrchestrationContext } from './context';
 import type { EffectRunner } from './effect-runner';
 import type { Intake } from './intake';
 import type { RolloutWriter } from './rollout-writer';
@@ -83,6 +83,12 @@ export class StepDriver {
         if (rollout.status === RolloutStatus.Pending) break;
         continue;
       }
+      if (rollout.status === RolloutStatus.RollingBack && rollout.wait?.for === 'steady') {
+        // The rollback waits for the stable set to be steady before it removes the canary: look again.
+        rollout = await this.runner.rollback(rollout);
+        if (rollout.status === RolloutStatus.RollingBack) return this.directive(rollout);
+        continue;
+      }
       if (rollout.status === RolloutStatus.RollingBack) {
         const idle = (now.getTime() - Date.parse(rollout.updatedAt)) / 1000;
         if (idle < this.ctx.opts.staleRollbackSeconds) return { next: 'WAIT', seconds: this.ctx.opts.steadyPollSeconds, for: 'steady' };
@@ -105,7 +111,7 @@ export class StepDriver {
       rollout = before.rollout;
       // Moved on, or changed meanwhile (rolled back by another actor): decide again from the top.
       if (before.moved || (waitedSteady && rollout.status !== RolloutStatus.Progressing)) continue;
-      const ticked = await this.writer.save(rollout, { type: 'Tick' });
+      const ticked = await this.writer.save(rollout, { type: 'Tick', unsteady: before.why ?? null });
       const after = await this.settleSteady(await this.runner.run(ticked.rollout, ticked.effects));
       rollout = after.rollout;
       if (after.moved) continue;
@@ -189,11 +195,34 @@ export class StepDriver {
    * While the rollout waits for steady state, looks at ECS once: `moved` when it was steady at the
    * recorded weight (and the rollout moved on); otherwise the latest record.
    */
-  private async settleSteady(rollout: Rollout): Promise<{ rollout: Rollout; moved: boolean }> {
+  private async settleSteady(rollout: Rollout): Promise<{ rollout: Rollout; moved: boolean; why?: string | null }> {
     if (rollout.status !== RolloutStatus.Progressing || rollout.wait?.for !== 'steady') return { rollout, moved: false };
-    const steadyAt = await this.runner.steadyWeight(rollout);
-    if (steadyAt !== null) return { rollout: await this.runner.step(rollout.id, { type: 'Steady', weight: steadyAt }), moved: true };
-    return { rollout: await this.writer.load(rollout.id), moved: false };
+    const { weight, why } = await this.runner.steadiness(rollout);
+    if (weight !== null) return { rollout: await this.runner.step(rollout.id, { type: 'Steady', weight }), moved: true };
+    return { rollout: await this.writer.load(rollout.id), moved: false, why };
+  }
+
+  /**
+   * Asks the registry for the stable image by digest, when the image is in a registry the configuration
+   * names (the orchestrator fetches from no other) and a registry client is wired; undefined otherwise,
+   * and when the registry could not answer (logged).
+   */
+  private async stableImage(rollout: Rollout, image: string, digest: string): Promise<PreStepObservations['stableImage']> {
+    const resolver = this.ctx.deps.tags;
+    const service = this.ctx.service(rollout.service);
+    const name = image.slice(0, image.indexOf('@'));
+    const slash = name.indexOf('/');
+    const host = name.slice(0, slash);
+    const repository = name.slice(slash + 1);
+    const config = this.ctx.config.registries[host] ?? (host === service.registry ? { insecure: false } : undefined);
+    if (!resolver || slash < 0 || config === undefined) return undefined;
+    try {
+      return { image, present: (await resolver.resolve(host, config, repository, digest)) === digest };
+    } catch (e) {
+      // No answer is no verdict (as for alarms): only a registry that says the manifest is gone holds.
+      this.ctx.log.warn('could not check the stable image in its registry', { rolloutId: rollout.id, image, error: errorMessage(e) });
+      return undefined;
+    }
   }
 
   /** Reads what the pre-step checks need (shared/core/pre-step-checks.ts) and lets them decide. */
@@ -213,6 +242,14 @@ export class StepDriver {
       const view = await ecs.describe(this.ctx.targetOf(rollout)).catch(() => null);
       const stable = view?.taskSets.find((t) => t.id === rollout.ecs.stableTaskSetId);
       seen.stable = view === null ? null : stable ? { id: stable.id, steady: stable.steady, runningCount: stable.runningCount } : 'missing';
+      if (stable?.digest) seen.stableImage = await this.stableImage(rollout, stable.image, stable.digest);
+      if (view) {
+        seen.taskSets = {
+          count: view.taskSets.length,
+          draining: view.taskSets.filter((t) => t.status === 'DRAINING').length,
+          ownCanary: view.taskSets.some((t) => t.externalId === rollout.id),
+        };
+      }
     }
     return preStepVerdict(rollout, { alarms: service.alarms, insufficientData: service.policies.insufficientData }, seen);
   }

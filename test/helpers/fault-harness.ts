@@ -16,6 +16,7 @@ import type { EcsEmulator, FailureSpec } from '../../local/ecs-emulator';
 import { silentLogger } from '../../shared/observability/logger';
 import type { AppConfig } from '../../shared/config/types';
 import type { RolloutStore } from '../../shared/ports';
+import type { TagResolver } from '../../shared/webhooks/resolve-tag';
 import { type ApiClient, apiClient, waitFor } from './http';
 import { pushEnvelope } from './local-config';
 import { ScriptedVerifier } from './scripted-verifier';
@@ -138,10 +139,20 @@ export interface HarnessOptions {
   /** Keep state on disk so that `restart()` is a crash and restart. */
   readonly persistent?: boolean;
   readonly taskStartMs?: number;
+  /** Time for one task to stop: how long a deleted task set stays DRAINING. Default 0. */
+  readonly taskStopMs?: number;
   readonly steadyPollMs?: number;
   readonly rollbackBackoffMs?: number;
   readonly staleRollbackSeconds?: number;
+  /**
+   * The registry as the orchestrator sees it: confirms tags and, before a canary, the stable image by
+   * digest. Default: every digest asked for is there (no registry runs behind these stacks).
+   */
+  readonly tagResolver?: TagResolver;
 }
+
+/** A registry that serves every digest asked for, and no tag. */
+const everyDigest: TagResolver = { resolve: async (_registry, _config, _repository, reference) => (reference.startsWith('sha256:') ? reference : null) };
 
 let digestCounter = 0x1000;
 /** A fresh digest per call, unique within the process. */
@@ -167,8 +178,10 @@ export class Harness {
       config: opts.config,
       port: 0,
       taskStartMs: opts.taskStartMs ?? 15,
+      ...(opts.taskStopMs !== undefined ? { taskStopMs: opts.taskStopMs } : {}),
       steadyPollMs: opts.steadyPollMs ?? 15,
       verifier: this.verifier,
+      tagResolver: opts.tagResolver ?? everyDigest,
       clock: () => this.now(),
       logger: silentLogger,
       webhookToken: 'hook-token',

@@ -124,4 +124,12 @@ describe('the rollout state machine', () => {
     const { template } = synth(await configFrom(), { approvalWaitTimeout: Duration.hours(6) });
     expect((aslOf(template) as { States: Record<string, State> }).States.AwaitApproval!.TimeoutSeconds).toBe(21600);
   });
+
+  it('takes the steady wait timeout from the orchestrator props (default 10 minutes)', async () => {
+    const { Duration } = await import('aws-cdk-lib');
+    const { template } = synth(await configFrom(), { steadyWaitTimeout: Duration.minutes(25) });
+    expect((aslOf(template) as { States: Record<string, State> }).States.AwaitSteady!.TimeoutSeconds).toBe(1500);
+    const defaults = synth(await configFrom(), {});
+    expect((aslOf(defaults.template) as { States: Record<string, State> }).States.AwaitSteady!.TimeoutSeconds).toBe(600);
+  });
 });

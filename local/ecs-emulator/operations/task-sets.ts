@@ -21,6 +21,12 @@ import { placementOf } from './services';
 
 const CLIENT_TOKEN = /^[\x21-\x7e]{1,36}$/;
 
+/**
+ * ECS's quota "Task sets per service" (5, not adjustable). Every task set that still exists counts,
+ * a DRAINING one included until its tasks have stopped: that is when ECS lets it go.
+ */
+export const MAX_TASK_SETS_PER_SERVICE = 5;
+
 const externalService = (store: EcsStore, input: Input): StoredService => {
   const service = store.service(store.cluster(requiredString(input, 'cluster')), requiredString(input, 'service'));
   if (service.deploymentController === 'ECS') {
@@ -58,6 +64,14 @@ export const createTaskSet: Operation = (context, input) => {
   const definition = store.findTaskDefinition(requiredString(input, 'taskDefinition'));
   if (!definition) throw clientException('TaskDefinition not found.');
   if (definition.status !== 'ACTIVE') throw clientException('TaskDefinition is inactive.');
+  const existing = store.taskSetsOf(service, now);
+  if (existing.length >= MAX_TASK_SETS_PER_SERVICE) {
+    const draining = existing.filter((taskSet) => taskSet.status === 'DRAINING').length;
+    throw invalidParameter(
+      `The service ${service.name} already has ${existing.length} task sets (${draining} DRAINING), the maximum ` +
+        `of ${MAX_TASK_SETS_PER_SERVICE} task sets per service. Delete a task set and wait for it to drain before creating another.`,
+    );
+  }
   const placement = placementOf(input);
   if (definition.body.networkMode === 'awsvpc' && !placement.networkConfiguration?.awsvpcConfiguration) {
     throw invalidParameter("Network Configuration must be provided when networkMode 'awsvpc' is specified.");
@@ -103,10 +117,10 @@ export const describeTaskSets: Operation = ({ store, now }, input) => {
   const service = externalService(store, input);
   const refs = optionalStrings(input, 'taskSets');
   const withTags = includes(input, 'TAGS');
-  const found = refs ? refs.map((ref) => ({ ref, taskSet: store.findTaskSet(service, ref, now) })) : null;
-  const taskSets = found
-    ? found.flatMap(({ taskSet }) => (taskSet ? [taskSet] : []))
-    : store.taskSetsOf(service, now);
+  const visible = store.visibleTaskSetsOf(service, now);
+  const id = (ref: string) => arns.taskSetId(ref);
+  const found = refs ? refs.map((ref) => ({ ref, taskSet: visible.find((taskSet) => taskSet.id === id(ref)) })) : null;
+  const taskSets = found ? found.flatMap(({ taskSet }) => (taskSet ? [taskSet] : [])) : visible;
   return {
     taskSets: taskSets.map((taskSet) => taskSetView(store, taskSet, now, withTags)),
     failures: (found ?? []).filter(({ taskSet }) => !taskSet).map(({ ref }) => ({ arn: ref, reason: 'MISSING' })),

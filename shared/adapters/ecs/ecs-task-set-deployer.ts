@@ -10,6 +10,7 @@ import {
   DescribeTaskDefinitionCommand,
   DescribeTaskSetsCommand,
   RegisterTaskDefinitionCommand,
+  type RegisterTaskDefinitionCommandInput,
   UpdateServicePrimaryTaskSetCommand,
   UpdateTaskSetCommand,
   type ECSClient,
@@ -18,7 +19,7 @@ import {
   type TaskSet,
 } from '@aws-sdk/client-ecs';
 import { EcsError } from '../../errors';
-import type { EcsDeployer, EcsTarget, ServiceView, TaskSetView } from '../../ports';
+import type { EcsDeployer, EcsTarget, RollbackProgress, ServiceView, TaskSetView } from '../../ports';
 import { ecsFailure, isTaskSetNotFound } from './ecs-failure';
 import { digestOf, reRegistration, targetContainer, targetImage } from './task-definition';
 
@@ -45,9 +46,24 @@ const isSteady = (taskSet: TaskSet): boolean =>
   (taskSet.pendingCount ?? 0) === 0 &&
   taskSet.runningCount === taskSet.computedDesiredCount;
 
-/** ECS allows 36 characters; a hash keeps any rollout id within that and stable across retries. */
-const clientTokenFor = (rolloutId: string, taskDefinitionArn: string): string =>
-  createHash('sha256').update(`${rolloutId}\n${taskDefinitionArn}`).digest('hex').slice(0, 32);
+/**
+ * ECS allows 36 characters; a hash keeps any rollout id within that. It depends on the rollout alone, so
+ * every retry of the create, whoever makes it, sends the same token (and, with the revision reused, the
+ * same request): ECS answers the task set the first call created instead of a second canary.
+ */
+const clientTokenFor = (rolloutId: string): string =>
+  createHash('sha256').update(`canary\n${rolloutId}`).digest('hex').slice(0, 32);
+
+/** Key order aside, the same JSON value. */
+const sameJson = (a: unknown, b: unknown): boolean => {
+  const canonical = (value: unknown): string =>
+    JSON.stringify(value, (_key, inner: unknown) =>
+      inner && typeof inner === 'object' && !Array.isArray(inner)
+        ? Object.fromEntries(Object.entries(inner).sort(([x], [y]) => x.localeCompare(y)))
+        : inner,
+    );
+  return canonical(a) === canonical(b);
+};
 
 export class EcsTaskSetDeployer implements EcsDeployer {
   private readonly client: ECSClient;
@@ -100,11 +116,8 @@ export class EcsTaskSetDeployer implements EcsDeployer {
     if (!stableDefinition) throw new EcsError(`ECS returned no task definition for ${stable.taskDefinition}`);
     const container = targetContainer(target, stableDefinition);
     const registration = reRegistration(stableDefinition, tags, container.name ?? '', input.image);
-    const { taskDefinition: canaryDefinition } = await this.call(target, 'RegisterTaskDefinition', () =>
-      this.client.send(new RegisterTaskDefinitionCommand(registration)),
-    );
-    const taskDefinitionArn = canaryDefinition?.taskDefinitionArn;
-    if (!canaryDefinition || !taskDefinitionArn) throw new EcsError('ECS RegisterTaskDefinition returned no task definition ARN');
+    const canaryDefinition = await this.registered(target, registration, container.name ?? '', input.image);
+    const taskDefinitionArn = canaryDefinition.taskDefinitionArn!;
     this.taskDefinitions.set(taskDefinitionArn, Promise.resolve(canaryDefinition));
 
     const placement = stable.capacityProviderStrategy?.length
@@ -123,7 +136,7 @@ export class EcsTaskSetDeployer implements EcsDeployer {
           loadBalancers: stable.loadBalancers,
           serviceRegistries: stable.serviceRegistries,
           scale: { value: 0, unit: 'PERCENT' },
-          clientToken: clientTokenFor(input.rolloutId, taskDefinitionArn),
+          clientToken: clientTokenFor(input.rolloutId),
         }),
       ),
     );
@@ -167,18 +180,59 @@ export class EcsTaskSetDeployer implements EcsDeployer {
   async rollback(
     target: EcsTarget,
     input: { readonly stableTaskSetId: string; readonly canaryTaskSetId: string | null },
-  ): Promise<void> {
+  ): Promise<RollbackProgress> {
     const taskSets = (await this.service(target)).taskSets ?? [];
-    const stable = live(taskSets, input.stableTaskSetId);
+    let stable = live(taskSets, input.stableTaskSetId);
     if (!stable) {
       throw new EcsError(
         `cannot roll back: stable task set ${input.stableTaskSetId} does not exist in service ${target.service} in cluster ${target.cluster}`,
       );
     }
-    if (stable.scale?.value !== 100) await this.scale(target, stable, 100);
-    if (stable.status !== PRIMARY) await this.makePrimary(target, stable);
     const canary = input.canaryTaskSetId === null ? undefined : live(taskSets, input.canaryTaskSetId);
-    if (canary && canary !== stable) await this.delete(target, canary);
+    const scaled = stable.scale?.value !== 100;
+    if (scaled) await this.scale(target, stable, 100);
+    if (stable.status !== PRIMARY) await this.makePrimary(target, stable);
+    if (!canary || canary === stable) return { done: true };
+    // The canary carries its share of traffic until the stable set runs at full size: removing it
+    // earlier would leave the service short of tasks while the stable set's new ones start.
+    if (scaled) [stable] = await this.taskSets(target, [input.stableTaskSetId]);
+    if (!stable || !isSteady(stable) || stable.scale?.value !== 100) {
+      const running = `${stable?.runningCount ?? 0} of ${stable?.computedDesiredCount ?? '?'} tasks running`;
+      return { done: false, waitingFor: `the stable task set ${input.stableTaskSetId} to be steady at 100% (${running}) before the canary ${canary.id ?? ''} is removed` };
+    }
+    await this.delete(target, canary);
+    return { done: true };
+  }
+
+  /**
+   * The revision to deploy: the family's latest when it is already exactly `registration` (an earlier
+   * try of this create registered it, and its CreateTaskSet answer was lost or its task set is not
+   * described yet), else a new one. Reusing it keeps a retried CreateTaskSet identical to the first,
+   * so its client token finds the task set the first created.
+   */
+  private async registered(
+    target: EcsTarget,
+    registration: RegisterTaskDefinitionCommandInput,
+    containerName: string,
+    image: string,
+  ): Promise<TaskDefinition> {
+    const latest = await this.call(target, 'DescribeTaskDefinition', () =>
+      this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition: registration.family, include: ['TAGS'] })),
+    );
+    const definition = latest.taskDefinition;
+    if (
+      definition?.taskDefinitionArn &&
+      definition.status === 'ACTIVE' &&
+      definition.containerDefinitions?.find((container) => container.name === containerName)?.image === image &&
+      sameJson(reRegistration(definition, latest.tags, containerName, image), registration)
+    ) {
+      return definition;
+    }
+    const { taskDefinition: created } = await this.call(target, 'RegisterTaskDefinition', () =>
+      this.client.send(new RegisterTaskDefinitionCommand(registration)),
+    );
+    if (!created?.taskDefinitionArn) throw new EcsError('ECS RegisterTaskDefinition returned no task definition ARN');
+    return created;
   }
 
   private async service(target: EcsTarget): Promise<Service> {
@@ -220,6 +274,8 @@ export class EcsTaskSetDeployer implements EcsDeployer {
       digest: digestOf(image),
       scale: taskSet.scale?.value ?? 0,
       runningCount: taskSet.runningCount ?? 0,
+      ...(taskSet.computedDesiredCount === undefined ? {} : { desiredCount: taskSet.computedDesiredCount }),
+      ...(taskSet.pendingCount === undefined ? {} : { pendingCount: taskSet.pendingCount }),
       steady: isSteady(taskSet),
       externalId: taskSet.externalId ?? null,
     };

@@ -24,7 +24,7 @@ function claimCall(d: Draft, call: 'createCanary' | 'promote') {
   const attempt = d.before.clock?.attempt ?? 0;
   const fresh = d.now.getTime() - Date.parse(claim?.since ?? '') < RolloutPolicy.claimLifetimeSeconds * 1000;
   if (claim && claim.call === call && fresh && (claim.attempt ?? 0) === attempt) return unchanged(d.before);
-  d.r.ecs = { ...ecs, claim: { call, since: d.at, attempt } };
+  d.r.ecs = { ...ecs, claim: { call, since: d.at, attempt }, ...(call === 'createCanary' ? { canaryRequested: true } : {}) };
   d.effect({ type: call });
   return d.result();
 }
@@ -40,13 +40,13 @@ const canaryCreated: Handler<'CanaryCreated'> = (d, input) => {
 };
 
 /** The workflow's clock: create the canary, time a weight out, finish a promotion, or move the steps on. */
-const tick: Handler<'Tick'> = (d) => {
+const tick: Handler<'Tick'> = (d, input) => {
   const rollout = d.before;
   const wait = rollout.wait;
   if (wait?.for === 'hold') return unchanged(rollout);
   if (!rollout.ecs.canaryTaskSetId) return claimCall(d, 'createCanary');
   if (wait?.for === 'steady' && d.now.getTime() - Date.parse(wait.since) > rollout.steadyTimeoutSeconds * 1000) {
-    const what = messages.steadyTimeout(rollout.canaryWeight, rollout.steadyTimeoutSeconds);
+    const what = messages.steadyTimeout(rollout.canaryWeight, rollout.steadyTimeoutSeconds, input.unsteady);
     d.log(EventType.SteadyTimeout, what);
     startRollback(d, what);
     return d.result();

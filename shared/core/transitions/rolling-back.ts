@@ -14,6 +14,17 @@ const rolledBack: Handler<'RolledBack'> = (d) => {
   return d.result();
 };
 
+/**
+ * The stable set is back at 100% but not steady yet: the canary stays until it is (capacity never
+ * dips). Recorded once, with when the wait began; the clock looks again until the rollback is done.
+ */
+const rollbackWaiting: Handler<'RollbackWaiting'> = (d, input) => {
+  if (d.before.wait?.for === 'steady') return unchanged(d.before);
+  d.r.wait = { for: 'steady', since: d.at };
+  d.log(EventType.RollbackWaiting, messages.rollbackWaiting(input.waitingFor));
+  return d.result();
+};
+
 /** FAILED keeps the service lock: a human looks, then aborts again to retry (see ended.ts). */
 const rollbackFailed: Handler<'RollbackFailed'> = (d, input) => {
   d.r.status = RolloutStatus.Failed;
@@ -27,6 +38,7 @@ export const rollingBack: StatusHandlers = {
   // Re-drives a rollback that a crash interrupted; the adapter's rollback is idempotent.
   Tick: (d) => unchanged(d.before, [{ type: 'rollback' }]),
   RolledBack: rolledBack,
+  RollbackWaiting: rollbackWaiting,
   RollbackFailed: rollbackFailed,
   CanaryCreated: removeLateCanary,
   ApprovalWaitStarted: answerWaitAtOnce,

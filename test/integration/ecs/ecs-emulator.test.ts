@@ -267,6 +267,54 @@ describe('the ECS emulator through the real ECSClient', () => {
       );
     });
 
+    it('refuses a sixth task set with InvalidParameterException, DRAINING ones counted until they have drained', async () => {
+      const { client, emulator, advance } = await ecs.start({ taskStartMs: 0, taskStopMs: 1000 });
+      const taskDefinition = await externalService(client, 2);
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await createTaskSet(client, taskDefinition, 20)).taskSet!.id!);
+      const sixth = createTaskSet(client, taskDefinition, 0);
+      await expect(sixth).rejects.toBeInstanceOf(InvalidParameterException);
+      await expect(createTaskSet(client, taskDefinition, 0)).rejects.toThrow(
+        'The service web already has 5 task sets (0 DRAINING), the maximum of 5 task sets per service.',
+      );
+      await client.send(new DeleteTaskSetCommand({ cluster: 'demo', service: 'web', taskSet: ids[0], force: true }));
+      await expect(createTaskSet(client, taskDefinition, 0)).rejects.toThrow(/5 task sets \(1 DRAINING\)/);
+      advance(1000);
+      expect((await createTaskSet(client, taskDefinition, 0)).taskSet?.status).toBe('ACTIVE');
+      expect(emulator.describe('demo', 'web')?.taskSets).toHaveLength(5);
+      expect(emulator.callsTo('CreateTaskSet').filter((call) => call.error === 'InvalidParameterException')).toHaveLength(3);
+    });
+
+    it('answers a repeated clientToken at the limit with the set it created', async () => {
+      const { client } = await ecs.start();
+      const taskDefinition = await externalService(client);
+      for (let i = 0; i < 4; i++) await createTaskSet(client, taskDefinition, 0);
+      const fifth = await createTaskSet(client, taskDefinition, 0, { clientToken: 'token-5' });
+      const again = await createTaskSet(client, taskDefinition, 0, { clientToken: 'token-5' });
+      expect(again.taskSet?.id).toBe(fifth.taskSet?.id);
+    });
+
+    it('lags describes behind a new task set when eventual consistency is injected; writes see it at once', async () => {
+      const { client, emulator, advance } = await ecs.start();
+      const taskDefinition = await externalService(client);
+      emulator.faults.lagDescribes(2000);
+      const { taskSet } = await createTaskSet(client, taskDefinition, 0, { externalId: 'r1' });
+      const listed = async () =>
+        (await client.send(new DescribeServicesCommand({ cluster: 'demo', services: ['web'] }))).services![0]!.taskSets!.map((s) => s.id);
+      expect(await listed()).toEqual([]);
+      const byId = await client.send(new DescribeTaskSetsCommand({ cluster: 'demo', service: 'web', taskSets: [taskSet!.id!] }));
+      expect(byId).toMatchObject({ taskSets: [], failures: [{ arn: taskSet!.id, reason: 'MISSING' }] });
+      const update = new UpdateTaskSetCommand({ cluster: 'demo', service: 'web', taskSet: taskSet!.id, scale: { value: 50, unit: 'PERCENT' } });
+      expect((await client.send(update)).taskSet?.scale?.value).toBe(50);
+      advance(1999);
+      expect(await listed()).toEqual([]);
+      advance(1);
+      expect(await listed()).toEqual([taskSet!.id]);
+      emulator.faults.clear();
+      await createTaskSet(client, taskDefinition, 0);
+      expect(await listed()).toHaveLength(2);
+    });
+
     it('refuses task sets for services without the EXTERNAL controller and awsvpc task sets without networking', async () => {
       const { client } = await ecs.start();
       const taskDefinition = await externalService(client);

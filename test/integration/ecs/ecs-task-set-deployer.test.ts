@@ -55,6 +55,8 @@ describe('EcsTaskSetDeployer against the ECS emulator', () => {
       digest: STABLE_DIGEST,
       scale: 100,
       runningCount: 4,
+      desiredCount: 4,
+      pendingCount: 0,
       steady: true,
       externalId: null,
     });
@@ -109,16 +111,27 @@ describe('EcsTaskSetDeployer against the ECS emulator', () => {
     expect(await allSteady(deployer, [canary.taskSetId])).toBe(true);
   });
 
-  it('rolls back from mid-rollout: stable PRIMARY at 100 before the canary is deleted', async () => {
+  it('rolls back from mid-rollout: stable PRIMARY at 100, and steady there before the canary is deleted', async () => {
     const fixture = await rig();
     const { deployer, emulator, stableId } = fixture;
     const canary = await deployer.createCanary(WEB, { rolloutId: 'r-2', image: CANARY_IMAGE, stableTaskSetId: stableId });
-    await deployer.setWeights(WEB, { stableTaskSetId: stableId, canaryTaskSetId: canary.taskSetId, canaryWeight: 50 });
+    const ids = { stableTaskSetId: stableId, canaryTaskSetId: canary.taskSetId };
+    await deployer.setWeights(WEB, { ...ids, canaryWeight: 50 });
+    fixture.advance(10_000);
     emulator.clearCalls();
 
-    await deployer.rollback(WEB, { stableTaskSetId: stableId, canaryTaskSetId: canary.taskSetId });
-    expect(mutations(fixture)).toEqual(['UpdateTaskSet', 'DeleteTaskSet']);
+    // 2 of 4 stable tasks run: the canary keeps its 2 until the stable set's 2 new ones have started.
+    expect(await deployer.rollback(WEB, ids)).toEqual({
+      done: false,
+      waitingFor: `the stable task set ${stableId} to be steady at 100% (2 of 4 tasks running) before the canary ${canary.taskSetId} is removed`,
+    });
+    expect(mutations(fixture)).toEqual(['UpdateTaskSet']);
     expect(scaleCalls(fixture)).toEqual([[stableId, 100]]);
+    fixture.advance(1000);
+    expect(await deployer.rollback(WEB, ids)).toMatchObject({ done: false, waitingFor: expect.stringContaining('(3 of 4 tasks running)') });
+    fixture.advance(1000);
+    expect(await deployer.rollback(WEB, ids)).toEqual({ done: true });
+    expect(mutations(fixture)).toEqual(['UpdateTaskSet', 'DeleteTaskSet']);
     const view = await deployer.describe(WEB);
     expect(view.taskSets.map((s) => [s.id, s.status, s.scale])).toEqual([[stableId, 'PRIMARY', 100]]);
   });
@@ -154,6 +167,38 @@ describe('EcsTaskSetDeployer against the ECS emulator', () => {
       const canary = await deployer.createCanary(WEB, input);
       const taskSets = emulator.describe('demo', 'web')!.taskSets;
       expect(taskSets.map((s) => s.id)).toEqual([stableId, canary.taskSetId]);
+    });
+
+    it('creates one canary when a CreateTaskSet answer was lost and describes lag behind it', async () => {
+      const fixture = await rig();
+      const { deployer, emulator, stableId } = fixture;
+      fixture.advance(60_000);
+      emulator.faults.lagDescribes(60_000);
+      emulator.faults.fail('CreateTaskSet', { error: 'ServerException', afterApplying: true });
+      const input = { rolloutId: 'r-lag', image: CANARY_IMAGE, stableTaskSetId: stableId };
+      await expect(deployer.createCanary(WEB, input)).rejects.toThrow(/CreateTaskSet failed/);
+      // The retry cannot see the task set; the same revision and client token find it all the same.
+      const canary = await deployer.createCanary(WEB, input);
+      expect(await deployer.createCanary(WEB, input)).toEqual(canary);
+      expect(emulator.describe('demo', 'web')!.taskSets.map((s) => s.id)).toEqual([stableId, canary.taskSetId]);
+      expect(emulator.callsTo('RegisterTaskDefinition')).toHaveLength(1);
+      const tokens = new Set(emulator.callsTo('CreateTaskSet').map((call) => (call.input as { clientToken: string }).clientToken));
+      expect(tokens.size).toBe(1);
+      expect(canary.taskDefinitionArn).toBe('arn:aws:ecs:us-east-1:000000000000:task-definition/web:2');
+    });
+
+    it('registers a new revision when the family moved on since (another image, another setting)', async () => {
+      const fixture = await rig();
+      const { deployer, emulator, stableId } = fixture;
+      const first = await deployer.createCanary(WEB, { rolloutId: 'r-a', image: CANARY_IMAGE, stableTaskSetId: stableId });
+      await deployer.rollback(WEB, { stableTaskSetId: stableId, canaryTaskSetId: first.taskSetId });
+      const other = `registry.local/team/web@sha256:${'c'.repeat(64)}`;
+      const second = await deployer.createCanary(WEB, { rolloutId: 'r-b', image: other, stableTaskSetId: stableId });
+      expect(second.taskDefinitionArn).toBe('arn:aws:ecs:us-east-1:000000000000:task-definition/web:3');
+      // The same image again for a new rollout: the latest revision (web:3) has another image, so a new one.
+      const third = await deployer.createCanary(WEB, { rolloutId: 'r-c', image: CANARY_IMAGE, stableTaskSetId: stableId });
+      expect(third.taskDefinitionArn).toBe('arn:aws:ecs:us-east-1:000000000000:task-definition/web:4');
+      expect(emulator.callsTo('RegisterTaskDefinition')).toHaveLength(3);
     });
 
     it('completes a promotion whose delete failed, and does nothing when promoted again', async () => {
@@ -195,7 +240,7 @@ describe('EcsTaskSetDeployer against the ECS emulator', () => {
       const { deployer, emulator, stableId } = await rig();
       const canary = await deployer.createCanary(WEB, { rolloutId: 'r-8', image: CANARY_IMAGE, stableTaskSetId: stableId });
       emulator.faults.fail('DeleteTaskSet', { error: 'TaskSetNotFoundException', message: 'The specified task set does not exist.' });
-      await expect(deployer.rollback(WEB, { stableTaskSetId: stableId, canaryTaskSetId: canary.taskSetId })).resolves.toBeUndefined();
+      await expect(deployer.rollback(WEB, { stableTaskSetId: stableId, canaryTaskSetId: canary.taskSetId })).resolves.toEqual({ done: true });
     });
 
     it('skips scale updates that are already in place', async () => {

@@ -145,6 +145,7 @@ export class FakeEcs implements EcsDeployer {
     const stable = this.sets.get('stable')!;
     stable.scale = 100;
     stable.primary = true;
+    return { done: true } as const;
   }
   settle() {
     for (const s of this.sets.values()) s.steady = true;

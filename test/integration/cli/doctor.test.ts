@@ -1,0 +1,78 @@
+import { CreateServiceCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { describe, expect, it } from 'vitest';
+import { formatDiagnosis, runDoctor } from '../../../cli/doctor';
+import { appConfig, serviceConfig } from '../../helpers/local-config';
+import { useEcsEmulator } from '../ecs/ecs-fixture';
+
+const ecs = useEcsEmulator();
+const HOME = { region: 'us-east-1', account: '000000000000' };
+const IMAGE = `registry.local/team/web@sha256:${'a'.repeat(64)}`;
+
+describe('rollout doctor against the ECS emulator, through the real ECSClient', () => {
+  it('passes a service that a rollout can deploy, and says what is wrong with each other one, read-only', async () => {
+    const { emulator, client } = await ecs.start();
+    emulator.seedService({ cluster: 'demo', service: 'web', desiredCount: 2, containerName: 'app', image: IMAGE });
+    emulator.seedService({ cluster: 'demo', service: 'two', desiredCount: 2, containerName: 'app', image: IMAGE });
+    await client.send(new RegisterTaskDefinitionCommand({ family: 'classic', containerDefinitions: [{ name: 'app', image: IMAGE }] }));
+    await client.send(new CreateServiceCommand({ cluster: 'demo', serviceName: 'classic', taskDefinition: 'classic', desiredCount: 1 }));
+    await client.send(new CreateServiceCommand({ cluster: 'demo', serviceName: 'bare', desiredCount: 1, deploymentController: { type: 'EXTERNAL' } }));
+    emulator.clearCalls();
+    const config = appConfig([
+      serviceConfig('web'),
+      serviceConfig('nocluster', { cluster: 'prod', service: 'web' }),
+      serviceConfig('noservice', { service: 'gone' }),
+      serviceConfig('classic'),
+      serviceConfig('bare'),
+      serviceConfig('two', { container: 'sidecar' }),
+      serviceConfig('away', { cluster: 'arn:aws:ecs:eu-west-1:000000000000:cluster/demo', service: 'web' }),
+    ]);
+
+    const report = await runDoctor(config, client, HOME);
+    const failed = Object.fromEntries(report.map((s) => [s.service, s.ok ? 'ok' : s.checks.find((c) => !c.ok)!]));
+    expect(failed.web).toBe('ok');
+    expect(failed.nocluster).toMatchObject({ check: 'cluster', detail: 'ECS cluster prod does not exist in region us-east-1, account 000000000000', fix: 'correct services.nocluster.cluster, or create the cluster' });
+    expect(failed.noservice).toMatchObject({ check: 'service', detail: 'ECS service gone does not exist in cluster demo' });
+    expect(failed.classic).toMatchObject({ check: 'controller', detail: 'ECS service classic uses the ECS deployment controller; task set rollouts need EXTERNAL' });
+    expect(failed.bare).toMatchObject({ check: 'primary', detail: 'ECS service bare has no PRIMARY task set: a rollout has nothing to roll back to' });
+    expect(failed.two).toMatchObject({ check: 'taskDefinition', detail: 'task definition two:1 has no container named sidecar (containers: app)', fix: 'set services.two.container to one of: app' });
+    expect(failed.away).toMatchObject({ check: 'location', detail: expect.stringMatching(/^services\.away\.cluster arn:aws:ecs:eu-west-1:.* is in region eu-west-1, but the orchestrator runs in region us-east-1/) });
+    // Only Describe calls: the doctor changes nothing.
+    expect(emulator.calls.filter((call) => !call.operation.startsWith('Describe'))).toEqual([]);
+
+    const text = formatDiagnosis(report, 'the emulator');
+    expect(text.split('\n')[0]).toBe('checked 7 services against the emulator');
+    expect(text).toContain('ok    web: in region us-east-1, account 000000000000; ECS cluster demo is ACTIVE; ECS service web is ACTIVE; deployment controller EXTERNAL;');
+    expect(text).toContain("FAIL  classic: ECS service classic uses the ECS deployment controller; task set rollouts need EXTERNAL\n      fix: create the service again with deploymentController {type: EXTERNAL} (ECS cannot change a service's controller in place)");
+  });
+
+  it('reports a failing ECS call as the check it stopped', async () => {
+    const { emulator, client } = await ecs.start();
+    emulator.seedService({ cluster: 'demo', service: 'web', desiredCount: 1, containerName: 'app', image: IMAGE });
+    emulator.faults.fail('DescribeServices', { error: 'AccessDeniedException', message: 'not authorized to perform ecs:DescribeServices' });
+    const [web] = await runDoctor(appConfig([serviceConfig('web')]), client, HOME);
+    expect(web!.ok).toBe(false);
+    expect(web!.checks.at(-1)).toMatchObject({ check: 'service', detail: expect.stringContaining('AccessDeniedException: not authorized to perform ecs:DescribeServices') });
+  });
+});
+
+describe('npx rollout doctor --local', () => {
+  it("checks the example configuration against local mode's ECS, found through GET /local/endpoints", async () => {
+    const { startLocalStack } = await import('../../../local/local-stack');
+    const { loadConfig } = await import('../../../shared/config/load-config');
+    const { silentLogger } = await import('../../../shared/observability/logger');
+    const { ScriptedVerifier } = await import('../../helpers/scripted-verifier');
+    const { main } = await import('../../../cli/main');
+    const file = 'examples/rollout.config.yaml';
+    const stack = await startLocalStack({ config: await loadConfig(file), port: 0, verifier: new ScriptedVerifier(), logger: silentLogger, apiToken: 'api-token', webhookToken: 'hook-token' });
+    try {
+      let out = '';
+      const io = { env: {}, stdout: { write: (text: string) => void (out += text) }, stderr: { write: (text: string) => void (out += text) } };
+      const code = await main(['doctor', '--local', '--config', file, '--url', stack.url, '--token', 'api-token'], io);
+      expect(out).toMatch(/^checked \d+ services? against local mode's ECS at http:\/\/127\.0\.0\.1:\d+/);
+      expect(out).not.toContain('FAIL');
+      expect(code).toBe(0);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
