@@ -242,6 +242,8 @@ const CASES: Case[] = [
       const { h, service } = ctx;
       const { id, res } = await abortAtBake(ctx, () => h.fail(service, 'DeleteTaskSet', { ...SERVER, times: 2 }));
       if (res.status !== 200) ctx.violations.push(`abort answered ${res.status}`);
+      // The canary is deleted once the stable set is steady at full size again, after the abort answers.
+      await h.untilTerminal(id);
       const failed = h.ledger.forService(service).filter((e) => e.operation === 'DeleteTaskSet' && !e.ok).length;
       if (failed !== 2) ctx.violations.push(`expected 2 failed DeleteTaskSet calls, saw ${failed}`);
       return id;

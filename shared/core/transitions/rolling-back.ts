@@ -22,6 +22,8 @@ const rollbackWaiting: Handler<'RollbackWaiting'> = (d, input) => {
   if (d.before.wait?.for === 'steady') return unchanged(d.before);
   d.r.wait = { for: 'steady', since: d.at };
   d.log(EventType.RollbackWaiting, messages.rollbackWaiting(input.waitingFor));
+  // A rollback retried from FAILED runs outside any execution: the clock must run to look again.
+  d.effect({ type: 'startWorkflow' });
   return d.result();
 };
 

@@ -177,6 +177,19 @@ describe('abort', () => {
     expect(res.rollout.status).toBe(RolloutStatus.RollingBack);
     expect(res.effects).toContainEqual({ type: 'rollback' });
   });
+
+  it('keeps the canary while the stable set gets steady, once, and makes sure the clock runs to look again', () => {
+    const retried = transition(S.failed!, { type: 'Abort', by: 'ops', reason: 'fixed IAM' }, T0).rollout;
+    const waiting = transition(retried, { type: 'RollbackWaiting', waitingFor: 'the stable task set to be steady' }, T0);
+    expect(waiting.rollout.status).toBe(RolloutStatus.RollingBack);
+    expect(waiting.rollout.wait).toEqual({ for: 'steady', since: T0.toISOString() });
+    expect(waiting.rollout.events.at(-1)?.type).toBe('ROLLBACK_WAITING');
+    // A rollback retried from FAILED runs outside any execution of the workflow.
+    expect(waiting.effects).toEqual([{ type: 'startWorkflow' }]);
+    const again = transition(waiting.rollout, { type: 'RollbackWaiting', waitingFor: 'the stable task set to be steady' }, at(10));
+    expect(again.rollout).toBe(waiting.rollout);
+    expect(again.effects).toEqual([]);
+  });
 });
 
 describe('reject (an explicit no)', () => {
