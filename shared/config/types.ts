@@ -3,6 +3,7 @@ import type { NotifyTarget } from './notifications-schema';
 import type { AccessConfig } from './access-schema';
 import type { ServicePolicies } from './policy-schema';
 import type { PolicyInput } from '../signature/policy';
+import type { TrafficConfig } from './traffic-schema';
 import type { TagPolicyConfig, WebhooksConfig } from './webhooks-schema';
 
 /** A cosign public key, loaded: `id` is how the config names it (the path as written, or `inline[n]`). */
@@ -52,6 +53,8 @@ export interface ServiceConfig {
   readonly aws?: ServiceAwsConfig;
   /** Where state changes are announced (notifications-schema.ts); absent: nowhere. */
   readonly notify?: readonly NotifyTarget[];
+  /** Traffic routing (traffic-schema.ts); absent: traffic follows task counts on one shared target group. */
+  readonly traffic?: TrafficConfig;
   readonly policies: ServicePolicies;
 }
 
