@@ -7,20 +7,23 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeTaskSetsCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { serve, type ServerType } from '@hono/node-server';
 import { DynamoRolloutStore } from '../shared/adapters/dynamodb/dynamo-rollout-store';
 import { EcsTaskSetDeployer } from '../shared/adapters/ecs/ecs-task-set-deployer';
+import { AlbTrafficRouter } from '../shared/adapters/elbv2/alb-traffic-router';
 import { type Logger, jsonLogger } from '../shared/observability/logger';
 import { Orchestrator, type OrchestratorOptions } from '../shared/orchestration/orchestrator';
-import type { AppConfig } from '../shared/config/types';
+import type { AppConfig, ServiceConfig } from '../shared/config/types';
 import { createApp } from '../shared/http/app';
 import { type OperatorFeatures, type OperatorWiringOptions, wireOperatorFeatures } from '../shared/observability/operator-wiring';
-import type { EcsDeployer, RolloutStore, SignatureVerifier, Workflow } from '../shared/ports';
+import type { EcsDeployer, RolloutStore, SignatureVerifier, TrafficRouter, Workflow } from '../shared/ports';
 import { CosignSignatureVerifier } from '../shared/signature/cosign-signature-verifier';
 import { startDynalite } from './dynamodb/dynalite-server';
 import { type EcsEmulator, startEcsEmulator } from './ecs-emulator';
 import { startCloudWatchStandIn } from './cloudwatch-stand-in';
+import { type ElbV2StandIn, type LocalTargetGroupTiming, seedTraffic, startElbV2StandIn } from './elbv2-stand-in';
 import { LocalAlarms } from './local-alarms';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { StepFunctionsWorkflow } from '../shared/adapters/step-functions/step-functions-workflow';
@@ -42,6 +45,8 @@ export interface LocalStackOptions {
   readonly apiToken?: string;
   /** Time for one emulated task to start. Default 400 ms. */
   readonly taskStartMs?: number;
+  /** Health checks and deregistration delay of the seeded target groups (`traffic.alb`). Default 2 s × 2 and 5 s. */
+  readonly targetGroups?: LocalTargetGroupTiming;
   /**
    * Tests: how long every Wait of the state machine lasts (at least 100 ms; the loop looks again at a
    * bake's remaining time), and a twentieth of the fallback look at ECS. Default: the definition's real
@@ -75,6 +80,8 @@ export interface LocalStack {
   readonly store: RolloutStore;
   readonly deployer: EcsDeployer;
   readonly ecs: EcsEmulator;
+  /** The load balancers of the services with `traffic.alb`. */
+  readonly elbv2: ElbV2StandIn;
   readonly alarms: LocalAlarms;
   /** The rollouts' clock: the Step Functions adapter, over the stand-in running the synthesized state machine. */
   readonly workflow: Workflow;
@@ -92,7 +99,7 @@ export interface LocalStack {
 const TABLE_NAME = 'rollouts';
 
 /** AWS CLI service name → URL of the local stand-in on that service's wire protocol. */
-export type LocalEndpoints = Readonly<Record<'dynamodb' | 'ecs' | 'stepfunctions' | 'cloudwatch', string>>;
+export type LocalEndpoints = Readonly<Record<'dynamodb' | 'ecs' | 'stepfunctions' | 'cloudwatch' | 'elbv2', string>>;
 
 /** The state machine `cdk synth` produces, resolved to ASL at build time (`npm run asl`; a test checks it is current). */
 function rolloutDefinition(): Record<string, unknown> {
@@ -131,6 +138,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     taskStartMs: options.taskStartMs ?? 400,
     ...(dataDir ? { stateFile: join(dataDir, 'ecs-emulator.json') } : {}),
   });
+  // The load balancer named by `traffic.alb`: the ECS emulator's task sets register with its target groups.
+  const elbServer = await startElbV2StandIn();
+  ecsServer.emulator.attachLoadBalancers(elbServer.standIn);
   for (const service of Object.values(config.services)) {
     ecsServer.emulator.seedService({
       cluster: service.cluster,
@@ -138,6 +148,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       desiredCount: service.local.desiredCount,
       containerName: service.container ?? 'app',
       image: service.local.image ?? `${service.registry}/${service.repository}:initial`,
+      ...(service.traffic ? { targetGroupArn: service.traffic.alb.targetGroups[0] } : {}),
     });
   }
   const ecsClient = new ECSClient({
@@ -146,6 +157,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 2,
   });
+  let priority = 10;
+  for (const service of Object.values(config.services)) {
+    if (!service.traffic) continue;
+    // After a restart the PRIMARY task set may be in the second group of the pair (the last promotion's).
+    const { taskSets = [] } = await ecsClient.send(new DescribeTaskSetsCommand({ cluster: service.cluster, service: service.service }));
+    const serving = taskSets.find((set) => set.status === 'PRIMARY')?.loadBalancers?.[0]?.targetGroupArn ?? null;
+    seedTraffic(elbServer.standIn, { service: service.name, alb: service.traffic.alb, servingTargetGroupArn: serving, priority: priority++ }, options.targetGroups);
+  }
+  const elbClient = new ElasticLoadBalancingV2Client({
+    endpoint: elbServer.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 2,
+  });
+  const routers = new Map<string, TrafficRouter>();
+  const traffic = (service: ServiceConfig): TrafficRouter | null => {
+    if (!service.traffic) return null;
+    let router = routers.get(service.name);
+    if (!router) routers.set(service.name, (router = new AlbTrafficRouter({ client: elbClient, alb: service.traffic.alb })));
+    return router;
+  };
 
   const alarms = new LocalAlarms(dataDir ? join(dataDir, 'alarms.json') : undefined);
   // The workflow is the state machine `cdk synth` produces, run by the Step Functions stand-in with the
@@ -200,6 +232,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     verifier: options.verifier ?? new CosignSignatureVerifier({ registries: config.registries }),
     workflow,
     alarms,
+    traffic,
     tags: options.tagResolver ?? registryTagResolver(),
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
@@ -221,7 +254,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const operator = wireOperatorFeatures({ mode: 'local', orchestrator, store, config, logger, publicUrl: () => listeningUrl, ...(dataDir ? { dataDir } : {}), ...options.operator });
 
   const cloudwatch = await startCloudWatchStandIn({ alarms, known: [...new Set(Object.values(config.services).flatMap((s) => s.alarms))] });
-  const endpoints: LocalEndpoints = { dynamodb: dynamo.endpoint, ecs: ecsServer.endpoint, stepfunctions: stepFunctions.endpoint, cloudwatch: cloudwatch.endpoint };
+  const endpoints: LocalEndpoints = { dynamodb: dynamo.endpoint, ecs: ecsServer.endpoint, stepfunctions: stepFunctions.endpoint, cloudwatch: cloudwatch.endpoint, elbv2: elbServer.endpoint };
   const app = createApp({ orchestrator, webhookToken: tokens.webhookToken, apiToken: tokens.apiToken, localAlarms: alarms, localEndpoints: endpoints, logger, ...operator.appDeps });
   const host = options.host ?? '127.0.0.1';
   const server: ServerType = await new Promise((resolveServer, reject) => {
@@ -247,6 +280,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     store,
     deployer,
     ecs: ecsServer.emulator,
+    elbv2: elbServer.standIn,
     alarms,
     workflow,
     stepFunctions,
@@ -270,7 +304,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await cloudwatch.close();
       sfnClient.destroy();
       ecsClient.destroy();
+      elbClient.destroy();
       await ecsServer.close();
+      await elbServer.close();
       await dynamo.close();
     },
   };

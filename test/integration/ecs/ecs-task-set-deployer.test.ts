@@ -57,6 +57,7 @@ describe('EcsTaskSetDeployer against the ECS emulator', () => {
       runningCount: 4,
       steady: true,
       externalId: null,
+      targetGroupArn: null,
     });
     expect(view.taskSets).toEqual([view.primary]);
   });
