@@ -18,7 +18,8 @@ export type RolloutInput =
   /** The workflow's clock: move forward as far as the steps allow now. */
   | { readonly type: 'Tick' }
   /** ECS was seen steady with the canary at `weight`; ignored unless that is still the recorded weight. */
-  | { readonly type: 'Steady'; readonly weight: number }
+  /** ECS is steady at `weight`; `trafficShare` is the canary's share of traffic seen then. */
+  | { readonly type: 'Steady'; readonly weight: number; readonly trafficShare?: number }
   | ({ readonly type: 'Approve'; readonly comment: string | null } & Actor)
   | ({ readonly type: 'Reject'; readonly comment: string | null } & Actor)
   | ({ readonly type: 'Abort'; readonly reason: string | null } & Actor)

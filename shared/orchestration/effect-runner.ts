@@ -162,7 +162,7 @@ export class EffectRunner {
    * shares; null otherwise. Re-applies the recorded weight if ECS drifted from it (a crash between
    * recording and calling, or a lost race).
    */
-  async steadyWeight(rollout: Rollout): Promise<number | null> {
+  async steadyWeight(rollout: Rollout): Promise<{ readonly weight: number; readonly trafficShare: number } | null> {
     // No canary yet (a promote decided before it existed): the Tick creates it first.
     if (!rollout.ecs.canaryTaskSetId) return null;
     const t = this.ctx.targetOf(rollout);
@@ -186,14 +186,14 @@ export class EffectRunner {
       return null;
     }
     if (!canary.steady || !(stable?.steady ?? true)) return null;
-    if (traffic.mode !== 'alb') return rollout.canaryWeight;
+    if (traffic.mode !== 'alb') return { weight: rollout.canaryWeight, trafficShare: await traffic.share({ stable: stable ?? null, canary }) };
     // ALB weights: both sets are steady (the canary's targets healthy), so the rule may forward the weight.
     const routed = await this.ecsCall(rollout, 'route', async () => {
       if ((await traffic.share({ stable: stable ?? null, canary })) !== rollout.canaryWeight) {
         await traffic.route({ ...this.targetGroups(rollout, view), canaryWeight: rollout.canaryWeight });
       }
     });
-    return routed.ok ? rollout.canaryWeight : null;
+    return routed.ok ? { weight: rollout.canaryWeight, trafficShare: rollout.canaryWeight } : null;
   }
 
   /** The stable and canary task sets of the rollout in a view of the service. */

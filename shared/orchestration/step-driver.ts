@@ -192,7 +192,7 @@ export class StepDriver {
   private async settleSteady(rollout: Rollout): Promise<{ rollout: Rollout; moved: boolean }> {
     if (rollout.status !== RolloutStatus.Progressing || rollout.wait?.for !== 'steady') return { rollout, moved: false };
     const steadyAt = await this.runner.steadyWeight(rollout);
-    if (steadyAt !== null) return { rollout: await this.runner.step(rollout.id, { type: 'Steady', weight: steadyAt }), moved: true };
+    if (steadyAt !== null) return { rollout: await this.runner.step(rollout.id, { type: 'Steady', ...steadyAt }), moved: true };
     return { rollout: await this.writer.load(rollout.id), moved: false };
   }
 

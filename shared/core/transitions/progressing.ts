@@ -62,6 +62,7 @@ const steady: Handler<'Steady'> = (d, input) => {
   // Seen at a weight the record has moved past (a promote or a step landed meanwhile): not this wait's answer.
   if (rollout.wait?.for !== 'steady' || input.weight !== rollout.canaryWeight) return unchanged(rollout);
   d.r.wait = null;
+  if (input.trafficShare !== undefined) d.r.trafficShare = input.trafficShare;
   if (rollout.promoting) {
     d.log(EventType.Promoting, messages.promoting());
     d.r.ecs = { ...rollout.ecs, claim: { call: 'promote', since: d.at, attempt: rollout.clock?.attempt ?? 0 } };
@@ -94,6 +95,7 @@ const promoted: Handler<'Promoted'> = (d) => {
   d.r.status = RolloutStatus.Succeeded;
   d.r.ecs = { ...rollout.ecs, claim: null };
   d.r.canaryWeight = 100;
+  d.r.trafficShare = 100;
   d.r.wait = null;
   d.log(EventType.Succeeded, messages.succeeded(rollout.image.digest));
   d.effect({ type: 'releaseLock' });

@@ -78,7 +78,7 @@ describe('ALB weighted traffic in local mode', () => {
     const [blue, green] = targetGroups;
     expect(stack.elbv2.weights(listenerRule)).toEqual({ [blue]: 100, [green]: 0 });
     const id = await push(`svc${desired}`);
-    await untilStatus(id, 'SUCCEEDED');
+    expect(await untilStatus(id, 'SUCCEEDED')).toMatchObject({ canaryWeight: 100, trafficShare: 100 });
     // Every ModifyRule forwards exactly 100 - w and w for a step weight, in step order (two actors that
     // saw the same steady state may both send the same weights).
     const applied = ruleWeights(listenerRule);
@@ -102,12 +102,13 @@ describe('ALB weighted traffic in local mode', () => {
     const { listenerRule, targetGroups } = alb(50);
     const [blue, green] = targetGroups;
     const id = await push('guarded');
-    await untilStatus(id, 'PAUSED');
+    const paused = await untilStatus(id, 'PAUSED');
+    expect(paused).toMatchObject({ canaryWeight: 20, trafficShare: 20 });
     expect(stack.elbv2.weights(listenerRule)).toEqual({ [blue]: 80, [green]: 20 });
     stack.elbv2.clearCalls();
     stack.ecs.clearCalls();
     await stack.alarms.set('guarded-5xx', 'ALARM', 'p99 up');
-    await untilStatus(id, 'ROLLED_BACK');
+    expect(await untilStatus(id, 'ROLLED_BACK')).toMatchObject({ canaryWeight: 0, trafficShare: 0 });
     expect(stack.elbv2.weights(listenerRule)).toEqual({ [blue]: 100, [green]: 0 });
     const moved = stack.elbv2.callsTo('ModifyRule').find((c) => c.input.RuleArn === listenerRule)!;
     const deleted = stack.ecs.callsTo('DeleteTaskSet').find((c) => (c.input as any).service === 'guarded')!;
