@@ -28,3 +28,27 @@ export const taskCountShare = (canaryTasks: number, stableTasks: number): number
 
 /** The share of traffic a weighted forward gives one of its target groups, 0–100. */
 export const weightedShare = (weight: number, total: number): number => (total === 0 ? 0 : Math.round((100 * weight) / total));
+
+/** Points a traffic share may differ from the configured weight before the step is reported as coarse. */
+export const COARSE_SHARE_POINTS = 5;
+
+/** The canary's share of traffic that task counts give `canaryWeight` at `desiredCount` (ECS rounds each set up). */
+export const taskCountShareAt = (desiredCount: number, canaryWeight: number): number =>
+  canaryWeight === 0 || canaryWeight === 100
+    ? canaryWeight
+    : taskCountShare(tasksAt(desiredCount, canaryWeight), tasksAt(desiredCount, 100 - canaryWeight));
+
+/** Whether a share is too far from its weight (more than COARSE_SHARE_POINTS) to call the step what it says. */
+export const isCoarse = (canaryWeight: number, share: number): boolean => Math.abs(share - canaryWeight) > COARSE_SHARE_POINTS;
+
+/**
+ * The `setWeight` steps task counts cannot express at `desiredCount`: with one task every step between
+ * 0 and 100 is all or half, otherwise a share more than COARSE_SHARE_POINTS off the weight.
+ */
+export function coarseSteps(weights: readonly (number | null)[], desiredCount: number): { readonly step: number; readonly weight: number; readonly share: number }[] {
+  return weights.flatMap((weight, step) => {
+    if (weight === null || weight === 0 || weight === 100) return [];
+    const share = taskCountShareAt(desiredCount, weight);
+    return desiredCount === 1 || isCoarse(weight, share) ? [{ step, weight, share }] : [];
+  });
+}

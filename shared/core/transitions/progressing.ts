@@ -8,6 +8,7 @@ import { messages, refusals, stepLabel } from '../messages';
 import { RolloutPolicy } from '../policy';
 import { RolloutStatus, StepStatus } from '../status';
 import { isSetWeight } from '../steps';
+import { isCoarse } from '../traffic-split';
 import { takenWhileActive } from './active';
 import { type Draft, type Handler, type StatusHandlers, unchanged } from './draft';
 import { answerWaitAtOnce } from './shared';
@@ -73,7 +74,9 @@ const steady: Handler<'Steady'> = (d, input) => {
   const step = d.steps[i];
   if (!step || !isSetWeight(step) || step.status !== StepStatus.Running) return unchanged(rollout);
   completeStep(d, i);
-  d.log(EventType.StepCompleted, messages.steadyStepCompleted(stepLabel(i, rollout.steps.length), step.setWeight));
+  const share = input.trafficShare;
+  const coarse = share !== undefined && isCoarse(step.setWeight, share) ? share : undefined;
+  d.log(EventType.StepCompleted, messages.steadyStepCompleted(stepLabel(i, rollout.steps.length), step.setWeight, coarse));
   advance(d);
   return d.result();
 };

@@ -21,6 +21,8 @@ const STEPS = [{ setWeight: 10 }, { setWeight: 50 }, { setWeight: 30 }, { setWei
 const DESIRED = [1, 2, 4, 10];
 const config = appConfig([
   ...DESIRED.map((n) => serviceConfig(`svc${n}`, { steps: STEPS, alarms: [], local: { desiredCount: n, image: null }, traffic: { alb: alb(n) } })),
+  // No traffic section: traffic follows task counts.
+  serviceConfig('counts', { steps: [{ setWeight: 10 }, { pause: {} }, { setWeight: 100 }], alarms: [], local: { desiredCount: 2, image: null } }),
   serviceConfig('guarded', { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 100 }], alarms: ['guarded-5xx'], local: { desiredCount: 4, image: null }, traffic: { alb: alb(50) } }),
 ]);
 
@@ -114,5 +116,14 @@ describe('ALB weighted traffic in local mode', () => {
     const deleted = stack.ecs.callsTo('DeleteTaskSet').find((c) => (c.input as any).service === 'guarded')!;
     expect(moved.at).toBeLessThanOrEqual(deleted.at);
     expect(stack.ecs.callsTo('UpdateTaskSet').filter((c) => (c.input as any).service === 'guarded')).toEqual([]);
+  });
+
+  it('with task counts, records the share running tasks give and reports a step the count cannot express', async () => {
+    const id = await push('counts');
+    const paused = await untilStatus(id, 'PAUSED');
+    expect(paused).toMatchObject({ canaryWeight: 10, trafficShare: 33 });
+    expect(paused.events.map((e: any) => e.message)).toContainEqual(expect.stringContaining('its actual share of traffic is 33%: the task count cannot express 10%'));
+    await api('POST', `/rollouts/${id}/approve`, { by: 'ann' });
+    expect(await untilStatus(id, 'SUCCEEDED')).toMatchObject({ trafficShare: 100 });
   });
 });
