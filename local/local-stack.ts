@@ -23,7 +23,6 @@ import { CosignSignatureVerifier } from '../shared/signature/cosign-signature-ve
 import { startDynalite } from './dynamodb/dynalite-server';
 import { type EcsEmulator, startEcsEmulator } from './ecs-emulator';
 import { startCloudWatchStandIn } from './cloudwatch-stand-in';
-import { coarseSteps } from '../shared/core/traffic-split';
 import { type ElbV2StandIn, type LocalTargetGroupTiming, seedTraffic, startElbV2StandIn } from './elbv2-stand-in';
 import { LocalAlarms } from './local-alarms';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -151,17 +150,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       image: service.local.image ?? `${service.registry}/${service.repository}:initial`,
       ...(service.traffic ? { targetGroupArn: service.traffic.alb.targetGroups[0] } : {}),
     });
-  }
-  // Task counts cannot express every step: say which, once, at start (the rollout's events say it again).
-  for (const service of Object.values(config.services)) {
-    if (service.traffic) continue;
-    const weights = service.steps.map((step) => ('setWeight' in step ? step.setWeight : null));
-    const coarse = coarseSteps(weights, service.local.desiredCount);
-    if (coarse.length > 0) {
-      logger.warn(`services.${service.name}: with ${service.local.desiredCount} task(s) traffic follows task counts coarsely; use traffic.alb for exact weights`, {
-        steps: coarse.map(({ step, weight, share }) => `steps[${step}] setWeight ${weight} → ${share}% of traffic`),
-      });
-    }
   }
   const ecsClient = new ECSClient({
     endpoint: ecsServer.endpoint,
