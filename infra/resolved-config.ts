@@ -46,7 +46,7 @@ const HANDLED = {
     name: 'the key under services', cluster: 'as is', service: 'as is', container: 'as is', image: 'as is',
     registry: 'from image', repository: 'from image', tags: 'regex source', verify: 'see verify', steps: 'as is',
     alarms: 'as is', local: 'as is', aws: 'as is', policies: 'as the file keys onNewImage, steadyTimeout, alarmPolicy, approvals',
-    tagPolicy: 'semver as its source', notify: 'as the file writes it: variables, not values; linkTtl in seconds',
+    tagPolicy: 'semver as its source', traffic: 'as is', notify: 'as the file writes it: variables, not values; linkTtl in seconds',
   } satisfies Record<keyof ServiceConfig, string>,
   verify: {
     keys: 'PEM', keyless: 'identities without their ids', rekor: 'as is', trustedRoot: 'the document inline, unless built in',
@@ -85,6 +85,7 @@ export function resolvedConfigDocument(config: AppConfig): Record<string, unknow
         local: { desiredCount: s.local.desiredCount, ...(s.local.image === null ? {} : { image: s.local.image }) },
         ...(s.aws === undefined ? {} : { aws: { passRoles: s.aws.passRoles } }),
         ...(s.notify?.length ? { notify: s.notify.map(resolvedNotifyTarget) } : {}),
+        ...(s.traffic === undefined ? {} : { traffic: { alb: { ...s.traffic.alb, targetGroups: [...s.traffic.alb.targetGroups] } } }),
         ...(s.tagPolicy === undefined
           ? {}
           : { tagPolicy: { ...(s.tagPolicy.semver ? { semver: s.tagPolicy.semver.source } : {}), newerThanStable: s.tagPolicy.newerThanStable } }),

@@ -120,6 +120,27 @@ export class RolloutGrants {
   }
 
   /**
+   * Moving the weights of `traffic.alb`: ModifyRule on the configured listener rules, ModifyListener on
+   * the configured listeners (their own resource types); the describes the router and a preflight read
+   * support no resource-level permissions. Nothing without a service with `traffic.alb`.
+   */
+  loadBalancers(role: iam.IRole): void {
+    const albs = Object.values(this.props.config.services).flatMap((s) => (s.traffic ? [s.traffic.alb] : []));
+    if (albs.length === 0) return;
+    this.add(
+      role,
+      'ElbDescribe',
+      ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth'],
+      ['*'],
+      { wildcardReason: 'Elastic Load Balancing Describe actions support no resource-level permissions (Service Authorization Reference).' },
+    );
+    const rules = [...new Set(albs.flatMap((alb) => (alb.listenerRule ? [alb.listenerRule] : [])))];
+    const listeners = [...new Set(albs.flatMap((alb) => (alb.listener ? [alb.listener] : [])))];
+    if (rules.length > 0) this.add(role, 'ElbModifyRules', ['elasticloadbalancing:ModifyRule'], rules);
+    if (listeners.length > 0) this.add(role, 'ElbModifyListeners', ['elasticloadbalancing:ModifyListener'], listeners);
+  }
+
+  /**
    * Starting a rollout's clock: the clock's state is read first (DescribeExecution on the record's
    * current execution, shared/orchestration/clock.ts), and again when a start finds the name taken.
    */

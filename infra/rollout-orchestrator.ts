@@ -237,6 +237,10 @@ export class RolloutOrchestrator extends Construct {
     for (const role of [roles.api, roles.recover, roles.alarmStateChange, roles.ecrPush, roles.awaitApproval, roles.ecsEvent, roles.watchdog]) {
       grants.ecs(role, 'shift');
     }
+    // Every function that moves task sets moves their traffic too (traffic.alb).
+    for (const role of [roles.advance, roles.api, roles.recover, roles.alarmStateChange, roles.ecrPush, roles.awaitApproval, roles.ecsEvent, roles.watchdog]) {
+      grants.loadBalancers(role);
+    }
     grants.readAlarms(roles.advance);
     // Verifying a signature reads the registry: where images arrive, and in Advance's own look for a
     // signature pushed after its image (cosign, Notation or AWS Signer), which also asks AWS Signer

@@ -36,6 +36,15 @@ const REPOSITORY = 'team/web';
 const exitAtEnd = process.argv.includes('--exit');
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
+
+const ALB = 'arn:aws:elasticloadbalancing:us-east-1:000000000000';
+const DEMO_RULE = `${ALB}:listener-rule/app/demo/0000000000000001/0000000000000002/0000000000000003`;
+const DEMO_TRAFFIC = [
+  '    traffic:',
+  '      alb:',
+  `        listenerRule: ${DEMO_RULE}`,
+  `        targetGroups: [${ALB}:targetgroup/web-blue/00000000000000a1, ${ALB}:targetgroup/web-green/00000000000000a2]`,
+].join('\n');
 const step = (text: string) => say(`\n\x1b[1m== ${text}\x1b[0m`);
 
 function requireTools(): void {
@@ -69,7 +78,8 @@ async function main(): Promise<void> {
   writeFileSync(join(demoDir, 'cosign.key'), keys.privateKeyPem, { mode: 0o600 });
   const example = readFileSync(resolve('examples/rollout.config.yaml'), 'utf8');
   const configFile = join(demoDir, 'rollout.config.yaml');
-  // It also trusts Notation signatures from a CA of its own (the web service), beside the cosign key.
+  // It also trusts Notation signatures from a CA of its own (the web service), beside the cosign key,
+  // and its web service shifts traffic with ALB weights (traffic.alb), on the local load balancer.
   const notationCa = createRootCa({ commonName: 'demo CI root' });
   const notation = notationSigner({ ca: notationCa });
   writeFileSync(join(demoDir, 'notation-ca.pem'), notationCa.certificate.toString());
@@ -77,7 +87,8 @@ async function main(): Promise<void> {
       notation:
         trustStore: [notation-ca.pem]
         trustedIdentities: ['x509.subject: C=${TEST_SUBJECT.country}, ST=${TEST_SUBJECT.state}, O=${TEST_SUBJECT.organization}']`;
-  writeFileSync(configFile, example.replaceAll('keys/cosign.pub', 'cosign.pub').replace('keys: [cosign.pub]', trustNotation));
+  const withAlb = example.replace(/^( {4}container: app\b.*)$/m, `$1\n${DEMO_TRAFFIC}`);
+  writeFileSync(configFile, withAlb.replaceAll('keys/cosign.pub', 'cosign.pub').replace('keys: [cosign.pub]', trustNotation));
   const loaded = await loadConfig(configFile);
   // Slack, stood in for: web's approval requests go to it with Approve / Reject / Abort buttons, and
   // the demo clicks as the Slack user U0DEMO, whom access.slack knows as demo@example.com.
@@ -123,6 +134,15 @@ async function main(): Promise<void> {
   say(`config:       ${configFile}`);
 
   const seen = new Set<string>();
+  let split = '';
+  /** The load balancer's split for web as it happens, e.g. `ALB web: web-blue 80 / web-green 20`. */
+  const showSplit = () => {
+    const now = Object.entries(stack.elbv2.weights(DEMO_RULE))
+      .map(([arn, weight]) => `${arn.split('/')[1]} ${weight}`)
+      .join(' / ');
+    if (now !== split) say(`  ${' '.repeat(12)}  ALB web: ${now}`);
+    split = now;
+  };
   /** Prints each new event of the service's newest rollout until `until` says stop. */
   const follow = async (until: (r: Rollout) => boolean, timeoutMs = 120_000): Promise<Rollout> => {
     const deadline = Date.now() + timeoutMs;
@@ -136,6 +156,7 @@ async function main(): Promise<void> {
           seen.add(key);
           say(`  ${e.at.slice(11, 23)}  ${e.type.padEnd(18)} ${e.message}`);
         }
+        showSplit();
         if (until(r)) return r;
       }
       if (Date.now() > deadline) throw new Error('the demo timed out waiting for the rollout');

@@ -8,17 +8,19 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeTaskSetsCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { serve, type ServerType } from '@hono/node-server';
 import { DynamoRolloutStore } from '../shared/adapters/dynamodb/dynamo-rollout-store';
 import { EcsTaskSetDeployer } from '../shared/adapters/ecs/ecs-task-set-deployer';
+import { AlbTrafficRouter } from '../shared/adapters/elbv2/alb-traffic-router';
 import { type Logger, jsonLogger } from '../shared/observability/logger';
 import { Orchestrator, type OrchestratorOptions } from '../shared/orchestration/orchestrator';
-import type { AppConfig } from '../shared/config/types';
+import type { AppConfig, ServiceConfig } from '../shared/config/types';
 import { createApp } from '../shared/http/app';
 import type { SlackInteractionOptions } from '../shared/notifications/slack-routes';
 import { type OperatorFeatures, type OperatorWiringOptions, wireOperatorFeatures } from '../shared/observability/operator-wiring';
-import type { EcsDeployer, RolloutStore, SignatureVerifier, Workflow } from '../shared/ports';
+import type { EcsDeployer, RolloutStore, SignatureVerifier, TrafficRouter, Workflow } from '../shared/ports';
 import { SignerClient } from '@aws-sdk/client-signer';
 import { SignerRevocationChecker } from '../shared/adapters/aws-signer/signer-revocation-checker';
 import { ImageSignatureVerifier } from '../shared/signature/image-signature-verifier';
@@ -26,6 +28,7 @@ import { startSignerStandIn } from './signer-stand-in';
 import { startDynalite } from './dynamodb/dynalite-server';
 import { type EcsEmulator, startEcsEmulator } from './ecs-emulator';
 import { startCloudWatchStandIn } from './cloudwatch-stand-in';
+import { type ElbV2StandIn, type LocalTargetGroupTiming, seedTraffic, startElbV2StandIn } from './elbv2-stand-in';
 import { LocalAlarms } from './local-alarms';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { StepFunctionsWorkflow } from '../shared/adapters/step-functions/step-functions-workflow';
@@ -49,6 +52,8 @@ export interface LocalStackOptions {
   readonly taskStartMs?: number;
   /** Time for one emulated task to stop (a deleted task set stays DRAINING until its tasks stopped). Default 0. */
   readonly taskStopMs?: number;
+  /** Health checks and deregistration delay of the seeded target groups (`traffic.alb`). Default 2 s × 2 and 5 s. */
+  readonly targetGroups?: LocalTargetGroupTiming;
   /**
    * Tests: how long every Wait of the state machine lasts (at least 100 ms; the loop looks again at a
    * bake's remaining time), and a twentieth of the fallback look at ECS. Default: the definition's real
@@ -84,6 +89,8 @@ export interface LocalStack {
   readonly store: RolloutStore;
   readonly deployer: EcsDeployer;
   readonly ecs: EcsEmulator;
+  /** The load balancers of the services with `traffic.alb`. */
+  readonly elbv2: ElbV2StandIn;
   readonly alarms: LocalAlarms;
   /** The rollouts' clock: the Step Functions adapter, over the stand-in running the synthesized state machine. */
   readonly workflow: Workflow;
@@ -101,7 +108,7 @@ export interface LocalStack {
 const TABLE_NAME = 'rollouts';
 
 /** AWS CLI service name → URL of the local stand-in on that service's wire protocol. */
-export type LocalEndpoints = Readonly<Record<'dynamodb' | 'ecs' | 'stepfunctions' | 'cloudwatch' | 'signer', string>>;
+export type LocalEndpoints = Readonly<Record<'dynamodb' | 'ecs' | 'stepfunctions' | 'cloudwatch' | 'signer' | 'elbv2', string>>;
 
 /** The state machine `cdk synth` produces, resolved to ASL at build time (`npm run asl`; a test checks it is current). */
 function rolloutDefinition(): Record<string, unknown> {
@@ -145,6 +152,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(dataDir ? { stateFile: join(dataDir, 'ecs-emulator.json') } : {}),
   });
   const home = { region: ecsServer.emulator.region, account: ecsServer.emulator.accountId };
+  // The load balancer named by `traffic.alb`: the ECS emulator's task sets register with its target groups.
+  const elbServer = await startElbV2StandIn();
+  ecsServer.emulator.attachLoadBalancers(elbServer.standIn);
   for (const service of Object.values(config.services)) {
     // A service named by ARN in another region or account is not here to seed: its rollouts are refused.
     const away = outsideHome(service, home);
@@ -158,6 +168,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       desiredCount: service.local.desiredCount,
       containerName: service.container ?? 'app',
       image: service.local.image ?? `${service.registry}/${service.repository}:initial`,
+      ...(service.traffic ? { targetGroupArn: service.traffic.alb.targetGroups[0] } : {}),
     });
   }
   const ecsClient = new ECSClient({
@@ -166,6 +177,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 2,
   });
+  let priority = 10;
+  for (const service of Object.values(config.services)) {
+    if (!service.traffic) continue;
+    // After a restart the PRIMARY task set may be in the second group of the pair (the last promotion's).
+    const { taskSets = [] } = await ecsClient.send(new DescribeTaskSetsCommand({ cluster: service.cluster, service: service.service }));
+    const serving = taskSets.find((set) => set.status === 'PRIMARY')?.loadBalancers?.[0]?.targetGroupArn ?? null;
+    seedTraffic(elbServer.standIn, { service: service.name, alb: service.traffic.alb, servingTargetGroupArn: serving, priority: priority++ }, options.targetGroups);
+  }
+  const elbClient = new ElasticLoadBalancingV2Client({
+    endpoint: elbServer.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 2,
+  });
+  const routers = new Map<string, TrafficRouter>();
+  const traffic = (service: ServiceConfig): TrafficRouter | null => {
+    if (!service.traffic) return null;
+    let router = routers.get(service.name);
+    if (!router) routers.set(service.name, (router = new AlbTrafficRouter({ client: elbClient, alb: service.traffic.alb })));
+    return router;
+  };
 
   const alarms = new LocalAlarms(dataDir ? join(dataDir, 'alarms.json') : undefined);
   // The workflow is the state machine `cdk synth` produces, run by the Step Functions stand-in with the
@@ -229,6 +261,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }),
     workflow,
     alarms,
+    traffic,
     tags: options.tagResolver ?? registryTagResolver(),
     // The local endpoints answer for one region and account, as an orchestrator in AWS does.
     home,
@@ -252,7 +285,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const operator = wireOperatorFeatures({ mode: 'local', orchestrator, store, config, logger, publicUrl: () => listeningUrl, ...(dataDir ? { dataDir } : {}), ...options.operator });
 
   const cloudwatch = await startCloudWatchStandIn({ alarms, known: [...new Set(Object.values(config.services).flatMap((s) => s.alarms))] });
-  const endpoints: LocalEndpoints = { dynamodb: dynamo.endpoint, ecs: ecsServer.endpoint, stepfunctions: stepFunctions.endpoint, cloudwatch: cloudwatch.endpoint, signer: signer.endpoint };
+  const endpoints: LocalEndpoints = { dynamodb: dynamo.endpoint, ecs: ecsServer.endpoint, stepfunctions: stepFunctions.endpoint, cloudwatch: cloudwatch.endpoint, signer: signer.endpoint, elbv2: elbServer.endpoint };
   const app = createApp({ orchestrator, webhookToken: tokens.webhookToken, apiToken: tokens.apiToken, localAlarms: alarms, localEndpoints: endpoints, logger, ...operator.appDeps, ...(options.slack ? { slack: options.slack } : {}) });
   const host = options.host ?? '127.0.0.1';
   const server: ServerType = await new Promise((resolveServer, reject) => {
@@ -278,6 +311,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     store,
     deployer,
     ecs: ecsServer.emulator,
+    elbv2: elbServer.standIn,
     alarms,
     workflow,
     stepFunctions,
@@ -302,7 +336,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await signer.close();
       sfnClient.destroy();
       ecsClient.destroy();
+      elbClient.destroy();
       await ecsServer.close();
+      await elbServer.close();
       await dynamo.close();
     },
   };

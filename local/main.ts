@@ -8,6 +8,7 @@ import { jsonLogger } from '../shared/observability/logger';
 import { loadConfig } from '../shared/config/load-config';
 import { ConfigError } from '../shared/errors';
 import { startLocalStack } from './local-stack';
+import { coarseSteps } from '../shared/core/traffic-split';
 import { startupBanner } from './startup-banner';
 import { EnvironmentSecrets } from '../shared/adapters/environment/environment-secrets';
 
@@ -57,6 +58,17 @@ async function main(): Promise<void> {
       endpoints: stack.endpoints,
     }),
   );
+
+  // Task counts cannot express every step: say which, once, at start (each rollout's events say it again).
+  for (const service of Object.values(config.services)) {
+    if (service.traffic) continue;
+    const coarse = coarseSteps(service.steps.map((s) => ('setWeight' in s ? s.setWeight : null)), service.local.desiredCount);
+    for (const { step, weight, share } of coarse) {
+      process.stderr.write(
+        `note: services.${service.name}.steps[${step}]: setWeight ${weight} gives the canary ${share}% of traffic with ${service.local.desiredCount} task(s) (traffic follows task counts; traffic.alb makes it exact)\n`,
+      );
+    }
+  }
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -113,6 +113,16 @@ export class EcsError extends RolloutError {
   }
 }
 
+/** Elastic Load Balancing refused or failed a call (the weights of `traffic.alb`); the rollout rolls back. */
+export class LoadBalancerError extends RolloutError {
+  override readonly status = 502;
+  override readonly title = 'Load balancer error';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LoadBalancerError';
+  }
+}
+
 /** A registry could not be reached or answered something unusable (not a verdict on the signature). */
 export class RegistryError extends RolloutError {
   override readonly status = 502;

@@ -4,6 +4,7 @@
  */
 import type { Rollout, SignatureInfo } from './core/rollout';
 import type { RolloutStatus } from './core/status';
+import type { TrafficMode } from './core/traffic-split';
 import type { VerificationKey, VerifyConfig } from './config/types';
 
 export interface ListRolloutsQuery {
@@ -99,6 +100,8 @@ export interface TaskSetView {
   readonly pendingCount?: number;
   readonly steady: boolean;
   readonly externalId: string | null;
+  /** The load balancer target group the task set's tasks register with; null or absent when none. */
+  readonly targetGroupArn?: string | null;
 }
 
 export interface ServiceView {
@@ -117,12 +120,21 @@ export interface EcsDeployer {
    */
   createCanary(
     target: EcsTarget,
-    input: { readonly rolloutId: string; readonly image: string; readonly stableTaskSetId: string },
+    input: {
+      readonly rolloutId: string;
+      readonly image: string;
+      readonly stableTaskSetId: string;
+      /** The canary's own target group (ALB weights): its load balancer entry is the stable set's with this group. */
+      readonly targetGroupArn?: string;
+    },
   ): Promise<{ readonly taskSetId: string; readonly taskDefinitionArn: string }>;
-  /** Sets the canary to `canaryWeight` percent and the stable set to the rest (scaling up before down). */
+  /**
+   * Sets the canary to `canaryWeight` percent and the stable set to `stableScale` (default: the rest),
+   * scaling up before down.
+   */
   setWeights(
     target: EcsTarget,
-    input: { readonly stableTaskSetId: string; readonly canaryTaskSetId: string; readonly canaryWeight: number },
+    input: { readonly stableTaskSetId: string; readonly canaryTaskSetId: string; readonly canaryWeight: number; readonly stableScale?: number },
   ): Promise<void>;
   /** Makes the canary PRIMARY at 100% and deletes the stable set. Idempotent. */
   promote(target: EcsTarget, input: { readonly stableTaskSetId: string; readonly canaryTaskSetId: string }): Promise<void>;
@@ -140,6 +152,21 @@ export interface EcsDeployer {
 
 /** How far a rollback got: done, or waiting (for the stable set to be steady) before removing the canary. */
 export type RollbackProgress = { readonly done: true } | { readonly done: false; readonly waitingFor: string };
+/**
+ * How the canary's share of traffic is set: by an Application Load Balancer's weighted forward to the
+ * stable and the canary target groups (`traffic.alb`), or by task counts on one shared target group.
+ * Only executes: when to move traffic is decided in shared/orchestration (effect-runner.ts).
+ */
+export interface TrafficRouter {
+  readonly mode: TrafficMode;
+  /**
+   * Forwards exactly `canaryWeight` percent to the canary's target group and the rest to the stable
+   * one (one call), keeping everything else about the rule; nothing to do in task-count mode.
+   */
+  route(input: { readonly stableTargetGroupArn: string | null; readonly canaryTargetGroupArn: string | null; readonly canaryWeight: number }): Promise<void>;
+  /** The canary's share of traffic now (0–100): the load balancer's weights, or running task counts. */
+  share(input: { readonly stable: TaskSetView | null; readonly canary: TaskSetView | null }): Promise<number>;
+}
 
 export type VerificationResult =
   | { readonly outcome: 'verified'; readonly signature: SignatureInfo }

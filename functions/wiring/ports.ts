@@ -7,15 +7,17 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SignerClient } from '@aws-sdk/client-signer';
 import { SignerRevocationChecker } from '../../shared/adapters/aws-signer/signer-revocation-checker';
 import { CloudWatchAlarms } from '../../shared/adapters/cloudwatch/cloudwatch-alarms';
 import { DynamoRolloutStore } from '../../shared/adapters/dynamodb/dynamo-rollout-store';
 import { EcsTaskSetDeployer } from '../../shared/adapters/ecs/ecs-task-set-deployer';
+import { AlbTrafficRouter } from '../../shared/adapters/elbv2/alb-traffic-router';
 import { StepFunctionsWorkflow } from '../../shared/adapters/step-functions/step-functions-workflow';
-import type { AppConfig } from '../../shared/config/types';
-import type { Alarms, EcsDeployer, RolloutStore, SignatureVerifier, Workflow } from '../../shared/ports';
+import type { AppConfig, ServiceConfig } from '../../shared/config/types';
+import type { Alarms, EcsDeployer, RolloutStore, SignatureVerifier, TrafficRouter, Workflow } from '../../shared/ports';
 import { ImageSignatureVerifier } from '../../shared/signature/image-signature-verifier';
 import { type TagResolver, registryTagResolver } from '../../shared/webhooks/resolve-tag';
 import { ENV, requireEnv } from './environment';
@@ -27,10 +29,12 @@ export interface Ports {
   readonly workflow: Workflow;
   readonly alarms: Alarms;
   readonly tags: TagResolver;
+  /** The ALB router of a service with `traffic.alb`; built whenever `ecs` is (moving a task set moves its traffic). */
+  readonly traffic: (service: ServiceConfig) => TrafficRouter | null;
 }
 
 /** Ports an orchestrator may lack (it then does without): unlisted, they are absent rather than refused. */
-const OPTIONAL: ReadonlySet<PortName> = new Set(['alarms', 'tags']);
+const OPTIONAL: ReadonlySet<PortName> = new Set(['alarms', 'tags', 'traffic']);
 export type PortName = keyof Ports;
 
 /** How each port is built in Lambda: the real adapter over a default AWS client. */
@@ -46,6 +50,23 @@ const FACTORIES: { readonly [K in PortName]: (config: AppConfig, env: NodeJS.Pro
   workflow: (_config, env) => new StepFunctionsWorkflow({ client: new SFNClient({}), stateMachineArn: requireEnv(ENV.stateMachine, env) }),
   alarms: () => new CloudWatchAlarms({ client: new CloudWatchClient({}) }),
   tags: () => registryTagResolver(),
+  traffic: () => {
+    // One client per load balancer region (read from the ARN), one router per service, each made on first use.
+    const clients = new Map<string, ElasticLoadBalancingV2Client>();
+    const routers = new Map<string, TrafficRouter>();
+    return (service) => {
+      const alb = service.traffic?.alb;
+      if (!alb) return null;
+      let router = routers.get(service.name);
+      if (!router) {
+        const region = (alb.listenerRule ?? alb.listener ?? '').split(':')[3] ?? '';
+        let client = clients.get(region);
+        if (!client) clients.set(region, (client = new ElasticLoadBalancingV2Client({ region })));
+        routers.set(service.name, (router = new AlbTrafficRouter({ client, alb })));
+      }
+      return router;
+    };
+  },
 };
 
 /**
@@ -59,8 +80,9 @@ export function portsFor(fn: string, uses: readonly PortName[], config: AppConfi
     Object.defineProperty(ports, name, {
       enumerable: true,
       get() {
-        if (!uses.includes(name) && OPTIONAL.has(name)) return undefined;
-        if (!uses.includes(name)) throw new Error(`the ${fn} function does not use the ${name} port (functions/${fn}.ts lists what it uses)`);
+        const named = uses.includes(name) || (name === 'traffic' && uses.includes('ecs'));
+        if (!named && OPTIONAL.has(name)) return undefined;
+        if (!named) throw new Error(`the ${fn} function does not use the ${name} port (functions/${fn}.ts lists what it uses)`);
         if (!built.has(name)) built.set(name, FACTORIES[name](config, env));
         return built.get(name);
       },

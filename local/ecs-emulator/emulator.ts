@@ -7,6 +7,7 @@ import * as arns from './arns';
 import { EcsApiError } from './errors';
 import { EcsEventWatch, type EcsEventListener } from './events';
 import { EcsFaults } from './faults';
+import { LoadBalancerCoupling, type TargetRegistry } from './load-balancers';
 import { createCluster, describeClusters } from './operations/clusters';
 import type { Input, Operation } from './operations/context';
 import { createService, describeServices, updateService } from './operations/services';
@@ -82,6 +83,7 @@ export class EcsEmulator {
   private readonly log: EcsCall[] = [];
   private readonly maxCalls: number;
   private readonly events: EcsEventWatch;
+  private loadBalancing: LoadBalancerCoupling | null = null;
 
   constructor(options: EcsEmulatorOptions = {}) {
     this.region = options.region ?? 'us-east-1';
@@ -176,6 +178,17 @@ export class EcsEmulator {
   private record(call: EcsCall): void {
     this.log.push(call);
     if (this.log.length > this.maxCalls) this.log.splice(0, this.log.length - this.maxCalls);
+  }
+
+  /**
+   * Puts the task sets that have `loadBalancers` behind a load balancer (the ELBv2 stand-in in local mode
+   * and the tests): their tasks register as targets, and they are steady only once those are healthy.
+   */
+  attachLoadBalancers(registry: TargetRegistry): void {
+    this.loadBalancing?.close();
+    const coupling = new LoadBalancerCoupling(registry, this.store.config, () => this.events.poke());
+    this.loadBalancing = coupling;
+    this.store.adjustReading = (taskSet, reading, now) => coupling.adjust(taskSet, reading, now);
   }
 
   /** Creates the cluster, a task definition family named after the service, the service and a steady PRIMARY task set; does nothing when the service exists. */

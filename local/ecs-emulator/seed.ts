@@ -20,6 +20,8 @@ export interface SeedServiceInput {
   readonly image: string;
   /** Default 8080. */
   readonly containerPort?: number;
+  /** The target group the stable task set's tasks register with (behind a load balancer). */
+  readonly targetGroupArn?: string;
 }
 
 /** Placeholder networking: awsvpc task sets need some, and nothing reads it. */
@@ -68,6 +70,9 @@ export const seedService = (context: OperationContext, input: SeedServiceInput):
     taskDefinition: taskDefinition.taskDefinitionArn,
     launchType: 'FARGATE',
     networkConfiguration: NETWORK,
+    ...(input.targetGroupArn
+      ? { loadBalancers: [{ targetGroupArn: input.targetGroupArn, containerName: input.containerName ?? 'app', containerPort: input.containerPort ?? 8080 }] }
+      : {}),
     scale: { value: 100, unit: 'PERCENT' },
   }) as { taskSet: { taskSetArn: string } };
   updateServicePrimaryTaskSet(context, { cluster: input.cluster, service: input.service, primaryTaskSet: taskSet.taskSetArn });

@@ -25,6 +25,8 @@ export class EcsStore {
   describeLagMs = 0;
   /** Told when a task set's tasks are sent toward a new count (the event watch). */
   onRetarget: (taskSet: StoredTaskSet) => void = () => {};
+  /** What ECS waits for beyond the tasks themselves (load-balancer targets: `load-balancers.ts`). */
+  adjustReading: (taskSet: StoredTaskSet, reading: FleetReading, now: number) => FleetReading = (_taskSet, reading) => reading;
 
   constructor(readonly config: EcsStoreConfig) {
     this.data = config.stateFile ? loadState(config.stateFile) : emptyState();
@@ -98,12 +100,13 @@ export class EcsStore {
   }
 
   reading(taskSet: StoredTaskSet, now: number): FleetReading {
-    return readFleet(taskSet.fleet, now, this.config, this.isLaunchBlocked(taskSet));
+    return this.adjustReading(taskSet, readFleet(taskSet.fleet, now, this.config, this.isLaunchBlocked(taskSet)), now);
   }
 
   /** Points the task set's tasks at what its scale (or draining) now asks for. */
   retarget(taskSet: StoredTaskSet, service: StoredService, now: number): void {
     const target = taskSet.status === 'DRAINING' ? 0 : this.computedDesiredCount(service, taskSet.scale);
+    this.reading(taskSet, now); // the adjustment sees the tasks as they were before they change course
     taskSet.fleet = retargetFleet(taskSet.fleet, now, target, this.config, this.isLaunchBlocked(taskSet));
     this.onRetarget(taskSet);
   }
@@ -111,6 +114,7 @@ export class EcsStore {
   /** Freezes every fleet's progress at `now`, before the rules deciding which launches fail change. */
   reanchorAll(now: number): void {
     for (const taskSet of Object.values(this.data.taskSets)) {
+      this.reading(taskSet, now);
       taskSet.fleet = retargetFleet(taskSet.fleet, now, taskSet.fleet.target, this.config, this.isLaunchBlocked(taskSet));
     }
   }

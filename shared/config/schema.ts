@@ -20,6 +20,7 @@ import { durationSchema, stepsSchema } from './steps-schema';
 import type { AppConfig, RegistryConfig, ServiceConfig } from './types';
 import type { ReadTextFile } from './verification-keys';
 import { verifySchema } from './verify-schema';
+import { trafficSchema } from './traffic-schema';
 import { tagPolicySchema, webhooksSchema, type WebhooksConfig } from './webhooks-schema';
 
 export interface ConfigSchemaContext {
@@ -128,6 +129,7 @@ function serviceSchema(context: ConfigSchemaContext) {
     steadyTimeout: durationSchema.nullish(),
     alarmPolicy: alarmPolicySchema.nullish(),
     approvals: approvalsSchema.nullish(),
+    traffic: trafficSchema.nullish(),
   });
 }
 
@@ -208,6 +210,7 @@ function toAppConfig(file: ParsedFile): Omit<AppConfig, 'file'> {
       local: { desiredCount: s.local?.desiredCount ?? DEFAULT_LOCAL_DESIRED_COUNT, image: s.local?.image ?? null },
       ...(s.aws == null ? {} : { aws: { passRoles: s.aws.passRoles ?? [] } }),
       ...(s.notify == null ? {} : { notify: s.notify }),
+      ...(s.traffic == null ? {} : { traffic: s.traffic }),
       policies: toPolicies(s),
     };
   }

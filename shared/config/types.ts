@@ -5,6 +5,7 @@ import type { ServicePolicies } from './policy-schema';
 import type { SlackConfig } from './slack-schema';
 import type { AwsSignerPolicy, NotationPolicy, RequireMode } from '../signature/notation/notation-policy';
 import type { PolicyInput } from '../signature/policy';
+import type { TrafficConfig } from './traffic-schema';
 import type { TagPolicyConfig, WebhooksConfig } from './webhooks-schema';
 import type { Secret } from './secret';
 
@@ -64,6 +65,8 @@ export interface ServiceConfig {
   readonly aws?: ServiceAwsConfig;
   /** Where state changes are announced (notifications-schema.ts); absent: nowhere. */
   readonly notify?: readonly NotifyTarget[];
+  /** Traffic routing (traffic-schema.ts); absent: traffic follows task counts on one shared target group. */
+  readonly traffic?: TrafficConfig;
   readonly policies: ServicePolicies;
 }
 

@@ -19,7 +19,8 @@ export type RolloutInput =
   /** `unsteady`: why ECS was not steady at the recorded weight when last looked at (for the steady timeout's reason). */
   | { readonly type: 'Tick'; readonly unsteady?: string | null }
   /** ECS was seen steady with the canary at `weight`; ignored unless that is still the recorded weight. */
-  | { readonly type: 'Steady'; readonly weight: number }
+  /** ECS is steady at `weight`; `trafficShare` is the canary's share of traffic seen then. */
+  | { readonly type: 'Steady'; readonly weight: number; readonly trafficShare?: number }
   | ({ readonly type: 'Approve'; readonly comment: string | null } & Actor)
   | ({ readonly type: 'Reject'; readonly comment: string | null } & Actor)
   | ({ readonly type: 'Abort'; readonly reason: string | null } & Actor)

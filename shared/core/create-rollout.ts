@@ -48,6 +48,7 @@ export function createRollout(input: NewRollout, now: Date): Rollout {
     image: input.image,
     previousDigest: null,
     canaryWeight: 0,
+    trafficShare: 0,
     currentStep: null,
     steps: withApprovalDefaults(input.steps, input.approvalDefaults).map((spec) => ({ ...spec, status: StepStatus.Pending, startedAt: null, completedAt: null })),
     stepsHash: hashSteps(input.steps),

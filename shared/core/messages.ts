@@ -47,7 +47,9 @@ export const messages = {
   canaryAfterEnd: (taskSetId: string) => `canary task set ${taskSetId} was created after the rollout ended: removing it`,
   weightSet: (label: string, weight: number) => `${label}: canary weight set to ${weight}%`,
   stepStarted: (label: string, step: StepSpec, weight: number) => `${label}: ${describeStep(step)} at ${weight}%`,
-  steadyStepCompleted: (label: string, weight: number) => `${label} completed: canary steady at ${weight}%`,
+  steadyStepCompleted: (label: string, weight: number, share?: number) =>
+    `${label} completed: canary steady at ${weight}%` +
+    (share === undefined ? '' : ` (its actual share of traffic is ${share}%: the task count cannot express ${weight}%)`),
   bakeCompleted: (label: string, step: StepSpec) => `${label} completed: ${describeStep(step)}`,
   steadyTimeout: (weight: number, seconds: number, why?: string | null) =>
     `canary did not reach steady state at ${weight}% within ${seconds}s${why ? ` (${why})` : ''}`,

@@ -128,6 +128,11 @@ export interface Rollout {
    * before calling ECS, so whoever loses a race converges on the latest intent instead of undoing it.
    */
   readonly canaryWeight: number;
+  /**
+   * The canary's actual share of traffic, 0-100, when last seen steady: exact with ALB weights, from
+   * running task counts otherwise (docs/configuration.md#traffic). Absent on records from before it.
+   */
+  readonly trafficShare?: number;
   readonly currentStep: number | null;
   readonly steps: readonly RolloutStep[];
   readonly stepsHash: string;

@@ -34,6 +34,8 @@ export interface AppDeps {
 /** The API's view of a rollout: the record without the workflow's task token. */
 export function presentRollout(rollout: Rollout) {
   // The wait's token and the clock's attempt are the workflow's bookkeeping, not the API's.
-  const { taskToken: _taskToken, clock: _clock, ...visible } = rollout;
+  const { taskToken: _taskToken, clock: _clock, ...recorded } = rollout;
+  // Records from before trafficShare: the weight is the best known share.
+  const visible = { ...recorded, trafficShare: recorded.trafficShare ?? recorded.canaryWeight };
   return visible;
 }

@@ -123,6 +123,7 @@ export const rolloutSchema = z.strictObject({
   image: imageRefSchema,
   previousDigest: digest.nullable().describe('the digest that was stable when the rollout started'),
   canaryWeight: percent.describe('the canary share ECS is set to now, percent'),
+  trafficShare: percent.describe("the canary's actual share of traffic when last steady, percent: exact with ALB weights, from running task counts otherwise"),
   currentStep: z.int().min(0).nullable(),
   steps: z.array(rolloutStepSchema),
   stepsHash: z.string(),

@@ -13,7 +13,8 @@ import { RolloutPolicy } from '../core/policy';
 import type { Rollout } from '../core/rollout';
 import { NotFoundError } from '../errors';
 import { type Logger, silentLogger } from '../observability/logger';
-import type { Alarms, EcsDeployer, EcsTarget, RolloutStore, SignatureVerifier, Workflow } from '../ports';
+import { TaskCountTraffic } from '../adapters/ecs/task-count-traffic';
+import type { Alarms, EcsDeployer, EcsTarget, RolloutStore, SignatureVerifier, TrafficRouter, Workflow } from '../ports';
 import type { TagResolver } from '../webhooks/resolve-tag';
 
 export interface OrchestratorOptions {
@@ -44,6 +45,11 @@ export interface OrchestratorDeps {
    * (docs/api.md, "Webhook senders"). Unwired, the sender's tag is taken as given.
    */
   readonly tags?: TagResolver;
+  /**
+   * How a service's traffic is moved: the ALB router for a service with `traffic.alb`. Unwired, or
+   * answering null, traffic follows task counts (`TaskCountTraffic`).
+   */
+  readonly traffic?: (service: ServiceConfig) => TrafficRouter | null;
   readonly clock?: () => Date;
   /**
    * The region and account the orchestrator runs in: a rollout of a service whose cluster is named by
@@ -67,7 +73,11 @@ export interface OrchestrationContext {
   service(name: string): ServiceConfig;
   /** The ECS service a rollout deploys to. */
   targetOf(rollout: Rollout): EcsTarget;
+  /** How the rollout's traffic moves (docs/configuration.md#traffic). */
+  trafficOf(rollout: Rollout): TrafficRouter;
 }
+
+const taskCounts = new TaskCountTraffic();
 
 export function createContext(deps: OrchestratorDeps): OrchestrationContext {
   const service = (name: string): ServiceConfig => {
@@ -92,6 +102,7 @@ export function createContext(deps: OrchestratorDeps): OrchestrationContext {
     },
     service,
     targetOf: (rollout) => target(service(rollout.service)),
+    trafficOf: (rollout) => deps.traffic?.(service(rollout.service)) ?? taskCounts,
   };
 }
 

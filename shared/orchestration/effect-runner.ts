@@ -12,7 +12,9 @@ import { RolloutPolicy } from '../core/policy';
 import { unsteadyReason } from '../core/unsteady';
 import type { Rollout } from '../core/rollout';
 import { RolloutStatus, holdsEcs } from '../core/status';
-import type { EcsTarget, RollbackProgress } from '../ports';
+import type { EcsTarget, RollbackProgress, ServiceView } from '../ports';
+import { taskSetScales } from '../core/traffic-split';
+import { LoadBalancerError } from '../errors';
 import { type OrchestrationContext, errorMessage, sleep } from './context';
 import type { RolloutClock } from './clock';
 import type { RolloutWriter } from './rollout-writer';
@@ -95,9 +97,23 @@ export class EffectRunner {
 
   private async createCanary(rollout: Rollout): Promise<Rollout> {
     const image = `${rollout.image.registry}/${rollout.image.repository}@${rollout.image.digest}`;
-    const canary = await this.ecsCall(rollout, 'createCanary', (t) =>
-      this.ctx.deps.ecs.createCanary(t, { rolloutId: rollout.id, image, stableTaskSetId: rollout.ecs.stableTaskSetId! }),
-    );
+    const canary = await this.ecsCall(rollout, 'createCanary', async (t) => {
+      // ALB weights: the canary takes the group of the pair the stable set does not use, and the rule
+      // forwards 0% to it first, so its targets are health-checked (a group no rule uses never is).
+      let targetGroupArn: string | undefined;
+      const traffic = this.ctx.trafficOf(rollout);
+      if (traffic.mode === 'alb') {
+        const groups = this.targetGroups(rollout, await this.ctx.deps.ecs.describe(t));
+        await traffic.route({ ...groups, canaryWeight: 0 });
+        targetGroupArn = groups.canaryTargetGroupArn;
+      }
+      return this.ctx.deps.ecs.createCanary(t, {
+        rolloutId: rollout.id,
+        image,
+        stableTaskSetId: rollout.ecs.stableTaskSetId!,
+        ...(targetGroupArn ? { targetGroupArn } : {}),
+      });
+    });
     if (!canary.ok) return canary.rollout;
     return this.step(rollout.id, { type: 'CanaryCreated', taskSetId: canary.value.taskSetId, taskDefinitionArn: canary.value.taskDefinitionArn });
   }
@@ -118,9 +134,23 @@ export class EffectRunner {
       if (!latest.ecs.canaryTaskSetId || !holdsEcs(latest.status) || latest.canaryWeight === applied) return latest;
       const weight: number = latest.canaryWeight;
       const current: Rollout = latest;
-      const call = await this.ecsCall(current, 'setWeights', (t) =>
-        this.ctx.deps.ecs.setWeights(t, { stableTaskSetId: current.ecs.stableTaskSetId!, canaryTaskSetId: current.ecs.canaryTaskSetId!, canaryWeight: weight }),
-      );
+      const traffic = this.ctx.trafficOf(current);
+      const scales = taskSetScales(traffic.mode, weight);
+      const call = await this.ecsCall(current, 'setWeights', async (t) => {
+        // ALB weights: traffic leaves the canary before its tasks do; it comes to them once they are
+        // healthy (steadyWeight).
+        if (traffic.mode === 'alb') {
+          const view = await this.ctx.deps.ecs.describe(t);
+          const sets = this.taskSetsOf(current, view);
+          if ((await traffic.share(sets)) > weight) await traffic.route({ ...this.targetGroups(current, view), canaryWeight: weight });
+        }
+        await this.ctx.deps.ecs.setWeights(t, {
+          stableTaskSetId: current.ecs.stableTaskSetId!,
+          canaryTaskSetId: current.ecs.canaryTaskSetId!,
+          canaryWeight: scales.canary,
+          stableScale: scales.stable,
+        });
+      });
       if (!call.ok) return call.rollout;
       applied = weight;
       latest = await this.writer.load(rollout.id);
@@ -133,42 +163,85 @@ export class EffectRunner {
    * shares; null otherwise. Re-applies the recorded weight if ECS drifted from it (a crash between
    * recording and calling, or a lost race).
    */
-  async steadyWeight(rollout: Rollout): Promise<number | null> {
-    return (await this.steadiness(rollout)).weight;
+  async steadyWeight(rollout: Rollout): Promise<{ readonly weight: number; readonly trafficShare: number } | null> {
+    return (await this.steadiness(rollout)).steadyAt;
   }
 
-  /** As `steadyWeight`, with why ECS is not steady at the recorded weight when it is not (null when unknown). */
-  async steadiness(rollout: Rollout): Promise<{ readonly weight: number | null; readonly why: string | null }> {
-    const weight = (value: number | null, why: string | null = null) => ({ weight: value, why });
+  /** As `steadyWeight`, with why ECS (or the load balancer) is not there yet when it is not (null when unknown). */
+  async steadiness(rollout: Rollout): Promise<{ readonly steadyAt: { readonly weight: number; readonly trafficShare: number } | null; readonly why: string | null }> {
+    const notYet = (why: string | null = null) => ({ steadyAt: null, why });
     // No canary yet (a promote decided before it existed): the Tick creates it first.
-    if (!rollout.ecs.canaryTaskSetId) return weight(null);
+    if (!rollout.ecs.canaryTaskSetId) return notYet();
     const t = this.ctx.targetOf(rollout);
     let view;
     try {
       view = await this.ctx.deps.ecs.describe(t);
     } catch (e) {
       this.ctx.log.warn('describe failed while waiting for steady state', { rolloutId: rollout.id, error: e });
-      return weight(null, `ECS could not be read: ${errorMessage(e)}`);
+      return notYet(`ECS could not be read: ${errorMessage(e)}`);
     }
     const canary = view.taskSets.find((s) => s.id === rollout.ecs.canaryTaskSetId);
     const stable = view.taskSets.find((s) => s.id === rollout.ecs.stableTaskSetId);
     if (!canary) {
       await this.step(rollout.id, { type: 'EcsFailed', message: `canary task set ${rollout.ecs.canaryTaskSetId} disappeared from ${t.cluster}/${t.service}` });
-      return weight(null);
+      return notYet();
     }
-    if (canary.scale !== rollout.canaryWeight || (stable && stable.scale !== 100 - rollout.canaryWeight)) {
+    const traffic = this.ctx.trafficOf(rollout);
+    const scales = taskSetScales(traffic.mode, rollout.canaryWeight);
+    if (canary.scale !== scales.canary || (stable && stable.scale !== scales.stable)) {
       await this.applyWeight(rollout);
-      return weight(null, `the recorded weight ${rollout.canaryWeight}% was not applied in ECS yet`);
+      return notYet(`the recorded weight ${rollout.canaryWeight}% was not applied in ECS yet`);
     }
-    if (canary.steady && (stable?.steady ?? true)) return weight(canary.scale);
-    const sets = [{ role: 'canary', ...canary }, ...(stable ? [{ role: 'stable', ...stable }] : [])];
-    return weight(null, unsteadyReason(sets));
+    if (!canary.steady || !(stable?.steady ?? true)) {
+      const sets = [{ role: 'canary', ...canary }, ...(stable ? [{ role: 'stable', ...stable }] : [])];
+      return notYet(unsteadyReason(sets));
+    }
+    if (traffic.mode !== 'alb') return { steadyAt: { weight: rollout.canaryWeight, trafficShare: await traffic.share({ stable: stable ?? null, canary }) }, why: null };
+    // ALB weights: both sets are steady (the canary's targets healthy), so the rule may forward the weight.
+    const routed = await this.ecsCall(rollout, 'route', async () => {
+      if ((await traffic.share({ stable: stable ?? null, canary })) !== rollout.canaryWeight) {
+        await traffic.route({ ...this.targetGroups(rollout, view), canaryWeight: rollout.canaryWeight });
+      }
+    });
+    return routed.ok
+      ? { steadyAt: { weight: rollout.canaryWeight, trafficShare: rollout.canaryWeight }, why: null }
+      : notYet(`the load balancer could not be set to forward ${rollout.canaryWeight}% to the canary yet`);
+  }
+
+  /** The stable and canary task sets of the rollout in a view of the service. */
+  private taskSetsOf(rollout: Rollout, view: ServiceView) {
+    return {
+      stable: view.taskSets.find((s) => s.id === rollout.ecs.stableTaskSetId) ?? null,
+      canary: view.taskSets.find((s) => s.id === rollout.ecs.canaryTaskSetId) ?? null,
+    };
+  }
+
+  /**
+   * The target groups of `traffic.alb` the stable and the canary task sets use: the stable set's is the
+   * one it is registered with, the canary's the other of the pair (so the next rollout uses the other).
+   */
+  private targetGroups(rollout: Rollout, view: ServiceView): { stableTargetGroupArn: string; canaryTargetGroupArn: string } {
+    const pair: readonly string[] = this.ctx.service(rollout.service).traffic?.alb.targetGroups ?? [];
+    const stable = view.taskSets.find((s) => s.id === rollout.ecs.stableTaskSetId)?.targetGroupArn ?? null;
+    if (!stable || !pair.includes(stable)) {
+      throw new LoadBalancerError(
+        `the stable task set ${rollout.ecs.stableTaskSetId} is registered with ${stable ?? 'no target group'}, not with one of traffic.alb.targetGroups (${pair.join(', ')})`,
+      );
+    }
+    return { stableTargetGroupArn: stable, canaryTargetGroupArn: pair.find((arn) => arn !== stable)! };
   }
 
   private async promote(rollout: Rollout): Promise<Rollout> {
-    const done = await this.ecsCall(rollout, 'promote', (t) =>
-      this.ctx.deps.ecs.promote(t, { stableTaskSetId: rollout.ecs.stableTaskSetId!, canaryTaskSetId: rollout.ecs.canaryTaskSetId! }),
-    );
+    const done = await this.ecsCall(rollout, 'promote', async (t) => {
+      // ALB weights: all traffic on the canary before it becomes primary and the old set drains away.
+      const traffic = this.ctx.trafficOf(rollout);
+      if (traffic.mode === 'alb') {
+        const view = await this.ctx.deps.ecs.describe(t);
+        const sets = this.taskSetsOf(rollout, view);
+        if (sets.stable && (await traffic.share(sets)) !== 100) await traffic.route({ ...this.targetGroups(rollout, view), canaryWeight: 100 });
+      }
+      await this.ctx.deps.ecs.promote(t, { stableTaskSetId: rollout.ecs.stableTaskSetId!, canaryTaskSetId: rollout.ecs.canaryTaskSetId! });
+    });
     return done.ok ? this.step(rollout.id, { type: 'Promoted' }) : done.rollout;
   }
 
@@ -181,11 +254,24 @@ export class EffectRunner {
   async rollback(rollout: Rollout): Promise<Rollout> {
     const t = this.ctx.targetOf(rollout);
     const canaryTaskSetId = rollout.ecs.canaryTaskSetId ?? (await this.findUnrecordedCanary(rollout));
+    // ALB weights: traffic goes back to the stable target group first (one call), then the canary goes.
+    // A stable set outside the pair (a misconfigured service) has nothing to route back to.
+    const traffic = this.ctx.trafficOf(rollout);
+    let groups: { stableTargetGroupArn: string; canaryTargetGroupArn: string } | null = null;
+    if (traffic.mode === 'alb') {
+      const view = await this.ctx.deps.ecs.describe(t).catch(() => null);
+      try {
+        if (view) groups = this.targetGroups(rollout, view);
+      } catch (e) {
+        this.ctx.log.warn('rollback leaves the load balancer as it is', { rolloutId: rollout.id, error: e });
+      }
+    }
     const { rollbackAttempts, rollbackBackoffMs } = this.ctx.opts;
     let lastError: unknown;
     let progress: RollbackProgress = { done: true };
     for (let attempt = 1; attempt <= rollbackAttempts; attempt++) {
       try {
+        if (groups) await traffic.route({ ...groups, canaryWeight: 0 });
         if (rollout.ecs.stableTaskSetId) {
           progress = await this.ctx.deps.ecs.rollback(t, { stableTaskSetId: rollout.ecs.stableTaskSetId, canaryTaskSetId });
         }

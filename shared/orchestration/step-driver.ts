@@ -197,8 +197,8 @@ export class StepDriver {
    */
   private async settleSteady(rollout: Rollout): Promise<{ rollout: Rollout; moved: boolean; why?: string | null }> {
     if (rollout.status !== RolloutStatus.Progressing || rollout.wait?.for !== 'steady') return { rollout, moved: false };
-    const { weight, why } = await this.runner.steadiness(rollout);
-    if (weight !== null) return { rollout: await this.runner.step(rollout.id, { type: 'Steady', weight }), moved: true };
+    const { steadyAt, why } = await this.runner.steadiness(rollout);
+    if (steadyAt !== null) return { rollout: await this.runner.step(rollout.id, { type: 'Steady', ...steadyAt }), moved: true };
     return { rollout: await this.writer.load(rollout.id), moved: false, why };
   }
 

@@ -86,7 +86,7 @@ export class EcsTaskSetDeployer implements EcsDeployer {
 
   async createCanary(
     target: EcsTarget,
-    input: { readonly rolloutId: string; readonly image: string; readonly stableTaskSetId: string },
+    input: { readonly rolloutId: string; readonly image: string; readonly stableTaskSetId: string; readonly targetGroupArn?: string },
   ): Promise<{ readonly taskSetId: string; readonly taskDefinitionArn: string }> {
     if (digestOf(input.image) === null) {
       throw new EcsError(`refusing to deploy ${input.image} to ${target.service}: rollouts deploy images pinned by digest`);
@@ -120,6 +120,13 @@ export class EcsTaskSetDeployer implements EcsDeployer {
     const taskDefinitionArn = canaryDefinition.taskDefinitionArn!;
     this.taskDefinitions.set(taskDefinitionArn, Promise.resolve(canaryDefinition));
 
+    // With ALB weights the canary registers with its own target group of the pair (one per task set).
+    let loadBalancers = stable.loadBalancers;
+    if (input.targetGroupArn !== undefined) {
+      const [first] = stable.loadBalancers ?? [];
+      if (!first) throw new EcsError(`stable task set ${input.stableTaskSetId} has no load balancer: traffic.alb needs its tasks in a target group`);
+      loadBalancers = [{ ...first, targetGroupArn: input.targetGroupArn }];
+    }
     const placement = stable.capacityProviderStrategy?.length
       ? { capacityProviderStrategy: stable.capacityProviderStrategy }
       : { launchType: stable.launchType };
@@ -133,7 +140,7 @@ export class EcsTaskSetDeployer implements EcsDeployer {
           ...placement,
           platformVersion: stable.platformVersion,
           networkConfiguration: stable.networkConfiguration,
-          loadBalancers: stable.loadBalancers,
+          loadBalancers,
           serviceRegistries: stable.serviceRegistries,
           scale: { value: 0, unit: 'PERCENT' },
           clientToken: clientTokenFor(input.rolloutId),
@@ -146,16 +153,18 @@ export class EcsTaskSetDeployer implements EcsDeployer {
 
   async setWeights(
     target: EcsTarget,
-    input: { readonly stableTaskSetId: string; readonly canaryTaskSetId: string; readonly canaryWeight: number },
+    input: { readonly stableTaskSetId: string; readonly canaryTaskSetId: string; readonly canaryWeight: number; readonly stableScale?: number },
   ): Promise<void> {
     const weight = input.canaryWeight;
+    const stableScale = input.stableScale ?? 100 - weight;
     if (!(weight >= 0 && weight <= 100)) throw new EcsError(`canary weight ${weight} is not between 0 and 100`);
+    if (!(stableScale >= 0 && stableScale <= 100)) throw new EcsError(`stable scale ${stableScale} is not between 0 and 100`);
     const [stable, canary] = await this.taskSets(target, [input.stableTaskSetId, input.canaryTaskSetId]);
     if (!stable || !canary) throw new EcsError('DescribeTaskSets answered fewer task sets than asked');
     const scaleOf = (taskSet: TaskSet): number => taskSet.scale?.value ?? 0;
     const moves = [
       { taskSet: canary, to: weight },
-      { taskSet: stable, to: 100 - weight },
+      { taskSet: stable, to: stableScale },
     ];
     // Raising one set before lowering the other keeps the service's capacity from dipping.
     const ups = moves.filter(({ taskSet, to }) => to > scaleOf(taskSet));
@@ -278,6 +287,7 @@ export class EcsTaskSetDeployer implements EcsDeployer {
       ...(taskSet.pendingCount === undefined ? {} : { pendingCount: taskSet.pendingCount }),
       steady: isSteady(taskSet),
       externalId: taskSet.externalId ?? null,
+      targetGroupArn: taskSet.loadBalancers?.find((lb) => lb.targetGroupArn)?.targetGroupArn ?? null,
     };
   }
 

@@ -8,6 +8,7 @@ import { messages, refusals, stepLabel } from '../messages';
 import { RolloutPolicy } from '../policy';
 import { RolloutStatus, StepStatus } from '../status';
 import { isSetWeight } from '../steps';
+import { isCoarse } from '../traffic-split';
 import { takenWhileActive } from './active';
 import { type Draft, type Handler, type StatusHandlers, unchanged } from './draft';
 import { answerWaitAtOnce } from './shared';
@@ -62,6 +63,7 @@ const steady: Handler<'Steady'> = (d, input) => {
   // Seen at a weight the record has moved past (a promote or a step landed meanwhile): not this wait's answer.
   if (rollout.wait?.for !== 'steady' || input.weight !== rollout.canaryWeight) return unchanged(rollout);
   d.r.wait = null;
+  if (input.trafficShare !== undefined) d.r.trafficShare = input.trafficShare;
   if (rollout.promoting) {
     d.log(EventType.Promoting, messages.promoting());
     d.r.ecs = { ...rollout.ecs, claim: { call: 'promote', since: d.at, attempt: rollout.clock?.attempt ?? 0 } };
@@ -72,7 +74,9 @@ const steady: Handler<'Steady'> = (d, input) => {
   const step = d.steps[i];
   if (!step || !isSetWeight(step) || step.status !== StepStatus.Running) return unchanged(rollout);
   completeStep(d, i);
-  d.log(EventType.StepCompleted, messages.steadyStepCompleted(stepLabel(i, rollout.steps.length), step.setWeight));
+  const share = input.trafficShare;
+  const coarse = share !== undefined && isCoarse(step.setWeight, share) ? share : undefined;
+  d.log(EventType.StepCompleted, messages.steadyStepCompleted(stepLabel(i, rollout.steps.length), step.setWeight, coarse));
   advance(d);
   return d.result();
 };
@@ -94,6 +98,7 @@ const promoted: Handler<'Promoted'> = (d) => {
   d.r.status = RolloutStatus.Succeeded;
   d.r.ecs = { ...rollout.ecs, claim: null };
   d.r.canaryWeight = 100;
+  d.r.trafficShare = 100;
   d.r.wait = null;
   d.log(EventType.Succeeded, messages.succeeded(rollout.image.digest));
   d.effect({ type: 'releaseLock' });

@@ -7,6 +7,7 @@ import { answerWaitAtOnce, removeLateCanary, unhold } from './shared';
 
 const rolledBack: Handler<'RolledBack'> = (d) => {
   d.r.status = RolloutStatus.RolledBack;
+  d.r.trafficShare = 0;
   d.r.canaryWeight = 0;
   d.r.wait = null;
   d.log(EventType.RolledBack, messages.rolledBack(d.before.ecs.stableTaskSetId));

@@ -37,7 +37,7 @@ export const LOCAL_ROUTE_DOCS: readonly RouteDoc[] = [
     operationId: 'listLocalEndpoints',
     summary: "Local mode's AWS wire endpoints",
     description:
-      'The local stand-ins, keyed by the AWS CLI\'s service names (`dynamodb`, `ecs`, `stepfunctions`, `cloudwatch`), each a URL: point the AWS CLI or an SDK at one (`--endpoint-url`, any credentials, region `us-east-1`).',
+      'The local stand-ins, keyed by the AWS CLI\'s service names (`dynamodb`, `ecs`, `stepfunctions`, `cloudwatch`, `elbv2`), each a URL: point the AWS CLI or an SDK at one (`--endpoint-url`, any credentials, region `us-east-1`).',
     tags: ['local'],
     security: 'apiToken',
     responses: { 200: { description: 'each stand-in by AWS CLI service name', schema: localEndpointsSchema } },

@@ -181,6 +181,23 @@ const signer: Mapping = ({ operation, input }) => {
   return [request('signer:GetRevocationStatus', str(input, 'jobArn'), operation), request('signer:GetRevocationStatus', str(input, 'profileVersionArn'), operation)];
 };
 
+const elbv2: Mapping = ({ operation, input }) => {
+  switch (operation) {
+    case 'DescribeListeners':
+    case 'DescribeRules':
+    case 'DescribeTargetGroups':
+    case 'DescribeTargetHealth':
+      // The Service Authorization Reference lists no resource type for the Describe actions.
+      return [request(`elasticloadbalancing:${operation}`, '*', operation)];
+    case 'ModifyRule':
+      return [request('elasticloadbalancing:ModifyRule', str(input, 'RuleArn'), operation)];
+    case 'ModifyListener':
+      return [request('elasticloadbalancing:ModifyListener', str(input, 'ListenerArn'), operation)];
+    default:
+      throw new Error(`no IAM mapping for Elastic Load Balancing ${operation}`);
+  }
+};
+
 const MAPPINGS: Readonly<Record<string, Mapping>> = {
   DynamoDB: dynamodb,
   ECS: ecs,
@@ -190,4 +207,5 @@ const MAPPINGS: Readonly<Record<string, Mapping>> = {
   'Secrets Manager': secretsManager,
   Lambda: lambda,
   signer,
+  'Elastic Load Balancing v2': elbv2,
 };

@@ -59,6 +59,7 @@ describe('EcsTaskSetDeployer against the ECS emulator', () => {
       pendingCount: 0,
       steady: true,
       externalId: null,
+      targetGroupArn: null,
     });
     expect(view.taskSets).toEqual([view.primary]);
   });

@@ -120,7 +120,7 @@ describe('the API answers as its OpenAPI document says', () => {
     await untilStatus(id, 'PAUSED');
     expect((await api('PUT', '/local/alarms/worker-errors', { state: 'ALARM', reason: '5xx' })).body.rolledBack).toEqual([id]);
     expect((await api('GET', '/local/alarms')).body['worker-errors'].state).toBe('ALARM');
-    expect(Object.keys((await api('GET', '/local/endpoints')).body).sort()).toEqual(['cloudwatch', 'dynamodb', 'ecs', 'signer', 'stepfunctions']);
+    expect(Object.keys((await api('GET', '/local/endpoints')).body).sort()).toEqual(['cloudwatch', 'dynamodb', 'ecs', 'elbv2', 'signer', 'stepfunctions']);
     expect((await api('PUT', '/local/alarms/worker-errors', { state: 'OK' })).status).toBe(200);
     expect((await api('PUT', '/local/alarms/worker-errors', { state: 'RED' })).status).toBe(400);
 

@@ -13,6 +13,7 @@ export function rollout(overrides: Partial<RolloutView> = {}): RolloutView {
     image: { registry: '127.0.0.1:5000', repository: 'team/web', tag: 'v2', digest: DIGEST },
     previousDigest: null,
     canaryWeight: 50,
+    trafficShare: 50,
     currentStep: 1,
     steps: [
       { setWeight: 50, status: 'COMPLETED', startedAt: '2026-01-01T10:00:00.000Z', completedAt: '2026-01-01T10:00:05.000Z' },

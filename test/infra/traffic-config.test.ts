@@ -1,0 +1,51 @@
+/** `traffic.alb` at synth: the stack loads the same config, so a shape error stops `cdk synth` naming the field. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeResolvedConfig } from '../../infra/resolved-config';
+import { loadConfig } from '../../shared/config/load-config';
+import { ConfigError } from '../../shared/errors';
+import { ACCOUNT, configFrom, REGION, statement, statementsOf, synth, TEST_CONFIG_YAML } from './infra-fixtures';
+
+const P = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}`;
+const ALB_RULE = `${P}:listener-rule/app/web/0123456789abcdef/1123456789abcdef/2123456789abcdef`;
+const ALB_BLUE = `${P}:targetgroup/web-blue/3123456789abcdef`;
+const ALB_GREEN = `${P}:targetgroup/web-green/4123456789abcdef`;
+
+/** The test config with `traffic` on the web service. */
+const withTraffic = (traffic: string): string => TEST_CONFIG_YAML.replace('    alarms: [web-5xx, web-latency]\n', `    alarms: [web-5xx, web-latency]\n${traffic}`);
+
+const ALB_TRAFFIC = `    traffic:\n      alb:\n        listenerRule: ${ALB_RULE}\n        targetGroups: [${ALB_BLUE}, ${ALB_GREEN}]\n`;
+
+describe('traffic at synth', () => {
+  it('travels in the bundled config unchanged', async () => {
+    const original = await configFrom(withTraffic(ALB_TRAFFIC));
+    expect(original.services.web!.traffic).toEqual({ alb: { listenerRule: ALB_RULE, targetGroups: [ALB_BLUE, ALB_GREEN] } });
+    const reloaded = await loadConfig(writeResolvedConfig(original, mkdtempSync(join(tmpdir(), 'resolved-'))), {});
+    expect(reloaded.services.web!.traffic).toEqual(original.services.web!.traffic);
+  });
+
+  it('refuses the same target group twice, naming the field', async () => {
+    const error = await configFrom(withTraffic(`    traffic:\n      alb:\n        listenerRule: ${ALB_RULE}\n        targetGroups: [${ALB_BLUE}, ${ALB_BLUE}]\n`)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues).toEqual([expect.stringContaining('services.web.traffic.alb.targetGroups[1]: must be two distinct target groups')]);
+  });
+});
+
+describe('the grants of traffic.alb', () => {
+  it('let every function that moves task sets modify only the configured rule, and describe (no resource-level permissions)', async () => {
+    const { template } = synth(await configFrom(withTraffic(ALB_TRAFFIC)));
+    for (const handler of ['index.advance', 'index.recover', 'index.alarmStateChange', 'index.handler', 'index.watchdog', 'index.ecsEvent', 'index.awaitApproval', 'index.ecrPush']) {
+      const statements = statementsOf(template, handler);
+      expect(statement(statements, 'ElbModifyRules')).toMatchObject({ Effect: 'Allow', Action: 'elasticloadbalancing:ModifyRule', Resource: ALB_RULE });
+      expect(statement(statements, 'ElbDescribe').Resource).toBe('*');
+      expect(statements.map((st) => st.Sid)).not.toContain('ElbModifyListeners');
+    }
+  });
+
+  it('add nothing for a config without traffic', async () => {
+    const { template } = synth(await configFrom());
+    expect(statementsOf(template, 'index.advance').map((st) => st.Sid)).not.toContain('ElbDescribe');
+  });
+});
