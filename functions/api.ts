@@ -9,7 +9,7 @@ import { createApp } from '../shared/http/app';
 import { functionRoot } from './wiring/compose';
 import { ENV, requireEnv } from './wiring/environment';
 
-const root = functionRoot('api', ['store', 'ecs', 'verifier', 'workflow', 'tags']);
+const root = functionRoot('api', ['store', 'ecs', 'verifier', 'workflow', 'tags', 'deliveries']);
 let secrets: SecretsManagerClient | undefined;
 
 async function secret(envName: string): Promise<string> {

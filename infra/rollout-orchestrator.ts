@@ -188,6 +188,8 @@ export class RolloutOrchestrator extends Construct {
     grants.pullFromEcr(roles.api);
     grants.pullFromEcr(roles.ecrPush);
     grants.readTokens(roles.api);
+    // The API answers a webhook and hands its work to the intake function; the watchdog hands it a delivery whose work was lost.
+    for (const role of [roles.api, roles.watchdog]) grants.invokeIntake(role, this.functions.ecrPush.functionArn);
   }
 
   private suppressFindings(): void {

@@ -12,6 +12,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { DynamoRolloutStore } from '../shared/adapters/dynamodb/dynamo-rollout-store';
 import { EcsTaskSetDeployer } from '../shared/adapters/ecs/ecs-task-set-deployer';
 import { type Logger, jsonLogger } from '../shared/observability/logger';
+import { InProcessDeliveryQueue } from '../shared/orchestration/delivery-queue';
 import { Orchestrator, type OrchestratorOptions } from '../shared/orchestration/orchestrator';
 import type { AppConfig } from '../shared/config/types';
 import { createApp } from '../shared/http/app';
@@ -201,6 +202,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     workflow,
     alarms,
     tags: options.tagResolver ?? registryTagResolver(),
+    // A webhook delivery's work, after its answer: in process, finished before stop like a task handler.
+    deliveries: new InProcessDeliveryQueue((id) => (stopping ? Promise.resolve() : task(() => orchestratorRef!.processDelivery(id))), logger),
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     options: { steadyPollSeconds: 1, rollbackBackoffMs: 200, ...options.orchestrator },
@@ -231,6 +234,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const port = (server.address() as AddressInfo).port;
   listeningUrl = `http://${host}:${port}`;
   const resumed = await orchestrator.resume();
+  // Deliveries answered by a previous process and never processed: nothing of that process runs now.
+  await orchestrator.redispatchDeliveries(0).catch((e: unknown) => logger.warn('unprocessed deliveries not dispatched; the watchdog will', { error: e }));
   // The watchdog's schedule (an EventBridge schedule in AWS): at start, then every interval.
   const sweep = () => void background(() => orchestrator.sweep(), 'watchdog sweep failed');
   sweep();

@@ -5,6 +5,8 @@ export const ENV = {
   config: 'ROLLOUT_CONFIG',
   webhookTokenSecret: 'ROLLOUT_WEBHOOK_TOKEN_SECRET_ARN',
   apiTokenSecret: 'ROLLOUT_API_TOKEN_SECRET_ARN',
+  /** The intake function (functions/ecr-push.ts) that the API and the watchdog hand webhook deliveries to. */
+  intakeFunction: 'ROLLOUT_INTAKE_FUNCTION_NAME',
 } as const;
 
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {

@@ -7,13 +7,15 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { CloudWatchAlarms } from '../../shared/adapters/cloudwatch/cloudwatch-alarms';
 import { DynamoRolloutStore } from '../../shared/adapters/dynamodb/dynamo-rollout-store';
 import { EcsTaskSetDeployer } from '../../shared/adapters/ecs/ecs-task-set-deployer';
+import { LambdaDeliveryQueue } from '../../shared/adapters/lambda/lambda-delivery-queue';
 import { StepFunctionsWorkflow } from '../../shared/adapters/step-functions/step-functions-workflow';
 import type { AppConfig } from '../../shared/config/types';
-import type { Alarms, EcsDeployer, RolloutStore, SignatureVerifier, Workflow } from '../../shared/ports';
+import type { Alarms, DeliveryQueue, EcsDeployer, RolloutStore, SignatureVerifier, Workflow } from '../../shared/ports';
 import { CosignSignatureVerifier } from '../../shared/signature/cosign-signature-verifier';
 import { type TagResolver, registryTagResolver } from '../../shared/webhooks/resolve-tag';
 import { ENV, requireEnv } from './environment';
@@ -25,10 +27,12 @@ export interface Ports {
   readonly workflow: Workflow;
   readonly alarms: Alarms;
   readonly tags: TagResolver;
+  /** Where a webhook delivery's work goes after its answer: the intake function, invoked asynchronously. */
+  readonly deliveries: DeliveryQueue;
 }
 
 /** Ports an orchestrator may lack (it then does without): unlisted, they are absent rather than refused. */
-const OPTIONAL: ReadonlySet<PortName> = new Set(['alarms', 'tags']);
+const OPTIONAL: ReadonlySet<PortName> = new Set(['alarms', 'tags', 'deliveries']);
 export type PortName = keyof Ports;
 
 /** How each port is built in Lambda: the real adapter over a default AWS client. */
@@ -39,6 +43,7 @@ const FACTORIES: { readonly [K in PortName]: (config: AppConfig, env: NodeJS.Pro
   workflow: (_config, env) => new StepFunctionsWorkflow({ client: new SFNClient({}), stateMachineArn: requireEnv(ENV.stateMachine, env) }),
   alarms: () => new CloudWatchAlarms({ client: new CloudWatchClient({}) }),
   tags: () => registryTagResolver(),
+  deliveries: (_config, env) => new LambdaDeliveryQueue({ client: new LambdaClient({}), functionName: requireEnv(ENV.intakeFunction, env) }),
 };
 
 /**

@@ -46,7 +46,7 @@ export function createApp(deps: AppDeps & OperatorDeps) {
   app.route('/', operatorRoutes(deps, logger, access)); // dashboard, /events, /metrics, /approvals: see dashboard/routes.ts
   app.route('/webhooks', webhookRoutes(deps, logger));
 
-  for (const path of ['/rollouts', '/rollouts/*', '/services', '/services/*', '/local/*']) app.use(path, access);
+  for (const path of ['/rollouts', '/rollouts/*', '/deliveries/*', '/services', '/services/*', '/local/*']) app.use(path, access);
   app.use('/local/*', requireRole('operator'));
   app.route('/', rolloutRoutes(deps, logger));
   app.route('/local', localRoutes(deps));

@@ -12,7 +12,7 @@ import { RolloutPolicy } from '../core/policy';
 import type { Rollout } from '../core/rollout';
 import { NotFoundError } from '../errors';
 import { type Logger, silentLogger } from '../observability/logger';
-import type { Alarms, EcsDeployer, EcsTarget, RolloutStore, SignatureVerifier, Workflow } from '../ports';
+import type { Alarms, DeliveryQueue, EcsDeployer, EcsTarget, RolloutStore, SignatureVerifier, Workflow } from '../ports';
 import type { TagResolver } from '../webhooks/resolve-tag';
 
 export interface OrchestratorOptions {
@@ -28,6 +28,8 @@ export interface OrchestratorOptions {
   readonly staleRollbackSeconds?: number;
   /** Pauses before looking again for a signature that a .sig push announced but the registry did not serve yet. Default 250, 500, 1000 ms. */
   readonly signatureRecheckMs?: readonly number[];
+  /** A delivery received this long ago and not processed is dispatched again by the watchdog. Default 60 s. */
+  readonly deliveryRedispatchSeconds?: number;
 }
 
 export interface OrchestratorDeps {
@@ -43,6 +45,11 @@ export interface OrchestratorDeps {
    * (docs/api.md, "Webhook senders"). Unwired, the sender's tag is taken as given.
    */
   readonly tags?: TagResolver;
+  /**
+   * Where the work of a received webhook delivery goes after its answer (an asynchronous Lambda
+   * invocation in AWS). Unwired, an in-process queue of the orchestrator does it.
+   */
+  readonly deliveries?: DeliveryQueue;
   readonly clock?: () => Date;
   readonly newId?: (now: Date) => string;
   readonly logger?: Logger;
@@ -82,6 +89,7 @@ export function createContext(deps: OrchestratorDeps): OrchestrationContext {
       rollbackBackoffMs: RolloutPolicy.rollbackBackoffMs,
       staleRollbackSeconds: RolloutPolicy.staleRollbackSeconds,
       signatureRecheckMs: RolloutPolicy.signatureRecheckMs,
+      deliveryRedispatchSeconds: RolloutPolicy.deliveryRedispatchSeconds,
       ...deps.options,
     },
     service,
