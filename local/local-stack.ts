@@ -132,19 +132,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     taskStartMs: options.taskStartMs ?? 400,
     ...(dataDir ? { stateFile: join(dataDir, 'ecs-emulator.json') } : {}),
   });
-  for (const service of Object.values(config.services)) {
-    ecsServer.emulator.seedService({
+  ecsServer.emulator.seedServices(
+    Object.values(config.services).map((service) => ({
       cluster: service.cluster,
       service: service.service,
       desiredCount: service.local.desiredCount,
       containerName: service.container ?? 'app',
       image: service.local.image ?? `${service.registry}/${service.repository}:initial`,
-    });
-  }
+    })),
+  );
   const ecsClient = new ECSClient({
     endpoint: ecsServer.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // Two attempts: a reset connection (or a lost answer) is tried once more, as the SDK does in AWS.
     maxAttempts: 2,
   });
 

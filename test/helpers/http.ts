@@ -60,6 +60,7 @@ export async function deliverAndWait(
   path: string,
   body: unknown,
   headers?: Record<string, string>,
+  timeoutMs = 30_000,
 ): Promise<{ status: number; body: any; answer: any; contentType: string | null }> {
   const answer = await hook('POST', path, body, headers);
   if (answer.status !== 202) return { ...answer, answer: answer.body };
@@ -67,6 +68,6 @@ export async function deliverAndWait(
   const outcome = await waitFor(`delivery ${id} to be processed`, async () => {
     const d = await api('GET', `/deliveries/${id}`);
     return d.body?.status === 'PROCESSED' ? d.body : undefined;
-  });
+  }, timeoutMs);
   return { status: answer.status, body: outcome, answer: answer.body, contentType: answer.contentType };
 }
