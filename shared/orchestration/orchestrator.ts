@@ -125,9 +125,10 @@ export class Orchestrator {
     return this.deliveries.redispatch(olderThanSeconds);
   }
 
-  /** Resolves when the in-process delivery queue has nothing to do (at once when another queue is wired). */
+  /** Resolves when an in-process delivery queue has nothing to do (at once for a queue that cannot tell, such as Lambda's). */
   deliveriesIdle(): Promise<void> {
-    return this.localQueue.idle();
+    const queue = this.ctx.deps.deliveries ?? this.localQueue;
+    return 'idle' in queue && typeof queue.idle === 'function' ? (queue.idle as () => Promise<void>).call(queue) : Promise.resolve();
   }
 
   checkSignature(rollout: Rollout): Promise<Rollout> {
