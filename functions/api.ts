@@ -10,7 +10,7 @@ import { createApp } from '../shared/http/app';
 import { functionRoot } from './wiring/compose';
 import { TOKEN_VARIABLES } from './wiring/environment';
 
-const root = functionRoot('api', ['store', 'ecs', 'verifier', 'workflow', 'tags']);
+const root = functionRoot('api', ['store', 'ecs', 'verifier', 'workflow', 'tags', 'deliveries']);
 
 let app: Promise<ReturnType<typeof handle>> | undefined;
 

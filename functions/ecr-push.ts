@@ -1,17 +1,34 @@
-/** EventBridge target for ECR pushes: the same intake as the registry webhooks (verify, then start or queue). */
+/**
+ * The intake function (docs/architecture.md, "Webhook intake"): EventBridge sends it ECR pushes, and
+ * the API and the watchdog invoke it asynchronously with `{deliveryId}` for the work of a webhook
+ * delivery they answered. Both take the same path: the delivery is recorded, then its work is done
+ * (verify, then start or queue).
+ */
+import { ROLLOUT_ID_PATTERN } from '../shared/core/ids';
 import { parseOrThrow } from '../shared/http/validation';
+import type { ProcessedDelivery } from '../shared/ports';
 import { ecrImageActionSchema, parseEcrImageAction } from '../shared/webhooks/ecr-event';
 import type { IngestResult } from '../shared/webhooks/image-push';
 import { functionRoot } from './wiring/compose';
 import type { InvocationContext } from './wiring/inputs';
 
-const root = functionRoot('ecr-push', ['store', 'ecs', 'verifier', 'workflow']);
+const root = functionRoot('ecr-push', ['store', 'ecs', 'verifier', 'workflow', 'tags']);
 
-export async function ecrPush(event: unknown, context?: InvocationContext): Promise<IngestResult> {
+export async function ecrPush(event: unknown, context?: InvocationContext): Promise<IngestResult | ProcessedDelivery | null> {
   root.begin(context);
+  if (isDeliveryJob(event)) {
+    const outcome = await (await root.get()).orchestrator.processDelivery(event.deliveryId);
+    root.logger.info('delivery processed', { deliveryId: event.deliveryId, found: outcome !== null });
+    return outcome;
+  }
   const parsed = parseEcrImageAction(parseOrThrow(ecrImageActionSchema, event, 'ECR Image Action event'));
   if ('ignored' in parsed) return { accepted: [], ignored: [parsed.ignored] };
-  const result = await (await root.get()).orchestrator.ingest([parsed.push]);
-  root.logger.info('ECR push', { repository: parsed.push.repository, digest: parsed.push.digest, accepted: result.accepted, ignored: result.ignored });
+  const result = await (await root.get()).orchestrator.ingest([parsed.push], 'ecr-event');
+  root.logger.info('ECR push', { deliveryId: result.deliveryId, repository: parsed.push.repository, digest: parsed.push.digest, accepted: result.accepted, ignored: result.ignored });
   return result;
+}
+
+function isDeliveryJob(event: unknown): event is { deliveryId: string } {
+  if (typeof event !== 'object' || event === null || !('deliveryId' in event)) return false;
+  return typeof event.deliveryId === 'string' && ROLLOUT_ID_PATTERN.test(event.deliveryId);
 }

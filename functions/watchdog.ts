@@ -11,7 +11,7 @@ import type { SweepReport } from '../shared/orchestration/watchdog';
 import { functionRoot } from './wiring/compose';
 import type { InvocationContext } from './wiring/inputs';
 
-const root = functionRoot('watchdog', ['store', 'ecs', 'workflow']);
+const root = functionRoot('watchdog', ['store', 'ecs', 'workflow', 'deliveries']);
 
 const event = z.object({ 'detail-type': z.string(), detail: z.object({ name: z.string().max(80).optional(), status: z.string().optional() }).passthrough().optional() }).passthrough();
 const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';

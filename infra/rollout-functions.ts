@@ -65,7 +65,13 @@ const SPECS = {
   },
   recover: { entry: 'recover', handler: 'recover', description: 'Workflow catch-all: rolls the rollout back', memorySize: 512, timeout: Duration.seconds(60) },
   alarmStateChange: { entry: 'alarm-state-change', handler: 'alarmStateChange', description: 'CloudWatch alarm in ALARM: rolls back the rollouts watching it', memorySize: 512, timeout: Duration.seconds(60) },
-  ecrPush: { entry: 'ecr-push', handler: 'ecrPush', description: 'ECR push: verifies the signature and starts a rollout', memorySize: 512, timeout: Duration.seconds(60) },
+  ecrPush: {
+    entry: 'ecr-push',
+    handler: 'ecrPush',
+    description: 'Intake: ECR pushes and the webhook deliveries the API answered; verifies signatures and starts rollouts',
+    memorySize: 512,
+    timeout: Duration.seconds(60),
+  },
   ecsEvent: { entry: 'ecs-event', handler: 'ecsEvent', description: 'ECS steady state event: answers the steady wait of the rollout of that service', memorySize: 512, timeout: Duration.seconds(60) },
   watchdog: {
     entry: 'watchdog',
@@ -114,6 +120,8 @@ export class RolloutFunctions extends Construct {
     this.logGroups = logGroups;
     ({ api: this.api, advance: this.advance, awaitApproval: this.awaitApproval, recover: this.recover } = all);
     ({ alarmStateChange: this.alarmStateChange, ecrPush: this.ecrPush, ecsEvent: this.ecsEvent, watchdog: this.watchdog } = all);
+    // The API and the watchdog hand webhook deliveries to the intake function (functions/ecr-push.ts).
+    for (const fn of [this.api, this.watchdog]) fn.addEnvironment(ENV.intakeFunction, this.ecrPush.functionName);
   }
 
   /** An own role per function instead of AWSLambdaBasicExecutionRole (logs:* on every log group). */

@@ -23,7 +23,8 @@ import { ROLLOUT_TABLE_INDEXES } from './rollout-table';
 
 /**
  * `items`: every item by its key (records and their events, service locks and queues, active markers,
- * delivery claims): reads, conditional writes, deletes, and queries of the table itself. `full`: also
+ * delivery claims, webhook deliveries): reads, conditional writes, deletes, batches of writes (a
+ * delivery's outcome and the removal of its received item), and queries of the table itself. `full`: also
  * the list indexes (the API's listings, and intake's look at a service's rollouts).
  */
 export type TableAccess = 'items' | 'full';
@@ -64,7 +65,7 @@ export class RolloutGrants {
 
   table(role: iam.IRole, access: TableAccess): void {
     const { tableArn } = this.props.table;
-    this.add(role, 'RolloutTable', ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], [tableArn]);
+    this.add(role, 'RolloutTable', ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], [tableArn]);
     if (access === 'full') {
       this.add(role, 'RolloutTableIndexes', ['dynamodb:Query'], ROLLOUT_TABLE_INDEXES.map((index) => `${tableArn}/index/${index.name}`));
     }
@@ -161,6 +162,11 @@ export class RolloutGrants {
     // A secret named without its ARN's random 6-character suffix is matched with one (as CDK's grantRead does).
     const arns = secrets.map((secret) => secret.secretFullArn ?? `${secret.secretArn}-??????`);
     this.add(role, 'ReadSecrets', ['secretsmanager:GetSecretValue'], arns);
+  }
+
+  /** Handing a webhook delivery's work to the intake function: an asynchronous invocation (docs/architecture.md, "Webhook intake"). */
+  invokeIntake(role: iam.IRole, intakeFunctionArn: string): void {
+    this.add(role, 'InvokeIntake', ['lambda:InvokeFunction'], [intakeFunctionArn]);
   }
 
   /** Reading the configured alarms' states before each step; nothing without alarms. */

@@ -250,6 +250,8 @@ export class RolloutOrchestrator extends Construct {
       grants.checkSignerRevocation(role);
     }
     for (const name of ROLLOUT_FUNCTION_NAMES) grants.readSecrets(roles[name], this.secrets.readers[name].map((s) => s.secret));
+    // The API answers a webhook and hands its work to the intake function; the watchdog hands it a delivery whose work was lost.
+    for (const role of [roles.api, roles.watchdog]) grants.invokeIntake(role, this.functions.ecrPush.functionArn);
   }
 
   private suppressFindings(): void {

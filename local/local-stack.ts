@@ -15,6 +15,7 @@ import { DynamoRolloutStore } from '../shared/adapters/dynamodb/dynamo-rollout-s
 import { EcsTaskSetDeployer } from '../shared/adapters/ecs/ecs-task-set-deployer';
 import { AlbTrafficRouter } from '../shared/adapters/elbv2/alb-traffic-router';
 import { type Logger, jsonLogger } from '../shared/observability/logger';
+import { InProcessDeliveryQueue } from '../shared/orchestration/delivery-queue';
 import { Orchestrator, type OrchestratorOptions } from '../shared/orchestration/orchestrator';
 import type { AppConfig, ServiceConfig } from '../shared/config/types';
 import { createApp } from '../shared/http/app';
@@ -155,26 +156,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // The load balancer named by `traffic.alb`: the ECS emulator's task sets register with its target groups.
   const elbServer = await startElbV2StandIn();
   ecsServer.emulator.attachLoadBalancers(elbServer.standIn);
-  for (const service of Object.values(config.services)) {
+  const here = Object.values(config.services).filter((service) => {
     // A service named by ARN in another region or account is not here to seed: its rollouts are refused.
     const away = outsideHome(service, home);
-    if (away) {
-      logger.warn('service not seeded in the local ECS', { service: service.name, reason: away });
-      continue;
-    }
-    ecsServer.emulator.seedService({
+    if (away) logger.warn('service not seeded in the local ECS', { service: service.name, reason: away });
+    return !away;
+  });
+  // All at once, the state written once: a start with hundreds of services stays fast.
+  ecsServer.emulator.seedServices(
+    here.map((service) => ({
       cluster: lastName(service.cluster),
       service: lastName(service.service),
       desiredCount: service.local.desiredCount,
       containerName: service.container ?? 'app',
       image: service.local.image ?? `${service.registry}/${service.repository}:initial`,
       ...(service.traffic ? { targetGroupArn: service.traffic.alb.targetGroups[0] } : {}),
-    });
-  }
+    })),
+  );
   const ecsClient = new ECSClient({
     endpoint: ecsServer.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    // Two attempts: a reset connection (or a lost answer) is tried once more, as the SDK does in AWS.
     maxAttempts: 2,
   });
   let priority = 10;
@@ -265,6 +268,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     tags: options.tagResolver ?? registryTagResolver(),
     // The local endpoints answer for one region and account, as an orchestrator in AWS does.
     home,
+    // A webhook delivery's work, after its answer: in process, finished before stop like a task handler.
+    deliveries: new InProcessDeliveryQueue((id) => (stopping ? Promise.resolve() : task(() => orchestratorRef!.processDelivery(id))), logger),
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     options: { steadyPollSeconds: 1, rollbackBackoffMs: 200, ...options.orchestrator },
@@ -295,6 +300,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const port = (server.address() as AddressInfo).port;
   listeningUrl = `http://${host}:${port}`;
   const resumed = await orchestrator.resume();
+  // Deliveries answered by a previous process and never processed: nothing of that process runs now.
+  await orchestrator.redispatchDeliveries(0).catch((e: unknown) => logger.warn('unprocessed deliveries not dispatched; the watchdog will', { error: e }));
   // The watchdog's schedule (an EventBridge schedule in AWS): at start, then every interval.
   const sweep = () => void background(() => orchestrator.sweep(), 'watchdog sweep failed');
   sweep();

@@ -182,3 +182,13 @@ export class ConfigError extends RolloutError {
     this.name = 'ConfigError';
   }
 }
+
+/** A webhook delivery could not be recorded durably: nothing was promised, and the sender should retry. */
+export class DeliveryNotReceivedError extends RolloutError {
+  override readonly status = 503;
+  override readonly title = 'Service unavailable';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DeliveryNotReceivedError';
+  }
+}

@@ -6,6 +6,7 @@ import type { Rollout, SignatureInfo } from './core/rollout';
 import type { RolloutStatus } from './core/status';
 import type { TrafficMode } from './core/traffic-split';
 import type { VerificationKey, VerifyConfig } from './config/types';
+import type { Accepted, Ignored, ImagePush } from './webhooks/image-push';
 
 export interface ListRolloutsQuery {
   readonly service?: string;
@@ -22,6 +23,47 @@ export interface RolloutPage {
 }
 
 export type DeliveryClaim = { readonly claimed: true } | { readonly claimed: false; readonly rolloutId: string };
+
+/**
+ * What a received delivery still has to do, decided from the config alone when it was answered
+ * (docs/architecture.md, "Webhook intake"): an image push for a service, with the id its rollout will
+ * have if one starts, or a signature push that may complete a rollout of the service.
+ */
+export type PlannedPush =
+  | { readonly kind: 'image'; readonly service: string; readonly rolloutId: string; readonly push: ImagePush }
+  | { readonly kind: 'signature'; readonly service: string; readonly digest: string };
+
+/** A webhook delivery (or an ECR event) taken durably: its answer was given, its work may still be due. */
+export interface ReceivedDelivery {
+  readonly id: string;
+  /** Which route or event it came in by: `registry`, `ecr`, … */
+  readonly source: string;
+  readonly receivedAt: string;
+  readonly planned: readonly PlannedPush[];
+  /** What the config alone refused when it was answered. */
+  readonly ignored: readonly Ignored[];
+}
+
+/** A delivery once its work is done: every rollout it started or resumed, every event ignored and why. */
+export interface ProcessedDelivery {
+  readonly id: string;
+  readonly source: string;
+  readonly receivedAt: string;
+  readonly processedAt: string;
+  readonly accepted: readonly Accepted[];
+  readonly ignored: readonly Ignored[];
+}
+
+export type DeliveryRecord = ({ readonly status: 'RECEIVED' } & ReceivedDelivery) | ({ readonly status: 'PROCESSED' } & ProcessedDelivery);
+
+/**
+ * Hands the work of a received delivery to whoever does it after the answer: an in-process queue in
+ * local mode, an asynchronous Lambda invocation in AWS. `dispatch` resolves once the work is handed
+ * over (not done); a delivery whose hand-over is lost stays RECEIVED and the watchdog dispatches it again.
+ */
+export interface DeliveryQueue {
+  dispatch(deliveryId: string): Promise<void>;
+}
 
 export interface RolloutStore {
   /** Writes a new record (version 1). Throws VersionConflictError when the id exists. */
@@ -73,6 +115,17 @@ export interface RolloutStore {
   takeOverDelivery(key: string, fromRolloutId: string, toRolloutId: string, ttlSeconds: number): Promise<boolean>;
   /** Reads a claim without taking it. */
   deliveryOwner(key: string): Promise<string | null>;
+  /**
+   * Records a delivery as received, the one write a webhook answer waits for. Throws when it cannot be
+   * made durable (the sender is then told to retry).
+   */
+  receiveDelivery(delivery: ReceivedDelivery): Promise<void>;
+  /** Records a delivery's outcome; it then leaves `receivedDeliveries`. Idempotent. */
+  completeDelivery(delivery: ProcessedDelivery): Promise<void>;
+  /** A delivery, received or processed; null when unknown (or expired). */
+  delivery(id: string): Promise<DeliveryRecord | null>;
+  /** Every delivery received and not yet processed, oldest first, read consistently. */
+  receivedDeliveries(): Promise<ReceivedDelivery[]>;
 }
 
 /** Identifies an ECS service. */

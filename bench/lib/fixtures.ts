@@ -13,6 +13,7 @@ import { COSIGN_SIGNATURE_ANNOTATION, SIMPLE_SIGNING_MEDIA_TYPE } from '../../sh
 import { signatureTag } from '../../shared/signature/cosign-signature-verifier';
 import { generateCosignKeyPair, signPayload, simpleSigningPayload, type CosignKeyPair } from '../../local/registry/cosign-signer';
 import { startDockerRegistry, type RunningRegistry } from '../../local/registry/docker-registry';
+import { until } from './stats';
 
 export const WEBHOOK_TOKEN = 'bench-webhook-token';
 export const API_TOKEN = 'bench-api-token';
@@ -176,9 +177,13 @@ export async function deliver(baseUrl: string, host: string, repository: string,
     headers: { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': WEBHOOK_CONTENT_TYPE },
     body: JSON.stringify(pushEnvelope(host, repository, digest, tag)),
   });
-  const body = (await res.json()) as { accepted: { rolloutId: string; status: string }[]; ignored: { reason: string }[] };
-  if (res.status !== 202) throw new Error(`webhook answered ${res.status}: ${JSON.stringify(body)}`);
-  return body;
+  const answer = (await res.json()) as { deliveryId: string };
+  if (res.status !== 202) throw new Error(`webhook answered ${res.status}: ${JSON.stringify(answer)}`);
+  // The answer only plans: the delivery's outcome says which rollouts started (and with what status).
+  return until(`delivery ${answer.deliveryId} to be processed`, async () => {
+    const d = await apiGet<{ status: string; accepted: { rolloutId: string; status: string }[]; ignored: { reason: string }[] }>(baseUrl, `/deliveries/${answer.deliveryId}`);
+    return d.status === 'PROCESSED' ? d : undefined;
+  });
 }
 
 /** GET with the API token; answers the parsed JSON. */

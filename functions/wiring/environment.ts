@@ -5,6 +5,8 @@ export const ENV = {
   config: 'ROLLOUT_CONFIG',
   /** Variable → Secrets Manager secret id, for the secrets this function reads (functions/wiring/secrets.ts). */
   secrets: 'ROLLOUT_SECRETS',
+  /** The intake function (functions/ecr-push.ts) that the API and the watchdog hand webhook deliveries to. */
+  intakeFunction: 'ROLLOUT_INTAKE_FUNCTION_NAME',
 } as const;
 
 /** The variables the two tokens are read under (through the SecretSource), as in local mode. */

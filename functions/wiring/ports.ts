@@ -8,6 +8,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SignerClient } from '@aws-sdk/client-signer';
 import { SignerRevocationChecker } from '../../shared/adapters/aws-signer/signer-revocation-checker';
@@ -15,9 +16,10 @@ import { CloudWatchAlarms } from '../../shared/adapters/cloudwatch/cloudwatch-al
 import { DynamoRolloutStore } from '../../shared/adapters/dynamodb/dynamo-rollout-store';
 import { EcsTaskSetDeployer } from '../../shared/adapters/ecs/ecs-task-set-deployer';
 import { AlbTrafficRouter } from '../../shared/adapters/elbv2/alb-traffic-router';
+import { LambdaDeliveryQueue } from '../../shared/adapters/lambda/lambda-delivery-queue';
 import { StepFunctionsWorkflow } from '../../shared/adapters/step-functions/step-functions-workflow';
 import type { AppConfig, ServiceConfig } from '../../shared/config/types';
-import type { Alarms, EcsDeployer, RolloutStore, SignatureVerifier, TrafficRouter, Workflow } from '../../shared/ports';
+import type { Alarms, DeliveryQueue, EcsDeployer, RolloutStore, SignatureVerifier, TrafficRouter, Workflow } from '../../shared/ports';
 import { ImageSignatureVerifier } from '../../shared/signature/image-signature-verifier';
 import { type TagResolver, registryTagResolver } from '../../shared/webhooks/resolve-tag';
 import { ENV, requireEnv } from './environment';
@@ -31,10 +33,12 @@ export interface Ports {
   readonly tags: TagResolver;
   /** The ALB router of a service with `traffic.alb`; built whenever `ecs` is (moving a task set moves its traffic). */
   readonly traffic: (service: ServiceConfig) => TrafficRouter | null;
+  /** Where a webhook delivery's work goes after its answer: the intake function, invoked asynchronously. */
+  readonly deliveries: DeliveryQueue;
 }
 
 /** Ports an orchestrator may lack (it then does without): unlisted, they are absent rather than refused. */
-const OPTIONAL: ReadonlySet<PortName> = new Set(['alarms', 'tags', 'traffic']);
+const OPTIONAL: ReadonlySet<PortName> = new Set(['alarms', 'tags', 'traffic', 'deliveries']);
 export type PortName = keyof Ports;
 
 /** How each port is built in Lambda: the real adapter over a default AWS client. */
@@ -67,6 +71,7 @@ const FACTORIES: { readonly [K in PortName]: (config: AppConfig, env: NodeJS.Pro
       return router;
     };
   },
+  deliveries: (_config, env) => new LambdaDeliveryQueue({ client: new LambdaClient({}), functionName: requireEnv(ENV.intakeFunction, env) }),
 };
 
 /**

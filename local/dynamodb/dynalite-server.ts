@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { createTableInput } from '../../shared/adapters/dynamodb/table-design';
+import { retryResetOnce } from '../sdk/retry-reset-once';
 
 export interface StartDynaliteOptions {
   /** Directory of the LevelDB store, created if missing; data survives restarts. In memory when omitted. */
@@ -67,13 +68,16 @@ export async function startDynalite(options: StartDynaliteOptions): Promise<Runn
 
 /** A client for a dynalite endpoint: any region and credentials do, dynalite checks neither. */
 export function dynaliteClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    // Loopback never drops a request; retries would only hide a bug in a test.
-    maxAttempts: 1,
-  });
+  return retryResetOnce(
+    new DynamoDBClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      // Loopback never drops a request; retries would only hide a bug in a test. Only a connection
+      // dynalite reset (an idle keep-alive socket it closed) is tried once more: the request never reached it.
+      maxAttempts: 1,
+    }),
+  );
 }
 
 /** Creates the table with the rollout design unless it exists, and waits until it and its indexes are ACTIVE. */

@@ -193,11 +193,28 @@ export class EcsEmulator {
 
   /** Creates the cluster, a task definition family named after the service, the service and a steady PRIMARY task set; does nothing when the service exists. */
   seedService(input: SeedServiceInput): ServiceSnapshot {
-    const existed = this.describe(input.cluster, input.service) !== null;
-    const snapshot = seedService({ store: this.store, now: this.clock() }, input);
-    // A seeded service is born steady: no transition to announce.
-    if (!existed) this.events.adopt(this.store.service(this.store.cluster(input.cluster), input.service));
-    return snapshot;
+    this.seedServices([input]);
+    return this.describe(input.cluster, input.service)!;
+  }
+
+  /**
+   * `seedService` for many services, the state written once: local mode seeds every configured service
+   * at start. Each service costs the same whatever the cluster already holds.
+   */
+  seedServices(inputs: readonly SeedServiceInput[]): void {
+    const now = this.clock();
+    for (const input of inputs) {
+      const existed = this.exists(input.cluster, input.service);
+      seedService({ store: this.store, now }, input, { commit: false, snapshot: false });
+      // A seeded service is born steady: no transition to announce.
+      if (!existed) this.events.adopt(this.store.service(this.store.cluster(input.cluster), input.service));
+    }
+    this.store.commit(now);
+  }
+
+  private exists(cluster: string, service: string): boolean {
+    const clusterRecord = this.store.data.clusters[arns.clusterArn(this.store.config, arns.clusterName(cluster))];
+    return Boolean(clusterRecord && this.store.findService(clusterRecord, service));
   }
 
   /** The service as it stands now, or null when it does not exist. */

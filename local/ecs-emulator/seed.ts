@@ -2,11 +2,12 @@
  * Local mode's starting point: a service that already runs one image on a PRIMARY task set at 100%,
  * as if it had been deployed long ago. Built from the same operations the SDK calls.
  */
+import * as arns from './arns';
 import { steadyFleet } from './fleet';
 import type { OperationContext } from './operations/context';
 import { createCluster } from './operations/clusters';
 import { createService } from './operations/services';
-import { createTaskSet, updateServicePrimaryTaskSet } from './operations/task-sets';
+import { createTaskSet } from './operations/task-sets';
 import { registerTaskDefinition } from './operations/task-definitions';
 import { serviceSnapshot, type ServiceSnapshot } from './snapshot';
 
@@ -33,13 +34,25 @@ const NETWORK = {
   },
 };
 
-/** Creates what is missing; a service that exists already is left exactly as it is. */
-export const seedService = (context: OperationContext, input: SeedServiceInput): ServiceSnapshot => {
+export interface SeedOptions {
+  /** Write the state (file) now. Default true; `seedServices` writes once for all of them. */
+  readonly commit?: boolean;
+  /** Answer the service's snapshot. Default true. */
+  readonly snapshot?: boolean;
+}
+
+/**
+ * Creates what is missing; a service that exists already is left exactly as it is. Costs the same
+ * whatever the cluster holds: no walk of the cluster's services (CreateCluster, whose answer counts
+ * them, is called only for a cluster that does not exist yet).
+ */
+export function seedService(context: OperationContext, input: SeedServiceInput, options?: SeedOptions & { snapshot?: true }): ServiceSnapshot;
+export function seedService(context: OperationContext, input: SeedServiceInput, options: SeedOptions): ServiceSnapshot | null;
+export function seedService(context: OperationContext, input: SeedServiceInput, options: SeedOptions = {}): ServiceSnapshot | null {
   const { store, now } = context;
-  // CreateCluster answers an existing cluster unchanged.
-  createCluster(context, { clusterName: input.cluster });
+  if (!store.data.clusters[arns.clusterArn(store.config, arns.clusterName(input.cluster))]) createCluster(context, { clusterName: input.cluster });
   const existing = store.findService(store.cluster(input.cluster), input.service);
-  if (existing) return serviceSnapshot(store, existing, now);
+  if (existing) return options.snapshot === false ? null : serviceSnapshot(store, existing, now);
 
   const { taskDefinition } = registerTaskDefinition(context, {
     family: input.service,
@@ -75,10 +88,13 @@ export const seedService = (context: OperationContext, input: SeedServiceInput):
       : {}),
     scale: { value: 100, unit: 'PERCENT' },
   }) as { taskSet: { taskSetArn: string } };
-  updateServicePrimaryTaskSet(context, { cluster: input.cluster, service: input.service, primaryTaskSet: taskSet.taskSetArn });
-
-  const stored = store.data.taskSets[taskSet.taskSetArn];
-  if (stored) stored.fleet = steadyFleet(stored.fleet.target, now);
-  store.commit(now);
-  return serviceSnapshot(store, store.service(store.cluster(input.cluster), input.service), now);
+  const service = store.service(store.cluster(input.cluster), input.service);
+  const stored = store.data.taskSets[taskSet.taskSetArn]!;
+  // What UpdateServicePrimaryTaskSet does to a service whose only task set this is, without its look
+  // at every task set of the emulator (which made seeding many services quadratic).
+  stored.status = 'PRIMARY';
+  service.taskDefinition = stored.taskDefinition;
+  stored.fleet = steadyFleet(stored.fleet.target, now);
+  if (options.commit !== false) store.commit(now);
+  return options.snapshot === false ? null : serviceSnapshot(store, service, now);
 };

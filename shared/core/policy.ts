@@ -44,6 +44,12 @@ export const RolloutPolicy = {
   /** How long a (service, digest) delivery claim is kept: registries retry deliveries for days. */
   deliveryTtlSeconds: 7 * 24 * 3600,
   /**
+   * A webhook delivery answered this long ago and still not processed is taken to have lost its work
+   * (the process died between the answer and the work, or the hand-over was lost), and the watchdog
+   * dispatches it again. Longer than any delivery's work takes (a few registry looks with their retries).
+   */
+  deliveryRedispatchSeconds: 60,
+  /**
    * Pauses before looking again for a signature that a `.sig` push announced but the registry did not
    * serve yet (it may notify before the tag resolves), in ms.
    */

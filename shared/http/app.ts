@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps & OperatorDeps) {
   app.route('/webhooks/slack', slackRoutes({ orchestrator: deps.orchestrator, claims: deps.interactionClaims ?? null, logger, ...(deps.slack ? { options: deps.slack } : {}) }));
   app.route('/webhooks', webhookRoutes(deps, logger));
 
-  for (const path of ['/rollouts', '/rollouts/*', '/services', '/services/*', '/local/*']) app.use(path, access);
+  for (const path of ['/rollouts', '/rollouts/*', '/deliveries/*', '/services', '/services/*', '/local/*']) app.use(path, access);
   app.use('/local/*', requireRole('operator'));
   app.route('/', rolloutRoutes(deps, logger));
   app.route('/local', localRoutes(deps));

@@ -186,6 +186,26 @@ export const ingestResultSchema = z.strictObject({
   ignored: z.array(ignoredSchema).describe('what the notification held that deploys nothing, with the reason'),
 });
 
+const deliveryId = z.string().regex(ROLLOUT_ID_PATTERN).describe('delivery id: 26 characters, sortable by receipt time');
+
+/** What a webhook is answered (docs/api.md, "Webhook intake"). */
+export const deliveryReceiptSchema = z.strictObject({
+  deliveryId,
+  accepted: z.array(acceptedSchema).describe('the rollouts this delivery plans, with the ids they will have if they start (status `PENDING`): `GET /deliveries/{id}` says which did'),
+  ignored: z.array(ignoredSchema).describe('what the configuration alone refuses (unknown repository, tag rules, cosign artifacts, blob pushes), with the reason'),
+});
+
+/** `GET /deliveries/{id}`: a delivery received (its work to come) or processed (its outcome). */
+export const deliverySchema = z.strictObject({
+  id: deliveryId,
+  source: z.string().describe('the route or event it came in by: `registry`, `generic`, `ecr-event`, …'),
+  status: z.enum(['RECEIVED', 'PROCESSED']).describe('`RECEIVED`: answered, its work not done yet; `PROCESSED`: its outcome is final'),
+  receivedAt: timestamp,
+  processedAt: timestamp.nullable(),
+  accepted: z.array(acceptedSchema).describe('RECEIVED: the rollouts planned; PROCESSED: the rollouts started or resumed, with their status then'),
+  ignored: z.array(ignoredSchema).describe('everything that deploys nothing, with the reason (once PROCESSED, also what the registry, ECS or the store decided)'),
+});
+
 /** RFC 9457 problem details (shared/http/problem.ts). */
 export const problemSchema = z.strictObject({
   type: z.string(),
@@ -213,4 +233,5 @@ export type RolloutView = z.infer<typeof rolloutSchema>;
 export type RolloutPageView = z.infer<typeof rolloutPageSchema>;
 export type ServiceDescription = z.infer<typeof serviceSchema>;
 export type IngestResultView = z.infer<typeof ingestResultSchema>;
+export type DeliveryView = z.infer<typeof deliverySchema>;
 export type ProblemView = z.infer<typeof problemSchema>;

@@ -7,6 +7,7 @@ import { InvalidTransitionError, NotFoundError, ValidationError } from '../error
 import { ROLLOUT_ID_PATTERN } from '../core/ids';
 import { identityKey } from '../core/identity';
 import { RolloutStatus } from '../core/status';
+import type { DeliveryRecord } from '../ports';
 import { SERVICE_NAME_PATTERN, quote } from './limits';
 import { identityOf, requireRole } from './identity';
 import type { AppDeps } from './deps';
@@ -24,6 +25,14 @@ function refuseSamePerson(rollout: Awaited<ReturnType<AppDeps['orchestrator']['g
   const step = rollout.currentStep;
   const earlier = rollout.approvals.find((a) => a.step === step && identityKey(a.by) === identityKey(by));
   if (earlier) throw new InvalidTransitionError(`${earlier.by} already approved step ${step + 1} of rollout ${rollout.id}: the same person cannot approve twice`);
+}
+
+/** A delivery as the API shows it: received (its work to come) or processed (its outcome). */
+function presentDelivery(d: DeliveryRecord) {
+  const common = { id: d.id, source: d.source, status: d.status, receivedAt: d.receivedAt };
+  if (d.status === 'PROCESSED') return { ...common, processedAt: d.processedAt, accepted: d.accepted, ignored: d.ignored };
+  const accepted = d.planned.flatMap((p) => (p.kind === 'image' ? [{ rolloutId: p.rolloutId, service: p.service, status: RolloutStatus.Pending }] : []));
+  return { ...common, processedAt: null, accepted, ignored: d.ignored };
 }
 
 export function rolloutRoutes(deps: AppDeps, logger: Logger) {
@@ -50,6 +59,13 @@ export function rolloutRoutes(deps: AppDeps, logger: Logger) {
   });
 
   routes.get('/rollouts/:id', async (c) => c.json(presentRollout(await orchestrator.get(rolloutId(c)))));
+
+  routes.get('/deliveries/:id', async (c) => {
+    const id = c.req.param('id');
+    const delivery = ROLLOUT_ID_PATTERN.test(id) ? await orchestrator.delivery(id) : null;
+    if (!delivery) throw new NotFoundError(`delivery ${quote(id, 40)} does not exist (or its outcome has expired)`);
+    return c.json(presentDelivery(delivery));
+  });
 
   const command = (build: (body: unknown, by: (stated: string | undefined) => Actor) => OperatorCommand) => async (c: Context) => {
     const identity = identityOf(c);

@@ -2,14 +2,16 @@
  * Registry push notifications: one route per sender format (`POST /webhooks/<source>`), each with the
  * authentication its sender can do (shared/webhooks/source-auth.ts). Every route runs the same steps:
  * authenticate (before anything is parsed), check the content type (415), parse the JSON (400), check
- * the sender's shape (400 naming the field), resolve tag-only pushes to digests, apply the
- * newer-than-stable policy, then `orchestrator.ingest`. The answer is always `202 {accepted, ignored}`.
+ * the sender's shape (400 naming the field), resolve tag-only pushes to digests, then
+ * `orchestrator.accept`: what the config alone decides, and one durable write of the delivery. The answer
+ * is `202 {deliveryId, accepted, ignored}`; the rest of the work follows (`GET /deliveries/{id}`), and
+ * a delivery that cannot be recorded is a 503 so that the sender retries.
  */
 import { type Context, Hono } from 'hono';
 import type { z } from 'zod';
 import type { Logger } from '../observability/logger';
 import { WEBHOOK_SOURCES, type WebhookSource } from '../config/webhooks-schema';
-import { ValidationError } from '../errors';
+import { DeliveryNotReceivedError, ValidationError } from '../errors';
 import { acrEventSchema, genericPushSchema, parseAcrEvent, parseGenericPush } from '../webhooks/acr-generic';
 import type { ParsedDelivery } from '../webhooks/delivery';
 import { DISTRIBUTION_MEDIA_TYPES, distributionEnvelopeSchema, parseDistributionEnvelope } from '../webhooks/distribution';
@@ -20,6 +22,7 @@ import { type TagResolver, registryTagResolver, resolveTaggedPushes } from '../w
 import { sourceAuth } from '../webhooks/source-auth';
 import { dockerHubPushSchema, parseDockerHubPush, parseQuayPush, quayPushSchema } from '../webhooks/tag-only';
 import type { AppDeps } from './deps';
+import { ServiceUnavailableError } from './http-errors';
 import { JSON_ONLY, mediaType, parseJson } from './json-body';
 import { parseOrThrow } from './validation';
 
@@ -35,6 +38,8 @@ export interface WebhookRoute {
 }
 
 const FORM = 'application/x-www-form-urlencoded';
+/** When a sender is told to retry a delivery the store could not record. */
+const RETRY_AFTER_SECONDS = 5;
 
 const fromNotification = (parsed: { pushes: ParsedDelivery['pushes']; ignored: ParsedDelivery['ignored'] }): ParsedDelivery => ({ ...parsed, tagged: [] });
 
@@ -143,11 +148,14 @@ export function webhookRoutes(deps: AppDeps, logger: Logger, options: WebhookRou
       const parsed = route.parse(decodeBody(c, await c.req.text(), route.contentTypes), c);
       const resolved = await resolveTaggedPushes(config, resolver, parsed.tagged);
       const pushes = [...parsed.pushes, ...resolved.pushes];
-      const result = pushes.length > 0 ? await orchestrator.ingest(pushes) : { accepted: [], ignored: [] };
-      const ignored = [...parsed.ignored, ...resolved.ignored, ...result.ignored];
+      const receipt = await orchestrator.accept({ source: route.source, pushes, ignored: [...parsed.ignored, ...resolved.ignored] }).catch((e: unknown) => {
+        // Nothing durable, nothing promised: the sender retries.
+        if (e instanceof DeliveryNotReceivedError) throw new ServiceUnavailableError(e.message, RETRY_AFTER_SECONDS);
+        throw e;
+      });
       // Counts and ids only: bodies can be large, and headers and the query hold credentials.
-      logger.info('webhook delivery', { source: route.source, accepted: result.accepted.map((a) => a.rolloutId), ignored: ignored.length });
-      return c.json({ accepted: result.accepted, ignored }, 202);
+      logger.info('webhook delivery', { source: route.source, deliveryId: receipt.deliveryId, accepted: receipt.accepted.map((a) => a.rolloutId), ignored: receipt.ignored.length });
+      return c.json(receipt, 202);
     });
   }
   return routes;

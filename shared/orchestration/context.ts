@@ -14,7 +14,7 @@ import type { Rollout } from '../core/rollout';
 import { NotFoundError } from '../errors';
 import { type Logger, silentLogger } from '../observability/logger';
 import { TaskCountTraffic } from '../adapters/ecs/task-count-traffic';
-import type { Alarms, EcsDeployer, EcsTarget, RolloutStore, SignatureVerifier, TrafficRouter, Workflow } from '../ports';
+import type { Alarms, DeliveryQueue, EcsDeployer, EcsTarget, RolloutStore, SignatureVerifier, TrafficRouter, Workflow } from '../ports';
 import type { TagResolver } from '../webhooks/resolve-tag';
 
 export interface OrchestratorOptions {
@@ -30,6 +30,8 @@ export interface OrchestratorOptions {
   readonly staleRollbackSeconds?: number;
   /** Pauses before looking again for a signature that a .sig push announced but the registry did not serve yet. Default 250, 500, 1000 ms. */
   readonly signatureRecheckMs?: readonly number[];
+  /** A delivery received this long ago and not processed is dispatched again by the watchdog. Default 60 s. */
+  readonly deliveryRedispatchSeconds?: number;
 }
 
 export interface OrchestratorDeps {
@@ -50,6 +52,11 @@ export interface OrchestratorDeps {
    * answering null, traffic follows task counts (`TaskCountTraffic`).
    */
   readonly traffic?: (service: ServiceConfig) => TrafficRouter | null;
+  /**
+   * Where the work of a received webhook delivery goes after its answer (an asynchronous Lambda
+   * invocation in AWS). Unwired, an in-process queue of the orchestrator does it.
+   */
+  readonly deliveries?: DeliveryQueue;
   readonly clock?: () => Date;
   /**
    * The region and account the orchestrator runs in: a rollout of a service whose cluster is named by
@@ -98,6 +105,7 @@ export function createContext(deps: OrchestratorDeps): OrchestrationContext {
       rollbackBackoffMs: RolloutPolicy.rollbackBackoffMs,
       staleRollbackSeconds: RolloutPolicy.staleRollbackSeconds,
       signatureRecheckMs: RolloutPolicy.signatureRecheckMs,
+      deliveryRedispatchSeconds: RolloutPolicy.deliveryRedispatchSeconds,
       ...deps.options,
     },
     service,

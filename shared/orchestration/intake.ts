@@ -12,7 +12,7 @@ import type { Rollout } from '../core/rollout';
 import { signatureWaitInput } from '../core/signature-deadline';
 import { RolloutStatus } from '../core/status';
 import { InvalidTransitionError, VersionConflictError } from '../errors';
-import type { VerificationResult } from '../ports';
+import type { PlannedPush, ReceivedDelivery, VerificationResult } from '../ports';
 import { type Accepted, type Ignored, type ImagePush, type IngestResult, deliveryKey, servicesForRepository, signedDigestOfTag, tagDeploys } from '../webhooks/image-push';
 import { findStableTag, newerThanStableVerdict } from '../webhooks/tag-policy';
 import { type OrchestrationContext, errorMessage, sleep, target } from './context';
@@ -27,21 +27,53 @@ export class Intake {
     private readonly step: StepFn,
   ) {}
 
-  /** Starts a rollout for each configured service an image push matches; resumes rollouts a signature push completes. */
-  async ingest(pushes: readonly ImagePush[]): Promise<IngestResult> {
-    const result: IngestResult = { accepted: [], ignored: [] };
+  /**
+   * What the config alone decides about pushes, in memory (docs/architecture.md, "Webhook intake"):
+   * each push is matched to the configured services and their tag rules; what deploys is planned with
+   * the id its rollout will have, a signature push is planned as a look for the rollout it may complete,
+   * and the rest is ignored with its reason.
+   */
+  plan(pushes: readonly ImagePush[]): { planned: PlannedPush[]; ignored: Ignored[] } {
+    const planned: PlannedPush[] = [];
+    const ignored: Ignored[] = [];
+    const now = this.ctx.clock();
     for (const push of pushes) {
       const services = servicesForRepository(this.ctx.config, push.registry, push.repository);
       if (services.length === 0) {
-        result.ignored.push({ reason: `no configured service deploys ${push.registry}/${push.repository}`, repository: push.repository, tag: push.tag, digest: push.digest });
+        ignored.push({ reason: `no configured service deploys ${push.registry}/${push.repository}`, repository: push.repository, tag: push.tag, digest: push.digest });
         continue;
       }
       const signed = signedDigestOfTag(push.tag);
       for (const service of services) {
-        const outcome = signed ? await this.ingestSignature(service, signed) : await this.ingestImage(service, push);
-        if ('status' in outcome) result.accepted.push(outcome);
-        else result.ignored.push(outcome);
+        if (signed) {
+          planned.push({ kind: 'signature', service: service.name, digest: signed });
+          continue;
+        }
+        const verdict = tagDeploys(service, push.tag);
+        if (!verdict.deploys) ignored.push({ service: service.name, tag: push.tag, digest: push.digest, reason: verdict.reason });
+        else planned.push({ kind: 'image', service: service.name, rolloutId: this.ctx.newId(now), push });
       }
+    }
+    return { planned, ignored };
+  }
+
+  /**
+   * Does what a received delivery planned: what needs the registry, ECS or the store. Safe to run
+   * again (after a crash, or twice at once): a planned rollout keeps its id, and the (service, digest)
+   * claim lets one delivery of a digest start one rollout.
+   */
+  async process(delivery: ReceivedDelivery): Promise<IngestResult> {
+    const result: IngestResult = { accepted: [], ignored: [...delivery.ignored] };
+    for (const work of delivery.planned) {
+      const service = this.ctx.config.services[work.service];
+      if (!service) {
+        // The config changed between the answer and the work.
+        result.ignored.push({ service: work.service, reason: `service ${work.service} is no longer configured` });
+        continue;
+      }
+      const outcome = work.kind === 'signature' ? await this.ingestSignature(service, work.digest) : await this.ingestImage(service, work.push, work.rolloutId);
+      if ('status' in outcome) result.accepted.push(outcome);
+      else result.ignored.push(outcome);
     }
     return result;
   }
@@ -80,11 +112,9 @@ export class Intake {
     return this.step(rollout, signatureWaitInput(verdict, rollout, this.ctx.clock(), signatureWaitSeconds(service)));
   }
 
-  private async ingestImage(service: ServiceConfig, push: ImagePush): Promise<Accepted | Ignored> {
+  private async ingestImage(service: ServiceConfig, push: ImagePush, plannedId: string): Promise<Accepted | Ignored> {
     const { ecs, store } = this.ctx.deps;
     const about = { service: service.name, tag: push.tag, digest: push.digest };
-    const verdict = tagDeploys(service, push.tag);
-    if (!verdict.deploys) return { ...about, reason: verdict.reason };
     const unconfirmed = await this.unconfirmedTag(service, push);
     if (unconfirmed) return { ...about, reason: unconfirmed };
     const stable = await ecs.describe(target(service)).then((v) => v.primary?.digest ?? null, () => null);
@@ -103,11 +133,15 @@ export class Intake {
     const now = this.ctx.clock();
     const key = deliveryKey(service.name, push.digest);
     const ttl = this.ctx.opts.deliveryTtlSeconds;
-    let id = this.ctx.newId(now);
+    let id = plannedId;
     const claim = await store.claimDelivery(key, id, ttl);
     if (!claim.claimed) {
       const existing = await this.writer.find(claim.rolloutId);
-      if (existing && existing.status === RolloutStatus.Rejected) {
+      if (existing && existing.id === plannedId) {
+        // This delivery's own rollout, from an earlier run of its work that did not finish.
+        const latest = existing.status === RolloutStatus.Pending && !existing.signature ? await this.checkSignature(existing) : existing;
+        return { rolloutId: id, service: service.name, status: latest.status };
+      } else if (existing && existing.status === RolloutStatus.Rejected) {
         // A refused image may come back re-signed (or after a key was added): a new push is a new try.
         // A ROLLED_BACK one may not: redeploying a bad image takes an explicit retry.
         if (!(await store.takeOverDelivery(key, existing.id, id, ttl))) {
@@ -129,6 +163,11 @@ export class Intake {
     try {
       await this.writer.create(rollout);
     } catch (e) {
+      if (e instanceof VersionConflictError && id === plannedId) {
+        // Another run of this delivery's work created it first (a delivery dispatched twice).
+        const created = await this.writer.find(id);
+        return { rolloutId: id, service: service.name, status: created?.status ?? RolloutStatus.Pending };
+      }
       if (e instanceof VersionConflictError) return { ...about, rolloutId: id, reason: `duplicate delivery: rollout ${id} already deploys this digest` };
       throw e;
     }

@@ -3,6 +3,7 @@
  * mode). It holds no logic of its own beyond routing: each concern is a module of this folder
  * (docs/architecture.md, "The orchestration service"):
  *
+ * - delivery-intake.ts: a webhook delivery answered after one durable write, its work done afterwards;
  * - intake.ts: registry pushes → rollouts (matching, de-duplication, signature checks), retries;
  * - service-lock.ts: one rollout at a time per service, and the queue behind it;
  * - step-driver.ts: what the workflow's clock calls (advance, recover, the approval wait, resume);
@@ -18,8 +19,10 @@ import { RolloutStatus } from '../core/status';
 import { ROLLOUT_ID_PATTERN } from '../core/ids';
 import type { AppConfig, ServiceConfig } from '../config/types';
 import { RolloutNotFoundError } from '../errors';
-import type { RolloutStore } from '../ports';
+import type { DeliveryRecord, ProcessedDelivery, RolloutStore } from '../ports';
 import type { ImagePush, IngestResult } from '../webhooks/image-push';
+import { type DeliveryInput, DeliveryIntake, type DeliveryReceipt } from './delivery-intake';
+import { InProcessDeliveryQueue } from './delivery-queue';
 import { type OrchestrationContext, type OrchestratorDeps, createContext } from './context';
 import { RolloutClock } from './clock';
 import { EffectRunner } from './effect-runner';
@@ -34,6 +37,7 @@ export type { ClockCall } from './step-driver';
 export type { OrchestratorDeps, OrchestratorOptions } from './context';
 export { target } from './context';
 export type { RolloutListener } from './rollout-writer';
+export type { DeliveryInput, DeliveryReceipt } from './delivery-intake';
 
 export type OperatorCommand = Extract<RolloutInput, { type: 'Approve' | 'Reject' | 'Abort' | 'Promote' | 'Pause' | 'Resume' }>;
 
@@ -47,6 +51,9 @@ export class Orchestrator {
   private readonly driver: StepDriver;
   private readonly clock: RolloutClock;
   private readonly watchdog: Watchdog;
+  private readonly deliveries: DeliveryIntake;
+  /** The in-process queue, used when no other `DeliveryQueue` is wired. */
+  private readonly localQueue: InProcessDeliveryQueue;
 
   constructor(deps: OrchestratorDeps) {
     this.ctx = createContext(deps);
@@ -59,7 +66,11 @@ export class Orchestrator {
     this.runner = new EffectRunner(this.ctx, this.writer, this.lock, this.clock);
     this.intake = new Intake(this.ctx, this.writer, step);
     this.driver = new StepDriver(this.ctx, this.writer, this.runner, this.lock, this.intake, this.clock);
-    this.watchdog = new Watchdog(this.ctx, this.writer, this.runner, this.lock, this.clock);
+    // The wired queue is read when a delivery is handed over, not now (a Lambda builds its client on first use).
+    const local = new InProcessDeliveryQueue((id) => this.processDelivery(id), this.ctx.log);
+    this.localQueue = local;
+    this.deliveries = new DeliveryIntake(this.ctx, this.intake, { dispatch: (id) => (deps.deliveries ?? local).dispatch(id) });
+    this.watchdog = new Watchdog(this.ctx, this.writer, this.runner, this.lock, this.clock, this.deliveries);
   }
 
   /** Subscribes to saved changes; returns the unsubscribe function. */
@@ -87,10 +98,37 @@ export class Orchestrator {
     return describeService(this.ctx, name);
   }
 
-  // ---- webhooks (intake.ts)
+  // ---- webhooks (delivery-intake.ts, intake.ts)
 
-  ingest(pushes: readonly ImagePush[]): Promise<IngestResult> {
-    return this.intake.ingest(pushes);
+  /** A webhook delivery: recorded (the one store call), its work handed on; throws DeliveryNotReceivedError (503) when it cannot be recorded. */
+  accept(input: DeliveryInput): Promise<DeliveryReceipt> {
+    return this.deliveries.accept(input);
+  }
+
+  /** Records the pushes as one delivery and does its work now: the ECR event's path, and tests'. */
+  ingest(pushes: readonly ImagePush[], source = 'ingest'): Promise<IngestResult & { deliveryId: string }> {
+    return this.deliveries.ingest({ source, pushes });
+  }
+
+  /** Does the work of a received delivery (what a `DeliveryQueue` calls); null when the delivery is unknown. */
+  processDelivery(id: string): Promise<ProcessedDelivery | null> {
+    return this.deliveries.process(id);
+  }
+
+  /** A delivery and, once processed, its outcome (`GET /deliveries/{id}`). */
+  delivery(id: string): Promise<DeliveryRecord | null> {
+    return this.deliveries.get(id);
+  }
+
+  /** Dispatches again the deliveries received at least this long ago and not processed. */
+  redispatchDeliveries(olderThanSeconds: number): Promise<string[]> {
+    return this.deliveries.redispatch(olderThanSeconds);
+  }
+
+  /** Resolves when an in-process delivery queue has nothing to do (at once for a queue that cannot tell, such as Lambda's). */
+  deliveriesIdle(): Promise<void> {
+    const queue = this.ctx.deps.deliveries ?? this.localQueue;
+    return 'idle' in queue && typeof queue.idle === 'function' ? (queue.idle as () => Promise<void>).call(queue) : Promise.resolve();
   }
 
   checkSignature(rollout: Rollout): Promise<Rollout> {

@@ -10,6 +10,7 @@ import { type Rollout, clockName } from '../core/rollout';
 import { RolloutStatus, isTerminal } from '../core/status';
 import { type OrchestrationContext, errorMessage } from './context';
 import { RolloutClock } from './clock';
+import type { DeliveryIntake } from './delivery-intake';
 import type { EffectRunner } from './effect-runner';
 import type { RolloutWriter } from './rollout-writer';
 import type { ServiceLock } from './service-lock';
@@ -23,6 +24,8 @@ export interface SweepReport {
   readonly forgotten: readonly string[];
   /** Rollouts the watchdog could not look after this time, with why: the next sweep tries again. */
   readonly failed: readonly { readonly rolloutId: string; readonly error: string }[];
+  /** Webhook deliveries received long ago and never processed, dispatched again. */
+  readonly deliveries: readonly string[];
 }
 
 export class Watchdog {
@@ -32,11 +35,17 @@ export class Watchdog {
     private readonly runner: EffectRunner,
     private readonly lock: ServiceLock,
     private readonly clock: RolloutClock,
+    private readonly deliveries: DeliveryIntake,
   ) {}
 
-  /** Looks after every active rollout once. */
+  /** Looks after every active rollout once, and after every delivery whose work was lost. */
   async sweep(): Promise<SweepReport> {
-    const report = { redriven: [] as string[], woken: [] as string[], forgotten: [] as string[], failed: [] as { rolloutId: string; error: string }[] };
+    const report = { redriven: [] as string[], woken: [] as string[], forgotten: [] as string[], failed: [] as { rolloutId: string; error: string }[], deliveries: [] as string[] };
+    try {
+      report.deliveries.push(...(await this.deliveries.redispatch(this.ctx.opts.deliveryRedispatchSeconds)));
+    } catch (e) {
+      this.ctx.log.warn('watchdog could not look for unprocessed deliveries', { error: errorMessage(e) });
+    }
     for (const id of await this.ctx.deps.store.listActive()) {
       try {
         await this.look(id, report);

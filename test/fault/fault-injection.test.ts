@@ -24,6 +24,7 @@ import type { RolloutStore } from '../../shared/ports';
 import { type CheckOptions, Harness, type HarnessOptions, type Row, checkRollout, describeEcs, formatTable, freshDigest } from '../helpers/fault-harness';
 import { appConfig, pushEnvelope, serviceConfig } from '../helpers/local-config';
 import { APPROVED_ROLLOUT_EVENTS } from '../helpers/scenarios';
+import { deliverAndWait } from '../helpers/http';
 
 // Each stack's orchestrator reads its harness's clock, so a case can move time instead of waiting for it.
 
@@ -558,7 +559,7 @@ const CASES: Case[] = [
       const { h, service } = ctx;
       const digest = freshDigest();
       const envelope = pushEnvelope(`team/${service}`, 'v5', digest, undefined, 'same-event-id');
-      const answers = await Promise.all([1, 2, 3, 4, 5].map(() => h.hook('POST', '/webhooks/registry', envelope, { 'content-type': 'application/json' })));
+      const answers = await Promise.all([1, 2, 3, 4, 5].map(() => deliverAndWait(h.hook, h.api, '/webhooks/registry', envelope, { 'content-type': 'application/json' })));
       const accepted = answers.flatMap((a) => a.body.accepted ?? []);
       const ignored = answers.flatMap((a) => a.body.ignored ?? []);
       if (accepted.length !== 1) ctx.violations.push(`${accepted.length} accepted, expected 1`);

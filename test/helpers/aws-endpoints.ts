@@ -12,6 +12,7 @@ export interface AwsEndpoints {
   readonly sfn: string;
   readonly secretsManager: string;
   readonly cloudwatch?: string;
+  readonly lambda?: string;
 }
 
 export function useAwsEndpoints(endpoints: AwsEndpoints, extra: Record<string, string> = {}): () => void {
@@ -24,6 +25,7 @@ export function useAwsEndpoints(endpoints: AwsEndpoints, extra: Record<string, s
     AWS_ENDPOINT_URL_SFN: endpoints.sfn,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
     ...(endpoints.cloudwatch ? { AWS_ENDPOINT_URL_CLOUDWATCH: endpoints.cloudwatch } : {}),
+    ...(endpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda } : {}),
     ...extra,
   };
   const previous = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
@@ -54,4 +56,43 @@ export async function startCloudWatchStub(states: Record<string, string>): Promi
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/**
+ * Lambda's Invoke (REST-JSON, `POST /2015-03-31/functions/{name}/invocations`) for asynchronous
+ * invocations only (`X-Amz-Invocation-Type: Event`, answered 202 as Lambda does once it has queued the
+ * event), running the named handler in process after the answer. `idle()` resolves when every
+ * invocation has finished.
+ */
+export async function startLambdaInvokeStub(functions: Record<string, (event: unknown) => Promise<unknown>>): Promise<{ endpoint: string; idle(): Promise<void>; close(): Promise<void> }> {
+  const running = new Set<Promise<unknown>>();
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(req.url ?? '');
+      const handler = m ? functions[decodeURIComponent(m[1]!)] : undefined;
+      if (req.method !== 'POST' || !handler) {
+        res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'ResourceNotFoundException' }).end(JSON.stringify({ Type: 'User', message: `Function not found: ${req.url}` }));
+        return;
+      }
+      if (req.headers['x-amz-invocation-type'] !== 'Event') {
+        res.writeHead(400, { 'content-type': 'application/json', 'x-amzn-errortype': 'InvalidParameterValueException' }).end(JSON.stringify({ Type: 'User', message: 'this stub takes asynchronous invocations only' }));
+        return;
+      }
+      const event = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as unknown;
+      res.writeHead(202).end();
+      const run = handler(event).catch(() => undefined);
+      running.add(run);
+      void run.finally(() => running.delete(run));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    idle: async () => {
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }

@@ -17,7 +17,7 @@ import { silentLogger } from '../../shared/observability/logger';
 import type { AppConfig } from '../../shared/config/types';
 import type { RolloutStore } from '../../shared/ports';
 import type { TagResolver } from '../../shared/webhooks/resolve-tag';
-import { type ApiClient, apiClient, waitFor } from './http';
+import { type ApiClient, apiClient, deliverAndWait, waitFor } from './http';
 import { pushEnvelope } from './local-config';
 import { ScriptedVerifier } from './scripted-verifier';
 
@@ -234,11 +234,11 @@ export class Harness {
     return this.options.config;
   }
 
-  /** Pushes an image tag of the service's repository; answers the webhook's body. */
+  /** Pushes an image tag of the service's repository; answers the delivery's outcome once its work is done. */
   async push(service: string, opts: { tag?: string | null; digest?: string; eventId?: string } = {}): Promise<{ id: string | null; digest: string; body: any; status: number }> {
     const digest = opts.digest ?? freshDigest();
     const svc = this.config.services[service]!;
-    const res = await this.hook('POST', '/webhooks/registry', pushEnvelope(svc.repository, opts.tag === undefined ? 'v1' : opts.tag, digest, undefined, opts.eventId), { 'content-type': 'application/json' });
+    const res = await deliverAndWait(this.hook, this.api, '/webhooks/registry', pushEnvelope(svc.repository, opts.tag === undefined ? 'v1' : opts.tag, digest, undefined, opts.eventId), { 'content-type': 'application/json' });
     const id = res.body?.accepted?.[0]?.rolloutId ?? null;
     return { id, digest, body: res.body, status: res.status };
   }

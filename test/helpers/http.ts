@@ -48,3 +48,26 @@ export function expectProblem(res: { status: number; body: any; contentType: str
   expect(res.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String) });
   if (detail) expect(res.body.detail).toMatch(detail);
 }
+
+/**
+ * Posts a webhook delivery and waits for its outcome (`GET /deliveries/{id}`, read with `api`): the
+ * 202 answer only plans, the outcome says which rollouts started and what was ignored. `body` is the
+ * outcome (`accepted`, `ignored`, …), `answer` the 202 answer; any other answer comes back as it is.
+ */
+export async function deliverAndWait(
+  hook: ApiClient,
+  api: ApiClient,
+  path: string,
+  body: unknown,
+  headers?: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<{ status: number; body: any; answer: any; contentType: string | null }> {
+  const answer = await hook('POST', path, body, headers);
+  if (answer.status !== 202) return { ...answer, answer: answer.body };
+  const id = answer.body.deliveryId as string;
+  const outcome = await waitFor(`delivery ${id} to be processed`, async () => {
+    const d = await api('GET', `/deliveries/${id}`);
+    return d.body?.status === 'PROCESSED' ? d.body : undefined;
+  }, timeoutMs);
+  return { status: answer.status, body: outcome, answer: answer.body, contentType: answer.contentType };
+}

@@ -37,7 +37,7 @@ describe('RolloutFunctions', () => {
     }
   });
 
-  it('gives every function the table, the state machine ARN and the bundled config, and only the API the token secrets', async () => {
+  it('gives every function the table, the state machine ARN and the bundled config, only the API the token secrets, and the API and the watchdog the intake function', async () => {
     const { stack, byHandler } = await functions();
     const table = { Ref: logicalId(stack.orchestrator.rolloutTable!.table) };
     for (const [handler, fn] of byHandler) {
@@ -49,6 +49,7 @@ describe('RolloutFunctions', () => {
       };
       // Only the ids of the secrets it reads: the two tokens, for the API (rollout-secrets.test.ts).
       if (handler === 'index.handler') expected[ENV.secrets] = expect.anything();
+      if (handler === 'index.handler' || handler === 'index.watchdog') expected[ENV.intakeFunction] = { Ref: logicalId(stack.orchestrator.functions.ecrPush) };
       expect(fn.Properties.Environment.Variables, handler).toEqual(expected);
     }
   });

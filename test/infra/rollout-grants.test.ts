@@ -38,7 +38,7 @@ const tableStatements = (table: string, access: 'full' | 'items') => [
   {
     Sid: 'RolloutTable',
     Effect: 'Allow',
-    Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+    Action: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
     Resource: { 'Fn::GetAtt': [table, 'Arn'] },
   },
   ...(access === 'full'
@@ -113,6 +113,14 @@ const ecrPull = [
   },
 ];
 
+/** Handing a webhook delivery's work to the intake function (the ECR push function): nothing else may be invoked. */
+const invokeIntake = (s: Synthesized) => ({
+  Sid: 'InvokeIntake',
+  Effect: 'Allow',
+  Action: 'lambda:InvokeFunction',
+  Resource: { 'Fn::GetAtt': [logicalId(s.stack.orchestrator.functions.ecrPush), 'Arn'] },
+});
+
 const deadLetters = (queue: string) => ({
   Effect: 'Allow',
   Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
@@ -131,6 +139,7 @@ describe('the functions’ IAM policies', () => {
       ...ecs('shift'),
       ...ecrPull,
       { Sid: 'ReadSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: tokens },
+      invokeIntake(s),
     ]);
   });
 
@@ -219,7 +228,7 @@ describe('the functions’ IAM policies', () => {
     const s = await synthesized();
     const queue = logicalId(s.stack.orchestrator.eventRules.deadLetterQueue);
     const statements = statementsOf(s.template, 'index.watchdog');
-    expect(statements).toEqual([...common(s.logs('watchdog')), ...tableStatements(s.table, 'items'), ...start, answer, ...ecs('shift'), deadLetters(queue)]);
+    expect(statements).toEqual([...common(s.logs('watchdog')), ...tableStatements(s.table, 'items'), ...start, answer, ...ecs('shift'), invokeIntake(s), deadLetters(queue)]);
     expect(statement(statements, 'RolloutTable').Action).toContain('dynamodb:DeleteItem');
     expect(statements.map((st) => st.Sid)).not.toContain('RolloutTableIndexes');
   });

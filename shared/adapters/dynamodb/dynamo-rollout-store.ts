@@ -21,7 +21,7 @@ import type { RolloutEvent } from '../../core/events';
 import type { Rollout } from '../../core/rollout';
 import { isTerminal } from '../../core/status';
 import { RolloutError, RolloutNotFoundError, ValidationError, VersionConflictError } from '../../errors';
-import type { DeliveryClaim, ListRolloutsQuery, RolloutPage, RolloutStore } from '../../ports';
+import type { DeliveryClaim, DeliveryRecord, ListRolloutsQuery, ProcessedDelivery, ReceivedDelivery, RolloutPage, RolloutStore } from '../../ports';
 import { ActiveIndex } from './active-index';
 import { conditionally } from './conditional';
 import { DeliveryClaims } from './delivery-claims';
@@ -42,6 +42,7 @@ import {
 import { decodeCursor, encodeCursor, type ListScope } from './list-cursor';
 import { ServiceLocks } from './service-locks';
 import { ServiceQueues } from './service-queues';
+import { WebhookDeliveries } from './webhook-deliveries';
 import {
   ALL_ROLLOUTS_PARTITION,
   BY_CREATED_INDEX,
@@ -64,9 +65,12 @@ export interface DynamoRolloutStoreOptions {
    * or says otherwise: younger, the write it announces may still be on its way. Default 300.
    */
   readonly staleMarkerSeconds?: number;
+  /** How long a webhook delivery's outcome can be read (`GET /deliveries/{id}`), in seconds. Default 7 days. */
+  readonly deliveryOutcomeSeconds?: number;
 }
 
 const DEFAULT_STALE_MARKER_SECONDS = 300;
+const DEFAULT_DELIVERY_OUTCOME_SECONDS = 7 * 24 * 3600;
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
@@ -78,6 +82,7 @@ export class DynamoRolloutStore implements RolloutStore {
   private readonly claims: DeliveryClaims;
   private readonly queues: ServiceQueues;
   private readonly active: ActiveIndex;
+  private readonly deliveries: WebhookDeliveries;
 
   constructor(options: DynamoRolloutStoreOptions) {
     this.client = options.client;
@@ -88,6 +93,7 @@ export class DynamoRolloutStore implements RolloutStore {
     this.queues = new ServiceQueues(options.client, options.tableName, now);
     const staleSeconds = options.staleMarkerSeconds ?? DEFAULT_STALE_MARKER_SECONDS;
     this.active = new ActiveIndex(options.client, options.tableName, now, staleSeconds * 1000);
+    this.deliveries = new WebhookDeliveries(options.client, options.tableName, now, options.deliveryOutcomeSeconds ?? DEFAULT_DELIVERY_OUTCOME_SECONDS);
   }
 
   /** The active marker first: a crash before the record leaves a marker the reader finds without a record. */
@@ -268,6 +274,22 @@ export class DynamoRolloutStore implements RolloutStore {
 
   deliveryOwner(key: string): Promise<string | null> {
     return this.claims.owner(key);
+  }
+
+  receiveDelivery(delivery: ReceivedDelivery): Promise<void> {
+    return this.deliveries.receive(delivery);
+  }
+
+  completeDelivery(delivery: ProcessedDelivery): Promise<void> {
+    return this.deliveries.complete(delivery);
+  }
+
+  delivery(id: string): Promise<DeliveryRecord | null> {
+    return this.deliveries.get(id);
+  }
+
+  receivedDeliveries(): Promise<ReceivedDelivery[]> {
+    return this.deliveries.received();
   }
 
   /**

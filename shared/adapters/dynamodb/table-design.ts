@@ -10,6 +10,8 @@
  * | queue entry     | `SERVICE#<name>`    | `QUEUE#<id>`    | rolloutId, queuedAt                                |
  * | active marker   | `ACTIVE`            | `<id>`          | rolloutId, service, sinceVersion, markedAt         |
  * | delivery claim  | `DELIVERY#<key>`    | `CLAIM`         | rolloutId, expiresAt (TTL)                         |
+ * | received webhook| `INTAKE`            | `<deliveryId>`  | doc (the work its answer promised)                 |
+ * | webhook outcome | `INTAKE#<deliveryId>`| `OUTCOME`      | doc (rollouts started, events ignored), expiresAt  |
  *
  * A record and its events share a partition, so one Query on `pk` reads a whole rollout.
  * `RECORD` sorts after every `EVENT#...`, which keeps the log in order in front of it.
@@ -31,6 +33,10 @@
  *   before the record on create and when a save takes a rollout from ended back to active, and deletes
  *   it after the save that ends the rollout, so a crash leaves at worst a marker too many, never one
  *   too few: readers check the record (see `RolloutStore.listActive`).
+ * - A **received webhook** is one item per delivery answered and not yet processed, in one constant
+ *   partition: the one write a webhook answer waits for (webhook-deliveries.ts). Processing it writes
+ *   its **outcome** under its own key and deletes it in one batch, so the partition holds only the
+ *   unfinished work that the watchdog (and local mode at start) dispatches again.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -54,6 +60,9 @@ export const EVENT_SORT_KEY_PREFIX = 'EVENT#';
 export const LOCK_SORT_KEY = 'LOCK';
 export const CLAIM_SORT_KEY = 'CLAIM';
 export const QUEUE_SORT_KEY_PREFIX = 'QUEUE#';
+/** The one partition holding the webhook deliveries received and not yet processed. */
+export const INTAKE_PARTITION = 'INTAKE';
+export const OUTCOME_SORT_KEY = 'OUTCOME';
 /** The one partition holding the active markers. */
 export const ACTIVE_PARTITION = 'ACTIVE';
 
@@ -82,6 +91,10 @@ export function queueSk(rolloutId: string): string {
 /** Under `ACTIVE_PARTITION`: the bare id, so the markers read oldest rollout first. */
 export function activeSk(rolloutId: string): string {
   return rolloutId;
+}
+
+export function outcomePk(deliveryId: string): string {
+  return `${INTAKE_PARTITION}#${deliveryId}`;
 }
 
 export function deliveryPk(key: string): string {

@@ -1,5 +1,5 @@
 /** Documentation of the operator API (rollout-routes.ts) and of `/healthz`. */
-import { rolloutPageSchema, rolloutSchema, serviceListSchema, serviceSchema, healthSchema } from '../response-schemas';
+import { deliverySchema, rolloutPageSchema, rolloutSchema, serviceListSchema, serviceSchema, healthSchema } from '../response-schemas';
 import { abortBody, approveBody, listQuery, pauseBody, promoteBody, resumeBody, retryBody } from '../schemas';
 import { type RouteDoc, documentRoutes } from './route-docs';
 
@@ -57,6 +57,19 @@ export const API_ROUTE_DOCS: readonly RouteDoc[] = [
     params: ID,
     responses: { 200: { description: 'the rollout', schema: rolloutSchema } },
     problems: { 404: ROLLOUT_404 },
+  },
+  {
+    method: 'get',
+    path: '/deliveries/{id}',
+    operationId: 'getDelivery',
+    summary: 'The outcome of a webhook delivery',
+    description:
+      'The `deliveryId` of a webhook answer: `RECEIVED` while its work (tag confirmation, the look at ECS, de-duplication, signature verification, rollout creation) is still to come, then `PROCESSED` with every rollout it started or resumed and every event ignored, with the reason. Outcomes are kept for 7 days.',
+    tags: ['webhooks'],
+    security: 'apiToken',
+    params: { id: 'the delivery id' },
+    responses: { 200: { description: 'the delivery', schema: deliverySchema } },
+    problems: { 404: 'no delivery has this id (or its outcome has expired)' },
   },
   command(
     'approve',

@@ -41,6 +41,8 @@ const named: Record<string, z.ZodType> = {
   Service: res.serviceSchema,
   ServiceList: res.serviceListSchema,
   IngestResult: res.ingestResultSchema,
+  DeliveryReceipt: res.deliveryReceiptSchema,
+  Delivery: res.deliverySchema,
   Accepted: res.acceptedSchema,
   Ignored: res.ignoredSchema,
   Problem: res.problemSchema,

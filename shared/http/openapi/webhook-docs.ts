@@ -2,11 +2,11 @@
  * Documentation of the webhook routes, one per sender (`POST /webhooks/<source>`). They are documented
  * from the table the routes are built from (`WEBHOOK_ROUTES`: sender, media types, body schema), so a
  * source added there is documented with it. A webhook route served some other way is documented with
- * one `documentWebhook` call: every sender answers the same `IngestResult`.
+ * one `documentWebhook` call: every sender answers the same `DeliveryReceipt`.
  */
 import { z } from 'zod';
 import { DEFAULT_SIGNATURE_HEADERS, QUERY_TOKEN_SOURCES, SIGNING_ONLY_SOURCES, type WebhookSource } from '../../config/webhooks-schema';
-import { ingestResultSchema } from '../response-schemas';
+import { deliveryReceiptSchema } from '../response-schemas';
 import { WEBHOOK_ROUTES } from '../webhook-routes';
 import { type ProblemStatus, type RouteSecurity, documentRoute } from './route-docs';
 
@@ -27,7 +27,10 @@ export interface WebhookDocOptions {
 const genericPayload = z.record(z.string(), z.unknown()).describe("the sender's notification, in its own format");
 
 const COMMON =
-  'Starts a rollout for each configured service the pushed image matches; a signature push resumes the rollout waiting for it. What deploys nothing is listed under `ignored` with the reason.';
+  'Starts a rollout for each configured service the pushed image matches; a signature push resumes the rollout waiting for it. ' +
+  'The answer comes once the delivery is recorded: it carries the `deliveryId`, the rollouts planned (with the ids they will have if they start) and what the configuration alone refuses (under `ignored`, with the reason). ' +
+  'What needs the registry, ECS or the store (a tag to confirm, the image already stable, a duplicate, the signature) is decided after the answer: `GET /deliveries/{id}` gives the outcome. ' +
+  'A delivery that cannot be recorded is answered 503 with `Retry-After`, and nothing is done: send it again.';
 const CONFIGURABLE =
   "A source may be given its own token (`webhooks.<source>.tokenEnv`) or HMAC secret (`secretEnv`, checked against `X-Signature-256`, or the configured header) in the configuration, or be disabled (its route then answers 404).";
 
@@ -42,7 +45,7 @@ export function documentWebhook(name: string, options: WebhookDocOptions): void 
     tags: ['webhooks'],
     security: options.security ?? 'webhookToken',
     body: { schema: options.body ?? genericPayload, contentTypes: options.contentTypes ?? ['application/json'] },
-    responses: { 202: { description: 'what the notification started, resumed or ignored', schema: ingestResultSchema } },
+    responses: { 202: { description: 'the delivery is recorded: its id, the rollouts it plans, what it ignores', schema: deliveryReceiptSchema } },
     ...(options.problems ? { problems: options.problems } : {}),
   });
 }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../../local/local-stack';
 import { jsonLogger } from '../../../shared/observability/logger';
-import { type ApiClient, apiClient, expectProblem, waitFor } from '../../helpers/http';
+import { type ApiClient, apiClient, deliverAndWait, expectProblem, waitFor } from '../../helpers/http';
 import { appConfig, digestOf, pushEnvelope, serviceConfig } from '../../helpers/local-config';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';
 
@@ -31,7 +31,7 @@ beforeAll(async () => {
 afterAll(async () => stack?.stop());
 
 async function push(service: string): Promise<string> {
-  const res = await apiClient(stack.url, stack.webhookToken)('POST', '/webhooks/registry', pushEnvelope(`team/${service}`, 'v1', digestOf(nextDigest++)));
+  const res = await deliverAndWait(apiClient(stack.url, stack.webhookToken), api, '/webhooks/registry', pushEnvelope(`team/${service}`, 'v1', digestOf(nextDigest++)));
   return res.body.accepted[0].rolloutId as string;
 }
 const untilStatus = (id: string, status: string) => waitFor(`${id} ${status}`, async () => (await api('GET', `/rollouts/${id}`)).body.status === status || undefined);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../shared/observability/logger';
 import { type LocalStack, startLocalStack } from '../../../local/local-stack';
-import { type ApiClient, apiClient, expectProblem, waitFor } from '../../helpers/http';
+import { type ApiClient, apiClient, deliverAndWait, expectProblem, waitFor } from '../../helpers/http';
 import { appConfig, digestOf, pushEnvelope, serviceConfig } from '../../helpers/local-config';
 import { APPROVED_ROLLOUT_EVENTS } from '../../helpers/scenarios';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';
@@ -36,8 +36,10 @@ beforeAll(async () => {
 afterAll(async () => stack?.stop());
 
 async function push(service: string, tag: string | null = 'v1', digest = digestOf(nextDigest++)) {
-  const res = await hook('POST', '/webhooks/registry', pushEnvelope(`team/${service}`, tag, digest), { 'content-type': 'application/vnd.docker.distribution.events.v1+json' });
+  // The delivery's outcome, once its work is done: the answer itself only plans the rollout.
+  const res = await deliverAndWait(hook, api, '/webhooks/registry', pushEnvelope(`team/${service}`, tag, digest), { 'content-type': 'application/vnd.docker.distribution.events.v1+json' });
   expect(res.status).toBe(202);
+  expect(res.body.accepted.map((a: { rolloutId: string }) => a.rolloutId)).toEqual(res.answer.accepted.map((a: { rolloutId: string }) => a.rolloutId));
   return { res, digest };
 }
 
@@ -139,7 +141,7 @@ describe('a rollout in local mode', () => {
   it('makes one rollout of the same notification delivered three times', async () => {
     const digest = digestOf(nextDigest++);
     const envelope = pushEnvelope('team/worker', 'v9', digest, undefined, 'same-event');
-    const answers = await Promise.all([1, 2, 3].map(() => hook('POST', '/webhooks/registry', envelope, { 'content-type': 'application/json' })));
+    const answers = await Promise.all([1, 2, 3].map(() => deliverAndWait(hook, api, '/webhooks/registry', envelope, { 'content-type': 'application/json' })));
     const accepted = answers.flatMap((a) => a.body.accepted);
     const ignored = answers.flatMap((a) => a.body.ignored);
     expect(accepted).toHaveLength(1);
@@ -202,7 +204,7 @@ describe('a rollout in local mode', () => {
     expect(res.body.accepted[0].status).toBe('PENDING');
     verifier.set(digest, 'verified');
     const sigTag = `${digest.replace(':', '-')}.sig`;
-    const sig = await hook('POST', '/webhooks/registry', pushEnvelope('team/worker', sigTag, digestOf(nextDigest++)), { 'content-type': 'application/json' });
+    const sig = await deliverAndWait(hook, api, '/webhooks/registry', pushEnvelope('team/worker', sigTag, digestOf(nextDigest++)), { 'content-type': 'application/json' });
     // The workflow also looks again on its own until verify.waitFor: whichever comes first starts it.
     const answered = [...sig.body.accepted, ...sig.body.ignored];
     expect(answered).toEqual([expect.objectContaining({ rolloutId: id, service: 'worker' })]);
@@ -220,7 +222,7 @@ describe('a rollout in local mode', () => {
         { action: 'push', target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: stable, repository: 'team/worker', tag: 'v1' }, request: { host: '127.0.0.1:5000' } },
       ],
     };
-    const res = await hook('POST', '/webhooks/registry', envelope, { 'content-type': 'application/json' });
+    const res = await deliverAndWait(hook, api, '/webhooks/registry', envelope, { 'content-type': 'application/json' });
     expect(res.status).toBe(202);
     expect(res.body.accepted).toEqual([]);
     expect(res.body.ignored.map((i: any) => i.reason)).toEqual([

@@ -10,7 +10,7 @@ import { CloudWatchClient, DescribeAlarmsCommand, SetAlarmStateCommand } from '@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../../local/local-stack';
 import { silentLogger } from '../../../shared/observability/logger';
-import { type ApiClient, apiClient, waitFor } from '../../helpers/http';
+import { type ApiClient, apiClient, deliverAndWait, waitFor } from '../../helpers/http';
 import { appConfig, digestOf, pushEnvelope, serviceConfig } from '../../helpers/local-config';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';
 
@@ -62,7 +62,7 @@ afterEach(async () => {
 });
 
 async function push(service: string, digest = digestOf(nextDigest++)) {
-  const res = await hook('POST', '/webhooks/registry', pushEnvelope(`team/${service}`, 'v1', digest), { 'content-type': 'application/vnd.docker.distribution.events.v1+json' });
+  const res = await deliverAndWait(hook, api, '/webhooks/registry', pushEnvelope(`team/${service}`, 'v1', digest), { 'content-type': 'application/vnd.docker.distribution.events.v1+json' });
   expect(res.status).toBe(202);
   return { id: res.body.accepted[0].rolloutId as string, digest };
 }

@@ -55,8 +55,17 @@ afterAll(async () => stack?.stop());
 async function push(service: string, tag: string, digest = digestOf(nextDigest++)): Promise<string> {
   const res = await hook('POST', '/webhooks/registry', pushEnvelope(`team/${service}`, tag, digest), V1);
   expect(res.status).toBe(202);
+  // The answer plans the rollout; the delivery's outcome says it started (or why not).
+  const outcome = await untilProcessed(res.body.deliveryId);
+  expect(outcome.accepted.map((a: { rolloutId: string }) => a.rolloutId)).toEqual(res.body.accepted.map((a: { rolloutId: string }) => a.rolloutId));
   return res.body.accepted[0].rolloutId;
 }
+
+const untilProcessed = (deliveryId: string) =>
+  waitFor(`delivery ${deliveryId} to be processed`, async () => {
+    const d = (await api('GET', `/deliveries/${deliveryId}`)).body;
+    return d.status === 'PROCESSED' ? d : undefined;
+  });
 
 const untilStatus = (id: string, status: string) =>
   waitFor(`rollout ${id} to be ${status}`, async () => {
@@ -179,8 +188,9 @@ describe('the API answers as its OpenAPI document says', () => {
     expect((await hook('POST', '/webhooks/registry', { events: 'no' }, V1)).status).toBe(400);
     const blob = pushEnvelope('team/web', null, digestOf(nextDigest++));
     blob.events[0]!.target.mediaType = 'application/octet-stream';
+    expect((await api('GET', `/deliveries/${UNKNOWN_ID}`)).status).toBe(404);
     const ignored = await hook('POST', '/webhooks/registry', blob, V1);
-    expect(ignored.body).toMatchObject({ accepted: [], ignored: [{ reason: expect.any(String) }] });
+    expect(ignored.body).toMatchObject({ deliveryId: expect.any(String), accepted: [], ignored: [{ reason: expect.any(String) }] });
     expect((await hook('POST', '/webhooks/registry', pushEnvelope('team/unknown', 'v1', digestOf(nextDigest++)), V1)).body.ignored).toHaveLength(1);
   });
 

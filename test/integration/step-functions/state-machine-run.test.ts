@@ -29,7 +29,7 @@ import { startDockerRegistry, type RunningRegistry } from '../../../local/regist
 import { buildAndPushImage } from '../../../local/registry/oci-image';
 import { startStepFunctionsEmulator, type RunningStepFunctionsEmulator } from '../../../local/step-functions-emulator/step-functions-emulator';
 import { aslOf } from '../../helpers/asl';
-import { startCloudWatchStub, startSecretsStub, useAwsEndpoints } from '../../helpers/aws-endpoints';
+import { startCloudWatchStub, startLambdaInvokeStub, startSecretsStub, useAwsEndpoints } from '../../helpers/aws-endpoints';
 import { waitFor } from '../../helpers/http';
 import { alarmEvent, httpApiEvent } from '../../helpers/lambda-events';
 import { APPROVED_ROLLOUT_EVENTS } from '../../helpers/scenarios';
@@ -54,11 +54,13 @@ let ecs: RunningEcsEmulator;
 let sfn: RunningStepFunctionsEmulator;
 let secrets: { endpoint: string; close(): Promise<void> };
 let cloudwatch: { endpoint: string; close(): Promise<void> };
+let lambdaInvoke: Awaited<ReturnType<typeof startLambdaInvokeStub>>;
 const alarmStates: Record<string, string> = { 'web-5xx': 'OK' };
 let restoreEnv: () => void;
 // Type-only: the modules themselves are imported after the environment points them at local services.
 let handlers: {
   api: typeof ApiModule;
+  intake: (event: unknown) => Promise<unknown>;
   steps: { advance: typeof AdvanceModule.advance; awaitApproval: typeof AwaitApprovalModule.awaitApproval; recover: typeof RecoverModule.recover };
   events: { alarmStateChange: typeof AlarmModule.alarmStateChange; ecsEvent: typeof EcsEventModule.ecsEvent; watchdog: typeof WatchdogModule.watchdog };
 };
@@ -122,8 +124,10 @@ beforeAll(async () => {
   sfn.emulator.onStatusChange((event) => void handlers?.events.watchdog(event));
   secrets = await startSecretsStub({ 'webhook-secret': WEBHOOK, 'api-secret': API, 'notify-secret': NOTIFY_SECRET, 'link-secret': LINK_SECRET });
   cloudwatch = await startCloudWatchStub(alarmStates);
+  // The API hands each webhook delivery's work to the intake function, invoked asynchronously.
+  lambdaInvoke = await startLambdaInvokeStub({ Intake: (event) => handlers.intake(event) });
   restoreEnv = useAwsEndpoints(
-    { dynamodb: dynamo.endpoint, ecs: ecs.endpoint, sfn: sfn.endpoint, secretsManager: secrets.endpoint, cloudwatch: cloudwatch.endpoint },
+    { dynamodb: dynamo.endpoint, ecs: ecs.endpoint, sfn: sfn.endpoint, secretsManager: secrets.endpoint, cloudwatch: cloudwatch.endpoint, lambda: lambdaInvoke.endpoint },
     {
       ROLLOUT_CONFIG: join(dir, 'rollout.config.yaml'),
       ROLLOUT_TABLE_NAME: 'rollouts',
@@ -131,10 +135,12 @@ beforeAll(async () => {
       // As the stack sets them: every function here may read them all (in AWS only the API reads the tokens).
       ROLLOUT_SECRETS: JSON.stringify({ ROLLOUT_WEBHOOK_TOKEN: 'webhook-secret', ROLLOUT_API_TOKEN: 'api-secret', NOTIFY_SECRET: 'notify-secret', ROLLOUT_LINK_SECRET: 'link-secret' }),
       ROLLOUT_PUBLIC_URL: PUBLIC_URL,
+      ROLLOUT_INTAKE_FUNCTION_NAME: 'Intake',
     },
   );
   handlers = {
     api: await import('../../../functions/api'),
+    intake: (await import('../../../functions/ecr-push')).ecrPush,
     steps: {
       advance: (await import('../../../functions/advance')).advance,
       awaitApproval: (await import('../../../functions/await-approval')).awaitApproval,
@@ -151,7 +157,8 @@ beforeAll(async () => {
 afterAll(async () => {
   restoreEnv?.();
   await sfn?.emulator.idle();
-  await Promise.all([registry?.stop(), dynamo?.close(), ecs?.close(), sfn?.close(), secrets?.close(), cloudwatch?.close(), new Promise((r) => receiver?.close(r))]);
+  await lambdaInvoke?.idle();
+  await Promise.all([registry?.stop(), dynamo?.close(), ecs?.close(), sfn?.close(), secrets?.close(), cloudwatch?.close(), lambdaInvoke?.close(), new Promise((r) => receiver?.close(r))]);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -176,6 +183,12 @@ async function deploy(): Promise<string> {
   const res = await call('POST', '/webhooks/registry', WEBHOOK, envelope, 'application/vnd.docker.distribution.events.v2+json');
   expect(res.status).toBe(202);
   expect(res.body.accepted).toHaveLength(1);
+  // The intake function does the delivery's work: its outcome names the rollout the answer planned.
+  const outcome = await waitFor(`delivery ${res.body.deliveryId} to be processed`, async () => {
+    const d = await call('GET', `/deliveries/${res.body.deliveryId}`, API);
+    return d.body.status === 'PROCESSED' ? d.body : undefined;
+  });
+  expect(outcome.accepted).toEqual([expect.objectContaining({ rolloutId: res.body.accepted[0].rolloutId, service: 'web' })]);
   return res.body.accepted[0].rolloutId as string;
 }
 

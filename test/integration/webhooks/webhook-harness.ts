@@ -78,10 +78,23 @@ export function webhookHarness(options: HarnessOptions) {
     return { status: res.status, body: json, contentType: res.headers.get('content-type') };
   }
 
+  /**
+   * The delivery's outcome once its work is done (the answer only plans it): what a sender reads at
+   * `GET /deliveries/{id}`, as that route answers it.
+   */
+  async function processed(answer: { status: number; body: any }): Promise<{ accepted: any[]; ignored: any[]; status: string }> {
+    if (answer.status !== 202) throw new Error(`the delivery was answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    await orchestrator.deliveriesIdle();
+    const res = await app.request(`/deliveries/${answer.body.deliveryId}`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+    const body = (await res.json()) as any;
+    if (res.status !== 200 || body.status !== 'PROCESSED') throw new Error(`delivery ${answer.body.deliveryId} is not processed: ${res.status} ${JSON.stringify(body)}`);
+    return body;
+  }
+
   /** True when nothing was written and ECS was not changed: no rollout, no claim, no lock, no ECS call. */
   const untouched = () => store.rollouts.size === 0 && store.claims.size === 0 && store.locks.size === 0 && ecs.calls.length === 0;
 
-  return { app, config, store, ecs, workflow, verifier, orchestrator, post, untouched, bearer: { authorization: `Bearer ${WEBHOOK_TOKEN}` } };
+  return { app, config, store, ecs, workflow, verifier, orchestrator, post, processed, untouched, bearer: { authorization: `Bearer ${WEBHOOK_TOKEN}` } };
 }
 
 export const sign = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;

@@ -79,7 +79,7 @@ const matchingEvent = fc.record({
 
 describe('the rollout-writing path, fuzzed against DynamoDB', () => {
   it('stores nothing oversized or unescaped from any registry event that names a configured service', async () => {
-    const { request, stored } = await setup();
+    const { request, stored, orchestrator } = await setup();
     await fc.assert(
       fc.asyncProperty(fc.array(matchingEvent, { minLength: 1, maxLength: 3 }), async (events) => {
         const body = JSON.stringify({ events });
@@ -91,6 +91,8 @@ describe('the rollout-writing path, fuzzed against DynamoDB', () => {
       }),
       { numRuns: RUNS },
     );
+    // The answers only planned: the rollouts are written by each delivery's work, after it.
+    await orchestrator.deliveriesIdle();
     const rollouts = await stored();
     expect(rollouts.length).toBeGreaterThan(0); // some generated events did start rollouts
     expectClean(rollouts);
@@ -100,6 +102,7 @@ describe('the rollout-writing path, fuzzed against DynamoDB', () => {
     const { request, stored, orchestrator, ecs } = await setup();
     const started = await request('POST', '/webhooks/registry', { events: [{ id: 'e1', action: 'push', target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'1'.repeat(64)}`, repository: 'team/web', tag: 'v1' }, request: { host: HOST } }] }, WEBHOOK_TOKEN);
     const id = JSON.parse(started.text).accepted[0].rolloutId as string;
+    await orchestrator.deliveriesIdle();
     await orchestrator.advance(id);
     ecs.settle();
     await orchestrator.advance(id);

@@ -10,6 +10,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WEBHOOK_ROUTES } from '../../../shared/http/webhook-routes';
+import { ROLLOUT_ID_PATTERN } from '../../../shared/core/ids';
 import { WEBHOOK_TOKEN, fixture, service, sign, webhookHarness } from './webhook-harness';
 
 const RUNS = 200;
@@ -91,7 +92,7 @@ const sendable = (headers: Record<string, string>) => Object.values(headers).eve
 
 async function expectHarmless(res: { status: number; body: any; contentType: string | null }) {
   if (res.status === 202) {
-    expect(res.body).toEqual({ accepted: [], ignored: expect.any(Array) });
+    expect(res.body).toEqual({ deliveryId: expect.stringMatching(ROLLOUT_ID_PATTERN), accepted: [], ignored: expect.any(Array) });
   } else {
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);

@@ -24,7 +24,7 @@ describe('POST /webhooks/ecr (EventBridge ECR Image Action)', () => {
     const h = webhookHarness({ services: [service('web', '123456789012.dkr.ecr.us-west-2.amazonaws.com/my-repository-name')] });
     const push = await h.post('/webhooks/ecr', fixture('aws/eventbridge-ecr-image-action-push-docs.json').json, h.bearer);
     expect(push.status).toBe(202);
-    expect(push.body).toEqual({ accepted: [], ignored: [expect.objectContaining({ reason: expect.stringMatching(/^detail\.image-digest: "sha256:7f5b.*" is not sha256:<64 lower-case hex>$/) })] });
+    expect(push.body).toEqual({ deliveryId: expect.any(String), accepted: [], ignored: [expect.objectContaining({ reason: expect.stringMatching(/^detail\.image-digest: "sha256:7f5b.*" is not sha256:<64 lower-case hex>$/) })] });
     const del = await h.post('/webhooks/ecr', fixture('aws/eventbridge-ecr-image-action-delete-docs.json').json, h.bearer);
     expect(del.body.ignored[0].reason).toBe('action-type DELETE is not a push');
     expect(h.untouched()).toBe(true);
@@ -128,13 +128,13 @@ describe('POST /webhooks/dockerhub and /webhooks/quay (tags only: resolved at on
 describe('POST /webhooks/harbor (Default and CloudEvents)', () => {
   it('deploys a push by digest (the digest in tag) as untagged, in both formats, once', async () => {
     const h = webhookHarness({ services: [service('alpine', 'localhost/harbor/alpine')] });
-    const plain = await h.post('/webhooks/harbor', fixture('harbor/harbor-push-artifact-default.json').json, h.bearer);
-    const cloud = await h.post('/webhooks/harbor', fixture('harbor/harbor-push-artifact-cloudevents.json').text, { ...h.bearer, 'content-type': 'application/cloudevents+json' });
-    expect(plain.body.accepted).toHaveLength(1);
-    expect((await h.store.get(plain.body.accepted[0].rolloutId)).image).toMatchObject({ registry: 'localhost', tag: null, digest: `sha256:954b378c375d852eb3c63ab88978f640b4348b01c1b3456a024a81536dafbbf4` });
+    const plain = await h.processed(await h.post('/webhooks/harbor', fixture('harbor/harbor-push-artifact-default.json').json, h.bearer));
+    const cloud = await h.processed(await h.post('/webhooks/harbor', fixture('harbor/harbor-push-artifact-cloudevents.json').text, { ...h.bearer, 'content-type': 'application/cloudevents+json' }));
+    expect(plain.accepted).toHaveLength(1);
+    expect((await h.store.get(plain.accepted[0].rolloutId)).image).toMatchObject({ registry: 'localhost', tag: null, digest: `sha256:954b378c375d852eb3c63ab88978f640b4348b01c1b3456a024a81536dafbbf4` });
     // The same image announced again in the other format is a duplicate delivery.
-    expect(cloud.body.accepted).toEqual([]);
-    expect(cloud.body.ignored[0].reason).toMatch(/^duplicate delivery/);
+    expect(cloud.accepted).toEqual([]);
+    expect(cloud.ignored[0].reason).toMatch(/^duplicate delivery/);
   });
 
   it('deploys a tagged push with its tag; ignores pulls and deletes; takes the bare token Harbor sends', async () => {

@@ -6,7 +6,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import type { Orchestrator } from '../../../shared/orchestration/orchestrator';
 import type { presentRollout } from '../../../shared/http/app';
-import type { ingestResultSchema, rolloutSchema, serviceSchema } from '../../../shared/http/response-schemas';
+import type { deliveryReceiptSchema, ingestResultSchema, rolloutSchema, serviceSchema } from '../../../shared/http/response-schemas';
 import { problemSchema } from '../../../shared/http/response-schemas';
 import type { Problem } from '../../../shared/http/problem';
 
@@ -19,6 +19,7 @@ describe('the response schemas', () => {
     expectTypeOf<z.infer<typeof serviceSchema>>().toEqualTypeOf<Writable<Awaited<ReturnType<Orchestrator['describeService']>>>>();
     expectTypeOf<Writable<Problem>>().toExtend<z.infer<typeof problemSchema>>();
     expectTypeOf<Writable<Awaited<ReturnType<Orchestrator['ingest']>>>>().toExtend<z.infer<typeof ingestResultSchema>>();
+    expectTypeOf<Writable<Awaited<ReturnType<Orchestrator['accept']>>>>().toExtend<z.infer<typeof deliveryReceiptSchema>>();
   });
 
   it('refuse a field the code does not document', () => {

@@ -6,7 +6,7 @@
 import type { Rollout } from '../../../shared/core/rollout';
 import { isTerminal } from '../../../shared/core/status';
 import { RolloutNotFoundError, VersionConflictError } from '../../../shared/errors';
-import type { AlarmState, Alarms, ClockState, DeliveryClaim, EcsDeployer, EcsTarget, ListRolloutsQuery, RolloutPage, RolloutStore, ServiceView, Workflow } from '../../../shared/ports';
+import type { AlarmState, Alarms, ClockState, DeliveryClaim, DeliveryRecord, ProcessedDelivery, ReceivedDelivery, EcsDeployer, EcsTarget, ListRolloutsQuery, RolloutPage, RolloutStore, ServiceView, Workflow } from '../../../shared/ports';
 
 export class MemStore implements RolloutStore {
   readonly rollouts = new Map<string, Rollout>();
@@ -16,6 +16,8 @@ export class MemStore implements RolloutStore {
   readonly queues = new Map<string, string[]>();
   /** The active index, kept as DynamoRolloutStore keeps it: by create and by saves crossing active/ended. */
   readonly active = new Set<string>();
+  /** Webhook deliveries by id, received or processed. */
+  readonly deliveries = new Map<string, DeliveryRecord>();
   beforeAcquire: () => Promise<void> = async () => {};
 
   async create(r: Rollout) {
@@ -90,6 +92,20 @@ export class MemStore implements RolloutStore {
   }
   async deliveryOwner(key: string) {
     return this.claims.get(key) ?? null;
+  }
+  async receiveDelivery(d: ReceivedDelivery) {
+    if (this.deliveries.has(d.id)) throw new Error(`delivery ${d.id} exists`);
+    this.deliveries.set(d.id, structuredClone({ status: 'RECEIVED', ...d }));
+  }
+  async completeDelivery(d: ProcessedDelivery) {
+    this.deliveries.set(d.id, structuredClone({ status: 'PROCESSED', ...d }));
+  }
+  async delivery(id: string) {
+    const d = this.deliveries.get(id);
+    return d ? structuredClone(d) : null;
+  }
+  async receivedDeliveries() {
+    return [...this.deliveries.values()].filter((d): d is Extract<DeliveryRecord, { status: 'RECEIVED' }> => d.status === 'RECEIVED').sort((a, b) => (a.id < b.id ? -1 : 1)).map(({ status: _, ...d }) => structuredClone(d));
   }
 }
 

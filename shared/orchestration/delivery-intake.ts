@@ -1,0 +1,115 @@
+/**
+ * Webhook intake (docs/architecture.md, "Webhook intake"): a delivery is answered after constant work,
+ * what the config alone decides (intake.ts `plan`) and one durable write, the received delivery; the
+ * rest (the registry, ECS, the store) is done after the answer, by whoever the `DeliveryQueue` hands it
+ * to, and its outcome is recorded for `GET /deliveries/{id}`. A delivery whose work was lost stays
+ * RECEIVED and is dispatched again by the watchdog (or by local mode at start).
+ */
+import { RolloutStatus } from '../core/status';
+import { DeliveryNotReceivedError } from '../errors';
+import type { DeliveryQueue, DeliveryRecord, ProcessedDelivery, ReceivedDelivery } from '../ports';
+import type { Accepted, Ignored, ImagePush, IngestResult } from '../webhooks/image-push';
+import { type OrchestrationContext, errorMessage } from './context';
+import type { Intake } from './intake';
+
+/** What a webhook is answered: the delivery's id, the rollouts it plans (with the ids they will have), what is ignored already. */
+export interface DeliveryReceipt {
+  readonly deliveryId: string;
+  readonly accepted: Accepted[];
+  readonly ignored: Ignored[];
+}
+
+export interface DeliveryInput {
+  /** The route or event it came in by. */
+  readonly source: string;
+  readonly pushes: readonly ImagePush[];
+  /** What parsing the delivery ignored already. */
+  readonly ignored?: readonly Ignored[];
+}
+
+export class DeliveryIntake {
+  constructor(
+    private readonly ctx: OrchestrationContext,
+    private readonly intake: Intake,
+    private readonly queue: DeliveryQueue,
+  ) {}
+
+  /** Records the delivery (the one store call) and hands its work on; the answer promises no more than that. */
+  async accept(input: DeliveryInput): Promise<DeliveryReceipt> {
+    const delivery = await this.receive(input);
+    if (delivery.planned.length > 0) {
+      // A lost hand-over loses nothing: the delivery stays RECEIVED and the watchdog dispatches it again.
+      await this.queue.dispatch(delivery.id).catch((e: unknown) => this.ctx.log.warn('delivery not handed over; the watchdog will', { deliveryId: delivery.id, error: errorMessage(e) }));
+    }
+    return receiptOf(delivery);
+  }
+
+  /** Records the delivery and does its work now (the ECR event, whose function is itself asynchronous). */
+  async ingest(input: DeliveryInput): Promise<IngestResult & { deliveryId: string }> {
+    const delivery = await this.receive(input);
+    if (delivery.planned.length === 0) return { deliveryId: delivery.id, accepted: [], ignored: [...delivery.ignored] };
+    const done = await this.complete(delivery);
+    return { deliveryId: done.id, accepted: [...done.accepted], ignored: [...done.ignored] };
+  }
+
+  /** Does the work of a received delivery, once (a processed one answers its outcome). Null when unknown. */
+  async process(id: string): Promise<ProcessedDelivery | null> {
+    const record = await this.ctx.deps.store.delivery(id);
+    if (record === null) return null;
+    if (record.status === 'PROCESSED') return withoutStatus(record);
+    return this.complete(withoutStatus(record));
+  }
+
+  get(id: string): Promise<DeliveryRecord | null> {
+    return this.ctx.deps.store.delivery(id);
+  }
+
+  /**
+   * Dispatches again every delivery received at least `olderThanSeconds` ago and still not processed
+   * (0: all of them, as local mode does at start, when no work of a previous process can be running).
+   */
+  async redispatch(olderThanSeconds: number): Promise<string[]> {
+    const before = this.ctx.clock().getTime() - olderThanSeconds * 1000;
+    const due = (await this.ctx.deps.store.receivedDeliveries()).filter((d) => Date.parse(d.receivedAt) <= before);
+    for (const d of due) await this.queue.dispatch(d.id);
+    if (due.length > 0) this.ctx.log.info('deliveries dispatched again', { deliveries: due.map((d) => d.id) });
+    return due.map((d) => d.id);
+  }
+
+  private async receive(input: DeliveryInput): Promise<ReceivedDelivery> {
+    const now = this.ctx.clock();
+    const { planned, ignored } = this.intake.plan(input.pushes);
+    const delivery: ReceivedDelivery = { id: this.ctx.newId(now), source: input.source, receivedAt: now.toISOString(), planned, ignored: [...(input.ignored ?? []), ...ignored] };
+    try {
+      // Nothing left to do: the outcome is known now, and written as such (still one call).
+      if (planned.length === 0) await this.ctx.deps.store.completeDelivery(processedOf(delivery, { accepted: [], ignored: [...delivery.ignored] }, now));
+      else await this.ctx.deps.store.receiveDelivery(delivery);
+    } catch (e) {
+      this.ctx.log.warn('delivery not recorded', { deliveryId: delivery.id, error: errorMessage(e) });
+      throw new DeliveryNotReceivedError(`the delivery could not be recorded (${errorMessage(e)}); nothing was done, send it again`, { cause: e });
+    }
+    return delivery;
+  }
+
+  private async complete(delivery: ReceivedDelivery): Promise<ProcessedDelivery> {
+    const result = await this.intake.process(delivery);
+    const done = processedOf(delivery, result, this.ctx.clock());
+    await this.ctx.deps.store.completeDelivery(done);
+    this.ctx.log.info('delivery processed', { deliveryId: delivery.id, source: delivery.source, accepted: done.accepted.map((a) => a.rolloutId), ignored: done.ignored.length });
+    return done;
+  }
+}
+
+function receiptOf(delivery: ReceivedDelivery): DeliveryReceipt {
+  const accepted = delivery.planned.flatMap((p): Accepted[] => (p.kind === 'image' ? [{ rolloutId: p.rolloutId, service: p.service, status: RolloutStatus.Pending }] : []));
+  return { deliveryId: delivery.id, accepted, ignored: [...delivery.ignored] };
+}
+
+function processedOf(delivery: ReceivedDelivery, result: IngestResult, now: Date): ProcessedDelivery {
+  return { id: delivery.id, source: delivery.source, receivedAt: delivery.receivedAt, processedAt: now.toISOString(), accepted: result.accepted, ignored: result.ignored };
+}
+
+function withoutStatus<T extends { status: string }>(record: T): Omit<T, 'status'> {
+  const { status: _status, ...rest } = record;
+  return rest;
+}
