@@ -1,10 +1,11 @@
 /**
- * The composition root every function calls with its own list of ports: the config (shipped inside
- * the bundle), an orchestrator whose ports are built on first use, and what operators see around it
- * (rollout event logs, EMF metrics, notifications). Built once per execution environment and reused by
+ * The composition root every function calls with its own list of ports: the config (the JSON the
+ * stack resolved at synth, shipped inside the bundle and read without a YAML parser or schemas), an
+ * orchestrator whose ports are built on first use, and what operators see around it (rollout event
+ * logs, EMF metrics, notifications). Built once per execution environment and reused by
  * every invocation; a failed build is not kept, so the next invocation tries again.
  */
-import { loadConfig } from '../../shared/config/load-config';
+import { readBundledConfig } from '../../shared/config/bundled-config';
 import type { AppConfig } from '../../shared/config/types';
 import { RolloutPolicy } from '../../shared/core/policy';
 import type { OperatorDeps } from '../../shared/http/dashboard';
@@ -37,7 +38,7 @@ export function functionRoot(fn: string, uses: readonly PortName[]): FunctionRoo
     logger,
     get(env = process.env) {
       composed ??= (async () => {
-        const config = await loadConfig(requireEnv(ENV.config, env), env);
+        const config = readBundledConfig(requireEnv(ENV.config, env), env);
         const ports = portsFor(fn, uses, config, env);
         // Assigned onto the ports object, not spread: spreading would call every getter now.
         const deps: OrchestratorDeps = Object.assign(ports, { config, logger, options: { steadyPollSeconds: RolloutPolicy.lambdaSteadyPollSeconds } });
