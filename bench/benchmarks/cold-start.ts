@@ -14,7 +14,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { bundlingFor, PROJECT_ROOT } from '../../infra/rollout-functions';
+import { ENTRY_FILE, functionBuildOptions } from '../../infra/function-bundles';
+import { PROJECT_ROOT } from '../../infra/rollout-functions';
 import { writeResolvedConfig } from '../../infra/resolved-config';
 import { startDynalite } from '../../local/dynamodb/dynalite-server';
 import { startEcsEmulator } from '../../local/ecs-emulator';
@@ -58,28 +59,10 @@ function clientClass(name: string): string {
   return exported[0]!;
 }
 
-/** esbuild options equivalent to what aws-lambda-nodejs runs for `bundlingFor` (ESM, node22, minified). */
+/** Built as the stack builds the functions (infra/function-bundles.ts); `file` is the entry Lambda loads. */
 async function bundle(entryPoint: string, outdir: string, nodePaths: string[] = []): Promise<{ file: string; metafile: Metafile }> {
-  const o = bundlingFor('/dev/null');
-  const outfile = join(outdir, 'index.mjs');
-  const result = await build({
-    entryPoints: [entryPoint],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: o.target,
-    mainFields: o.mainFields,
-    minify: o.minify,
-    sourcemap: o.sourceMap,
-    sourcesContent: o.sourcesContent,
-    banner: { js: o.banner ?? '' },
-    outfile,
-    metafile: true,
-    absWorkingDir: PROJECT_ROOT,
-    nodePaths,
-    logLevel: 'silent',
-  });
-  return { file: outfile, metafile: result.metafile };
+  const result = await build({ ...functionBuildOptions(entryPoint, outdir, PROJECT_ROOT), nodePaths, logLevel: 'silent' });
+  return { file: join(outdir, ENTRY_FILE), metafile: result.metafile };
 }
 
 /** Bytes in the bundle by origin: a package under node_modules, or a folder of ours. */

@@ -1,7 +1,5 @@
-import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_CONFIG_PATH } from '../../infra/resolved-config';
-import { bundlingFor } from '../../infra/rollout-functions';
 import { ENV } from '../../functions/wiring/environment';
 import { ACCOUNT, configFrom, logicalId, REGION, synth } from './infra-fixtures';
 
@@ -114,20 +112,5 @@ describe('RolloutFunctions', () => {
     expect(variable('index.ecrPush')).toBe(resolved);
     expect(variable('index.advance')).toBe('unused-by-this-function');
     expect(JSON.stringify(template.toJSON())).not.toContain('synth-only');
-  });
-});
-
-describe('the bundling', () => {
-  it('builds minified ES modules for node22 with source maps, the AWS SDK included', () => {
-    const options = bundlingFor('/tmp/config.json');
-    expect(options).toMatchObject({ format: OutputFormat.ESM, target: 'node22', minify: true, sourceMap: true, bundleAwsSDK: true });
-    expect(options.mainFields).toEqual(['module', 'main']);
-    expect(options.banner).toContain('createRequire');
-  });
-
-  it('copies the resolved config into the bundle, where ROLLOUT_CONFIG points', () => {
-    const hooks = bundlingFor("/tmp/it's here/rollout.config.json").commandHooks!;
-    expect(hooks.afterBundling('/in', '/asset-output')).toEqual([`cp '/tmp/it'\\''s here/rollout.config.json' '/asset-output/rollout.config.json'`]);
-    expect(BUNDLED_CONFIG_PATH).toBe('/var/task/rollout.config.json');
   });
 });

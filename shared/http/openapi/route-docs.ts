@@ -4,6 +4,7 @@
  * so a route cannot ship undocumented. Route modules (or the lists in this folder) call `documentRoute`.
  */
 import type { z } from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -33,7 +34,7 @@ export interface ResponseDoc {
 }
 
 export interface RequestBodyDoc {
-  readonly schema: z.ZodType;
+  readonly schema: $ZodType;
   /** Media types accepted; default `application/json`. */
   readonly contentTypes?: readonly string[];
   /** Default true. */
