@@ -9,6 +9,7 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync, type BuildOptions, type Metafile } from 'esbuild';
+import { DOCS_BUNDLE_FILE } from '../shared/http/openapi/docs-content';
 import { BUNDLED_CONFIG_NAME } from './resolved-config';
 
 /** The file Lambda loads: `index.mjs`, so a function's handler is `index.<export>`. */
@@ -37,14 +38,27 @@ export function functionBuildOptions(entryPoint: string, outdir: string, absWork
     banner: { js: "import { createRequire as __rolloutRequire } from 'node:module'; const require = __rolloutRequire(import.meta.url);" },
     metafile: true,
     absWorkingDir,
+    // Selects the API docs' own bundle (see buildFunction); the other branch, and its imports, are left out.
+    define: { 'process.env.ROLLOUT_DOCS_BUNDLE': JSON.stringify(DOCS_BUNDLE_FILE) },
     logLevel: 'error',
   };
+}
+
+/**
+ * The API docs as a bundle of their own beside the API function's entry: built apart, so that zod's
+ * full build, which the OpenAPI document is generated with, shares no chunk with the entry.
+ */
+export function buildApiDocs(outdir: string, absWorkingDir: string): Metafile {
+  const { entryPoints: _entries, outdir: _outdir, splitting: _splitting, chunkNames: _chunks, outExtension: _ext, ...options } = functionBuildOptions('', outdir, absWorkingDir);
+  const { metafile } = buildSync({ ...options, entryPoints: [join(absWorkingDir, 'functions', 'api-docs.ts')], outfile: join(outdir, DOCS_BUNDLE_FILE) });
+  return metafile;
 }
 
 /** Builds one function into a fresh directory with the config beside it; returns the directory. */
 export function buildFunction(entryPoint: string, configFile: string, absWorkingDir: string): { dir: string; metafile: Metafile } {
   const dir = mkdtempSync(join(tmpdir(), 'rollout-function-'));
   const { metafile } = buildSync(functionBuildOptions(entryPoint, dir, absWorkingDir));
+  if (entryPoint.endsWith('/functions/api.ts')) buildApiDocs(dir, absWorkingDir);
   copyFileSync(configFile, join(dir, BUNDLED_CONFIG_NAME));
   return { dir, metafile };
 }

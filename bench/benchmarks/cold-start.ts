@@ -277,7 +277,7 @@ export const coldStart: Benchmark = {
           `The floor at init: ${floorSize.contributors.slice(0, 6).map(([k, v]) => `${k} ${fmtBytes(v)}`).join(', ')}.`,
           ...(missed.length
             ? [
-                `Over ${SIZE_TARGET}× the floor: ${missed.map((b) => `${b.entry} ${fmtRatio(b.init.bytes / floorSize.bytes)} (${fmtBytes(b.init.bytes - SIZE_TARGET * floorSize.bytes)} too many)`).join(', ')}. The api's HTTP app loads every route module at start (webhook parsers, approval pages, OIDC through jose, the rate limiter), and its OpenAPI document is built from zod's full (classic) schemas: esbuild's code splitting puts the zod core those share with the request validators (\`zod/mini\`) into a chunk the entry imports, so most of zod's core is loaded at init even though the document itself is loaded only by \`GET /openapi.json\` and \`/docs\`. What would reach the target: the response schemas in \`zod/mini\` too, or the OpenAPI document written at synth; and the webhook and approval routes loaded by their first request.`,
+                `Over ${SIZE_TARGET}× the floor: ${missed.map((b) => `${b.entry} ${fmtRatio(b.init.bytes / floorSize.bytes)} (${fmtBytes(b.init.bytes - SIZE_TARGET * floorSize.bytes)} too many)`).join(', ')}. The api's HTTP app loads every route module at start: the webhook parsers and sender authentication, the approval pages and links, OIDC through jose, the rate limiter, the operator routes; and its first request builds the whole app. What would reach the target: the webhook, approval and OIDC code loaded by the first request that needs it (a route that loads its module on first use, as the dashboard and the docs do).`,
               ]
             : []),
         ],

@@ -1,5 +1,6 @@
 /** The functions as the stack builds them: split bundles whose entry loads only what the function needs at start. */
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
@@ -66,5 +67,16 @@ describe('the function bundles', () => {
   it('the API loads no ECS, ECR, CloudWatch or Step Functions client at init: GET /rollouts/{id} needs only DynamoDB and the token secrets', () => {
     const loaded = loadedAtInit(built['api']!);
     for (const client of ['client-ecr', 'client-cloudwatch', 'client-ecs', 'client-sfn']) expect(loaded).not.toContain(`@aws-sdk/${client}`);
+  });
+
+  it('the API loads no OpenAPI document and no zod classic at init: the docs are a bundle of their own, loaded by their routes', async () => {
+    const api = built['api']!;
+    const loaded = [...loadedAtInit(api)];
+    expect(loaded.filter((o) => o.startsWith('shared/http/openapi/') && !o.endsWith('docs-routes.ts') && !o.endsWith('docs-content.ts'))).toEqual([]);
+    expect(Object.keys(api.metafile.inputs).filter((i) => /zod\/v4\/classic\//.test(i))).toEqual([]);
+    const docs = (await import(pathToFileURL(join(api.dir, 'api-docs.mjs')).href)) as { openApiDocument(): { openapi: string; paths: Record<string, unknown> } };
+    const document = docs.openApiDocument();
+    expect(document.openapi).toMatch(/^3\./);
+    expect(Object.keys(document.paths)).toContain('/rollouts/{id}');
   });
 });
