@@ -4,7 +4,7 @@
  * Functions execution status change (failed, timed out, aborted, or succeeded) it re-drives that
  * execution's rollout at once if it is still active.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseOrThrow } from '../shared/http/validation';
 import { emfWatchdogRedrives } from '../shared/observability/emf';
 import type { SweepReport } from '../shared/orchestration/watchdog';
@@ -13,7 +13,7 @@ import type { InvocationContext } from './wiring/inputs';
 
 const root = functionRoot('watchdog', ['store', 'ecs', 'workflow', 'deliveries']);
 
-const event = z.object({ 'detail-type': z.string(), detail: z.object({ name: z.string().max(80).optional(), status: z.string().optional() }).passthrough().optional() }).passthrough();
+const event = z.looseObject({ 'detail-type': z.string(), detail: z.optional(z.looseObject({ name: z.optional(z.string().check(z.maxLength(80))), status: z.optional(z.string()) })) });
 const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
 
 export async function watchdog(input: unknown, context?: InvocationContext): Promise<SweepReport | { redriven: string | null }> {

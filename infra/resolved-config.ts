@@ -1,9 +1,10 @@
 /**
  * The config as the Lambda functions read it: one self-contained JSON file written at synth and copied
  * into every bundle. Key files and trusted roots are inlined (a bundle has no `keys/` folder), tag
- * filters are written as their regex source and durations as seconds, so `loadConfig` reads the same
- * services back.
- * JSON is YAML, so the functions keep using the one loader that local mode uses.
+ * filters are written as their regex source and durations as seconds. The functions read it with
+ * `readBundledConfig` (shared/config/bundled-config.ts: `JSON.parse`, no YAML parser, no schemas at
+ * init); it stays a valid config file, so `loadConfig` reads the same services back (a test holds the
+ * two readers to the same result).
  *
  * No secret enters the file (it lands in the asset bucket and in cdk.out): a registry password, a
  * webhook source's token or key, a notification's credentials and the Slack app's signing secret are named by their variable, which

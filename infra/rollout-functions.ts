@@ -1,21 +1,22 @@
 /**
- * The eight Lambda functions: thin entry points (functions/*.ts, one composition root each) bundled by esbuild, each with its own
- * role and log group, so that every permission is granted to exactly the functions that use it
- * (RolloutGrants). The resolved config (resolved-config.ts) is copied into every bundle.
+ * The eight Lambda functions: thin entry points (functions/*.ts, one composition root each), each
+ * built by esbuild at synth into a directory of its own with code splitting (function-bundles.ts),
+ * each with its own role and log group, so that every permission is granted to exactly the functions
+ * that use it (RolloutGrants). The resolved config (resolved-config.ts) is copied into every bundle.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENV } from '../functions/wiring/environment';
+import { buildFunction, unbuiltFunction } from './function-bundles';
 import { acknowledgeWildcards } from './nag';
-import { BUNDLED_CONFIG_NAME, BUNDLED_CONFIG_PATH } from './resolved-config';
+import { BUNDLED_CONFIG_PATH } from './resolved-config';
 
-/** The repository root: entries, package-lock.json and tsconfig.json are found from here. */
+/** The repository root: entries and node_modules are found from here. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface RolloutFunctionsProps {
@@ -88,16 +89,16 @@ const VERIFIERS: ReadonlySet<RolloutFunctionName> = new Set(['api', 'ecrPush', '
 export const ROLLOUT_FUNCTION_NAMES = Object.keys(SPECS) as RolloutFunctionName[];
 
 export class RolloutFunctions extends Construct {
-  readonly api: nodejs.NodejsFunction;
-  readonly advance: nodejs.NodejsFunction;
-  readonly awaitApproval: nodejs.NodejsFunction;
-  readonly recover: nodejs.NodejsFunction;
-  readonly alarmStateChange: nodejs.NodejsFunction;
-  readonly ecrPush: nodejs.NodejsFunction;
-  readonly ecsEvent: nodejs.NodejsFunction;
-  readonly watchdog: nodejs.NodejsFunction;
+  readonly api: lambda.Function;
+  readonly advance: lambda.Function;
+  readonly awaitApproval: lambda.Function;
+  readonly recover: lambda.Function;
+  readonly alarmStateChange: lambda.Function;
+  readonly ecrPush: lambda.Function;
+  readonly ecsEvent: lambda.Function;
+  readonly watchdog: lambda.Function;
   /** Every function by name, in a fixed order. */
-  readonly all: Readonly<Record<RolloutFunctionName, nodejs.NodejsFunction>>;
+  readonly all: Readonly<Record<RolloutFunctionName, lambda.Function>>;
   readonly logGroups: Readonly<Record<RolloutFunctionName, logs.LogGroup>>;
   /** Each function's own role; RolloutGrants adds to them. */
   readonly roles: Readonly<Record<RolloutFunctionName, iam.Role>>;
@@ -105,7 +106,7 @@ export class RolloutFunctions extends Construct {
   constructor(scope: Construct, id: string, props: RolloutFunctionsProps) {
     super(scope, id);
     const logGroups = {} as Record<RolloutFunctionName, logs.LogGroup>;
-    const all = {} as Record<RolloutFunctionName, nodejs.NodejsFunction>;
+    const all = {} as Record<RolloutFunctionName, lambda.Function>;
     const roles = {} as Record<RolloutFunctionName, iam.Role>;
     for (const name of ROLLOUT_FUNCTION_NAMES) {
       logGroups[name] = new logs.LogGroup(this, `${capitalize(name)}Logs`, {
@@ -139,12 +140,14 @@ export class RolloutFunctions extends Construct {
   }
 
   private createFunction(name: RolloutFunctionName, spec: FunctionSpec, logGroup: logs.LogGroup, role: iam.Role, props: RolloutFunctionsProps) {
-    return new nodejs.NodejsFunction(this, capitalize(name), {
-      entry: join(PROJECT_ROOT, 'functions', `${spec.entry}.ts`),
-      handler: spec.handler,
+    // Built unless this stack's bundling is skipped (`cdk ls`, tests that synthesize with
+    // `aws:cdk:bundling-stacks` empty): then a placeholder holds the config alone.
+    const entry = join(PROJECT_ROOT, 'functions', `${spec.entry}.ts`);
+    const code = Stack.of(this).bundlingRequired ? buildFunction(entry, props.configFile, PROJECT_ROOT).dir : unbuiltFunction(props.configFile);
+    return new lambda.Function(this, capitalize(name), {
+      code: lambda.Code.fromAsset(code),
+      handler: `index.${spec.handler}`,
       description: spec.description,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: spec.memorySize,
@@ -159,33 +162,8 @@ export class RolloutFunctions extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: bundlingFor(props.configFile),
     });
   }
 }
 
-/**
- * ESM, like the package: tree-shakes the AWS SDK's ES builds (`module` field). The banner gives
- * CommonJS dependencies the `require` that an ES module lacks. The SDK is bundled, not taken from the
- * runtime, so Lambda runs the exact client versions the tests ran.
- */
-export function bundlingFor(configFile: string): nodejs.BundlingOptions {
-  return {
-    format: nodejs.OutputFormat.ESM,
-    target: 'node22',
-    mainFields: ['module', 'main'],
-    minify: true,
-    sourceMap: true,
-    sourcesContent: false,
-    bundleAwsSDK: true,
-    banner: "import { createRequire as __rolloutRequire } from 'node:module'; const require = __rolloutRequire(import.meta.url);",
-    commandHooks: {
-      beforeBundling: () => [],
-      beforeInstall: () => [],
-      afterBundling: (_inputDir: string, outputDir: string) => [`cp ${shellQuote(configFile)} ${shellQuote(join(outputDir, BUNDLED_CONFIG_NAME))}`],
-    },
-  };
-}
-
-const shellQuote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
 const capitalize = (name: string): string => name.charAt(0).toUpperCase() + name.slice(1);

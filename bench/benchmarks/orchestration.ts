@@ -8,9 +8,11 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { writeResolvedConfig } from '../../infra/resolved-config';
 import { RolloutStateMachine } from '../../infra/rollout-state-machine';
 import { startDynalite } from '../../local/dynamodb/dynalite-server';
 import { EcsEmulator, ecsRequestListener, type EcsCall } from '../../local/ecs-emulator';
@@ -178,7 +180,7 @@ async function stepFunctionsRun(reg: RunningRegistry) {
   const restore = useAwsEndpoints(
     { dynamodb: dynamo.endpoint, ecs: ecsEndpoint, sfn: `http://127.0.0.1:${(sfnProxy.address() as AddressInfo).port}`, secretsManager: secrets.endpoint },
     {
-      ROLLOUT_CONFIG: ws.configFile,
+      ROLLOUT_CONFIG: writeResolvedConfig(ws.config, join(ws.dir, 'resolved')),
       ROLLOUT_TABLE_NAME: 'rollouts',
       ROLLOUT_STATE_MACHINE_ARN: sfn.emulator.stateMachineArn,
       ROLLOUT_SECRETS: JSON.stringify({ ROLLOUT_WEBHOOK_TOKEN: 'webhook-secret', ROLLOUT_API_TOKEN: 'api-secret' }),

@@ -1,11 +1,12 @@
 /**
- * The composition root every function calls with its own list of ports: the config (shipped inside
- * the bundle), an orchestrator whose ports are built on first use, and what operators see around it
- * (rollout event logs, EMF metrics, notifications). Built once per execution environment and reused by
+ * The composition root every function calls with its own list of ports: the config (the JSON the
+ * stack resolved at synth, shipped inside the bundle and read without a YAML parser or schemas), an
+ * orchestrator whose ports are built on first use, and what operators see around it (rollout event
+ * logs, EMF metrics, notifications). Built once per execution environment and reused by
  * every invocation; a failed build is not kept, so the next invocation tries again.
  */
 import { arnLocation } from '../../shared/config/ecs-location';
-import { loadConfig } from '../../shared/config/load-config';
+import { readBundledConfig } from '../../shared/config/bundled-config';
 import { Secret } from '../../shared/config/secret';
 import { LINK_SECRET_ENV } from '../../shared/notifications/link-secret';
 import type { AppConfig } from '../../shared/config/types';
@@ -46,7 +47,7 @@ export function functionRoot(fn: string, uses: readonly PortName[]): FunctionRoo
       composed ??= (async () => {
         const secrets = lambdaSecrets(env, logger);
         const linkSecret = secretIdsFrom(env)[LINK_SECRET_ENV] ? { linkSecret: new Secret(LINK_SECRET_ENV, secrets) } : {};
-        const config = await loadConfig(requireEnv(ENV.config, env), env, secrets);
+        const config = await readBundledConfig(requireEnv(ENV.config, env), env, secrets);
         const ports = portsFor(fn, uses, config, env);
         // Assigned onto the ports object, not spread: spreading would call every getter now.
         // The state machine is the stack's own: its ARN says the region and account the orchestrator runs in.

@@ -1,19 +1,19 @@
 /** The inputs the state machine passes to the step functions (infra/rollout-state-machine.ts), parsed. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseOrThrow } from '../../shared/http/validation';
 import type { ClockCall } from '../../shared/orchestration/orchestrator';
 
 export type { InvocationContext } from '../../shared/observability/lambda-logger';
 
-const rolloutInput = z.object({ rolloutId: z.string().min(1) });
+const rolloutInput = z.object({ rolloutId: z.string().check(z.minLength(1)) });
 /** `wait`: what the callback waits for (absent: an approval, as before it was passed). */
-const approvalInput = rolloutInput.extend({ taskToken: z.string().min(1), wait: z.enum(['approval', 'steady']).optional() });
+const approvalInput = z.extend(rolloutInput, { taskToken: z.string().check(z.minLength(1)), wait: z.optional(z.enum(['approval', 'steady'])) });
 /** Which execution calls, and its turn of the loop (absent in executions started before they were passed). */
-const clockCall = { execution: z.string().min(1).max(80).optional(), turn: z.number().int().min(0).optional() };
-const advanceInput = rolloutInput.extend(clockCall);
-const recoverInput = rolloutInput.extend({
+const clockCall = { execution: z.optional(z.string().check(z.minLength(1), z.maxLength(80))), turn: z.optional(z.int().check(z.minimum(0))) };
+const advanceInput = z.extend(rolloutInput, clockCall);
+const recoverInput = z.extend(rolloutInput, {
   ...clockCall,
-  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).passthrough().nullish(),
+  error: z.nullish(z.looseObject({ Error: z.optional(z.string()), Cause: z.optional(z.string()) })),
 });
 
 export function parseAdvanceInput(event: unknown): { rolloutId: string; call: ClockCall } {

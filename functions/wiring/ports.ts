@@ -4,24 +4,11 @@
  * function did not name fails loudly with the function's name (a missing permission would fail the
  * same way in AWS, only later and less clearly).
  */
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SignerClient } from '@aws-sdk/client-signer';
-import { SignerRevocationChecker } from '../../shared/adapters/aws-signer/signer-revocation-checker';
-import { CloudWatchAlarms } from '../../shared/adapters/cloudwatch/cloudwatch-alarms';
 import { DynamoRolloutStore } from '../../shared/adapters/dynamodb/dynamo-rollout-store';
-import { EcsTaskSetDeployer } from '../../shared/adapters/ecs/ecs-task-set-deployer';
-import { AlbTrafficRouter } from '../../shared/adapters/elbv2/alb-traffic-router';
-import { LambdaDeliveryQueue } from '../../shared/adapters/lambda/lambda-delivery-queue';
-import { StepFunctionsWorkflow } from '../../shared/adapters/step-functions/step-functions-workflow';
 import type { AppConfig, ServiceConfig } from '../../shared/config/types';
 import type { Alarms, DeliveryQueue, EcsDeployer, RolloutStore, SignatureVerifier, TrafficRouter, Workflow } from '../../shared/ports';
-import { ImageSignatureVerifier } from '../../shared/signature/image-signature-verifier';
-import { type TagResolver, registryTagResolver } from '../../shared/webhooks/resolve-tag';
+import type { TagResolver } from '../../shared/webhooks/resolve-tag';
 import { ENV, requireEnv } from './environment';
 
 export interface Ports {
@@ -41,22 +28,46 @@ export interface Ports {
 const OPTIONAL: ReadonlySet<PortName> = new Set(['alarms', 'tags', 'traffic', 'deliveries']);
 export type PortName = keyof Ports;
 
-/** How each port is built in Lambda: the real adapter over a default AWS client. */
+/**
+ * How each port is built in Lambda: the real adapter over a default AWS client. The store is what every
+ * function calls first, so it is part of the entry; every other adapter and its client sit in a chunk
+ * of their own, loaded by the port's first call (docs/architecture.md, "Lambda bundles").
+ */
 const FACTORIES: { readonly [K in PortName]: (config: AppConfig, env: NodeJS.ProcessEnv) => Ports[K] } = {
   store: (_config, env) => new DynamoRolloutStore({ client: new DynamoDBClient({}), tableName: requireEnv(ENV.table, env) }),
-  ecs: () => new EcsTaskSetDeployer({ client: new ECSClient({}) }),
-  verifier: (config) =>
-    new ImageSignatureVerifier({
-      registries: config.registries,
-      // Only services trusting AWS Signer ask it about revocations (checkSignerRevocation grants the call).
-      ...(Object.values(config.services).some((s) => s.verify.awsSigner) ? { revocation: new SignerRevocationChecker({ client: new SignerClient({}) }) } : {}),
+  ecs: () =>
+    lazyPort(async () => {
+      const [{ EcsTaskSetDeployer }, { ECSClient }] = await Promise.all([import('../../shared/adapters/ecs/ecs-task-set-deployer'), import('@aws-sdk/client-ecs')]);
+      return new EcsTaskSetDeployer({ client: new ECSClient({}) });
     }),
-  workflow: (_config, env) => new StepFunctionsWorkflow({ client: new SFNClient({}), stateMachineArn: requireEnv(ENV.stateMachine, env) }),
-  alarms: () => new CloudWatchAlarms({ client: new CloudWatchClient({}) }),
-  tags: () => registryTagResolver(),
+  verifier: (config) =>
+    lazyPort(async () => {
+      const { ImageSignatureVerifier } = await import('../../shared/signature/image-signature-verifier');
+      // Only services trusting AWS Signer ask it about revocations (checkSignerRevocation grants the call).
+      if (!Object.values(config.services).some((s) => s.verify.awsSigner)) return new ImageSignatureVerifier({ registries: config.registries });
+      const [{ SignerRevocationChecker }, { SignerClient }] = await Promise.all([import('../../shared/adapters/aws-signer/signer-revocation-checker'), import('@aws-sdk/client-signer')]);
+      return new ImageSignatureVerifier({ registries: config.registries, revocation: new SignerRevocationChecker({ client: new SignerClient({}) }) });
+    }),
+  workflow: (_config, env) => {
+    const stateMachineArn = requireEnv(ENV.stateMachine, env);
+    return lazyPort(async () => {
+      const [{ StepFunctionsWorkflow }, { SFNClient }] = await Promise.all([import('../../shared/adapters/step-functions/step-functions-workflow'), import('@aws-sdk/client-sfn')]);
+      return new StepFunctionsWorkflow({ client: new SFNClient({}), stateMachineArn });
+    });
+  },
+  alarms: () =>
+    lazyPort(async () => {
+      const [{ CloudWatchAlarms }, { CloudWatchClient }] = await Promise.all([import('../../shared/adapters/cloudwatch/cloudwatch-alarms'), import('@aws-sdk/client-cloudwatch')]);
+      return new CloudWatchAlarms({ client: new CloudWatchClient({}) });
+    }),
+  tags: () =>
+    lazyPort(async () => {
+      const { registryTagResolver } = await import('../../shared/webhooks/resolve-tag');
+      return registryTagResolver();
+    }),
   traffic: () => {
-    // One client per load balancer region (read from the ARN), one router per service, each made on first use.
-    const clients = new Map<string, ElasticLoadBalancingV2Client>();
+    // One router per service with `traffic.alb`, its ELBv2 client in the load balancer's region (read
+    // from the ARN), both loaded by the router's first call.
     const routers = new Map<string, TrafficRouter>();
     return (service) => {
       const alb = service.traffic?.alb;
@@ -64,15 +75,58 @@ const FACTORIES: { readonly [K in PortName]: (config: AppConfig, env: NodeJS.Pro
       let router = routers.get(service.name);
       if (!router) {
         const region = (alb.listenerRule ?? alb.listener ?? '').split(':')[3] ?? '';
-        let client = clients.get(region);
-        if (!client) clients.set(region, (client = new ElasticLoadBalancingV2Client({ region })));
-        routers.set(service.name, (router = new AlbTrafficRouter({ client, alb })));
+        router = lazyPort<TrafficRouter>(
+          async () => {
+            const [{ AlbTrafficRouter }, { ElasticLoadBalancingV2Client }] = await Promise.all([
+              import('../../shared/adapters/elbv2/alb-traffic-router'),
+              import('@aws-sdk/client-elastic-load-balancing-v2'),
+            ]);
+            return new AlbTrafficRouter({ client: new ElasticLoadBalancingV2Client({ region }), alb });
+          },
+          { mode: 'alb' },
+        );
+        routers.set(service.name, router);
       }
       return router;
     };
   },
-  deliveries: (_config, env) => new LambdaDeliveryQueue({ client: new LambdaClient({}), functionName: requireEnv(ENV.intakeFunction, env) }),
+  deliveries: (_config, env) => {
+    const functionName = requireEnv(ENV.intakeFunction, env);
+    return lazyPort(async () => {
+      const [{ LambdaDeliveryQueue }, { LambdaClient }] = await Promise.all([import('../../shared/adapters/lambda/lambda-delivery-queue'), import('@aws-sdk/client-lambda')]);
+      return new LambdaDeliveryQueue({ client: new LambdaClient({}), functionName });
+    });
+  },
 };
+
+/**
+ * A port whose adapter is loaded by its first call: every method of a port returns a promise, so each
+ * one waits for the adapter, then calls it; `fixed` answers the port's plain properties. A failed load is not kept; the next call tries again.
+ */
+export function lazyPort<T extends object>(load: () => Promise<T>, fixed: Partial<T> = {}): T {
+  let loading: Promise<T> | undefined;
+  const instance = () => {
+    loading ??= load();
+    loading.catch(() => {
+      loading = undefined;
+    });
+    return loading;
+  };
+  return new Proxy({} as T, {
+    get(_target, name) {
+      // Not a promise itself (`await port` must not call `then`), and no symbol-keyed methods.
+      if (typeof name === 'symbol' || name === 'then') return undefined;
+      // What the port says of itself without its adapter (a traffic router's mode).
+      if (Object.hasOwn(fixed, name)) return (fixed as Record<string, unknown>)[name];
+      return async (...args: unknown[]) => {
+        const port = await instance();
+        const method = (port as Record<string, unknown>)[name];
+        if (typeof method !== 'function') throw new TypeError(`${name} is not a method of this port`);
+        return (method as (...a: unknown[]) => unknown).apply(port, args);
+      };
+    },
+  });
+}
 
 /**
  * The ports object a function hands to the orchestrator: a getter per port, building the named ones

@@ -21,20 +21,14 @@ import type { SecretSource } from '../ports';
 import { Secret } from './secret';
 import { parseRange, type SemverRange } from './semver';
 import { matching } from './schema-helpers';
+import { DEFAULT_SIGNATURE_HEADERS, QUERY_TOKEN_SOURCES, SIGNING_ONLY_SOURCES, WEBHOOK_SOURCES, type WebhookSource } from './webhook-sources';
 
 export { Secret } from './secret';
 
-export const WEBHOOK_SOURCES = ['registry', 'ecr', 'generic', 'dockerhub', 'github', 'quay', 'harbor', 'acr'] as const;
-export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
-
-/** Senders whose webhook form takes only a URL: their token rides in it as `?token=`. */
-export const QUERY_TOKEN_SOURCES: ReadonlySet<WebhookSource> = new Set(['dockerhub', 'quay']);
-/** Senders that can sign but cannot send a header of our choosing. */
-export const SIGNING_ONLY_SOURCES: ReadonlySet<WebhookSource> = new Set(['github']);
+export { DEFAULT_SIGNATURE_HEADERS, QUERY_TOKEN_SOURCES, SIGNING_ONLY_SOURCES, WEBHOOK_SOURCES, type WebhookSource };
 
 /** Below this a token can be guessed or was typed by hand; `openssl rand -hex 32` makes a good one. */
 export const MIN_SECRET_LENGTH = 16;
-export const DEFAULT_SIGNATURE_HEADERS: Readonly<Record<'github' | 'other', string>> = { github: 'X-Hub-Signature-256', other: 'X-Signature-256' };
 
 export type WebhookAuthConfig =
   /** `Authorization: Bearer <token>` (or the bare token, or `?token=` where the sender allows only a URL). */

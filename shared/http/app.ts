@@ -10,7 +10,7 @@ import { apiAccess, requireRole } from './identity';
 import type { AppDeps } from './deps';
 import { type OperatorDeps, operatorRoutes } from './dashboard';
 import { localRoutes } from './local-routes';
-import { docsRoutes } from './openapi';
+import { docsRoutes } from './openapi/docs-routes';
 import { problemResponse, renderError } from './problem';
 import { FailureLimiter, failedAuthLimit } from './rate-limit';
 import { rolloutRoutes } from './rollout-routes';

@@ -8,9 +8,9 @@
  * a delivery that cannot be recorded is a 503 so that the sender retries.
  */
 import { type Context, Hono } from 'hono';
-import type { z } from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 import type { Logger } from '../observability/logger';
-import { WEBHOOK_SOURCES, type WebhookSource } from '../config/webhooks-schema';
+import { WEBHOOK_SOURCES, type WebhookSource } from '../config/webhook-sources';
 import { DeliveryNotReceivedError, ValidationError } from '../errors';
 import { acrEventSchema, genericPushSchema, parseAcrEvent, parseGenericPush } from '../webhooks/acr-generic';
 import type { ParsedDelivery } from '../webhooks/delivery';
@@ -32,7 +32,7 @@ export interface WebhookRoute {
   readonly sender: string;
   readonly contentTypes: readonly string[];
   /** The body's shape, for documentation (`parse` may pick a narrower one). */
-  readonly schema: z.ZodType;
+  readonly schema: $ZodType;
   /** Parses the decoded JSON body; throws ValidationError (400) when it is not the sender's shape. */
   parse(body: unknown, c: Context): ParsedDelivery;
 }

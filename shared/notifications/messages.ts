@@ -2,8 +2,8 @@
  * What a notification says, as data: which state change deserves one, the generic webhook's JSON body
  * and the Slack message. Pure functions of the rollout, so they are tested without any HTTP.
  */
-import type { NotifyStatus } from '../config/notifications-schema';
-import { NOTIFY_STATUSES } from '../config/notifications-schema';
+import type { NotifyStatus } from '../config/notify-targets';
+import { NOTIFY_STATUSES } from '../config/notify-targets';
 import type { Rollout } from '../core/rollout';
 import { describeStep } from '../core/steps';
 import type { IssuedLinks } from './approval-links';

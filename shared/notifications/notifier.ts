@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger';
 import { silentLogger } from '../observability/logger';
 import type { RolloutListener } from '../orchestration/orchestrator';
-import { type NotifyTarget, notifyUrlProblem } from '../config/notifications-schema';
+import { type NotifyTarget, notifyUrlProblem } from '../config/notify-targets';
 import type { AppConfig } from '../config/types';
 import type { Rollout } from '../core/rollout';
 import { scrubbing, withFields } from '../observability/loggers';

@@ -4,7 +4,7 @@
  * CI job knows after pushing: `{"image": "registry/repo@sha256:…", "tag"?: "v1.2.3"}`; it must be pinned
  * by digest, because a tag can move between the push and the deploy.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DIGEST_PATTERN } from './image-push';
 import { parseImageReference } from '../config/image-name';
 import { type ParsedDelivery, TAG_PATTERN, emptyDelivery, quote } from './delivery';
@@ -12,11 +12,11 @@ import { distributionEventSchema, parseDistributionEvent } from './distribution'
 
 // ---- Azure Container Registry ----------------------------------------------------------------------
 
-export const acrEventSchema = distributionEventSchema
-  .extend({ target: distributionEventSchema.shape.target.optional() })
-  .superRefine((event, ctx) => {
+export const acrEventSchema = z.extend(distributionEventSchema, { target: z.optional(distributionEventSchema.shape.target) }).check(
+  z.superRefine((event, ctx) => {
     if (event.action === 'push' && !event.target) ctx.addIssue({ code: 'custom', path: ['target'], message: 'is required in a push event', input: undefined });
-  });
+  }),
+);
 
 export type AcrEvent = z.infer<typeof acrEventSchema>;
 
@@ -33,30 +33,33 @@ export function parseAcrEvent(event: AcrEvent): ParsedDelivery {
 
 const PRINTABLE = /^[\x20-\x7e]*$/;
 
-export const genericPushSchema = z
-  .strictObject({
-    image: z.string().max(512),
-    tag: z.string().max(128).regex(TAG_PATTERN, { error: 'must be a tag: letters, digits, _ . and -, up to 128, not starting with . or -' }).nullish(),
-    /** Free text for the rollout's first event: which pipeline run pushed it. */
-    source: z.string().max(200).regex(PRINTABLE, { error: 'must be printable ASCII' }).nullish(),
-  })
-  .transform((body, ctx) => {
+const genericPushBody = z.strictObject({
+  image: z.string().check(z.maxLength(512)),
+  tag: z.nullish(z.string().check(z.maxLength(128), z.regex(TAG_PATTERN, { error: 'must be a tag: letters, digits, _ . and -, up to 128, not starting with . or -' }))),
+  /** Free text for the rollout's first event: which pipeline run pushed it. */
+  source: z.nullish(z.string().check(z.maxLength(200), z.regex(PRINTABLE, { error: 'must be printable ASCII' }))),
+});
+
+export const genericPushSchema = z.pipe(
+  genericPushBody,
+  z.transform((body: z.output<typeof genericPushBody>, ctx) => {
     const ref = parseImageReference(body.image);
     if (!ref.ok) {
-      ctx.addIssue({ code: 'custom', path: ['image'], message: ref.message, input: body.image });
+      ctx.issues.push({ code: 'custom', path: ['image'], message: ref.message, input: body.image });
       return z.NEVER;
     }
     const { registry, repository, digest } = ref.value;
     if (!digest || !DIGEST_PATTERN.test(digest)) {
-      ctx.addIssue({ code: 'custom', path: ['image'], message: `must be pinned by a sha256 digest, like ${registry}/${repository}@sha256:<64 hex>: a tag can move before the deploy`, input: body.image });
+      ctx.issues.push({ code: 'custom', path: ['image'], message: `must be pinned by a sha256 digest, like ${registry}/${repository}@sha256:<64 hex>: a tag can move before the deploy`, input: body.image });
       return z.NEVER;
     }
     if (body.tag && ref.value.tag && body.tag !== ref.value.tag) {
-      ctx.addIssue({ code: 'custom', path: ['tag'], message: `differs from the tag in image (${ref.value.tag})`, input: body.tag });
+      ctx.issues.push({ code: 'custom', path: ['tag'], message: `differs from the tag in image (${ref.value.tag})`, input: body.tag });
       return z.NEVER;
     }
     return { registry, repository, digest, tag: body.tag ?? ref.value.tag ?? null, source: body.source ?? null };
-  });
+  }),
+);
 
 export function parseGenericPush(body: z.output<typeof genericPushSchema>): ParsedDelivery {
   const result = emptyDelivery();

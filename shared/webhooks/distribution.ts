@@ -3,7 +3,7 @@
  * an envelope of events. Only manifest pushes matter; the rest is ignored with a reason, so the sender
  * sees why, and a malformed digest is refused by name without failing the other events of the envelope.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ImagePush } from './image-push';
 import { aboutEvent, word, deliveryIdProblem, digestProblem, hostProblem, quote, repositoryProblem, tagProblem } from './delivery';
 
@@ -24,21 +24,21 @@ const MANIFEST_MEDIA_TYPES = new Set([
 
 
 export const distributionEventSchema = z.object({
-  id: z.string().optional(),
+  id: z.optional(z.string()),
   action: z.string(),
   target: z.object({
-    mediaType: z.string().optional(),
-    digest: z.string().optional(),
+    mediaType: z.optional(z.string()),
+    digest: z.optional(z.string()),
     // No bounds here (the 1 MB body limit bounds the envelope): the grammar and the lengths are checked
     // per event, so that one bad event is ignored with its reason and does not sink the envelope.
     repository: z.string(),
-    url: z.string().optional(),
-    tag: z.string().optional(),
+    url: z.optional(z.string()),
+    tag: z.optional(z.string()),
   }),
-  request: z.object({ host: z.string().optional() }).optional(),
+  request: z.optional(z.object({ host: z.optional(z.string()) })),
 });
 
-export const distributionEnvelopeSchema = z.object({ events: z.array(distributionEventSchema).max(1000) });
+export const distributionEnvelopeSchema = z.object({ events: z.array(distributionEventSchema).check(z.maxLength(1000)) });
 export type DistributionEvent = z.infer<typeof distributionEventSchema>;
 
 export type DistributionIgnored = { readonly reason: string; readonly repository?: string; readonly tag?: string | null; readonly digest?: string };

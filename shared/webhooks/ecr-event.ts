@@ -2,22 +2,22 @@
  * ECR pushes as EventBridge delivers them (`ECR Image Action`). No registry host is in the event:
  * it is the account's private registry, `<account>.dkr.ecr.<region>.amazonaws.com`.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ImagePush } from './image-push';
 import { deliveryIdProblem, digestProblem, repositoryProblem, tagProblem, word } from './delivery';
 
 export const ecrImageActionSchema = z.object({
   'detail-type': z.literal('ECR Image Action'),
   source: z.literal('aws.ecr'),
-  id: z.string().optional(),
-  account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region'),
+  id: z.optional(z.string()),
+  account: z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id')),
+  region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region')),
   detail: z.object({
     'action-type': z.string(),
     result: z.string(),
-    'repository-name': z.string().min(1),
-    'image-digest': z.string().optional(),
-    'image-tag': z.string().optional(),
+    'repository-name': z.string().check(z.minLength(1)),
+    'image-digest': z.optional(z.string()),
+    'image-tag': z.optional(z.string()),
   }),
 });
 

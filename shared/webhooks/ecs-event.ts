@@ -11,7 +11,7 @@
  * never a statement of its state. A task set is reported only when a task set ARN is among the
  * resources.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseOrThrow } from '../http/validation';
 
 /** The documented names; others may come (ECS adds names), and are passed through as strings. */
@@ -35,12 +35,12 @@ export const ECS_STEADY_STATE_EVENT_NAMES: readonly string[] = ['SERVICE_STEADY_
 
 /** What every EventBridge event has, whatever its source: anything else is not an EventBridge event. */
 export const eventBridgeEnvelopeSchema = z.object({
-  version: z.string().optional(),
-  id: z.string().optional(),
-  'detail-type': z.string().min(1),
-  source: z.string().min(1),
+  version: z.optional(z.string()),
+  id: z.optional(z.string()),
+  'detail-type': z.string().check(z.minLength(1)),
+  source: z.string().check(z.minLength(1)),
   account: z.string(),
-  time: z.string().optional(),
+  time: z.optional(z.string()),
   region: z.string(),
   resources: z.array(z.string()),
   detail: z.record(z.string(), z.unknown()),
@@ -49,11 +49,11 @@ export const eventBridgeEnvelopeSchema = z.object({
 export type EventBridgeEnvelope = z.infer<typeof eventBridgeEnvelopeSchema>;
 
 const detailSchema = z.object({
-  eventName: z.string().min(1),
-  eventType: z.string().optional(),
-  clusterArn: z.string().optional(),
-  createdAt: z.string().optional(),
-  reason: z.string().optional(),
+  eventName: z.string().check(z.minLength(1)),
+  eventType: z.optional(z.string()),
+  clusterArn: z.optional(z.string()),
+  createdAt: z.optional(z.string()),
+  reason: z.optional(z.string()),
 });
 
 export interface EcsServiceAction {
@@ -137,7 +137,7 @@ export function parseEcsServiceAction(body: unknown): EcsServiceActionParse {
   }
   if (!ACCOUNT.test(envelope.account)) return { ignored: `account: ${quoted(envelope.account)} is not a 12-digit AWS account id` };
   if (!REGION.test(envelope.region)) return { ignored: `region: ${quoted(envelope.region)} is not an AWS region` };
-  const detailResult = detailSchema.safeParse(envelope.detail);
+  const detailResult = z.safeParse(detailSchema, envelope.detail);
   if (!detailResult.success) {
     const issue = detailResult.error.issues[0];
     return { ignored: `detail.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}` };

@@ -5,7 +5,7 @@
  * `""` for an untagged version; the octokit samples carry 40-hex "digests" (refused by name); owners
  * may be mixed case while GHCR names are lower case.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Ignored } from './image-push';
 import { type ParsedDelivery, digestProblem, emptyDelivery, hostProblem, quote, repositoryProblem, splitReference, tagProblem } from './delivery';
 
@@ -16,28 +16,26 @@ export const GITHUB_PACKAGE_EVENTS = ['package', 'registry_package'] as const;
 // event (delivery.ts, LIMITS), so that one bad event is ignored with its reason and the others go on.
 
 const packageSchema = z.looseObject({
-  name: z.string().min(1),
-  namespace: z.string().nullish(),
-  ecosystem: z.string().nullish(),
-  package_type: z.string().nullish(),
-  package_version: z
-    .looseObject({
-      name: z.string().nullish(),
-      package_url: z.string().nullish(),
-      container_metadata: z
-        .looseObject({ tag: z.looseObject({ name: z.string().nullish(), digest: z.string().nullish() }).nullish() })
-        .nullish(),
-    })
-    .nullish(),
+  name: z.string().check(z.minLength(1)),
+  namespace: z.nullish(z.string()),
+  ecosystem: z.nullish(z.string()),
+  package_type: z.nullish(z.string()),
+  package_version: z.nullish(
+    z.looseObject({
+      name: z.nullish(z.string()),
+      package_url: z.nullish(z.string()),
+      container_metadata: z.nullish(z.looseObject({ tag: z.nullish(z.looseObject({ name: z.nullish(z.string()), digest: z.nullish(z.string()) })) })),
+    }),
+  ),
 });
 
-export const githubPackageEventSchema = z
-  .looseObject({ action: z.string(), package: packageSchema.optional(), registry_package: packageSchema.optional() })
-  .superRefine((event, ctx) => {
+export const githubPackageEventSchema = z.looseObject({ action: z.string(), package: z.optional(packageSchema), registry_package: z.optional(packageSchema) }).check(
+  z.superRefine((event, ctx) => {
     if (!event.package && !event.registry_package) {
       ctx.addIssue({ code: 'custom', path: ['package'], message: 'is required: a package or registry_package event has one of package and registry_package', input: undefined });
     }
-  });
+  }),
+);
 
 export type GithubPackageEvent = z.infer<typeof githubPackageEventSchema>;
 

@@ -4,7 +4,7 @@
  * digest (replication, `docker push repo@sha256:…`) Harbor puts the digest in `tag` as well: that is an
  * untagged push. The registry host is only in `resource_url`, which is read as a name, never fetched.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type ParsedDelivery, aboutEvent, deliveryIdProblem, digestProblem, emptyDelivery, hostProblem, quote, repositoryProblem, splitReference, tagProblem } from './delivery';
 
 export const HARBOR_MEDIA_TYPES = ['application/json', 'application/cloudevents+json'] as const;
@@ -14,12 +14,12 @@ const PUSH_TYPES = new Set(['PUSH_ARTIFACT', 'harbor.artifact.pushed']);
 // event (delivery.ts, LIMITS), so that one bad event is ignored with its reason and the others go on.
 
 const payloadSchema = z.looseObject({
-  resources: z.array(z.looseObject({ digest: z.string().nullish(), tag: z.string().nullish(), resource_url: z.string().nullish() })).max(1000),
-  repository: z.looseObject({ repo_full_name: z.string().nullish(), name: z.string().nullish(), namespace: z.string().nullish() }),
+  resources: z.array(z.looseObject({ digest: z.nullish(z.string()), tag: z.nullish(z.string()), resource_url: z.nullish(z.string()) })).check(z.maxLength(1000)),
+  repository: z.looseObject({ repo_full_name: z.nullish(z.string()), name: z.nullish(z.string()), namespace: z.nullish(z.string()) }),
 });
 
-const defaultSchema = z.looseObject({ type: z.string(), operator: z.string().nullish(), event_data: payloadSchema });
-const cloudEventSchema = z.looseObject({ specversion: z.string(), id: z.string().nullish(), type: z.string(), data: payloadSchema });
+const defaultSchema = z.looseObject({ type: z.string(), operator: z.nullish(z.string()), event_data: payloadSchema });
+const cloudEventSchema = z.looseObject({ specversion: z.string(), id: z.nullish(z.string()), type: z.string(), data: payloadSchema });
 
 /** Either format (for documentation); parse with `harborSchemaFor`, whose errors name one format's fields. */
 export const harborEventSchema = z.union([cloudEventSchema, defaultSchema]);

@@ -6,8 +6,8 @@
  * computed from its bytes, not taken from a header.
  */
 import type { AppConfig, RegistryConfig } from '../config/types';
-import { EcrRegistryClient, isEcrHost } from '../adapters/ecr-registry';
-import { MediaType, OciRegistryClient, type OciRegistryReader } from '../adapters/oci-registry';
+import { isEcrHost } from '../adapters/ecr-registry/ecr-host';
+import { MediaType, type OciRegistryReader } from '../adapters/oci-registry/types';
 import { type ImagePush, servicesForRepository, signedDigestOfTag, tagDeploys } from './image-push';
 import type { Ignored } from './image-push';
 import { RegistryError, RolloutError } from '../errors';
@@ -33,16 +33,21 @@ const ACCEPT = [MediaType.OciIndex, MediaType.OciManifest, MediaType.DockerManif
 const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 
 export function registryTagResolver(options: RegistryTagResolverOptions = {}): TagResolver {
-  const clients = new Map<string, OciRegistryReader>();
-  const clientFor = (host: string, config: RegistryConfig): OciRegistryReader => {
+  // The registry clients (and ECR's SDK client) are loaded on the first tag to resolve: the API
+  // function does not load them to answer anything else (docs/architecture.md, "Lambda bundles").
+  const clients = new Map<string, Promise<OciRegistryReader>>();
+  const create = async (host: string, config: RegistryConfig): Promise<OciRegistryReader> => {
+    if (options.clientFor) return options.clientFor(host, config);
+    if (isEcrHost(host)) return new (await import('../adapters/ecr-registry/ecr-registry-client')).EcrRegistryClient({ host });
+    const { OciRegistryClient } = await import('../adapters/oci-registry/oci-registry-client');
+    return new OciRegistryClient({ host, config, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+  };
+  const clientFor = (host: string, config: RegistryConfig): Promise<OciRegistryReader> => {
     let client = clients.get(host);
     if (!client) {
-      client = options.clientFor
-        ? options.clientFor(host, config)
-        : isEcrHost(host)
-          ? new EcrRegistryClient({ host })
-          : new OciRegistryClient({ host, config, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+      client = create(host, config);
       clients.set(host, client);
+      client.catch(() => clients.delete(host));
     }
     return client;
   };
@@ -53,7 +58,7 @@ export function registryTagResolver(options: RegistryTagResolverOptions = {}): T
       const host = hub ? 'registry-1.docker.io' : registry;
       const name = hub && !repository.includes('/') ? `library/${repository}` : repository;
       try {
-        const manifest = await clientFor(host, config).getManifest(name, tag, ACCEPT);
+        const manifest = await (await clientFor(host, config)).getManifest(name, tag, ACCEPT);
         return manifest?.digest ?? null;
       } catch (e) {
         if (e instanceof RolloutError) throw e;

@@ -14,7 +14,8 @@
  * (GitLab's registry, Harbor's "auth header").
  */
 import type { MiddlewareHandler } from 'hono';
-import { type WebhookSource, QUERY_TOKEN_SOURCES, type WebhooksConfig, DEFAULT_SIGNATURE_HEADERS } from '../config/webhooks-schema';
+import type { WebhooksConfig } from '../config/webhooks-schema';
+import { type WebhookSource, QUERY_TOKEN_SOURCES, DEFAULT_SIGNATURE_HEADERS } from '../config/webhook-sources';
 import { bearerAuth, type Credential, hmacAuth } from '../http/auth';
 
 const BARE_TOKEN_SOURCES: ReadonlySet<WebhookSource> = new Set(['registry', 'harbor']);

@@ -3,7 +3,7 @@
  * which resolve-tag.ts turns into digests from the configured registry. Fields that hold URLs
  * (Docker Hub's legacy `callback_url`, `repo_url`; Quay's `homepage`) are never followed.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type ParsedDelivery, emptyDelivery, hostProblem, quote, repositoryProblem, splitReference, tagProblem } from './delivery';
 
 // No length bounds in the shapes: the 1 MB body limit bounds the delivery, and each field is checked per
@@ -13,7 +13,7 @@ import { type ParsedDelivery, emptyDelivery, hostProblem, quote, repositoryProbl
 
 export const dockerHubPushSchema = z.looseObject({
   push_data: z.looseObject({ tag: z.string() }),
-  repository: z.looseObject({ repo_name: z.string().min(1) }),
+  repository: z.looseObject({ repo_name: z.string().check(z.minLength(1)) }),
 });
 
 export type DockerHubPush = z.infer<typeof dockerHubPushSchema>;
@@ -31,9 +31,9 @@ export function parseDockerHubPush(body: DockerHubPush): ParsedDelivery {
 // ---- Quay ------------------------------------------------------------------------------------------
 
 export const quayPushSchema = z.looseObject({
-  repository: z.string().min(1),
-  docker_url: z.string().nullish(),
-  updated_tags: z.array(z.string()).max(100),
+  repository: z.string().check(z.minLength(1)),
+  docker_url: z.nullish(z.string()),
+  updated_tags: z.array(z.string()).check(z.maxLength(100)),
 });
 
 export type QuayPush = z.infer<typeof quayPushSchema>;

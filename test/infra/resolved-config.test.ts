@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { registryPasswordEnvNames, resolvedConfigDocument, writeResolvedConfig } from '../../infra/resolved-config';
+import { bundledConfigFromText, needsFullLoader, readBundledConfig } from '../../shared/config/bundled-config';
+import { EnvironmentSecrets } from '../../shared/adapters/environment/environment-secrets';
 import { loadConfig } from '../../shared/config/load-config';
 import type { AppConfig } from '../../shared/config/types';
+import { ConfigError } from '../../shared/errors';
 import { publicGoodTrustedRoot } from '../../shared/signature/public-good-trusted-root';
 import { configFrom, PUBLIC_PEM, TEST_CONFIG_YAML } from './infra-fixtures';
 
@@ -103,5 +106,76 @@ describe('the resolved config', () => {
     expect(writeResolvedConfig(config, dir)).toBe(writeResolvedConfig(config, dir));
     const other = await configFrom(TEST_CONFIG_YAML.replace('setWeight: 20', 'setWeight: 25'));
     expect(writeResolvedConfig(other, dir)).not.toBe(writeResolvedConfig(config, dir));
+  });
+});
+
+/** What `loadConfig` gives, made comparable: compiled patterns as their source, the trusted root as its digest. */
+function comparable(config: AppConfig) {
+  return {
+    ...config,
+    services: Object.fromEntries(
+      Object.entries(config.services).map(([name, s]) => [
+        name,
+        {
+          ...s,
+          tags: s.tags?.source ?? null,
+          ...(s.tagPolicy ? { tagPolicy: { ...s.tagPolicy, semver: s.tagPolicy.semver?.source ?? null } } : {}),
+          verify: { ...s.verify, trustedRoot: s.verify.trustedRoot?.digest },
+        },
+      ]),
+    ),
+  };
+}
+
+describe('the bundled config, as the functions read it (JSON.parse, no YAML parser, no schemas)', () => {
+  it('is exactly what loadConfig makes of the same file', async () => {
+    const yaml = TEST_CONFIG_YAML.replace('127.0.0.1:5000: { insecure: true }', '127.0.0.1:5000: { insecure: true, username: ci, passwordEnv: HUB }').replace(
+      "tags: '^v[0-9]+$'",
+      () => "tags: '^v[0-9]+$'\n    tagPolicy: { semver: '>=1.4.0 <2', newerThanStable: true }\n    onNewImage: queue\n    approvals: { required: 2, timeout: 1h }",
+    );
+    const env = { HUB: 'hunter2', ROLLOUT_REGISTRY_PASSWORD_0: 'hunter2' };
+    const file = writeResolvedConfig(await configFrom(yaml, env), mkdtempSync(join(tmpdir(), 'resolved-')));
+    const loaded = await loadConfig(file, env);
+    const read = await readBundledConfig(file, env, new EnvironmentSecrets(env));
+    expect(comparable(read)).toEqual(comparable(loaded));
+    expect(read.services.web!.tagPolicy!.semver!.test({ major: 1, minor: 5, patch: 0, prerelease: [], text: '1.5.0' } as never)).toBe(true);
+    expect(read.services.web!.tags!.test('v12-rc')).toBe(false);
+  });
+
+  it('carries keyless identities and an inline trusted root, parsed when first read', async () => {
+    const file = writeResolvedConfig(await keylessConfig(), mkdtempSync(join(tmpdir(), 'resolved-')));
+    const loaded = await loadConfig(file, {});
+    const read = await readBundledConfig(file, {}, new EnvironmentSecrets({}));
+    expect(comparable(read)).toEqual(comparable(loaded));
+    expect(read.services.worker!.verify.trustedRoot!.certificateAuthorities).toEqual(loaded.services.worker!.verify.trustedRoot!.certificateAuthorities);
+  });
+
+  it('names the field of a broken deployment: a registry password variable the stack did not fill', async () => {
+    const yaml = TEST_CONFIG_YAML.replace('127.0.0.1:5000: { insecure: true }', '127.0.0.1:5000: { insecure: true, username: ci, password: hunter2 }');
+    const file = writeResolvedConfig(await configFrom(yaml), mkdtempSync(join(tmpdir(), 'resolved-')));
+    const none = new EnvironmentSecrets({});
+    await expect(readBundledConfig(file, {}, none)).rejects.toThrow(ConfigError);
+    await expect(readBundledConfig(file, {}, none)).rejects.toThrow(/registries\.127\.0\.0\.1:5000\.passwordEnv: environment variable ROLLOUT_REGISTRY_PASSWORD_0 is not set/);
+    expect(() => bundledConfigFromText('registries: {}', '/var/task/rollout.config.json', none)).toThrow(/is not the JSON the stack writes/);
+    await expect(readBundledConfig('/nowhere/rollout.config.json', {}, none)).rejects.toThrow(/cannot read the bundled config: ENOENT/);
+  });
+
+  it('carries traffic.alb as is, and leaves notifications, webhook sources and Slack to the full loader', async () => {
+    const rule = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/0123456789abcdef/0123456789abcdef/0123456789abcdef';
+    const groups = ['blue', 'green'].map((n) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-${n}/0123456789abcdef`);
+    const withAlb = TEST_CONFIG_YAML.replace("tags: '^v[0-9]+$'", () => `tags: '^v[0-9]+$'\n    traffic: { alb: { listenerRule: ${rule}, targetGroups: [${groups.join(', ')}] } }`);
+    const albFile = writeResolvedConfig(await configFrom(withAlb), mkdtempSync(join(tmpdir(), 'resolved-')));
+    expect(needsFullLoader(readFileSync(albFile, 'utf8'))).toBe(false);
+    const read = await readBundledConfig(albFile, {}, new EnvironmentSecrets({}));
+    expect(comparable(read)).toEqual(comparable(await loadConfig(albFile, {})));
+    expect(read.services.web!.traffic).toEqual({ alb: { listenerRule: rule, targetGroups: groups } });
+
+    const env = { SLACK_SIGNING_SECRET: 'the-signing-secret-0123', NOTIFY_SECRET: 'notify-secret-0123456789' };
+    const withMore = `${TEST_CONFIG_YAML.replace("tags: '^v[0-9]+$'", () => "tags: '^v[0-9]+$'\n    notify: [{ webhook: { url: 'https://hooks.example.com/r', secretEnv: NOTIFY_SECRET } }]")}\nslack: { signingSecretEnv: SLACK_SIGNING_SECRET }\n`;
+    const file = writeResolvedConfig(await configFrom(withMore, env), mkdtempSync(join(tmpdir(), 'resolved-')));
+    expect(needsFullLoader(readFileSync(file, 'utf8'))).toBe(true);
+    const full = await readBundledConfig(file, env, new EnvironmentSecrets(env));
+    expect(await full.slack?.signingSecret.value()).toBe('the-signing-secret-0123');
+    expect(full.services.web!.notify?.[0]).toMatchObject({ kind: 'webhook', url: 'https://hooks.example.com/r', secretEnv: 'NOTIFY_SECRET' });
   });
 });

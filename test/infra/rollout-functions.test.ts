@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_CONFIG_PATH } from '../../infra/resolved-config';
-import { bundlingFor } from '../../infra/rollout-functions';
 import { loadConfig } from '../../shared/config/load-config';
 import { ENV } from '../../functions/wiring/environment';
 import { ACCOUNT, TEST_CONFIG_YAML, configFrom, logicalId, REGION, synth } from './infra-fixtures';
@@ -125,20 +123,5 @@ describe('Slack interactions in AWS', () => {
     const loaded = await loadConfig(stack.orchestrator.bundledConfigFile, { SLACK_SIGNING_SECRET: 'the-signing-secret-from-secrets-manager' });
     expect(await loaded.slack?.signingSecret.value()).toBe('the-signing-secret-from-secrets-manager');
     expect(loaded.access?.slack).toEqual(config.access?.slack);
-  });
-});
-
-describe('the bundling', () => {
-  it('builds minified ES modules for node22 with source maps, the AWS SDK included', () => {
-    const options = bundlingFor('/tmp/config.json');
-    expect(options).toMatchObject({ format: OutputFormat.ESM, target: 'node22', minify: true, sourceMap: true, bundleAwsSDK: true });
-    expect(options.mainFields).toEqual(['module', 'main']);
-    expect(options.banner).toContain('createRequire');
-  });
-
-  it('copies the resolved config into the bundle, where ROLLOUT_CONFIG points', () => {
-    const hooks = bundlingFor("/tmp/it's here/rollout.config.json").commandHooks!;
-    expect(hooks.afterBundling('/in', '/asset-output')).toEqual([`cp '/tmp/it'\\''s here/rollout.config.json' '/asset-output/rollout.config.json'`]);
-    expect(BUNDLED_CONFIG_PATH).toBe('/var/task/rollout.config.json');
   });
 });

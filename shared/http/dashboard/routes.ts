@@ -18,11 +18,7 @@ import { approvalRoutes } from '../../notifications/approval-routes';
 import type { MetricsRegistry } from '../../observability/metrics-registry';
 import type { RolloutStore } from '../../ports';
 import type { AppDeps } from '../deps';
-import { CLIENT_DATA_JS } from './client-data';
-import { CLIENT_VIEW_JS } from './client-view';
 import type { LiveUpdates } from './live-updates';
-import { DASHBOARD_HEADERS, DASHBOARD_HTML } from './page';
-import { DASHBOARD_CSS } from './styles';
 
 /** What the operator routes need beyond AppDeps; each part is optional and its route says when it is off. */
 export interface OperatorDeps {
@@ -36,17 +32,26 @@ export interface OperatorDeps {
   readonly interactionClaims?: Pick<RolloutStore, 'claimDelivery' | 'deliveryOwner'>;
 }
 
-// One script, wrapped so that nothing leaks into the page's global scope.
-const CLIENT_JS = `(function () {\n'use strict';\n${CLIENT_DATA_JS}\n${CLIENT_VIEW_JS}\n})();\n`;
+// The page and its assets are loaded by the first request for one of them: a function that serves the
+// API does not load them at start (docs/architecture.md, "Lambda bundles").
+let clientJs: Promise<string> | undefined;
+/** One script, wrapped so that nothing leaks into the page's global scope. */
+const clientScript = () =>
+  (clientJs ??= Promise.all([import('./client-data'), import('./client-view')]).then(
+    ([{ CLIENT_DATA_JS }, { CLIENT_VIEW_JS }]) => `(function () {\n'use strict';\n${CLIENT_DATA_JS}\n${CLIENT_VIEW_JS}\n})();\n`,
+  ));
 
 const ASSET_HEADERS = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' };
 
 export function operatorRoutes(deps: AppDeps & OperatorDeps, logger: Logger, apiAuth: MiddlewareHandler) {
   const routes = new Hono();
 
-  routes.get('/', (c) => c.html(DASHBOARD_HTML, 200, DASHBOARD_HEADERS));
-  routes.get('/dashboard/app.js', (c) => c.body(CLIENT_JS, 200, { ...ASSET_HEADERS, 'content-type': 'text/javascript; charset=utf-8' }));
-  routes.get('/dashboard/app.css', (c) => c.body(DASHBOARD_CSS, 200, { ...ASSET_HEADERS, 'content-type': 'text/css; charset=utf-8' }));
+  routes.get('/', async (c) => {
+    const { DASHBOARD_HEADERS, DASHBOARD_HTML } = await import('./page');
+    return c.html(DASHBOARD_HTML, 200, DASHBOARD_HEADERS);
+  });
+  routes.get('/dashboard/app.js', async (c) => c.body(await clientScript(), 200, { ...ASSET_HEADERS, 'content-type': 'text/javascript; charset=utf-8' }));
+  routes.get('/dashboard/app.css', async (c) => c.body((await import('./styles')).DASHBOARD_CSS, 200, { ...ASSET_HEADERS, 'content-type': 'text/css; charset=utf-8' }));
 
   routes.get('/events', apiAuth, (c) => {
     if (!deps.live) throw new NotFoundError('live updates are served in local mode only; poll GET /rollouts instead');

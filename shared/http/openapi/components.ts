@@ -4,6 +4,7 @@
  * schema that coerces or defaults documents what a client sends, and what it receives, respectively.
  */
 import { z } from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 import * as res from '../response-schemas';
 import { abortBody, approveBody, localAlarmBody, pauseBody, promoteBody, resumeBody, retryBody } from '../schemas';
 import { WEBHOOK_ROUTES } from '../webhook-routes';
@@ -77,7 +78,7 @@ export function componentSchemas(): Record<string, JsonSchema> {
 }
 
 /** A schema as used in an operation: a `$ref` when it is a named component, else inlined in full. */
-export function schemaRef(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+export function schemaRef(schema: $ZodType, io: 'input' | 'output'): JsonSchema {
   const registry = io === 'input' ? requests : responses;
   const id = registry.get(schema)?.id;
   if (id) return { $ref: `${REF_PREFIX}${id}` };

@@ -4,6 +4,7 @@
  * so a route cannot ship undocumented. Route modules (or the lists in this folder) call `documentRoute`.
  */
 import type { z } from 'zod';
+import type { $ZodObject, $ZodType } from 'zod/v4/core';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -33,7 +34,7 @@ export interface ResponseDoc {
 }
 
 export interface RequestBodyDoc {
-  readonly schema: z.ZodType;
+  readonly schema: $ZodType;
   /** Media types accepted; default `application/json`. */
   readonly contentTypes?: readonly string[];
   /** Default true. */
@@ -53,7 +54,7 @@ export interface RouteDoc {
   /** Descriptions of the path and query parameters, by name; every `{param}` is documented as a string either way. */
   readonly params?: Readonly<Record<string, string>>;
   /** A zod object whose fields are the query parameters. */
-  readonly query?: z.ZodObject;
+  readonly query?: $ZodObject;
   readonly body?: RequestBodyDoc;
   /** The success answers, by status. */
   readonly responses: Readonly<Record<number, ResponseDoc>>;

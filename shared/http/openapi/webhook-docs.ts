@@ -5,7 +5,8 @@
  * one `documentWebhook` call: every sender answers the same `DeliveryReceipt`.
  */
 import { z } from 'zod';
-import { DEFAULT_SIGNATURE_HEADERS, QUERY_TOKEN_SOURCES, SIGNING_ONLY_SOURCES, type WebhookSource } from '../../config/webhooks-schema';
+import type { $ZodType } from 'zod/v4/core';
+import { DEFAULT_SIGNATURE_HEADERS, QUERY_TOKEN_SOURCES, SIGNING_ONLY_SOURCES, type WebhookSource } from '../../config/webhook-sources';
 import { deliveryReceiptSchema } from '../response-schemas';
 import { WEBHOOK_ROUTES } from '../webhook-routes';
 import { type ProblemStatus, type RouteSecurity, documentRoute } from './route-docs';
@@ -17,7 +18,7 @@ export interface WebhookDocOptions {
   /** Default: the webhook token as a bearer token. */
   readonly security?: RouteSecurity;
   /** The sender's payload; default: any JSON object (the sender's own format). */
-  readonly body?: z.ZodType;
+  readonly body?: $ZodType;
   /** Default `application/json`. */
   readonly contentTypes?: readonly string[];
   readonly problems?: Partial<Readonly<Record<ProblemStatus, string>>>;

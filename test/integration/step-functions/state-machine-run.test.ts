@@ -21,7 +21,9 @@ import type * as AwaitApprovalModule from '../../../functions/await-approval';
 import type * as EcsEventModule from '../../../functions/ecs-event';
 import type * as WatchdogModule from '../../../functions/watchdog';
 import type * as RecoverModule from '../../../functions/recover';
+import { writeResolvedConfig } from '../../../infra/resolved-config';
 import { RolloutStateMachine } from '../../../infra/rollout-state-machine';
+import { loadConfig } from '../../../shared/config/load-config';
 import { startDynalite, type RunningDynalite } from '../../../local/dynamodb/dynalite-server';
 import { startEcsEmulator, type RunningEcsEmulator } from '../../../local/ecs-emulator';
 import { generateCosignKeyPair, pushCosignSignature } from '../../../local/registry/cosign-signer';
@@ -129,7 +131,8 @@ beforeAll(async () => {
   restoreEnv = useAwsEndpoints(
     { dynamodb: dynamo.endpoint, ecs: ecs.endpoint, sfn: sfn.endpoint, secretsManager: secrets.endpoint, cloudwatch: cloudwatch.endpoint, lambda: lambdaInvoke.endpoint },
     {
-      ROLLOUT_CONFIG: join(dir, 'rollout.config.yaml'),
+      // What the stack ships: the config resolved at synth, as JSON.
+      ROLLOUT_CONFIG: writeResolvedConfig(await loadConfig(join(dir, 'rollout.config.yaml'), {}), join(dir, 'resolved')),
       ROLLOUT_TABLE_NAME: 'rollouts',
       ROLLOUT_STATE_MACHINE_ARN: sfn.emulator.stateMachineArn,
       // As the stack sets them: every function here may read them all (in AWS only the API reads the tokens).

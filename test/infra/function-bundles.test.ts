@@ -1,0 +1,82 @@
+/** The functions as the stack builds them: split bundles whose entry loads only what the function needs at start. */
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Metafile } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildFunction, ENTRY_FILE, filesLoadedAtInit, functionBuildOptions } from '../../infra/function-bundles';
+import { writeResolvedConfig } from '../../infra/resolved-config';
+import { PROJECT_ROOT } from '../../infra/rollout-functions';
+import { configFrom } from './infra-fixtures';
+
+/** The packages and folders of ours whose code is in the files Lambda loads at init. */
+function loadedAtInit(built: { dir: string; metafile: Metafile }): Set<string> {
+  const init = new Set(filesLoadedAtInit(built.metafile, built.dir).map((f) => f.file));
+  const origins = new Set<string>();
+  for (const [output, { inputs }] of Object.entries(built.metafile.outputs)) {
+    if (!init.has(output)) continue;
+    for (const input of Object.keys(inputs)) {
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+      origins.add(pkg ? pkg[1]! : input);
+    }
+  }
+  return origins;
+}
+
+const built: Record<string, { dir: string; metafile: Metafile }> = {};
+
+beforeAll(async () => {
+  const configFile = writeResolvedConfig(await configFrom(), mkdtempSync(join(tmpdir(), 'resolved-')));
+  for (const entry of ['alarm-state-change', 'api', 'advance']) built[entry] = buildFunction(join(PROJECT_ROOT, 'functions', `${entry}.ts`), configFile, PROJECT_ROOT);
+}, 120_000);
+
+describe('the function bundles', () => {
+  it('are minified, split ES modules for node22 with source maps, the AWS SDK included', () => {
+    const options = functionBuildOptions('functions/api.ts', '/out', PROJECT_ROOT);
+    expect(options).toMatchObject({ bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node22', minify: true, sourcemap: true });
+    expect(options.mainFields).toEqual(['module', 'main']);
+    expect(options.banner?.js).toContain('createRequire');
+    expect(options.external ?? []).toEqual([]);
+  });
+
+  it('hold the entry Lambda calls, its chunks and the resolved config', () => {
+    const { dir } = built['alarm-state-change']!;
+    expect(existsSync(join(dir, ENTRY_FILE))).toBe(true);
+    expect(readdirSync(join(dir, 'chunks')).some((f) => f.endsWith('.mjs'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'rollout.config.json'), 'utf8'))).toHaveProperty('services.web');
+  });
+
+  it('load no YAML parser and no config schemas at init', () => {
+    for (const [entry, b] of Object.entries(built)) {
+      const loaded = [...loadedAtInit(b)];
+      expect(loaded, entry).not.toContain('yaml');
+      expect(loaded.filter((o) => o.startsWith('shared/config/') && o.endsWith('-schema.ts')), entry).toEqual([]);
+      expect(loaded, entry).not.toContain('shared/config/load-config.ts');
+    }
+  });
+
+  it('the alarm handler loads no ECR, Secrets Manager or CloudWatch client at init, and ECS and Step Functions only when it calls them', () => {
+    const loaded = loadedAtInit(built['alarm-state-change']!);
+    for (const client of ['client-ecr', 'client-secrets-manager', 'client-cloudwatch', 'client-ecs', 'client-sfn']) expect(loaded).not.toContain(`@aws-sdk/${client}`);
+    expect(loaded).toContain('@aws-sdk/client-dynamodb');
+    const all = new Set(Object.values(built['alarm-state-change']!.metafile.inputs).flatMap((i) => i.imports.map((x) => x.path)));
+    expect([...all].some((p) => p.includes('@aws-sdk/client-ecs/'))).toBe(true);
+  });
+
+  it('the API loads no ECS, ECR, CloudWatch or Step Functions client at init: GET /rollouts/{id} needs only DynamoDB and the token secrets', () => {
+    const loaded = loadedAtInit(built['api']!);
+    for (const client of ['client-ecr', 'client-cloudwatch', 'client-ecs', 'client-sfn']) expect(loaded).not.toContain(`@aws-sdk/${client}`);
+  });
+
+  it('the API loads no OpenAPI document and no zod classic at init: the docs are a bundle of their own, loaded by their routes', async () => {
+    const api = built['api']!;
+    const loaded = [...loadedAtInit(api)];
+    expect(loaded.filter((o) => o.startsWith('shared/http/openapi/') && !o.endsWith('docs-routes.ts') && !o.endsWith('docs-content.ts'))).toEqual([]);
+    expect(Object.keys(api.metafile.inputs).filter((i) => /zod\/v4\/classic\//.test(i))).toEqual([]);
+    const docs = (await import(pathToFileURL(join(api.dir, 'api-docs.mjs')).href)) as { openApiDocument(): { openapi: string; paths: Record<string, unknown> } };
+    const document = docs.openApiDocument();
+    expect(document.openapi).toMatch(/^3\./);
+    expect(Object.keys(document.paths)).toContain('/rollouts/{id}');
+  });
+});
