@@ -84,8 +84,6 @@ const SPECS = {
 } as const satisfies Record<string, FunctionSpec>;
 
 export type RolloutFunctionName = keyof typeof SPECS;
-/** The functions that verify signatures: where images arrive, and Advance's look for a late signature. */
-const VERIFIERS: ReadonlySet<RolloutFunctionName> = new Set(['api', 'ecrPush', 'advance']);
 export const ROLLOUT_FUNCTION_NAMES = Object.keys(SPECS) as RolloutFunctionName[];
 
 export class RolloutFunctions extends Construct {

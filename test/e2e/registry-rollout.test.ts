@@ -144,8 +144,13 @@ describe('pushing to a real registry', { timeout: 60_000 }, () => {
       const again = await fetch(`${stack.url}/webhooks/registry`, { method: 'POST', body: delivery!.body, headers: { 'content-type': delivery!.contentType, authorization: delivery!.authorization } });
       const answer = (await again.json()) as any;
       expect(again.status).toBe(202);
-      expect(answer.accepted).toEqual([]);
-      expect(answer.ignored.some((x: any) => /duplicate delivery/.test(x.reason))).toBe(true);
+      // The answer only plans; the delivery's outcome says it was a duplicate.
+      const outcome = await waitFor('the repeated delivery to be processed', async () => {
+        const d = (await api('GET', `/deliveries/${answer.deliveryId}`)).body;
+        return d?.status === 'PROCESSED' ? d : undefined;
+      });
+      expect(outcome.accepted).toEqual([]);
+      expect(outcome.ignored.some((x: any) => /duplicate delivery/.test(x.reason))).toBe(true);
     }
     const all = (await api('GET', '/rollouts?service=web&limit=100')).body.items.filter((r: any) => r.image.digest === image.digest);
     expect(all).toHaveLength(1);

@@ -101,7 +101,7 @@ describe('the secrets of the stack', () => {
 
   it('holds no secret value in any Lambda environment variable, the template or the bundled config: only secret ids', async () => {
     const s = await synthesized();
-    const allowed = new Set([ENV.table, ENV.stateMachine, ENV.config, ENV.secrets, 'ROLLOUT_PUBLIC_URL', 'NODE_OPTIONS']);
+    const allowed = new Set([ENV.table, ENV.stateMachine, ENV.config, ENV.secrets, ENV.intakeFunction, 'ROLLOUT_PUBLIC_URL', 'NODE_OPTIONS']);
     for (const handler of ['index.handler', 'index.advance', 'index.awaitApproval', 'index.recover', 'index.alarmStateChange', 'index.ecrPush', 'index.ecsEvent', 'index.watchdog']) {
       expect(Object.keys(s.fn(handler)).filter((name) => !allowed.has(name as never)), handler).toEqual([]);
     }

@@ -61,6 +61,16 @@ const request = (action: string, resource: string, because: string, context: Rec
 });
 
 const dynamodb: Mapping = ({ operation, input }, env) => {
+  const tableArn = (name: string) => `arn:${env.partition}:dynamodb:${env.region}:${env.account}:table/${name}`;
+  if (operation === 'BatchWriteItem' || operation === 'BatchGetItem') {
+    // IAM authorizes a batch as its parts: a write's puts as PutItem and deletes as DeleteItem, per table.
+    const items = (input['RequestItems'] ?? {}) as Record<string, readonly Record<string, unknown>[] | Record<string, unknown>>;
+    return Object.entries(items).flatMap(([name, entries]) => {
+      if (operation === 'BatchGetItem') return [request('dynamodb:BatchGetItem', tableArn(name), operation)];
+      const kinds = new Set((entries as readonly Record<string, unknown>[]).flatMap((e) => [...('PutRequest' in e ? ['PutItem'] : []), ...('DeleteRequest' in e ? ['DeleteItem'] : [])]));
+      return [request('dynamodb:BatchWriteItem', tableArn(name), operation), ...[...kinds].map((k) => request(`dynamodb:${k}`, tableArn(name), `${operation} (implied: ${k})`))];
+    });
+  }
   const table = `arn:${env.partition}:dynamodb:${env.region}:${env.account}:table/${str(input, 'TableName')}`;
   const index = typeof input['IndexName'] === 'string' ? `${table}/index/${input['IndexName']}` : table;
   if (!['GetItem', 'PutItem', 'DeleteItem', 'UpdateItem', 'Query', 'Scan'].includes(operation)) throw new Error(`no IAM mapping for DynamoDB ${operation}`);
@@ -170,9 +180,12 @@ const secretsManager: Mapping = ({ operation, input }, env) => {
   return [request('secretsmanager:GetSecretValue', arn, operation, { 'secretsmanager:SecretId': arn })];
 };
 
-const lambda: Mapping = ({ operation, input }) => {
+const lambda: Mapping = ({ operation, input }, env) => {
   if (operation !== 'Invoke') throw new Error(`no IAM mapping for Lambda ${operation}`);
-  return [request('lambda:InvokeFunction', str(input, 'FunctionName'), operation)];
+  // A function named by its name is the function of that name in the caller's account and region.
+  const name = str(input, 'FunctionName');
+  const arn = name.startsWith('arn:') ? name : `arn:${env.partition}:lambda:${env.region}:${env.account}:function:${name}`;
+  return [request('lambda:InvokeFunction', arn, operation)];
 };
 
 const signer: Mapping = ({ operation, input }) => {

@@ -24,7 +24,7 @@ import { buildAndPushImage } from '../../../local/registry/oci-image';
 import { startStepFunctionsEmulator, type RunningStepFunctionsEmulator } from '../../../local/step-functions-emulator/step-functions-emulator';
 import { loadConfig } from '../../../shared/config/load-config';
 import { COSIGN_SIGNATURE_ANNOTATION, SIMPLE_SIGNING_MEDIA_TYPE } from '../../../shared/signature/cosign-simple-signing';
-import { startCloudWatchStub, startSecretsStub, useAwsEndpoints } from '../../helpers/aws-endpoints';
+import { startCloudWatchStub, startLambdaInvokeStub, startSecretsStub, useAwsEndpoints } from '../../helpers/aws-endpoints';
 import { waitFor } from '../../helpers/http';
 import { AwsCallRecorder, type AwsCall } from '../../helpers/iam/aws-call-recorder';
 import { authorizationRequests, type AuthorizationEnvironment } from '../../helpers/iam/authorization-requests';
@@ -79,6 +79,10 @@ const UNUSED_GRANTS_JUSTIFIED: Readonly<Record<string, string>> = {
   '*:EcsTaskSets:ecs:DeleteTaskSet': 'Shift access: rolling back deletes the canary task set.',
   '*:EcsDescribeTaskDefinitions:ecs:DescribeTaskDefinition': 'Describing a task set resolves its image through its task definition.',
   '*:RolloutTable:dynamodb:PutItem': 'Items access: every function that changes a rollout saves it.',
+  '*:RolloutTable:dynamodb:BatchWriteItem':
+    'Items access: a processed webhook delivery writes its outcome and removes its pending marker in one batch (shared/orchestration/delivery-intake.ts); the intake function does it here, and every role has the same item access to the table.',
+  'watchdog:InvokeIntake:lambda:InvokeFunction':
+    'The sweep hands the intake function a delivery answered more than deliveryRedispatchSeconds (60 s) ago and never processed; that path is tested in test/integration/webhooks/webhook-intake.test.ts, since no scenario here loses a delivery for a minute.',
   '*:RolloutTable:dynamodb:DeleteItem': 'Items access: releasing a lock, dropping a queue entry or an active marker.',
   'api:EcrPullImages:ecr:BatchGetImage': 'The API verifies signatures of ECR images delivered to its webhook routes and resolves their tags; here ECR images arrive by push event.',
   'api:EcrPullImages:ecr:GetDownloadUrlForLayer': 'As BatchGetImage: signature payloads of ECR images delivered to the API.',
@@ -96,6 +100,7 @@ let ecs: RunningEcsEmulator;
 let sfn: RunningStepFunctionsEmulator;
 const ecr = new EcrWireStub(ACCOUNT);
 let secrets: { endpoint: string; close(): Promise<void> };
+let lambdaInvoke: Awaited<ReturnType<typeof startLambdaInvokeStub>>;
 let cloudwatch: { endpoint: string; close(): Promise<void> };
 const alarmStates: Record<string, string> = { 'web-5xx': 'OK', 'api-errors': 'OK' };
 const restore: (() => void)[] = [];
@@ -182,6 +187,8 @@ beforeAll(async () => {
   merged['ROLLOUT_SECRETS'] = JSON.stringify(secretIds);
   secrets = await startSecretsStub({ [secretIds['ROLLOUT_WEBHOOK_TOKEN']!]: WEBHOOK, [secretIds['ROLLOUT_API_TOKEN']!]: API });
   cloudwatch = await startCloudWatchStub(alarmStates);
+  // The API and the watchdog hand each webhook delivery's work to the intake function (ecrPush), invoked asynchronously.
+  lambdaInvoke = await startLambdaInvokeStub({ [merged['ROLLOUT_INTAKE_FUNCTION_NAME']!]: (event) => fns.ecrPush(event) });
 
   const invoked = invokedFunctions(stack.definition);
   const byArn = Object.fromEntries(Object.entries(stack.functionArns).map(([name, arn]) => [arn, name as RolloutFunctionName]));
@@ -218,7 +225,7 @@ beforeAll(async () => {
   });
   restore.push(
     useAwsEndpoints(
-      { dynamodb: dynamo.endpoint, ecs: ecs.endpoint, sfn: sfn.endpoint, secretsManager: secrets.endpoint, cloudwatch: cloudwatch.endpoint },
+      { dynamodb: dynamo.endpoint, ecs: ecs.endpoint, sfn: sfn.endpoint, secretsManager: secrets.endpoint, cloudwatch: cloudwatch.endpoint, lambda: lambdaInvoke.endpoint },
       { ...merged, AWS_REGION: REGION, AWS_ENDPOINT_URL_ECR: ecr.endpoint, ROLLOUT_CONFIG: synthesized.orchestrator.bundledConfigFile },
     ),
   );
@@ -249,7 +256,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const undo of restore.reverse()) undo();
   await sfn?.emulator.idle();
-  await Promise.all([registry?.stop(), dynamo?.close(), ecs?.close(), sfn?.close(), secrets?.close(), cloudwatch?.close(), ecr.stop()]);
+  await lambdaInvoke?.idle();
+  await Promise.all([registry?.stop(), dynamo?.close(), ecs?.close(), sfn?.close(), secrets?.close(), cloudwatch?.close(), lambdaInvoke?.close(), ecr.stop()]);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
