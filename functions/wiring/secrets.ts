@@ -3,9 +3,8 @@
  * `ROLLOUT_SECRETS` (a JSON object, variable → secret name or ARN; docs/environment.md). Local mode
  * reads the same variables from its environment (shared/adapters/environment).
  */
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretsManagerSecrets } from '../../shared/adapters/secrets-manager/secrets-manager-secrets';
 import type { Logger } from '../../shared/observability/logger';
+import type { SecretSource } from '../../shared/ports';
 import { ENV } from './environment';
 
 export function secretIdsFrom(env: NodeJS.ProcessEnv): Readonly<Record<string, string>> {
@@ -18,6 +17,29 @@ export function secretIdsFrom(env: NodeJS.ProcessEnv): Readonly<Record<string, s
   return parsed as Record<string, string>;
 }
 
-export function lambdaSecrets(env: NodeJS.ProcessEnv, logger: Pick<Logger, 'error'>): SecretsManagerSecrets {
-  return new SecretsManagerSecrets({ client: new SecretsManagerClient({}), ids: secretIdsFrom(env), logger });
+/**
+ * Nothing is known before reading (problem() is always null: each function is given only the secrets
+ * it reads, while every function loads the whole config); the Secrets Manager adapter and its client
+ * are loaded by the first read, so a function that reads no secret never loads them.
+ */
+export function lambdaSecrets(env: NodeJS.ProcessEnv, logger: Pick<Logger, 'error'>): SecretSource {
+  const ids = secretIdsFrom(env);
+  let loading: Promise<SecretSource> | undefined;
+  const adapter = () => {
+    loading ??= (async () => {
+      const [{ SecretsManagerSecrets }, { SecretsManagerClient }] = await Promise.all([
+        import('../../shared/adapters/secrets-manager/secrets-manager-secrets'),
+        import('@aws-sdk/client-secrets-manager'),
+      ]);
+      return new SecretsManagerSecrets({ client: new SecretsManagerClient({}), ids, logger });
+    })();
+    loading.catch(() => {
+      loading = undefined;
+    });
+    return loading;
+  };
+  return {
+    problem: () => null,
+    read: async (variable) => (await adapter()).read(variable),
+  };
 }

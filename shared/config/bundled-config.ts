@@ -9,7 +9,8 @@
  *
  * Sections whose conversion needs what the schemas do (notification targets, webhook sources, Slack,
  * Notation and AWS Signer trust stores) are not converted by hand here: a document that has any of them
- * is read by the full loader, loaded on first use, so only such deployments pay for it at start.
+ * is read by the full loader, loaded on first use, so only such deployments pay for it at start; so is
+ * a file that is not JSON at all (a YAML config named by `ROLLOUT_CONFIG`).
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors';
@@ -90,7 +91,8 @@ export function needsFullLoader(text: string): boolean {
   try {
     document = JSON.parse(text) as BundledConfigDocument;
   } catch {
-    return false; // bundledConfigFromText reports it
+    // Not the JSON the stack writes: a config file in YAML (the tests, a hand-made deployment) is read as `npm start` reads it.
+    return true;
   }
   if (typeof document !== 'object' || document === null) return false;
   if (document.webhooks !== undefined || document.slack !== undefined) return true;

@@ -6,7 +6,7 @@
  * A button's `action_id` says what to do (`rollout.approve`, `rollout.reject`, `rollout.abort`) and its
  * `value` which approval it answers: `<rollout id>:<step index>`.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ROLLOUT_ID_PATTERN } from '../core/ids';
 import { ValidationError } from '../errors';
 import { parseOrThrow } from '../http/validation';
@@ -33,18 +33,18 @@ export function parseActionValue(value: string | undefined): { readonly rolloutI
   return { rolloutId: m[1]!, step: Number(m[2]) };
 }
 
-const id = (what: string) => z.string().regex(/^[A-Z0-9]{1,32}$/, { error: `must be a Slack ${what} id` });
+const id = (what: string) => z.string().check(z.regex(/^[A-Z0-9]{1,32}$/, { error: `must be a Slack ${what} id` }));
+const text = (max: number) => z.string().check(z.maxLength(max));
 
 export const blockActionsSchema = z.object({
   type: z.literal('block_actions', { error: 'must be block_actions: only button clicks of approval messages are answered here' }),
   team: z.object({ id: id('workspace') }, { error: 'must be the workspace ({id}) the click came from' }),
-  user: z.object({ id: id('user'), username: z.string().max(200).optional(), name: z.string().max(200).optional() }, { error: 'must be the user ({id}) who clicked' }),
+  user: z.object({ id: id('user'), username: z.optional(text(200)), name: z.optional(text(200)) }, { error: 'must be the user ({id}) who clicked' }),
   actions: z
-    .array(z.object({ action_id: z.string().max(255), value: z.string().max(2000).optional(), type: z.string().max(64) }), { error: 'must be the list of actions' })
-    .min(1, { error: 'must hold the clicked button' })
-    .max(10),
-  response_url: z.url({ protocol: /^https?$/, error: 'must be the URL Slack takes the answer at' }).max(2048),
-  trigger_id: z.string().min(1).max(256),
+    .array(z.object({ action_id: text(255), value: z.optional(text(2000)), type: text(64) }), { error: 'must be the list of actions' })
+    .check(z.minLength(1, { error: 'must hold the clicked button' }), z.maxLength(10)),
+  response_url: z.url({ protocol: /^https?$/, error: 'must be the URL Slack takes the answer at' }).check(z.maxLength(2048)),
+  trigger_id: z.string().check(z.minLength(1), z.maxLength(256)),
 });
 
 export type BlockActions = z.output<typeof blockActionsSchema>;

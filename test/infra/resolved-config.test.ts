@@ -158,6 +158,8 @@ describe('the bundled config, as the functions read it (JSON.parse, no YAML pars
     await expect(readBundledConfig(file, {}, none)).rejects.toThrow(/registries\.127\.0\.0\.1:5000\.passwordEnv: environment variable ROLLOUT_REGISTRY_PASSWORD_0 is not set/);
     expect(() => bundledConfigFromText('registries: {}', '/var/task/rollout.config.json', none)).toThrow(/is not the JSON the stack writes/);
     await expect(readBundledConfig('/nowhere/rollout.config.json', {}, none)).rejects.toThrow(/cannot read the bundled config: ENOENT/);
+    // A YAML file is not the stack's JSON: it goes to the full loader, as `npm start` reads it.
+    expect(needsFullLoader('registries: {}\nservices: {}\n')).toBe(true);
   });
 
   it('carries traffic.alb as is, and leaves notifications, webhook sources and Slack to the full loader', async () => {
@@ -171,7 +173,7 @@ describe('the bundled config, as the functions read it (JSON.parse, no YAML pars
     expect(read.services.web!.traffic).toEqual({ alb: { listenerRule: rule, targetGroups: groups } });
 
     const env = { SLACK_SIGNING_SECRET: 'the-signing-secret-0123', NOTIFY_SECRET: 'notify-secret-0123456789' };
-    const withMore = `${TEST_CONFIG_YAML.replace("tags: '^v[0-9]+$'", () => "tags: '^v[0-9]+$'\n    notify: [{ webhook: { url: 'https://hooks.example.com/r', secretEnv: NOTIFY_SECRET } }]")}\nslack: { signingSecretEnv: SLACK_SIGNING_SECRET }\n`;
+    const withMore = `${TEST_CONFIG_YAML.replace("tags: '^v[0-9]+$'", () => "tags: '^v[0-9]+$'\n    notify: [{ webhook: { url: 'https://hooks.example.com/r', secretEnv: NOTIFY_SECRET } }]")}\nslack: { signingSecretEnv: SLACK_SIGNING_SECRET }\naccess:\n  slack: { team: T0ACME, users: { U0ANN: { person: ann@example.com, role: operator } } }\n`;
     const file = writeResolvedConfig(await configFrom(withMore, env), mkdtempSync(join(tmpdir(), 'resolved-')));
     expect(needsFullLoader(readFileSync(file, 'utf8'))).toBe(true);
     const full = await readBundledConfig(file, env, new EnvironmentSecrets(env));

@@ -132,7 +132,7 @@ beforeAll(async () => {
     { dynamodb: dynamo.endpoint, ecs: ecs.endpoint, sfn: sfn.endpoint, secretsManager: secrets.endpoint, cloudwatch: cloudwatch.endpoint, lambda: lambdaInvoke.endpoint },
     {
       // What the stack ships: the config resolved at synth, as JSON.
-      ROLLOUT_CONFIG: writeResolvedConfig(await loadConfig(join(dir, 'rollout.config.yaml'), {}), join(dir, 'resolved')),
+      ROLLOUT_CONFIG: writeResolvedConfig(await loadConfig(join(dir, 'rollout.config.yaml'), { NOTIFY_SECRET }), join(dir, 'resolved')),
       ROLLOUT_TABLE_NAME: 'rollouts',
       ROLLOUT_STATE_MACHINE_ARN: sfn.emulator.stateMachineArn,
       // As the stack sets them: every function here may read them all (in AWS only the API reads the tokens).
