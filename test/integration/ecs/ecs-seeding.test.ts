@@ -1,7 +1,7 @@
 /**
  * Local mode seeds every configured service into the ECS stand-in at start: 500 services in one
- * cluster must not cost more per service than the first (it once walked the whole cluster per service,
- * took 12 s, and the start failed).
+ * cluster (it once walked the whole cluster per service, took 12 s, and the start failed; the start's
+ * time is measured by bench/benchmarks/scale.ts).
  */
 import { DescribeServicesCommand, DescribeTaskSetsCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,21 +21,15 @@ const inputs = (n: number, offset = 0) =>
   Array.from({ length: n }, (_, i) => ({ cluster: 'big', service: `svc-${offset + i}`, desiredCount: 2, containerName: 'app', image: `registry/app:${offset + i}` }));
 
 describe('seeding the ECS stand-in', () => {
-  it('seeds 500 services in one cluster at a cost that does not grow with the cluster, each steady and PRIMARY as ECS describes it', async () => {
+  it('seeds 500 services in one cluster, each steady and PRIMARY as ECS describes it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ecs-seed-'));
     dirs.push(dir);
     const ecs = await startEcsEmulator({ taskStartMs: 10, stateFile: join(dir, 'ecs.json') });
     running.push(ecs);
-    const timed = (n: number, offset: number) => {
-      const start = performance.now();
-      ecs.emulator.seedServices(inputs(n, offset));
-      return performance.now() - start;
-    };
-    const first = timed(250, 0);
-    const second = timed(250, 250); // the cluster holds 250 already
-    // Linear: the second half costs about what the first did (generous, on a shared machine).
-    expect(second).toBeLessThan(Math.max(3 * first, 300));
-    expect(first + second).toBeLessThan(2000);
+    // How long it takes is a benchmark's business (bench/benchmarks/scale.ts, local start with 500
+    // services); here: the second half, seeded into a cluster that holds 250 already, is seeded right.
+    ecs.emulator.seedServices(inputs(250, 0));
+    ecs.emulator.seedServices(inputs(250, 250));
 
     const client = new ECSClient({ endpoint: ecs.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     try {
