@@ -199,8 +199,9 @@ const get = async (id: string) => (await call('GET', `/rollouts/${id}`, API)).bo
 const until = (id: string, check: (r: any) => boolean, what: string) => waitFor(`${id} ${what}`, async () => ((r) => (check(r) ? r : undefined))(await get(id)), 20_000);
 /** The rollout's newest clock: its execution is named `<id>-<attempt>`. */
 const execution = (id: string) => [...sfn.emulator.executions.values()].filter((e) => e.name.startsWith(`${id}-`)).at(-1)!;
+/** The rollout's clock, once it ended: the webhook answers before its work, so the clock may start later. */
 const ended = async (id: string) => {
-  await execution(id).done;
+  await (await waitFor(`a clock of ${id}`, async () => execution(id), 20_000)).done;
   return execution(id);
 };
 const types = (r: any) => r.events.map((e: any) => e.type);
