@@ -269,6 +269,9 @@ async function expectEveryCallAllowed(): Promise<void> {
   for (const call of calls) {
     const role = stack.roles[call.fn];
     if (!role) throw new Error(`no role for ${call.fn}`);
+    // The process shares every function's secret ids: each read must be of a secret the function's own ROLLOUT_SECRETS names.
+    const given = Object.values(JSON.parse(stack.environments[call.fn as RolloutFunctionName]?.['ROLLOUT_SECRETS'] ?? '{}') as Record<string, string>);
+    if (call.operation === 'GetSecretValue' && !given.includes(String(call.input['SecretId']))) denied.push(`${call.fn}: read the secret ${String(call.input['SecretId'])}, which its ROLLOUT_SECRETS does not give it`);
     for (const request of authorizationRequests(call, authEnv)) {
       const decision = await evaluator.evaluate(call.fn, role, request);
       if (!decision.allowed) denied.push(`${call.fn}: ${request.action} on ${request.resource} (${request.because}) is ${decision.result}`);
