@@ -55,7 +55,7 @@ export interface AwsPath {
   /** Evaluates the calls recorded since the last check: every denial, with its function, action and resource, fails. */
   expectEveryCallAllowed(): Promise<void>;
   /** `<function>:<Sid>:<action>` of every grant no recorded call used and `justified` does not explain, and the stale entries of `justified`. */
-  grantsReport(justified: Readonly<Record<string, string>>): { unused: string[]; stale: string[] };
+  grantsReport(justified: Readonly<Record<string, string>>): { unused: string[]; stale: string[]; exercised: string[] };
   calledBy(fn: string, operation: string): boolean;
   call(method: string, path: string, token: string | null, body?: unknown, contentType?: string): Promise<{ status: number; body: any }>;
   execution(id: string): { name: string; arn: string; status: string; states: string[]; done: Promise<unknown> };
@@ -217,16 +217,20 @@ export async function startAwsPath(options: AwsPathOptions): Promise<AwsPath> {
     grantsReport(justified) {
       const unused: string[] = [];
       const granted = new Set<string>();
+      /** Justified keys with a grant no call used: the others are explained but exercised. */
+      const needed = new Set<string>();
       for (const [roleName, role] of Object.entries(stack.roles)) {
         for (const grant of evaluator.grants(roleName, role)) {
           const sid = grant.sid.startsWith('#') ? '*' : grant.sid;
           const keys = [`${roleName}:${sid}:${grant.action}`, `*:${sid}:${grant.action}`];
           for (const key of keys) granted.add(key);
+          if (!evaluator.used.has(grant.key)) for (const key of keys) needed.add(key);
           if (evaluator.used.has(grant.key) || keys.some((key) => justified[key])) continue;
           unused.push(`${roleName}:${grant.sid}:${grant.action}`);
         }
       }
-      return { unused: [...new Set(unused)].sort(), stale: Object.keys(justified).filter((key) => !granted.has(key)) };
+      const stale = Object.keys(justified).filter((key) => !granted.has(key));
+      return { unused: [...new Set(unused)].sort(), stale, exercised: Object.keys(justified).filter((key) => granted.has(key) && !needed.has(key)) };
     },
     calledBy: (fn, operation) => recorder.calls.some((c: AwsCall) => c.fn === fn && c.operation === operation),
     async call(method, path, token, body, contentType = 'application/json') {
