@@ -40,6 +40,11 @@ const ALB = {
   listenerRule: `${ELB}:listener-rule/app/shop/${hex(1)}/${hex(2)}/${hex(3)}`,
   targetGroups: [`${ELB}:targetgroup/shop-blue/${hex(4)}`, `${ELB}:targetgroup/shop-green/${hex(5)}`] as [string, string],
 };
+/** Weights on a listener's default action instead of a rule. */
+const ALB_LISTENER = {
+  listener: `${ELB}:listener/app/cart/${hex(6)}/${hex(7)}`,
+  targetGroups: [`${ELB}:targetgroup/cart-blue/${hex(8)}`, `${ELB}:targetgroup/cart-green/${hex(9)}`] as [string, string],
+};
 
 /**
  * Grants no scenario here uses, each with the reason it stays (least-privilege.test.ts keeps the same
@@ -73,6 +78,9 @@ const UNUSED_GRANTS_JUSTIFIED: Readonly<Record<string, string>> = {
   '*:RolloutTable:dynamodb:DeleteItem': 'Items access: releasing a lock, dropping a queue entry or an active marker.',
   'watchdog:InvokeIntake:lambda:InvokeFunction': 'The sweep hands on a delivery never processed (test/integration/webhooks/webhook-intake.test.ts).',
   'advance:EcsTagNewTaskDefinitions:ecs:TagResource': 'A stable revision with tags: evaluated in least-privilege.test.ts (the emulator\'s revisions carry none).',
+  // A listener's default action is moved as a rule is (the shop service's scenarios move it from every function that can); the cart service's from Advance.
+  '*:ElbDescribe:elasticloadbalancing:DescribeListeners': 'As DescribeRules, for a service whose traffic.alb names a listener: every function that moves task sets moves its weights.',
+  '*:ElbModifyListeners:elasticloadbalancing:ModifyListener': 'As ModifyRule, for a listener\'s default action.',
   // Recover and the watchdog's re-drive have their scenarios in least-privilege.test.ts; here they would act the same on these services.
   'recover:RolloutTable:dynamodb:GetItem': 'Recover loads the rollout it rolls back (least-privilege.test.ts: a crashed Advance).',
   'recover:RolloutTable:dynamodb:Query': 'Recover loads the rollout with its events (least-privilege.test.ts: a crashed Advance).',
@@ -143,6 +151,13 @@ beforeAll(async () => {
       '    steps: [{ setWeight: 20 }, { setWeight: 60 }, { pause: {} }, { setWeight: 100 }]',
       '    alarms: [shop-5xx]',
       `    traffic: { alb: { listenerRule: "${ALB.listenerRule}", targetGroups: ["${ALB.targetGroups[0]}", "${ALB.targetGroups[1]}"] } }`,
+      '  cart:',
+      '    cluster: prod',
+      '    service: cart',
+      `    image: ${registry.host}/team/cart`,
+      '    verify: { keys: [web.pub] }',
+      '    steps: [{ setWeight: 50 }, { setWeight: 100 }]',
+      `    traffic: { alb: { listener: "${ALB_LISTENER.listener}", targetGroups: ["${ALB_LISTENER.targetGroups[0]}", "${ALB_LISTENER.targetGroups[1]}"] } }`,
       '  vault:',
       '    cluster: prod',
       '    service: vault',
@@ -217,12 +232,13 @@ const sign = (repository: string, digest: string) =>
 
 /** The notifications of one rollout, by path (`/hooks`, `/slack`). */
 const notices = (path: string, id: string) => received.filter((r) => r.path === path && r.body.includes(id));
+type Forward = { Type: string; ForwardConfig?: { TargetGroups: { TargetGroupArn: string; Weight: number }[] } };
+const weightsOf = (actions: Forward[]) => Object.fromEntries(actions.find((a) => a.Type === 'forward')!.ForwardConfig!.TargetGroups.map((t) => [t.TargetGroupArn, t.Weight]));
 /** Forward weights of the listener rule, as target group → weight, from what the stand-in holds. */
-const ruleWeights = async () => {
-  const { Rules } = elb.standIn.invoke('DescribeRules', { RuleArns: [ALB.listenerRule] }) as { Rules: { Actions: { Type: string; ForwardConfig?: { TargetGroups: { TargetGroupArn: string; Weight: number }[] } }[] }[] };
-  const forward = Rules[0]!.Actions.find((a) => a.Type === 'forward')!;
-  return Object.fromEntries(forward.ForwardConfig!.TargetGroups.map((t) => [t.TargetGroupArn, t.Weight]));
-};
+const ruleWeights = async () => weightsOf((elb.standIn.invoke('DescribeRules', { RuleArns: [ALB.listenerRule] }) as { Rules: { Actions: Forward[] }[] }).Rules[0]!.Actions);
+/** The same for the listener's default action. */
+const listenerWeights = () =>
+  weightsOf((elb.standIn.invoke('DescribeListeners', { ListenerArns: [ALB_LISTENER.listener] }) as { Listeners: { DefaultActions: Forward[] }[] }).Listeners[0]!.DefaultActions);
 
 describe('notifications, approval links, ALB weights and a registry password in AWS, every call evaluated against its role', () => {
   it('the registry refuses anonymous requests', async () => {
@@ -309,6 +325,14 @@ describe('notifications, approval links, ALB weights and a registry password in 
     // The stable set, in the second group since the first promotion, serves all traffic again.
     expect(weights).toEqual({ [ALB.targetGroups[1]]: 100, [ALB.targetGroups[0]]: 0 });
     expect(aws.calledBy('alarmStateChange', 'ModifyRule')).toBe(true);
+  });
+
+  it("moves a listener's default action to SUCCEEDED", async () => {
+    const { id } = await deploy('cart');
+    expect((await aws.ended(id)).status).toBe('SUCCEEDED');
+    expect(listenerWeights()).toEqual({ [ALB_LISTENER.targetGroups[1]]: 100, [ALB_LISTENER.targetGroups[0]]: 0 });
+    expect(aws.calledBy('advance', 'DescribeListeners')).toBe(true);
+    expect(aws.calledBy('advance', 'ModifyListener')).toBe(true);
   });
 
   it("the workflow's own look finds a signature pushed after its image on the registry with a password", async () => {
