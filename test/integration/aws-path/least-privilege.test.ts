@@ -78,7 +78,6 @@ const UNUSED_GRANTS_JUSTIFIED: Readonly<Record<string, string>> = {
   '*:EcsTaskSets:ecs:UpdateTaskSet': 'Shift access: re-applying a drifted weight (steady looks) or rolling back.',
   '*:EcsTaskSets:ecs:DeleteTaskSet': 'Shift access: rolling back deletes the canary task set.',
   '*:EcsDescribeTaskDefinitions:ecs:DescribeTaskDefinition': 'Describing a task set resolves its image through its task definition.',
-  '*:RolloutTable:dynamodb:PutItem': 'Items access: every function that changes a rollout saves it.',
   '*:RolloutTable:dynamodb:BatchWriteItem':
     'Items access: a processed webhook delivery writes its outcome and removes its pending marker in one batch (shared/orchestration/delivery-intake.ts); the intake function does it here, and every role has the same item access to the table.',
   'watchdog:InvokeIntake:lambda:InvokeFunction':
