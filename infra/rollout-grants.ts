@@ -121,22 +121,21 @@ export class RolloutGrants {
   }
 
   /**
-   * Moving the weights of `traffic.alb`: ModifyRule on the configured listener rules, ModifyListener on
-   * the configured listeners (their own resource types); the describes the router and a preflight read
-   * support no resource-level permissions. Nothing without a service with `traffic.alb`.
+   * Moving the weights of `traffic.alb` (shared/adapters/elbv2/alb-traffic-router.ts): the router reads
+   * the forward action it rewrites, then replaces it. DescribeRules and ModifyRule for configured listener
+   * rules, DescribeListeners and ModifyListener for configured listeners (a listener's default action);
+   * the Modify actions on their own resource types, the Describe actions on `*` (they support no
+   * resource-level permissions). Nothing without a service with `traffic.alb`.
    */
   loadBalancers(role: iam.IRole): void {
     const albs = Object.values(this.props.config.services).flatMap((s) => (s.traffic ? [s.traffic.alb] : []));
     if (albs.length === 0) return;
-    this.add(
-      role,
-      'ElbDescribe',
-      ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth'],
-      ['*'],
-      { wildcardReason: 'Elastic Load Balancing Describe actions support no resource-level permissions (Service Authorization Reference).' },
-    );
     const rules = [...new Set(albs.flatMap((alb) => (alb.listenerRule ? [alb.listenerRule] : [])))];
     const listeners = [...new Set(albs.flatMap((alb) => (alb.listener ? [alb.listener] : [])))];
+    const describes = [...(rules.length > 0 ? ['elasticloadbalancing:DescribeRules'] : []), ...(listeners.length > 0 ? ['elasticloadbalancing:DescribeListeners'] : [])];
+    this.add(role, 'ElbDescribe', describes, ['*'], {
+      wildcardReason: 'Elastic Load Balancing Describe actions support no resource-level permissions (Service Authorization Reference).',
+    });
     if (rules.length > 0) this.add(role, 'ElbModifyRules', ['elasticloadbalancing:ModifyRule'], rules);
     if (listeners.length > 0) this.add(role, 'ElbModifyListeners', ['elasticloadbalancing:ModifyListener'], listeners);
   }

@@ -8,13 +8,14 @@
  *   named `<stack name>/<VARIABLE>`, holding a placeholder until the user puts the value in; or an
  *   existing secret named by `secrets` (`-c secrets='{"VARIABLE":"<name or ARN>"}'`), or for a registry
  *   password by the older `registryPasswordSecrets` (`secrets` wins).
- * Each function is given (ROLLOUT_SECRETS) and may read (GetSecretValue) exactly the secrets it reads.
+ * Each function is given (ROLLOUT_SECRETS) and may read (GetSecretValue) exactly the secrets it reads: the
+ * approval-link key only the functions that sign or redeem links (LINK_SECRET_READERS: Advance, the API).
  * No value ever enters the template, the bundle or cdk.out.
  */
 import { type RemovalPolicy, SecretValue, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { TOKEN_VARIABLES } from '../functions/wiring/environment';
+import { LINK_SECRET_READERS, TOKEN_VARIABLES } from '../functions/wiring/environment';
 import { UNSET_SECRET_VALUE } from '../shared/adapters/secrets-manager/secrets-manager-secrets';
 import type { AppConfig } from '../shared/config/types';
 import { LINK_SECRET_ENV } from '../shared/notifications/link-secret';
@@ -95,7 +96,8 @@ export class RolloutSecrets extends Construct {
     };
     give(['api'], TOKEN_VARIABLES.webhook);
     give(['api'], TOKEN_VARIABLES.api);
-    if (wanted.notifies) give(ROLLOUT_FUNCTION_NAMES, LINK_SECRET_ENV);
+    // Only the functions that sign or redeem approval links: Advance and the API.
+    if (wanted.notifies) give(LINK_SECRET_READERS, LINK_SECRET_ENV);
     for (const [variable, fns] of wanted.variables) give(fns, variable);
     this.byVariable = byVariable;
     this.readers = readers;

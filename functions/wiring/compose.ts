@@ -17,7 +17,7 @@ import { jsonLogger } from '../../shared/observability/logger';
 import { wireOperatorFeatures } from '../../shared/observability/operator-wiring';
 import { Orchestrator, type OrchestratorDeps } from '../../shared/orchestration/orchestrator';
 import type { SecretSource } from '../../shared/ports';
-import { ENV, requireEnv } from './environment';
+import { ENV, LINK_SECRET_READERS, requireEnv } from './environment';
 import { lambdaSecrets, secretIdsFrom } from './secrets';
 import { type PortName, portsFor } from './ports';
 
@@ -59,7 +59,8 @@ export function functionRoot(fn: string, uses: readonly PortName[]): FunctionRoo
           ...(home ? { home: { region: home.region, account: home.account } } : {}),
         });
         const orchestrator = new Orchestrator(deps);
-        const operatorDeps = wireOperatorFeatures({ mode: 'lambda', orchestrator, store: ports.store, config, logger, env, ...linkSecret }).appDeps;
+        const handlesApprovalLinks = (LINK_SECRET_READERS as readonly string[]).includes(fn);
+        const operatorDeps = wireOperatorFeatures({ mode: 'lambda', orchestrator, store: ports.store, config, logger, env, handlesApprovalLinks, ...linkSecret }).appDeps;
         return { secrets, config, orchestrator, operatorDeps };
       })();
       composed.catch(() => {

@@ -25,6 +25,11 @@ export interface DockerRegistryOptions {
   readonly logLevel?: 'error' | 'warn' | 'info' | 'debug';
   /** Default 10 s. */
   readonly startTimeoutMs?: number;
+  /**
+   * Requires Basic credentials for every request: the lines of an htpasswd file (`user:<bcrypt hash>`;
+   * distribution takes bcrypt only). Unset: anyone may pull and push.
+   */
+  readonly htpasswd?: string;
 }
 
 export interface RunningRegistry {
@@ -58,9 +63,11 @@ export async function startDockerRegistry(options: DockerRegistryOptions = {}): 
       throw new Error(`port ${port} is in use on 127.0.0.1: stop whatever listens there (a previous registry?) or pick another port`);
     }
     const configFile = join(workDir, 'config.yml');
-    await writeFile(configFile, stringify(registryConfig(port, dataDir, options)));
+    const htpasswdFile = join(workDir, 'htpasswd');
+    if (options.htpasswd !== undefined) await writeFile(htpasswdFile, options.htpasswd);
+    await writeFile(configFile, stringify(registryConfig(port, dataDir, options, htpasswdFile)));
     try {
-      return await launch(binary, configFile, port, dataDir, workDir, options.startTimeoutMs ?? 10_000);
+      return await launch(binary, configFile, port, dataDir, workDir, options.startTimeoutMs ?? 10_000, options.htpasswd !== undefined);
     } catch (error) {
       const portTaken = /address already in use/i.test((error as Error).message);
       if (!portTaken || options.port !== undefined || attempt === 3) {
@@ -72,7 +79,7 @@ export async function startDockerRegistry(options: DockerRegistryOptions = {}): 
 }
 
 /** The distribution configuration; see distribution's docs/configuration.md (2.8). */
-export function registryConfig(port: number, dataDir: string, options: DockerRegistryOptions): Record<string, unknown> {
+export function registryConfig(port: number, dataDir: string, options: DockerRegistryOptions, htpasswdFile?: string): Record<string, unknown> {
   const config: Record<string, unknown> = {
     version: 0.1,
     // The access log ignores the level: keep it for `info` and below only.
@@ -89,6 +96,10 @@ export function registryConfig(port: number, dataDir: string, options: DockerReg
     // A fixed secret silences the "generated random secret" warning; uploads never span instances here.
     http: { addr: `127.0.0.1:${port}`, secret: randomBytes(16).toString('hex') },
   };
+  if (options.htpasswd !== undefined) {
+    if (!htpasswdFile) throw new Error('registryConfig: htpasswd needs the path of its file');
+    config['auth'] = { htpasswd: { realm: 'docker-registry', path: htpasswdFile } };
+  }
   if (options.notifyUrl) {
     config['notifications'] = {
       events: { includereferences: true },
@@ -116,6 +127,8 @@ async function launch(
   dataDir: string,
   workDir: string,
   timeoutMs: number,
+  /** With htpasswd, `GET /v2/` answers 401 with a Basic challenge once the registry serves. */
+  authenticated = false,
 ): Promise<RunningRegistry> {
   const child = spawn(binary, ['serve', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -141,7 +154,8 @@ async function launch(
     try {
       const response = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1000) });
       await response.body?.cancel();
-      if (response.status === 200) {
+      const ready = response.status === 200 || (authenticated && response.status === 401 && /^Basic /i.test(response.headers.get('www-authenticate') ?? ''));
+      if (ready) {
         return { host: `127.0.0.1:${port}`, url, dataDir, configFile, output: () => output, stop };
       }
       lastError = `GET /v2/ answered ${response.status}`;

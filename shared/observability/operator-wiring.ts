@@ -37,6 +37,11 @@ export interface OperatorWiringOptions {
   readonly dataDir?: string;
   /** Overrides the environment's: tests, and Lambda, where it is a secret of the stack read at each use. */
   readonly linkSecret?: string | Secret;
+  /**
+   * Whether this runtime signs or redeems approval links. Default true. False for a Lambda function that
+   * never reaches an approval wait nor serves the links, which is given no link secret: none is missing.
+   */
+  readonly handlesApprovalLinks?: boolean;
   /** Dashboard heartbeat; default 15 s. */
   readonly heartbeatMs?: number;
   /** Per notification attempt; default 5 s. */
@@ -74,7 +79,7 @@ export function wireOperatorFeatures(options: OperatorWiringOptions): OperatorFe
   });
   // Local mode knows its URL once it listens; in Lambda a missing URL or secret is a deployment mistake.
   const missing = !approvalLinks ? LINK_SECRET_ENV : !local && !publicUrl() ? PUBLIC_URL_ENV : null;
-  if (notifier.active && missing) logger.warn('approval requests will carry no approve/abort links', { missing });
+  if (notifier.active && missing && options.handlesApprovalLinks !== false) logger.warn('approval requests will carry no approve/abort links', { missing });
 
   const metrics = local ? new MetricsRegistry() : null;
   const live = local ? new LiveUpdates(orchestrator, options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}) : null;

@@ -77,7 +77,9 @@ describe('the secrets of the stack', () => {
     const tokens = [s.stack.orchestrator.tokens.webhookToken, s.stack.orchestrator.tokens.apiToken].map(logicalId);
     const link = logicalId(s.stack.orchestrator.secrets.linkSecret!);
     const own = (variable: string) => `<${s.idOfName(`Rollout/${variable}`)!}>`;
-    const notify = { SLACK_WEBHOOK_URL: own('SLACK_WEBHOOK_URL'), NOTIFY_SECRET: own('NOTIFY_SECRET'), ROLLOUT_LINK_SECRET: `<${link}>` };
+    const notifications = { SLACK_WEBHOOK_URL: own('SLACK_WEBHOOK_URL'), NOTIFY_SECRET: own('NOTIFY_SECRET') };
+    // The link key: only where links are signed (Advance, reaching an approval wait) and redeemed (the API).
+    const notify = { ...notifications, ROLLOUT_LINK_SECRET: `<${link}>` };
     const registry = { REGISTRY_PASSWORD: own('REGISTRY_PASSWORD') };
     expect(s.secretsOf(HANDLER.api)).toEqual({
       ROLLOUT_WEBHOOK_TOKEN: `<${tokens[0]}>`,
@@ -88,9 +90,9 @@ describe('the secrets of the stack', () => {
       ...notify,
     });
     expect(s.secretsOf(HANDLER.advance)).toEqual({ ...registry, ...notify });
-    expect(s.secretsOf(HANDLER.ecrPush)).toEqual({ ...registry, ...notify });
-    expect(s.secretsOf(HANDLER.recover)).toEqual(notify);
-    expect(s.secretsOf(HANDLER.watchdog)).toEqual(notify);
+    expect(s.secretsOf(HANDLER.ecrPush)).toEqual({ ...registry, ...notifications });
+    expect(s.secretsOf(HANDLER.recover)).toEqual(notifications);
+    expect(s.secretsOf(HANDLER.watchdog)).toEqual(notifications);
     for (const handler of Object.values(HANDLER)) {
       const reads = statementsOf(s.template, handler).filter((st) => JSON.stringify(st.Action).includes('secretsmanager'));
       const expected = Object.values(s.secretsOf(handler)).map((id) => id.slice(1, -1)).sort();

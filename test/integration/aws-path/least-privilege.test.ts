@@ -78,7 +78,6 @@ const UNUSED_GRANTS_JUSTIFIED: Readonly<Record<string, string>> = {
   '*:EcsTaskSets:ecs:UpdateTaskSet': 'Shift access: re-applying a drifted weight (steady looks) or rolling back.',
   '*:EcsTaskSets:ecs:DeleteTaskSet': 'Shift access: rolling back deletes the canary task set.',
   '*:EcsDescribeTaskDefinitions:ecs:DescribeTaskDefinition': 'Describing a task set resolves its image through its task definition.',
-  '*:RolloutTable:dynamodb:PutItem': 'Items access: every function that changes a rollout saves it.',
   '*:RolloutTable:dynamodb:BatchWriteItem':
     'Items access: a processed webhook delivery writes its outcome and removes its pending marker in one batch (shared/orchestration/delivery-intake.ts); the intake function does it here, and every role has the same item access to the table.',
   'watchdog:InvokeIntake:lambda:InvokeFunction':
@@ -269,6 +268,9 @@ async function expectEveryCallAllowed(): Promise<void> {
   for (const call of calls) {
     const role = stack.roles[call.fn];
     if (!role) throw new Error(`no role for ${call.fn}`);
+    // The process shares every function's secret ids: each read must be of a secret the function's own ROLLOUT_SECRETS names.
+    const given = Object.values(JSON.parse(stack.environments[call.fn as RolloutFunctionName]?.['ROLLOUT_SECRETS'] ?? '{}') as Record<string, string>);
+    if (call.operation === 'GetSecretValue' && !given.includes(String(call.input['SecretId']))) denied.push(`${call.fn}: read the secret ${String(call.input['SecretId'])}, which its ROLLOUT_SECRETS does not give it`);
     for (const request of authorizationRequests(call, authEnv)) {
       const decision = await evaluator.evaluate(call.fn, role, request);
       if (!decision.allowed) denied.push(`${call.fn}: ${request.action} on ${request.resource} (${request.because}) is ${decision.result}`);

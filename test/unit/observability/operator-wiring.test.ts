@@ -7,7 +7,7 @@ import { MemoryClaims } from '../notifications/memory-claims';
 import { rolloutStates } from './rollout-states';
 import { Secret } from '../../../shared/config/secret';
 
-function wire(mode: 'local' | 'lambda', env: Record<string, string>) {
+function wire(mode: 'local' | 'lambda', env: Record<string, string>, more: { handlesApprovalLinks?: boolean } = {}) {
   const listeners: RolloutListener[] = [];
   const logs: string[] = [];
   const metrics: string[] = [];
@@ -20,6 +20,7 @@ function wire(mode: 'local' | 'lambda', env: Record<string, string>) {
     logger: jsonLogger((l) => logs.push(l), 'info'),
     env,
     writeMetrics: (line) => metrics.push(line),
+    ...more,
   });
   return { features, listeners, logs, metrics };
 }
@@ -42,6 +43,12 @@ describe('operator wiring', () => {
     expect(JSON.parse(withSecret.logs[0]!)).toMatchObject({ missing: 'ROLLOUT_PUBLIC_URL' });
     expect(wire('lambda', { ROLLOUT_LINK_SECRET: 'a-long-enough-link-secret', ROLLOUT_PUBLIC_URL: 'https://r.example' }).logs).toEqual([]);
     expect(() => wire('lambda', { ROLLOUT_LINK_SECRET: 'short' })).toThrow(/at least 16/);
+  });
+
+  it('in a Lambda function that neither signs nor redeems approval links: no link secret, and none missing', () => {
+    const { features, logs } = wire('lambda', { ROLLOUT_PUBLIC_URL: 'https://r.example' }, { handlesApprovalLinks: false });
+    expect(features.appDeps.approvalLinks).toBeNull();
+    expect(logs).toEqual([]);
   });
 
   it('in local mode: counts in memory, streams live updates and generates a link secret', () => {
