@@ -122,8 +122,10 @@ export class RolloutGrants {
 
   /**
    * Moving the weights of `traffic.alb`: ModifyRule on the configured listener rules, ModifyListener on
-   * the configured listeners (their own resource types); the describes the router and a preflight read
-   * support no resource-level permissions. Nothing without a service with `traffic.alb`.
+   * the configured listeners (their own resource types); the describes the router and the checks at a
+   * rollout's start read (the load balancer, the rule, the target groups and their deregistration delay,
+   * shared/orchestration/alb-preflight.ts) support no resource-level permissions. Nothing without a
+   * service with `traffic.alb`.
    */
   loadBalancers(role: iam.IRole): void {
     const albs = Object.values(this.props.config.services).flatMap((s) => (s.traffic ? [s.traffic.alb] : []));
@@ -131,7 +133,14 @@ export class RolloutGrants {
     this.add(
       role,
       'ElbDescribe',
-      ['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth'],
+      [
+        'elasticloadbalancing:DescribeListeners',
+        'elasticloadbalancing:DescribeLoadBalancers',
+        'elasticloadbalancing:DescribeRules',
+        'elasticloadbalancing:DescribeTargetGroupAttributes',
+        'elasticloadbalancing:DescribeTargetGroups',
+        'elasticloadbalancing:DescribeTargetHealth',
+      ],
       ['*'],
       { wildcardReason: 'Elastic Load Balancing Describe actions support no resource-level permissions (Service Authorization Reference).' },
     );

@@ -40,6 +40,8 @@ describe('the grants of traffic.alb', () => {
       const statements = statementsOf(template, handler);
       expect(statement(statements, 'ElbModifyRules')).toMatchObject({ Effect: 'Allow', Action: 'elasticloadbalancing:ModifyRule', Resource: ALB_RULE });
       expect(statement(statements, 'ElbDescribe').Resource).toBe('*');
+      // What the router reads, and what the checks at a rollout's start read (the load balancer, the groups' deregistration delay).
+      expect(statement(statements, 'ElbDescribe').Action).toEqual(expect.arrayContaining(['elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeTargetGroupAttributes', 'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeRules']));
       expect(statements.map((st) => st.Sid)).not.toContain('ElbModifyListeners');
     }
   });
