@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alarmRollback } from './benchmarks/alarm-rollback';
+import { albRollback } from './benchmarks/alb-rollback';
 import { coldStart } from './benchmarks/cold-start';
 import { orchestration } from './benchmarks/orchestration';
 import { scale } from './benchmarks/scale';
@@ -20,7 +21,7 @@ import { progress } from './lib/progress';
 import { readResults, renderMarkdown, type StoredResult } from './lib/report';
 import type { Benchmark } from './lib/types';
 
-const ALL: readonly Benchmark[] = [webhook, coldStart, alarmRollback, orchestration, scale, signature];
+const ALL: readonly Benchmark[] = [webhook, coldStart, alarmRollback, albRollback, orchestration, scale, signature];
 const ROOT = join(import.meta.dirname, '..');
 const RESULTS = join(import.meta.dirname, 'results.json');
 const REPORT = join(ROOT, 'BENCHMARKS.md');

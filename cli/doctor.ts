@@ -8,11 +8,13 @@ import {
   DescribeTaskDefinitionCommand,
   type ECSClient,
 } from '@aws-sdk/client-ecs';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { type AwsHome, outsideHome } from '../shared/config/ecs-location';
 import type { AppConfig, ServiceConfig } from '../shared/config/types';
+import { diagnoseAlb } from './doctor-alb';
 
 export interface DoctorCheck {
-  readonly check: 'location' | 'cluster' | 'service' | 'controller' | 'primary' | 'taskDefinition';
+  readonly check: 'location' | 'cluster' | 'service' | 'controller' | 'primary' | 'taskDefinition' | 'loadBalancer';
   readonly ok: boolean;
   readonly detail: string;
   /** How to fix it, when it failed. */
@@ -105,17 +107,21 @@ async function diagnose(service: ServiceConfig, ecs: ECSClient, home: AwsHome): 
   return checks;
 }
 
-/** Every configured service, checked. Read-only. */
-export async function runDoctor(config: AppConfig, ecs: ECSClient, home: AwsHome): Promise<ServiceDiagnosis[]> {
+/**
+ * Every configured service, checked. Read-only. `elbv2`: an ELBv2 client for a region, for the load
+ * balancer checks of services with `traffic.alb` (cli/doctor-alb.ts); without it they are not made.
+ */
+export async function runDoctor(config: AppConfig, ecs: ECSClient, home: AwsHome, elbv2?: (region: string) => ElasticLoadBalancingV2Client): Promise<ServiceDiagnosis[]> {
   const out: ServiceDiagnosis[] = [];
   for (const service of Object.values(config.services)) {
     const checks = await diagnose(service, ecs, home);
+    if (elbv2 && checks.every((check) => check.ok)) checks.push(...(await diagnoseAlb(service, ecs, elbv2)));
     out.push({ service: service.name, ok: checks.every((check) => check.ok), checks });
   }
   return out;
 }
 
-/** The report as text: one line per service, and for a failing one what is wrong and the fix. */
+/** The report as text: one line per service, and for a failing one what is wrong and the fix (each, for the load balancer's problems). */
 export function formatDiagnosis(report: readonly ServiceDiagnosis[], where: string): string {
   const lines = [`checked ${report.length} service${report.length === 1 ? '' : 's'} against ${where}`];
   for (const { service, ok, checks } of report) {
@@ -123,8 +129,7 @@ export function formatDiagnosis(report: readonly ServiceDiagnosis[], where: stri
       lines.push(`ok    ${service}: ${checks.map((check) => check.detail).join('; ')}`);
       continue;
     }
-    const failed = checks.find((check) => !check.ok)!;
-    lines.push(`FAIL  ${service}: ${failed.detail}`, `      fix: ${failed.fix}`);
+    for (const failed of checks.filter((check) => !check.ok)) lines.push(`FAIL  ${service}: ${failed.detail}`, `      fix: ${failed.fix}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -91,7 +91,8 @@ export function resolvedConfigDocument(config: AppConfig): Record<string, unknow
           ? {}
           : { tagPolicy: { ...(s.tagPolicy.semver ? { semver: s.tagPolicy.semver.source } : {}), newerThanStable: s.tagPolicy.newerThanStable } }),
         onNewImage: s.policies.onNewImage,
-        steadyTimeout: s.policies.steadyTimeout,
+        // Only when the file sets it, so that a default stays a default (traffic.alb may raise it).
+        ...(s.policies.steadyTimeoutConfigured ? { steadyTimeout: s.policies.steadyTimeout } : {}),
         alarmPolicy: { insufficientData: s.policies.insufficientData },
         approvals: {
           required: s.policies.approvals.required,

@@ -2,6 +2,7 @@
  * The ports the rollout logic talks to. Each has one AWS adapter under `shared/adapters/`; local mode
  * points the same adapters at local endpoints (dynalite, the ECS emulator) wherever it can.
  */
+import type { AlbReading } from './core/alb-checks';
 import type { Rollout, SignatureInfo } from './core/rollout';
 import type { RolloutStatus } from './core/status';
 import type { TrafficMode } from './core/traffic-split';
@@ -219,6 +220,12 @@ export interface TrafficRouter {
   route(input: { readonly stableTargetGroupArn: string | null; readonly canaryTargetGroupArn: string | null; readonly canaryWeight: number }): Promise<void>;
   /** The canary's share of traffic now (0–100): the load balancer's weights, or running task counts. */
   share(input: { readonly stable: TaskSetView | null; readonly canary: TaskSetView | null }): Promise<number>;
+  /**
+   * What the load balancer shows of the service's traffic section (its load balancer, rule, target
+   * groups and their timings), for the checks at a rollout's start (shared/core/alb-checks.ts). Absent
+   * in task-count mode. Read-only.
+   */
+  inspect?(): Promise<AlbReading>;
 }
 
 export type VerificationResult =

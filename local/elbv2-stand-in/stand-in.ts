@@ -84,6 +84,7 @@ export interface SeedTargetGroupInput {
 const DEFAULT_VPC = 'vpc-local';
 const IPV4 = /^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}$/;
 
+const isHttp = (group: StoredTargetGroup): boolean => group.protocol === 'HTTP' || group.protocol === 'HTTPS';
 const list = (value: unknown): unknown[] | undefined => (Array.isArray(value) ? value : undefined);
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
@@ -386,39 +387,57 @@ export class ElbV2StandIn {
       found = found.filter((group) => this.loadBalancersOf(group.arn).includes(loadBalancerArn));
     }
     return {
-      TargetGroups: found.map((group) => ({
-        TargetGroupArn: group.arn,
-        TargetGroupName: group.name,
-        Protocol: group.protocol,
-        Port: group.port,
-        VpcId: group.vpcId,
-        HealthCheckProtocol: group.protocol,
-        HealthCheckPort: 'traffic-port',
-        HealthCheckEnabled: true,
-        HealthCheckIntervalSeconds: group.healthCheck.intervalSeconds,
-        HealthCheckTimeoutSeconds: group.healthCheck.timeoutSeconds,
-        HealthyThresholdCount: group.healthCheck.healthyThreshold,
-        UnhealthyThresholdCount: group.healthCheck.unhealthyThreshold,
-        HealthCheckPath: group.healthCheck.path,
-        Matcher: { HttpCode: group.healthCheck.matcher },
-        LoadBalancerArns: this.loadBalancersOf(group.arn),
-        TargetType: group.targetType,
-        ProtocolVersion: 'HTTP1',
-        IpAddressType: 'ipv4',
-      })),
+      TargetGroups: found.map((group) => {
+        // An HTTP(S) group (an Application Load Balancer's) checks a path and answers a protocol
+        // version; a TCP, TLS or UDP group (a Network Load Balancer's) checks by TCP and has neither.
+        const http = isHttp(group);
+        return {
+          TargetGroupArn: group.arn,
+          TargetGroupName: group.name,
+          Protocol: group.protocol,
+          Port: group.port,
+          VpcId: group.vpcId,
+          HealthCheckProtocol: http ? group.protocol : 'TCP',
+          HealthCheckPort: 'traffic-port',
+          HealthCheckEnabled: true,
+          HealthCheckIntervalSeconds: group.healthCheck.intervalSeconds,
+          HealthCheckTimeoutSeconds: group.healthCheck.timeoutSeconds,
+          HealthyThresholdCount: group.healthCheck.healthyThreshold,
+          UnhealthyThresholdCount: group.healthCheck.unhealthyThreshold,
+          ...(http ? { HealthCheckPath: group.healthCheck.path, Matcher: { HttpCode: group.healthCheck.matcher } } : {}),
+          LoadBalancerArns: this.loadBalancersOf(group.arn),
+          TargetType: group.targetType,
+          ...(http ? { ProtocolVersion: 'HTTP1' } : {}),
+          IpAddressType: 'ipv4',
+        };
+      }),
     };
   }
 
   private describeTargetGroupAttributes(input: Input) {
     const group = this.group(str(input.TargetGroupArn) ?? '');
-    const attributes: Record<string, string> = {
-      'deregistration_delay.timeout_seconds': String(group.deregistrationDelaySeconds),
-      'stickiness.enabled': 'false',
-      'stickiness.type': 'lb_cookie',
-      'stickiness.lb_cookie.duration_seconds': '86400',
-      'slow_start.duration_seconds': '0',
-      'load_balancing.algorithm.type': 'round_robin',
-    };
+    // The attributes ELBv2 answers for the group's kind (the API model's TargetGroupAttribute keys).
+    const attributes: Record<string, string> = isHttp(group)
+      ? {
+          'deregistration_delay.timeout_seconds': String(group.deregistrationDelaySeconds),
+          'stickiness.enabled': 'false',
+          'stickiness.type': 'lb_cookie',
+          'stickiness.lb_cookie.duration_seconds': '86400',
+          'stickiness.app_cookie.cookie_name': '',
+          'stickiness.app_cookie.duration_seconds': '86400',
+          'slow_start.duration_seconds': '0',
+          'load_balancing.algorithm.type': 'round_robin',
+          'load_balancing.cross_zone.enabled': 'use_load_balancer_configuration',
+        }
+      : {
+          'deregistration_delay.timeout_seconds': String(group.deregistrationDelaySeconds),
+          'deregistration_delay.connection_termination.enabled': 'false',
+          'stickiness.enabled': 'false',
+          'stickiness.type': 'source_ip',
+          'preserve_client_ip.enabled': group.targetType === 'ip' ? 'false' : 'true',
+          'proxy_protocol_v2.enabled': 'false',
+          'load_balancing.cross_zone.enabled': 'use_load_balancer_configuration',
+        };
     return { Attributes: Object.entries(attributes).map(([Key, Value]) => ({ Key, Value })) };
   }
 

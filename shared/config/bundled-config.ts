@@ -19,6 +19,7 @@ import { publicGoodTrustedRoot } from '../signature/public-good-trusted-root';
 import { parseTrustedRoot, type TrustedRoot } from '../signature/trusted-root';
 import { DEFAULT_PREDICATE_TYPES, type RekorPolicy } from '../signature/policy';
 import { RolloutPolicy } from '../core/policy';
+import { DEFAULT_STEADY_TIMEOUT_SECONDS } from '../core/steady-timeout';
 import type { AccessConfig } from './access-schema';
 import { parseImageName } from './image-name';
 import type { InsufficientDataPolicy, OnApprovalTimeout, OnNewImage } from './policy-schema';
@@ -64,7 +65,8 @@ interface BundledService {
   readonly notify?: unknown;
   readonly tagPolicy?: { readonly semver?: string; readonly newerThanStable: boolean };
   readonly onNewImage: OnNewImage;
-  readonly steadyTimeout: number;
+  /** Written only when the file sets it: absent, the default (which `traffic.alb` may raise). */
+  readonly steadyTimeout?: number;
   readonly alarmPolicy: { readonly insufficientData: InsufficientDataPolicy };
   readonly approvals: { readonly required: number; readonly onTimeout: OnApprovalTimeout; readonly timeout?: number };
 }
@@ -163,7 +165,8 @@ export function bundledConfigFromText(text: string, file: string, secrets: Secre
       ...(s.traffic === undefined ? {} : { traffic: { alb: { ...s.traffic.alb, targetGroups: [...s.traffic.alb.targetGroups] } as TrafficConfig['alb'] } }),
       policies: {
         onNewImage: s.onNewImage,
-        steadyTimeout: s.steadyTimeout,
+        steadyTimeout: s.steadyTimeout ?? DEFAULT_STEADY_TIMEOUT_SECONDS,
+        steadyTimeoutConfigured: s.steadyTimeout !== undefined,
         insufficientData: s.alarmPolicy.insufficientData,
         approvals: { required: s.approvals.required, timeout: s.approvals.timeout ?? null, onTimeout: s.approvals.onTimeout },
       },

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { durationSchema } from './steps-schema';
 import { intBetween } from './schema-helpers';
+import { DEFAULT_STEADY_TIMEOUT_SECONDS } from '../core/steady-timeout';
 
 export const ON_NEW_IMAGE = ['queue', 'supersede', 'reject'] as const;
 export type OnNewImage = (typeof ON_NEW_IMAGE)[number];
@@ -32,15 +33,20 @@ export const approvalsSchema = z.strictObject({
 export interface ServicePolicies {
   /** What a verified push does while another rollout of the service is active. Default supersede. */
   readonly onNewImage: OnNewImage;
-  /** Seconds a weight may take to become steady before the rollout rolls back. Default 600. */
+  /**
+   * Seconds a weight may take to become steady before the rollout rolls back. Default 600, or, for a
+   * service with `traffic.alb`, what its target groups' health checks and deregistration delay need.
+   */
   readonly steadyTimeout: number;
+  /** Whether the file sets `steadyTimeout` (false: the default above, which `traffic.alb` may raise). */
+  readonly steadyTimeoutConfigured: boolean;
   /** How an alarm in INSUFFICIENT_DATA counts. Default ok. */
   readonly insufficientData: InsufficientDataPolicy;
   /** Defaults for every `pause: {}` step. */
   readonly approvals: { readonly required: number; readonly timeout: number | null; readonly onTimeout: OnApprovalTimeout };
 }
 
-export const DEFAULT_STEADY_TIMEOUT_SECONDS = 600;
+export { DEFAULT_STEADY_TIMEOUT_SECONDS };
 
 export function toPolicies(s: {
   onNewImage?: OnNewImage | null;
@@ -51,6 +57,7 @@ export function toPolicies(s: {
   return {
     onNewImage: s.onNewImage ?? 'supersede',
     steadyTimeout: s.steadyTimeout ?? DEFAULT_STEADY_TIMEOUT_SECONDS,
+    steadyTimeoutConfigured: s.steadyTimeout != null,
     insufficientData: s.alarmPolicy?.insufficientData ?? 'ok',
     approvals: { required: s.approvals?.required ?? 1, timeout: s.approvals?.timeout ?? null, onTimeout: s.approvals?.onTimeout ?? 'rollback' },
   };

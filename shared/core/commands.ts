@@ -10,8 +10,16 @@ export type RolloutInput =
   | { readonly type: 'SignatureRejected'; readonly reason: string }
   /** The service lock is held by another rollout. */
   | { readonly type: 'Queued'; readonly behind: string | null }
-  /** The lock is ours; the stable task set is known. */
-  | { readonly type: 'Started'; readonly stableTaskSetId: string; readonly stableDigest: string | null }
+  /**
+   * The lock is ours; the stable task set is known. `steadyTimeout`: the steady timeout the load
+   * balancer's target groups need (`traffic.alb` without a configured `steadyTimeout`), and why.
+   */
+  | {
+      readonly type: 'Started';
+      readonly stableTaskSetId: string;
+      readonly stableDigest: string | null;
+      readonly steadyTimeout?: { readonly seconds: number; readonly basis: string };
+    }
   /** The lock is ours but the service cannot be deployed to (no such ECS service, no stable task set). */
   | { readonly type: 'StartFailed'; readonly reason: string }
   | { readonly type: 'CanaryCreated'; readonly taskSetId: string; readonly taskDefinitionArn: string }

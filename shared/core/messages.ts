@@ -38,8 +38,9 @@ export const messages = {
   signatureMissing: (until: string | undefined, detail: string) => `waiting for a signature${until ? ` until ${until}` : ''}: ${detail}`,
   signatureRejected: (reason: string) => `signature rejected: ${reason}; ECS untouched`,
   queued: (behind: string | null, service: string) => `queued: rollout ${behind ?? '(unknown)'} of ${service} is still active`,
-  started: (stableTaskSetId: string, stableDigest: string | null) =>
-    `started: stable task set ${stableTaskSetId} runs ${stableDigest ?? 'an image not pinned by digest'}`,
+  started: (stableTaskSetId: string, stableDigest: string | null, steadyTimeout?: { readonly seconds: number; readonly basis: string }) =>
+    `started: stable task set ${stableTaskSetId} runs ${stableDigest ?? 'an image not pinned by digest'}` +
+    (steadyTimeout ? `; steady timeout ${steadyTimeout.seconds}s, from ${steadyTimeout.basis}` : ''),
   startFailed: (reason: string) => `cannot start: ${reason}; ECS untouched`,
 
   // The canary and the steps

@@ -6,6 +6,9 @@
  * the local stand-in) and passes the numbers in.
  */
 
+/** A service's steady timeout when its file sets none and nothing raises it (docs/configuration.md). */
+export const DEFAULT_STEADY_TIMEOUT_SECONDS = 600;
+
 /** The timings of one target group, as ELBv2 reports them. */
 export interface TargetGroupTiming {
   /** `HealthCheckIntervalSeconds` (ELBv2 default 30). */
@@ -35,7 +38,7 @@ export const healthySeconds = (timing: TargetGroupTiming): number =>
  * `atLeastSeconds`. Whole seconds.
  */
 export function steadyTimeoutFor(groups: readonly TargetGroupTiming[], allowance: SteadyTimeoutAllowance = {}): number {
-  const { taskStartSeconds = 120, margin = 2, atLeastSeconds = 600 } = allowance;
+  const { taskStartSeconds = 120, margin = 2, atLeastSeconds = DEFAULT_STEADY_TIMEOUT_SECONDS } = allowance;
   for (const group of groups) {
     for (const [name, value] of Object.entries(group)) {
       if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`target group timing ${name} must be a number ≥ 0, not ${String(value)}`);

@@ -32,6 +32,11 @@ export interface OrchestratorOptions {
   readonly signatureRecheckMs?: readonly number[];
   /** A delivery received this long ago and not processed is dispatched again by the watchdog. Default 60 s. */
   readonly deliveryRedispatchSeconds?: number;
+  /**
+   * How a `traffic.alb` service's steady timeout is computed from its target groups when it sets none
+   * (shared/core/steady-timeout.ts: task start 120 s, margin 2). Tests scale it down.
+   */
+  readonly steadyTimeoutAllowance?: { readonly taskStartSeconds?: number; readonly margin?: number };
 }
 
 export interface OrchestratorDeps {
@@ -106,6 +111,7 @@ export function createContext(deps: OrchestratorDeps): OrchestrationContext {
       staleRollbackSeconds: RolloutPolicy.staleRollbackSeconds,
       signatureRecheckMs: RolloutPolicy.signatureRecheckMs,
       deliveryRedispatchSeconds: RolloutPolicy.deliveryRedispatchSeconds,
+      steadyTimeoutAllowance: {},
       ...deps.options,
     },
     service,

@@ -20,6 +20,7 @@ import { RolloutPolicy } from '../core/policy';
 import type { Rollout } from '../core/rollout';
 import { RolloutStatus, isTerminal } from '../core/status';
 import { InvalidTransitionError } from '../errors';
+import { albPreflight } from './alb-preflight';
 import { type OrchestrationContext, target } from './context';
 import type { LockEffects } from './effect-runner';
 import type { RolloutWriter } from './rollout-writer';
@@ -156,7 +157,14 @@ export class ServiceLock implements LockEffects {
     const view = await this.ctx.deps.ecs.describe(target(service)).catch((e: unknown) => e as Error);
     if (view instanceof Error) return this.step(rollout.id, { type: 'StartFailed', reason: view.message });
     if (!view.primary) return this.step(rollout.id, { type: 'StartFailed', reason: `ECS service ${service.cluster}/${service.service} has no PRIMARY task set to roll back to` });
-    return this.step(rollout.id, { type: 'Started', stableTaskSetId: view.primary.id, stableDigest: view.primary.digest });
+    const alb = await albPreflight(this.ctx, service, view.primary);
+    if (alb && !alb.ok) return this.step(rollout.id, { type: 'StartFailed', reason: alb.reason });
+    return this.step(rollout.id, {
+      type: 'Started',
+      stableTaskSetId: view.primary.id,
+      stableDigest: view.primary.digest,
+      ...(alb?.ok && alb.steadyTimeout ? { steadyTimeout: alb.steadyTimeout } : {}),
+    });
   }
 
   /**

@@ -39,8 +39,11 @@ describe('the grants of traffic.alb', () => {
     for (const handler of ['index.advance', 'index.recover', 'index.alarmStateChange', 'index.handler', 'index.watchdog', 'index.ecsEvent', 'index.awaitApproval', 'index.ecrPush']) {
       const statements = statementsOf(template, handler);
       expect(statement(statements, 'ElbModifyRules')).toMatchObject({ Effect: 'Allow', Action: 'elasticloadbalancing:ModifyRule', Resource: ALB_RULE });
-      // The router reads the rule it rewrites: DescribeRules only, with no listener configured.
-      expect(statement(statements, 'ElbDescribe')).toMatchObject({ Action: 'elasticloadbalancing:DescribeRules', Resource: '*' });
+      // What the router reads (the rule, with no listener configured) and what the checks at a rollout's start read.
+      expect(statement(statements, 'ElbDescribe')).toMatchObject({
+        Action: ['elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTargetGroupAttributes', 'elasticloadbalancing:DescribeTargetGroups'],
+        Resource: '*',
+      });
       expect(statements.map((st) => st.Sid)).not.toContain('ElbModifyListeners');
     }
   });

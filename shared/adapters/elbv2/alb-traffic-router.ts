@@ -14,7 +14,9 @@ import {
 import type { AlbTrafficConfig } from '../../config/traffic-schema';
 import { weightedShare } from '../../core/traffic-split';
 import { LoadBalancerError } from '../../errors';
+import type { AlbReading } from '../../core/alb-checks';
 import type { TaskSetView, TrafficRouter } from '../../ports';
+import { readAlb } from './alb-reading';
 import { forwardedGroups, reweighed } from './forward-weights';
 
 export interface AlbTrafficRouterOptions {
@@ -59,6 +61,10 @@ export class AlbTrafficRouter implements TrafficRouter {
     const total = groups.reduce((sum, group) => sum + group.weight, 0);
     const canary = groups.find((group) => group.arn === input.canary?.targetGroupArn);
     return canary ? weightedShare(canary.weight, total) : 0;
+  }
+
+  inspect(): Promise<AlbReading> {
+    return readAlb(this.client, this.alb);
   }
 
   /** The actions as the load balancer has them now. */

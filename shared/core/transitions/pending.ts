@@ -54,7 +54,8 @@ const started: Handler<'Started'> = (d, input) => {
   d.r.currentStep = 0;
   d.r.wait = null;
   d.r.ecs = { ...d.before.ecs, stableTaskSetId: input.stableTaskSetId };
-  d.log(EventType.Started, messages.started(input.stableTaskSetId, input.stableDigest));
+  if (input.steadyTimeout) d.r.steadyTimeoutSeconds = input.steadyTimeout.seconds;
+  d.log(EventType.Started, messages.started(input.stableTaskSetId, input.stableDigest, input.steadyTimeout));
   d.effect({ type: 'startWorkflow' });
   return d.result();
 };

@@ -197,7 +197,9 @@ const signer: Mapping = ({ operation, input }) => {
 const elbv2: Mapping = ({ operation, input }) => {
   switch (operation) {
     case 'DescribeListeners':
+    case 'DescribeLoadBalancers':
     case 'DescribeRules':
+    case 'DescribeTargetGroupAttributes':
     case 'DescribeTargetGroups':
     case 'DescribeTargetHealth':
       // The Service Authorization Reference lists no resource type for the Describe actions.

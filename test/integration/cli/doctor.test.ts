@@ -76,3 +76,60 @@ describe('npx rollout doctor --local', () => {
     }
   });
 });
+
+describe('npx rollout doctor --local, for services with traffic.alb', () => {
+  it("checks each load balancer through local mode's elbv2 endpoint with the checks a rollout's start makes, read-only", async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join, resolve } = await import('node:path');
+    const { ElasticLoadBalancingV2Client, ModifyRuleCommand } = await import('@aws-sdk/client-elastic-load-balancing-v2');
+    const { startLocalStack } = await import('../../../local/local-stack');
+    const { loadConfig } = await import('../../../shared/config/load-config');
+    const { silentLogger } = await import('../../../shared/observability/logger');
+    const { ScriptedVerifier } = await import('../../helpers/scripted-verifier');
+    const { main } = await import('../../../cli/main');
+    const P = 'arn:aws:elasticloadbalancing:us-east-1:000000000000';
+    const hex = (n: number) => n.toString(16).padStart(16, '0');
+    const rule = (n: number) => `${P}:listener-rule/app/local/${hex(1)}/${hex(2)}/${hex(n)}`;
+    const group = (name: string, n: number) => `${P}:targetgroup/${name}/${hex(n)}`;
+    const service = (name: string, n: number, extra = '') =>
+      [
+        `  ${name}:`,
+        '    cluster: demo',
+        `    service: ${name}`,
+        `    image: 127.0.0.1:5000/team/${name}`,
+        `    verify: { keys: [${resolve('examples/keys/cosign.pub')}] }`,
+        '    steps: [{ setWeight: 20 }, { setWeight: 100 }]',
+        ...(extra ? [extra] : []),
+        '    traffic:',
+        '      alb:',
+        `        listenerRule: ${rule(n)}`,
+        `        targetGroups: [${group(`${name}-blue`, n)}, ${group(`${name}-green`, n)}]`,
+      ].join('\n');
+    const file = join(mkdtempSync(join(tmpdir(), 'doctor-alb-')), 'rollout.config.yaml');
+    writeFileSync(file, ['registries:', '  127.0.0.1:5000: { insecure: true }', 'services:', service('edge', 10), service('stray', 11, '    steadyTimeout: 20m'), ''].join('\n'));
+    const stack = await startLocalStack({ config: await loadConfig(file), port: 0, verifier: new ScriptedVerifier(), logger: silentLogger, apiToken: 'api-token', webhookToken: 'hook-token' });
+    try {
+      // The stray service's rule is changed by hand to send a tenth of its traffic to a group outside its pair.
+      const other = stack.elbv2.seedTargetGroup({ name: 'other' }).arn;
+      const elb = new ElasticLoadBalancingV2Client({ endpoint: stack.endpoints.elbv2, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+      await elb.send(new ModifyRuleCommand({ RuleArn: rule(11), Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: group('stray-blue', 11), Weight: 90 }, { TargetGroupArn: other, Weight: 10 }] } }] }));
+      elb.destroy();
+      stack.elbv2.clearCalls();
+      let out = '';
+      const io = { env: {}, stdout: { write: (text: string) => void (out += text) }, stderr: { write: (text: string) => void (out += text) } };
+      const code = await main(['doctor', '--local', '--config', file, '--url', stack.url, '--token', 'api-token'], io);
+      // Local target groups: health checks 2 × 2 s, 5 s of draining: the computed timeout stays at the 600 s default.
+      expect(out).toContain(`ok    edge: in region us-east-1, account 000000000000; ECS cluster demo is ACTIVE;`);
+      expect(out).toContain(`listener rule forwards to the target group pair; steady timeout 600s from target group ${group('edge-blue', 10)}: health check 2 × 2s, deregistration delay 5s\n`);
+      expect(out).toContain(
+        `FAIL  stray: services.stray.traffic.alb.listenerRule: listener rule ${rule(11)} forwards to ${other}, outside traffic.alb.targetGroups: its weights would not be the configured split\n` +
+          '      fix: make the listener rule forward to the pair only, or list the groups it forwards to in traffic.alb.targetGroups\n',
+      );
+      expect(code).toBe(1);
+      expect(stack.elbv2.calls.filter((call) => !call.operation.startsWith('Describe'))).toEqual([]);
+    } finally {
+      await stack.stop();
+    }
+  });
+});

@@ -7,6 +7,7 @@ describe('service policies', () => {
     expect(config.services.web!.policies).toEqual({
       onNewImage: 'supersede',
       steadyTimeout: 600,
+      steadyTimeoutConfigured: false,
       insufficientData: 'ok',
       approvals: { required: 1, timeout: null, onTimeout: 'rollback' },
     });
@@ -19,6 +20,7 @@ describe('service policies', () => {
     expect(config.services.web!.policies).toEqual({
       onNewImage: 'queue',
       steadyTimeout: 900,
+      steadyTimeoutConfigured: true,
       insufficientData: 'hold',
       approvals: { required: 2, timeout: 14400, onTimeout: 'promote' },
     });

@@ -1,0 +1,33 @@
+/**
+ * The load balancer checks at a rollout's start, for a service with `traffic.alb`: what only AWS knows
+ * (shared/core/alb-checks.ts) refuses the rollout before anything changes, and the steady timeout
+ * follows from the pair's health checks and deregistration delay unless the service sets
+ * `steadyTimeout` (docs/configuration.md#traffic). The same reading and checks serve `rollout doctor`.
+ */
+import type { ServiceConfig } from '../config/types';
+import { albProblems, albProblemsText, albSteadyTimeout } from '../core/alb-checks';
+import type { TaskSetView } from '../ports';
+import { type OrchestrationContext, errorMessage } from './context';
+
+export type AlbPreflight =
+  | { readonly ok: false; readonly reason: string }
+  /** `steadyTimeout`: the timeout the target groups need, when the service does not set one. */
+  | { readonly ok: true; readonly steadyTimeout?: { readonly seconds: number; readonly basis: string } };
+
+/** Null when the service's traffic follows task counts (nothing to check). */
+export async function albPreflight(ctx: OrchestrationContext, service: ServiceConfig, primary: TaskSetView): Promise<AlbPreflight | null> {
+  const alb = service.traffic?.alb;
+  const router = alb ? ctx.deps.traffic?.(service) : null;
+  if (!alb || !router?.inspect) return null;
+  let reading;
+  try {
+    reading = await router.inspect();
+  } catch (e) {
+    return { ok: false, reason: `the load balancer of traffic.alb could not be read: ${errorMessage(e)}` };
+  }
+  const problems = albProblems(alb, reading, primary.targetGroupArn ?? null);
+  if (problems.length > 0) return { ok: false, reason: albProblemsText(problems) };
+  if (service.policies.steadyTimeoutConfigured) return { ok: true };
+  const groups = reading.targetGroups.filter((group) => group !== null);
+  return { ok: true, steadyTimeout: albSteadyTimeout(groups, { ...ctx.opts.steadyTimeoutAllowance, atLeastSeconds: service.policies.steadyTimeout }) };
+}
