@@ -56,7 +56,7 @@ export function weightBar(weight: number, width = 20): string {
 export function statusColor(status: string, style: Style): Paint {
   if (status === 'SUCCEEDED') return style.green;
   if (status === 'PAUSED' || status === 'PENDING') return style.yellow;
-  if (status === 'PROGRESSING') return style.cyan;
+  if (status === 'PROGRESSING' || status === 'PROMOTING') return style.cyan;
   return style.red;
 }
 

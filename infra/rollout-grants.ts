@@ -121,9 +121,10 @@ export class RolloutGrants {
   }
 
   /**
-   * Moving the weights of `traffic.alb`: ModifyRule on the configured listener rules, ModifyListener on
-   * the configured listeners (their own resource types); the describes the router and a preflight read
-   * support no resource-level permissions. Nothing without a service with `traffic.alb`.
+   * Moving the weights of `traffic.alb`: ModifyRule on the configured listener rules (blue-green preview
+   * rules too), ModifyListener on the configured listeners (their own resource types); the describes the
+   * router and a preflight read support no resource-level permissions. Nothing without a service with
+   * `traffic.alb`.
    */
   loadBalancers(role: iam.IRole): void {
     const albs = Object.values(this.props.config.services).flatMap((s) => (s.traffic ? [s.traffic.alb] : []));
@@ -135,7 +136,8 @@ export class RolloutGrants {
       ['*'],
       { wildcardReason: 'Elastic Load Balancing Describe actions support no resource-level permissions (Service Authorization Reference).' },
     );
-    const rules = [...new Set(albs.flatMap((alb) => (alb.listenerRule ? [alb.listenerRule] : [])))];
+    const previews = Object.values(this.props.config.services).flatMap((s) => (s.traffic && s.blueGreen ? [s.blueGreen.previewListenerRule] : []));
+    const rules = [...new Set([...albs.flatMap((alb) => (alb.listenerRule ? [alb.listenerRule] : [])), ...previews])];
     const listeners = [...new Set(albs.flatMap((alb) => (alb.listener ? [alb.listener] : [])))];
     if (rules.length > 0) this.add(role, 'ElbModifyRules', ['elasticloadbalancing:ModifyRule'], rules);
     if (listeners.length > 0) this.add(role, 'ElbModifyListeners', ['elasticloadbalancing:ModifyListener'], listeners);

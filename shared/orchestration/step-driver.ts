@@ -117,7 +117,8 @@ export class StepDriver {
       if (after.moved) continue;
       const directive = this.directive(rollout);
       // A bake that has just elapsed, or a step that has nothing to wait for: go on now.
-      const canMoveNow = directive.next === 'WAIT' && rollout.status === RolloutStatus.Progressing && (rollout.wait === null || (rollout.wait.for === 'bake' && directive.seconds === 0));
+      const moving = rollout.status === RolloutStatus.Progressing || rollout.status === RolloutStatus.Promoting;
+      const canMoveNow = directive.next === 'WAIT' && moving && (rollout.wait === null || (rollout.wait.for === 'bake' && directive.seconds === 0));
       if (!canMoveNow) return directive;
     }
     return this.directive(rollout);

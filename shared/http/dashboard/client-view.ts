@@ -87,7 +87,8 @@ function rolloutCard(r) {
   var button = function (action, label) { return h('button', { class: action, type: 'button', disabled: busy, onclick: function () { command(r.id, action); } }, [label]); };
   if (r.status === 'PAUSED') actions.push(manual ? button('resume', 'Resume') : button('approve', 'Approve'));
   if (r.status === 'PROGRESSING' && !r.promoting) actions.push(button('pause', 'Pause'));
-  if (['PENDING', 'PROGRESSING', 'PAUSED', 'FAILED'].indexOf(r.status) >= 0) {
+  // PROMOTING (blue-green, within scaleDownDelay): an abort switches production back at once.
+  if (['PENDING', 'PROGRESSING', 'PAUSED', 'FAILED'].indexOf(r.status) >= 0 || (r.status === 'PROMOTING' && r.wait && r.wait.for === 'bake')) {
     actions.push(h('button', { class: 'abort', type: 'button', disabled: busy, onclick: function () {
       if (confirm('Abort the ' + r.service + ' rollout of ' + (r.image.tag || shortDigest(r.image.digest)) + '? It rolls back to the stable image.')) command(r.id, 'abort');
     } }, [r.status === 'FAILED' ? 'Retry rollback' : 'Abort']));
@@ -126,14 +127,16 @@ function rememberOpen(id, open) {
 }
 
 function weightBar(r) {
+  // Blue-green: the bar is production's split between the new and the old task set (both at full size).
+  var names = r.blueGreen ? ['new ', 'old '] : ['canary ', 'stable '];
   var canary = h('div', { class: 'canary' });
   canary.style.width = r.canaryWeight + '%'; // CSSOM, which the CSP allows (style attributes it does not)
   return h('div', { class: 'weight' }, [
-    h('div', { class: 'bar', role: 'img', 'aria-label': 'canary ' + r.canaryWeight + '%, stable ' + (100 - r.canaryWeight) + '%' }, [canary, h('div', { class: 'stable' })]),
+    h('div', { class: 'bar', role: 'img', 'aria-label': names[0] + r.canaryWeight + '%, ' + names[1] + (100 - r.canaryWeight) + '%' }, [canary, h('div', { class: 'stable' })]),
     h('div', { class: 'legend' }, [
-      h('span', {}, ['canary ', h('b', { class: 'canary-weight', text: r.canaryWeight + '%' })]),
-      h('span', {}, ['stable ', h('b', { text: (100 - r.canaryWeight) + '%' })]),
-    ]),
+      h('span', {}, [names[0], h('b', { class: 'canary-weight', text: r.canaryWeight + '%' })]),
+      h('span', {}, [names[1], h('b', { text: (100 - r.canaryWeight) + '%' })]),
+    ].concat(r.blueGreen ? [h('span', { class: 'preview', text: 'blue-green, preview rule ' + r.blueGreen.previewListenerRule.slice(r.blueGreen.previewListenerRule.lastIndexOf('/') + 1) })] : [])),
   ]);
 }
 
