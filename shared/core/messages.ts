@@ -93,6 +93,7 @@ export const messages = {
   promotionWeightSet: () => `canary weight set to 100% for promotion`,
   promoting: () => `canary steady at 100%: making it primary and removing the old task set`,
   previewStarted: (label: string) => `${label}: the new task set at full size behind the preview rule; production stays 100% on the stable set`,
+  previewSteady: (label: string) => `${label} completed: the new task set is steady at full size behind the preview rule`,
   switchRequested: () => `switching production to the new task set (100%)`,
   switched: (delaySeconds: number) =>
     `production switched to the new task set (100%); the old task set stays at full size ${delaySeconds}s (scaleDownDelay), and an alarm or an abort switches back at once`,

@@ -80,7 +80,8 @@ const steady: Handler<'Steady'> = (d, input) => {
   completeStep(d, i);
   const share = input.trafficShare;
   const coarse = share !== undefined && isCoarse(step.setWeight, share) ? share : undefined;
-  d.log(EventType.StepCompleted, messages.steadyStepCompleted(stepLabel(i, rollout.steps.length), step.setWeight, coarse));
+  const label = stepLabel(i, rollout.steps.length);
+  d.log(EventType.StepCompleted, rollout.blueGreen ? messages.previewSteady(label) : messages.steadyStepCompleted(label, step.setWeight, coarse));
   advance(d);
   return d.result();
 };

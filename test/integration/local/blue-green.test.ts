@@ -4,6 +4,7 @@
  * size behind the preview rule, waits for approval, production switches in one call, and within
  * scaleDownDelay an alarm switches it back at once. Health checks and deregistration delays are scaled down.
  */
+import { DescribeRulesCommand, ElasticLoadBalancingV2Client, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../../local/local-stack';
 import { blueGreenSteps } from '../../../shared/core/blue-green';
@@ -110,7 +111,11 @@ describe('blue-green in local mode', () => {
 
     stack.elbv2.clearCalls();
     stack.ecs.clearCalls();
-    await stack.alarms.set('guarded-5xx', 'ALARM', 'p99 up');
+    const started = Date.now();
+    expect((await stack.alarms.set('guarded-5xx', 'ALARM', 'p99 up')).rolledBack).toEqual([id]);
+    // At once: production is back on the old set when the alarm's handling returns, not at the next clock turn.
+    expect(stack.elbv2.weights(listenerRule)).toEqual({ [blue]: 100, [green]: 0 });
+    expect(Date.now() - started).toBeLessThan(5000);
     const rolledBack = await untilStatus(id, 'ROLLED_BACK');
     expect(rolledBack).toMatchObject({ canaryWeight: 0, trafficShare: 0 });
     expect(stack.elbv2.weights(listenerRule)).toEqual({ [blue]: 100, [green]: 0 });
@@ -127,8 +132,16 @@ describe('blue-green in local mode', () => {
   it('waits for the service quorum, then removes the old set after scaleDownDelay and SUCCEEDS', async () => {
     const { listenerRule, targetGroups } = alb(2);
     const [blue, green] = targetGroups;
+    // Stickiness on the preview rule's forward: only the weights may change.
+    const elb = new ElasticLoadBalancingV2Client({ endpoint: stack.endpoints.elbv2, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const stickiness = { Enabled: true, DurationSeconds: 120 };
+    await elb.send(new ModifyRuleCommand({ RuleArn: previewRule(2), Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: blue, Weight: 1 }], TargetGroupStickinessConfig: stickiness } }] }));
     const id = await push('clean');
     await untilStatus(id, 'PAUSED');
+    const [preview] = (await elb.send(new DescribeRulesCommand({ RuleArns: [previewRule(2)] }))).Rules!;
+    expect(preview!.Conditions).toEqual([expect.objectContaining({ Field: 'host-header', HostHeaderConfig: { Values: ['clean.preview.local'] } })]);
+    expect(preview!.Actions![0]!.ForwardConfig).toMatchObject({ TargetGroups: [{ TargetGroupArn: blue, Weight: 0 }, { TargetGroupArn: green, Weight: 100 }], TargetGroupStickinessConfig: stickiness });
+    elb.destroy();
     const oldSet = live('clean').find((t) => t.externalId !== id)!;
     await api('POST', `/rollouts/${id}/approve`, { by: 'ann' });
     expect((await api('GET', `/rollouts/${id}`)).body).toMatchObject({ status: 'PAUSED', canaryWeight: 0 });
