@@ -110,9 +110,10 @@ export class EffectRunner {
       if (rollout.blueGreen && traffic.mode !== 'alb') throw new LoadBalancerError('blueGreen needs traffic.alb: no load balancer to switch');
       if (traffic.mode === 'alb') {
         const groups = this.targetGroups(rollout, await this.ctx.deps.ecs.describe(t));
-        await traffic.route({ ...groups, canaryWeight: 0 });
-        // Blue-green: the preview rule forwards only to the new set's group, from the start.
+        // Blue-green: the preview rule forwards only to the new set's group, from the start (first: a
+        // preview rule the rollout cannot use stops it before production's rule is touched).
         await this.preview(rollout)?.route({ ...groups, canaryWeight: 100 });
+        await traffic.route({ ...groups, canaryWeight: 0 });
         targetGroupArn = groups.canaryTargetGroupArn;
       }
       return this.ctx.deps.ecs.createCanary(t, {

@@ -38,7 +38,10 @@ const config = appConfig([
   blueGreen(1, 'guarded', { autoPromote: false, scaleDownDelay: 300 }),
   blueGreen(2, 'clean', { autoPromote: false, scaleDownDelay: 1, approvals: 2 }),
   blueGreen(3, 'auto', { autoPromote: true, scaleDownDelay: 0 }),
+  blueGreen(4, 'strange', { autoPromote: true, scaleDownDelay: 0 }),
 ]);
+
+const elbClient = () => new ElasticLoadBalancingV2Client({ endpoint: stack.endpoints.elbv2, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 
 let stack: LocalStack;
 let api: ApiClient;
@@ -133,7 +136,7 @@ describe('blue-green in local mode', () => {
     const { listenerRule, targetGroups } = alb(2);
     const [blue, green] = targetGroups;
     // Stickiness on the preview rule's forward: only the weights may change.
-    const elb = new ElasticLoadBalancingV2Client({ endpoint: stack.endpoints.elbv2, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const elb = elbClient();
     const stickiness = { Enabled: true, DurationSeconds: 120 };
     await elb.send(new ModifyRuleCommand({ RuleArn: previewRule(2), Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: blue, Weight: 1 }], TargetGroupStickinessConfig: stickiness } }] }));
     const id = await push('clean');
@@ -167,5 +170,27 @@ describe('blue-green in local mode', () => {
     expect(done.events.map((e: any) => e.type)).not.toContain('PAUSED');
     expect(stack.elbv2.weights(listenerRule)).toEqual({ [blue]: 0, [green]: 100 });
     expect(live('auto')).toEqual([expect.objectContaining({ externalId: id, status: 'PRIMARY' })]);
+    // The next rollout previews and switches to the other group of the pair.
+    const next = await push('auto');
+    await untilStatus(next, 'SUCCEEDED');
+    expect(stack.elbv2.weights(previewRule(3))).toEqual({ [blue]: 100, [green]: 0 });
+    expect(stack.elbv2.weights(listenerRule)).toEqual({ [blue]: 100, [green]: 0 });
+  });
+
+  it('rolls back at the start, naming the rule, when the preview rule forwards outside the pair; no task set is created', async () => {
+    const stranger = alb(1).targetGroups[0];
+    const elb = elbClient();
+    await elb.send(new ModifyRuleCommand({ RuleArn: previewRule(4), Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: stranger, Weight: 1 }] } }] }));
+    elb.destroy();
+    const before = taskSets('strange').map((t) => t.id);
+    stack.elbv2.clearCalls();
+    const id = await push('strange');
+    const ended = await untilStatus(id, 'ROLLED_BACK');
+    expect(ended.reason).toContain(`listener rule ${previewRule(4)} also forwards to ${stranger}, outside traffic.alb.targetGroups`);
+    expect(taskSets('strange').map((t) => t.id)).toEqual(before);
+    expect(stack.elbv2.weights(alb(4).listenerRule)).toEqual({ [alb(4).targetGroups[0]]: 100, [alb(4).targetGroups[1]]: 0 });
+    // Production's rule was read, never written (the rollback's route back is the only write, to the same weights).
+    const writes = modifyRules(alb(4).listenerRule);
+    expect(writes.every((c) => (c.input.Actions as any[])[0].ForwardConfig.TargetGroups[0].Weight === 100)).toBe(true);
   });
 });
