@@ -110,6 +110,8 @@ describe('a blue-green rollout', () => {
 
   it('past the point of return, refuses an abort, ignores a late alarm and retries a failed promotion', () => {
     const f = S.bgFinalizing!;
+    // The promote call in flight: the clock looks again at the usual interval.
+    expect(directive(f, 40)).toEqual({ next: 'WAIT', seconds: 5, for: 'steady' });
     expect(() => transition(f, abort, at(40))).toThrow(InvalidTransitionError);
     expect(() => transition(f, abort, at(40))).toThrow(/its scaleDownDelay is over and the old task set is being removed/);
     expect(transition(f, alarm, at(40)).changed).toBe(false);
