@@ -39,6 +39,7 @@ const config = appConfig([
   blueGreen(2, 'clean', { autoPromote: false, scaleDownDelay: 1, approvals: 2 }),
   blueGreen(3, 'auto', { autoPromote: true, scaleDownDelay: 0 }),
   blueGreen(4, 'strange', { autoPromote: true, scaleDownDelay: 0 }),
+  blueGreen(5, 'sturdy', { autoPromote: true, scaleDownDelay: 1 }),
 ]);
 
 const elbClient = () => new ElasticLoadBalancingV2Client({ endpoint: stack.endpoints.elbv2, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -175,6 +176,23 @@ describe('blue-green in local mode', () => {
     await untilStatus(next, 'SUCCEEDED');
     expect(stack.elbv2.weights(previewRule(3))).toEqual({ [blue]: 100, [green]: 0 });
     expect(stack.elbv2.weights(listenerRule)).toEqual({ [blue]: 100, [green]: 0 });
+  });
+
+  it('after scaleDownDelay, retries a failed promote call instead of switching back', async () => {
+    const { listenerRule, targetGroups } = alb(5);
+    const [blue, green] = targetGroups;
+    const id = await push('sturdy');
+    await untilStatus(id, 'PROMOTING');
+    stack.ecs.faults.fail('UpdateServicePrimaryTaskSet', { error: 'InvalidParameterException', message: 'injected', times: 2 });
+    const done = await untilStatus(id, 'SUCCEEDED');
+    expect(done.events.filter((e: any) => e.type === 'ECS_ERROR').map((e: any) => e.message)).toEqual([
+      expect.stringMatching(/promotion call failed, retrying: .*injected/),
+      expect.stringMatching(/promotion call failed, retrying: .*injected/),
+    ]);
+    // Production never went back to the old set.
+    expect(modifyRules(listenerRule).map((c) => (c.input.Actions as any[])[0].ForwardConfig.TargetGroups.find((t: any) => t.TargetGroupArn === green).Weight)).toEqual([0, 100]);
+    expect(stack.elbv2.weights(listenerRule)).toEqual({ [blue]: 0, [green]: 100 });
+    expect(live('sturdy')).toEqual([expect.objectContaining({ externalId: id, status: 'PRIMARY' })]);
   });
 
   it('rolls back at the start, naming the rule, when the preview rule forwards outside the pair; no task set is created', async () => {
