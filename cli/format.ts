@@ -56,7 +56,7 @@ export function weightBar(weight: number, width = 20): string {
 export function statusColor(status: string, style: Style): Paint {
   if (status === 'SUCCEEDED') return style.green;
   if (status === 'PAUSED' || status === 'PENDING') return style.yellow;
-  if (status === 'PROGRESSING') return style.cyan;
+  if (status === 'PROGRESSING' || status === 'PROMOTING') return style.cyan;
   return style.red;
 }
 
@@ -115,7 +115,11 @@ export function stepTimeline(r: RolloutView, style: Style = plain): string[] {
 export function progressLine(r: RolloutView, style: Style = plain): string {
   const current = r.currentStep === null ? undefined : r.steps[r.currentStep];
   const step = current ? `step ${r.currentStep! + 1}/${r.steps.length} ${describeStep(current)}` : '';
-  const wait = describeWait(r.wait);
+  // Blue-green after the switch: the bake is scaleDownDelay, the old set's time left at full size.
+  const wait =
+    r.status === 'PROMOTING' && r.wait?.for === 'bake'
+      ? `production on the new task set; the old one kept until ${clock(r.wait.until)} (scaleDownDelay): abort switches back`
+      : describeWait(r.wait);
   return [weightBar(r.canaryWeight), statusColor(r.status, style)(r.status), step, wait ? style.dim(`(${wait})`) : ''].filter(Boolean).join('  ');
 }
 

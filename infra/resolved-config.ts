@@ -47,7 +47,7 @@ const HANDLED = {
     name: 'the key under services', cluster: 'as is', service: 'as is', container: 'as is', image: 'as is',
     registry: 'from image', repository: 'from image', tags: 'regex source', verify: 'see verify', steps: 'as is',
     alarms: 'as is', local: 'as is', aws: 'as is', policies: 'as the file keys onNewImage, steadyTimeout, alarmPolicy, approvals',
-    tagPolicy: 'semver as its source', traffic: 'as is', notify: 'as the file writes it: variables, not values; linkTtl in seconds',
+    tagPolicy: 'semver as its source', traffic: 'as is', blueGreen: 'as is (scaleDownDelay in seconds), in place of steps', notify: 'as the file writes it: variables, not values; linkTtl in seconds',
   } satisfies Record<keyof ServiceConfig, string>,
   verify: {
     keys: 'PEM', keyless: 'identities without their ids', rekor: 'as is', trustedRoot: 'the document inline, unless built in',
@@ -81,7 +81,7 @@ export function resolvedConfigDocument(config: AppConfig): Record<string, unknow
         ...(s.tags === null ? {} : { tags: s.tags.source }),
         verify: resolvedVerify(s.verify),
         // Steps are already `{setWeight}` or `{pause: {duration?: seconds}}`; a bare number is seconds.
-        steps: s.steps,
+        ...(s.blueGreen === undefined ? { steps: s.steps } : { blueGreen: { ...s.blueGreen } }),
         alarms: s.alarms,
         local: { desiredCount: s.local.desiredCount, ...(s.local.image === null ? {} : { image: s.local.image }) },
         ...(s.aws === undefined ? {} : { aws: { passRoles: s.aws.passRoles } }),

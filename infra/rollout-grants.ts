@@ -123,16 +123,17 @@ export class RolloutGrants {
   /**
    * Moving the weights of `traffic.alb` (shared/adapters/elbv2/alb-traffic-router.ts): the router reads
    * the forward action it rewrites, then replaces it. DescribeRules and ModifyRule for configured listener
-   * rules, DescribeListeners and ModifyListener for configured listeners (a listener's default action);
-   * the checks at a rollout's start (shared/orchestration/alb-preflight.ts) also read the load balancer
-   * and the target groups with their deregistration delay. The Modify actions on their own resource
-   * types, the Describe actions on `*` (they support no resource-level permissions). Nothing without a
-   * service with `traffic.alb`.
+   * rules (blue-green preview rules too), DescribeListeners and ModifyListener for configured listeners (a
+   * listener's default action); the checks at a rollout's start (shared/orchestration/alb-preflight.ts)
+   * also read the load balancer and the target groups with their deregistration delay. The Modify actions
+   * on their own resource types, the Describe actions on `*` (they support no resource-level
+   * permissions). Nothing without a service with `traffic.alb`.
    */
   loadBalancers(role: iam.IRole): void {
     const albs = Object.values(this.props.config.services).flatMap((s) => (s.traffic ? [s.traffic.alb] : []));
     if (albs.length === 0) return;
-    const rules = [...new Set(albs.flatMap((alb) => (alb.listenerRule ? [alb.listenerRule] : [])))];
+    const previews = Object.values(this.props.config.services).flatMap((s) => (s.traffic && s.blueGreen ? [s.blueGreen.previewListenerRule] : []));
+    const rules = [...new Set([...albs.flatMap((alb) => (alb.listenerRule ? [alb.listenerRule] : [])), ...previews])];
     const listeners = [...new Set(albs.flatMap((alb) => (alb.listener ? [alb.listener] : [])))];
     const describes = [
       ...(listeners.length > 0 ? ['elasticloadbalancing:DescribeListeners'] : []),

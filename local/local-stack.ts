@@ -186,7 +186,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // After a restart the PRIMARY task set may be in the second group of the pair (the last promotion's).
     const { taskSets = [] } = await ecsClient.send(new DescribeTaskSetsCommand({ cluster: service.cluster, service: service.service }));
     const serving = taskSets.find((set) => set.status === 'PRIMARY')?.loadBalancers?.[0]?.targetGroupArn ?? null;
-    seedTraffic(elbServer.standIn, { service: service.name, alb: service.traffic.alb, servingTargetGroupArn: serving, priority: priority++ }, options.targetGroups);
+    seedTraffic(
+      elbServer.standIn,
+      {
+        service: service.name,
+        alb: service.traffic.alb,
+        servingTargetGroupArn: serving,
+        priority: priority++,
+        ...(service.blueGreen ? { previewListenerRule: service.blueGreen.previewListenerRule } : {}),
+      },
+      options.targetGroups,
+    );
   }
   const elbClient = new ElasticLoadBalancingV2Client({
     endpoint: elbServer.endpoint,

@@ -95,7 +95,7 @@ export interface RolloutStore {
   /** The queued rollout ids, oldest first (ids sort by creation time: push order). */
   queued(service: string): Promise<string[]>;
   /**
-   * Every rollout that has not ended (PENDING, PROGRESSING, PAUSED, ROLLING_BACK; not FAILED, which
+   * Every rollout that has not ended (PENDING, PROGRESSING, PAUSED, PROMOTING, ROLLING_BACK; not FAILED, which
    * keeps its lock and waits for a human), oldest first, read consistently. Kept by `create` and
    * `save` themselves. May name a rollout that has ended or whose record is missing (a crash between
    * the marker and the record write): the reader checks each record and calls `forgetActive` for one

@@ -2,7 +2,8 @@
  * Local mode's load balancer, from the configuration: for each service with `traffic.alb`, the load
  * balancer, listener, rule and the pair of target groups its ARNs name, the rule (or the listener's
  * default action) forwarding 100% to the group the service's PRIMARY task set uses (the first of the
- * pair on a first start) and 0% to the other, so both are in use and health-checked.
+ * pair on a first start) and 0% to the other, so both are in use and health-checked. With
+ * `blueGreen`, its preview rule too, on its own (test) listener, forwarding 100% to that same group.
  */
 import type { AlbTrafficConfig } from '../../shared/config/traffic-schema';
 import { listenerOf, loadBalancerOf } from './arns';
@@ -18,7 +19,14 @@ export interface LocalTargetGroupTiming {
 
 export function seedTraffic(
   standIn: ElbV2StandIn,
-  input: { readonly service: string; readonly alb: AlbTrafficConfig; readonly servingTargetGroupArn?: string | null; readonly priority?: number },
+  input: {
+    readonly service: string;
+    readonly alb: AlbTrafficConfig;
+    readonly servingTargetGroupArn?: string | null;
+    readonly priority?: number;
+    /** `blueGreen.previewListenerRule`, when the service has one. */
+    readonly previewListenerRule?: string;
+  },
   timing: LocalTargetGroupTiming = {},
 ): void {
   const { alb } = input;
@@ -53,6 +61,21 @@ export function seedTraffic(
       priority: input.priority ?? 10,
       conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [`${input.service}.local`] } }],
       actions: [forward],
+    });
+  }
+  const preview = input.previewListenerRule;
+  if (preview) {
+    const previewListenerArn = listenerOf(preview);
+    const previewLoadBalancerArn = loadBalancerOf(preview);
+    standIn.seedLoadBalancer({ arn: previewLoadBalancerArn });
+    // A test listener: another port of the load balancer than production's (80).
+    if (previewListenerArn !== listenerArn) standIn.seedListener({ arn: previewListenerArn, loadBalancerArn: previewLoadBalancerArn, port: 8080, defaultActions: [fixed] });
+    standIn.seedRule({
+      arn: preview,
+      listenerArn: previewListenerArn,
+      priority: (input.priority ?? 10) + 1000,
+      conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [`${input.service}.preview.local`] } }],
+      actions: [{ Type: 'forward' as const, ForwardConfig: { TargetGroups: [{ TargetGroupArn: serving, Weight: 100 }] } }],
     });
   }
 }

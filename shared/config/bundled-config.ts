@@ -14,7 +14,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors';
+import { blueGreenSteps } from '../core/blue-green';
 import type { StepSpec } from '../core/steps';
+import type { BlueGreenConfig } from './blue-green-schema';
 import { publicGoodTrustedRoot } from '../signature/public-good-trusted-root';
 import { parseTrustedRoot, type TrustedRoot } from '../signature/trusted-root';
 import { DEFAULT_PREDICATE_TYPES, type RekorPolicy } from '../signature/policy';
@@ -57,11 +59,13 @@ interface BundledService {
     readonly awsSigner?: unknown;
     readonly require?: 'any' | 'all';
   };
-  readonly steps: readonly StepSpec[];
+  /** Absent with blueGreen (the file writes one or the other). */
+  readonly steps?: readonly StepSpec[];
   readonly alarms: readonly string[];
   readonly local: { readonly desiredCount: number; readonly image?: string };
   readonly aws?: { readonly passRoles: readonly string[] };
   readonly traffic?: TrafficConfig;
+  readonly blueGreen?: BlueGreenConfig;
   readonly notify?: unknown;
   readonly tagPolicy?: { readonly semver?: string; readonly newerThanStable: boolean };
   readonly onNewImage: OnNewImage;
@@ -158,11 +162,12 @@ export function bundledConfigFromText(text: string, file: string, secrets: Secre
       tags: s.tags === undefined ? null : compile(s.tags, `${at}.tags`, problem),
       ...(tagPolicy === undefined ? {} : { tagPolicy }),
       verify: verifyOf(s.verify, `${at}.verify`, problem),
-      steps: s.steps,
+      steps: s.blueGreen === undefined ? (s.steps ?? []) : blueGreenSteps(s.blueGreen),
       alarms: s.alarms,
       local: { desiredCount: s.local.desiredCount, image: s.local.image ?? null },
       ...(s.aws === undefined ? {} : { aws: { passRoles: s.aws.passRoles } }),
       ...(s.traffic === undefined ? {} : { traffic: { alb: { ...s.traffic.alb, targetGroups: [...s.traffic.alb.targetGroups] } as TrafficConfig['alb'] } }),
+      ...(s.blueGreen === undefined ? {} : { blueGreen: { ...s.blueGreen } }),
       policies: {
         onNewImage: s.onNewImage,
         steadyTimeout: s.steadyTimeout ?? DEFAULT_STEADY_TIMEOUT_SECONDS,

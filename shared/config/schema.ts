@@ -20,7 +20,9 @@ import { durationSchema, stepsSchema } from './steps-schema';
 import type { AppConfig, RegistryConfig, ServiceConfig } from './types';
 import type { ReadTextFile } from './verification-keys';
 import { verifySchema } from './verify-schema';
-import { trafficSchema } from './traffic-schema';
+import { blueGreenSteps } from '../core/blue-green';
+import { blueGreenSchema } from './blue-green-schema';
+import { placeOf, trafficSchema } from './traffic-schema';
 import { tagPolicySchema, webhooksSchema, type WebhooksConfig } from './webhooks-schema';
 
 export interface ConfigSchemaContext {
@@ -120,7 +122,8 @@ function serviceSchema(context: ConfigSchemaContext) {
     tags: tagsSchema.nullish(),
     tagPolicy: tagPolicySchema.nullish(),
     verify: verifySchema(context),
-    steps: stepsSchema,
+    // Exactly one of steps and blueGreen (checked across the service: checkStrategy).
+    steps: stepsSchema.nullish(),
     alarms: alarmsSchema.nullish(),
     local: localSchema.nullish(),
     aws: awsSchema.nullish(),
@@ -130,6 +133,7 @@ function serviceSchema(context: ConfigSchemaContext) {
     alarmPolicy: alarmPolicySchema.nullish(),
     approvals: approvalsSchema.nullish(),
     traffic: trafficSchema.nullish(),
+    blueGreen: blueGreenSchema.nullish(),
   });
 }
 
@@ -149,6 +153,7 @@ function checkAcrossSections(file: Record<string, unknown>, ctx: z.RefinementCtx
   const targets = new Map<string, string>();
   for (const [name, service] of Object.entries(file.services)) {
     if (!isPlainObject(service)) continue;
+    checkStrategy(name, service, ctx);
     const { image, cluster, service: ecsService } = service;
     if (listed && isPlainObject(image) && typeof image.registry === 'string') {
       if (!Object.hasOwn(listed, image.registry) && !isImplicitRegistry(image.registry)) {
@@ -173,6 +178,36 @@ function checkAcrossSections(file: Record<string, unknown>, ctx: z.RefinementCtx
         });
       }
     }
+  }
+}
+
+/**
+ * A service rolls out by `steps` (a canary) or by `blueGreen`, never both; blue-green switches a listener
+ * rule, so it needs `traffic.alb` (the production rule and the pair), and its preview rule must be
+ * another rule of the same load balancer's region and account.
+ */
+function checkStrategy(name: string, service: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const at = ['services', name];
+  const { steps, blueGreen, traffic } = service;
+  if (steps != null && blueGreen != null) {
+    ctx.addIssue({ code: 'custom', path: [...at, 'blueGreen'], message: 'cannot be combined with steps: a service rolls out either by steps (a canary) or blue-green; remove one', input: blueGreen });
+  }
+  if (steps == null && blueGreen == null) {
+    ctx.addIssue({ code: 'custom', path: [...at, 'steps'], message: 'must list at least one step, like - setWeight: 100 (or configure blueGreen)', input: steps });
+  }
+  if (blueGreen == null) return;
+  const alb = isPlainObject(traffic) && isPlainObject(traffic.alb) ? traffic.alb : null;
+  if (alb === null) {
+    ctx.addIssue({ code: 'custom', path: [...at, 'blueGreen'], message: 'needs traffic.alb: the production listener rule (or listener) and the pair of target groups the preview and the switch use', input: blueGreen });
+    return;
+  }
+  const preview = isPlainObject(blueGreen) && typeof blueGreen.previewListenerRule === 'string' ? blueGreen.previewListenerRule : null;
+  const production = typeof alb.listenerRule === 'string' ? alb.listenerRule : typeof alb.listener === 'string' ? alb.listener : null;
+  if (preview === null || production === null) return;
+  if (preview === alb.listenerRule) {
+    ctx.addIssue({ code: 'custom', path: [...at, 'blueGreen', 'previewListenerRule'], message: 'is the production rule (traffic.alb.listenerRule): the preview needs a rule of its own, on a test listener', input: preview });
+  } else if (placeOf(preview) && placeOf(production) && placeOf(preview) !== placeOf(production)) {
+    ctx.addIssue({ code: 'custom', path: [...at, 'blueGreen', 'previewListenerRule'], message: `must be in the region and account of traffic.alb (${placeOf(production)})`, input: preview });
   }
 }
 
@@ -205,12 +240,14 @@ function toAppConfig(file: ParsedFile): Omit<AppConfig, 'file'> {
       tags: s.tags ?? null,
       ...(s.tagPolicy == null ? {} : { tagPolicy: s.tagPolicy }),
       verify: s.verify,
-      steps: s.steps,
+      // Blue-green runs steps of its own (shared/core/blue-green.ts): the preview, then its approval.
+      steps: s.blueGreen == null ? s.steps! : blueGreenSteps(s.blueGreen),
       alarms: s.alarms ?? [],
       local: { desiredCount: s.local?.desiredCount ?? DEFAULT_LOCAL_DESIRED_COUNT, image: s.local?.image ?? null },
       ...(s.aws == null ? {} : { aws: { passRoles: s.aws.passRoles ?? [] } }),
       ...(s.notify == null ? {} : { notify: s.notify }),
       ...(s.traffic == null ? {} : { traffic: s.traffic }),
+      ...(s.blueGreen == null ? {} : { blueGreen: s.blueGreen }),
       policies: toPolicies(s),
     };
   }

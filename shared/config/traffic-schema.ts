@@ -56,14 +56,15 @@ function arnProblem(value: string, kind: Kind): string | null {
   return null;
 }
 
-const arnOf = (kind: Kind) =>
+/** A string that must be an Elastic Load Balancing ARN of `kind` (`blueGreen.previewListenerRule` uses it too). */
+export const arnOf = (kind: Kind) =>
   z.string().check((ctx) => {
     const problem = ctx.value === '' ? 'must not be empty' : arnProblem(ctx.value, kind);
     if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
   });
 
 /** `arn:aws:elasticloadbalancing:<region>:<account>` of an ARN. */
-const placeOf = (arn: string): string | null => {
+export const placeOf = (arn: string): string | null => {
   const match = ARN.exec(arn);
   return match ? `${match[2]}:${match[3]}` : null;
 };

@@ -6,6 +6,7 @@ import type { SlackConfig } from './slack-schema';
 import type { AwsSignerPolicy, NotationPolicy, RequireMode } from '../signature/notation/notation-policy';
 import type { PolicyInput } from '../signature/policy';
 import type { TrafficConfig } from './traffic-schema';
+import type { BlueGreenConfig } from './blue-green-schema';
 import type { TagPolicyConfig, WebhooksConfig } from './webhooks-schema';
 import type { Secret } from './secret';
 
@@ -67,6 +68,11 @@ export interface ServiceConfig {
   readonly notify?: readonly NotifyTarget[];
   /** Traffic routing (traffic-schema.ts); absent: traffic follows task counts on one shared target group. */
   readonly traffic?: TrafficConfig;
+  /**
+   * Blue-green with a preview rule (blue-green-schema.ts); absent: a canary by `steps`. When present,
+   * `steps` are the blue-green steps (shared/core/blue-green.ts), not configured ones.
+   */
+  readonly blueGreen?: BlueGreenConfig;
   readonly policies: ServicePolicies;
 }
 

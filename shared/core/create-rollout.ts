@@ -1,4 +1,5 @@
 /** Creating a rollout record: PENDING, version 1, its first event, and the rules its approval pauses will apply. */
+import type { BlueGreenSpec } from './blue-green';
 import type { ImageRef, Rollout } from './rollout';
 import { EventType } from './events';
 import { messages } from './messages';
@@ -18,6 +19,8 @@ export interface NewRollout {
   readonly signatureWaitSeconds?: number;
   /** The service's defaults for approval pauses; a step's own values win. */
   readonly approvalDefaults?: { readonly required: number; readonly timeout: number | null; readonly onTimeout: 'rollback' | 'promote' };
+  /** Blue-green: `steps` are then the blue-green steps (blue-green.ts). */
+  readonly blueGreen?: BlueGreenSpec;
 }
 
 /** Approval pauses carry their effective rules, so the record alone says what the pause needs. */
@@ -50,6 +53,7 @@ export function createRollout(input: NewRollout, now: Date): Rollout {
     canaryWeight: 0,
     trafficShare: 0,
     currentStep: null,
+    ...(input.blueGreen ? { blueGreen: input.blueGreen } : {}),
     steps: withApprovalDefaults(input.steps, input.approvalDefaults).map((spec) => ({ ...spec, status: StepStatus.Pending, startedAt: null, completedAt: null })),
     stepsHash: hashSteps(input.steps),
     steadyTimeoutSeconds: input.steadyTimeoutSeconds ?? 600,

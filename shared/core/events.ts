@@ -24,6 +24,8 @@ export const EventType = {
   ApprovalTimeout: 'APPROVAL_TIMEOUT',
   PromoteRequested: 'PROMOTE_REQUESTED',
   Promoting: 'PROMOTING',
+  /** Blue-green: production switched to the new task set; the old one stays for scaleDownDelay. */
+  Switched: 'SWITCHED',
   Succeeded: 'SUCCEEDED',
   AlarmFired: 'ALARM_FIRED',
   EcsError: 'ECS_ERROR',

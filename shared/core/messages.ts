@@ -93,6 +93,12 @@ export const messages = {
   allStepsCompleted: (count: number) => `all ${count} steps completed: promoting`,
   promotionWeightSet: () => `canary weight set to 100% for promotion`,
   promoting: () => `canary steady at 100%: making it primary and removing the old task set`,
+  previewStarted: (label: string) => `${label}: the new task set at full size behind the preview rule; production stays 100% on the stable set`,
+  previewSteady: (label: string) => `${label} completed: the new task set is steady at full size behind the preview rule`,
+  switchRequested: () => `switching production to the new task set (100%)`,
+  switched: (delaySeconds: number) =>
+    `production switched to the new task set (100%); the old task set stays at full size ${delaySeconds}s (scaleDownDelay), and an alarm or an abort switches back at once`,
+  scaleDownDelayOver: (delaySeconds: number) => `scaleDownDelay of ${delaySeconds}s over: making the new task set primary and removing the old one`,
   succeeded: (digest: string) => `${digest} is now stable at 100%`,
   rollbackStarted: (previousDigest: string | null, stableTaskSetId: string | null) =>
     `rolling back to ${previousDigest ?? `stable task set ${stableTaskSetId ?? '(none)'}`}`,
@@ -112,6 +118,7 @@ export const refusals = {
   supersedeFinalizing: (id: string) => `cannot supersede rollout ${id}: it is being made primary`,
   alreadyPromoting: (id: string) => `rollout ${id} is already being promoted`,
   pausePromoting: (id: string) => `cannot pause rollout ${id}: it is being promoted to 100% (abort it to roll back)`,
+  oldSetBeingRemoved: (verb: 'reject' | 'abort', id: string) => `cannot ${verb} rollout ${id}: its scaleDownDelay is over and the old task set is being removed`,
   /** Approve on a manual pause, Resume on an approval pause: each pause has its own way out. */
   approveManualPause: (id: string, by: string) => `cannot approve rollout ${id}: it was paused by hand by ${by}, not at an approval pause; resume it instead`,
   resumeApprovalPause: (id: string, label: string) => `cannot resume rollout ${id}: it waits for approval at ${label}, not paused by hand; approve it instead`,

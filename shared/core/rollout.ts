@@ -1,3 +1,4 @@
+import type { BlueGreenSpec } from './blue-green';
 import type { RolloutEvent } from './events';
 import type { RolloutStatus, StepStatus } from './status';
 import type { StepSpec } from './steps';
@@ -134,6 +135,12 @@ export interface Rollout {
    */
   readonly trafficShare?: number;
   readonly currentStep: number | null;
+  /**
+   * Blue-green (shared/core/blue-green.ts): the preview rule, autoPromote and scaleDownDelay the rollout
+   * was created with; absent for a canary. `canaryWeight` is then production's share of the new set (0
+   * while previewed, 100 once switched) and both task sets run at full size.
+   */
+  readonly blueGreen?: BlueGreenSpec;
   readonly steps: readonly RolloutStep[];
   readonly stepsHash: string;
   /** Seconds a recorded weight may take to become steady before the rollout rolls back. */

@@ -3,6 +3,11 @@ export const RolloutStatus = {
   Pending: 'PENDING',
   Progressing: 'PROGRESSING',
   Paused: 'PAUSED',
+  /**
+   * Blue-green: production switched to the new task set, the old one still at full size for the
+   * service's `scaleDownDelay`; an alarm or an abort switches back at once.
+   */
+  Promoting: 'PROMOTING',
   Succeeded: 'SUCCEEDED',
   RollingBack: 'ROLLING_BACK',
   RolledBack: 'ROLLED_BACK',
@@ -27,7 +32,10 @@ export function isTerminal(status: RolloutStatus): boolean {
 /** A rollout that may have changed ECS and has not yet ended: it holds the service lock. */
 export function holdsEcs(status: RolloutStatus): boolean {
   return (
-    status === RolloutStatus.Progressing || status === RolloutStatus.Paused || status === RolloutStatus.RollingBack
+    status === RolloutStatus.Progressing ||
+    status === RolloutStatus.Paused ||
+    status === RolloutStatus.Promoting ||
+    status === RolloutStatus.RollingBack
   );
 }
 

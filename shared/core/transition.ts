@@ -13,6 +13,7 @@ import { failed, rejected, rolledBack, succeeded } from './transitions/ended';
 import { paused } from './transitions/paused';
 import { pending } from './transitions/pending';
 import { progressing } from './transitions/progressing';
+import { promoting } from './transitions/promoting';
 import { rollingBack } from './transitions/rolling-back';
 import { answerWaitAtOnce } from './transitions/shared';
 
@@ -27,6 +28,7 @@ const BY_STATUS: Record<RolloutStatus, StatusHandlers> = {
   [RolloutStatus.Pending]: pending,
   [RolloutStatus.Progressing]: progressing,
   [RolloutStatus.Paused]: paused,
+  [RolloutStatus.Promoting]: promoting,
   [RolloutStatus.RollingBack]: rollingBack,
   [RolloutStatus.Succeeded]: succeeded,
   [RolloutStatus.RolledBack]: rolledBack,

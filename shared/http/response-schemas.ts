@@ -16,7 +16,7 @@ const rolloutId = z.string().regex(ROLLOUT_ID_PATTERN).describe('rollout id: 26 
 const percent = z.int().min(0).max(100);
 
 export const rolloutStatusSchema = z.enum(ROLLOUT_STATUSES).describe(
-  'PENDING (waiting for its signature or the service lock), PROGRESSING, PAUSED (waiting for approval), SUCCEEDED, ROLLING_BACK, ROLLED_BACK, REJECTED (signature or policy refused it; ECS untouched), FAILED (the rollback itself failed)',
+  'PENDING (waiting for its signature or the service lock), PROGRESSING, PAUSED (waiting for approval), PROMOTING (blue-green: production switched to the new task set, the old one kept for scaleDownDelay; an alarm or an abort switches back), SUCCEEDED, ROLLING_BACK, ROLLED_BACK, REJECTED (signature or policy refused it; ECS untouched), FAILED (the rollback itself failed)',
 );
 
 const setWeightStep = { setWeight: percent.describe('canary share, percent') };
@@ -125,6 +125,14 @@ export const rolloutSchema = z.strictObject({
   canaryWeight: percent.describe('the canary share ECS is set to now, percent'),
   trafficShare: percent.describe("the canary's actual share of traffic when last steady, percent: exact with ALB weights, from running task counts otherwise"),
   currentStep: z.int().min(0).nullable(),
+  blueGreen: z
+    .strictObject({
+      previewListenerRule: z.string().describe('the test listener rule that forwards 100% to the new task set while it is previewed'),
+      autoPromote: z.boolean().describe('true: promoted once the new set is steady; false: waits for approval'),
+      scaleDownDelaySeconds: z.int().min(0).describe('seconds the old task set stays at full size after the switch'),
+    })
+    .optional()
+    .describe('blue-green rollouts only: the settings it was created with; `canaryWeight` is then production\'s share of the new task set (0 while previewed, 100 once switched)'),
   steps: z.array(rolloutStepSchema),
   stepsHash: z.string(),
   steadyTimeoutSeconds: z.int().min(0).describe('seconds a weight may take to become steady before the rollout rolls back'),

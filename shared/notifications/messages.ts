@@ -55,7 +55,9 @@ export function headline(n: Notice): string {
   const r = n.rollout;
   switch (n.status) {
     case 'PAUSED':
-      return `${r.service}: rollout of ${imageLabel(r)} waits for approval at ${stepLabel(r)}, canary at ${r.canaryWeight}%`;
+      return r.blueGreen
+        ? `${r.service}: rollout of ${imageLabel(r)} waits for approval at ${stepLabel(r)}, the new task set at full size behind the preview rule, production on the stable set`
+        : `${r.service}: rollout of ${imageLabel(r)} waits for approval at ${stepLabel(r)}, canary at ${r.canaryWeight}%`;
     case 'SUCCEEDED':
       return `${r.service}: ${imageLabel(r)} rolled out, now stable at 100%`;
     case 'ROLLED_BACK':

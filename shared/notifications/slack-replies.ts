@@ -54,6 +54,8 @@ export function rolloutState(rollout: Rollout, step: number): string {
       return `${label} is done; the rollout goes on${next && rollout.currentStep !== null ? ` to ${pauseLabel(rollout.steps, rollout.currentStep)} (${describeStep(next)})` : ''}, canary at ${rollout.canaryWeight}%.${who}`;
     case RolloutStatus.Paused:
       return `The rollout is PAUSED at ${rollout.currentStep === null ? 'no step' : pauseLabel(rollout.steps, rollout.currentStep)}, no longer at ${label}.${who}`;
+    case RolloutStatus.Promoting:
+      return `Switched: production runs ${rollout.image.digest}; the old task set is kept for scaleDownDelay, and an abort switches back.${who}`;
     case RolloutStatus.RollingBack:
       return `Rolling back: the stable image takes all traffic again${reason}.`;
     case RolloutStatus.RolledBack:

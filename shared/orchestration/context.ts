@@ -87,6 +87,11 @@ export interface OrchestrationContext {
   targetOf(rollout: Rollout): EcsTarget;
   /** How the rollout's traffic moves (docs/configuration.md#traffic). */
   trafficOf(rollout: Rollout): TrafficRouter;
+  /**
+   * Blue-green: the router of the rollout's preview rule (its `blueGreen.previewListenerRule` over the
+   * pair of `traffic.alb`); null for a canary, or when no ALB router is wired.
+   */
+  previewOf(rollout: Rollout): TrafficRouter | null;
 }
 
 const taskCounts = new TaskCountTraffic();
@@ -117,6 +122,15 @@ export function createContext(deps: OrchestratorDeps): OrchestrationContext {
     service,
     targetOf: (rollout) => target(service(rollout.service)),
     trafficOf: (rollout) => deps.traffic?.(service(rollout.service)) ?? taskCounts,
+    previewOf: (rollout) => {
+      const preview = rollout.blueGreen?.previewListenerRule;
+      const configured = service(rollout.service);
+      const alb = configured.traffic?.alb;
+      if (!preview || !alb) return null;
+      // The router factory builds one router per service name: the preview rule is named as its own.
+      const previewed: ServiceConfig = { ...configured, name: `${configured.name} (preview)`, traffic: { alb: { listenerRule: preview, targetGroups: alb.targetGroups } } };
+      return deps.traffic?.(previewed) ?? null;
+    },
   };
 }
 

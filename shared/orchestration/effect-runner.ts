@@ -12,8 +12,9 @@ import { RolloutPolicy } from '../core/policy';
 import { unsteadyReason } from '../core/unsteady';
 import type { Rollout } from '../core/rollout';
 import { RolloutStatus, holdsEcs } from '../core/status';
-import type { EcsTarget, RollbackProgress, ServiceView } from '../ports';
-import { taskSetScales } from '../core/traffic-split';
+import type { EcsTarget, RollbackProgress, ServiceView, TrafficRouter } from '../ports';
+import { BLUE_GREEN_SCALES } from '../core/blue-green';
+import { type TaskSetScales, taskSetScales } from '../core/traffic-split';
 import { LoadBalancerError } from '../errors';
 import { type OrchestrationContext, errorMessage, sleep } from './context';
 import type { RolloutClock } from './clock';
@@ -28,6 +29,10 @@ export interface LockEffects {
 }
 
 type EcsOutcome<T> = { ok: true; value: T } | { ok: false; rollout: Rollout };
+
+/** The task set scales that carry the rollout's recorded weight: both at full size in blue-green. */
+const scalesOf = (rollout: Rollout, traffic: TrafficRouter): TaskSetScales =>
+  rollout.blueGreen ? BLUE_GREEN_SCALES : taskSetScales(traffic.mode, rollout.canaryWeight);
 
 export class EffectRunner {
   constructor(
@@ -102,8 +107,12 @@ export class EffectRunner {
       // forwards 0% to it first, so its targets are health-checked (a group no rule uses never is).
       let targetGroupArn: string | undefined;
       const traffic = this.ctx.trafficOf(rollout);
+      if (rollout.blueGreen && traffic.mode !== 'alb') throw new LoadBalancerError('blueGreen needs traffic.alb: no load balancer to switch');
       if (traffic.mode === 'alb') {
         const groups = this.targetGroups(rollout, await this.ctx.deps.ecs.describe(t));
+        // Blue-green: the preview rule forwards only to the new set's group, from the start (first: a
+        // preview rule the rollout cannot use stops it before production's rule is touched).
+        await this.preview(rollout)?.route({ ...groups, canaryWeight: 100 });
         await traffic.route({ ...groups, canaryWeight: 0 });
         targetGroupArn = groups.canaryTargetGroupArn;
       }
@@ -135,14 +144,17 @@ export class EffectRunner {
       const weight: number = latest.canaryWeight;
       const current: Rollout = latest;
       const traffic = this.ctx.trafficOf(current);
-      const scales = taskSetScales(traffic.mode, weight);
+      const scales = scalesOf(current, traffic);
       const call = await this.ecsCall(current, 'setWeights', async (t) => {
         // ALB weights: traffic leaves the canary before its tasks do; it comes to them once they are
-        // healthy (steadyWeight).
+        // healthy (steadyWeight). Blue-green: both sets run at full size, so production switches in
+        // one call as soon as the new set is steady (or once it is, steadyWeight).
         if (traffic.mode === 'alb') {
           const view = await this.ctx.deps.ecs.describe(t);
           const sets = this.taskSetsOf(current, view);
-          if ((await traffic.share(sets)) > weight) await traffic.route({ ...this.targetGroups(current, view), canaryWeight: weight });
+          const share = await traffic.share(sets);
+          const switchNow = current.blueGreen !== undefined && share !== weight && (weight === 0 || sets.canary?.steady === true);
+          if (share > weight || switchNow) await traffic.route({ ...this.targetGroups(current, view), canaryWeight: weight });
         }
         await this.ctx.deps.ecs.setWeights(t, {
           stableTaskSetId: current.ecs.stableTaskSetId!,
@@ -187,7 +199,7 @@ export class EffectRunner {
       return notYet();
     }
     const traffic = this.ctx.trafficOf(rollout);
-    const scales = taskSetScales(traffic.mode, rollout.canaryWeight);
+    const scales = scalesOf(rollout, traffic);
     if (canary.scale !== scales.canary || (stable && stable.scale !== scales.stable)) {
       await this.applyWeight(rollout);
       return notYet(`the recorded weight ${rollout.canaryWeight}% was not applied in ECS yet`);
@@ -202,10 +214,24 @@ export class EffectRunner {
       if ((await traffic.share({ stable: stable ?? null, canary })) !== rollout.canaryWeight) {
         await traffic.route({ ...this.targetGroups(rollout, view), canaryWeight: rollout.canaryWeight });
       }
+      // Blue-green, previewed: the preview rule forwards 100% to the new set (set at its creation; set
+      // again if it was changed since).
+      const preview = rollout.canaryWeight === 0 ? this.preview(rollout) : null;
+      if (preview && (await preview.share({ stable: stable ?? null, canary })) !== 100) {
+        await preview.route({ ...this.targetGroups(rollout, view), canaryWeight: 100 });
+      }
     });
     return routed.ok
       ? { steadyAt: { weight: rollout.canaryWeight, trafficShare: rollout.canaryWeight }, why: null }
       : notYet(`the load balancer could not be set to forward ${rollout.canaryWeight}% to the canary yet`);
+  }
+
+  /** Blue-green: the preview rule's router; null for a canary. */
+  private preview(rollout: Rollout): TrafficRouter | null {
+    if (!rollout.blueGreen) return null;
+    const router = this.ctx.previewOf(rollout);
+    if (!router || router.mode !== 'alb') throw new LoadBalancerError(`no load balancer router for the preview rule ${rollout.blueGreen.previewListenerRule}`);
+    return router;
   }
 
   /** The stable and canary task sets of the rollout in a view of the service. */

@@ -234,5 +234,14 @@ function planOf(service: ServiceConfig) {
     steadyTimeoutSeconds: service.policies.steadyTimeout,
     approvalDefaults: service.policies.approvals,
     signatureWaitSeconds: signatureWaitSeconds(service),
+    ...(service.blueGreen
+      ? {
+          blueGreen: {
+            previewListenerRule: service.blueGreen.previewListenerRule,
+            autoPromote: service.blueGreen.autoPromote,
+            scaleDownDelaySeconds: service.blueGreen.scaleDownDelay,
+          },
+        }
+      : {}),
   };
 }

@@ -117,7 +117,12 @@ export class StepDriver {
       if (after.moved) continue;
       const directive = this.directive(rollout);
       // A bake that has just elapsed, or a step that has nothing to wait for: go on now.
-      const canMoveNow = directive.next === 'WAIT' && rollout.status === RolloutStatus.Progressing && (rollout.wait === null || (rollout.wait.for === 'bake' && directive.seconds === 0));
+      // PROMOTING (blue-green) goes on now only when its scaleDownDelay is over; a promote call that
+      // failed is tried again at the next look, not at once.
+      const bakeOver = rollout.wait?.for === 'bake' && directive.next === 'WAIT' && directive.seconds === 0;
+      const canMoveNow =
+        directive.next === 'WAIT' &&
+        ((rollout.status === RolloutStatus.Progressing && (rollout.wait === null || bakeOver)) || (rollout.status === RolloutStatus.Promoting && bakeOver));
       if (!canMoveNow) return directive;
     }
     return this.directive(rollout);

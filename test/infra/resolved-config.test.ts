@@ -172,6 +172,17 @@ describe('the bundled config, as the functions read it (JSON.parse, no YAML pars
     expect(comparable(read)).toEqual(comparable(await loadConfig(albFile, {})));
     expect(read.services.web!.traffic).toEqual({ alb: { listenerRule: rule, targetGroups: groups } });
 
+    // blueGreen in place of steps: both readers give the same service, the blue-green steps included.
+    const preview = rule.replace(/[0-9a-f]{16}$/, 'fedcba9876543210');
+    const withBlueGreen = withAlb
+      .replace('    steps:\n      - setWeight: 20\n      - pause: { duration: 1m30s }\n      - setWeight: 100\n', '')
+      .replace(`targetGroups: [${groups.join(', ')}] } }`, () => `targetGroups: [${groups.join(', ')}] } }\n    blueGreen: { previewListenerRule: ${preview}, autoPromote: true, scaleDownDelay: 2m }`);
+    const bgFile = writeResolvedConfig(await configFrom(withBlueGreen), mkdtempSync(join(tmpdir(), 'resolved-')));
+    expect(needsFullLoader(readFileSync(bgFile, 'utf8'))).toBe(false);
+    const bg = await readBundledConfig(bgFile, {}, new EnvironmentSecrets({}));
+    expect(comparable(bg)).toEqual(comparable(await loadConfig(bgFile, {})));
+    expect(bg.services.web).toMatchObject({ blueGreen: { previewListenerRule: preview, autoPromote: true, scaleDownDelay: 120 }, steps: [{ setWeight: 0 }] });
+
     const env = { SLACK_SIGNING_SECRET: 'the-signing-secret-0123', NOTIFY_SECRET: 'notify-secret-0123456789' };
     const withMore = `${TEST_CONFIG_YAML.replace("tags: '^v[0-9]+$'", () => "tags: '^v[0-9]+$'\n    notify: [{ webhook: { url: 'https://hooks.example.com/r', secretEnv: NOTIFY_SECRET } }]")}\nslack: { signingSecretEnv: SLACK_SIGNING_SECRET }\naccess:\n  slack: { team: T0ACME, users: { U0ANN: { person: ann@example.com, role: operator } } }\n`;
     const file = writeResolvedConfig(await configFrom(withMore, env), mkdtempSync(join(tmpdir(), 'resolved-')));

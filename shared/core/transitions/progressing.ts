@@ -12,14 +12,14 @@ import { isCoarse } from '../traffic-split';
 import { takenWhileActive } from './active';
 import { type Draft, type Handler, type StatusHandlers, unchanged } from './draft';
 import { answerWaitAtOnce } from './shared';
-import { advance, completeStep, startRollback } from './step-progress';
+import { advance, completeStep, startRollback, switched } from './step-progress';
 
 /**
  * Asks for a create-canary or promote call once: the claim is saved under the version check, so of two
  * writers advancing the same rollout only one makes the call. A stale claim (its writer died: too old,
  * or made under an older clock, which only stops being the clock once it stopped) is renewed.
  */
-function claimCall(d: Draft, call: 'createCanary' | 'promote') {
+export function claimCall(d: Draft, call: 'createCanary' | 'promote') {
   const { ecs } = d.before;
   const claim = ecs.claim;
   const attempt = d.before.clock?.attempt ?? 0;
@@ -64,6 +64,10 @@ const steady: Handler<'Steady'> = (d, input) => {
   if (rollout.wait?.for !== 'steady' || input.weight !== rollout.canaryWeight) return unchanged(rollout);
   d.r.wait = null;
   if (input.trafficShare !== undefined) d.r.trafficShare = input.trafficShare;
+  if (rollout.promoting && rollout.blueGreen) {
+    switched(d, rollout.blueGreen.scaleDownDelaySeconds);
+    return d.result();
+  }
   if (rollout.promoting) {
     d.log(EventType.Promoting, messages.promoting());
     d.r.ecs = { ...rollout.ecs, claim: { call: 'promote', since: d.at, attempt: rollout.clock?.attempt ?? 0 } };
@@ -76,7 +80,8 @@ const steady: Handler<'Steady'> = (d, input) => {
   completeStep(d, i);
   const share = input.trafficShare;
   const coarse = share !== undefined && isCoarse(step.setWeight, share) ? share : undefined;
-  d.log(EventType.StepCompleted, messages.steadyStepCompleted(stepLabel(i, rollout.steps.length), step.setWeight, coarse));
+  const label = stepLabel(i, rollout.steps.length);
+  d.log(EventType.StepCompleted, rollout.blueGreen ? messages.previewSteady(label) : messages.steadyStepCompleted(label, step.setWeight, coarse));
   advance(d);
   return d.result();
 };
@@ -92,7 +97,7 @@ const steadyWaitStarted: Handler<'SteadyWaitStarted'> = (d, input) => {
   return d.result();
 };
 
-const promoted: Handler<'Promoted'> = (d) => {
+export const promoted: Handler<'Promoted'> = (d) => {
   const rollout = d.before;
   if (!rollout.promoting) return unchanged(rollout);
   d.r.status = RolloutStatus.Succeeded;

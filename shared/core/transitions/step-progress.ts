@@ -36,8 +36,16 @@ export function startPromotion(d: Draft): void {
   d.r.promoting = true;
   d.r.canaryWeight = 100;
   d.r.wait = { for: 'steady', since: d.at };
-  d.log(EventType.WeightSet, messages.promotionWeightSet());
+  // Blue-green: the new set already runs at full size; this is the switch of production (one call).
+  d.log(EventType.WeightSet, d.r.blueGreen ? messages.switchRequested() : messages.promotionWeightSet());
   d.effect({ type: 'applyWeight', weight: 100 });
+}
+
+/** Blue-green, steady at 100% behind production: PROMOTING, the old set kept `delaySeconds` (transitions/promoting.ts). */
+export function switched(d: Draft, delaySeconds: number): void {
+  d.r.status = RolloutStatus.Promoting;
+  d.r.wait = { for: 'bake', until: new Date(d.now.getTime() + delaySeconds * 1000).toISOString() };
+  d.log(EventType.Switched, messages.switched(delaySeconds));
 }
 
 /** Takes the canary out and gives the stable task set all traffic; `reason` is recorded as the rollout's. */
@@ -91,7 +99,7 @@ export function advance(d: Draft): void {
       if (isSetWeight(step)) {
         r.canaryWeight = step.setWeight;
         r.wait = { for: 'steady', since: d.at };
-        d.log(EventType.WeightSet, messages.weightSet(label, step.setWeight));
+        d.log(EventType.WeightSet, r.blueGreen ? messages.previewStarted(label) : messages.weightSet(label, step.setWeight));
         d.effect({ type: 'applyWeight', weight: step.setWeight });
         return;
       }

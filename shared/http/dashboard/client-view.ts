@@ -33,7 +33,9 @@ function seconds(s) {
   if (s >= 60) { out += Math.floor(s / 60) + 'm'; s %= 60; }
   return out + (s || !out ? s + 's' : '');
 }
-function stepLabel(step) {
+function stepLabel(step, blueGreen) {
+  // Blue-green's first step: the new task set at full size behind the preview rule.
+  if (blueGreen && step.setWeight === 0) return 'preview';
   if (step.setWeight !== undefined) return step.setWeight + '%';
   if (step.pause && step.pause.duration !== undefined) return 'bake ' + seconds(step.pause.duration);
   return step.pause && step.pause.name ? 'approve: ' + step.pause.name : 'approval';
@@ -84,10 +86,12 @@ function rolloutCard(r) {
   var actions = [];
   // Paused by hand: Resume; at an approval pause: Approve. Pause holds a PROGRESSING rollout not yet being promoted.
   var manual = r.status === 'PAUSED' && r.wait && r.wait.for === 'manual';
+  // Blue-green after the switch, within scaleDownDelay: an abort switches production back at once.
+  var promotingDelay = r.status === 'PROMOTING' && r.wait && r.wait.for === 'bake';
   var button = function (action, label) { return h('button', { class: action, type: 'button', disabled: busy, onclick: function () { command(r.id, action); } }, [label]); };
   if (r.status === 'PAUSED') actions.push(manual ? button('resume', 'Resume') : button('approve', 'Approve'));
   if (r.status === 'PROGRESSING' && !r.promoting) actions.push(button('pause', 'Pause'));
-  if (['PENDING', 'PROGRESSING', 'PAUSED', 'FAILED'].indexOf(r.status) >= 0) {
+  if (['PENDING', 'PROGRESSING', 'PAUSED', 'FAILED'].indexOf(r.status) >= 0 || promotingDelay) {
     actions.push(h('button', { class: 'abort', type: 'button', disabled: busy, onclick: function () {
       if (confirm('Abort the ' + r.service + ' rollout of ' + (r.image.tag || shortDigest(r.image.digest)) + '? It rolls back to the stable image.')) command(r.id, 'abort');
     } }, [r.status === 'FAILED' ? 'Retry rollback' : 'Abort']));
@@ -109,7 +113,9 @@ function rolloutCard(r) {
     ]),
     h('div', { class: 'meta' }, [
       h('code', { text: r.id }), ' · created ' + dateTime(r.createdAt) + ' · updated ' + time(r.updatedAt),
-      manual ? ' · paused by ' + r.wait.by + (r.wait.reason ? ': ' + r.wait.reason : '') : r.wait ? ' · waiting for ' + r.wait.for : '',
+      manual ? ' · paused by ' + r.wait.by + (r.wait.reason ? ': ' + r.wait.reason : '')
+        : promotingDelay ? ' · production on the new task set; the old one kept until ' + time(r.wait.until) + ' (scaleDownDelay): abort switches back'
+        : r.wait ? ' · waiting for ' + r.wait.for : '',
     ]),
     terminal ? null : weightBar(r),
     terminal ? null : timeline(r),
@@ -126,14 +132,16 @@ function rememberOpen(id, open) {
 }
 
 function weightBar(r) {
+  // Blue-green: the bar is production's split between the new and the old task set (both at full size).
+  var names = r.blueGreen ? ['new ', 'old '] : ['canary ', 'stable '];
   var canary = h('div', { class: 'canary' });
   canary.style.width = r.canaryWeight + '%'; // CSSOM, which the CSP allows (style attributes it does not)
   return h('div', { class: 'weight' }, [
-    h('div', { class: 'bar', role: 'img', 'aria-label': 'canary ' + r.canaryWeight + '%, stable ' + (100 - r.canaryWeight) + '%' }, [canary, h('div', { class: 'stable' })]),
+    h('div', { class: 'bar', role: 'img', 'aria-label': names[0] + r.canaryWeight + '%, ' + names[1] + (100 - r.canaryWeight) + '%' }, [canary, h('div', { class: 'stable' })]),
     h('div', { class: 'legend' }, [
-      h('span', {}, ['canary ', h('b', { class: 'canary-weight', text: r.canaryWeight + '%' })]),
-      h('span', {}, ['stable ', h('b', { text: (100 - r.canaryWeight) + '%' })]),
-    ]),
+      h('span', {}, [names[0], h('b', { class: 'canary-weight', text: r.canaryWeight + '%' })]),
+      h('span', {}, [names[1], h('b', { text: (100 - r.canaryWeight) + '%' })]),
+    ].concat(r.blueGreen ? [h('span', { class: 'preview', text: 'blue-green, preview rule ' + r.blueGreen.previewListenerRule.slice(r.blueGreen.previewListenerRule.lastIndexOf('/') + 1) })] : [])),
   ]);
 }
 
@@ -141,7 +149,7 @@ function timeline(r) {
   return h('ol', { class: 'steps' }, r.steps.map(function (step, i) {
     return h('li', { class: 'step s-' + step.status, title: 'step ' + (i + 1) + ': ' + step.status.toLowerCase() + (step.completedAt ? ' at ' + time(step.completedAt) : ''), data: { step: String(i), status: step.status } }, [
       h('span', { class: 'dot' }),
-      h('span', { class: 'label', text: stepLabel(step) }),
+      h('span', { class: 'label', text: stepLabel(step, !!r.blueGreen) }),
       h('span', { class: 'state', text: step.status === 'PENDING' ? '' : step.status }),
     ]);
   }));

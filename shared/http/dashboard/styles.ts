@@ -58,7 +58,7 @@ h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .06em; color: v
 .head .spacer { flex: 1; }
 .badge { font-size: 11.5px; font-weight: 700; letter-spacing: .03em; padding: 2px 8px; border-radius: 999px; color: #fff; background: var(--idle); }
 /* One colour per status: the badge's fill, and the card's left edge. */
-.st-PENDING { --st: var(--idle); } .st-PROGRESSING { --st: var(--info); } .st-PAUSED { --st: var(--warn); } .st-SUCCEEDED { --st: var(--ok); }
+.st-PENDING { --st: var(--idle); } .st-PROGRESSING { --st: var(--info); } .st-PAUSED { --st: var(--warn); } .st-PROMOTING { --st: var(--info); } .st-SUCCEEDED { --st: var(--ok); }
 .st-ROLLING_BACK { --st: #e16f24; } .st-ROLLED_BACK { --st: var(--bad); } .st-REJECTED { --st: var(--purple); } .st-FAILED { --st: #82071e; }
 .badge { background: var(--st, var(--idle)); }
 .rollout { border-left: 4px solid var(--st, var(--line)); }

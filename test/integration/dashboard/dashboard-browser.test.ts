@@ -10,8 +10,17 @@ import { type ApiClient, apiClient, waitFor } from '../../helpers/http';
 import { appConfig, digestOf, pushEnvelope, serviceConfig } from '../../helpers/local-config';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';
 import { CHROMIUM, hasChromium, launchChromium } from './browser';
+import { blueGreenSteps } from '../../../shared/core/blue-green';
 
-const config = appConfig([serviceConfig('web', { steps: [{ setWeight: 20 }, { pause: { duration: 1 } }, { setWeight: 50 }, { pause: {} }, { setWeight: 100 }] }), serviceConfig('worker')]);
+const ELB = 'arn:aws:elasticloadbalancing:us-east-1:000000000000';
+/** Blue-green: its rollouts wait at the preview, then are PROMOTING for a long scaleDownDelay. */
+const shop = serviceConfig('shop', {
+  steps: blueGreenSteps({ autoPromote: false }),
+  blueGreen: { previewListenerRule: `${ELB}:listener-rule/app/shop/00000000000000a1/00000000000000b2/00000000000000c4`, autoPromote: false, scaleDownDelay: 600 },
+  traffic: { alb: { listenerRule: `${ELB}:listener-rule/app/shop/00000000000000a1/00000000000000b1/00000000000000c3`, targetGroups: [`${ELB}:targetgroup/shop-blue/00000000000000d1`, `${ELB}:targetgroup/shop-green/00000000000000d2`] } },
+  alarms: [],
+});
+const config = appConfig([serviceConfig('web', { steps: [{ setWeight: 20 }, { pause: { duration: 1 } }, { setWeight: 50 }, { pause: {} }, { setWeight: 100 }] }), serviceConfig('worker'), shop]);
 
 let stack: LocalStack;
 let browser: Browser;
@@ -100,6 +109,29 @@ describe('the dashboard', () => {
     expect(done.approvals).toEqual([expect.objectContaining({ by: 'ann', comment: 'approved on the dashboard', step: 3 })]);
     expect(await page.evaluate('window.__noReload')).toBe(true);
     expect(navigations).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a blue-green rollout previewed, then PROMOTING with an abort that switches back', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('dialog', (dialog) => void dialog.accept());
+    await signIn(page, stack.apiToken, 'bea');
+    await page.waitForSelector('#conn[data-mode="live"]');
+    const id = await push('shop', 'v2', digestOf(0xd45d));
+
+    await page.waitForSelector(`${card(id)}[data-status="PAUSED"][data-weight="0"] button.approve`, { timeout: 15_000 });
+    expect(await page.locator(`${card(id)} .legend`).textContent()).toMatch(/^new 0%old 100%blue-green, preview rule 00000000000000c4$/);
+    expect(await page.locator(`${card(id)} .step .label`).allTextContents()).toEqual(['preview', 'approve: preview']);
+    await page.locator(`${card(id)} button.approve`).click();
+    await page.waitForSelector(`${card(id)}[data-status="PROMOTING"][data-weight="100"] button.abort`, { timeout: 15_000 });
+    expect(await page.locator(`${card(id)} .meta`).textContent()).toMatch(/production on the new task set; the old one kept until .* \(scaleDownDelay\): abort switches back/);
+    await page.screenshot({ path: '/tmp/dashboard-promoting.png', fullPage: true });
+    await page.locator(`${card(id)} button.abort`).click();
+    await page.waitForSelector(`${card(id)}[data-status="ROLLED_BACK"]`, { timeout: 15_000 });
+    expect((await api('GET', `/rollouts/${id}`)).body.events.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['SWITCHED', 'ABORTED', 'ROLLED_BACK']));
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -13,6 +13,7 @@ import { type ApiClient, waitFor } from '../../helpers/http';
 import { appConfig, digestOf, pushEnvelope, serviceConfig } from '../../helpers/local-config';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';
 import { checkedClient, checkedRequest } from './contract';
+import { blueGreenSteps } from '../../../shared/core/blue-green';
 import { Secret } from '../../../shared/config/webhooks-schema';
 import { signSlackRequest } from '../../../shared/notifications/slack-signature';
 
@@ -20,8 +21,16 @@ const VIEWER_TOKEN = 'viewer-token-0123456789';
 const SLACK_SECRET = 'slack-signing-secret-0123456789';
 /** Nothing listens there: a reply to a click goes nowhere (and never to Slack). */
 const SLACK_RESPONSES = 'http://127.0.0.1:9/actions/';
+const ELB = 'arn:aws:elasticloadbalancing:us-east-1:000000000000';
+/** A blue-green service: its rollouts are PROMOTING for a while after the switch. */
+const shop = serviceConfig('shop', {
+  steps: blueGreenSteps({ autoPromote: false }),
+  blueGreen: { previewListenerRule: `${ELB}:listener-rule/app/shop/00000000000000a1/00000000000000b2/00000000000000c4`, autoPromote: false, scaleDownDelay: 300 },
+  traffic: { alb: { listenerRule: `${ELB}:listener-rule/app/shop/00000000000000a1/00000000000000b1/00000000000000c3`, targetGroups: [`${ELB}:targetgroup/shop-blue/00000000000000d1`, `${ELB}:targetgroup/shop-green/00000000000000d2`] } },
+  alarms: [],
+});
 const config = {
-  ...appConfig([serviceConfig('web'), serviceConfig('worker', { steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }], alarms: ['worker-errors'] })]),
+  ...appConfig([serviceConfig('web'), serviceConfig('worker', { steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 100 }], alarms: ['worker-errors'] }), shop]),
   access: {
     tokens: [{ name: 'vic', sha256: createHash('sha256').update(VIEWER_TOKEN).digest('hex'), role: 'viewer' as const }],
     slack: { team: 'T0CONTRACT', users: { U0VIC: { person: 'vic@example.com', role: 'viewer' as const } } },
@@ -89,7 +98,7 @@ describe('the API answers as its OpenAPI document says', () => {
     for (const command of ['approve', 'reject', 'abort', 'promote', 'pause', 'resume']) expect((await api('POST', `/rollouts/${id}/${command}`, { by: 'ann' })).status).toBe(409);
     expect((await api('POST', `/rollouts/${id}/retry`, { by: 'ann' })).status).toBe(409);
     expect((await api('GET', '/rollouts')).status).toBe(200);
-    expect((await api('GET', '/services')).body.items).toHaveLength(2);
+    expect((await api('GET', '/services')).body.items).toHaveLength(3);
     expect((await api('GET', '/services/web')).body.activeRollout).toBeNull();
   });
 
@@ -237,6 +246,19 @@ describe('the API answers as its OpenAPI document says', () => {
     expect(viewerClick.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/is a viewer/) });
     expect((await click({ ...payload, type: 'view_submission' })).status).toBe(400);
     expect((await click(payload, Math.floor(Date.now() / 1000) - 600)).status).toBe(401);
+  });
+
+  it('for a blue-green rollout previewed, switched (PROMOTING) and aborted within its scaleDownDelay', async () => {
+    const id = await push('shop', 'v2');
+    const paused = await untilStatus(id, 'PAUSED');
+    expect(paused).toMatchObject({ canaryWeight: 0, blueGreen: { autoPromote: false, scaleDownDelaySeconds: 300 } });
+    expect((await api('POST', `/rollouts/${id}/approve`, { by: 'ann' })).status).toBe(200);
+    const promoting = await untilStatus(id, 'PROMOTING');
+    expect(promoting).toMatchObject({ canaryWeight: 100, wait: { for: 'bake' } });
+    expect((await api('GET', '/rollouts?service=shop&status=PROMOTING')).body.items.map((r: { id: string }) => r.id)).toEqual([id]);
+    for (const command of ['approve', 'pause', 'promote', 'resume']) expect((await api('POST', `/rollouts/${id}/${command}`, { by: 'ann' })).status).toBe(409);
+    expect((await api('POST', `/rollouts/${id}/abort`, { by: 'ann', reason: 'checkout broken' })).status).toBe(200);
+    expect(await untilStatus(id, 'ROLLED_BACK')).toMatchObject({ canaryWeight: 0, trafficShare: 0 });
   });
 
   it('has shown every documented (route, status) at least once', () => {

@@ -4,6 +4,7 @@ import {
   describeWait,
   eventLine,
   makeStyle,
+  clock,
   progressLine,
   rolloutDetail,
   rolloutTable,
@@ -53,6 +54,11 @@ describe('human output', () => {
   it('says where the rollout stands in one line', () => {
     expect(progressLine(rollout())).toBe('[##########..........] 50%  PAUSED  step 2/3 pause until approved  (waiting for approval)');
     expect(describeWait({ for: 'lock', behind: 'other' })).toBe('queued behind other');
+    // Blue-green after the switch: the bake is the old set's scaleDownDelay.
+    const until = '2026-01-01T10:05:00.000Z';
+    expect(progressLine(rollout({ status: 'PROMOTING', canaryWeight: 100, currentStep: 3, wait: { for: 'bake', until } }))).toContain(
+      `PROMOTING  (production on the new task set; the old one kept until ${clock(until)} (scaleDownDelay): abort switches back)`,
+    );
     expect(describeWait({ for: 'hold', reason: 'alarm web-5xx is ALARM', since: '2026-01-01T10:00:00.000Z', resume: null })).toBe('held: alarm web-5xx is ALARM');
   });
 

@@ -1,5 +1,6 @@
+import { type BlueGreenSpec, blueGreenSteps } from '../../../shared/core/blue-green';
 import type { RolloutInput } from '../../../shared/core/commands';
-import { createRollout } from '../../../shared/core/create-rollout';
+import { type NewRollout, createRollout } from '../../../shared/core/create-rollout';
 import type { Rollout, SignatureInfo } from '../../../shared/core/rollout';
 import type { StepSpec } from '../../../shared/core/steps';
 import { transition } from '../../../shared/core/transition';
@@ -37,6 +38,28 @@ export function newRollout(steps: readonly StepSpec[] = STEPS): Rollout {
   );
 }
 
+export const PREVIEW_RULE = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/0123456789abcdef/1123456789abcdef/2123456789abcdef';
+
+/** A blue-green rollout (30 s scaleDownDelay by default), its approval pause needing `approvals` people. */
+export function newBlueGreenRollout(
+  spec: Partial<BlueGreenSpec> = {},
+  approvals: NonNullable<NewRollout['approvalDefaults']> = { required: 1, timeout: null, onTimeout: 'rollback' },
+): Rollout {
+  const blueGreen: BlueGreenSpec = { previewListenerRule: PREVIEW_RULE, autoPromote: false, scaleDownDelaySeconds: 30, ...spec };
+  return createRollout(
+    {
+      id: 'r1',
+      service: 'web',
+      image: { registry: '127.0.0.1:5000', repository: 'team/web', tag: 'v2', digest: `sha256:${'2'.repeat(64)}` },
+      steps: blueGreenSteps(blueGreen),
+      source: 'test',
+      approvalDefaults: approvals,
+      blueGreen,
+    },
+    T0,
+  );
+}
+
 /** Applies inputs in order, as drivers would, and returns the final record. */
 export function apply(rollout: Rollout, inputs: readonly (RolloutInput | [RolloutInput, number])[]): Rollout {
   let r = rollout;
@@ -68,5 +91,14 @@ export function states(): Record<string, Rollout> {
   const rolledBack = apply(rollingBack, [{ type: 'RolledBack' }]);
   const failed = apply(rollingBack, [{ type: 'RollbackFailed', message: 'boom' }]);
   const rejected = apply(pending, [{ type: 'SignatureRejected', reason: 'bad key' }]);
-  return { pending, queued, started: startedR, atWeight20, baking, atWeight50, paused, atWeight100, promoting, finalizing, succeeded, rollingBack, rolledBack, failed, rejected };
+  // Blue-green: the preview at full size, its approval, the switch, PROMOTING for scaleDownDelay, the old set's removal.
+  const bgPreview = apply(newBlueGreenRollout(), [verified, started, canary]);
+  const bgPaused = apply(bgPreview, [{ type: 'Steady', weight: 0 }]);
+  const bgSwitching = apply(bgPaused, [{ type: 'Approve', by: 'ann', comment: null }, { type: 'Tick' }]);
+  const bgSwitched = apply(bgSwitching, [{ type: 'Steady', weight: 100 }]);
+  const bgFinalizing = apply(bgSwitched, [[{ type: 'Tick' }, 31]]);
+  return {
+    pending, queued, started: startedR, atWeight20, baking, atWeight50, paused, atWeight100, promoting, finalizing, succeeded, rollingBack, rolledBack, failed, rejected,
+    bgPreview, bgPaused, bgSwitching, bgSwitched, bgFinalizing,
+  };
 }

@@ -416,6 +416,7 @@ describe('pause and resume by hand', () => {
     ['rolledBack', 'ROLLED_BACK', /it is ROLLED_BACK, and only PROGRESSING/, /it is ROLLED_BACK, and only PAUSED/],
     ['rejected', 'REJECTED', /it is REJECTED, and only PROGRESSING/, /it is REJECTED, and only PAUSED/],
     ['failed', 'FAILED', /it is FAILED, and only PROGRESSING/, /it is FAILED, and only PAUSED/],
+    ['bgSwitched', 'PROMOTING', /cannot pause rollout r1: it is PROMOTING, and only PROGRESSING rollouts can be/, /it is PROMOTING, and only PAUSED rollouts can be/],
   ] as const;
 
   it('covers every status', () => {
