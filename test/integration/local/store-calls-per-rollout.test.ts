@@ -117,6 +117,7 @@ describe('DynamoDB calls of a whole rollout in local mode', () => {
           `by phase: ${JSON.stringify(byPhase)}`,
           'by caller:',
           ...Object.entries(tally(calls, (c) => `${c.operation} ${c.caller}`)).sort((a, b) => b[1] - a[1]).map(([k, v]) => `  ${v} × ${k}`),
+          ...(process.env['STORE_CALLS_TRACE'] ? ['in order:', ...calls.map((c) => `  ${c.phase}: ${c.operation} ${c.caller}`)] : []),
         ].join('\n'),
       );
       expect(calls.length).toBeLessThanOrEqual(MAX_CALLS_PER_ROLLOUT);
