@@ -17,8 +17,30 @@ import { appConfig, digestOf, pushEnvelope, serviceConfig } from '../../helpers/
 import { APPROVED_ROLLOUT_EVENTS } from '../../helpers/scenarios';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';
 
-/** The figures this design reaches; the test fails if calls creep back. */
-const MAX_CALLS_PER_ROLLOUT = 96;
+/**
+ * The figures this design reaches (180 calls before a rollout and its events became one item), with a
+ * call or two of slack where ECS's events race the loop; the test fails if calls creep back. A weight
+ * step is dominated by ECS's steady-state events: each costs a read of the service lock and of the
+ * holder's record.
+ */
+const MAX_CALLS_PER_ROLLOUT = 94;
+const MAX_CALLS_PER_PHASE: Record<string, number> = {
+  // Received, claimed, created (with its active marker).
+  intake: 5,
+  // Signature verified, lock taken, started.
+  PENDING: 3,
+  // The clock, the canary, weight 20 and its wait for ECS.
+  'PROGRESSING step 0': 28,
+  // A 1 s bake: one Advance (a read and a save).
+  'PROGRESSING step 1': 2,
+  'PROGRESSING step 2': 19,
+  // The approval wait's token kept, the approval, its answer.
+  'PAUSED step 3': 8,
+  'PROGRESSING step 4': 24,
+  'PROGRESSING step 5': 5,
+  // The lock released, the queue read.
+  SUCCEEDED: 5,
+};
 
 interface Call {
   readonly operation: string;
@@ -87,7 +109,7 @@ function tally(list: readonly Call[], key: (c: Call) => string): Record<string, 
 }
 
 describe('DynamoDB calls of a whole rollout in local mode', () => {
-  it(`costs at most ${MAX_CALLS_PER_ROLLOUT} calls for 5 steps with one approval, a fixed few per step`, async () => {
+  it(`costs at most ${MAX_CALLS_PER_ROLLOUT} calls for 5 steps with one approval, a bounded few per step`, async () => {
     const saved: Rollout[] = [];
     const unsubscribe = stack.orchestrator.subscribe((r) => {
       saved.push(r);
@@ -125,6 +147,10 @@ describe('DynamoDB calls of a whole rollout in local mode', () => {
         ].join('\n'),
       );
       expect(calls.length).toBeLessThanOrEqual(MAX_CALLS_PER_ROLLOUT);
+      expect(Object.keys(byPhase).filter((p) => !(p in MAX_CALLS_PER_PHASE))).toEqual([]);
+      for (const [p, n] of Object.entries(byPhase)) expect(n, p).toBeLessThanOrEqual(MAX_CALLS_PER_PHASE[p]!);
+      // A rollout is read whole with one GetItem, saved with one PutItem: no Query of its history.
+      expect(calls.filter((c) => c.operation === 'Query' && !c.caller.startsWith('ServiceQueues.queued'))).toEqual([]);
     } finally {
       counting = false;
       unsubscribe();
