@@ -194,13 +194,14 @@ export class StepDriver {
 
   /**
    * While the rollout waits for steady state, looks at ECS once: `moved` when it was steady at the
-   * recorded weight (and the rollout moved on); otherwise the latest record.
+   * recorded weight (and the rollout moved on); otherwise the same record, not read again: a newer one
+   * makes the next save a version conflict, decided again from what is stored.
    */
   private async settleSteady(rollout: Rollout): Promise<{ rollout: Rollout; moved: boolean; why?: string | null }> {
     if (rollout.status !== RolloutStatus.Progressing || rollout.wait?.for !== 'steady') return { rollout, moved: false };
     const { steadyAt, why } = await this.runner.steadiness(rollout);
     if (steadyAt !== null) return { rollout: await this.runner.step(rollout, { type: 'Steady', ...steadyAt }), moved: true };
-    return { rollout: await this.writer.load(rollout.id), moved: false, why };
+    return { rollout, moved: false, why };
   }
 
   /**

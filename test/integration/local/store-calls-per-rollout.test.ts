@@ -95,11 +95,15 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** `Store.method < Module.function`: the first store frame and the first orchestration frame above it. */
+/**
+ * `Store.method < Module.function`: the first store frame and the first orchestration frame above it.
+ * With STORE_CALLS_TRACE=1 the test prints every call in order; with 2, the orchestration frames too.
+ */
 function callerOf(trace: string): string {
   const frames = trace.split('\n').slice(1).map((l) => l.trim().replace(/^at (async )?/, ''));
   const named = (match: RegExp) => frames.find((f) => match.test(f))?.split(' ')[0] ?? '?';
-  return `${named(/shared\/adapters\/dynamodb\/(?!conditional)/)} < ${named(/shared\/orchestration\/|functions\/|shared\/http\//)}`;
+  const chain = process.env['STORE_CALLS_TRACE'] === '2' ? ` (${frames.filter((f) => /shared\/orchestration\//.test(f)).map((f) => f.split(' ')[0]).slice(0, 5).join(' < ')})` : '';
+  return `${named(/shared\/adapters\/dynamodb\/(?!conditional)/)} < ${named(/shared\/orchestration\/|functions\/|shared\/http\//)}${chain}`;
 }
 
 function tally(list: readonly Call[], key: (c: Call) => string): Record<string, number> {
