@@ -135,8 +135,9 @@ export class DynamoRolloutStore implements RolloutStore {
 
   /**
    * One conditional PutItem of the record with its events. `previous` is the rollout `next` was decided
-   * from; without it the store reads the record first. Only when the committed events reach the end of
-   * a chunk (`loggedCountOf`) are they written to event items first, and then only those not written yet.
+   * from; without it the store reads the record first. Once the committed events fill a chunk
+   * (`loggedCountOf`: hundreds of events), a save also reads the stored `loggedCount` and first writes
+   * the events of whole chunks that are not in event items yet.
    */
   async save(next: Rollout, previous?: Rollout): Promise<void> {
     const expected = next.version - 1;
