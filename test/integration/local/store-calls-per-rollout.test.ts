@@ -23,7 +23,7 @@ import { ScriptedVerifier } from '../../helpers/scripted-verifier';
  * step is dominated by ECS's steady-state events: each costs a read of the service lock and of the
  * holder's record.
  */
-const MAX_CALLS_PER_ROLLOUT = 94;
+const MAX_CALLS_PER_ROLLOUT = 90;
 const MAX_CALLS_PER_PHASE: Record<string, number> = {
   // Received, claimed, created (with its active marker).
   intake: 5,
@@ -35,7 +35,7 @@ const MAX_CALLS_PER_PHASE: Record<string, number> = {
   'PROGRESSING step 1': 2,
   'PROGRESSING step 2': 19,
   // The approval wait's token kept, the approval, its answer.
-  'PAUSED step 3': 8,
+  'PAUSED step 3': 7,
   'PROGRESSING step 4': 24,
   'PROGRESSING step 5': 5,
   // The lock released, the queue read.
