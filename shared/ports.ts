@@ -74,8 +74,11 @@ export interface RolloutStore {
   /**
    * Writes `next` when the stored version is `next.version - 1`; throws VersionConflictError otherwise.
    * Events in `next.events` beyond the stored ones are appended to the log; stored events never change.
+   * `previous` is the rollout `next` was decided from, as read or saved (version `next.version - 1`):
+   * with it the store need not read the record before writing (one call per save). Without it, the
+   * store reads it.
    */
-  save(next: Rollout): Promise<void>;
+  save(next: Rollout, previous?: Rollout): Promise<void>;
   /** Newest first. With `service`, served by the per-service index. */
   list(query: ListRolloutsQuery): Promise<RolloutPage>;
   /** Takes the per-service lock for `rolloutId` (true), or tells it is held by another (false). Re-entrant. */

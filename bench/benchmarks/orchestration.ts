@@ -202,27 +202,36 @@ async function stepFunctionsRun(reg: RunningRegistry) {
       return { status: res.statusCode, body: JSON.parse(res.body) as Record<string, unknown> };
     };
     const runs = [];
-    for (const [i, { variant }] of SFN_VARIANTS.entries()) {
-      current = emulators[i]!;
-      if (i > 0) {
+    const counter = countSdkCalls();
+    try {
+      for (const [i, { variant }] of SFN_VARIANTS.entries()) {
+        current = emulators[i]!;
+        if (i > 0) {
+          await sfn.emulator.idle();
+          await sfn.close();
+          sfn = await startStepFunctionsEmulator(sfnOptions(undefined));
+        }
+        directives.length = 0;
+        counter.reset();
+        const started = Date.now();
+        const res = await call('POST', '/webhooks/registry', WEBHOOK_TOKEN, pushEnvelope(reg.host, 'team/web', digests[i]!), WEBHOOK_CONTENT_TYPE);
+        const id = ((res.body['accepted'] as { rolloutId: string }[])[0]!).rolloutId;
+        const clock = () => [...sfn.emulator.executions.values()].find((e) => e.name.startsWith(`${id}-`));
+        await until(`${id} to wait for approval`, async () => clock()?.states.at(-1) === 'AwaitApproval', 60_000, 10);
+        const approved = await call('POST', `/rollouts/${id}/approve`, API_TOKEN, { by: 'bench' });
+        if (approved.status !== 200) throw new Error(`approve answered ${approved.status}`);
+        const exec = clock()!;
+        await exec.done;
         await sfn.emulator.idle();
-        await sfn.close();
-        sfn = await startStepFunctionsEmulator(sfnOptions(undefined));
+        // Every function's DynamoDB calls from the webhook to the execution's end (the read below is the bench's own).
+        const dynamoCalls = Object.fromEntries(Object.entries(counter.counts).filter(([k]) => k.startsWith('DynamoDB ')).map(([k, v]) => [k.slice('DynamoDB '.length), v]));
+        const r = await call('GET', `/rollouts/${id}`, API_TOKEN, undefined);
+        if (exec.status !== 'SUCCEEDED' || r.body['status'] !== 'SUCCEEDED') throw new Error(`execution ${exec.status}, rollout ${String(r.body['status'])}`);
+        const waits = (kind: string) => directives.filter((d) => d.next === 'WAIT' && d.for === kind).length;
+        runs.push({ variant, states: [...exec.states], transitions: exec.states.length, steadyWaits: directives.filter((d) => d.next === 'STEADY').length, bakeWaits: waits('bake'), approvals: directives.filter((d) => d.next === 'APPROVAL').length, seconds: (Date.now() - started) / 1000, dynamoCalls, dynamoTotal: Object.values(dynamoCalls).reduce((a, b) => a + b, 0) });
       }
-      directives.length = 0;
-      const started = Date.now();
-      const res = await call('POST', '/webhooks/registry', WEBHOOK_TOKEN, pushEnvelope(reg.host, 'team/web', digests[i]!), WEBHOOK_CONTENT_TYPE);
-      const id = ((res.body['accepted'] as { rolloutId: string }[])[0]!).rolloutId;
-      const clock = () => [...sfn.emulator.executions.values()].find((e) => e.name.startsWith(`${id}-`));
-      await until(`${id} to wait for approval`, async () => clock()?.states.at(-1) === 'AwaitApproval', 60_000, 10);
-      const approved = await call('POST', `/rollouts/${id}/approve`, API_TOKEN, { by: 'bench' });
-      if (approved.status !== 200) throw new Error(`approve answered ${approved.status}`);
-      const exec = clock()!;
-      await exec.done;
-      const r = await call('GET', `/rollouts/${id}`, API_TOKEN, undefined);
-      if (exec.status !== 'SUCCEEDED' || r.body['status'] !== 'SUCCEEDED') throw new Error(`execution ${exec.status}, rollout ${String(r.body['status'])}`);
-      const waits = (kind: string) => directives.filter((d) => d.next === 'WAIT' && d.for === kind).length;
-      runs.push({ variant, states: [...exec.states], transitions: exec.states.length, steadyWaits: directives.filter((d) => d.next === 'STEADY').length, bakeWaits: waits('bake'), approvals: directives.filter((d) => d.next === 'APPROVAL').length, seconds: (Date.now() - started) / 1000 });
+    } finally {
+      counter.restore();
     }
     return runs;
   } finally {
@@ -269,6 +278,8 @@ export const orchestration: Benchmark = {
       for (const r of sfnRuns) {
         figures.push({ metric: `5-step rollout with one approval, ${r.variant}: Step Functions transitions`, value: `${r.transitions} (${cost(r.transitions)} per rollout; ${r.steadyWaits} waits for ECS, ${r.bakeWaits} bake waits)`, reference: '20', referenceName: 'target', ratio: fmtRatio(r.transitions / 20) });
         targets.push({ target: `5-step rollout with one approval ≤ 20 transitions (${r.variant})`, measured: `${r.transitions}`, met: r.transitions <= 20 });
+        figures.push({ metric: `5-step rollout with one approval, ${r.variant}: DynamoDB calls, all functions`, value: `${r.dynamoTotal} (${Object.entries(r.dynamoCalls).map(([k, v]) => `${v} ${k}`).join(', ')})`, reference: '25', referenceName: 'target', ratio: fmtRatio(r.dynamoTotal / 25) });
+        targets.push({ target: `DynamoDB calls per rollout (5 steps, one approval, all functions) ≤ 25 (${r.variant})`, measured: `${r.dynamoTotal}`, met: r.dynamoTotal <= 25 });
       }
       const first = sfnRuns[0]!;
       return {
@@ -281,6 +292,7 @@ export const orchestration: Benchmark = {
         analysis: [
           `Local mode, per step: with the default 250 ms steady poll, a step whose task is up after ${CASES[1]!.taskStartMs} ms is seen steady at the look at ~500 ms (looks at 0, 250, 500 ms after the weight is set), so the poll alone costs ~100 ms per step, plus each look's own round trips (${fmt(median(local[CASES[1]!.label]!.map((r) => r.perStepMs)))} ms per step in all). With a 10 ms poll the rest shows (${fmt(median(local[CASES[0]!.label]!.map((r) => r.perStepMs)))} ms per step): ${fmt(median(local[CASES[0]!.label]!.map((r) => r.dynamoCalls)) / STEPS, 1)} DynamoDB and ${fmt(median(local[CASES[0]!.label]!.map((r) => r.ecsCalls)) / STEPS, 1)} ECS calls per step (each steady look is a DescribeServices plus a re-read of the rollout; each weight is a save of the record and its event, DescribeTaskSets, two UpdateTaskSet and a re-read), each a loopback round trip through the SDK into dynalite or the emulator in this event loop, on a shared 2-core machine.`,
           'What would reach 50 ms per step: stop polling for steady state: ECS says when a task set will be steady (pending counts, and task-set state change events in EventBridge), so local mode could wake exactly then and AWS could wait on a callback instead of a Wait loop; until then, poll from a short first look with backoff rather than at a fixed interval. Then cut the round trips per step: apply the weight with the task set ids the record already has (no DescribeTaskSets), keep the saved record instead of re-reading it after each ECS call, and write a record with its events in one BatchWriteItem.',
+          `DynamoDB, per rollout: ${sfnRuns.map((r) => `${r.dynamoTotal} (${r.variant})`).join(', ')}. A rollout and its events are one item (one GetItem to read, one conditional PutItem to save, never read back after a save); what remains is one read per task of the state machine (it passes an id), one save per decision, a read after each ECS weight call (the latest intent), and, per ECS steady-state event, a read of the service lock and of its holder's record. Reaching 25 needs fewer saves per step (the wait's token kept and cleared by the saves the step makes anyway) and fewer reads per ECS event.`,
           `Step Functions: ${sfnRuns.map((r) => `${r.transitions} (${r.variant})`).join(', ')} states entered (${first.states.join(' → ')}). Waiting for ECS is a callback (AwaitSteady) that the ECS service action event answers, so a weight change costs Route → AwaitSteady → Advance however long ECS takes; only an event that never comes costs one more loop, at the fallback timeout.`,
         ],
         raw: { local, stepFunctions: sfnRuns.map(({ states, ...rest }) => ({ ...rest, states: states.join(',') })) },

@@ -78,7 +78,8 @@ export function rolloutRoutes(deps: AppDeps, logger: Logger) {
     const input = build(await readJson(c), actor);
     const current = await orchestrator.get(id); // an unknown id is a 404 before anything else
     if (input.type === 'Approve') refuseSamePerson(current, input.by);
-    const rollout = await orchestrator.command(id, input);
+    // Decided from the record just read: one changed meanwhile makes the save a conflict, decided again.
+    const rollout = await orchestrator.command(current, input);
     logger.info('operator command', { rolloutId: id, command: input.type, by: input.by, credential: input.credential, status: rollout.status });
     return c.json(presentRollout(rollout));
   };

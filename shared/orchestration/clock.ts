@@ -65,7 +65,7 @@ export class RolloutClock {
       if (RolloutClock.attemptOf(current) > seen) return null;
       const next: Rollout = { ...current, clock: { attempt: seen + 1, since: this.ctx.clock().toISOString() }, version: current.version + 1 };
       try {
-        await this.ctx.deps.store.save(next);
+        await this.ctx.deps.store.save(next, current);
         return next;
       } catch (e) {
         if (!(e instanceof VersionConflictError)) throw e;

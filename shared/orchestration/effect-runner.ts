@@ -42,7 +42,11 @@ export class EffectRunner {
     private readonly clock: RolloutClock,
   ) {}
 
-  /** Transition, save, then run the effects. Returns the latest record. */
+  /**
+   * Transition, save, then run the effects. Returns the latest record. Given a record rather than an
+   * id, it decides from that one without reading it again: a newer stored version makes the save a
+   * version conflict, and the writer decides again from what is stored.
+   */
   async step(rolloutOrId: Rollout | string, input: RolloutInput): Promise<Rollout> {
     const { rollout, effects } = await this.writer.save(rolloutOrId, input);
     return this.run(rollout, effects);
@@ -90,7 +94,7 @@ export class EffectRunner {
     for (let attempt = 1; attempt <= RolloutPolicy.wakeAttempts; attempt++) {
       try {
         await this.ctx.deps.workflow.wake(rollout, taskToken);
-        return taskToken ? (await this.writer.save(rollout.id, { type: 'WaitAnswered', taskToken })).rollout : rollout;
+        return taskToken ? (await this.writer.save(rollout, { type: 'WaitAnswered', taskToken })).rollout : rollout;
       } catch (e) {
         this.ctx.log.warn('answering the workflow failed', { rolloutId: rollout.id, attempt, error: e });
         if (attempt < RolloutPolicy.wakeAttempts) await sleep(RolloutPolicy.wakeBackoffMs * attempt);
@@ -124,7 +128,7 @@ export class EffectRunner {
       });
     });
     if (!canary.ok) return canary.rollout;
-    return this.step(rollout.id, { type: 'CanaryCreated', taskSetId: canary.value.taskSetId, taskDefinitionArn: canary.value.taskDefinitionArn });
+    return this.step(rollout, { type: 'CanaryCreated', taskSetId: canary.value.taskSetId, taskDefinitionArn: canary.value.taskDefinitionArn });
   }
 
   /**
@@ -133,7 +137,8 @@ export class EffectRunner {
    * rollback again, since its own call may have landed after the other actor's.
    */
   async applyWeight(rollout: Rollout): Promise<Rollout> {
-    let latest = await this.writer.load(rollout.id);
+    // The record the caller has (just saved or read); the read after each ECS call finds newer intents.
+    let latest = rollout;
     let applied: number | null = null;
     for (let round = 0; round < RolloutPolicy.weightRounds; round++) {
       if (latest.status === RolloutStatus.RollingBack || latest.status === RolloutStatus.RolledBack) {
@@ -195,7 +200,7 @@ export class EffectRunner {
     const canary = view.taskSets.find((s) => s.id === rollout.ecs.canaryTaskSetId);
     const stable = view.taskSets.find((s) => s.id === rollout.ecs.stableTaskSetId);
     if (!canary) {
-      await this.step(rollout.id, { type: 'EcsFailed', message: `canary task set ${rollout.ecs.canaryTaskSetId} disappeared from ${t.cluster}/${t.service}` });
+      await this.step(rollout, { type: 'EcsFailed', message: `canary task set ${rollout.ecs.canaryTaskSetId} disappeared from ${t.cluster}/${t.service}` });
       return notYet();
     }
     const traffic = this.ctx.trafficOf(rollout);
@@ -268,7 +273,7 @@ export class EffectRunner {
       }
       await this.ctx.deps.ecs.promote(t, { stableTaskSetId: rollout.ecs.stableTaskSetId!, canaryTaskSetId: rollout.ecs.canaryTaskSetId! });
     });
-    return done.ok ? this.step(rollout.id, { type: 'Promoted' }) : done.rollout;
+    return done.ok ? this.step(rollout, { type: 'Promoted' }) : done.rollout;
   }
 
   /**
@@ -310,8 +315,8 @@ export class EffectRunner {
       }
     }
     if (lastError === undefined && !progress.done) return this.rollbackWaits(rollout, progress.waitingFor);
-    if (lastError === undefined) return this.step(rollout.id, { type: 'RolledBack' });
-    const after = await this.step(rollout.id, { type: 'RollbackFailed', message: errorMessage(lastError) });
+    if (lastError === undefined) return this.step(rollout, { type: 'RolledBack' });
+    const after = await this.step(rollout, { type: 'RollbackFailed', message: errorMessage(lastError) });
     if (after.status !== RolloutStatus.Failed) {
       // Already recorded as rolled back (this was a repeat to undo a late weight call): nothing on the
       // record can say it failed, so the log must.
@@ -362,7 +367,7 @@ export class EffectRunner {
       return { ok: true, value: await call(this.ctx.targetOf(rollout)) };
     } catch (e) {
       this.ctx.log.error('ECS call failed', { rolloutId: rollout.id, call: what, error: e });
-      return { ok: false, rollout: await this.step(rollout.id, { type: 'EcsFailed', message: `${what}: ${errorMessage(e)}` }) };
+      return { ok: false, rollout: await this.step(rollout, { type: 'EcsFailed', message: `${what}: ${errorMessage(e)}` }) };
     }
   }
 }

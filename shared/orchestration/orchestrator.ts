@@ -142,8 +142,8 @@ export class Orchestrator {
   // ---- operators and alarms
 
   /** Approve, reject, abort, promote, pause or resume. Refusals are InvalidTransitionError (409); the record is then unchanged. */
-  command(id: string, input: OperatorCommand): Promise<Rollout> {
-    return this.runner.step(id, input);
+  command(rolloutOrId: Rollout | string, input: OperatorCommand): Promise<Rollout> {
+    return this.runner.step(rolloutOrId, input);
   }
 
   /** An alarm changed state: every active rollout that watches it rolls back now. */

@@ -53,7 +53,7 @@ export class RolloutWriter {
       const result = transition(current, input, this.ctx.clock());
       if (!result.changed) return result;
       try {
-        await store.save(result.rollout);
+        await store.save(result.rollout, current);
         await this.tell(result.rollout, current);
         return result;
       } catch (e) {

@@ -114,8 +114,10 @@ export class ServiceLock implements LockEffects {
    */
   async startNextQueued(service: string): Promise<void> {
     const { store } = this.ctx.deps;
-    if ((await store.lockHolder(service)) !== null) return;
-    for (const id of await store.queued(service)) {
+    // The queue first: most releases find it empty, and then the lock is not read at all.
+    const queued = await store.queued(service);
+    if (queued.length === 0 || (await store.lockHolder(service)) !== null) return;
+    for (const id of queued) {
       const r = await this.writer.find(id);
       if (r !== null && waitsForLock(r)) {
         await this.acquire(r, true);
@@ -153,13 +155,13 @@ export class ServiceLock implements LockEffects {
   /** Reads the stable task set and records Started, or StartFailed when there is none to go back to. */
   private async start(rollout: Rollout, service: ServiceConfig): Promise<Rollout> {
     const away = this.ctx.deps.home ? outsideHome(service, this.ctx.deps.home) : null;
-    if (away) return this.step(rollout.id, { type: 'StartFailed', reason: away });
+    if (away) return this.step(rollout, { type: 'StartFailed', reason: away });
     const view = await this.ctx.deps.ecs.describe(target(service)).catch((e: unknown) => e as Error);
-    if (view instanceof Error) return this.step(rollout.id, { type: 'StartFailed', reason: view.message });
-    if (!view.primary) return this.step(rollout.id, { type: 'StartFailed', reason: `ECS service ${service.cluster}/${service.service} has no PRIMARY task set to roll back to` });
+    if (view instanceof Error) return this.step(rollout, { type: 'StartFailed', reason: view.message });
+    if (!view.primary) return this.step(rollout, { type: 'StartFailed', reason: `ECS service ${service.cluster}/${service.service} has no PRIMARY task set to roll back to` });
     const alb = await albPreflight(this.ctx, service, view.primary);
-    if (alb && !alb.ok) return this.step(rollout.id, { type: 'StartFailed', reason: alb.reason });
-    return this.step(rollout.id, {
+    if (alb && !alb.ok) return this.step(rollout, { type: 'StartFailed', reason: alb.reason });
+    return this.step(rollout, {
       type: 'Started',
       stableTaskSetId: view.primary.id,
       stableDigest: view.primary.digest,

@@ -45,18 +45,18 @@ export class StepDriver {
    * has turned long enough hands over to a fresh execution, so no history grows without bound.
    */
   async advance(id: string, call?: ClockCall): Promise<Directive> {
-    const stale = await this.staleClock(id, call);
+    const rollout = await this.writer.load(id);
+    const stale = this.staleClock(rollout, call);
     if (stale) return stale;
-    const directive = await this.advanceRollout(id);
+    const directive = await this.advanceRollout(rollout);
     return this.nextTurn(id, directive, call);
   }
 
   /** DONE for an execution that is not the record's clock any more; null for the current one. */
-  private async staleClock(id: string, call: ClockCall | undefined): Promise<Directive | null> {
+  private staleClock(rollout: Rollout, call: ClockCall | undefined): Directive | null {
     if (!call?.execution) return null;
-    const rollout = await this.writer.load(id);
     if (RolloutClock.isCurrent(rollout, call.execution)) return null;
-    this.ctx.log.info('a newer clock drives this rollout; this execution stops', { rolloutId: id, execution: call.execution, attempt: RolloutClock.attemptOf(rollout) });
+    this.ctx.log.info('a newer clock drives this rollout; this execution stops', { rolloutId: rollout.id, execution: call.execution, attempt: RolloutClock.attemptOf(rollout) });
     return { next: 'DONE', status: rollout.status };
   }
 
@@ -70,8 +70,8 @@ export class StepDriver {
     return { next: 'DONE', status: rollout.status, turn };
   }
 
-  private async advanceRollout(id: string): Promise<Directive> {
-    let rollout = await this.writer.load(id);
+  private async advanceRollout(loaded: Rollout): Promise<Directive> {
+    let rollout = loaded;
     for (let guard = 0; guard < 4 * rollout.steps.length + 8; guard++) {
       const now = this.ctx.clock();
       if (isTerminal(rollout.status)) {
@@ -166,9 +166,10 @@ export class StepDriver {
    * re-drives an interrupted rollback) and tells the workflow what to do next.
    */
   async recover(id: string, message: string, call?: ClockCall): Promise<Directive> {
-    const stale = await this.staleClock(id, call);
+    const loaded = await this.writer.load(id);
+    const stale = this.staleClock(loaded, call);
     if (stale) return stale;
-    let rollout = await this.runner.step(id, { type: 'WorkflowFailed', message });
+    let rollout = await this.runner.step(loaded, { type: 'WorkflowFailed', message });
     if (rollout.status === RolloutStatus.RollingBack) rollout = await this.runner.rollback(rollout);
     return this.nextTurn(id, this.directive(rollout), call);
   }
@@ -198,13 +199,14 @@ export class StepDriver {
 
   /**
    * While the rollout waits for steady state, looks at ECS once: `moved` when it was steady at the
-   * recorded weight (and the rollout moved on); otherwise the latest record.
+   * recorded weight (and the rollout moved on); otherwise the same record, not read again: a newer one
+   * makes the next save a version conflict, decided again from what is stored.
    */
   private async settleSteady(rollout: Rollout): Promise<{ rollout: Rollout; moved: boolean; why?: string | null }> {
     if (rollout.status !== RolloutStatus.Progressing || rollout.wait?.for !== 'steady') return { rollout, moved: false };
     const { steadyAt, why } = await this.runner.steadiness(rollout);
-    if (steadyAt !== null) return { rollout: await this.runner.step(rollout.id, { type: 'Steady', ...steadyAt }), moved: true };
-    return { rollout: await this.writer.load(rollout.id), moved: false, why };
+    if (steadyAt !== null) return { rollout: await this.runner.step(rollout, { type: 'Steady', ...steadyAt }), moved: true };
+    return { rollout, moved: false, why };
   }
 
   /**

@@ -2,20 +2,24 @@
  * `RolloutStore` on one DynamoDB table (layout in `table-design.ts`, item shapes in `item-codec.ts`).
  *
  * Only single-item conditional writes: DynamoDB transactions are not available in dynalite and not
- * needed. A save is the record, written under a version condition, followed by puts of its new event
- * items. The record carries those new events as `recentEvents` until the next save, so a crash
- * between the two writes loses nothing: `get` merges them in and the next save writes the items.
+ * needed. A rollout and its events are one item, so a save is one PutItem under a version condition
+ * and a read is one consistent GetItem. Only a rollout whose log outgrows a chunk (hundreds of events)
+ * keeps its oldest events in event items: they are written before the record that stops carrying them,
+ * and read with one bounded Query.
  *
- * The active marker (`active-index.ts`) costs a write only when a rollout is created or crosses
- * between active and ended, never on the saves in between: the status the save replaces is known from
- * the GetItem every save starts with.
+ * A save never reads the record first: the writer hands it the rollout it decided from (`previous`,
+ * the stored version `next.version - 1`), which says whether the status crosses between active and
+ * ended (the only saves that touch the active marker, `active-index.ts`) and which events are
+ * committed already. The version condition guarantees that `previous` is what is stored.
  */
 import {
+  BatchWriteItemCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
   type DynamoDBClient,
   type QueryCommandInput,
+  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { RolloutEvent } from '../../core/events';
 import type { Rollout } from '../../core/rollout';
@@ -27,6 +31,8 @@ import { conditionally } from './conditional';
 import { DeliveryClaims } from './delivery-claims';
 import {
   eventItem,
+  isSelfContained,
+  loggedCountOf,
   mergeEvents,
   num,
   parseEvent,
@@ -47,10 +53,10 @@ import {
   ALL_ROLLOUTS_PARTITION,
   BY_CREATED_INDEX,
   BY_SERVICE_INDEX,
-  EVENT_SORT_KEY_PREFIX,
   PARTITION_KEY,
   RECORD_SORT_KEY,
   SORT_KEY,
+  eventSk,
   rolloutPk,
   servicePartition,
 } from './table-design';
@@ -71,6 +77,12 @@ export interface DynamoRolloutStoreOptions {
 
 const DEFAULT_STALE_MARKER_SECONDS = 300;
 const DEFAULT_DELIVERY_OUTCOME_SECONDS = 7 * 24 * 3600;
+
+/** DynamoDB's limit of put and delete requests in one BatchWriteItem. */
+const BATCH_WRITE_LIMIT = 25;
+/** Rounds of resending what BatchWriteItem left unprocessed (throttled), each after a longer pause. */
+const MAX_BATCH_ROUNDS = 5;
+const BATCH_BACKOFF_MS = 50;
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
@@ -98,70 +110,59 @@ export class DynamoRolloutStore implements RolloutStore {
 
   /** The active marker first: a crash before the record leaves a marker the reader finds without a record. */
   async create(rollout: Rollout): Promise<void> {
-    assertSequential(rollout.id, rollout.events, 0);
+    assertSequential(rollout.id, rollout.events);
     if (!isTerminal(rollout.status)) await this.active.mark(rollout.id, rollout.service, rollout.version);
     const written = await conditionally(() =>
       this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: recordItem(rollout, rollout.events),
+          // All events in the record: event items written for a create that then finds the id taken
+          // would overwrite the log of the rollout that has it.
+          Item: recordItem(rollout, 0),
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PARTITION_KEY },
         }),
       ),
     );
     if (!written) throw new VersionConflictError(rollout.id, 0);
-    await this.appendEvents(rollout.id, rollout.events);
   }
 
   async get(id: string): Promise<Rollout> {
-    const items = await this.queryAll({
-      TableName: this.tableName,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-      ExpressionAttributeValues: { ':pk': str(rolloutPk(id)) },
-      ConsistentRead: true,
-    });
-    const row = items.find((item) => item[SORT_KEY]?.S === RECORD_SORT_KEY);
-    if (row === undefined) throw new RolloutNotFoundError(id);
-    const record = parseRecord(row);
-    const logged = items.filter((item) => readString(item, SORT_KEY).startsWith(EVENT_SORT_KEY_PREFIX));
-    return toRollout(record, mergeEvents(record, logged.map(parseEvent)));
+    const out = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: recordKey(id), ConsistentRead: true }));
+    if (out.Item === undefined) throw new RolloutNotFoundError(id);
+    return this.withEvents(parseRecord(out.Item));
   }
 
   /**
-   * Reads the stored record first (one consistent GetItem) because the split between stored and new
-   * events, the previous save's `recentEvents` to make durable, and whether the status crosses between
-   * active and ended (the only saves that touch the active marker) are only known from it.
+   * One conditional PutItem of the record with its events. `previous` is the rollout `next` was decided
+   * from; without it the store reads the record first. Once the committed events fill a chunk
+   * (`loggedCountOf`: hundreds of events), a save also reads the stored `loggedCount` and first writes
+   * the events of whole chunks that are not in event items yet.
    */
-  async save(next: Rollout): Promise<void> {
+  async save(next: Rollout, previous?: Rollout): Promise<void> {
     const expected = next.version - 1;
-    const out = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: recordKey(next.id), ConsistentRead: true }),
-    );
-    if (out.Item === undefined) throw new RolloutNotFoundError(next.id);
-    const stored = parseRecord(out.Item);
-    if (stored.rollout.version !== expected) throw new VersionConflictError(next.id, expected);
-    if (next.events.length < stored.eventCount) {
-      throw new RolloutError(
-        `rollout ${next.id}: save has ${next.events.length} events, the log already has ${stored.eventCount}`,
-      );
+    const base = previous ?? (await this.get(next.id));
+    if (base.id !== next.id) throw new RolloutError(`rollout ${next.id}: saved from the record of ${base.id}`);
+    if (base.version !== expected) throw new VersionConflictError(next.id, expected);
+    if (next.events.length < base.events.length) {
+      throw new RolloutError(`rollout ${next.id}: save has ${next.events.length} events, the log already has ${base.events.length}`);
     }
-    const added = next.events.slice(stored.eventCount);
-    assertSequential(next.id, added, stored.eventCount);
+    assertSequential(next.id, next.events);
 
-    // The previous save may have died before writing its items; once this record replaces it, its
-    // `recentEvents` are gone, so they must be durable first.
-    await this.appendEvents(next.id, stored.recentEvents);
-    const wasActive = !isTerminal(stored.rollout.status);
+    // Only events the stored record already has move to items: they can no longer change.
+    const loggedCount = loggedCountOf(base.events);
+    if (loggedCount > 0) await this.logEvents(next.id, expected, base.events.slice(0, loggedCount));
+    const wasActive = !isTerminal(base.status);
     const isActive = !isTerminal(next.status);
     // Back from ended (an abort retrying a FAILED rollback): marked before the record says so.
     if (isActive && !wasActive) await this.active.mark(next.id, next.service, next.version);
+    // Stored events never change, whatever `next` carries for them.
+    const events = [...base.events, ...next.events.slice(base.events.length)];
     const written = await conditionally(() =>
       this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: recordItem(next, added),
+          Item: recordItem({ ...next, events }, loggedCount),
           ConditionExpression: '#version = :expected',
           ExpressionAttributeNames: { '#version': 'version' },
           ExpressionAttributeValues: { ':expected': num(expected) },
@@ -169,7 +170,6 @@ export class DynamoRolloutStore implements RolloutStore {
       ),
     );
     if (!written) throw new VersionConflictError(next.id, expected);
-    await this.appendEvents(next.id, added);
     // Ended: unmarked only once the record says so.
     if (wasActive && !isActive) await this.active.unmark(next.id, next.version);
   }
@@ -220,9 +220,7 @@ export class DynamoRolloutStore implements RolloutStore {
       startKey = out.LastEvaluatedKey;
     } while (!more && startKey !== undefined);
 
-    const items = await Promise.all(
-      records.map(async (record) => toRollout(record, mergeEvents(record, await this.loggedEvents(record.rollout.id)))),
-    );
+    const items = await Promise.all(records.map((record) => this.withEvents(record)));
     const last = records.at(-1)?.rollout;
     return { items, nextCursor: more && last !== undefined ? encodeCursor(scope, last) : null };
   }
@@ -292,38 +290,53 @@ export class DynamoRolloutStore implements RolloutStore {
     return this.deliveries.received();
   }
 
-  /**
-   * Puts event items that do not exist yet. An item that exists is left alone: the log is
-   * append-only, and an existing item was written from a committed record, so it is already right.
-   */
-  private async appendEvents(id: string, events: readonly RolloutEvent[]): Promise<void> {
-    const results = await Promise.allSettled(
-      events.map((event) =>
-        conditionally(() =>
-          this.client.send(
-            new PutItemCommand({
-              TableName: this.tableName,
-              Item: eventItem(id, event),
-              ConditionExpression: 'attribute_not_exists(#sk)',
-              ExpressionAttributeNames: { '#sk': SORT_KEY },
-            }),
-          ),
-        ),
-      ),
-    );
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
-  }
-
-  private async loggedEvents(id: string): Promise<RolloutEvent[]> {
+  /** The rollout of a record: its own events, after those in event items when it has any. */
+  private async withEvents(record: StoredRecord): Promise<Rollout> {
+    if (isSelfContained(record)) return toRollout(record, record.inlineEvents);
     const items = await this.queryAll({
       TableName: this.tableName,
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :events)',
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :last',
       ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
-      ExpressionAttributeValues: { ':pk': str(rolloutPk(id)), ':events': str(EVENT_SORT_KEY_PREFIX) },
+      ExpressionAttributeValues: {
+        ':pk': str(rolloutPk(record.rollout.id)),
+        ':first': str(eventSk(0)),
+        ':last': str(eventSk(Math.max(record.loggedCount - 1, 0))),
+      },
       ConsistentRead: true,
     });
-    return items.map(parseEvent);
+    return toRollout(record, mergeEvents(record, items.map(parseEvent)));
+  }
+
+  /**
+   * Makes `events` (committed, the first of the log) durable as event items before a record that no
+   * longer carries them replaces the one at `expected`. Reads that record to skip the items it already
+   * relies on (a record of the earlier shape relies on none being complete). An item may be written
+   * twice, always with the same content: these events are committed and the log is append-only.
+   */
+  private async logEvents(id: string, expected: number, events: readonly RolloutEvent[]): Promise<void> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: recordKey(id),
+        ConsistentRead: true,
+        ProjectionExpression: '#version, #logged, #events',
+        ExpressionAttributeNames: { '#version': 'version', '#logged': 'loggedCount', '#events': 'events' },
+      }),
+    );
+    if (out.Item === undefined) throw new RolloutNotFoundError(id);
+    if (readNumber(out.Item, 'version') !== expected) throw new VersionConflictError(id, expected);
+    const from = out.Item['events'] === undefined ? 0 : readNumber(out.Item, 'loggedCount');
+    let pending: WriteRequest[] = events.slice(from).map((event) => ({ PutRequest: { Item: eventItem(id, event) } }));
+    for (let round = 1; pending.length > 0; round++) {
+      if (round > MAX_BATCH_ROUNDS) throw new RolloutError(`rollout ${id}: ${pending.length} event items still unprocessed after ${MAX_BATCH_ROUNDS} rounds`);
+      const unprocessed: WriteRequest[] = [];
+      for (let i = 0; i < pending.length; i += BATCH_WRITE_LIMIT) {
+        const batch = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending.slice(i, i + BATCH_WRITE_LIMIT) } }));
+        unprocessed.push(...(batch.UnprocessedItems?.[this.tableName] ?? []));
+      }
+      if (unprocessed.length > 0) await new Promise((r) => setTimeout(r, BATCH_BACKOFF_MS * round));
+      pending = unprocessed;
+    }
   }
 
   private async queryAll(input: QueryCommandInput): Promise<Item[]> {
@@ -343,10 +356,8 @@ function recordKey(id: string): Item {
 }
 
 /** The log is keyed by `seq`, so a gap or a repeat would overwrite or lose an event. */
-function assertSequential(id: string, events: readonly RolloutEvent[], from: number): void {
+function assertSequential(id: string, events: readonly RolloutEvent[]): void {
   events.forEach((event, i) => {
-    if (event.seq !== from + i) {
-      throw new RolloutError(`rollout ${id}: event ${from + i} has seq ${event.seq}`);
-    }
+    if (event.seq !== i) throw new RolloutError(`rollout ${id}: event ${i} has seq ${event.seq}`);
   });
 }

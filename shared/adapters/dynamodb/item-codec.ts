@@ -8,11 +8,17 @@
  * but a marshaller to keep exact (null vs absent, empty containers, number precision). JSON round
  * trips the record exactly, and costs about the same bytes as a map against the 400 KB item limit.
  *
- * `events` is left out of `doc` on purpose: the log lives in its own append-only items, so the record
- * stays small however long a rollout runs, and a stored event can never be rewritten by a later save.
- * The record carries only `recentEvents`, the events its last save added, because a save writes the
- * record first and the event items after it (there are no transactions): if the process dies in
- * between, `recentEvents` still holds them, readers merge them in, and the next save writes them.
+ * The events live in the record (`events`, JSON), so that a save is one conditional write of the
+ * record and its new events together, and a read is one GetItem. A rollout whose events outgrow a
+ * chunk (`EVENT_CHUNK_BYTES`, hundreds of events) moves its oldest, committed events into append-only
+ * event items (`EVENT#000042`) whole chunks at a time, before the record that stops carrying them is
+ * written: `loggedCount` says how many of the first events are in items, so the record stays well under
+ * the item limit however long a rollout runs. Where the chunks end is a pure function of the events
+ * (`loggedCountOf`), so a writer knows it from the rollout it read without reading the record again.
+ *
+ * A record written before events lived in it has no `events` attribute: its log is in event items plus
+ * the `recentEvents` its last save added. It is still read (one Query), and its next save writes the
+ * new shape.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { RolloutEvent } from '../../core/events';
@@ -33,16 +39,40 @@ import {
 
 export type Item = Record<string, AttributeValue>;
 
-/** What a stored record holds besides the rollout: enough to rebuild `events` and to write the next save. */
+/** How many bytes of events (as JSON) make a chunk that moves out of the record into event items. */
+export const EVENT_CHUNK_BYTES = 128 * 1024;
+
+/** What a stored record holds besides the rollout: enough to rebuild `events`. */
 export interface StoredRecord {
   /** The rollout without its events. */
   readonly rollout: Omit<Rollout, 'events'>;
-  /** Number of events the log has once this record's `recentEvents` are written. */
+  /** Number of events in the rollout's log. */
   readonly eventCount: number;
-  readonly recentEvents: readonly RolloutEvent[];
+  /** The first `loggedCount` events are in event items; the others are in the record (`inlineEvents`). */
+  readonly loggedCount: number;
+  readonly inlineEvents: readonly RolloutEvent[];
 }
 
-export function recordItem(rollout: Rollout, recentEvents: readonly RolloutEvent[]): Item {
+/**
+ * How many of a log's first events belong in event items: the end of its last whole chunk. Chunks
+ * end where the events since the previous end reach `EVENT_CHUNK_BYTES`, so the answer for a log is
+ * the same for every longer log it is a prefix of (the log is append-only).
+ */
+export function loggedCountOf(events: readonly RolloutEvent[], chunkBytes = EVENT_CHUNK_BYTES): number {
+  let end = 0;
+  let bytes = 0;
+  events.forEach((event, i) => {
+    bytes += Buffer.byteLength(JSON.stringify(event));
+    if (bytes >= chunkBytes) {
+      end = i + 1;
+      bytes = 0;
+    }
+  });
+  return end;
+}
+
+/** The record of `rollout` whose first `loggedCount` events are in event items. */
+export function recordItem(rollout: Rollout, loggedCount: number): Item {
   const { events, version, ...rest } = rollout;
   const created = createdSortKey(rollout.createdAt, rollout.id);
   return {
@@ -60,18 +90,26 @@ export function recordItem(rollout: Rollout, recentEvents: readonly RolloutEvent
     updatedAt: str(rollout.updatedAt),
     version: num(version),
     eventCount: num(events.length),
+    loggedCount: num(loggedCount),
     doc: str(JSON.stringify(rest)),
-    recentEvents: str(JSON.stringify(recentEvents)),
+    events: str(JSON.stringify(events.slice(loggedCount))),
   };
 }
 
 export function parseRecord(item: Item): StoredRecord {
   const rest = JSON.parse(readString(item, 'doc')) as Omit<Rollout, 'events' | 'version'>;
-  return {
-    rollout: { ...rest, version: readNumber(item, 'version') },
-    eventCount: readNumber(item, 'eventCount'),
-    recentEvents: JSON.parse(readString(item, 'recentEvents')) as RolloutEvent[],
-  };
+  const rollout = { ...rest, version: readNumber(item, 'version') };
+  const eventCount = readNumber(item, 'eventCount');
+  if (item['events'] === undefined) {
+    // The earlier shape: every event in an item, except perhaps the last save's `recentEvents`.
+    return { rollout, eventCount, loggedCount: eventCount, inlineEvents: JSON.parse(readString(item, 'recentEvents')) as RolloutEvent[] };
+  }
+  return { rollout, eventCount, loggedCount: readNumber(item, 'loggedCount'), inlineEvents: JSON.parse(readString(item, 'events')) as RolloutEvent[] };
+}
+
+/** Whether the record's events are all in the record itself (no event item to read). */
+export function isSelfContained(record: StoredRecord): boolean {
+  return record.inlineEvents.length === record.eventCount;
 }
 
 export function eventItem(rolloutId: string, event: RolloutEvent): Item {
@@ -91,14 +129,14 @@ export function parseEvent(item: Item): RolloutEvent {
 }
 
 /**
- * The full log of a record: the event items plus any `recentEvents` not written yet. Items beyond
- * `eventCount` belong to a save newer than this record (a Query is not a snapshot), so they are left
- * out to return the events of exactly this version.
+ * The full log of a record: its event items (`logged`) below `loggedCount`, then the events the record
+ * carries. Items at or beyond `loggedCount` (written ahead by a save that lost its race, or a Query
+ * that read past this version) are left out, to return the events of exactly this version.
  */
 export function mergeEvents(record: StoredRecord, logged: readonly RolloutEvent[]): RolloutEvent[] {
   const bySeq = new Map<number, RolloutEvent>();
-  for (const e of logged) if (e.seq < record.eventCount) bySeq.set(e.seq, e);
-  for (const e of record.recentEvents) if (!bySeq.has(e.seq)) bySeq.set(e.seq, e);
+  for (const e of logged) if (e.seq < record.loggedCount) bySeq.set(e.seq, e);
+  for (const e of record.inlineEvents) if (!bySeq.has(e.seq)) bySeq.set(e.seq, e);
   const events = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   if (events.length !== record.eventCount || events.some((e, i) => e.seq !== i)) {
     throw new RolloutError(

@@ -4,8 +4,8 @@
  *
  * | item            | pk                  | sk              | other attributes                                   |
  * |-----------------|---------------------|-----------------|----------------------------------------------------|
- * | rollout record  | `ROLLOUT#<id>`      | `RECORD`        | version, eventCount, doc, recentEvents, GSI keys   |
- * | rollout event   | `ROLLOUT#<id>`      | `EVENT#000042`  | seq, doc (append-only, never updated)              |
+ * | rollout record  | `ROLLOUT#<id>`      | `RECORD`        | version, doc, events, eventCount, loggedCount, GSI keys |
+ * | rollout event   | `ROLLOUT#<id>`      | `EVENT#000042`  | seq, doc (a long log's oldest events; append-only) |
  * | service lock    | `SERVICE#<name>`    | `LOCK`          | rolloutId                                          |
  * | queue entry     | `SERVICE#<name>`    | `QUEUE#<id>`    | rolloutId, queuedAt                                |
  * | active marker   | `ACTIVE`            | `<id>`          | rolloutId, service, sinceVersion, markedAt         |
@@ -13,8 +13,8 @@
  * | received webhook| `INTAKE`            | `<deliveryId>`  | doc (the work its answer promised)                 |
  * | webhook outcome | `INTAKE#<deliveryId>`| `OUTCOME`      | doc (rollouts started, events ignored), expiresAt  |
  *
- * A record and its events share a partition, so one Query on `pk` reads a whole rollout.
- * `RECORD` sorts after every `EVENT#...`, which keeps the log in order in front of it.
+ * A record carries its events, so one GetItem reads a whole rollout; only a log longer than a chunk
+ * (item-codec.ts) keeps its oldest events in event items of the same partition, read with one Query.
  *
  * Decisions read the base table with `ConsistentRead` (GSIs are eventually consistent in AWS; dynalite
  * hides the lag): the two indexes are for the listings people read. That is why the queue and the set

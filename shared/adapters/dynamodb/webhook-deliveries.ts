@@ -49,16 +49,16 @@ export class WebhookDeliveries {
   }
 
   /**
-   * The outcome if there is one, else the received item. The two writes of `complete` land in any
-   * order, so a delivery found in neither is looked for once more as an outcome.
+   * The received item while there is one, else the outcome: one read for the delivery whose work is
+   * about to be done, the common case. `complete` writes the outcome and deletes the received item in
+   * one batch whose writes land in any order, so a delivery found in neither is looked for once more
+   * as an outcome; one found received may have its outcome already, and its work is safe to do again.
    */
   async get(id: string): Promise<DeliveryRecord | null> {
-    const outcome = await this.read(outcomeKey(id));
-    if (outcome) return processed(outcome, this.nowSeconds());
     const received = await this.read(receivedKey(id));
     if (received) return { status: 'RECEIVED', ...(JSON.parse(readString(received, 'doc')) as ReceivedDelivery) };
-    const late = await this.read(outcomeKey(id));
-    return late ? processed(late, this.nowSeconds()) : null;
+    const outcome = (await this.read(outcomeKey(id))) ?? (await this.read(outcomeKey(id)));
+    return outcome ? processed(outcome, this.nowSeconds()) : null;
   }
 
   async received(): Promise<ReceivedDelivery[]> {

@@ -1,4 +1,4 @@
-import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoRolloutStore } from '../../../shared/adapters/dynamodb/dynamo-rollout-store';
 import { EventType } from '../../../shared/core/events';
@@ -9,7 +9,7 @@ import { advance, event, isoAt, makeRollout } from './rollout-factory';
 
 const dynamo = useDynalite();
 
-/** The event items actually in the table, bypassing the store's merge of `recentEvents`. */
+/** The event items actually in the table (a long log's oldest events), bypassing the store. */
 async function loggedEvents(client: DynamoDBClient, tableName: string, id: string) {
   const out = await client.send(
     new QueryCommand({
@@ -22,23 +22,18 @@ async function loggedEvents(client: DynamoDBClient, tableName: string, id: strin
   return (out.Items ?? []).map((item) => ({ sk: item.sk?.S, doc: JSON.parse(item.doc?.S ?? 'null') as unknown }));
 }
 
-/** A store over a client that "dies" right after writing a record: its event puts that follow fail. */
-function dyingStore(tableName: string): DynamoRolloutStore {
+/** A store over its own client, with the commands it sends, by name. */
+function countingStore(tableName: string) {
   const client = dynamo.newClient();
-  let recordWritten = false;
+  const sent: string[] = [];
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const sk = (args.input as { Item?: { sk?: { S?: string } } }).Item?.sk?.S;
-      if (context.commandName === 'PutItemCommand' && recordWritten && sk?.startsWith('EVENT#')) {
-        throw new Error('simulated crash before the event items were written');
-      }
-      const result = await next(args);
-      if (context.commandName === 'PutItemCommand' && sk === 'RECORD') recordWritten = true;
-      return result;
+      sent.push((context.commandName ?? '?').replace(/Command$/, ''));
+      return next(args);
     },
-    { step: 'initialize', name: 'dieAfterRecordWrite' },
+    { step: 'initialize', name: 'countCommands' },
   );
-  return new DynamoRolloutStore({ client, tableName });
+  return { store: new DynamoRolloutStore({ client, tableName }), sent };
 }
 
 describe('DynamoRolloutStore records', () => {
@@ -83,7 +78,7 @@ describe('DynamoRolloutStore records', () => {
     await expect(store.get('missing')).rejects.toBeInstanceOf(RolloutNotFoundError);
   });
 
-  it('appends the new events and bumps the version when saved with the next version', async () => {
+  it('appends the new events and bumps the version when saved with the next version, all in the one record item', async () => {
     const { store, client, tableName } = await dynamo.newStore();
     const v1 = makeRollout();
     await store.create(v1);
@@ -103,16 +98,27 @@ describe('DynamoRolloutStore records', () => {
     const stored = await store.get(v1.id);
     expect(stored).toStrictEqual(v3);
     expect(stored.version).toBe(3);
-    expect((await loggedEvents(client, tableName, v1.id)).map((e) => e.sk)).toEqual([
-      'EVENT#000000',
-      'EVENT#000001',
-      'EVENT#000002',
-      'EVENT#000003',
-    ]);
+    expect(await loggedEvents(client, tableName, v1.id)).toEqual([]);
+  });
+
+  it('saves with one PutItem and reads with one GetItem, never reading back what it wrote', async () => {
+    const { tableName } = await dynamo.newStore();
+    const { store, sent } = countingStore(tableName);
+    const v1 = makeRollout();
+    await store.create(v1);
+    const v2 = advance(v1, { status: RolloutStatus.Progressing }, [EventType.Started, 'started'], [EventType.WeightSet, 'canary at 20%']);
+    const v3 = advance(v2, { canaryWeight: 20 }, [EventType.StepCompleted, 'step 0 done']);
+    sent.length = 0;
+
+    await store.save(v2, v1);
+    await store.save(v3, v2);
+    expect(sent).toEqual(['PutItem', 'PutItem']);
+    expect(await store.get(v1.id)).toStrictEqual(v3);
+    expect(sent).toEqual(['PutItem', 'PutItem', 'GetItem']);
   });
 
   it('rejects a stale save with a VersionConflictError and writes nothing', async () => {
-    const { store, client, tableName } = await dynamo.newStore();
+    const { store } = await dynamo.newStore();
     const v1 = makeRollout();
     await store.create(v1);
     const v2 = advance(v1, { status: RolloutStatus.Progressing }, [EventType.Started, 'started']);
@@ -122,7 +128,8 @@ describe('DynamoRolloutStore records', () => {
     await expect(store.save(stale)).rejects.toBeInstanceOf(VersionConflictError);
 
     expect(await store.get(v1.id)).toStrictEqual(v2);
-    expect((await loggedEvents(client, tableName, v1.id)).map((e) => e.doc)).toEqual(v2.events);
+    await expect(store.save(stale, v1)).rejects.toBeInstanceOf(VersionConflictError);
+    expect(await store.get(v1.id)).toStrictEqual(v2);
   });
 
   it('lets exactly one of two concurrent writers of the same version win', async () => {
@@ -145,37 +152,50 @@ describe('DynamoRolloutStore records', () => {
     expect(await store.get(v1.id)).toStrictEqual(winner);
   });
 
-  it('still returns the events of a create that died before writing its event items', async () => {
-    const { store, client, tableName } = await dynamo.newStore();
-    const v1 = makeRollout({ events: [event(0, EventType.Created, 'created'), event(1, EventType.Queued, 'queued')] });
+  it('moves the oldest events of a long log into event items a chunk at a time, and still returns the whole log', async () => {
+    const { tableName, client } = await dynamo.newStore();
+    const { store, sent } = countingStore(tableName);
+    let r = makeRollout();
+    await store.create(r);
+    // About 10 KiB an event: a 128 KiB chunk every 13 events.
+    for (let i = 0; i < 40; i++) {
+      const next = advance(r, { canaryWeight: i % 100 }, [EventType.WeightSet, `weight ${i} ${'x'.repeat(10_000)}`]);
+      await store.save(next, r);
+      r = next;
+    }
 
-    await expect(dyingStore(tableName).create(v1)).rejects.toThrow('simulated crash');
-
-    expect(await loggedEvents(client, tableName, v1.id)).toEqual([]);
-    expect(await store.get(v1.id)).toStrictEqual(v1);
+    expect(await store.get(r.id)).toStrictEqual(r);
+    const items = await loggedEvents(client, tableName, r.id);
+    expect(items.length).toBeGreaterThanOrEqual(26);
+    expect(items.map((e) => e.doc)).toEqual(r.events.slice(0, items.length));
+    const record = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: `ROLLOUT#${r.id}` }, sk: { S: 'RECORD' } } }));
+    expect(record.Item?.events?.S?.length).toBeLessThan(300 * 1024);
+    // Each event item is written once: a chunk's items by the save that first leaves them out.
+    expect(sent.filter((c) => c === 'BatchWriteItem').length).toBeLessThanOrEqual(Math.ceil(items.length / 13) + 1);
+    const listed = await store.list({ service: 'web' });
+    expect(listed.items).toStrictEqual([r]);
   });
 
-  it('returns the events of a save that died before writing their items, and the next save writes them', async () => {
+  it('reads a record of the earlier shape (events in items, the last save\'s in recentEvents) and saves it in the new one', async () => {
     const { store, client, tableName } = await dynamo.newStore();
-    const v1 = makeRollout();
-    await store.create(v1);
-    const v2 = advance(v1, { status: RolloutStatus.Progressing }, [EventType.Started, 'started'], [
-      EventType.CanaryCreated,
-      'canary ts-2',
-    ]);
+    const v1 = advance(makeRollout(), { status: RolloutStatus.Progressing }, [EventType.Started, 'started'], [EventType.CanaryCreated, 'canary ts-2']);
+    const { events: _events, version, ...rest } = v1;
+    const key = { pk: { S: `ROLLOUT#${v1.id}` }, sk: { S: 'RECORD' } };
+    await client.send(new PutItemCommand({ TableName: tableName, Item: { ...key, gsi1pk: { S: 'SERVICE#web' }, gsi1sk: { S: `${v1.createdAt}#${v1.id}` }, gsi2pk: { S: 'ROLLOUT' }, gsi2sk: { S: `${v1.createdAt}#${v1.id}` }, status: { S: v1.status }, version: { N: String(version) }, eventCount: { N: '3' }, doc: { S: JSON.stringify(rest) }, recentEvents: { S: JSON.stringify(v1.events.slice(2)) } } }));
+    for (const e of v1.events.slice(0, 2)) {
+      await client.send(new PutItemCommand({ TableName: tableName, Item: { pk: key.pk, sk: { S: `EVENT#${String(e.seq).padStart(6, '0')}` }, doc: { S: JSON.stringify(e) } } }));
+    }
 
-    await expect(dyingStore(tableName).save(v2)).rejects.toThrow('simulated crash');
-
-    expect((await loggedEvents(client, tableName, v1.id)).map((e) => e.doc)).toEqual(v1.events);
+    expect(await store.get(v1.id)).toStrictEqual(v1);
+    const v2 = advance(v1, { canaryWeight: 20 }, [EventType.WeightSet, 'canary at 20%']);
+    await store.save(v2, v1);
     expect(await store.get(v1.id)).toStrictEqual(v2);
-    const v3 = advance(v2, { canaryWeight: 20 }, [EventType.WeightSet, 'canary at 20%']);
-    await store.save(v3);
-    expect((await loggedEvents(client, tableName, v1.id)).map((e) => e.doc)).toEqual(v3.events);
-    expect(await store.get(v1.id)).toStrictEqual(v3);
+    const record = await client.send(new GetItemCommand({ TableName: tableName, Key: key }));
+    expect(JSON.parse(record.Item?.events?.S ?? '[]')).toEqual(v2.events);
   });
 
   it('never rewrites a stored event, whatever a later save carries for it', async () => {
-    const { store, client, tableName } = await dynamo.newStore();
+    const { store } = await dynamo.newStore();
     const v1 = makeRollout();
     await store.create(v1);
     const v2 = advance(v1, {}, [EventType.Started, 'started']);
@@ -184,7 +204,6 @@ describe('DynamoRolloutStore records', () => {
     await store.save(tampered);
 
     expect((await store.get(v1.id)).events).toStrictEqual(v2.events);
-    expect((await loggedEvents(client, tableName, v1.id)).map((e) => e.doc)).toEqual(v2.events);
   });
 
   it('throws RolloutNotFoundError when saving a rollout that was never created', async () => {
