@@ -7,10 +7,8 @@
  */
 import type { RegistryConfig } from '../config/types';
 import type { SignatureVerifier, VerificationResult, VerifyImageRequest } from '../ports';
-import { EcrRegistryClient } from '../adapters/ecr-registry/ecr-registry-client';
-import { isEcrHost } from '../adapters/ecr-registry/ecr-host';
-import { OciRegistryClient } from '../adapters/oci-registry/oci-registry-client';
 import { MAX_BLOB_BYTES, type Descriptor, type OciRegistryReader } from '../adapters/oci-registry/types';
+import { cachedRegistryClients, type RegistryClientFor } from './registry-clients';
 import { verifyImageBundle } from './bundle-verification';
 import { SIMPLE_SIGNING_MEDIA_TYPE } from './cosign-simple-signing';
 import { isRepositoryName, isSha256Digest } from './docker-reference';
@@ -46,11 +44,12 @@ interface Tally {
 }
 
 export class CosignSignatureVerifier implements SignatureVerifier {
-  private readonly clients = new Map<string, OciRegistryReader>();
+  private readonly clientFor: RegistryClientFor;
   private readonly maxSignatures: number;
   private readonly cache: VerifiedCache | null;
 
   constructor(private readonly options: CosignSignatureVerifierOptions) {
+    this.clientFor = cachedRegistryClients(options.clientFor);
     this.maxSignatures = options.maxSignatures ?? 32;
     this.cache = options.cache === false ? null : new VerifiedCache(options.cache);
   }
@@ -160,19 +159,6 @@ export class CosignSignatureVerifier implements SignatureVerifier {
     const signature = toSignatureInfo(verified, manifest, now);
     this.cache?.set(cacheKey, signature, now, verified.signer.validUntil);
     return { outcome: 'verified', signature };
-  }
-
-  private clientFor(host: string, config: RegistryConfig): OciRegistryReader {
-    let client = this.clients.get(host);
-    if (!client) {
-      client = this.options.clientFor
-        ? this.options.clientFor(host, config)
-        : isEcrHost(host)
-          ? new EcrRegistryClient({ host })
-          : new OciRegistryClient({ host, config });
-      this.clients.set(host, client);
-    }
-    return client;
   }
 }
 

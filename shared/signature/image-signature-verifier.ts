@@ -8,12 +8,9 @@
  */
 import type { RegistryConfig } from '../config/types';
 import type { SignatureVerifier, VerificationResult, VerifyImageRequest } from '../ports';
-import { EcrRegistryClient } from '../adapters/ecr-registry/ecr-registry-client';
-import { isEcrHost } from '../adapters/ecr-registry/ecr-host';
-import { OciRegistryClient } from '../adapters/oci-registry/oci-registry-client';
-import type { OciRegistryReader } from '../adapters/oci-registry/types';
 import { CosignSignatureVerifier, type CosignSignatureVerifierOptions } from './cosign-signature-verifier';
 import { isRepositoryName, isSha256Digest } from './docker-reference';
+import { cachedRegistryClients, type RegistryClientFor } from './registry-clients';
 import { NotationSignatureVerifier, type NotationMechanism, type NotationVerifierOptions } from './notation/notation-signature-verifier';
 import { RequireMode } from './notation/notation-policy';
 import type { NotationReferrers } from './notation/notation-signatures';
@@ -33,12 +30,13 @@ type Mechanism = 'cosign' | NotationMechanism;
 export class ImageSignatureVerifier implements SignatureVerifier {
   private readonly cosign: CosignSignatureVerifier;
   private readonly notation: NotationSignatureVerifier;
-  private readonly clients = new Map<string, OciRegistryReader>();
+  private readonly clientFor: RegistryClientFor;
   private readonly cache: VerifiedCache | null;
   private readonly signerCache: VerifiedCache | null;
 
   constructor(private readonly options: ImageSignatureVerifierOptions) {
-    this.cosign = new CosignSignatureVerifier({ registries: options.registries, clientFor: (host, config) => this.clientFor(host, config), cache: options.cache });
+    this.clientFor = cachedRegistryClients(options.clientFor);
+    this.cosign = new CosignSignatureVerifier({ registries: options.registries, clientFor: this.clientFor, cache: options.cache });
     this.notation = new NotationSignatureVerifier(options);
     this.cache = options.cache === false ? null : new VerifiedCache(options.cache);
     this.signerCache = options.cache === false ? null : new VerifiedCache({ ...options.cache, ttlSeconds: AWS_SIGNER_CACHE_SECONDS });
@@ -94,19 +92,6 @@ export class ImageSignatureVerifier implements SignatureVerifier {
     const verdict = await this.notation.verify(client, request, mechanism, policy, now, await referrers());
     if (verdict.outcome === 'verified') cache?.set(key, verdict.signature, now);
     return verdict;
-  }
-
-  private clientFor(host: string, config: RegistryConfig): OciRegistryReader {
-    let client = this.clients.get(host);
-    if (!client) {
-      client = this.options.clientFor
-        ? this.options.clientFor(host, config)
-        : isEcrHost(host)
-          ? new EcrRegistryClient({ host })
-          : new OciRegistryClient({ host, config });
-      this.clients.set(host, client);
-    }
-    return client;
   }
 }
 
