@@ -154,7 +154,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const home = { region: ecsServer.emulator.region, account: ecsServer.emulator.accountId };
   // The load balancer named by `traffic.alb`: the ECS emulator's task sets register with its target groups.
-  const elbServer = await startElbV2StandIn();
+  // Its rules (the weights a rollout set) outlive a restart, as the load balancer's do in AWS.
+  const elbServer = await startElbV2StandIn(dataDir ? { stateFile: join(dataDir, 'elbv2.json') } : {});
   ecsServer.emulator.attachLoadBalancers(elbServer.standIn);
   const here = Object.values(config.services).filter((service) => {
     // A service named by ARN in another region or account is not here to seed: its rollouts are refused.
