@@ -31,7 +31,7 @@ async function previewProblems(service: ServiceConfig, client: ElasticLoadBalanc
   const alb = service.traffic?.alb;
   if (!preview || !alb) return [];
   try {
-    return previewRuleProblems(alb, preview, await readAnchor(client, { listenerRule: preview }), production.loadBalancer?.arn ?? null);
+    return previewRuleProblems(alb, preview, await readAnchor(client, { listenerRule: preview }, production.loadBalancer), production.loadBalancer?.arn ?? null);
   } catch (e) {
     return [{ field: 'blueGreen.previewListenerRule', problem: `the preview rule could not be read: ${failure(e)}`, fix: 'check the credentials and that they allow elasticloadbalancing:DescribeRules and DescribeLoadBalancers' }];
   }

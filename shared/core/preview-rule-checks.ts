@@ -3,7 +3,8 @@
  * (docs/configuration.md#bluegreen): the rule exists, is on the load balancer of the production rule
  * (`traffic.alb`; a target group serves one load balancer, so a rule of another could not forward to the
  * pair), which is an Application Load Balancer, and forwards to the pair's groups and nothing else (a
- * rollout points it at the new set's group). Pure: `rollout doctor` reads ELBv2 and asks this.
+ * rollout points it at the new set's group). Pure: a rollout's start (shared/orchestration/alb-preflight.ts) and
+ * `rollout doctor` read ELBv2 and ask this.
  */
 import type { AlbPair, AlbProblem, AnchorReading } from './alb-checks';
 

@@ -16,7 +16,7 @@ import {
   type ElasticLoadBalancingV2Client,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { AlbPair, AlbReading, AnchorReading, TargetGroupReading } from '../../core/alb-checks';
+import type { AlbPair, AlbReading, AnchorReading, LoadBalancerReading, TargetGroupReading } from '../../core/alb-checks';
 import { LoadBalancerError } from '../../errors';
 
 /** ELBv2's defaults for an HTTP target group, for a field a describe leaves out. */
@@ -28,6 +28,11 @@ const isNotFound = (error: unknown): boolean => error instanceof Error && NOT_FO
 /** The load balancer a listener or listener rule ARN belongs to. */
 export function loadBalancerArnOf(listenerOrRuleArn: string): string {
   return listenerOrRuleArn.replace(/:listener(?:-rule)?\/((?:app|net|gwy)\/[^/]+\/[^/]+)\/.*$/, ':loadbalancer/$1');
+}
+
+async function describeLoadBalancer(client: ElasticLoadBalancingV2Client, arn: string) {
+  const lbs = await call('DescribeLoadBalancers', `load balancer ${arn}`, () => client.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] })));
+  return lbs?.LoadBalancers?.[0];
 }
 
 async function call<T>(operation: string, what: string, send: () => Promise<T>): Promise<T | null> {
@@ -82,13 +87,13 @@ async function readPair(client: ElasticLoadBalancingV2Client, pair: readonly [st
 
 /**
  * The load balancer a rule or listener belongs to and the rule's (or the listener's default) actions:
- * `traffic.alb`'s anchor, or `blueGreen.previewListenerRule` (`{ listenerRule: <preview> }`).
+ * `traffic.alb`'s anchor, or `blueGreen.previewListenerRule` (`{ listenerRule: <preview> }`). `known`:
+ * a load balancer already read, not described again when it is the anchor's.
  */
-export async function readAnchor(client: ElasticLoadBalancingV2Client, anchor: Pick<AlbPair, 'listenerRule' | 'listener'>): Promise<AnchorReading> {
+export async function readAnchor(client: ElasticLoadBalancingV2Client, anchor: Pick<AlbPair, 'listenerRule' | 'listener'>, known?: LoadBalancerReading | null): Promise<AnchorReading> {
   const anchorArn = anchor.listenerRule ?? anchor.listener ?? '';
   const loadBalancerArn = loadBalancerArnOf(anchorArn);
-  const lbs = await call('DescribeLoadBalancers', `load balancer ${loadBalancerArn}`, () => client.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [loadBalancerArn] })));
-  const lb = lbs?.LoadBalancers?.[0];
+  const lb = known?.arn === loadBalancerArn ? { LoadBalancerArn: known.arn, Type: known.type, VpcId: known.vpcId } : await describeLoadBalancer(client, loadBalancerArn);
   if (!lb) return { loadBalancer: null, anchor: null };
   let actions: Action[] | null;
   if (anchor.listenerRule !== undefined) {
