@@ -159,7 +159,7 @@ export class ServiceLock implements LockEffects {
     const view = await this.ctx.deps.ecs.describe(target(service)).catch((e: unknown) => e as Error);
     if (view instanceof Error) return this.step(rollout, { type: 'StartFailed', reason: view.message });
     if (!view.primary) return this.step(rollout, { type: 'StartFailed', reason: `ECS service ${service.cluster}/${service.service} has no PRIMARY task set to roll back to` });
-    const alb = await albPreflight(this.ctx, service, view.primary);
+    const alb = await albPreflight(this.ctx, service, view.primary, rollout);
     if (alb && !alb.ok) return this.step(rollout, { type: 'StartFailed', reason: alb.reason });
     return this.step(rollout, {
       type: 'Started',

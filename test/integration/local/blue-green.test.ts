@@ -195,7 +195,7 @@ describe('blue-green in local mode', () => {
     expect(live('sturdy')).toEqual([expect.objectContaining({ externalId: id, status: 'PRIMARY' })]);
   });
 
-  it('rolls back at the start, naming the rule, when the preview rule forwards outside the pair; no task set is created', async () => {
+  it('refuses the rollout at its start, naming the field, when the preview rule forwards outside the pair; nothing changes in ECS or the load balancer', async () => {
     const stranger = alb(1).targetGroups[0];
     const elb = elbClient();
     await elb.send(new ModifyRuleCommand({ RuleArn: previewRule(4), Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: stranger, Weight: 1 }] } }] }));
@@ -203,12 +203,15 @@ describe('blue-green in local mode', () => {
     const before = taskSets('strange').map((t) => t.id);
     stack.elbv2.clearCalls();
     const id = await push('strange');
-    const ended = await untilStatus(id, 'ROLLED_BACK');
-    expect(ended.reason).toContain(`listener rule ${previewRule(4)} also forwards to ${stranger}, outside traffic.alb.targetGroups`);
+    const ended = await untilStatus(id, 'REJECTED');
+    expect(ended.reason).toBe(
+      `blueGreen.previewListenerRule: listener rule ${previewRule(4)} forwards to ${stranger}, outside traffic.alb.targetGroups: a rollout could not point it at the new task set alone`,
+    );
     expect(taskSets('strange').map((t) => t.id)).toEqual(before);
     expect(stack.elbv2.weights(alb(4).listenerRule)).toEqual({ [alb(4).targetGroups[0]]: 100, [alb(4).targetGroups[1]]: 0 });
-    // Production's rule was read, never written (the rollback's route back is the only write, to the same weights).
-    const writes = modifyRules(alb(4).listenerRule);
-    expect(writes.every((c) => (c.input.Actions as any[])[0].ForwardConfig.TargetGroups[0].Weight === 100)).toBe(true);
+    // Read, never written; the preview rule's load balancer is production's, read once.
+    expect(stack.elbv2.calls.filter((c) => !c.operation.startsWith('Describe'))).toEqual([]);
+    expect(stack.elbv2.callsTo('DescribeLoadBalancers')).toHaveLength(1);
+    expect(stack.elbv2.callsTo('DescribeRules').map((c) => c.input.RuleArns)).toEqual([[alb(4).listenerRule], [previewRule(4)]]);
   });
 });
