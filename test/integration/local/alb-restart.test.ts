@@ -43,12 +43,7 @@ const options: LocalStackOptions = {
   apiToken: 'api-token',
 };
 
-/** What the rule forwards now, target group ARN → weight. */
-function weights(standIn: ElbV2StandIn): Record<string, number> {
-  const out = standIn.invoke('DescribeRules', { RuleArns: [RULE] }) as { Rules: { Actions: { Type: string; ForwardConfig?: { TargetGroups: { TargetGroupArn: string; Weight: number }[] } }[] }[] };
-  const forward = out.Rules[0]!.Actions.find((a) => a.Type === 'forward')!;
-  return Object.fromEntries(forward.ForwardConfig!.TargetGroups.map((g) => [g.TargetGroupArn, g.Weight]));
-}
+const weights = (standIn: ElbV2StandIn) => standIn.weights(RULE);
 
 describe('the load balancer across a restart', () => {
   it('keeps the weights a paused rollout set, and the rollout finishes from them', async () => {

@@ -6,22 +6,16 @@
  */
 import { DescribeRulesCommand, ElasticLoadBalancingV2Client, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../../local/local-stack';
+import type { LocalStack } from '../../../local/local-stack';
 import { blueGreenSteps } from '../../../shared/core/blue-green';
 import { toPolicies } from '../../../shared/config/policy-schema';
-import { silentLogger } from '../../../shared/observability/logger';
-import { type ApiClient, apiClient, waitFor } from '../../helpers/http';
-import { appConfig, digestOf, pushEnvelope, serviceConfig } from '../../helpers/local-config';
-import { ScriptedVerifier } from '../../helpers/scripted-verifier';
+import type { ApiClient } from '../../helpers/http';
+import { type AlbStack, albArns, previewRuleArn, startAlbStack } from '../../helpers/local-alb';
+import { appConfig, serviceConfig } from '../../helpers/local-config';
 
-const P = 'arn:aws:elasticloadbalancing:us-east-1:000000000000';
-const hex = (n: number) => n.toString(16).padStart(16, '0');
 /** Production on listener 2 of the load balancer, the preview on its test listener 3. */
-const alb = (n: number) => ({
-  listenerRule: `${P}:listener-rule/app/local/${hex(1)}/${hex(2)}/${hex(100 + n)}`,
-  targetGroups: [`${P}:targetgroup/bg${n}-blue/${hex(200 + n)}`, `${P}:targetgroup/bg${n}-green/${hex(300 + n)}`] as [string, string],
-});
-const previewRule = (n: number) => `${P}:listener-rule/app/local/${hex(1)}/${hex(3)}/${hex(400 + n)}`;
+const alb = (n: number) => albArns(n, 'bg');
+const previewRule = previewRuleArn;
 
 const blueGreen = (n: number, name: string, options: { autoPromote: boolean; scaleDownDelay: number; approvals?: number }) =>
   serviceConfig(name, {
@@ -46,37 +40,13 @@ const elbClient = () => new ElasticLoadBalancingV2Client({ endpoint: stack.endpo
 
 let stack: LocalStack;
 let api: ApiClient;
-let hook: ApiClient;
-let nextDigest = 700;
+let push: AlbStack['push'];
+let untilStatus: AlbStack['untilStatus'];
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    config,
-    port: 0,
-    taskStartMs: 15,
-    steadyPollMs: 15,
-    targetGroups: { healthCheck: { intervalSeconds: 0.1, healthyThreshold: 2 }, deregistrationDelaySeconds: 0.2 },
-    verifier: new ScriptedVerifier(),
-    logger: silentLogger,
-    webhookToken: 'hook-token',
-    apiToken: 'api-token',
-  });
-  api = apiClient(stack.url, stack.apiToken);
-  hook = apiClient(stack.url, stack.webhookToken);
+  ({ stack, api, push, untilStatus } = await startAlbStack({ config, firstDigest: 700 }));
 });
 afterAll(async () => stack?.stop());
-
-async function push(service: string): Promise<string> {
-  const res = await hook('POST', '/webhooks/registry', pushEnvelope(`team/${service}`, 'v2', digestOf(nextDigest++)), { 'content-type': 'application/vnd.docker.distribution.events.v1+json' });
-  expect(res.status).toBe(202);
-  return res.body.accepted[0].rolloutId as string;
-}
-
-const untilStatus = (id: string, status: string) =>
-  waitFor(`rollout ${id} to be ${status}`, async () => {
-    const r = (await api('GET', `/rollouts/${id}`)).body;
-    return r.status === status ? r : undefined;
-  }, 20_000);
 
 const modifyRules = (rule: string) => stack.elbv2.callsTo('ModifyRule').filter((c) => c.input.RuleArn === rule && !c.error);
 const taskSets = (service: string) => stack.ecs.describe('demo', service)!.taskSets;
