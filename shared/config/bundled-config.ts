@@ -31,6 +31,7 @@ import type { TagPolicyConfig } from './webhooks-schema';
 import type { TrafficConfig } from './traffic-schema';
 import type { SecretSource } from '../ports';
 import { Secret } from './secret';
+import { loadFullConfig } from './full-config-loader';
 
 /** The document's shape (infra/resolved-config.ts `resolvedConfigDocument`): the config file's, fully resolved. */
 export interface BundledConfigDocument {
@@ -85,8 +86,7 @@ export async function readBundledConfig(file: string, env: NodeJS.ProcessEnv, se
     throw new ConfigError(file, [`cannot read the bundled config: ${code}`], { cause: error });
   }
   if (needsFullLoader(text)) {
-    const { loadConfig } = await import('./load-config');
-    return loadConfig(file, env, secrets);
+    return loadFullConfig(file, env, secrets);
   }
   return bundledConfigFromText(text, file, secrets);
 }

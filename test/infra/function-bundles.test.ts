@@ -56,6 +56,21 @@ describe('the function bundles', () => {
     }
   });
 
+  it('load no zod classic, no zod locale but English, and no config loader at init: the full loader is a bundle of its own', async () => {
+    for (const [entry, b] of Object.entries(built)) {
+      const init = new Set(filesLoadedAtInit(b.metafile, b.dir).map((f) => f.file));
+      const initInputs = Object.entries(b.metafile.outputs).flatMap(([output, { inputs }]) => (init.has(output) ? Object.keys(inputs) : []));
+      expect(initInputs.filter((i) => /zod\/v4\/classic\//.test(i)), entry).toEqual([]);
+      expect(initInputs.filter((i) => /zod\/v4\/locales\//.test(i) && !i.endsWith('/locales/en.js')), entry).toEqual([]);
+      expect(initInputs.filter((i) => /zod\/v4\/core\/(to-json-schema|json-schema-processors)\.js$/.test(i)), entry).toEqual([]);
+      expect(initInputs.filter((i) => i.endsWith('shared/config/load-config.ts')), entry).toEqual([]);
+    }
+    // The side bundle reads a config as `npm start` does: the file beside the entry, with every section.
+    const { dir } = built['alarm-state-change']!;
+    const loader = (await import(pathToFileURL(join(dir, 'config-loader.mjs')).href)) as { loadConfig(file: string): Promise<{ services: Record<string, unknown> }> };
+    expect(Object.keys((await loader.loadConfig(join(dir, 'rollout.config.json'))).services)).toContain('web');
+  });
+
   it('the alarm handler loads no ECR, Secrets Manager or CloudWatch client at init, and ECS and Step Functions only when it calls them', () => {
     const loaded = loadedAtInit(built['alarm-state-change']!);
     for (const client of ['client-ecr', 'client-secrets-manager', 'client-cloudwatch', 'client-ecs', 'client-sfn']) expect(loaded).not.toContain(`@aws-sdk/${client}`);
