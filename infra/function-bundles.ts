@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync, type BuildOptions, type Metafile } from 'esbuild';
 import { CONFIG_LOADER_BUNDLE_FILE } from '../shared/config/full-config-loader';
+import { bundleDashboardScriptSync } from '../shared/http/dashboard/bundle-script';
+import { DASHBOARD_SCRIPT_FILE } from '../shared/http/dashboard/script';
 import { DOCS_BUNDLE_FILE } from '../shared/http/openapi/docs-content';
 import { BUNDLED_CONFIG_NAME } from './resolved-config';
 
@@ -43,6 +45,7 @@ export function functionBuildOptions(entryPoint: string, outdir: string, absWork
     define: {
       'process.env.ROLLOUT_DOCS_BUNDLE': JSON.stringify(DOCS_BUNDLE_FILE),
       'process.env.ROLLOUT_CONFIG_LOADER_BUNDLE': JSON.stringify(CONFIG_LOADER_BUNDLE_FILE),
+      'process.env.ROLLOUT_DASHBOARD_SCRIPT': JSON.stringify(DASHBOARD_SCRIPT_FILE),
     },
     logLevel: 'error',
   };
@@ -68,7 +71,11 @@ export function buildSideBundle(source: 'api-docs' | 'config-loader', outdir: st
 export function buildFunction(entryPoint: string, configFile: string, absWorkingDir: string): { dir: string; metafile: Metafile } {
   const dir = mkdtempSync(join(tmpdir(), 'rollout-function-'));
   const { metafile } = buildSync(functionBuildOptions(entryPoint, dir, absWorkingDir));
-  if (entryPoint.endsWith('/functions/api.ts')) buildSideBundle('api-docs', dir, absWorkingDir);
+  if (entryPoint.endsWith('/functions/api.ts')) {
+    buildSideBundle('api-docs', dir, absWorkingDir);
+    // The dashboard's browser code, bundled for the browser: the API function serves it as it is.
+    writeFileSync(join(dir, DASHBOARD_SCRIPT_FILE), bundleDashboardScriptSync());
+  }
   buildSideBundle('config-loader', dir, absWorkingDir);
   copyFileSync(configFile, join(dir, BUNDLED_CONFIG_NAME));
   return { dir, metafile };

@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFunction, ENTRY_FILE, filesLoadedAtInit, functionBuildOptions } from '../../infra/function-bundles';
+import { bundleDashboardScript } from '../../shared/http/dashboard/bundle-script';
 import { writeResolvedConfig } from '../../infra/resolved-config';
 import { PROJECT_ROOT } from '../../infra/rollout-functions';
 import { configFrom } from './infra-fixtures';
+import { httpApiEvent } from '../helpers/lambda-events';
 
 /** The packages and folders of ours whose code is in the files Lambda loads at init. */
 function loadedAtInit(built: { dir: string; metafile: Metafile }): Set<string> {
@@ -82,6 +84,36 @@ describe('the function bundles', () => {
   it('the API loads no ECS, ECR, CloudWatch or Step Functions client at init: GET /rollouts/{id} needs only DynamoDB and the token secrets', () => {
     const loaded = loadedAtInit(built['api']!);
     for (const client of ['client-ecr', 'client-cloudwatch', 'client-ecs', 'client-sfn']) expect(loaded).not.toContain(`@aws-sdk/${client}`);
+  });
+
+  it('the API carries the dashboard script bundled at synth, and loads the dashboard only with its routes', async () => {
+    const api = built['api']!;
+    expect(readFileSync(join(api.dir, 'dashboard-app.js'), 'utf8')).toBe(await bundleDashboardScript());
+    const loaded = [...loadedAtInit(api)];
+    expect(loaded.filter((o) => /^shared\/http\/dashboard\/(page|styles|script|bundle-script|browser\/)/.test(o))).toEqual([]);
+    // The bundler that local mode runs at the first request is not in the function at all.
+    expect(Object.keys(api.metafile.inputs).filter((i) => /node_modules\/esbuild\/|dashboard\/(bundle-script|browser\/)/.test(i))).toEqual([]);
+  });
+
+  it('the built API function serves the dashboard, its script and the API docs from its own directory', async () => {
+    const api = built['api']!;
+    const env = { ROLLOUT_TABLE_NAME: 'rollouts', ROLLOUT_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:rollout', ROLLOUT_CONFIG: join(api.dir, 'rollout.config.json'), ROLLOUT_SECRETS: '{}', AWS_REGION: 'us-east-1' };
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
+      const { handler } = (await import(pathToFileURL(join(api.dir, ENTRY_FILE)).href)) as { handler: Handler };
+      const get = (path: string) => handler(httpApiEvent('GET', path), { awsRequestId: 'r', getRemainingTimeInMillis: () => 10_000 });
+      const script = await get('/dashboard/app.js');
+      expect(script.statusCode).toBe(200);
+      expect(script.headers['content-type']).toMatch(/^text\/javascript/);
+      expect(script.body).toBe(readFileSync(join(api.dir, 'dashboard-app.js'), 'utf8'));
+      expect((await get('/')).body).toContain('<script src="/dashboard/app.js" defer></script>');
+      expect(JSON.parse((await get('/openapi.json')).body)).toHaveProperty('paths./rollouts/{id}');
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   });
 
   it('the API loads no OpenAPI document and no zod classic at init: the docs are a bundle of their own, loaded by their routes', async () => {
