@@ -1,15 +1,16 @@
 /** The functions as the stack builds them: split bundles whose entry loads only what the function needs at start. */
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Metafile } from 'esbuild';
+import { buildSync, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFunction, ENTRY_FILE, filesLoadedAtInit, functionBuildOptions } from '../../infra/function-bundles';
 import { bundleDashboardScript } from '../../shared/http/dashboard/bundle-script';
 import { writeResolvedConfig } from '../../infra/resolved-config';
 import { PROJECT_ROOT } from '../../infra/rollout-functions';
 import { configFrom } from './infra-fixtures';
+import { floorSource } from '../helpers/bundle-floor';
 import { httpApiEvent } from '../helpers/lambda-events';
 
 /** The packages and folders of ours whose code is in the files Lambda loads at init. */
@@ -27,6 +28,17 @@ function loadedAtInit(built: { dir: string; metafile: Metafile }): Set<string> {
 }
 
 const built: Record<string, { dir: string; metafile: Metafile }> = {};
+
+/** Bytes of the files Lambda loads at init. */
+const initBytes = (b: { dir: string; metafile: Metafile }) => filesLoadedAtInit(b.metafile, b.dir).reduce((n, f) => n + f.bytes, 0);
+
+/**
+ * What each function may load at init, as a multiple of the floor (a bare Hono handler constructing the
+ * DynamoDB, Step Functions and ECS clients, built the same way): the target, 1.3×, for the functions of
+ * the state machine and the events; the API, which also carries the HTTP routes, the webhook parsers and
+ * the request validators, is held where it stands until those load with their routes too.
+ */
+const INIT_SIZE_BOUND: Record<string, number> = { 'alarm-state-change': 1.3, advance: 1.3, api: 1.6 };
 
 beforeAll(async () => {
   const configFile = writeResolvedConfig(await configFrom(), mkdtempSync(join(tmpdir(), 'resolved-')));
@@ -71,6 +83,15 @@ describe('the function bundles', () => {
     const { dir } = built['alarm-state-change']!;
     const loader = (await import(pathToFileURL(join(dir, 'config-loader.mjs')).href)) as { loadConfig(file: string): Promise<{ services: Record<string, unknown> }> };
     expect(Object.keys((await loader.loadConfig(join(dir, 'rollout.config.json'))).services)).toContain('web');
+  });
+
+  it('load at most their bound of the floor at init, so that what is loaded on first use stays there', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'floor-'));
+    writeFileSync(join(dir, 'floor.mjs'), floorSource(false));
+    const floor = { dir, metafile: buildSync({ ...functionBuildOptions(join(dir, 'floor.mjs'), dir, PROJECT_ROOT), nodePaths: [join(PROJECT_ROOT, 'node_modules')] }).metafile };
+    const floorBytes = initBytes(floor);
+    expect(floorBytes).toBeGreaterThan(200 * 1024); // the floor itself: three SDK clients and Hono
+    for (const [entry, b] of Object.entries(built)) expect(initBytes(b) / floorBytes, entry).toBeLessThanOrEqual(INIT_SIZE_BOUND[entry]!);
   });
 
   it('the alarm handler loads no ECR, Secrets Manager or CloudWatch client at init, and ECS and Step Functions only when it calls them', () => {
