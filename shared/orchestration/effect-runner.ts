@@ -91,17 +91,33 @@ export class EffectRunner {
    * watchdog sends it again. Never thrown: the caller's decision stands either way.
    */
   async wake(rollout: Rollout, taskToken: string | null): Promise<Rollout> {
+    if (!(await this.answer(rollout, taskToken)) || !taskToken) return rollout;
+    try {
+      return (await this.writer.save(rollout, { type: 'WaitAnswered', taskToken })).rollout;
+    } catch (e) {
+      // Answered, but still on the record: the watchdog sends it again, and the workflow calls it over.
+      this.ctx.log.warn('an answered wait could not be forgotten on the record', { rolloutId: rollout.id, error: e });
+      return rollout;
+    }
+  }
+
+  /**
+   * Answers the workflow's callback wait, retried with backoff, and leaves the record as it is: for a
+   * steady wait, whose token the workflow's next Advance forgets in its own save (the Steady input).
+   * False when the answer did not go through (logged); never thrown.
+   */
+  async answer(rollout: Rollout, taskToken: string | null): Promise<boolean> {
     for (let attempt = 1; attempt <= RolloutPolicy.wakeAttempts; attempt++) {
       try {
         await this.ctx.deps.workflow.wake(rollout, taskToken);
-        return taskToken ? (await this.writer.save(rollout, { type: 'WaitAnswered', taskToken })).rollout : rollout;
+        return true;
       } catch (e) {
         this.ctx.log.warn('answering the workflow failed', { rolloutId: rollout.id, attempt, error: e });
         if (attempt < RolloutPolicy.wakeAttempts) await sleep(RolloutPolicy.wakeBackoffMs * attempt);
       }
     }
     this.ctx.log.error('the workflow was not answered; the watchdog will send it again', { rolloutId: rollout.id });
-    return rollout;
+    return false;
   }
 
   private async createCanary(rollout: Rollout): Promise<Rollout> {
