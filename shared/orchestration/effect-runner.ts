@@ -63,7 +63,7 @@ export class EffectRunner {
           await this.clock.ensure(latest);
           break;
         case 'wakeWorkflow':
-          latest = await this.wake(latest, effect.taskToken);
+          latest = await this.wakeAfterDecision(latest, effect.taskToken);
           break;
         case 'createCanary':
           latest = await this.createCanary(latest);
@@ -102,9 +102,21 @@ export class EffectRunner {
   }
 
   /**
-   * Answers the workflow's callback wait, retried with backoff, and leaves the record as it is: for a
-   * steady wait, whose token the workflow's next Advance forgets in its own save (the Steady input).
-   * False when the answer did not go through (logged); never thrown.
+   * Answers the callback wait a decision ended. When the workflow goes on from the answer to its next
+   * Advance (a success: the rollout is active and not rolling back), that Advance forgets the token in
+   * its own save (shared/core/transition.ts), so nothing is written here; a wait ended in failure goes
+   * to Recover, and its token is forgotten now. A send that failed leaves the token for the watchdog.
+   */
+  private async wakeAfterDecision(rollout: Rollout, taskToken: string | null): Promise<Rollout> {
+    if (!holdsEcs(rollout.status) || rollout.status === RolloutStatus.RollingBack) return this.wake(rollout, taskToken);
+    await this.answer(rollout, taskToken);
+    return rollout;
+  }
+
+  /**
+   * Answers the workflow's callback wait, retried with backoff, and leaves the record as it is (the
+   * workflow's next Advance forgets the token). False when the answer did not go through (logged);
+   * never thrown.
    */
   async answer(rollout: Rollout, taskToken: string | null): Promise<boolean> {
     for (let attempt = 1; attempt <= RolloutPolicy.wakeAttempts; attempt++) {

@@ -63,9 +63,6 @@ const steady: Handler<'Steady'> = (d, input) => {
   // Seen at a weight the record has moved past (a promote or a step landed meanwhile): not this wait's answer.
   if (rollout.wait?.for !== 'steady' || input.weight !== rollout.canaryWeight) return unchanged(rollout);
   d.r.wait = null;
-  // Steady comes from the workflow's Advance, so the workflow is past the wait this token answered:
-  // forgotten in this save, not in one of its own (an ECS event that answers the wait saves nothing).
-  d.r.taskToken = null;
   if (input.trafficShare !== undefined) d.r.trafficShare = input.trafficShare;
   if (rollout.promoting && rollout.blueGreen) {
     switched(d, rollout.blueGreen.scaleDownDelaySeconds);
