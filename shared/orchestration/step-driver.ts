@@ -154,8 +154,9 @@ export class StepDriver {
    * rollout waiting for ECS under a task token, if ECS is steady at its recorded weight, is woken. The
    * event is only a nudge: what counts is what ECS shows now, and ECS is looked at before the store, so
    * an event no rollout can be waiting on (nothing steady beside the primary, no canary of ours) costs
-   * no store call. Events that come while a look at the same service runs are answered by one more
-   * look after it, or by none when it woke the rollout (its Advance looks at ECS itself).
+   * no store call. Events that come while a look at the same service runs get one more look after it;
+   * one that finds ECS as it was when this look answered a wait reads nothing (that wait's Advance, or
+   * a newer wait's own look at ECS when it was kept, takes it from there).
    */
   async ecsChanged(serviceName: string): Promise<string | null> {
     const running = this.ecsLooks.get(serviceName);
@@ -165,27 +166,35 @@ export class StepDriver {
     }
     const look = { again: false };
     this.ecsLooks.set(serviceName, look);
+    const answeredAt = new Set<string>();
+    let woken: string | null = null;
     try {
-      for (;;) {
+      do {
         look.again = false;
-        const woken = await this.wakeSteadyCanary(serviceName);
-        if (woken || !look.again) return woken;
-      }
+        woken = (await this.wakeSteadyCanary(serviceName, answeredAt)) ?? woken;
+      } while (look.again);
+      return woken;
     } finally {
       this.ecsLooks.delete(serviceName);
     }
   }
 
-  private async wakeSteadyCanary(serviceName: string): Promise<string | null> {
+  /** One look for `ecsChanged`; `answeredAt` holds the ECS states (canary and scales) a wait was answered at. */
+  private async wakeSteadyCanary(serviceName: string, answeredAt: Set<string>): Promise<string | null> {
     const view = await this.ctx.deps.ecs.describe(target(this.ctx.service(serviceName))).catch((e: unknown) => {
       this.ctx.log.warn('describe failed on an ECS event', { service: serviceName, error: errorMessage(e) });
       return null;
     });
     for (const canary of view ? steadyCanaries(view) : []) {
+      const state = `${canary.id} at ${canary.scale}, primary at ${view?.primary?.scale ?? '-'}`;
+      if (answeredAt.has(state)) continue;
       const rollout = await this.writer.find(canary.externalId);
       if (!rollout || rollout.service !== serviceName || rollout.ecs.canaryTaskSetId !== canary.id) continue;
       if (!rollout.taskToken || rollout.status !== RolloutStatus.Progressing || rollout.wait?.for !== 'steady') continue;
-      if (await this.answerIfSteady(rollout)) return rollout.id;
+      if (await this.answerIfSteady(rollout)) {
+        answeredAt.add(state);
+        return rollout.id;
+      }
     }
     return null;
   }

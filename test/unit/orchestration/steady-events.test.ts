@@ -103,6 +103,30 @@ describe('ECS steady-state events', () => {
     expect(workflow.answered).toEqual(['tok-1']);
   });
 
+  it('that come while a look answers the wait get one more look at ECS, which reads nothing when ECS is as it was answered at', async () => {
+    const { o, store, ecs, workflow, id } = await waitingForEcs();
+    ecs.settle();
+    const sends = gate();
+    const wake = workflow.wake.bind(workflow);
+    workflow.wake = async (r, token) => {
+      await sends.wait();
+      return wake(r, token);
+    };
+    let looks = 0;
+    ecs.describeGate = async () => {
+      looks += 1;
+    };
+    const first = o.ecsChanged('demo', 'web');
+    await sends.reached;
+    const later = o.ecsChanged('demo', 'web');
+    sends.open();
+    expect(await first).toEqual([id]);
+    expect(await later).toEqual([]);
+    expect(looks).toBe(3); // the look, its steady check, and the one more look
+    expect(store.counted).toEqual(['get']);
+    expect(workflow.answered).toEqual(['tok-1']);
+  });
+
   it('name no rollout for a service with nothing of ours in ECS, and ignore services not configured', async () => {
     const { o, store } = await waitingForEcs();
     expect(await o.ecsChanged('demo', 'other')).toEqual([]);
