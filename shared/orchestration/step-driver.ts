@@ -81,7 +81,8 @@ export class StepDriver {
     for (let guard = 0; guard < 4 * rollout.steps.length + 8; guard++) {
       const now = this.ctx.clock();
       if (isTerminal(rollout.status)) {
-        await this.lock.letGoIfEnded(rollout);
+        // Ended in this call: its own releaseLock effect has run. Ended before: its release may be lost.
+        if (rollout === loaded) await this.lock.letGoIfEnded(rollout);
         break;
       }
       if (rollout.status === RolloutStatus.Pending) {
