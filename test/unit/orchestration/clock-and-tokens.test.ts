@@ -108,6 +108,30 @@ describe('the rollout clock', () => {
     expect(workflow.executions.get(`${id}-2`)).toBe('RUNNING');
   });
 
+  it('reads nothing for an execution whose output says its last Advance found the rollout ended for good', async () => {
+    const { o, store, workflow, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    let reads = 0;
+    const get = store.get.bind(store);
+    store.get = async (key: string) => {
+      reads += 1;
+      return get(key);
+    };
+    const output = (status: string, rolloutId = id) => JSON.stringify({ rolloutId, directive: { next: 'DONE', status } });
+    expect(await o.executionEnded(`${id}-1`, output('SUCCEEDED'))).toBeNull();
+    expect(await o.executionEnded(`${id}-1`, output('ROLLED_BACK'))).toBeNull();
+    expect(reads).toBe(0);
+    // Anything else is looked up: FAILED may be aborted again, a stale clock's DONE names an active rollout.
+    workflow.end(`${id}-1`);
+    expect(await o.executionEnded(`${id}-1`, output('FAILED'))).toBe(id);
+    expect(reads).toBeGreaterThan(0);
+    reads = 0;
+    workflow.end(`${id}-2`);
+    expect(await o.executionEnded(`${id}-2`, output('SUCCEEDED', 'someotherrollout'))).toBe(id);
+    expect(reads).toBeGreaterThan(0);
+  });
+
   it('ignores an execution that ended for a rollout that does not exist', async () => {
     const { o } = setup();
     expect(await o.executionEnded('0000000000000000000000000a-4')).toBeNull();
