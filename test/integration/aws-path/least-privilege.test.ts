@@ -85,6 +85,8 @@ const UNUSED_GRANTS_JUSTIFIED: Readonly<Record<string, string>> = {
     'Items access: a processed webhook delivery writes its outcome and removes its pending marker in one batch (shared/orchestration/delivery-intake.ts); the intake function does it here, and every role has the same item access to the table.',
   'watchdog:InvokeIntake:lambda:InvokeFunction':
     'The sweep hands the intake function a delivery answered more than deliveryRedispatchSeconds (60 s) ago and never processed; that path is tested in test/integration/webhooks/webhook-intake.test.ts, since no scenario here loses a delivery for a minute.',
+  'ecsEvent:RolloutTable:dynamodb:PutItem':
+    'An ECS event that answers a steady wait writes nothing (the workflow\'s next Advance forgets the token in its own save); it saves only when its look at ECS finds the canary gone (EcsFailed) or a drifted weight whose re-apply fails.',
   '*:RolloutTable:dynamodb:DeleteItem': 'Items access: releasing a lock, dropping a queue entry or an active marker.',
   'api:EcrPullImages:ecr:BatchGetImage': 'The API verifies signatures of ECR images delivered to its webhook routes and resolves their tags; here ECR images arrive by push event.',
   'api:EcrPullImages:ecr:GetDownloadUrlForLayer': 'As BatchGetImage: signature payloads of ECR images delivered to the API.',
