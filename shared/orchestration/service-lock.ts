@@ -16,6 +16,7 @@ import { outsideHome } from '../config/ecs-location';
 import type { ServiceConfig } from '../config/types';
 import type { RolloutInput } from '../core/commands';
 import { EventType } from '../core/events';
+import { ROLLOUT_ID_PATTERN } from '../core/ids';
 import { RolloutPolicy } from '../core/policy';
 import type { Rollout } from '../core/rollout';
 import { RolloutStatus, isTerminal } from '../core/status';
@@ -158,6 +159,11 @@ export class ServiceLock implements LockEffects {
     const view = await this.ctx.deps.ecs.describe(target(service)).catch((e: unknown) => e as Error);
     if (view instanceof Error) return this.step(rollout, { type: 'StartFailed', reason: view.message });
     if (!view.primary) return this.step(rollout, { type: 'StartFailed', reason: `ECS service ${service.cluster}/${service.service} has no PRIMARY task set to roll back to` });
+    // A newer push is deployed already (its rollout made the PRIMARY task set, named by its id, and ids
+    // sort by receipt): this older image must not replace it. Its delivery's work can come late — lost
+    // to a crash and done again at restart, or queued behind the newer one — so it ends here.
+    const deployedBy = view.primary.externalId;
+    if (deployedBy !== null && ROLLOUT_ID_PATTERN.test(deployedBy) && deployedBy > rollout.id) return this.step(rollout, { type: 'Supersede', by: deployedBy });
     // Only services with `traffic.alb` read the load balancer: its checks load with the first of them.
     const alb = service.traffic ? await (await import('./alb-preflight')).albPreflight(this.ctx, service, view.primary, rollout) : null;
     if (alb && !alb.ok) return this.step(rollout, { type: 'StartFailed', reason: alb.reason });

@@ -309,12 +309,23 @@ export function killRunViolations(result: KillRunResult): string[] {
   for (const name of Object.keys(result.config.services)) {
     const mine = result.pushed.filter((p) => p.service === name);
     const lastId = mine[mine.length - 1]!.id;
+    // A push whose delivery's work a kill cut short may be created only after a later push of the same
+    // service was deployed: it then ends before it starts, superseded by that later push, ECS untouched
+    // (an older image never replaces a newer one). Every other push succeeds, in push order.
+    const supersededBefore = (p: Pushed, r: any): boolean => {
+      const by = /^superseded by rollout ([0-9a-z]{26}) before it started/.exec(r?.reason ?? '')?.[1];
+      return r?.status === 'ROLLED_BACK' && by !== undefined && mine.some((later) => later.index > p.index && later.id === by);
+    };
+    const succeeded: Pushed[] = [];
     for (const p of mine) {
       const r = result.records.get(p.id);
-      const verdict = checkRollout(view, r, { expect: 'SUCCEEDED', ecs: p.id === lastId });
+      const superseded = p.id !== lastId && supersededBefore(p, r);
+      const verdict = checkRollout(view, r, superseded ? { expect: 'ROLLED_BACK', ecs: false } : { expect: 'SUCCEEDED', ecs: p.id === lastId });
       for (const v of verdict.violations) violations.push(`${name} push ${p.index} (${p.id}): ${v}`);
+      if (superseded && (r.events ?? []).some((e: any) => e.type === 'STARTED' || e.type === 'CANARY_CREATED')) violations.push(`${name} push ${p.index} (${p.id}): superseded before it started, yet it started`);
+      if (!superseded) succeeded.push(p);
     }
-    const finished = mine.map((p) => (result.records.get(p.id)?.events ?? []).find((e: any) => e.type === 'SUCCEEDED')?.at ?? '');
+    const finished = succeeded.map((p) => (result.records.get(p.id)?.events ?? []).find((e: any) => e.type === 'SUCCEEDED')?.at ?? '');
     if (finished.some((at, i) => i > 0 && at < finished[i - 1]!)) violations.push(`${name}: rollouts did not succeed in push order: ${finished.join(', ')}`);
     const ecs = result.ecs.get(name) ?? null;
     const sets = ecs?.taskSets ?? [];

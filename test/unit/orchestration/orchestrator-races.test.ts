@@ -314,4 +314,20 @@ describe('approval deadlines through advance', () => {
     expect(await o.advance(id)).toEqual({ next: 'DONE', status: 'ROLLED_BACK' });
     expect((await store.get(id)).reason).toBe('no approval of step 2/3 within 60s');
   });
+  it('ends an older push before it starts when a newer push is deployed already (its delivery came late), ECS untouched', async () => {
+    const { o, store, ecs, push, only } = setup();
+    // The PRIMARY task set was made by a rollout of a later push (ids sort by receipt).
+    const newer = '7zzzzzzzzzzzzzzzzzzzzzzzzz';
+    ecs.sets.get('stable')!.externalId = newer;
+    const result = await o.ingest([push(1)]);
+    expect(result.accepted[0]!.status).toBe('ROLLED_BACK');
+    const r = await store.get(only());
+    expect(r.reason).toBe(`superseded by rollout ${newer} before it started; ECS untouched`);
+    expect(ecs.calls).toEqual([]);
+    expect(await store.lockHolder('web')).toBeNull();
+
+    // A PRIMARY made by an older rollout (or by none) is replaced as usual.
+    ecs.sets.get('stable')!.externalId = r.id;
+    expect((await o.ingest([push(2)])).accepted[0]!.status).toBe('PROGRESSING');
+  });
 });
