@@ -5,6 +5,7 @@
  * to, and its outcome is recorded for `GET /deliveries/{id}`. A delivery whose work was lost stays
  * RECEIVED and is dispatched again by the watchdog (or by local mode at start).
  */
+import { notificationDeliveryId } from '../core/ids';
 import { RolloutStatus } from '../core/status';
 import { DeliveryNotReceivedError } from '../errors';
 import type { DeliveryQueue, DeliveryRecord, ProcessedDelivery, ReceivedDelivery } from '../ports';
@@ -25,6 +26,12 @@ export interface DeliveryInput {
   readonly pushes: readonly ImagePush[];
   /** What parsing the delivery ignored already. */
   readonly ignored?: readonly Ignored[];
+  /**
+   * What identifies the notification when its sender does (its event ids, and its body): the delivery
+   * id is derived from it, so a repeat is answered from the delivery recorded first, with no work.
+   * Without it, each delivery is new.
+   */
+  readonly identity?: readonly string[];
 }
 
 export class DeliveryIntake {
@@ -36,7 +43,9 @@ export class DeliveryIntake {
 
   /** Records the delivery (the one store call) and hands its work on; the answer promises no more than that. */
   async accept(input: DeliveryInput): Promise<DeliveryReceipt> {
-    const delivery = await this.receive(input);
+    const { delivery, repeatOf } = await this.receive(input);
+    // A repeat (a sender retrying): its work was handed on with the first (the watchdog sees to it if lost).
+    if (repeatOf) return repeatOf.status === 'RECEIVED' ? receiptOf(repeatOf) : { deliveryId: repeatOf.id, accepted: [...repeatOf.accepted], ignored: [...repeatOf.ignored] };
     if (delivery.planned.length > 0) {
       // A lost hand-over loses nothing: the delivery stays RECEIVED and the watchdog dispatches it again.
       await this.queue.dispatch(delivery.id).catch((e: unknown) => this.ctx.log.warn('delivery not handed over; the watchdog will', { deliveryId: delivery.id, error: errorMessage(e) }));
@@ -46,7 +55,9 @@ export class DeliveryIntake {
 
   /** Records the delivery and does its work now (the ECR event, whose function is itself asynchronous). */
   async ingest(input: DeliveryInput): Promise<IngestResult & { deliveryId: string }> {
-    const delivery = await this.receive(input);
+    const { delivery: received, repeatOf } = await this.receive(input);
+    if (repeatOf?.status === 'PROCESSED') return { deliveryId: repeatOf.id, accepted: [...repeatOf.accepted], ignored: [...repeatOf.ignored] };
+    const delivery = repeatOf ? withoutStatus(repeatOf) : received;
     if (delivery.planned.length === 0) return { deliveryId: delivery.id, accepted: [], ignored: [...delivery.ignored] };
     const done = await this.complete(delivery);
     return { deliveryId: done.id, accepted: [...done.accepted], ignored: [...done.ignored] };
@@ -76,19 +87,20 @@ export class DeliveryIntake {
     return due.map((d) => d.id);
   }
 
-  private async receive(input: DeliveryInput): Promise<ReceivedDelivery> {
+  /** Records the delivery (one conditional write); `repeatOf` is the delivery recorded first under its id, if any. */
+  private async receive(input: DeliveryInput): Promise<{ delivery: ReceivedDelivery; repeatOf: DeliveryRecord | null }> {
     const now = this.ctx.clock();
+    const id = input.identity ? notificationDeliveryId(input.identity) : this.ctx.newId(now);
     const { planned, ignored } = this.intake.plan(input.pushes);
-    const delivery: ReceivedDelivery = { id: this.ctx.newId(now), source: input.source, receivedAt: now.toISOString(), planned, ignored: [...(input.ignored ?? []), ...ignored] };
+    const delivery: ReceivedDelivery = { id, source: input.source, receivedAt: now.toISOString(), planned, ignored: [...(input.ignored ?? []), ...ignored] };
     try {
       // Nothing left to do: the outcome is known now, and written as such (still one call).
-      if (planned.length === 0) await this.ctx.deps.store.completeDelivery(processedOf(delivery, { accepted: [], ignored: [...delivery.ignored] }, now));
-      else await this.ctx.deps.store.receiveDelivery(delivery);
+      const repeatOf = await this.ctx.deps.store.receiveDelivery(planned.length === 0 ? processedOf(delivery, { accepted: [], ignored: [...delivery.ignored] }, now) : delivery);
+      return { delivery, repeatOf };
     } catch (e) {
       this.ctx.log.warn('delivery not recorded', { deliveryId: delivery.id, error: errorMessage(e) });
       throw new DeliveryNotReceivedError(`the delivery could not be recorded (${errorMessage(e)}); nothing was done, send it again`, { cause: e });
     }
-    return delivery;
   }
 
   private async complete(delivery: ReceivedDelivery): Promise<ProcessedDelivery> {
