@@ -6,12 +6,14 @@
  * RECEIVED and is dispatched again by the watchdog (or by local mode at start).
  */
 import { notificationDeliveryId } from '../core/ids';
+import { RolloutPolicy } from '../core/policy';
 import { RolloutStatus } from '../core/status';
 import { DeliveryNotReceivedError } from '../errors';
 import type { DeliveryQueue, DeliveryRecord, ProcessedDelivery, ReceivedDelivery } from '../ports';
 import type { Accepted, Ignored, ImagePush, IngestResult } from '../webhooks/image-push';
 import { type OrchestrationContext, errorMessage } from './context';
 import type { Intake } from './intake';
+import { RecentDeliveries } from './recent-deliveries';
 
 /** What a webhook is answered: the delivery's id, the rollouts it plans (with the ids they will have), what is ignored already. */
 export interface DeliveryReceipt {
@@ -35,11 +37,15 @@ export interface DeliveryInput {
 }
 
 export class DeliveryIntake {
+  private readonly recent: RecentDeliveries;
+
   constructor(
     private readonly ctx: OrchestrationContext,
     private readonly intake: Intake,
     private readonly queue: DeliveryQueue,
-  ) {}
+  ) {
+    this.recent = new RecentDeliveries(RolloutPolicy.recentDeliverySeconds * 1000, ctx.opts.recentDeliveries);
+  }
 
   /** Records the delivery (the one store call) and hands its work on; the answer promises no more than that. */
   async accept(input: DeliveryInput): Promise<DeliveryReceipt> {
@@ -91,11 +97,16 @@ export class DeliveryIntake {
   private async receive(input: DeliveryInput): Promise<{ delivery: ReceivedDelivery; repeatOf: DeliveryRecord | null }> {
     const now = this.ctx.clock();
     const id = input.identity ? notificationDeliveryId(input.identity) : this.ctx.newId(now);
+    // A repeat this process recorded or read lately: answered without the store.
+    const remembered = input.identity ? this.recent.get(id, now) : null;
     const { planned, ignored } = this.intake.plan(input.pushes);
     const delivery: ReceivedDelivery = { id, source: input.source, receivedAt: now.toISOString(), planned, ignored: [...(input.ignored ?? []), ...ignored] };
+    if (remembered) return { delivery, repeatOf: remembered };
     try {
       // Nothing left to do: the outcome is known now, and written as such (still one call).
-      const repeatOf = await this.ctx.deps.store.receiveDelivery(planned.length === 0 ? processedOf(delivery, { accepted: [], ignored: [...delivery.ignored] }, now) : delivery);
+      const written = planned.length === 0 ? processedOf(delivery, { accepted: [], ignored: [...delivery.ignored] }, now) : delivery;
+      const repeatOf = await this.ctx.deps.store.receiveDelivery(written);
+      if (input.identity) this.recent.remember(repeatOf ?? ('processedAt' in written ? { status: 'PROCESSED', ...written } : { status: 'RECEIVED', ...written }), now);
       return { delivery, repeatOf };
     } catch (e) {
       this.ctx.log.warn('delivery not recorded', { deliveryId: delivery.id, error: errorMessage(e) });
@@ -107,6 +118,7 @@ export class DeliveryIntake {
     const result = await this.intake.process(delivery);
     const done = processedOf(delivery, result, this.ctx.clock());
     await this.ctx.deps.store.completeDelivery(done);
+    this.recent.processed({ status: 'PROCESSED', ...done }, this.ctx.clock());
     this.ctx.log.info('delivery processed', { deliveryId: delivery.id, source: delivery.source, accepted: done.accepted.map((a) => a.rolloutId), ignored: done.ignored.length });
     return done;
   }
