@@ -16,7 +16,6 @@ export class InProcessDeliveryQueue implements DeliveryQueue {
   private readonly waiting: string[] = [];
   private readonly known = new Set<string>();
   private running = 0;
-  private pumpScheduled = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -30,14 +29,7 @@ export class InProcessDeliveryQueue implements DeliveryQueue {
     if (this.known.has(deliveryId)) return;
     this.known.add(deliveryId);
     this.waiting.push(deliveryId);
-    // After the current turn of the event loop: the answer that dispatched it is sent before its work starts.
-    if (!this.pumpScheduled) {
-      this.pumpScheduled = true;
-      setImmediate(() => {
-        this.pumpScheduled = false;
-        this.pump();
-      });
-    }
+    this.pump();
   }
 
   /** Resolves when nothing is waiting or being worked on. */
