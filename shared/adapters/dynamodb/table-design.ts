@@ -16,7 +16,8 @@
  * (item-codec.ts) keeps its oldest events in event items of the same partition, read with one Query.
  *
  * Decisions read the base table with `ConsistentRead` (GSIs are eventually consistent in AWS; dynalite
- * hides the lag): the two indexes are for the listings people read. That is why the queue and the set
+ * hides the lag): the two indexes are for the listings people read, and for the watchdog's list of
+ * webhook deliveries not processed yet (below), which the lag cannot harm. That is why the queue and the set
  * of active rollouts are items of their own rather than index queries:
  *
  * - A **queue entry** is one small item per rollout waiting for its service's lock, beside the lock in
