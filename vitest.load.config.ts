@@ -1,10 +1,10 @@
 import { defineConfig } from 'vitest/config';
-import { COMMON, LOAD_TESTS } from './vitest.config';
+import { COMMON, LONG_TESTS } from './vitest.config';
 
-/** `npm run test:load`: the load tests alone (minutes of CPU on two cores), kept out of `npm test`. */
+/** `npm run test:load`: the long suites alone (minutes of CPU on two cores), kept out of `npm test`. */
 export default defineConfig({
   test: {
     ...COMMON,
-    include: LOAD_TESTS,
+    include: LONG_TESTS,
   },
 });

@@ -13,7 +13,7 @@ import type { InvocationContext } from './wiring/inputs';
 
 const root = functionRoot('watchdog', ['store', 'ecs', 'workflow', 'deliveries']);
 
-const event = z.looseObject({ 'detail-type': z.string(), detail: z.optional(z.looseObject({ name: z.optional(z.string().check(z.maxLength(80))), status: z.optional(z.string()) })) });
+const event = z.looseObject({ 'detail-type': z.string(), detail: z.optional(z.looseObject({ name: z.optional(z.string().check(z.maxLength(80))), status: z.optional(z.string()), output: z.optional(z.nullable(z.string())) })) });
 const EXECUTION_STATUS_CHANGE = 'Step Functions Execution Status Change';
 
 export async function watchdog(input: unknown, context?: InvocationContext): Promise<SweepReport | { redriven: string | null }> {
@@ -22,7 +22,7 @@ export async function watchdog(input: unknown, context?: InvocationContext): Pro
   const { orchestrator } = await root.get();
   if (parsed['detail-type'] === EXECUTION_STATUS_CHANGE && parsed.detail?.name) {
     if (parsed.detail.status === 'RUNNING') return { redriven: null };
-    const redriven = await orchestrator.executionEnded(parsed.detail.name);
+    const redriven = await orchestrator.executionEnded(parsed.detail.name, parsed.detail.output);
     root.logger.info('execution ended', { execution: parsed.detail.name, status: parsed.detail.status, redriven });
     countRedrives(redriven === null ? [] : [redriven]);
     return { redriven };

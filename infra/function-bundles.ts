@@ -9,6 +9,9 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync, type BuildOptions, type Metafile } from 'esbuild';
+import { CONFIG_LOADER_BUNDLE_FILE } from '../shared/config/full-config-loader';
+import { bundleDashboardScriptSync } from '../shared/http/dashboard/bundle-script';
+import { DASHBOARD_SCRIPT_FILE } from '../shared/http/dashboard/script';
 import { DOCS_BUNDLE_FILE } from '../shared/http/openapi/docs-content';
 import { BUNDLED_CONFIG_NAME } from './resolved-config';
 
@@ -38,19 +41,29 @@ export function functionBuildOptions(entryPoint: string, outdir: string, absWork
     banner: { js: "import { createRequire as __rolloutRequire } from 'node:module'; const require = __rolloutRequire(import.meta.url);" },
     metafile: true,
     absWorkingDir,
-    // Selects the API docs' own bundle (see buildFunction); the other branch, and its imports, are left out.
-    define: { 'process.env.ROLLOUT_DOCS_BUNDLE': JSON.stringify(DOCS_BUNDLE_FILE) },
+    // Select the side bundles (see buildFunction); the other branches, and their imports, are left out.
+    define: {
+      'process.env.ROLLOUT_DOCS_BUNDLE': JSON.stringify(DOCS_BUNDLE_FILE),
+      'process.env.ROLLOUT_CONFIG_LOADER_BUNDLE': JSON.stringify(CONFIG_LOADER_BUNDLE_FILE),
+      'process.env.ROLLOUT_DASHBOARD_SCRIPT': JSON.stringify(DASHBOARD_SCRIPT_FILE),
+    },
     logLevel: 'error',
   };
 }
 
 /**
- * The API docs as a bundle of their own beside the API function's entry: built apart, so that zod's
- * full build, which the OpenAPI document is generated with, shares no chunk with the entry.
+ * A bundle of its own beside a function's entry (shared/side-bundle.ts), one file: built apart, so that
+ * zod's full build, which it needs, shares no chunk with the entry. With code splitting esbuild places
+ * a module by the entry points that reach it, and zod's validators reach its core and locales from the
+ * entry: built with the function, the full build's share of them would be loaded at init.
+ * - `api-docs.mjs` (the API function): the API docs page and the OpenAPI document, generated with zod.
+ * - `config-loader.mjs` (every function): the full config loader, for a config the bundled reader does
+ *   not convert (shared/config/bundled-config.ts).
  */
-export function buildApiDocs(outdir: string, absWorkingDir: string): Metafile {
+export function buildSideBundle(source: 'api-docs' | 'config-loader', outdir: string, absWorkingDir: string): Metafile {
   const { entryPoints: _entries, outdir: _outdir, splitting: _splitting, chunkNames: _chunks, outExtension: _ext, ...options } = functionBuildOptions('', outdir, absWorkingDir);
-  const { metafile } = buildSync({ ...options, entryPoints: [join(absWorkingDir, 'functions', 'api-docs.ts')], outfile: join(outdir, DOCS_BUNDLE_FILE) });
+  const file = source === 'api-docs' ? DOCS_BUNDLE_FILE : CONFIG_LOADER_BUNDLE_FILE;
+  const { metafile } = buildSync({ ...options, entryPoints: [join(absWorkingDir, 'functions', `${source}.ts`)], outfile: join(outdir, file) });
   return metafile;
 }
 
@@ -58,7 +71,12 @@ export function buildApiDocs(outdir: string, absWorkingDir: string): Metafile {
 export function buildFunction(entryPoint: string, configFile: string, absWorkingDir: string): { dir: string; metafile: Metafile } {
   const dir = mkdtempSync(join(tmpdir(), 'rollout-function-'));
   const { metafile } = buildSync(functionBuildOptions(entryPoint, dir, absWorkingDir));
-  if (entryPoint.endsWith('/functions/api.ts')) buildApiDocs(dir, absWorkingDir);
+  if (entryPoint.endsWith('/functions/api.ts')) {
+    buildSideBundle('api-docs', dir, absWorkingDir);
+    // The dashboard's browser code, bundled for the browser: the API function serves it as it is.
+    writeFileSync(join(dir, DASHBOARD_SCRIPT_FILE), bundleDashboardScriptSync());
+  }
+  buildSideBundle('config-loader', dir, absWorkingDir);
   copyFileSync(configFile, join(dir, BUNDLED_CONFIG_NAME));
   return { dir, metafile };
 }

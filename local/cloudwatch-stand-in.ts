@@ -9,10 +9,9 @@
  * alarm that does not exist is `ResourceNotFound`.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { LocalAlarms } from './local-alarms';
 import { AlarmState } from '../shared/ports';
+import { serveWire } from './sdk/loopback-server';
 
 const TARGET_PREFIX = 'GraniteServiceVersion20100801.';
 const STATES: ReadonlySet<string> = new Set(Object.values(AlarmState));
@@ -80,37 +79,28 @@ export async function startCloudWatchStandIn(options: CloudWatchStandInOptions):
     },
   };
 
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const send = (status: number, payload: unknown, type?: string) =>
-        res
-          .writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID(), ...(type ? { 'x-amzn-query-error': `${type};Sender` } : {}) })
-          .end(JSON.stringify(payload));
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const operation = target.startsWith(TARGET_PREFIX) ? operations[target.slice(TARGET_PREFIX.length)] : undefined;
-      if (!operation) return send(400, { __type: 'UnknownOperationException', message: `operation ${target} is not served here` }, 'UnknownOperationException');
-      let input: Record<string, unknown>;
-      try {
-        input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-      } catch {
-        return send(400, { __type: 'SerializationException', message: 'the body is not JSON' }, 'SerializationException');
-      }
-      operation(input).then(
-        (out) => send(200, out),
-        (e: unknown) => {
-          const error = e instanceof CloudWatchError ? e : new CloudWatchError('InternalServiceError', e instanceof Error ? e.message : String(e), 500);
-          send(error.status, { __type: error.type, message: error.message }, error.type);
-        },
-      );
+  return serveWire(async (request) => {
+    const send = (status: number, payload: unknown, type?: string) => ({
+      status,
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID(), ...(type ? { 'x-amzn-query-error': `${type};Sender` } : {}) },
+      body: JSON.stringify(payload),
     });
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const operation = target.startsWith(TARGET_PREFIX) ? operations[target.slice(TARGET_PREFIX.length)] : undefined;
+    if (!operation) return send(400, { __type: 'UnknownOperationException', message: `operation ${target} is not served here` }, 'UnknownOperationException');
+    let input: Record<string, unknown>;
+    try {
+      input = JSON.parse(request.body || '{}') as Record<string, unknown>;
+    } catch {
+      return send(400, { __type: 'SerializationException', message: 'the body is not JSON' }, 'SerializationException');
+    }
+    try {
+      return send(200, await operation(input));
+    } catch (e) {
+      const error = e instanceof CloudWatchError ? e : new CloudWatchError('InternalServiceError', e instanceof Error ? e.message : String(e), 500);
+      return send(error.status, { __type: error.type, message: error.message }, error.type);
+    }
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
 }
 
 function isJson(text: string): boolean {

@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: a whole rollout story on one machine in about a minute. It starts Debian's
+ * `npm run demo`: whole rollout stories on one machine in about a minute and a half. It starts Debian's
  * docker-registry on 127.0.0.1:5000 with notifications to the orchestrator, starts the orchestrator
  * (local mode, the example config, a freshly generated cosign key), then builds images with umoci,
  * pushes them with skopeo and signs them, and narrates what happens:
@@ -7,7 +7,9 @@
  *      stand-in: nothing reaches Slack), SUCCEEDED;
  *   2. v2, signed: an alarm fires mid-rollout and it is ROLLED_BACK at once;
  *   3. v3, signed by an unknown key: REJECTED, ECS untouched;
- *   4. v4, signed with Notation (a CA-issued code-signing certificate): verified as Notation, approved.
+ *   4. v4, signed with Notation (a CA-issued code-signing certificate): verified as Notation, approved;
+ *   5. shop v1, blue-green: the new set at full size behind the preview rule, PAUSED, approved, production
+ *      switched in one call, PROMOTING for scaleDownDelay, SUCCEEDED.
  * The orchestrator keeps running afterwards for exploring the API (`--exit` stops it).
  */
 import { execFileSync } from 'node:child_process';
@@ -44,6 +46,28 @@ const DEMO_TRAFFIC = [
   '      alb:',
   `        listenerRule: ${DEMO_RULE}`,
   `        targetGroups: [${ALB}:targetgroup/web-blue/00000000000000a1, ${ALB}:targetgroup/web-green/00000000000000a2]`,
+].join('\n');
+/** A blue-green service, shop, on the same load balancer: production's rule, and a rule of a test listener for the preview. */
+const SHOP_RULE = `${ALB}:listener-rule/app/demo/0000000000000001/0000000000000002/0000000000000004`;
+const SHOP_PREVIEW = `${ALB}:listener-rule/app/demo/0000000000000001/0000000000000005/0000000000000006`;
+const SCALE_DOWN_DELAY_SECONDS = 5;
+const DEMO_BLUE_GREEN = [
+  '  shop:',
+  '    cluster: demo',
+  '    service: shop',
+  '    image: 127.0.0.1:5000/team/shop',
+  '    verify:',
+  '      keys: [keys/cosign.pub]',
+  '    traffic:',
+  '      alb:',
+  `        listenerRule: ${SHOP_RULE}`,
+  `        targetGroups: [${ALB}:targetgroup/shop-blue/00000000000000b1, ${ALB}:targetgroup/shop-green/00000000000000b2]`,
+  '    blueGreen:',
+  `      previewListenerRule: ${SHOP_PREVIEW}`,
+  '      autoPromote: false',
+  `      scaleDownDelay: ${SCALE_DOWN_DELAY_SECONDS}s`,
+  '    local:',
+  '      desiredCount: 2',
 ].join('\n');
 const step = (text: string) => say(`\n\x1b[1m== ${text}\x1b[0m`);
 
@@ -87,7 +111,8 @@ async function main(): Promise<void> {
       notation:
         trustStore: [notation-ca.pem]
         trustedIdentities: ['x509.subject: C=${TEST_SUBJECT.country}, ST=${TEST_SUBJECT.state}, O=${TEST_SUBJECT.organization}']`;
-  const withAlb = example.replace(/^( {4}container: app\b.*)$/m, `$1\n${DEMO_TRAFFIC}`);
+  // A blue-green service, shop, beside them (before worker).
+  const withAlb = example.replace(/^( {4}container: app\b.*)$/m, `$1\n${DEMO_TRAFFIC}`).replace(/^ {2}worker:$/m, `${DEMO_BLUE_GREEN}\n\n  worker:`);
   writeFileSync(configFile, withAlb.replaceAll('keys/cosign.pub', 'cosign.pub').replace('keys: [cosign.pub]', trustNotation));
   const loaded = await loadConfig(configFile);
   // Slack, stood in for: web's approval requests go to it with Approve / Reject / Abort buttons, and
@@ -134,20 +159,22 @@ async function main(): Promise<void> {
   say(`config:       ${configFile}`);
 
   const seen = new Set<string>();
-  let split = '';
-  /** The load balancer's split for web as it happens, e.g. `ALB web: web-blue 80 / web-green 20`. */
-  const showSplit = () => {
-    const now = Object.entries(stack.elbv2.weights(DEMO_RULE))
+  const splits = new Map<string, string>();
+  /** What a rule forwards, as it happens, e.g. `ALB web: web-blue 80 / web-green 20`. */
+  const showSplit = (label: string, rule: string) => {
+    const now = Object.entries(stack.elbv2.weights(rule))
       .map(([arn, weight]) => `${arn.split('/')[1]} ${weight}`)
       .join(' / ');
-    if (now !== split) say(`  ${' '.repeat(12)}  ALB web: ${now}`);
-    split = now;
+    if (now !== splits.get(label)) say(`  ${' '.repeat(12)}  ${label}: ${now}`);
+    splits.set(label, now);
   };
-  /** Prints each new event of the service's newest rollout until `until` says stop. */
-  const follow = async (until: (r: Rollout) => boolean, timeoutMs = 120_000): Promise<Rollout> => {
+  const WEB_SPLITS: readonly (readonly [string, string])[] = [['ALB web', DEMO_RULE]];
+  const SHOP_SPLITS: readonly (readonly [string, string])[] = [['ALB shop production', SHOP_RULE], ['ALB shop preview', SHOP_PREVIEW]];
+  /** Prints each new event of the service's newest rollout, and its rules' splits, until `until` says stop. */
+  const follow = async (until: (r: Rollout) => boolean, timeoutMs = 120_000, service = 'web', rules = WEB_SPLITS): Promise<Rollout> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const page = await api('GET', `/rollouts?service=web&limit=1`);
+      const page = await api('GET', `/rollouts?service=${service}&limit=1`);
       const r = page.items[0] as Rollout | undefined;
       if (r) {
         for (const e of r.events) {
@@ -156,17 +183,17 @@ async function main(): Promise<void> {
           seen.add(key);
           say(`  ${e.at.slice(11, 23)}  ${e.type.padEnd(18)} ${e.message}`);
         }
-        showSplit();
+        for (const [label, rule] of rules) showSplit(label, rule);
         if (until(r)) return r;
       }
       if (Date.now() > deadline) throw new Error('the demo timed out waiting for the rollout');
       await new Promise((res) => setTimeout(res, 100));
     }
   };
-  const release = async (tag: string, signWith: string) => {
-    const image = await buildAndPushImage({ host: REGISTRY, repository: REPOSITORY, tag, label: `demo ${tag} ${Date.now()}` });
+  const release = async (tag: string, signWith: string, repository = REPOSITORY) => {
+    const image = await buildAndPushImage({ host: REGISTRY, repository, tag, label: `demo ${tag} ${Date.now()}` });
     say(`pushed ${image.reference} = ${image.digest}`);
-    await pushCosignSignature({ host: REGISTRY, repository: REPOSITORY, digest: image.digest, privateKeyPem: signWith });
+    await pushCosignSignature({ host: REGISTRY, repository, digest: image.digest, privateKeyPem: signWith });
     say(`signed it (cosign signature under ${image.digest.replace(':', '-')}.sig)`);
     return image;
   };
@@ -217,8 +244,31 @@ async function main(): Promise<void> {
     await follow((r) => r.id === pausedV4.id && isTerminal(r.status));
   }
 
+  step(`5. Blue-green: push shop v1; the new set runs at full size behind the preview rule, approved, production switched, the old set kept ${SCALE_DOWN_DELAY_SECONDS} s`);
+  const shop = await release('v1', keys.privateKeyPem, 'team/shop');
+  const isShop = (r: Rollout) => r.image.digest === shop.digest;
+  /** Both of shop's rules as they forward now. */
+  const showShop = (when: string) => {
+    say(`  ${when}:`);
+    for (const [label, rule] of SHOP_SPLITS) {
+      splits.delete(label);
+      showSplit(label, rule);
+    }
+  };
+  const previewed = await follow((r) => isShop(r) && (r.status === 'PAUSED' || isTerminal(r.status)), 120_000, 'shop', SHOP_SPLITS);
+  if (previewed.status === 'PAUSED') {
+    showShop('PAUSED: the preview rule forwards to the new set only, production all to the old one');
+    say('  approving (POST /rollouts/{id}/approve)');
+    await api('POST', `/rollouts/${previewed.id}/approve`, { by: 'demo', comment: 'preview looks good' });
+    const promoting = await follow((r) => r.id === previewed.id && (r.status === 'PROMOTING' || isTerminal(r.status)), 60_000, 'shop', SHOP_SPLITS);
+    if (promoting.status === 'PROMOTING') showShop(`PROMOTING: production switched in one call; the old set stays at full size for ${SCALE_DOWN_DELAY_SECONDS} s (an alarm now would switch back)`);
+    const ended = await follow((r) => r.id === previewed.id && isTerminal(r.status), 60_000, 'shop', SHOP_SPLITS);
+    showShop(`${ended.status}: the old set removed`);
+  }
+
   step('Done');
   say(`stable image of web: ${(await api('GET', '/services/web')).stable} (v1 = ${v1.digest}, v4 = ${v4.digest})`);
+  say(`stable image of shop: ${(await api('GET', '/services/shop')).stable} (v1 = ${shop.digest})`);
   say(`try:  curl -s -H 'Authorization: Bearer ${stack.apiToken}' ${stack.url}/rollouts | jq`);
   if (exitAtEnd) {
     await stopAll();

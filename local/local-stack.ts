@@ -34,7 +34,7 @@ import { LocalAlarms } from './local-alarms';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { StepFunctionsWorkflow } from '../shared/adapters/step-functions/step-functions-workflow';
 import { RolloutPolicy } from '../shared/core/policy';
-import { parseEcsServiceAction } from '../shared/webhooks/ecs-event';
+import { mayAnswerSteadyWait, parseEcsServiceAction } from '../shared/webhooks/ecs-event';
 import { type TagResolver, registryTagResolver } from '../shared/webhooks/resolve-tag';
 import { stepHandlers } from '../functions/wiring/step-handlers';
 import { type RunningStepFunctionsEmulator, startStepFunctionsEmulator } from './step-functions-emulator/step-functions-emulator';
@@ -154,7 +154,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const home = { region: ecsServer.emulator.region, account: ecsServer.emulator.accountId };
   // The load balancer named by `traffic.alb`: the ECS emulator's task sets register with its target groups.
-  const elbServer = await startElbV2StandIn();
+  // Its rules (the weights a rollout set) outlive a restart, as the load balancer's do in AWS.
+  const elbServer = await startElbV2StandIn(dataDir ? { stateFile: join(dataDir, 'elbv2.json') } : {});
   ecsServer.emulator.attachLoadBalancers(elbServer.standIn);
   const here = Object.values(config.services).filter((service) => {
     // A service named by ARN in another region or account is not here to seed: its rollouts are refused.
@@ -290,11 +291,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // waiting for ECS; an execution that ended lets the watchdog re-drive its rollout.
   const unsubscribeEcs = ecsServer.emulator.onEvent((event) => {
     const parsed = parseEcsServiceAction(event);
-    if ('event' in parsed) void background(() => orchestrator.ecsChanged(parsed.event.cluster, parsed.event.service), 'ECS event not handled');
+    if ('event' in parsed && mayAnswerSteadyWait(parsed.event)) void background(() => orchestrator.ecsChanged(parsed.event.cluster, parsed.event.service), 'ECS event not handled');
   });
   const unsubscribeSfn = stepFunctions.emulator.onStatusChange((event) => {
     if (event.detail.status === 'RUNNING') return;
-    void background(() => orchestrator.executionEnded(event.detail.name), 'execution status change not handled');
+    void background(() => orchestrator.executionEnded(event.detail.name, event.detail.output), 'execution status change not handled');
   });
   let listeningUrl: string | null = null; // approval links need it; known once the server listens
   const operator = wireOperatorFeatures({ mode: 'local', orchestrator, store, config, logger, publicUrl: () => listeningUrl, ...(dataDir ? { dataDir } : {}), ...options.operator });

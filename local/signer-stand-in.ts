@@ -11,8 +11,7 @@
  *
  * Nothing here signs: signatures are made by the test signer (local/registry/notation-signer.ts).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type WireRequest, serveWire } from './sdk/loopback-server';
 
 class SignerError extends Error {
   constructor(
@@ -36,9 +35,9 @@ export async function startSignerStandIn(): Promise<RunningSignerStandIn> {
   const revokedProfiles = new Map<string, Date>();
   const revokedJobs = new Set<string>();
 
-  const handle = async (request: IncomingMessage): Promise<unknown> => {
-    const url = new URL(request.url ?? '/', 'http://signer.local');
-    const body = request.method === 'PUT' ? await readJson(request) : {};
+  const handle = (request: WireRequest): unknown => {
+    const url = new URL(request.path, 'http://signer.local');
+    const body = request.method === 'PUT' ? jsonObject(request.body) : {};
     if (request.method === 'GET' && url.pathname === '/revocations') {
       const q = url.searchParams;
       for (const name of ['signatureTimestamp', 'platformId', 'profileVersionArn', 'jobArn', 'certificateHashes']) {
@@ -74,33 +73,20 @@ export async function startSignerStandIn(): Promise<RunningSignerStandIn> {
     throw new SignerError('ResourceNotFoundException', `no such operation: ${request.method} ${url.pathname}`, 404);
   };
 
-  const server: Server = createServer((request, response: ServerResponse) => {
-    handle(request).then(
-      (output) => {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify(output));
-      },
-      (error: unknown) => {
-        const e = error instanceof SignerError ? error : new SignerError('InternalServiceErrorException', String(error), 500);
-        response.writeHead(e.status, { 'content-type': 'application/json', 'x-amzn-errortype': e.type });
-        response.end(JSON.stringify({ message: e.message }));
-      },
-    );
+  return serveWire((request) => {
+    try {
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(handle(request)) };
+    } catch (error) {
+      const e = error instanceof SignerError ? error : new SignerError('InternalServiceErrorException', String(error), 500);
+      return { status: e.status, headers: { 'content-type': 'application/json', 'x-amzn-errortype': e.type }, body: JSON.stringify({ message: e.message }) };
+    }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
 }
 
-async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  if (chunks.length === 0) return {};
+function jsonObject(text: string): Record<string, unknown> {
+  if (text === '') return {};
   try {
-    const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const value: unknown = JSON.parse(text);
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
   } catch {
     // reported below

@@ -6,9 +6,8 @@
  * stand-ins are written from the other side's documentation, not from our code: this one from Slack's.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { signSlackRequest } from '../shared/notifications/slack-signature';
+import { serveWire } from './sdk/loopback-server';
 
 /** One request Slack received: an incoming-webhook message or an answer to a click. */
 export interface SlackReceived {
@@ -50,24 +49,21 @@ export interface SlackStandIn {
 
 export async function startSlackStandIn(host = '127.0.0.1'): Promise<SlackStandIn> {
   const received: SlackReceived[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
+  const server = await serveWire(
+    (request) => {
       let json: unknown = null;
       try {
-        json = JSON.parse(raw);
+        json = JSON.parse(request.body);
       } catch {
         /* keep raw */
       }
-      received.push({ path: req.url ?? '/', raw, json });
+      received.push({ path: request.path, raw: request.body, json });
       // Slack answers `ok` to both.
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const url = `http://${host}:${(server.address() as AddressInfo).port}`;
+      return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' };
+    },
+    { host },
+  );
+  const url = server.endpoint;
   const responsePrefix = `${url}/actions/`;
   return {
     url,
@@ -112,10 +108,6 @@ export async function startSlackStandIn(host = '127.0.0.1'): Promise<SlackStandI
       return { body, headers, responseUrl };
     },
     responses: (responseUrl) => received.filter((r) => `${url}${r.path}` === responseUrl).map((r) => r.json),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

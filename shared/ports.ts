@@ -2,7 +2,7 @@
  * The ports the rollout logic talks to. Each has one AWS adapter under `shared/adapters/`; local mode
  * points the same adapters at local endpoints (dynalite, the ECS emulator) wherever it can.
  */
-import type { AlbReading } from './core/alb-checks';
+import type { AlbReading, AnchorReading, LoadBalancerReading } from './core/alb-checks';
 import type { Rollout, SignatureInfo } from './core/rollout';
 import type { RolloutStatus } from './core/status';
 import type { TrafficMode } from './core/traffic-split';
@@ -234,6 +234,12 @@ export interface TrafficRouter {
    * in task-count mode. Read-only.
    */
   inspect?(): Promise<AlbReading>;
+  /**
+   * The rule (or listener) alone: its load balancer and its actions, for the checks of a blue-green
+   * preview rule at a rollout's start (shared/core/preview-rule-checks.ts); `known`, a load balancer
+   * already read (not read again when it is the rule's). Absent in task-count mode. Read-only.
+   */
+  inspectRule?(known?: LoadBalancerReading | null): Promise<AnchorReading>;
 }
 
 export type VerificationResult =

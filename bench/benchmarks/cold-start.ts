@@ -26,6 +26,7 @@ import { RolloutStatus } from '../../shared/core/status';
 import { newRolloutId } from '../../shared/core/ids';
 import { alarmEvent, httpApiEvent } from '../../test/helpers/lambda-events';
 import { startSecretsStub } from '../../test/helpers/aws-endpoints';
+import { floorSource } from '../../test/helpers/bundle-floor';
 import { API_TOKEN, WEBHOOK_TOKEN } from '../lib/fixtures';
 import { fmt, fmtBytes, fmtRatio, median, percentile } from '../lib/stats';
 import type { Benchmark, Figure, Target } from '../lib/types';
@@ -76,31 +77,6 @@ function atInit(b: { metafile: Metafile; dir: string }) {
   const bytes = files.reduce((n, f) => n + f.bytes, 0);
   const gz = files.reduce((n, f) => n + gzipSync(readFileSync(resolve(PROJECT_ROOT, f.file))).byteLength, 0);
   return { bytes, gz, files: files.length, contributors: [...by].sort((x, y) => y[1] - x[1]), clients };
-}
-
-/**
- * The floor: a bare Hono Lambda handler importing and constructing the DynamoDB, Step Functions and ECS
- * clients, whose route makes one DynamoDB Query. `secrets`: its route first reads the two token secrets,
- * as the api's first request does (then it imports the Secrets Manager client too).
- */
-function floorSource(secrets: boolean): string {
-  return [
-    "import { Hono } from 'hono';",
-    "import { handle } from 'hono/aws-lambda';",
-    "import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';",
-    "import { SFNClient } from '@aws-sdk/client-sfn';",
-    "import { ECSClient } from '@aws-sdk/client-ecs';",
-    ...(secrets ? ["import { SecretsManagerClient, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';", 'const secrets = new SecretsManagerClient({});'] : []),
-    'const dynamo = new DynamoDBClient({});',
-    'globalThis.__benchClients = [dynamo, new SFNClient({}), new ECSClient({})];',
-    'const app = new Hono();',
-    "app.get('/probe/:id', async (c) => {",
-    secrets ? "  await Promise.all(['webhook-secret', 'api-secret'].map((id) => secrets.send(new GetSecretValueCommand({ SecretId: id }))));" : '',
-    "  const out = await dynamo.send(new QueryCommand({ TableName: 'rollouts', KeyConditionExpression: '#pk = :pk', ExpressionAttributeNames: { '#pk': 'pk' }, ExpressionAttributeValues: { ':pk': { S: 'ROLLOUT#' + c.req.param('id') } }, ConsistentRead: true }));",
-    '  return c.json({ items: out.Items?.length ?? 0 });',
-    '});',
-    'export const handler = handle(app);',
-  ].join('\n');
 }
 
 function listen(server: Server): Promise<string> {

@@ -4,6 +4,7 @@
  * default action) forwarding 100% to the group the service's PRIMARY task set uses (the first of the
  * pair on a first start) and 0% to the other, so both are in use and health-checked. With
  * `blueGreen`, its preview rule too, on its own (test) listener, forwarding 100% to that same group.
+ * What the stand-in already has (kept from before a restart) is left as it is.
  */
 import type { AlbTrafficConfig } from '../../shared/config/traffic-schema';
 import { listenerOf, loadBalancerOf } from './arns';

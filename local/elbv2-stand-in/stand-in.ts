@@ -18,6 +18,7 @@ import {
 } from './errors';
 import { drainedAt, readTargetHealth, type TargetHealthReading } from './health';
 import type { HealthCheck, StoredListener, StoredLoadBalancer, StoredRule, StoredTarget, StoredTargetGroup } from './types';
+import { loadElbState, saveElbState } from './persistence';
 
 export interface ElbV2StandInOptions {
   /** Default `us-east-1`. */
@@ -26,7 +27,12 @@ export interface ElbV2StandInOptions {
   readonly accountId?: string;
   /** The clock, in epoch milliseconds. Default `Date.now`. */
   readonly now?: () => number;
+  /** Keep load balancers, listeners, rules and target groups in this file across restarts (persistence.ts). Default: memory only. */
+  readonly stateFile?: string;
 }
+
+/** The operations that change what the file keeps. */
+const KEPT_CHANGES = new Set(['ModifyRule', 'ModifyListener']);
 
 export interface ElbCall {
   readonly operation: string;
@@ -101,11 +107,14 @@ export class ElbV2StandIn {
   private readonly pendingFailures = new Map<string, ElbApiError[]>();
   private readonly log: ElbCall[] = [];
   private readonly operations: Readonly<Record<string, (input: Input, now: number) => unknown>>;
+  private readonly stateFile: string | undefined;
 
   constructor(options: ElbV2StandInOptions = {}) {
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '000000000000';
     this.clock = options.now ?? Date.now;
+    this.stateFile = options.stateFile;
+    if (this.stateFile) loadElbState(this.stateFile, this.records());
     this.operations = {
       DescribeLoadBalancers: (input) => this.describeLoadBalancers(input),
       DescribeListeners: (input) => this.describeListeners(input),
@@ -157,6 +166,7 @@ export class ElbV2StandIn {
       const failure = this.pendingFailures.get(operation)?.shift();
       if (failure) throw failure;
       const output = run(input, at);
+      if (KEPT_CHANGES.has(operation)) this.persist();
       this.log.push({ operation, input, at });
       return output;
     } catch (error) {
@@ -176,6 +186,7 @@ export class ElbV2StandIn {
     if (existing) return existing;
     const record: StoredLoadBalancer = { arn, name, type, vpcId: input.vpcId ?? DEFAULT_VPC, scheme: 'internet-facing', createdAt: this.clock() };
     this.loadBalancers.set(arn, record);
+    this.persist();
     return record;
   }
 
@@ -192,6 +203,7 @@ export class ElbV2StandIn {
     const actions = acceptActions(input.defaultActions, this.actionContext(listener, null));
     const defaultRuleArn = arns.ruleArn(arn);
     this.rules.set(defaultRuleArn, { arn: defaultRuleArn, listenerArn: arn, priority: 'default', conditions: [], actions });
+    this.persist();
     return listener;
   }
 
@@ -207,6 +219,7 @@ export class ElbV2StandIn {
     const actions = acceptActions(input.actions, this.actionContext(listener, null));
     const rule: StoredRule = { arn, listenerArn: listener.arn, priority: String(input.priority), conditions: structuredClone(input.conditions), actions };
     this.rules.set(arn, rule);
+    this.persist();
     return rule;
   }
 
@@ -228,7 +241,16 @@ export class ElbV2StandIn {
       targets: new Map(),
     };
     this.targetGroups.set(arn, group);
+    this.persist();
     return group;
+  }
+
+  private persist(): void {
+    if (this.stateFile) saveElbState(this.stateFile, this.records());
+  }
+
+  private records() {
+    return { loadBalancers: this.loadBalancers, listeners: this.listeners, rules: this.rules, targetGroups: this.targetGroups };
   }
 
   // --- what the ECS stand-in's load balancer coupling uses ---

@@ -9,8 +9,7 @@
  * `{"version":1,"executions":[{"name","executionArn","stateMachineArn","status","startDate","stopDate"?,
  *   "input","output"?,"error"?,"cause"?}]}` (dates in epoch milliseconds; input/output as JSON strings).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readStateFile, writeStateFile } from '../sdk/state-file';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -36,21 +35,8 @@ export interface StepFunctionsState {
 export const NAME_RETENTION_MS = 90 * 24 * 3600 * 1000;
 
 export const loadState = (file: string): StepFunctionsState => {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, executions: [] };
-    throw error;
-  }
-  const parsed = JSON.parse(text) as Partial<StepFunctionsState>;
-  if (parsed.version !== 1) throw new Error(`${file}: unsupported Step Functions stand-in state version ${String(parsed.version)}`);
-  return { version: 1, executions: Array.isArray(parsed.executions) ? parsed.executions : [] };
+  const parsed = readStateFile<StepFunctionsState>(file, 'Step Functions stand-in', 1);
+  return { version: 1, executions: Array.isArray(parsed?.executions) ? parsed.executions : [] };
 };
 
-export const saveState = (file: string, state: StepFunctionsState): void => {
-  mkdirSync(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, JSON.stringify(state));
-  renameSync(temp, file);
-};
+export const saveState = (file: string, state: StepFunctionsState): void => writeStateFile(file, state);

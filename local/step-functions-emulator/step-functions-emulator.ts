@@ -44,8 +44,6 @@
  * same to the next start, which records them ABORTED and refuses their names.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './asl';
 import { SfnApiError } from './errors';
@@ -53,6 +51,7 @@ import { historyEvent, wireEvent, type HistoryEvent } from './history';
 import { loadState, NAME_RETENTION_MS, saveState, type ExecutionStatus, type StoredExecution } from './persistence';
 import { statusChangeEvent, type ExecutionStatusChangeDetail, type ExecutionStatusChangeEvent, type StatusChangeListener } from './status-events';
 import { isValidName, validateRequest } from './validation';
+import { type WireAnswer, serveWire } from '../sdk/loopback-server';
 
 if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
   // Node 20 lacks it and aws-local-stepfunctions needs it (Node 22 has it).
@@ -807,50 +806,33 @@ export interface RunningStepFunctionsEmulator {
 /** Serves the emulator on loopback for `new SFNClient({ endpoint })` (any credentials, region us-east-1). */
 export async function startStepFunctionsEmulator(options: StepFunctionsEmulatorOptions & { readonly port?: number }): Promise<RunningStepFunctionsEmulator> {
   const emulator = new StepFunctionsEmulator(options);
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const send = (status: number, payload: unknown, type?: string) => {
-        const body = JSON.stringify(payload);
-        res
-          .writeHead(status, { 'content-type': AMZ_JSON_1_0, 'content-length': Buffer.byteLength(body), 'x-amzn-requestid': randomUUID(), ...(type ? { 'x-amzn-errortype': type } : {}) })
-          .end(body);
-      };
-      const fail = (e: SfnApiError) => send(e.status, { __type: e.type, message: e.message }, e.type);
-      const target = String(req.headers['x-amz-target'] ?? '');
-      if (req.method !== 'POST' || !target.startsWith(SFN_TARGET_PREFIX)) {
-        fail(new SfnApiError('UnknownOperationException', `Unknown operation: ${target || '(no X-Amz-Target)'}`));
-        return;
-      }
-      let body: unknown;
-      try {
-        const text = Buffer.concat(chunks).toString('utf8');
-        body = text.trim() === '' ? {} : JSON.parse(text);
-      } catch {
-        fail(new SfnApiError('SerializationException', 'The request body is not valid JSON.'));
-        return;
-      }
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        fail(new SfnApiError('SerializationException', 'The request body must be a JSON object.'));
-        return;
-      }
-      emulator.invoke(target.slice(SFN_TARGET_PREFIX.length), body as Record<string, unknown>).then(
-        (out) => send(200, out ?? {}),
-        (e: unknown) => fail(e instanceof SfnApiError ? e : new SfnApiError('InternalFailure', `Stand-in failure: ${e instanceof Error ? e.message : String(e)}`, 500)),
-      );
-    });
-  });
-  await new Promise<void>((r) => server.listen(options.port ?? 0, '127.0.0.1', r));
+  const server = await serveWire(async (request): Promise<WireAnswer> => {
+    const send = (status: number, payload: unknown, type?: string): WireAnswer => {
+      const body = JSON.stringify(payload);
+      return { status, headers: { 'content-type': AMZ_JSON_1_0, 'content-length': Buffer.byteLength(body), 'x-amzn-requestid': randomUUID(), ...(type ? { 'x-amzn-errortype': type } : {}) }, body };
+    };
+    const fail = (e: SfnApiError) => send(e.status, { __type: e.type, message: e.message }, e.type);
+    const target = String(request.headers['x-amz-target'] ?? '');
+    if (request.method !== 'POST' || !target.startsWith(SFN_TARGET_PREFIX)) return fail(new SfnApiError('UnknownOperationException', `Unknown operation: ${target || '(no X-Amz-Target)'}`));
+    let body: unknown;
+    try {
+      body = request.body.trim() === '' ? {} : JSON.parse(request.body);
+    } catch {
+      return fail(new SfnApiError('SerializationException', 'The request body is not valid JSON.'));
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail(new SfnApiError('SerializationException', 'The request body must be a JSON object.'));
+    try {
+      return send(200, (await emulator.invoke(target.slice(SFN_TARGET_PREFIX.length), body as Record<string, unknown>)) ?? {});
+    } catch (e) {
+      return fail(e instanceof SfnApiError ? e : new SfnApiError('InternalFailure', `Stand-in failure: ${e instanceof Error ? e.message : String(e)}`, 500));
+    }
+  }, { port: options.port ?? 0 });
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: server.endpoint,
     emulator,
     close: async () => {
       emulator.close();
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      });
+      await server.close();
     },
   };
 }

@@ -2,13 +2,16 @@
  * The config as the Lambda functions read it: the JSON document the stack resolved and validated at
  * synth (infra/resolved-config.ts writes it into every bundle), turned into the same `AppConfig` that
  * `loadConfig` gives with `JSON.parse` and a few conversions: tag filters and semver ranges compiled,
- * the trusted root parsed, registry passwords taken from the variables the stack fills. No YAML parser
+ * registry passwords taken from the variables the stack fills. Where the file leaves the trusted root
+ * and the predicate types to their defaults, so does the config: the signature verifier applies them
+ * (`resolvePolicy`), so that the signature code and the built-in root load with the verifier, not at
+ * a function's start. No YAML parser
  * and no config schemas run at a function's start (docs/architecture.md, "Lambda bundles"); the file
  * was checked by those when the stack was synthesized, so a problem here is a broken deployment and
  * is reported as such, naming the field.
  *
  * Sections whose conversion needs what the schemas do (notification targets, webhook sources, Slack,
- * Notation and AWS Signer trust stores) are not converted by hand here: a document that has any of them
+ * Notation and AWS Signer trust stores, a trusted root of its own) are not converted by hand here: a document that has any of them
  * is read by the full loader, loaded on first use, so only such deployments pay for it at start; so is
  * a file that is not JSON at all (a YAML config named by `ROLLOUT_CONFIG`).
  */
@@ -17,9 +20,7 @@ import { ConfigError } from '../errors';
 import { blueGreenSteps } from '../core/blue-green';
 import type { StepSpec } from '../core/steps';
 import type { BlueGreenConfig } from './blue-green-schema';
-import { publicGoodTrustedRoot } from '../signature/public-good-trusted-root';
-import { parseTrustedRoot, type TrustedRoot } from '../signature/trusted-root';
-import { DEFAULT_PREDICATE_TYPES, type RekorPolicy } from '../signature/policy';
+import type { RekorPolicy } from '../signature/policy';
 import { RolloutPolicy } from '../core/policy';
 import { DEFAULT_STEADY_TIMEOUT_SECONDS } from '../core/steady-timeout';
 import type { AccessConfig } from './access-schema';
@@ -31,6 +32,7 @@ import type { TagPolicyConfig } from './webhooks-schema';
 import type { TrafficConfig } from './traffic-schema';
 import type { SecretSource } from '../ports';
 import { Secret } from './secret';
+import { loadFullConfig } from './full-config-loader';
 
 /** The document's shape (infra/resolved-config.ts `resolvedConfigDocument`): the config file's, fully resolved. */
 export interface BundledConfigDocument {
@@ -85,8 +87,7 @@ export async function readBundledConfig(file: string, env: NodeJS.ProcessEnv, se
     throw new ConfigError(file, [`cannot read the bundled config: ${code}`], { cause: error });
   }
   if (needsFullLoader(text)) {
-    const { loadConfig } = await import('./load-config');
-    return loadConfig(file, env, secrets);
+    return loadFullConfig(file, env, secrets);
   }
   return bundledConfigFromText(text, file, secrets);
 }
@@ -103,7 +104,7 @@ export function needsFullLoader(text: string): boolean {
   if (typeof document !== 'object' || document === null) return false;
   if (document.webhooks !== undefined || document.slack !== undefined) return true;
   return Object.values(typeof document.services === 'object' && document.services ? document.services : {}).some(
-    (s) => s?.notify !== undefined || s?.verify?.notation !== undefined || s?.verify?.awsSigner !== undefined,
+    (s) => s?.notify !== undefined || s?.verify?.notation !== undefined || s?.verify?.awsSigner !== undefined || s?.verify?.trustedRoot !== undefined,
   );
 }
 
@@ -161,7 +162,7 @@ export function bundledConfigFromText(text: string, file: string, secrets: Secre
       repository: image.value.repository,
       tags: s.tags === undefined ? null : compile(s.tags, `${at}.tags`, problem),
       ...(tagPolicy === undefined ? {} : { tagPolicy }),
-      verify: verifyOf(s.verify, `${at}.verify`, problem),
+      verify: verifyOf(s.verify),
       steps: s.blueGreen === undefined ? (s.steps ?? []) : blueGreenSteps(s.blueGreen),
       alarms: s.alarms,
       local: { desiredCount: s.local.desiredCount, image: s.local.image ?? null },
@@ -190,16 +191,8 @@ function compile(pattern: string, at: string, problem: Problem): RegExp {
   }
 }
 
-function verifyOf(v: BundledService['verify'], at: string, problem: Problem): VerifyConfig {
-  // Parsed when first read (only the functions that verify signatures read it), and checked once then.
-  let root: TrustedRoot | undefined;
-  const trustedRoot = (): TrustedRoot => {
-    if (root) return root;
-    if (v.trustedRoot === undefined) return (root = publicGoodTrustedRoot());
-    const parsed = parseTrustedRoot(JSON.stringify(v.trustedRoot), 'inline trusted root');
-    return parsed.ok ? (root = parsed.value) : problem(`${at}.trustedRoot`, parsed.reason);
-  };
-  const verify = {
+function verifyOf(v: BundledService['verify']): VerifyConfig {
+  return {
     // Inline keys are named by their place in the list, as the loader names any inline key.
     keys: v.keys.map((pem, i) => ({ id: `inline[${i}]`, pem })),
     keyless: (v.keyless ?? []).map((k, i) => ({
@@ -210,11 +203,9 @@ function verifyOf(v: BundledService['verify'], at: string, problem: Problem): Ve
       subjectRegExp: k.subjectRegExp ?? null,
     })),
     rekor: v.rekor ?? 'optional',
-  };
-  Object.defineProperty(verify, 'trustedRoot', { enumerable: true, get: trustedRoot });
-  return Object.assign(verify, {
-    predicateTypes: v.predicateTypes ?? DEFAULT_PREDICATE_TYPES,
+    // The trusted root is the built-in one (a root of its own goes to the full loader, see the top).
+    ...(v.predicateTypes === undefined ? {} : { predicateTypes: v.predicateTypes }),
     waitForSeconds: v.waitFor ?? RolloutPolicy.signatureWaitSeconds,
     ...(v.require === undefined ? {} : { require: v.require }),
-  }) as VerifyConfig;
+  };
 }

@@ -51,7 +51,8 @@ function arnProblem(value: string, kind: Kind): string | null {
     const hint = kind === 'listener-rule' && found === 'listener' ? ' (use listener: for a listener default action)' : kind === 'listener' && found === 'listener-rule' ? ' (use listenerRule: for a rule)' : '';
     return `is ${what} ARN, not ${WORDS[kind]} ARN${hint}`;
   }
-  if (kind !== 'targetgroup' && rest.startsWith('net/')) return 'is a Network Load Balancer listener: weighted target groups need an Application Load Balancer (app/)';
+  if (kind === 'listener' && rest.startsWith('net/')) return 'is a Network Load Balancer listener: weighted target groups need an Application Load Balancer (app/)';
+  if (kind === 'listener-rule' && rest.startsWith('net/')) return "is a Network Load Balancer's: a Network Load Balancer has no listener rules; name an Application Load Balancer's rule (app/)";
   if (!SHAPES[kind].test(rest)) return `must be ${WORDS[kind]} ARN, like ${EXAMPLES[kind]}`;
   return null;
 }

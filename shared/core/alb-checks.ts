@@ -31,8 +31,8 @@ export interface TargetGroupReading extends TargetGroupTiming {
   readonly loadBalancerArns: readonly string[];
 }
 
-/** What ELBv2 shows of a service's `traffic.alb`; null where the resource does not exist. */
-export interface AlbReading {
+/** What ELBv2 shows of a listener rule (or a listener's default action); null where it does not exist. */
+export interface AnchorReading {
   /** The load balancer the rule or listener belongs to (from its ARN). */
   readonly loadBalancer: LoadBalancerReading | null;
   /**
@@ -40,6 +40,10 @@ export interface AlbReading {
    * sends to with their weights, null when it has no forward action (or more than one).
    */
   readonly anchor: { readonly forwards: readonly { readonly arn: string; readonly weight: number }[] | null } | null;
+}
+
+/** What ELBv2 shows of a service's `traffic.alb`; null where the resource does not exist. */
+export interface AlbReading extends AnchorReading {
   /** The groups of the pair, in the configured order. */
   readonly targetGroups: readonly [TargetGroupReading | null, TargetGroupReading | null];
 }

@@ -50,9 +50,18 @@ const ANY_STATUS: StatusHandlers = {
   },
 };
 
+/**
+ * Inputs only the workflow's Advance sends. While it runs, the workflow waits under no task token: a
+ * token still on the record belongs to a wait that is over (answered, or timed out), and a save these
+ * inputs make forgets it, so that answering a wait needs no save of its own.
+ */
+const CLOCK_INPUTS: ReadonlySet<RolloutInputType> = new Set(['Tick', 'Steady']);
+
 export function transition(rollout: Rollout, input: RolloutInput, now: Date): TransitionResult {
   const handle = (BY_STATUS[rollout.status][input.type] ?? ANY_STATUS[input.type]) as Handler | undefined;
-  return handle ? handle(new Draft(rollout, now), input) : notTaken(rollout, input);
+  const result = handle ? handle(new Draft(rollout, now), input) : notTaken(rollout, input);
+  if (!result.changed || !result.rollout.taskToken || !CLOCK_INPUTS.has(input.type)) return result;
+  return { ...result, rollout: { ...result.rollout, taskToken: null } };
 }
 
 /**

@@ -10,7 +10,7 @@ import type { AccessConfig, Role } from '../config/access-schema';
 import { ForbiddenError, SecretUnavailableError, UnauthorizedError } from '../errors';
 import { type Credential, credentialValue, safeEqual } from './auth';
 import { LIMITS } from './limits';
-import { OidcVerifier } from './oidc';
+import type { OidcVerifier } from './oidc';
 
 export interface Identity {
   /** The person (or integration) decisions are recorded for. */
@@ -34,7 +34,16 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
 export function apiAccess(options: ApiAccessOptions) {
   const named = (options.access?.tokens ?? []).map((t) => ({ ...t, digest: Buffer.from(t.sha256, 'hex') }));
-  const oidc = options.access?.oidc ? new OidcVerifier({ ...options.access.oidc, ...(options.fetch ? { fetch: options.fetch } : {}) }) : null;
+  const oidcOptions = options.access?.oidc ? { ...options.access.oidc, ...(options.fetch ? { fetch: options.fetch } : {}) } : null;
+  // The verifier (and jose) is loaded by the first bearer token shaped like a JWT, not at a function's
+  // start (docs/architecture.md, "Lambda bundles").
+  let verifier: Promise<OidcVerifier> | undefined;
+  const oidc = oidcOptions
+    ? () => {
+        verifier ??= import('./oidc').then(({ OidcVerifier }) => new OidcVerifier(oidcOptions));
+        return verifier;
+      }
+    : null;
 
   async function identify(presented: string): Promise<Identity> {
     // An API token that cannot be read (503) does not lock out named tokens and OIDC: only a credential
@@ -51,8 +60,8 @@ export function apiAccess(options: ApiAccessOptions) {
     let match: (typeof named)[number] | undefined;
     for (const t of named) if (timingSafeEqual(digest, t.digest)) match = t;
     if (match) return { person: match.person ?? match.name, role: match.role, credential: `token:${match.name}`, mayStateBy: false };
-    if (oidc && OidcVerifier.looksLikeJwt(presented)) {
-      const who = await oidc.verify(presented);
+    if (oidc && looksLikeJwt(presented)) {
+      const who = await (await oidc()).verify(presented);
       return { person: who.person, role: options.access!.oidc!.role, credential: `oidc:${options.access!.oidc!.issuer}`, mayStateBy: false };
     }
     if (unavailable) throw unavailable;
@@ -69,6 +78,11 @@ export function apiAccess(options: ApiAccessOptions) {
     c.set('identity', await identify(presented));
     await next();
   });
+}
+
+/** Three base64url segments: what an OIDC bearer token looks like, before anything is checked. */
+function looksLikeJwt(token: string): boolean {
+  return token.length <= LIMITS.credential && /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token);
 }
 
 /** Refuses callers below `role` with 403 (the credential is fine, the permission is not). */

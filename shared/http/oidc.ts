@@ -51,10 +51,6 @@ export class OidcVerifier {
     this.now = options.now ?? Date.now;
   }
 
-  static looksLikeJwt(token: string): boolean {
-    return token.length <= LIMITS.credential && /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token);
-  }
-
   async verify(token: string): Promise<OidcIdentity> {
     const keys = await this.keys();
     let payload: Record<string, unknown>;

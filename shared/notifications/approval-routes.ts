@@ -15,7 +15,6 @@ import { RolloutStatus } from '../core/status';
 import { InvalidTransitionError, RolloutError, SecretUnavailableError } from '../errors';
 import { problemResponse } from '../http/problem';
 import { type ApprovalLinks, type LinkClaims, tokenHash } from './approval-links';
-import { PAGE_HEADERS, confirmPage, donePage, errorPage } from './approval-pages';
 import { ApprovalLinkError } from './errors';
 
 export interface ApprovalRouteDeps {
@@ -26,6 +25,8 @@ export interface ApprovalRouteDeps {
 }
 
 const wantsHtml = (c: Context) => (c.req.header('accept') ?? '').includes('text/html');
+/** The pages a browser is shown, loaded with the first of them (docs/architecture.md, "Lambda bundles"). */
+const pages = () => import('./approval-pages');
 
 export function approvalRoutes(deps: ApprovalRouteDeps) {
   const routes = new Hono();
@@ -61,7 +62,10 @@ export function approvalRoutes(deps: ApprovalRouteDeps) {
       const status = known ? e.status : 500;
       const detail = known ? e.message : 'an unexpected error occurred; it has been logged';
       if (!known) deps.logger.error('approval link failed', { link: tokenHash(token).slice(0, 12), method: c.req.method, error: e });
-      if (wantsHtml(c)) return c.html(errorPage(status, detail), status as 400, PAGE_HEADERS);
+      if (wantsHtml(c)) {
+        const { PAGE_HEADERS, errorPage } = await pages();
+        return c.html(errorPage(status, detail), status as 400, PAGE_HEADERS);
+      }
       const title = known ? e.title : 'Internal error';
       return problemResponse(c, { type: 'about:blank', title, status, detail, instance: '/approvals/{token}' });
     }
@@ -72,7 +76,10 @@ export function approvalRoutes(deps: ApprovalRouteDeps) {
     answer(async (c, token) => {
       const claims = await links().check(token);
       const rollout = await waitingRollout(claims);
-      if (wantsHtml(c)) return c.html(confirmPage(rollout, claims), 200, PAGE_HEADERS);
+      if (wantsHtml(c)) {
+        const { PAGE_HEADERS, confirmPage } = await pages();
+        return c.html(confirmPage(rollout, claims), 200, PAGE_HEADERS);
+      }
       return c.json({ rolloutId: rollout.id, service: rollout.service, action: claims.action, step: claims.step, expiresAt: new Date(claims.expiresAt * 1000).toISOString() });
     }),
   );
@@ -89,7 +96,10 @@ export function approvalRoutes(deps: ApprovalRouteDeps) {
           ? await orchestrator.command(claims.rolloutId, { type: 'Approve', by, credential: by, comment: 'approved through a notification link' })
           : await orchestrator.command(claims.rolloutId, { type: 'Abort', by, credential: by, reason: 'aborted through a notification link' });
       deps.logger.info('approval link used', { rolloutId: rollout.id, action: claims.action, step: claims.step, by, link: tokenHash(token).slice(0, 12), status: rollout.status });
-      if (wantsHtml(c)) return c.html(donePage(rollout, claims), 200, PAGE_HEADERS);
+      if (wantsHtml(c)) {
+        const { PAGE_HEADERS, donePage } = await pages();
+        return c.html(donePage(rollout, claims), 200, PAGE_HEADERS);
+      }
       return c.json({ rolloutId: rollout.id, action: claims.action, by, status: rollout.status });
     }),
   );

@@ -3,29 +3,13 @@
  * and the Slack message. Pure functions of the rollout, so they are tested without any HTTP.
  */
 import type { NotifyStatus } from '../config/notify-targets';
-import { NOTIFY_STATUSES } from '../config/notify-targets';
 import type { Rollout } from '../core/rollout';
 import { describeStep } from '../core/steps';
 import type { IssuedLinks } from './approval-links';
 import { actionIdOf, actionValue } from './slack-interaction';
+import { NOTICE_TYPES } from './announced-status';
 
-/** The webhook `type` of each announced status. */
-export const NOTICE_TYPES: Readonly<Record<NotifyStatus, string>> = {
-  PAUSED: 'rollout.approval_requested',
-  SUCCEEDED: 'rollout.succeeded',
-  ROLLED_BACK: 'rollout.rolled_back',
-  REJECTED: 'rollout.rejected',
-  FAILED: 'rollout.failed',
-};
-
-/** The announced status the rollout has just entered, or null when this change is not announced. */
-export function announcedStatus(rollout: Rollout, previous: Rollout): NotifyStatus | null {
-  // Only entering a status is news (a creation is told with itself as `previous`: never news).
-  if (rollout.status === previous.status) return null;
-  // PAUSED announces an approval wait, with links to approve; a pause by hand asks nobody for anything.
-  if (rollout.wait?.for === 'manual') return null;
-  return (NOTIFY_STATUSES as readonly string[]).includes(rollout.status) ? (rollout.status as NotifyStatus) : null;
-}
+export { NOTICE_TYPES, announcedStatus } from './announced-status';
 
 export interface Notice {
   readonly status: NotifyStatus;

@@ -15,7 +15,8 @@ import type { AppConfig } from '../config/types';
 import type { Rollout } from '../core/rollout';
 import { scrubbing, withFields } from '../observability/loggers';
 import type { ApprovalLinks } from './approval-links';
-import { type Notice, NOTICE_TYPES, announcedStatus, slackMessage, webhookBody } from './messages';
+import { NOTICE_TYPES, announcedStatus } from './announced-status';
+import type { Notice } from './messages';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody } from './signing';
 
 export interface NotifierOptions {
@@ -99,6 +100,8 @@ export class Notifier {
 
   private async request(target: NotifyTarget, notice: Notice): Promise<Request> {
     const headers = { 'content-type': 'application/json', 'user-agent': 'ecs-rollout-orchestrator' };
+    // The messages load with the first notification to send, not at a function's start.
+    const { slackMessage, webhookBody } = await import('./messages');
     if (target.kind === 'slack') {
       const url = this.keep(await target.webhookUrl.value());
       // The URL is a secret, read now: checked here rather than with the file, and never quoted.

@@ -63,7 +63,7 @@ export class EffectRunner {
           await this.clock.ensure(latest);
           break;
         case 'wakeWorkflow':
-          latest = await this.wake(latest, effect.taskToken);
+          latest = await this.wakeAfterDecision(latest, effect.taskToken);
           break;
         case 'createCanary':
           latest = await this.createCanary(latest);
@@ -91,17 +91,45 @@ export class EffectRunner {
    * watchdog sends it again. Never thrown: the caller's decision stands either way.
    */
   async wake(rollout: Rollout, taskToken: string | null): Promise<Rollout> {
+    if (!(await this.answer(rollout, taskToken)) || !taskToken) return rollout;
+    try {
+      return (await this.writer.save(rollout, { type: 'WaitAnswered', taskToken })).rollout;
+    } catch (e) {
+      // Answered, but still on the record: the watchdog sends it again, and the workflow calls it over.
+      this.ctx.log.warn('an answered wait could not be forgotten on the record', { rolloutId: rollout.id, error: e });
+      return rollout;
+    }
+  }
+
+  /**
+   * Answers the callback wait a decision ended. When the workflow goes on from the answer to its next
+   * Advance (a success: the rollout is active and not rolling back), that Advance forgets the token in
+   * its own save (shared/core/transition.ts), so nothing is written here; a wait ended in failure goes
+   * to Recover, and its token is forgotten now. A send that failed leaves the token for the watchdog.
+   */
+  private async wakeAfterDecision(rollout: Rollout, taskToken: string | null): Promise<Rollout> {
+    if (!holdsEcs(rollout.status) || rollout.status === RolloutStatus.RollingBack) return this.wake(rollout, taskToken);
+    await this.answer(rollout, taskToken);
+    return rollout;
+  }
+
+  /**
+   * Answers the workflow's callback wait, retried with backoff, and leaves the record as it is (the
+   * workflow's next Advance forgets the token). False when the answer did not go through (logged);
+   * never thrown.
+   */
+  async answer(rollout: Rollout, taskToken: string | null): Promise<boolean> {
     for (let attempt = 1; attempt <= RolloutPolicy.wakeAttempts; attempt++) {
       try {
         await this.ctx.deps.workflow.wake(rollout, taskToken);
-        return taskToken ? (await this.writer.save(rollout, { type: 'WaitAnswered', taskToken })).rollout : rollout;
+        return true;
       } catch (e) {
         this.ctx.log.warn('answering the workflow failed', { rolloutId: rollout.id, attempt, error: e });
         if (attempt < RolloutPolicy.wakeAttempts) await sleep(RolloutPolicy.wakeBackoffMs * attempt);
       }
     }
     this.ctx.log.error('the workflow was not answered; the watchdog will send it again', { rolloutId: rollout.id });
-    return rollout;
+    return false;
   }
 
   private async createCanary(rollout: Rollout): Promise<Rollout> {

@@ -196,8 +196,9 @@ export class Orchestrator {
     return this.watchdog.sweep();
   }
 
-  executionEnded(executionName: string): Promise<string | null> {
-    return this.watchdog.executionEnded(executionName);
+  /** `output`: the execution's output, when its status-change event carries it. */
+  executionEnded(executionName: string, output?: string | null): Promise<string | null> {
+    return this.watchdog.executionEnded(executionName, output);
   }
 
   recover(id: string, message: string, clock?: ClockCall): Promise<Directive> {

@@ -20,7 +20,6 @@ import { RolloutPolicy } from '../core/policy';
 import type { Rollout } from '../core/rollout';
 import { RolloutStatus, isTerminal } from '../core/status';
 import { InvalidTransitionError } from '../errors';
-import { albPreflight } from './alb-preflight';
 import { type OrchestrationContext, target } from './context';
 import type { LockEffects } from './effect-runner';
 import type { RolloutWriter } from './rollout-writer';
@@ -159,7 +158,8 @@ export class ServiceLock implements LockEffects {
     const view = await this.ctx.deps.ecs.describe(target(service)).catch((e: unknown) => e as Error);
     if (view instanceof Error) return this.step(rollout, { type: 'StartFailed', reason: view.message });
     if (!view.primary) return this.step(rollout, { type: 'StartFailed', reason: `ECS service ${service.cluster}/${service.service} has no PRIMARY task set to roll back to` });
-    const alb = await albPreflight(this.ctx, service, view.primary);
+    // Only services with `traffic.alb` read the load balancer: its checks load with the first of them.
+    const alb = service.traffic ? await (await import('./alb-preflight')).albPreflight(this.ctx, service, view.primary, rollout) : null;
     if (alb && !alb.ok) return this.step(rollout, { type: 'StartFailed', reason: alb.reason });
     return this.step(rollout, {
       type: 'Started',

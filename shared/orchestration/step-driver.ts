@@ -9,15 +9,17 @@ import { type Directive, nextDirective } from '../core/directive';
 import { needsStableLook, preStepVerdict, type PreStepObservations } from '../core/pre-step-checks';
 import type { Rollout } from '../core/rollout';
 import type { RolloutInput } from '../core/commands';
+import { ROLLOUT_ID_PATTERN } from '../core/ids';
 import { RolloutStatus, holdsEcs, isTerminal } from '../core/status';
 import { RolloutPolicy } from '../core/policy';
 import { RolloutNotFoundError } from '../errors';
 import { RolloutClock } from './clock';
-import { errorMessage, type OrchestrationContext } from './context';
+import { errorMessage, type OrchestrationContext, target } from './context';
 import type { EffectRunner } from './effect-runner';
 import type { Intake } from './intake';
 import type { RolloutWriter } from './rollout-writer';
 import type { ServiceLock } from './service-lock';
+import type { ServiceView, TaskSetView } from '../ports';
 
 /** Which execution calls a step handler, and its turn of the loop; absent for callers that are no execution. */
 export interface ClockCall {
@@ -27,6 +29,9 @@ export interface ClockCall {
 }
 
 export class StepDriver {
+  /** Services whose ECS state is being looked at for an event, and whether another event came meanwhile. */
+  private readonly ecsLooks = new Map<string, { again: boolean }>();
+
   constructor(
     private readonly ctx: OrchestrationContext,
     private readonly writer: RolloutWriter,
@@ -76,7 +81,8 @@ export class StepDriver {
     for (let guard = 0; guard < 4 * rollout.steps.length + 8; guard++) {
       const now = this.ctx.clock();
       if (isTerminal(rollout.status)) {
-        await this.lock.letGoIfEnded(rollout);
+        // Ended in this call: its own releaseLock effect has run. Ended before: its release may be lost.
+        if (rollout === loaded) await this.lock.letGoIfEnded(rollout);
         break;
       }
       if (rollout.status === RolloutStatus.Pending) {
@@ -145,21 +151,59 @@ export class StepDriver {
   }
 
   /**
-   * ECS says something changed in a service (a task set or the service reached steady state): the
-   * rollout holding its lock, if it waits for ECS under a task token and ECS is steady at its recorded
-   * weight, is woken. The event is only a nudge: what counts is what ECS shows now.
+   * ECS says something changed in a service (a task set or the service reached steady state): a
+   * rollout waiting for ECS under a task token, if ECS is steady at its recorded weight, is woken. The
+   * event is only a nudge: what counts is what ECS shows now, and ECS is looked at before the store, so
+   * an event no rollout can be waiting on (nothing steady beside the primary, no canary of ours) costs
+   * no store call. Events that come while a look at the same service runs get one more look after it;
+   * one that finds ECS as it was when this look answered a wait reads nothing (that wait's Advance, or
+   * a newer wait's own look at ECS when it was kept, takes it from there).
    */
   async ecsChanged(serviceName: string): Promise<string | null> {
-    const holder = await this.lock.holder(serviceName);
-    const rollout = holder ? await this.writer.find(holder) : null;
-    if (!rollout?.taskToken || rollout.status !== RolloutStatus.Progressing || rollout.wait?.for !== 'steady') return null;
-    return (await this.answerIfSteady(rollout)) ? rollout.id : null;
+    const running = this.ecsLooks.get(serviceName);
+    if (running) {
+      running.again = true;
+      return null;
+    }
+    const look = { again: false };
+    this.ecsLooks.set(serviceName, look);
+    const answeredAt = new Set<string>();
+    let woken: string | null = null;
+    try {
+      do {
+        look.again = false;
+        woken = (await this.wakeSteadyCanary(serviceName, answeredAt)) ?? woken;
+      } while (look.again);
+      return woken;
+    } finally {
+      this.ecsLooks.delete(serviceName);
+    }
   }
 
+  /** One look for `ecsChanged`; `answeredAt` holds the ECS states (canary and scales) a wait was answered at. */
+  private async wakeSteadyCanary(serviceName: string, answeredAt: Set<string>): Promise<string | null> {
+    const view = await this.ctx.deps.ecs.describe(target(this.ctx.service(serviceName))).catch((e: unknown) => {
+      this.ctx.log.warn('describe failed on an ECS event', { service: serviceName, error: errorMessage(e) });
+      return null;
+    });
+    for (const canary of view ? steadyCanaries(view) : []) {
+      const state = `${canary.id} at ${canary.scale}, primary at ${view?.primary?.scale ?? '-'}`;
+      if (answeredAt.has(state)) continue;
+      const rollout = await this.writer.find(canary.externalId);
+      if (!rollout || rollout.service !== serviceName || rollout.ecs.canaryTaskSetId !== canary.id) continue;
+      if (!rollout.taskToken || rollout.status !== RolloutStatus.Progressing || rollout.wait?.for !== 'steady') continue;
+      if (await this.answerIfSteady(rollout)) {
+        answeredAt.add(state);
+        return rollout.id;
+      }
+    }
+    return null;
+  }
+
+  /** Answers the steady wait when ECS is steady at the recorded weight; the record is not written (the Steady save forgets the token). */
   private async answerIfSteady(rollout: Rollout): Promise<boolean> {
     if ((await this.runner.steadyWeight(rollout)) === null) return false;
-    await this.runner.wake(rollout, rollout.taskToken);
-    return true;
+    return this.runner.answer(rollout, rollout.taskToken);
   }
 
   /**
@@ -270,4 +314,17 @@ export class StepDriver {
     }
     return preStepVerdict(rollout, { alarms: service.alarms, insufficientData: service.policies.insufficientData }, seen);
   }
+}
+
+/**
+ * The canaries in a view of the service that a rollout may be waiting on now: task sets other than the
+ * primary, created by a rollout (their externalId is its id), steady beside a steady primary. Only
+ * such a state can answer a steady wait (EffectRunner.steadiness), so any other costs no store read.
+ */
+export function steadyCanaries(view: ServiceView): (TaskSetView & { readonly externalId: string })[] {
+  if (view.primary && !view.primary.steady) return [];
+  return view.taskSets.filter(
+    (s): s is TaskSetView & { readonly externalId: string } =>
+      s.id !== view.primary?.id && s.status === 'ACTIVE' && s.steady && s.externalId !== null && ROLLOUT_ID_PATTERN.test(s.externalId),
+  );
 }

@@ -60,10 +60,13 @@ export class Watchdog {
 
   /**
    * An execution ended (succeeded, failed, timed out, aborted): if it was the clock of a rollout that
-   * is still active, the rollout gets a new one. Answers the rollout id when it re-drove one.
+   * is still active, the rollout gets a new one. Answers the rollout id when it re-drove one. `output`
+   * is the execution's output when the status-change event carries it (a succeeded execution): one
+   * whose last Advance found its rollout ended for good needs no look at the record.
    */
-  async executionEnded(executionName: string): Promise<string | null> {
+  async executionEnded(executionName: string, output?: string | null): Promise<string | null> {
     const id = rolloutIdOf(executionName);
+    if (id && endedForGood(id, output)) return null;
     const rollout = id ? await this.writer.find(id) : null;
     if (!rollout) {
       this.ctx.log.info('an execution ended for no known rollout', { execution: executionName });
@@ -123,6 +126,23 @@ export class Watchdog {
 export function rolloutIdOf(executionName: string): string | null {
   const match = /^([0-9A-Za-z]+)(?:-\d+)?$/.exec(executionName);
   return match ? match[1]! : null;
+}
+
+/** Statuses no rollout leaves (FAILED does, when an abort retries its rollback). */
+const ENDED_FOR_GOOD: readonly string[] = [RolloutStatus.Succeeded, RolloutStatus.RolledBack, RolloutStatus.Rejected];
+
+/**
+ * Whether an execution's output says its last Advance found rollout `id` ended for good: the state
+ * machine's output is its input with Advance's directive (`{ rolloutId, directive: { next, status } }`).
+ */
+function endedForGood(id: string, output: string | null | undefined): boolean {
+  if (!output) return false;
+  try {
+    const parsed = JSON.parse(output) as { rolloutId?: unknown; directive?: { next?: unknown; status?: unknown } };
+    return parsed.rolloutId === id && parsed.directive?.next === 'DONE' && ENDED_FOR_GOOD.includes(String(parsed.directive.status));
+  } catch {
+    return false;
+  }
 }
 
 /** Active and driven by a clock: everything but ended rollouts and PENDING ones moved on by events alone. */

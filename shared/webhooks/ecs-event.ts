@@ -33,6 +33,12 @@ export const ECS_SERVICE_ACTION_EVENT_NAMES = [
 /** Events after which a look at ECS may find a task set or the service steady. */
 export const ECS_STEADY_STATE_EVENT_NAMES: readonly string[] = ['SERVICE_STEADY_STATE', 'TASKSET_STEADY_STATE'];
 
+/**
+ * Whether an event may answer a rollout's steady wait: the ones the stack's EventBridge rule delivers
+ * (infra/rollout-event-rules.ts), checked again by whoever receives events without that rule (local mode).
+ */
+export const mayAnswerSteadyWait = (event: Pick<EcsServiceAction, 'eventName'>): boolean => ECS_STEADY_STATE_EVENT_NAMES.includes(event.eventName);
+
 /** What every EventBridge event has, whatever its source: anything else is not an EventBridge event. */
 export const eventBridgeEnvelopeSchema = z.object({
   version: z.optional(z.string()),

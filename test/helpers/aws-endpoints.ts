@@ -2,8 +2,7 @@
  * Points the AWS SDK's clients, by environment, at local stand-ins, so that Lambda entry points run
  * unchanged in-process: the SDK reads AWS_ENDPOINT_URL_<SERVICE> for each client it builds.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveWire } from '../../local/sdk/loopback-server';
 import { startSecretsManagerStandIn } from './secrets-manager-stand-in';
 
 export interface AwsEndpoints {
@@ -45,17 +44,11 @@ export async function startSecretsStub(secrets: Record<string, string>): Promise
 
 /** CloudWatch's DescribeAlarms (AWS JSON 1.0) answering from a map the test changes. */
 export async function startCloudWatchStub(states: Record<string, string>): Promise<{ endpoint: string; close(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { AlarmNames?: string[] };
-      const alarms = (body.AlarmNames ?? []).filter((n) => n in states).map((n) => ({ AlarmName: n, StateValue: states[n] }));
-      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ MetricAlarms: alarms, CompositeAlarms: [] }));
-    });
+  return serveWire((request) => {
+    const body = JSON.parse(request.body || '{}') as { AlarmNames?: string[] };
+    const alarms = (body.AlarmNames ?? []).filter((n) => n in states).map((n) => ({ AlarmName: n, StateValue: states[n] }));
+    return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: JSON.stringify({ MetricAlarms: alarms, CompositeAlarms: [] }) };
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(() => r())) };
 }
 
 /**
@@ -66,33 +59,27 @@ export async function startCloudWatchStub(states: Record<string, string>): Promi
  */
 export async function startLambdaInvokeStub(functions: Record<string, (event: unknown) => Promise<unknown>>): Promise<{ endpoint: string; idle(): Promise<void>; close(): Promise<void> }> {
   const running = new Set<Promise<unknown>>();
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(req.url ?? '');
-      const handler = m ? functions[decodeURIComponent(m[1]!)] : undefined;
-      if (req.method !== 'POST' || !handler) {
-        res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'ResourceNotFoundException' }).end(JSON.stringify({ Type: 'User', message: `Function not found: ${req.url}` }));
-        return;
-      }
-      if (req.headers['x-amz-invocation-type'] !== 'Event') {
-        res.writeHead(400, { 'content-type': 'application/json', 'x-amzn-errortype': 'InvalidParameterValueException' }).end(JSON.stringify({ Type: 'User', message: 'this stub takes asynchronous invocations only' }));
-        return;
-      }
-      const event = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as unknown;
-      res.writeHead(202).end();
-      const run = handler(event).catch(() => undefined);
-      running.add(run);
-      void run.finally(() => running.delete(run));
-    });
+  const server = await serveWire((request) => {
+    const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(request.path);
+    const handler = m ? functions[decodeURIComponent(m[1]!)] : undefined;
+    if (request.method !== 'POST' || !handler) {
+      return { status: 404, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'ResourceNotFoundException' }, body: JSON.stringify({ Type: 'User', message: `Function not found: ${request.path}` }) };
+    }
+    if (request.headers['x-amz-invocation-type'] !== 'Event') {
+      return { status: 400, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'InvalidParameterValueException' }, body: JSON.stringify({ Type: 'User', message: 'this stub takes asynchronous invocations only' }) };
+    }
+    const event = JSON.parse(request.body || '{}') as unknown;
+    // Lambda answers once the event is queued; the handler runs after the answer.
+    const run = new Promise((r) => setImmediate(r)).then(() => handler(event)).catch(() => undefined);
+    running.add(run);
+    void run.finally(() => running.delete(run));
+    return { status: 202 };
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: server.endpoint,
     idle: async () => {
       while (running.size > 0) await Promise.allSettled([...running]);
     },
-    close: () => new Promise((r) => server.close(() => r())),
+    close: () => server.close(),
   };
 }

@@ -75,7 +75,7 @@ export function killConfig(services: number): AppConfig {
   );
 }
 
-interface Life {
+export interface Life {
   readonly child: ChildProcess;
   readonly n: number;
   readonly url: string;
@@ -108,6 +108,49 @@ export interface KillRunResult {
   readonly kills: readonly { readonly life: number; readonly afterMs: number; readonly statuses: string }[];
 }
 
+/**
+ * Life `n` of local mode as a child process on `dataDir` (test/fault/child/local-mode.ts); `env` adds
+ * to its environment (KILL_AT). `listening` settles once it printed its URL, or rejects if it died first.
+ */
+export function spawnLocalMode(dataDir: string, config: AppConfig, n: number, env: Record<string, string> = {}): { child: ChildProcess; n: number; exited: Promise<void>; listening: Promise<Life> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      KILL_DATA_DIR: dataDir,
+      KILL_CONFIG: JSON.stringify(config),
+      KILL_LIFE: String(n),
+      KILL_CLOCK_STEP_MS: String(DOWN_MS),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((res) => child.once('exit', () => res()));
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const listening = new Promise<string>((res, rej) => {
+    let out = '';
+    const timer = setTimeout(() => rej(new Error(`life ${n}: no URL within 30 s; stderr: ${stderr}`)), 30_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        res(out.slice(0, nl));
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      rej(new Error(`life ${n}: exited (${code ?? signal}) before listening; stderr: ${stderr}`));
+    });
+  }).then((line) => {
+    const info = JSON.parse(line) as { url: string; webhookToken: string; apiToken: string; resumed: string[] };
+    return { child, n, url: info.url, api: apiClient(info.url, info.apiToken), hook: apiClient(info.url, info.webhookToken), resumed: info.resumed, exited, stderr } satisfies Life;
+  });
+  listening.catch(() => undefined);
+  return { child, n, exited, listening };
+}
+
 export class KillRun {
   readonly dataDir = mkdtempSync(join(tmpdir(), 'rollout-kill-'));
   private life: Life | null = null;
@@ -119,43 +162,9 @@ export class KillRun {
 
   /** Starts a life; `listening` settles once it printed its URL (or rejects if it died first). */
   private spawn(): { child: ChildProcess; n: number; exited: Promise<void>; listening: Promise<Life> } {
-    const n = this.lives++;
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        KILL_DATA_DIR: this.dataDir,
-        KILL_CONFIG: JSON.stringify(killConfig(this.opts.services)),
-        KILL_LIFE: String(n),
-        KILL_CLOCK_STEP_MS: String(DOWN_MS),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.spawned = child;
-    const exited = new Promise<void>((res) => child.once('exit', () => res()));
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    const listening = new Promise<string>((res, rej) => {
-      let out = '';
-      const timer = setTimeout(() => rej(new Error(`life ${n}: no URL within 30 s; stderr: ${stderr}`)), 30_000);
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const nl = out.indexOf('\n');
-        if (nl >= 0) {
-          clearTimeout(timer);
-          res(out.slice(0, nl));
-        }
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        rej(new Error(`life ${n}: exited (${code ?? signal}) before listening; stderr: ${stderr}`));
-      });
-    }).then((line) => {
-      const info = JSON.parse(line) as { url: string; webhookToken: string; apiToken: string; resumed: string[] };
-      return { child, n, url: info.url, api: apiClient(info.url, info.apiToken), hook: apiClient(info.url, info.webhookToken), resumed: info.resumed, exited, stderr } satisfies Life;
-    });
-    listening.catch(() => undefined);
-    return { child, n, exited, listening };
+    const spawned = spawnLocalMode(this.dataDir, killConfig(this.opts.services), this.lives++);
+    this.spawned = spawned.child;
+    return spawned;
   }
 
   private async start(): Promise<Life> {

@@ -6,8 +6,7 @@
  * (as the service answers a request its model refuses); a secret this caller may not read is
  * AccessDeniedException. Any other operation is refused. Every error is HTTP 400 with `__type`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type WireAnswer, type WireRequest, serveWire } from '../../local/sdk/loopback-server';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
@@ -55,29 +54,30 @@ export async function startSecretsManagerStandIn(initial: Record<string, string>
   };
   for (const [name, value] of Object.entries(initial)) put(name, value);
 
-  const fail = (res: ServerResponse, type: string, message: string) =>
-    res.writeHead(400, { 'content-type': JSON_11, 'x-amzn-errortype': type }).end(JSON.stringify({ __type: type, message }));
+  const fail = (type: string, message: string): WireAnswer => ({ status: 400, headers: { 'content-type': JSON_11, 'x-amzn-errortype': type }, body: JSON.stringify({ __type: type, message }) });
 
-  const handle = (req: IncomingMessage, res: ServerResponse, text: string) => {
-    if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') return fail(res, 'UnknownOperationException', `the stand-in serves GetSecretValue only, not ${String(req.headers['x-amz-target'])}`);
-    if (req.headers['content-type'] !== JSON_11) return fail(res, 'SerializationException', `content-type must be ${JSON_11}`);
+  const handle = (req: WireRequest): WireAnswer => {
+    if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') return fail('UnknownOperationException', `the stand-in serves GetSecretValue only, not ${String(req.headers['x-amz-target'])}`);
+    if (req.headers['content-type'] !== JSON_11) return fail('SerializationException', `content-type must be ${JSON_11}`);
     let body: { SecretId?: unknown };
     try {
-      body = JSON.parse(text || '{}') as { SecretId?: unknown };
+      body = JSON.parse(req.body || '{}') as { SecretId?: unknown };
     } catch {
-      return fail(res, 'SerializationException', 'the body is not JSON');
+      return fail('SerializationException', 'the body is not JSON');
     }
     const id = body.SecretId;
-    if (typeof id !== 'string' || id.length < 1 || id.length > 2048) return fail(res, 'InvalidParameterException', 'SecretId must be 1 to 2048 characters');
+    if (typeof id !== 'string' || id.length < 1 || id.length > 2048) return fail('InvalidParameterException', 'SecretId must be 1 to 2048 characters');
     reads.set(id, (reads.get(id) ?? 0) + 1);
     const secret = find(id);
-    if (!secret) return fail(res, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    if (!secret) return fail('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
     if (secret.denied) {
-      return fail(res, 'AccessDeniedException', `User: arn:aws:sts::${ACCOUNT}:assumed-role/fn/fn is not authorized to perform: secretsmanager:GetSecretValue on resource: ${id} because no identity-based policy allows the secretsmanager:GetSecretValue action`);
+      return fail('AccessDeniedException', `User: arn:aws:sts::${ACCOUNT}:assumed-role/fn/fn is not authorized to perform: secretsmanager:GetSecretValue on resource: ${id} because no identity-based policy allows the secretsmanager:GetSecretValue action`);
     }
-    if (secret.deleted) return fail(res, 'InvalidRequestException', "You can't perform this operation on the secret because it was marked for deletion.");
-    res.writeHead(200, { 'content-type': JSON_11 }).end(
-      JSON.stringify({
+    if (secret.deleted) return fail('InvalidRequestException', "You can't perform this operation on the secret because it was marked for deletion.");
+    return {
+      status: 200,
+      headers: { 'content-type': JSON_11 },
+      body: JSON.stringify({
         ARN: secret.arn,
         Name: secret.name,
         VersionId: `00000000-0000-0000-0000-${String(secret.versionId).padStart(12, '0')}`,
@@ -85,21 +85,16 @@ export async function startSecretsManagerStandIn(initial: Record<string, string>
         VersionStages: ['AWSCURRENT'],
         CreatedDate: 1_700_000_000,
       }),
-    );
+    };
   };
 
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const server = await serveWire(handle);
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: server.endpoint,
     put,
     scheduleDeletion: (name) => void (secrets.get(name)!.deleted = true),
     deny: (name) => void (secrets.get(name)!.denied = true),
     reads,
-    close: () => new Promise((r) => server.close(() => r())),
+    close: () => server.close(),
   };
 }

@@ -1,14 +1,17 @@
 /** The functions as the stack builds them: split bundles whose entry loads only what the function needs at start. */
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Metafile } from 'esbuild';
+import { buildSync, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFunction, ENTRY_FILE, filesLoadedAtInit, functionBuildOptions } from '../../infra/function-bundles';
+import { bundleDashboardScript } from '../../shared/http/dashboard/bundle-script';
 import { writeResolvedConfig } from '../../infra/resolved-config';
 import { PROJECT_ROOT } from '../../infra/rollout-functions';
 import { configFrom } from './infra-fixtures';
+import { floorSource } from '../helpers/bundle-floor';
+import { httpApiEvent } from '../helpers/lambda-events';
 
 /** The packages and folders of ours whose code is in the files Lambda loads at init. */
 function loadedAtInit(built: { dir: string; metafile: Metafile }): Set<string> {
@@ -25,6 +28,17 @@ function loadedAtInit(built: { dir: string; metafile: Metafile }): Set<string> {
 }
 
 const built: Record<string, { dir: string; metafile: Metafile }> = {};
+
+/** Bytes of the files Lambda loads at init. */
+const initBytes = (b: { dir: string; metafile: Metafile }) => filesLoadedAtInit(b.metafile, b.dir).reduce((n, f) => n + f.bytes, 0);
+
+/**
+ * What each function may load at init, as a multiple of the floor (a bare Hono handler constructing the
+ * DynamoDB, Step Functions and ECS clients, built the same way): the target, 1.3×, for the functions of
+ * the state machine and the events; the API, which also carries the HTTP routes, the webhook parsers and
+ * the request validators, is held where it stands until those load with their routes too.
+ */
+const INIT_SIZE_BOUND: Record<string, number> = { 'alarm-state-change': 1.3, advance: 1.3, api: 1.6 };
 
 beforeAll(async () => {
   const configFile = writeResolvedConfig(await configFrom(), mkdtempSync(join(tmpdir(), 'resolved-')));
@@ -56,6 +70,30 @@ describe('the function bundles', () => {
     }
   });
 
+  it('load no zod classic, no zod locale but English, and no config loader at init: the full loader is a bundle of its own', async () => {
+    for (const [entry, b] of Object.entries(built)) {
+      const init = new Set(filesLoadedAtInit(b.metafile, b.dir).map((f) => f.file));
+      const initInputs = Object.entries(b.metafile.outputs).flatMap(([output, { inputs }]) => (init.has(output) ? Object.keys(inputs) : []));
+      expect(initInputs.filter((i) => /zod\/v4\/classic\//.test(i)), entry).toEqual([]);
+      expect(initInputs.filter((i) => /zod\/v4\/locales\//.test(i) && !i.endsWith('/locales/en.js')), entry).toEqual([]);
+      expect(initInputs.filter((i) => /zod\/v4\/core\/(to-json-schema|json-schema-processors)\.js$/.test(i)), entry).toEqual([]);
+      expect(initInputs.filter((i) => i.endsWith('shared/config/load-config.ts')), entry).toEqual([]);
+    }
+    // The side bundle reads a config as `npm start` does: the file beside the entry, with every section.
+    const { dir } = built['alarm-state-change']!;
+    const loader = (await import(pathToFileURL(join(dir, 'config-loader.mjs')).href)) as { loadConfig(file: string): Promise<{ services: Record<string, unknown> }> };
+    expect(Object.keys((await loader.loadConfig(join(dir, 'rollout.config.json'))).services)).toContain('web');
+  });
+
+  it('load at most their bound of the floor at init, so that what is loaded on first use stays there', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'floor-'));
+    writeFileSync(join(dir, 'floor.mjs'), floorSource(false));
+    const floor = { dir, metafile: buildSync({ ...functionBuildOptions(join(dir, 'floor.mjs'), dir, PROJECT_ROOT), nodePaths: [join(PROJECT_ROOT, 'node_modules')] }).metafile };
+    const floorBytes = initBytes(floor);
+    expect(floorBytes).toBeGreaterThan(200 * 1024); // the floor itself: three SDK clients and Hono
+    for (const [entry, b] of Object.entries(built)) expect(initBytes(b) / floorBytes, entry).toBeLessThanOrEqual(INIT_SIZE_BOUND[entry]!);
+  });
+
   it('the alarm handler loads no ECR, Secrets Manager or CloudWatch client at init, and ECS and Step Functions only when it calls them', () => {
     const loaded = loadedAtInit(built['alarm-state-change']!);
     for (const client of ['client-ecr', 'client-secrets-manager', 'client-cloudwatch', 'client-ecs', 'client-sfn']) expect(loaded).not.toContain(`@aws-sdk/${client}`);
@@ -67,6 +105,36 @@ describe('the function bundles', () => {
   it('the API loads no ECS, ECR, CloudWatch or Step Functions client at init: GET /rollouts/{id} needs only DynamoDB and the token secrets', () => {
     const loaded = loadedAtInit(built['api']!);
     for (const client of ['client-ecr', 'client-cloudwatch', 'client-ecs', 'client-sfn']) expect(loaded).not.toContain(`@aws-sdk/${client}`);
+  });
+
+  it('the API carries the dashboard script bundled at synth, and loads the dashboard only with its routes', async () => {
+    const api = built['api']!;
+    expect(readFileSync(join(api.dir, 'dashboard-app.js'), 'utf8')).toBe(await bundleDashboardScript());
+    const loaded = [...loadedAtInit(api)];
+    expect(loaded.filter((o) => /^shared\/http\/dashboard\/(page|styles|script|bundle-script|browser\/)/.test(o))).toEqual([]);
+    // The bundler that local mode runs at the first request is not in the function at all.
+    expect(Object.keys(api.metafile.inputs).filter((i) => /node_modules\/esbuild\/|dashboard\/(bundle-script|browser\/)/.test(i))).toEqual([]);
+  });
+
+  it('the built API function serves the dashboard, its script and the API docs from its own directory', async () => {
+    const api = built['api']!;
+    const env = { ROLLOUT_TABLE_NAME: 'rollouts', ROLLOUT_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:rollout', ROLLOUT_CONFIG: join(api.dir, 'rollout.config.json'), ROLLOUT_SECRETS: '{}', AWS_REGION: 'us-east-1' };
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
+      const { handler } = (await import(pathToFileURL(join(api.dir, ENTRY_FILE)).href)) as { handler: Handler };
+      const get = (path: string) => handler(httpApiEvent('GET', path), { awsRequestId: 'r', getRemainingTimeInMillis: () => 10_000 });
+      const script = await get('/dashboard/app.js');
+      expect(script.statusCode).toBe(200);
+      expect(script.headers['content-type']).toMatch(/^text\/javascript/);
+      expect(script.body).toBe(readFileSync(join(api.dir, 'dashboard-app.js'), 'utf8'));
+      expect((await get('/')).body).toContain('<script src="/dashboard/app.js" defer></script>');
+      expect(JSON.parse((await get('/openapi.json')).body)).toHaveProperty('paths./rollouts/{id}');
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   });
 
   it('the API loads no OpenAPI document and no zod classic at init: the docs are a bundle of their own, loaded by their routes', async () => {

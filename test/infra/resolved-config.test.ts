@@ -10,6 +10,7 @@ import { loadConfig } from '../../shared/config/load-config';
 import type { AppConfig } from '../../shared/config/types';
 import { ConfigError } from '../../shared/errors';
 import { publicGoodTrustedRoot } from '../../shared/signature/public-good-trusted-root';
+import { resolvePolicy } from '../../shared/signature/policy';
 import { configFrom, PUBLIC_PEM, TEST_CONFIG_YAML } from './infra-fixtures';
 
 /**
@@ -109,7 +110,10 @@ describe('the resolved config', () => {
   });
 });
 
-/** What `loadConfig` gives, made comparable: compiled patterns as their source, the trusted root as its digest. */
+/**
+ * What `loadConfig` gives, made comparable: compiled patterns as their source, and the policy the
+ * verifier applies (`resolvePolicy`: the bundled reader leaves the defaults to it), its root as a digest.
+ */
 function comparable(config: AppConfig) {
   return {
     ...config,
@@ -120,7 +124,7 @@ function comparable(config: AppConfig) {
           ...s,
           tags: s.tags?.source ?? null,
           ...(s.tagPolicy ? { tagPolicy: { ...s.tagPolicy, semver: s.tagPolicy.semver?.source ?? null } } : {}),
-          verify: { ...s.verify, trustedRoot: s.verify.trustedRoot?.digest },
+          verify: { ...s.verify, ...resolvePolicy(s.verify), trustedRoot: resolvePolicy(s.verify).trustedRoot.digest },
         },
       ]),
     ),
@@ -142,8 +146,9 @@ describe('the bundled config, as the functions read it (JSON.parse, no YAML pars
     expect(read.services.web!.tags!.test('v12-rc')).toBe(false);
   });
 
-  it('carries keyless identities and an inline trusted root, parsed when first read', async () => {
+  it('carries keyless identities, and leaves an inline trusted root to the full loader', async () => {
     const file = writeResolvedConfig(await keylessConfig(), mkdtempSync(join(tmpdir(), 'resolved-')));
+    expect(needsFullLoader(readFileSync(file, 'utf8'))).toBe(true);
     const loaded = await loadConfig(file, {});
     const read = await readBundledConfig(file, {}, new EnvironmentSecrets({}));
     expect(comparable(read)).toEqual(comparable(loaded));

@@ -50,6 +50,13 @@ describe('traffic at synth', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).issues).toEqual([expect.stringContaining('services.web.traffic.alb.targetGroups[1]: must be two distinct target groups')]);
   });
+
+  it('refuses a Network Load Balancer listener at synth, naming the field', async () => {
+    const nlb = ALB_RULE.replace(':listener-rule/app/', ':listener/net/').replace(/\/[0-9a-f]{16}$/, '');
+    const error = await configFrom(withTraffic(`    traffic:\n      alb:\n        listener: ${nlb}\n        targetGroups: [${ALB_BLUE}, ${ALB_GREEN}]\n`)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues).toEqual([expect.stringContaining('services.web.traffic.alb.listener: is a Network Load Balancer listener: weighted target groups need an Application Load Balancer')]);
+  });
 });
 
 describe('the grants of traffic.alb', () => {

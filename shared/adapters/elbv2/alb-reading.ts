@@ -2,7 +2,8 @@
  * Reads what ELBv2 knows of a service's `traffic.alb` (shared/core/alb-checks.ts judges it): the load
  * balancer (DescribeLoadBalancers), the rule's or listener's actions (DescribeRules / DescribeListeners),
  * the pair of target groups (DescribeTargetGroups) and their deregistration delay
- * (DescribeTargetGroupAttributes). Read-only. A resource that does not exist reads as null; any other
+ * (DescribeTargetGroupAttributes); for blue-green, the preview rule's load balancer and actions
+ * (readAnchor). Read-only. A resource that does not exist reads as null; any other
  * failure (access denied, throttling) is a LoadBalancerError: nothing can be said then.
  */
 import {
@@ -15,7 +16,7 @@ import {
   type ElasticLoadBalancingV2Client,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { AlbPair, AlbReading, TargetGroupReading } from '../../core/alb-checks';
+import type { AlbPair, AlbReading, AnchorReading, LoadBalancerReading, TargetGroupReading } from '../../core/alb-checks';
 import { LoadBalancerError } from '../../errors';
 
 /** ELBv2's defaults for an HTTP target group, for a field a describe leaves out. */
@@ -27,6 +28,11 @@ const isNotFound = (error: unknown): boolean => error instanceof Error && NOT_FO
 /** The load balancer a listener or listener rule ARN belongs to. */
 export function loadBalancerArnOf(listenerOrRuleArn: string): string {
   return listenerOrRuleArn.replace(/:listener(?:-rule)?\/((?:app|net|gwy)\/[^/]+\/[^/]+)\/.*$/, ':loadbalancer/$1');
+}
+
+async function describeLoadBalancer(client: ElasticLoadBalancingV2Client, arn: string) {
+  const lbs = await call('DescribeLoadBalancers', `load balancer ${arn}`, () => client.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] })));
+  return lbs?.LoadBalancers?.[0];
 }
 
 async function call<T>(operation: string, what: string, send: () => Promise<T>): Promise<T | null> {
@@ -79,24 +85,33 @@ async function readPair(client: ElasticLoadBalancingV2Client, pair: readonly [st
   return [await read(pair[0]), await read(pair[1])];
 }
 
-/** What ELBv2 shows of `alb`, for shared/core/alb-checks.ts. */
-export async function readAlb(client: ElasticLoadBalancingV2Client, alb: AlbPair): Promise<AlbReading> {
-  const anchorArn = alb.listenerRule ?? alb.listener ?? '';
+/**
+ * The load balancer a rule or listener belongs to and the rule's (or the listener's default) actions:
+ * `traffic.alb`'s anchor, or `blueGreen.previewListenerRule` (`{ listenerRule: <preview> }`). `known`:
+ * a load balancer already read, not described again when it is the anchor's.
+ */
+export async function readAnchor(client: ElasticLoadBalancingV2Client, anchor: Pick<AlbPair, 'listenerRule' | 'listener'>, known?: LoadBalancerReading | null): Promise<AnchorReading> {
+  const anchorArn = anchor.listenerRule ?? anchor.listener ?? '';
   const loadBalancerArn = loadBalancerArnOf(anchorArn);
-  const lbs = await call('DescribeLoadBalancers', `load balancer ${loadBalancerArn}`, () => client.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [loadBalancerArn] })));
-  const lb = lbs?.LoadBalancers?.[0];
-  if (!lb) return { loadBalancer: null, anchor: null, targetGroups: [null, null] };
+  const lb = known?.arn === loadBalancerArn ? { LoadBalancerArn: known.arn, Type: known.type, VpcId: known.vpcId } : await describeLoadBalancer(client, loadBalancerArn);
+  if (!lb) return { loadBalancer: null, anchor: null };
   let actions: Action[] | null;
-  if (alb.listenerRule !== undefined) {
-    const rules = await call('DescribeRules', `listener rule ${alb.listenerRule}`, () => client.send(new DescribeRulesCommand({ RuleArns: [alb.listenerRule!] })));
+  if (anchor.listenerRule !== undefined) {
+    const rules = await call('DescribeRules', `listener rule ${anchor.listenerRule}`, () => client.send(new DescribeRulesCommand({ RuleArns: [anchor.listenerRule!] })));
     actions = rules?.Rules?.[0]?.Actions ?? null;
   } else {
-    const listeners = await call('DescribeListeners', `listener ${alb.listener}`, () => client.send(new DescribeListenersCommand({ ListenerArns: [alb.listener!] })));
+    const listeners = await call('DescribeListeners', `listener ${anchor.listener}`, () => client.send(new DescribeListenersCommand({ ListenerArns: [anchor.listener!] })));
     actions = listeners?.Listeners?.[0]?.DefaultActions ?? null;
   }
   return {
     loadBalancer: { arn: lb.LoadBalancerArn ?? loadBalancerArn, type: lb.Type ?? 'application', vpcId: lb.VpcId ?? '' },
     anchor: actions === null ? null : { forwards: forwardsOf(actions) },
-    targetGroups: await readPair(client, alb.targetGroups),
   };
+}
+
+/** What ELBv2 shows of `alb`, for shared/core/alb-checks.ts. */
+export async function readAlb(client: ElasticLoadBalancingV2Client, alb: AlbPair): Promise<AlbReading> {
+  const anchor = await readAnchor(client, alb);
+  if (anchor.loadBalancer === null) return { ...anchor, targetGroups: [null, null] };
+  return { ...anchor, targetGroups: await readPair(client, alb.targetGroups) };
 }

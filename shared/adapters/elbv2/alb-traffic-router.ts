@@ -14,9 +14,9 @@ import {
 import type { AlbTrafficConfig } from '../../config/traffic-schema';
 import { weightedShare } from '../../core/traffic-split';
 import { LoadBalancerError } from '../../errors';
-import type { AlbReading } from '../../core/alb-checks';
+import type { AlbReading, AnchorReading, LoadBalancerReading } from '../../core/alb-checks';
 import type { TaskSetView, TrafficRouter } from '../../ports';
-import { readAlb } from './alb-reading';
+import { readAlb, readAnchor } from './alb-reading';
 import { forwardedGroups, reweighed } from './forward-weights';
 
 export interface AlbTrafficRouterOptions {
@@ -65,6 +65,10 @@ export class AlbTrafficRouter implements TrafficRouter {
 
   inspect(): Promise<AlbReading> {
     return readAlb(this.client, this.alb);
+  }
+
+  inspectRule(known?: LoadBalancerReading | null): Promise<AnchorReading> {
+    return readAnchor(this.client, this.alb, known);
   }
 
   /** The actions as the load balancer has them now. */

@@ -1,3 +1,3 @@
 export { AlbTrafficRouter, type AlbTrafficRouterOptions } from './alb-traffic-router';
 export { forwardedGroups, reweighed, type ForwardWeights } from './forward-weights';
-export { readAlb, loadBalancerArnOf } from './alb-reading';
+export { readAlb, readAnchor, loadBalancerArnOf } from './alb-reading';

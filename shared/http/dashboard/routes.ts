@@ -34,13 +34,6 @@ export interface OperatorDeps {
 
 // The page and its assets are loaded by the first request for one of them: a function that serves the
 // API does not load them at start (docs/architecture.md, "Lambda bundles").
-let clientJs: Promise<string> | undefined;
-/** One script, wrapped so that nothing leaks into the page's global scope. */
-const clientScript = () =>
-  (clientJs ??= Promise.all([import('./client-data'), import('./client-view')]).then(
-    ([{ CLIENT_DATA_JS }, { CLIENT_VIEW_JS }]) => `(function () {\n'use strict';\n${CLIENT_DATA_JS}\n${CLIENT_VIEW_JS}\n})();\n`,
-  ));
-
 const ASSET_HEADERS = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' };
 
 export function operatorRoutes(deps: AppDeps & OperatorDeps, logger: Logger, apiAuth: MiddlewareHandler) {
@@ -50,7 +43,10 @@ export function operatorRoutes(deps: AppDeps & OperatorDeps, logger: Logger, api
     const { DASHBOARD_HEADERS, DASHBOARD_HTML } = await import('./page');
     return c.html(DASHBOARD_HTML, 200, DASHBOARD_HEADERS);
   });
-  routes.get('/dashboard/app.js', async (c) => c.body(await clientScript(), 200, { ...ASSET_HEADERS, 'content-type': 'text/javascript; charset=utf-8' }));
+  routes.get('/dashboard/app.js', async (c) => {
+    const { dashboardScript } = await import('./script');
+    return c.body(await dashboardScript(), 200, { ...ASSET_HEADERS, 'content-type': 'text/javascript; charset=utf-8' });
+  });
   routes.get('/dashboard/app.css', async (c) => c.body((await import('./styles')).DASHBOARD_CSS, 200, { ...ASSET_HEADERS, 'content-type': 'text/css; charset=utf-8' }));
 
   routes.get('/events', apiAuth, (c) => {

@@ -4,6 +4,7 @@
  * document's zod schemas share no chunk with the request validators and are not loaded at init
  * (docs/architecture.md, "Lambda bundles"); everywhere else it is these modules.
  */
+import { importSideBundle } from '../../side-bundle';
 import type { renderDocsPage } from './docs-page';
 import type { openApiDocument } from './document';
 
@@ -19,9 +20,7 @@ export async function loadDocsContent(): Promise<DocsContent> {
   // Replaced by the bundle's name at build time (`define`, infra/function-bundles.ts): esbuild then
   // drops the branch below and its imports. Unset when the sources run as they are (local mode, tests).
   if (process.env.ROLLOUT_DOCS_BUNDLE) {
-    // Entry or chunk, the separate bundle sits in the function's root directory.
-    const url = new URL(`${import.meta.url.includes('/chunks/') ? '../' : './'}${process.env.ROLLOUT_DOCS_BUNDLE}`, import.meta.url);
-    return (await import(url.href)) as DocsContent;
+    return importSideBundle<DocsContent>(process.env.ROLLOUT_DOCS_BUNDLE);
   } else {
     const [{ openApiDocument }, { renderDocsPage }] = await Promise.all([import('./document'), import('./docs-page')]);
     return { openApiDocument, renderDocsPage };

@@ -154,7 +154,7 @@ export function buildOpenApiDocument(): Json {
     components: {
       schemas: componentSchemas(),
       responses: {
-        UnexpectedError: { description: 'an unexpected error (logged), or ECS, the registry or the workflow engine failed (502)', content: problemContent },
+        UnexpectedError: { description: 'a dependency unavailable for now (503 with `Retry-After`: the store throttled or out of reach, a secret that cannot be read), ECS, the registry or the workflow engine failed (502), or an unexpected error (500, logged)', content: problemContent },
       },
       securitySchemes: schemes,
     },

@@ -11,8 +11,12 @@
  * Environment: KILL_DATA_DIR, KILL_CONFIG (JSON of the AppConfig), KILL_LIFE (0, 1, ...), and
  * KILL_CLOCK_STEP_MS: the orchestrator's clock runs life × this far ahead of the system clock, as if
  * the process had been down that long before each restart (see test/helpers/kill-restart.ts).
+ * KILL_AT (optional): the child kills itself (SIGKILL) at one store write of a rollout's creation, for
+ * test/fault/kill-during-creation.test.ts: `marker` before the active marker is written (the delivery's
+ * claim is), `record` before the record is written (claim and marker are), `created` right after it.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { join } from 'node:path';
 import { EcsEmulator } from '../../../local/ecs-emulator';
 import { startLocalStack } from '../../../local/local-stack';
@@ -51,6 +55,28 @@ EcsEmulator.prototype.invoke = function (this: EcsEmulator, operation: string, i
   };
   return this.invoke(operation, input);
 };
+
+const killAt = process.env.KILL_AT;
+if (killAt) {
+  // The key of a put: a rollout's active marker is in the ACTIVE partition, its record has sort key RECORD.
+  const kindOf = (command: unknown): 'marker' | 'record' | null => {
+    if (!(command instanceof PutItemCommand)) return null;
+    const item = command.input.Item ?? {};
+    if (item['pk']?.S === 'ACTIVE') return 'marker';
+    return item['sk']?.S === 'RECORD' && command.input.ConditionExpression?.includes('attribute_not_exists') ? 'record' : null;
+  };
+  const die = (): never => {
+    process.kill(process.pid, 'SIGKILL');
+    throw new Error('killed');
+  };
+  const send = DynamoDBClient.prototype.send as (this: DynamoDBClient, ...args: unknown[]) => Promise<unknown>;
+  (DynamoDBClient.prototype as unknown as { send: typeof send }).send = function (this: DynamoDBClient, ...args: unknown[]) {
+    const kind = kindOf(args[0]);
+    if (kind !== null && kind === killAt) return die();
+    if (kind === 'record' && killAt === 'created') return send.apply(this, args).then(die);
+    return send.apply(this, args);
+  };
+}
 
 const stack = await startLocalStack({
   config,

@@ -22,9 +22,10 @@ import { testApp } from '../../infra/infra-fixtures';
 import { AwsCallRecorder, type AwsCall } from './aws-call-recorder';
 import { authorizationRequests, type AuthorizationEnvironment } from './authorization-requests';
 import { RoleEvaluator } from './role-evaluator';
+import { type Handler, functionEntries } from './function-entries';
 import { synthesizedStack, type SynthesizedStack } from './synthesized-roles';
 
-export type Handler = (event: unknown) => Promise<any>;
+export type { Handler } from './function-entries';
 
 export interface AwsPathOptions {
   readonly account: string;
@@ -158,27 +159,7 @@ export async function startAwsPath(options: AwsPathOptions): Promise<AwsPath> {
     ),
   );
 
-  const modules = {
-    api: await import('../../../functions/api'),
-    advance: await import('../../../functions/advance'),
-    awaitApproval: await import('../../../functions/await-approval'),
-    recover: await import('../../../functions/recover'),
-    alarmStateChange: await import('../../../functions/alarm-state-change'),
-    ecrPush: await import('../../../functions/ecr-push'),
-    ecsEvent: await import('../../../functions/ecs-event'),
-    watchdog: await import('../../../functions/watchdog'),
-  };
-  const entries: Record<RolloutFunctionName, Handler> = {
-    api: (e) => modules.api.handler(e as never, {} as never),
-    advance: (e) => modules.advance.advance(e),
-    awaitApproval: (e) => modules.awaitApproval.awaitApproval(e),
-    recover: (e) => modules.recover.recover(e),
-    alarmStateChange: (e) => modules.alarmStateChange.alarmStateChange(e),
-    ecrPush: (e) => modules.ecrPush.ecrPush(e),
-    ecsEvent: (e) => modules.ecsEvent.ecsEvent(e),
-    watchdog: (e) => modules.watchdog.watchdog(e),
-  };
-  for (const name of ROLLOUT_FUNCTION_NAMES) fns[name] = (e: unknown) => recorder.as(name, () => entries[name](e));
+  Object.assign(fns, await functionEntries((name, run) => recorder.as(name, run)));
   ready = true;
 
   /** The secret ids each function is given: a read of any other is a read its role may happen to allow but its code must not make. */

@@ -2,7 +2,8 @@
  * Every AWS call checked against the role that makes it (as least-privilege.test.ts), for the features
  * that read secrets and move load balancer weights: a service that notifies (a signed webhook and a Slack
  * incoming webhook, both received on loopback) and is approved once through its approval link, a service
- * with `traffic.alb` on the ELBv2 stand-in (attached to the ECS emulator as in local mode), and images on
+ * with `traffic.alb` on the ELBv2 stand-in (attached to the ECS emulator as in local mode), a blue-green
+ * service on the same stand-in (its preview rule, the approval, the switch, `scaleDownDelay`), and images on
  * a registry that requires a password (Debian's docker-registry with htpasswd), whose password is a secret
  * of the stack. Every secret is read from Secrets Manager under the id ROLLOUT_SECRETS gives the function
  * that reads it, and no function reads one it was not given.
@@ -40,6 +41,16 @@ const ALB = {
   listenerRule: `${ELB}:listener-rule/app/shop/${hex(1)}/${hex(2)}/${hex(3)}`,
   targetGroups: [`${ELB}:targetgroup/shop-blue/${hex(4)}`, `${ELB}:targetgroup/shop-green/${hex(5)}`] as [string, string],
 };
+/** Blue-green: production's rule and a test listener's preview rule, on one load balancer. */
+const blueGreenOf = (name: string, n: number) => ({
+  listenerRule: `${ELB}:listener-rule/app/${name}/${hex(n)}/${hex(n + 1)}/${hex(n + 2)}`,
+  preview: `${ELB}:listener-rule/app/${name}/${hex(n)}/${hex(n + 3)}/${hex(n + 4)}`,
+  targetGroups: [`${ELB}:targetgroup/${name}-blue/${hex(n + 5)}`, `${ELB}:targetgroup/${name}-green/${hex(n + 6)}`] as [string, string],
+});
+/** Promoted after a short scaleDownDelay. */
+const BLUE_GREEN = blueGreenOf('promo', 16);
+/** Kept PROMOTING for long: an alarm surely lands within its scaleDownDelay. */
+const GUARDED = blueGreenOf('guard', 32);
 /** Weights on a listener's default action instead of a rule. */
 const ALB_LISTENER = {
   listener: `${ELB}:listener/app/cart/${hex(6)}/${hex(7)}`,
@@ -136,7 +147,7 @@ let elb: RunningElbV2StandIn;
 let receiver: Server;
 let receiverUrl: string;
 const received: { path: string; headers: IncomingMessage['headers']; body: string }[] = [];
-const alarmStates: Record<string, string> = { 'web-5xx': 'OK', 'shop-5xx': 'OK' };
+const alarmStates: Record<string, string> = { 'web-5xx': 'OK', 'shop-5xx': 'OK', 'guard-5xx': 'OK' };
 let aws: AwsPath;
 
 beforeAll(async () => {
@@ -185,6 +196,19 @@ beforeAll(async () => {
       '    verify: { keys: [web.pub] }',
       '    steps: [{ setWeight: 50 }, { setWeight: 100 }]',
       `    traffic: { alb: { listener: "${ALB_LISTENER.listener}", targetGroups: ["${ALB_LISTENER.targetGroups[0]}", "${ALB_LISTENER.targetGroups[1]}"] } }`,
+      ...[['promo', BLUE_GREEN, '3s'], ['guard', GUARDED, '1h']].flatMap(([name, bg, delay]) => {
+        const { listenerRule, preview, targetGroups } = bg as typeof BLUE_GREEN;
+        return [
+          `  ${name as string}:`,
+          '    cluster: prod',
+          `    service: ${name as string}`,
+          `    image: ${registry.host}/team/${name as string}`,
+          '    verify: { keys: [web.pub] }',
+          `    alarms: [${name as string}-5xx]`,
+          `    traffic: { alb: { listenerRule: "${listenerRule}", targetGroups: ["${targetGroups[0]}", "${targetGroups[1]}"] } }`,
+          `    blueGreen: { previewListenerRule: "${preview}", autoPromote: false, scaleDownDelay: ${delay as string} }`,
+        ];
+      }),
       '  vault:',
       '    cluster: prod',
       '    service: vault',
@@ -218,7 +242,8 @@ beforeAll(async () => {
           ...(service.traffic ? { targetGroupArn: service.traffic.alb.targetGroups[0] } : {}),
         });
         if (service.traffic) {
-          seedTraffic(elb.standIn, { service: service.name, alb: service.traffic.alb }, { healthCheck: { intervalSeconds: 0.05, healthyThreshold: 2 }, deregistrationDelaySeconds: 0.2 });
+          const preview = service.blueGreen ? { previewListenerRule: service.blueGreen.previewListenerRule } : {};
+          seedTraffic(elb.standIn, { service: service.name, alb: service.traffic.alb, ...preview }, { healthCheck: { intervalSeconds: 0.05, healthyThreshold: 2 }, deregistrationDelaySeconds: 0.2 });
         }
       }
     },
@@ -262,7 +287,10 @@ const notices = (path: string, id: string) => received.filter((r) => r.path === 
 type Forward = { Type: string; ForwardConfig?: { TargetGroups: { TargetGroupArn: string; Weight: number }[] } };
 const weightsOf = (actions: Forward[]) => Object.fromEntries(actions.find((a) => a.Type === 'forward')!.ForwardConfig!.TargetGroups.map((t) => [t.TargetGroupArn, t.Weight]));
 /** Forward weights of the listener rule, as target group → weight, from what the stand-in holds. */
-const ruleWeights = async () => weightsOf((elb.standIn.invoke('DescribeRules', { RuleArns: [ALB.listenerRule] }) as { Rules: { Actions: Forward[] }[] }).Rules[0]!.Actions);
+const ruleWeights = async (rule = ALB.listenerRule) => weightsOf((elb.standIn.invoke('DescribeRules', { RuleArns: [rule] }) as { Rules: { Actions: Forward[] }[] }).Rules[0]!.Actions);
+/** The functions that called `operation` on listener rule `rule`. */
+const callersOn = (operation: string, rule: string) =>
+  [...new Set(aws.recorder.calls.filter((c) => c.operation === operation && (c.input['RuleArn'] === rule || (c.input['RuleArns'] as string[] | undefined)?.includes(rule))).map((c) => c.fn))].sort();
 /** The same for the listener's default action. */
 const listenerWeights = () =>
   weightsOf((elb.standIn.invoke('DescribeListeners', { ListenerArns: [ALB_LISTENER.listener] }) as { Listeners: { DefaultActions: Forward[] }[] }).Listeners[0]!.DefaultActions);
@@ -362,6 +390,46 @@ describe('notifications, approval links, ALB weights and a registry password in 
     expect(listenerWeights()).toEqual({ [ALB_LISTENER.targetGroups[1]]: 100, [ALB_LISTENER.targetGroups[0]]: 0 });
     expect(aws.calledBy('advance', 'DescribeListeners')).toBe(true);
     expect(aws.calledBy('advance', 'ModifyListener')).toBe(true);
+  });
+
+  it('blue-green: the preview rule shows the new set, an approval switches production in one call, and the old set goes after scaleDownDelay', async () => {
+    const [blue, green] = BLUE_GREEN.targetGroups;
+    const { id } = await deploy('promo');
+    await until(id, (r) => r.status === 'PAUSED', 'paused for the preview');
+    await atApproval(id);
+    // The new set, in the other group of the pair, behind the preview rule only.
+    expect(await ruleWeights(BLUE_GREEN.preview)).toEqual({ [blue]: 0, [green]: 100 });
+    expect(await ruleWeights(BLUE_GREEN.listenerRule)).toEqual({ [blue]: 100, [green]: 0 });
+    expect(callersOn('ModifyRule', BLUE_GREEN.preview)).toEqual(['advance']);
+    expect((await aws.call('POST', `/rollouts/${id}/approve`, API, { by: 'ann' })).status).toBe(200);
+    const promoting = await until(id, (r) => r.status === 'PROMOTING', 'promoting');
+    expect(promoting.canaryWeight).toBe(100);
+    expect(await ruleWeights(BLUE_GREEN.listenerRule)).toEqual({ [blue]: 0, [green]: 100 });
+    expect((await aws.ended(id)).status).toBe('SUCCEEDED');
+    expect(await ruleWeights(BLUE_GREEN.listenerRule)).toEqual({ [blue]: 0, [green]: 100 });
+    expect(callersOn('ModifyRule', BLUE_GREEN.listenerRule)).toContain('advance');
+  });
+
+  it('blue-green: an alarm while PROMOTING switches production back in one call from the alarm function, and rolls back', async () => {
+    const [blue, green] = GUARDED.targetGroups;
+    const { id } = await deploy('guard');
+    await until(id, (r) => r.status === 'PAUSED', 'paused for the preview');
+    await atApproval(id);
+    expect(await ruleWeights(GUARDED.preview)).toEqual({ [blue]: 0, [green]: 100 });
+    expect((await aws.call('POST', `/rollouts/${id}/approve`, API, { by: 'ann' })).status).toBe(200);
+    await until(id, (r) => r.status === 'PROMOTING' && r.events.some((e: { type: string }) => e.type === 'SWITCHED'), 'switched');
+    // Quiet: the workflow waits out scaleDownDelay, so the alarm function alone acts on the alarm.
+    await waitFor('the scaleDownDelay wait', async () => aws.execution(id)?.states.at(-1) === 'Wait' || undefined);
+    expect(await ruleWeights(GUARDED.listenerRule)).toEqual({ [blue]: 0, [green]: 100 });
+    // The alarm's event alone: PROMOTING watches the alarms as a bake does, so an alarm CloudWatch also
+    // showed would race the workflow's own look (which rolls back from Advance, as least-privilege.test.ts
+    // evaluates); the alarm function acts on the event without reading CloudWatch.
+    expect((await aws.fns.alarmStateChange(alarmEvent('guard-5xx'))).rolledBack).toEqual([id]);
+    expect(await ruleWeights(GUARDED.listenerRule)).toEqual({ [blue]: 100, [green]: 0 });
+    await aws.ended(id);
+    expect((await get(id)).status).toBe('ROLLED_BACK');
+    expect(callersOn('ModifyRule', GUARDED.listenerRule)).toContain('alarmStateChange');
+    expect(callersOn('ModifyRule', GUARDED.preview)).toEqual(['advance']);
   });
 
   it("the workflow's own look finds a signature pushed after its image on the registry with a password", async () => {

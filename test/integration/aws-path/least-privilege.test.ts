@@ -28,6 +28,7 @@ import { startCloudWatchStub, startLambdaInvokeStub, startSecretsStub, useAwsEnd
 import { waitFor } from '../../helpers/http';
 import { AwsCallRecorder, type AwsCall } from '../../helpers/iam/aws-call-recorder';
 import { authorizationRequests, type AuthorizationEnvironment } from '../../helpers/iam/authorization-requests';
+import { type Handler, functionEntries } from '../../helpers/iam/function-entries';
 import { RoleEvaluator } from '../../helpers/iam/role-evaluator';
 import { synthesizedStack, type SynthesizedStack } from '../../helpers/iam/synthesized-roles';
 import { alarmEvent, awsFixture, httpApiEvent } from '../../helpers/lambda-events';
@@ -84,6 +85,8 @@ const UNUSED_GRANTS_JUSTIFIED: Readonly<Record<string, string>> = {
     'Items access: a processed webhook delivery writes its outcome and removes its pending marker in one batch (shared/orchestration/delivery-intake.ts); the intake function does it here, and every role has the same item access to the table.',
   'watchdog:InvokeIntake:lambda:InvokeFunction':
     'The sweep hands the intake function a delivery answered more than deliveryRedispatchSeconds (60 s) ago and never processed; that path is tested in test/integration/webhooks/webhook-intake.test.ts, since no scenario here loses a delivery for a minute.',
+  'ecsEvent:RolloutTable:dynamodb:PutItem':
+    'An ECS event that answers a steady wait writes nothing (the workflow\'s next Advance forgets the token in its own save); it saves only when its look at ECS finds the canary gone (EcsFailed) or a drifted weight whose re-apply fails.',
   '*:RolloutTable:dynamodb:DeleteItem': 'Items access: releasing a lock, dropping a queue entry or an active marker.',
   'api:EcrPullImages:ecr:BatchGetImage': 'The API verifies signatures of ECR images delivered to its webhook routes and resolves their tags; here ECR images arrive by push event.',
   'api:EcrPullImages:ecr:GetDownloadUrlForLayer': 'As BatchGetImage: signature payloads of ECR images delivered to the API.',
@@ -107,7 +110,6 @@ const alarmStates: Record<string, string> = { 'web-5xx': 'OK', 'api-errors': 'OK
 const restore: (() => void)[] = [];
 let crashAdvance = 0;
 
-type Handler = (event: unknown) => Promise<any>;
 let fns: Record<RolloutFunctionName, Handler>;
 
 /** The state machine's task states and the function each invokes. */
@@ -231,27 +233,7 @@ beforeAll(async () => {
     ),
   );
 
-  const modules = {
-    api: await import('../../../functions/api'),
-    advance: await import('../../../functions/advance'),
-    awaitApproval: await import('../../../functions/await-approval'),
-    recover: await import('../../../functions/recover'),
-    alarmStateChange: await import('../../../functions/alarm-state-change'),
-    ecrPush: await import('../../../functions/ecr-push'),
-    ecsEvent: await import('../../../functions/ecs-event'),
-    watchdog: await import('../../../functions/watchdog'),
-  };
-  const entries: Record<RolloutFunctionName, Handler> = {
-    api: (e) => modules.api.handler(e as never, {} as never),
-    advance: (e) => modules.advance.advance(e),
-    awaitApproval: (e) => modules.awaitApproval.awaitApproval(e),
-    recover: (e) => modules.recover.recover(e),
-    alarmStateChange: (e) => modules.alarmStateChange.alarmStateChange(e),
-    ecrPush: (e) => modules.ecrPush.ecrPush(e),
-    ecsEvent: (e) => modules.ecsEvent.ecsEvent(e),
-    watchdog: (e) => modules.watchdog.watchdog(e),
-  };
-  fns = Object.fromEntries(ROLLOUT_FUNCTION_NAMES.map((name) => [name, (e: unknown) => recorder.as(name, () => entries[name](e))])) as typeof fns;
+  fns = await functionEntries((name, run) => recorder.as(name, run));
 }, 90_000);
 
 afterAll(async () => {

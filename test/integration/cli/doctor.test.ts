@@ -92,6 +92,8 @@ describe('npx rollout doctor --local, for services with traffic.alb', () => {
     const hex = (n: number) => n.toString(16).padStart(16, '0');
     const rule = (n: number) => `${P}:listener-rule/app/local/${hex(1)}/${hex(2)}/${hex(n)}`;
     const group = (name: string, n: number) => `${P}:targetgroup/${name}/${hex(n)}`;
+    // Local mode seeds the preview rule on a test listener of the same load balancer.
+    const preview = `${P}:listener-rule/app/local/${hex(1)}/${hex(3)}/${hex(12)}`;
     const service = (name: string, n: number, extra = '') =>
       [
         `  ${name}:`,
@@ -99,7 +101,7 @@ describe('npx rollout doctor --local, for services with traffic.alb', () => {
         `    service: ${name}`,
         `    image: 127.0.0.1:5000/team/${name}`,
         `    verify: { keys: [${resolve('examples/keys/cosign.pub')}] }`,
-        '    steps: [{ setWeight: 20 }, { setWeight: 100 }]',
+        ...(extra.includes('blueGreen') ? [] : ['    steps: [{ setWeight: 20 }, { setWeight: 100 }]']),
         ...(extra ? [extra] : []),
         '    traffic:',
         '      alb:',
@@ -107,7 +109,7 @@ describe('npx rollout doctor --local, for services with traffic.alb', () => {
         `        targetGroups: [${group(`${name}-blue`, n)}, ${group(`${name}-green`, n)}]`,
       ].join('\n');
     const file = join(mkdtempSync(join(tmpdir(), 'doctor-alb-')), 'rollout.config.yaml');
-    writeFileSync(file, ['registries:', '  127.0.0.1:5000: { insecure: true }', 'services:', service('edge', 10), service('stray', 11, '    steadyTimeout: 20m'), ''].join('\n'));
+    writeFileSync(file, ['registries:', '  127.0.0.1:5000: { insecure: true }', 'services:', service('edge', 10), service('stray', 11, '    steadyTimeout: 20m'), service('bg', 12, `    blueGreen: { previewListenerRule: ${preview} }`), ''].join('\n'));
     const stack = await startLocalStack({ config: await loadConfig(file), port: 0, verifier: new ScriptedVerifier(), logger: silentLogger, apiToken: 'api-token', webhookToken: 'hook-token' });
     try {
       // The stray service's rule is changed by hand to send a tenth of its traffic to a group outside its pair.
@@ -126,10 +128,86 @@ describe('npx rollout doctor --local, for services with traffic.alb', () => {
         `FAIL  stray: services.stray.traffic.alb.listenerRule: listener rule ${rule(11)} forwards to ${other}, outside traffic.alb.targetGroups: its weights would not be the configured split\n` +
           '      fix: make the listener rule forward to the pair only, or list the groups it forwards to in traffic.alb.targetGroups\n',
       );
+      expect(out).toContain('ok    bg: in region us-east-1');
+      expect(out).toContain('listener rule forwards to the target group pair; preview rule on the same load balancer forwards to the pair; steady timeout 600s');
+      expect(stack.elbv2.calls.some((call) => call.operation === 'DescribeRules' && JSON.stringify(call.input).includes(preview))).toBe(true);
       expect(code).toBe(1);
       expect(stack.elbv2.calls.filter((call) => !call.operation.startsWith('Describe'))).toEqual([]);
     } finally {
       await stack.stop();
+    }
+  });
+});
+
+describe('rollout doctor, for a blue-green service: its preview rule, against the ELBv2 stand-in through the real client', () => {
+  it('passes a preview rule of a test listener that forwards to the pair, and says what is wrong with each other one, read-only', async () => {
+    const { ElasticLoadBalancingV2Client } = await import('@aws-sdk/client-elastic-load-balancing-v2');
+    const { startElbV2StandIn } = await import('../../../local/elbv2-stand-in');
+    const elb = await startElbV2StandIn();
+    const elbv2 = new ElasticLoadBalancingV2Client({ endpoint: elb.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+    try {
+      const { emulator, client } = await ecs.start();
+      emulator.attachLoadBalancers(elb.standIn);
+      const { standIn } = elb;
+      const forward = (arn: string) => [{ Type: 'forward' as const, ForwardConfig: { TargetGroups: [{ TargetGroupArn: arn, Weight: 100 }] } }];
+      const host = (name: string) => [{ Field: 'host-header', HostHeaderConfig: { Values: [`${name}.example.com`] } }];
+      const lb = standIn.seedLoadBalancer({ name: 'shop' }).arn;
+      const production = standIn.seedListener({ loadBalancerArn: lb, port: 80, defaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } }] }).arn;
+      const test = standIn.seedListener({ loadBalancerArn: lb, port: 8080, defaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } }] }).arn;
+      const other = standIn.seedTargetGroup({ name: 'other' }).arn;
+      const elsewhere = standIn.seedLoadBalancer({ name: 'elsewhere' }).arn;
+      const elsewhereListener = standIn.seedListener({ loadBalancerArn: elsewhere, port: 8080, defaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404' } }] }).arn;
+      const elsewhereGroup = standIn.seedTargetGroup({ name: 'elsewhere' }).arn;
+      const services = ['good', 'gone', 'away', 'stray', 'fixed'].map((name, i) => {
+        const blue = standIn.seedTargetGroup({ name: `${name}-blue` }).arn;
+        const green = standIn.seedTargetGroup({ name: `${name}-green` }).arn;
+        const rule = standIn.seedRule({ listenerArn: production, priority: i + 1, conditions: host(name), actions: forward(blue) }).arn;
+        emulator.seedService({ cluster: 'demo', service: name, desiredCount: 1, containerName: 'app', image: IMAGE, targetGroupArn: blue });
+        return { name, blue, green, rule };
+      });
+      const [good, gone, , stray] = services as [(typeof services)[0], (typeof services)[0], unknown, (typeof services)[0]];
+      const preview = {
+        good: standIn.seedRule({ listenerArn: test, priority: 1, conditions: host('good'), actions: forward(good.blue) }).arn,
+        gone: `${standIn.seedRule({ listenerArn: test, priority: 2, conditions: host('gone'), actions: forward(gone.blue) }).arn.slice(0, -16)}ffffffffffffffff`,
+        away: standIn.seedRule({ listenerArn: elsewhereListener, priority: 3, conditions: host('away'), actions: forward(elsewhereGroup) }).arn,
+        stray: standIn.seedRule({ listenerArn: test, priority: 4, conditions: host('stray'), actions: forward(other) }).arn,
+        fixed: standIn.seedRule({ listenerArn: test, priority: 5, conditions: host('fixed'), actions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503' } }] }).arn,
+      };
+      const config = appConfig(
+        services.map(({ name, blue, green, rule }) =>
+          serviceConfig(name, {
+            traffic: { alb: { listenerRule: rule, targetGroups: [blue, green] } },
+            blueGreen: { previewListenerRule: preview[name as keyof typeof preview], autoPromote: false, scaleDownDelay: 30 },
+          }),
+        ),
+      );
+      standIn.clearCalls();
+      emulator.clearCalls();
+
+      const report = await runDoctor(config, client, HOME, () => elbv2);
+      const problems = Object.fromEntries(report.map((s) => [s.service, s.checks.filter((c) => !c.ok).map((c) => c.detail)]));
+      expect(report.find((s) => s.service === 'good')).toMatchObject({ ok: true });
+      expect(report.find((s) => s.service === 'good')!.checks.at(-1)!.detail).toMatch(/^listener rule forwards to the target group pair; preview rule on the same load balancer forwards to the pair; steady timeout/);
+      expect(problems.gone).toEqual([`services.gone.blueGreen.previewListenerRule: listener rule ${preview.gone} does not exist`]);
+      expect(problems.away).toEqual([
+        `services.away.blueGreen.previewListenerRule: listener rule ${preview.away} is on load balancer ${elsewhere}, traffic.alb.listenerRule on ${lb}: a target group serves one load balancer, so the preview rule cannot forward to the pair`,
+        `services.away.blueGreen.previewListenerRule: listener rule ${preview.away} forwards to ${elsewhereGroup}, outside traffic.alb.targetGroups: a rollout could not point it at the new task set alone`,
+      ]);
+      expect(problems.stray).toEqual([
+        `services.stray.blueGreen.previewListenerRule: listener rule ${preview.stray} forwards to ${other}, outside traffic.alb.targetGroups: a rollout could not point it at the new task set alone`,
+      ]);
+      expect(problems.fixed).toEqual([`services.fixed.blueGreen.previewListenerRule: listener rule ${preview.fixed} has no forward action: it cannot send the preview to the new task set`]);
+      expect(report.find((s) => s.service === 'away')!.checks.find((c) => !c.ok)!.fix).toBe(`name a rule of a test listener of load balancer ${lb} in blueGreen.previewListenerRule`);
+      expect(formatDiagnosis(report, 'the stand-ins')).toContain(
+        `FAIL  stray: services.stray.blueGreen.previewListenerRule: listener rule ${preview.stray} forwards to ${other}, outside traffic.alb.targetGroups: a rollout could not point it at the new task set alone\n` +
+          `      fix: make the rule forward to one of traffic.alb.targetGroups (${stray.blue})\n`,
+      );
+      // Read-only: only Describe calls, on ECS and on the load balancer.
+      expect(standIn.calls.filter((call) => !call.operation.startsWith('Describe'))).toEqual([]);
+      expect(emulator.calls.filter((call) => !call.operation.startsWith('Describe'))).toEqual([]);
+    } finally {
+      elbv2.destroy();
+      await elb.close();
     }
   });
 });

@@ -4,18 +4,12 @@
  * leave), all through the real SDK clients. Health checks and deregistration delays are scaled down.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../../local/local-stack';
-import { silentLogger } from '../../../shared/observability/logger';
-import { type ApiClient, apiClient, waitFor } from '../../helpers/http';
-import { appConfig, digestOf, pushEnvelope, serviceConfig } from '../../helpers/local-config';
-import { ScriptedVerifier } from '../../helpers/scripted-verifier';
+import type { LocalStack } from '../../../local/local-stack';
+import type { ApiClient } from '../../helpers/http';
+import { type AlbStack, albArns, startAlbStack } from '../../helpers/local-alb';
+import { appConfig, serviceConfig } from '../../helpers/local-config';
 
-const P = 'arn:aws:elasticloadbalancing:us-east-1:000000000000';
-const hex = (n: number) => n.toString(16).padStart(16, '0');
-const alb = (n: number) => ({
-  listenerRule: `${P}:listener-rule/app/local/${hex(1)}/${hex(2)}/${hex(100 + n)}`,
-  targetGroups: [`${P}:targetgroup/svc${n}-blue/${hex(200 + n)}`, `${P}:targetgroup/svc${n}-green/${hex(300 + n)}`] as [string, string],
-});
+const alb = (n: number) => albArns(n);
 
 const STEPS = [{ setWeight: 10 }, { setWeight: 50 }, { setWeight: 30 }, { setWeight: 100 }];
 const DESIRED = [1, 2, 4, 10];
@@ -28,38 +22,14 @@ const config = appConfig([
 
 let stack: LocalStack;
 let api: ApiClient;
-let hook: ApiClient;
-let nextDigest = 500;
+let push: AlbStack['push'];
+let untilStatus: AlbStack['untilStatus'];
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    config,
-    port: 0,
-    taskStartMs: 15,
-    steadyPollMs: 15,
-    // A slow health check and a deregistration delay, scaled down: 3 checks 100 ms apart, 400 ms of draining.
-    targetGroups: { healthCheck: { intervalSeconds: 0.1, healthyThreshold: 3 }, deregistrationDelaySeconds: 0.4 },
-    verifier: new ScriptedVerifier(),
-    logger: silentLogger,
-    webhookToken: 'hook-token',
-    apiToken: 'api-token',
-  });
-  api = apiClient(stack.url, stack.apiToken);
-  hook = apiClient(stack.url, stack.webhookToken);
+  // A slow health check and a deregistration delay, scaled down: 3 checks 100 ms apart, 400 ms of draining.
+  ({ stack, api, push, untilStatus } = await startAlbStack({ config, healthyThreshold: 3, drainSeconds: 0.4, firstDigest: 500 }));
 });
 afterAll(async () => stack?.stop());
-
-async function push(service: string): Promise<string> {
-  const res = await hook('POST', '/webhooks/registry', pushEnvelope(`team/${service}`, 'v2', digestOf(nextDigest++)), { 'content-type': 'application/vnd.docker.distribution.events.v1+json' });
-  expect(res.status).toBe(202);
-  return res.body.accepted[0].rolloutId as string;
-}
-
-const untilStatus = (id: string, status: string) =>
-  waitFor(`rollout ${id} to be ${status}`, async () => {
-    const r = (await api('GET', `/rollouts/${id}`)).body;
-    return r.status === status ? r : undefined;
-  }, 20_000);
 
 /** The weights each ModifyRule of the rule set, in order, as target group → weight. */
 const ruleWeights = (rule: string) =>

@@ -6,22 +6,16 @@
  */
 import { DescribeRulesCommand, ElasticLoadBalancingV2Client, ModifyRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../../local/local-stack';
+import type { LocalStack } from '../../../local/local-stack';
 import { blueGreenSteps } from '../../../shared/core/blue-green';
 import { toPolicies } from '../../../shared/config/policy-schema';
-import { silentLogger } from '../../../shared/observability/logger';
-import { type ApiClient, apiClient, waitFor } from '../../helpers/http';
-import { appConfig, digestOf, pushEnvelope, serviceConfig } from '../../helpers/local-config';
-import { ScriptedVerifier } from '../../helpers/scripted-verifier';
+import type { ApiClient } from '../../helpers/http';
+import { type AlbStack, albArns, previewRuleArn, startAlbStack } from '../../helpers/local-alb';
+import { appConfig, serviceConfig } from '../../helpers/local-config';
 
-const P = 'arn:aws:elasticloadbalancing:us-east-1:000000000000';
-const hex = (n: number) => n.toString(16).padStart(16, '0');
 /** Production on listener 2 of the load balancer, the preview on its test listener 3. */
-const alb = (n: number) => ({
-  listenerRule: `${P}:listener-rule/app/local/${hex(1)}/${hex(2)}/${hex(100 + n)}`,
-  targetGroups: [`${P}:targetgroup/bg${n}-blue/${hex(200 + n)}`, `${P}:targetgroup/bg${n}-green/${hex(300 + n)}`] as [string, string],
-});
-const previewRule = (n: number) => `${P}:listener-rule/app/local/${hex(1)}/${hex(3)}/${hex(400 + n)}`;
+const alb = (n: number) => albArns(n, 'bg');
+const previewRule = previewRuleArn;
 
 const blueGreen = (n: number, name: string, options: { autoPromote: boolean; scaleDownDelay: number; approvals?: number }) =>
   serviceConfig(name, {
@@ -46,37 +40,13 @@ const elbClient = () => new ElasticLoadBalancingV2Client({ endpoint: stack.endpo
 
 let stack: LocalStack;
 let api: ApiClient;
-let hook: ApiClient;
-let nextDigest = 700;
+let push: AlbStack['push'];
+let untilStatus: AlbStack['untilStatus'];
 
 beforeAll(async () => {
-  stack = await startLocalStack({
-    config,
-    port: 0,
-    taskStartMs: 15,
-    steadyPollMs: 15,
-    targetGroups: { healthCheck: { intervalSeconds: 0.1, healthyThreshold: 2 }, deregistrationDelaySeconds: 0.2 },
-    verifier: new ScriptedVerifier(),
-    logger: silentLogger,
-    webhookToken: 'hook-token',
-    apiToken: 'api-token',
-  });
-  api = apiClient(stack.url, stack.apiToken);
-  hook = apiClient(stack.url, stack.webhookToken);
+  ({ stack, api, push, untilStatus } = await startAlbStack({ config, firstDigest: 700 }));
 });
 afterAll(async () => stack?.stop());
-
-async function push(service: string): Promise<string> {
-  const res = await hook('POST', '/webhooks/registry', pushEnvelope(`team/${service}`, 'v2', digestOf(nextDigest++)), { 'content-type': 'application/vnd.docker.distribution.events.v1+json' });
-  expect(res.status).toBe(202);
-  return res.body.accepted[0].rolloutId as string;
-}
-
-const untilStatus = (id: string, status: string) =>
-  waitFor(`rollout ${id} to be ${status}`, async () => {
-    const r = (await api('GET', `/rollouts/${id}`)).body;
-    return r.status === status ? r : undefined;
-  }, 20_000);
 
 const modifyRules = (rule: string) => stack.elbv2.callsTo('ModifyRule').filter((c) => c.input.RuleArn === rule && !c.error);
 const taskSets = (service: string) => stack.ecs.describe('demo', service)!.taskSets;
@@ -195,7 +165,7 @@ describe('blue-green in local mode', () => {
     expect(live('sturdy')).toEqual([expect.objectContaining({ externalId: id, status: 'PRIMARY' })]);
   });
 
-  it('rolls back at the start, naming the rule, when the preview rule forwards outside the pair; no task set is created', async () => {
+  it('refuses the rollout at its start, naming the field, when the preview rule forwards outside the pair; nothing changes in ECS or the load balancer', async () => {
     const stranger = alb(1).targetGroups[0];
     const elb = elbClient();
     await elb.send(new ModifyRuleCommand({ RuleArn: previewRule(4), Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: stranger, Weight: 1 }] } }] }));
@@ -203,12 +173,15 @@ describe('blue-green in local mode', () => {
     const before = taskSets('strange').map((t) => t.id);
     stack.elbv2.clearCalls();
     const id = await push('strange');
-    const ended = await untilStatus(id, 'ROLLED_BACK');
-    expect(ended.reason).toContain(`listener rule ${previewRule(4)} also forwards to ${stranger}, outside traffic.alb.targetGroups`);
+    const ended = await untilStatus(id, 'REJECTED');
+    expect(ended.reason).toBe(
+      `blueGreen.previewListenerRule: listener rule ${previewRule(4)} forwards to ${stranger}, outside traffic.alb.targetGroups: a rollout could not point it at the new task set alone`,
+    );
     expect(taskSets('strange').map((t) => t.id)).toEqual(before);
     expect(stack.elbv2.weights(alb(4).listenerRule)).toEqual({ [alb(4).targetGroups[0]]: 100, [alb(4).targetGroups[1]]: 0 });
-    // Production's rule was read, never written (the rollback's route back is the only write, to the same weights).
-    const writes = modifyRules(alb(4).listenerRule);
-    expect(writes.every((c) => (c.input.Actions as any[])[0].ForwardConfig.TargetGroups[0].Weight === 100)).toBe(true);
+    // Read, never written; the preview rule's load balancer is production's, read once.
+    expect(stack.elbv2.calls.filter((c) => !c.operation.startsWith('Describe'))).toEqual([]);
+    expect(stack.elbv2.callsTo('DescribeLoadBalancers')).toHaveLength(1);
+    expect(stack.elbv2.callsTo('DescribeRules').map((c) => c.input.RuleArns)).toEqual([[alb(4).listenerRule], [previewRule(4)]]);
   });
 });

@@ -30,6 +30,7 @@ describe("a service's traffic section", () => {
     ['a rule as the listener', { listener: RULE, targetGroups: [BLUE, GREEN] }, 'services.web.traffic.alb.listener: is a listener rule ARN, not a listener ARN'],
     ['a listener as a target group', { listenerRule: RULE, targetGroups: [BLUE, LISTENER] }, 'services.web.traffic.alb.targetGroups[1]: is a listener ARN, not a target group ARN'],
     ['a Network Load Balancer', { listener: LISTENER.replace('/app/', '/net/'), targetGroups: [BLUE, GREEN] }, 'services.web.traffic.alb.listener: is a Network Load Balancer listener'],
+    ["a Network Load Balancer's rule", { listenerRule: RULE.replace('/app/', '/net/'), targetGroups: [BLUE, GREEN] }, "services.web.traffic.alb.listenerRule: is a Network Load Balancer's: a Network Load Balancer has no listener rules"],
     ['not an ARN', { listenerRule: 'web-rule', targetGroups: [BLUE, GREEN] }, 'services.web.traffic.alb.listenerRule: must be a listener rule ARN, like arn:aws:elasticloadbalancing:'],
     ['a group of another region', { listenerRule: RULE, targetGroups: [BLUE, GREEN.replace('eu-west-1', 'us-east-1')] }, 'services.web.traffic.alb.targetGroups[1]: must be in the region and account of the listener rule (eu-west-1:123456789012)'],
     ['an unknown key', { listenerRule: RULE, targetGroups: [BLUE, GREEN], weights: [1] }, "services.web.traffic.alb: unknown key 'weights'"],

@@ -58,6 +58,17 @@ describe('a rollout through the default plan', () => {
     expect(transition(S.baking!, { type: 'Tick' }, at(29)).changed).toBe(false);
   });
 
+  it("forgets a wait's token in a save of the workflow's Advance (Tick, Steady), and keeps it when nothing changed", () => {
+    const waiting = { ...S.atWeight20!, taskToken: 'tok-steady' };
+    expect(transition(waiting, { type: 'Tick' }, at(1)).rollout.taskToken).toBe('tok-steady');
+    expect(transition(waiting, { type: 'Steady', weight: 20 }, at(1)).rollout).toMatchObject({ taskToken: null, wait: { for: 'bake' } });
+    const baked = { ...S.baking!, taskToken: 'tok-old' };
+    expect(transition(baked, { type: 'Tick' }, at(29)).rollout.taskToken).toBe('tok-old');
+    expect(transition(baked, { type: 'Tick' }, at(30)).rollout).toMatchObject({ taskToken: null, canaryWeight: 50 });
+    // Any other save keeps it: an operator's decision answers the wait first.
+    expect(transition(waiting, { type: 'Pause', by: 'ann', reason: null }, at(1)).rollout.taskToken).toBe('tok-steady');
+  });
+
   it('moves past the bake on the first tick after it elapsed and sets the next weight', () => {
     const res = transition(S.baking!, { type: 'Tick' }, at(30));
     expect(res.rollout.steps[1]!.status).toBe(StepStatus.Completed);

@@ -24,7 +24,11 @@ describe('the operator routes', () => {
     const js = await (await app().request('/dashboard/app.js')).text();
     expect(() => new Script(js)).not.toThrow();
     expect(js).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
-    expect(js).toContain("authorization: 'Bearer ' + token()");
+    // The token goes in the Authorization header, never in a URL.
+    expect(js).toContain('authorization: `Bearer ${token()}`');
+    // One strict IIFE bundled from the TypeScript sources: nothing leaks into the page's global scope.
+    expect(js).toMatch(/^"use strict";\n\(\(\) => \{/);
+    expect(js).not.toMatch(/^\s*(import|export)\s/m);
     expect(js).not.toMatch(/[?&]token=/);
   });
 

@@ -1,6 +1,7 @@
 /**
  * The record owns the clock (shared/orchestration/clock.ts) and keeps a callback wait's token until the
- * answer went through (effect-runner.ts `wake`), with the watchdog sending what is owed.
+ * answer went through and the workflow went on from it (effect-runner.ts, shared/core/transition.ts),
+ * with the watchdog sending what is owed.
  */
 import { describe, expect, it } from 'vitest';
 import { RolloutPolicy } from '../../../shared/core/policy';
@@ -107,6 +108,30 @@ describe('the rollout clock', () => {
     expect(workflow.executions.get(`${id}-2`)).toBe('RUNNING');
   });
 
+  it('reads nothing for an execution whose output says its last Advance found the rollout ended for good', async () => {
+    const { o, store, workflow, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    let reads = 0;
+    const get = store.get.bind(store);
+    store.get = async (key: string) => {
+      reads += 1;
+      return get(key);
+    };
+    const output = (status: string, rolloutId = id) => JSON.stringify({ rolloutId, directive: { next: 'DONE', status } });
+    expect(await o.executionEnded(`${id}-1`, output('SUCCEEDED'))).toBeNull();
+    expect(await o.executionEnded(`${id}-1`, output('ROLLED_BACK'))).toBeNull();
+    expect(reads).toBe(0);
+    // Anything else is looked up: FAILED may be aborted again, a stale clock's DONE names an active rollout.
+    workflow.end(`${id}-1`);
+    expect(await o.executionEnded(`${id}-1`, output('FAILED'))).toBe(id);
+    expect(reads).toBeGreaterThan(0);
+    reads = 0;
+    workflow.end(`${id}-2`);
+    expect(await o.executionEnded(`${id}-2`, output('SUCCEEDED', 'someotherrollout'))).toBe(id);
+    expect(reads).toBeGreaterThan(0);
+  });
+
   it('ignores an execution that ended for a rollout that does not exist', async () => {
     const { o } = setup();
     expect(await o.executionEnded('0000000000000000000000000a-4')).toBeNull();
@@ -128,11 +153,23 @@ describe('callback tokens', () => {
     return { ...s, id };
   }
 
-  it('are kept until SendTaskSuccess went through: one failed send is retried and the approval takes effect', async () => {
+  it('are kept until the workflow goes on from the answer: one failed send is retried, and the next Advance forgets the token in its own save', async () => {
     const { o, store, workflow, id } = await paused();
     workflow.failWakes = 1;
     const after = await o.command(id, { type: 'Approve', by: 'ann', comment: null });
     expect(after.status).toBe('PROGRESSING');
+    expect(workflow.answered).toEqual(['tok-1']);
+    // No save of its own for the answer: the Advance the workflow goes on to writes the next step anyway.
+    expect(await store.get(id)).toMatchObject({ taskToken: 'tok-1', version: after.version });
+    await o.advance(id);
+    const next = await store.get(id);
+    expect(next).toMatchObject({ taskToken: null, version: after.version + 1, canaryWeight: 100 });
+  });
+
+  it('are forgotten at once when the answer ends the wait in failure (a rollback goes to Recover, not to Advance)', async () => {
+    const { o, store, workflow, id } = await paused();
+    const after = await o.command(id, { type: 'Abort', by: 'ann', reason: null });
+    expect(['ROLLING_BACK', 'ROLLED_BACK']).toContain(after.status);
     expect(workflow.answered).toEqual(['tok-1']);
     expect((await store.get(id)).taskToken).toBeNull();
   });

@@ -116,6 +116,8 @@ interface FakeTaskSet {
   steady: boolean;
   primary: boolean;
   digest: string | null;
+  /** The rollout that created it (CreateTaskSet's externalId); null for the seeded stable set. */
+  externalId?: string | null;
 }
 
 /** One service with a stable and maybe a canary task set; tasks become steady only on settle(). */
@@ -127,16 +129,16 @@ export class FakeEcs implements EcsDeployer {
 
   async describe(_t: EcsTarget): Promise<ServiceView> {
     const snapshot = [...this.sets.entries()].map(([id, s]) => ({
-      id, status: s.primary ? 'PRIMARY' : 'ACTIVE', taskDefinitionArn: 'td', image: 'img', digest: s.digest, scale: s.scale, runningCount: 1, steady: s.steady, externalId: null,
+      id, status: s.primary ? 'PRIMARY' : 'ACTIVE', taskDefinitionArn: 'td', image: 'img', digest: s.digest, scale: s.scale, runningCount: 1, steady: s.steady, externalId: s.externalId ?? null,
     }));
     const gate = this.describeGate;
     if (gate) await gate();
     return { primary: snapshot.find((s) => s.status === 'PRIMARY') ?? null, taskSets: snapshot, desiredCount: 10 };
   }
-  async createCanary() {
+  async createCanary(_t: EcsTarget, input: { rolloutId: string }) {
     this.calls.push('createCanary');
     if (this.createGate) await this.createGate();
-    if (!this.sets.has('canary')) this.sets.set('canary', { scale: 0, steady: true, primary: false, digest: null });
+    if (!this.sets.has('canary')) this.sets.set('canary', { scale: 0, steady: true, primary: false, digest: null, externalId: input.rolloutId });
     return { taskSetId: 'canary', taskDefinitionArn: 'td2' };
   }
   async setWeights(_t: EcsTarget, input: { canaryWeight: number; canaryTaskSetId: string }) {

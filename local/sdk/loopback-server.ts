@@ -1,0 +1,90 @@
+/**
+ * Serving a local stand-in on loopback, for the real AWS SDK client to reach through its `endpoint`
+ * option: one way to listen, read a request whole, answer it and close (the SDK keeps connections
+ * alive, so closing ends them first rather than waiting for them to time out).
+ */
+import { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type RequestListener, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A request, its body read whole. */
+export interface WireRequest {
+  readonly method: string;
+  /** The path and query, as sent. */
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** An answer to write. */
+export interface WireAnswer {
+  readonly status: number;
+  readonly headers?: OutgoingHttpHeaders;
+  readonly body?: string;
+}
+
+export interface LoopbackServer {
+  /** e.g. `http://127.0.0.1:43127`. */
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+export interface LoopbackOptions {
+  /** Default 0: an ephemeral port. */
+  readonly port?: number;
+  /** Default `127.0.0.1`. */
+  readonly host?: string;
+}
+
+export async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * A node:http listener that reads each request whole and writes what `answer` returns. A request that
+ * cannot be read is dropped (the client sees a reset connection); an `answer` that throws is a 500,
+ * which a stand-in's own errors never are (each stand-in answers its service's error shapes itself).
+ */
+export function wireListener(answer: (request: WireRequest) => WireAnswer | Promise<WireAnswer>): RequestListener {
+  return (request: IncomingMessage, response: ServerResponse): void => {
+    readBody(request).then(
+      async (body) => {
+        let out: WireAnswer;
+        try {
+          out = await answer({ method: request.method ?? 'GET', path: request.url ?? '/', headers: request.headers, body });
+        } catch (e) {
+          out = { status: 500, headers: { 'content-type': 'text/plain' }, body: `stand-in failure: ${e instanceof Error ? e.message : String(e)}` };
+        }
+        response.writeHead(out.status, out.headers).end(out.body);
+      },
+      () => response.destroy(),
+    );
+  };
+}
+
+/** Listens with `listener` on loopback (an ephemeral port unless one is given). */
+export async function serveOnLoopback(listener: RequestListener, options: LoopbackOptions = {}): Promise<LoopbackServer> {
+  const host = options.host ?? '127.0.0.1';
+  const server = createServer(listener);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | null = null;
+  return {
+    endpoint: `http://${host}:${port}`,
+    // Once: closing again (a test's cleanup after the code under test closed it) waits for the first.
+    close: () =>
+      (closing ??= new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      })),
+  };
+}
+
+/** `serveOnLoopback` for a stand-in written as request → answer. */
+export function serveWire(answer: (request: WireRequest) => WireAnswer | Promise<WireAnswer>, options: LoopbackOptions = {}): Promise<LoopbackServer> {
+  return serveOnLoopback(wireListener(answer), options);
+}
