@@ -85,7 +85,7 @@ const UNUSED_GRANTS_JUSTIFIED: Readonly<Record<string, string>> = {
   '*:EcsTaskSets:ecs:DeleteTaskSet': 'Shift access: rolling back deletes the canary task set.',
   '*:EcsDescribeTaskDefinitions:ecs:DescribeTaskDefinition': 'Describing a task set resolves its image through its task definition.',
   '*:RolloutTable:dynamodb:PutItem': 'Items access: every function that changes a rollout saves it.',
-  '*:RolloutTable:dynamodb:BatchWriteItem': 'Items access: a processed webhook delivery writes its outcome in one batch; every role has the same item access.',
+  '*:RolloutTable:dynamodb:BatchWriteItem': 'Items access: a long rollout log moves its oldest events to event items in batches; every role has the same item access.',
   '*:RolloutTable:dynamodb:DeleteItem': 'Items access: releasing a lock, dropping a queue entry or an active marker.',
   'watchdog:InvokeIntake:lambda:InvokeFunction': 'The sweep hands on a delivery never processed (test/integration/webhooks/webhook-intake.test.ts).',
   'advance:EcsTagNewTaskDefinitions:ecs:TagResource': 'A stable revision with tags: evaluated in least-privilege.test.ts (the emulator\'s revisions carry none).',
