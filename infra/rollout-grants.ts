@@ -20,14 +20,16 @@ import type { AppConfig } from '../shared/config/types';
 import { allEcsServiceArns, ecrRepositories, passRoleArns, type ArnEnvironment, type EcsServiceArns } from './config-arns';
 import { acknowledgeWildcards } from './nag';
 import { ROLLOUT_TABLE_INDEXES } from './rollout-table';
+import { BY_CREATED_INDEX } from '../shared/adapters/dynamodb/table-design';
 
 /**
  * `items`: every item by its key (records and their events, service locks and queues, active markers,
- * delivery claims, webhook deliveries): reads, conditional writes, deletes, batches of writes (a
- * delivery's outcome and the removal of its received item), and queries of the table itself. `full`: also
- * the list indexes (the API's listings, and intake's look at a service's rollouts).
+ * delivery claims, webhook deliveries): reads, conditional writes, deletes, batches of writes, and
+ * queries of the table itself. `intake`: also the `byCreated` index, whose `INTAKE` partition lists the
+ * webhook deliveries not yet processed (the watchdog dispatches them again). `full`: also every list
+ * index (the API's listings, and intake's look at a service's rollouts).
  */
-export type TableAccess = 'items' | 'full';
+export type TableAccess = 'items' | 'intake' | 'full';
 /** `read`: describe. `shift`: also move weights, promote, roll back. `deploy`: also create the canary. */
 export type EcsAccess = 'read' | 'shift' | 'deploy';
 
@@ -68,6 +70,8 @@ export class RolloutGrants {
     this.add(role, 'RolloutTable', ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], [tableArn]);
     if (access === 'full') {
       this.add(role, 'RolloutTableIndexes', ['dynamodb:Query'], ROLLOUT_TABLE_INDEXES.map((index) => `${tableArn}/index/${index.name}`));
+    } else if (access === 'intake') {
+      this.add(role, 'RolloutTableIntakeIndex', ['dynamodb:Query'], [`${tableArn}/index/${BY_CREATED_INDEX.name}`]);
     }
     // A table encrypted with a customer managed key (brought as existingTable): every read and write
     // uses the key through DynamoDB, as CDK's own table grants allow it.

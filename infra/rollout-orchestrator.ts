@@ -228,7 +228,9 @@ export class RolloutOrchestrator extends Construct {
     const readsListings = Object.values(config.services).some((service) => service.tagPolicy?.newerThanStable);
     grants.table(roles.api, 'full');
     grants.table(roles.ecrPush, readsListings ? 'full' : 'items');
-    for (const role of [roles.advance, roles.recover, roles.alarmStateChange, roles.awaitApproval, roles.ecsEvent, roles.watchdog]) grants.table(role, 'items');
+    for (const role of [roles.advance, roles.recover, roles.alarmStateChange, roles.awaitApproval, roles.ecsEvent]) grants.table(role, 'items');
+    // The watchdog dispatches again the webhook deliveries whose work was lost: listed by an index.
+    grants.table(roles.watchdog, 'intake');
     for (const role of Object.values(roles)) {
       grants.startExecution(role);
       grants.answerApprovalWaits(role);

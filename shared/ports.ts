@@ -120,15 +120,20 @@ export interface RolloutStore {
   /** Reads a claim without taking it. */
   deliveryOwner(key: string): Promise<string | null>;
   /**
-   * Records a delivery as received, the one write a webhook answer waits for. Throws when it cannot be
-   * made durable (the sender is then told to retry).
+   * Records a new delivery, the one write a webhook answer waits for: received (its work to do), or
+   * processed at once when nothing is planned. Null when recorded now, or the delivery recorded under
+   * this id before (a repeat of the same notification), read after the refused write. Throws when it
+   * cannot be made durable (the sender is then told to retry).
    */
-  receiveDelivery(delivery: ReceivedDelivery): Promise<void>;
+  receiveDelivery(delivery: ReceivedDelivery | ProcessedDelivery): Promise<DeliveryRecord | null>;
   /** Records a delivery's outcome; it then leaves `receivedDeliveries`. Idempotent. */
   completeDelivery(delivery: ProcessedDelivery): Promise<void>;
   /** A delivery, received or processed; null when unknown (or expired). */
   delivery(id: string): Promise<DeliveryRecord | null>;
-  /** Every delivery received and not yet processed, oldest first, read consistently. */
+  /**
+   * Every delivery received and not yet processed, oldest first. Read from an index, eventually
+   * consistent: one received or processed a moment ago may be missing or still listed.
+   */
   receivedDeliveries(): Promise<ReceivedDelivery[]>;
 }
 

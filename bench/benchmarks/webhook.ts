@@ -79,6 +79,8 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
 
     const runs: Partial<Record<Mode, LoadResult>> = {};
     const calls: Partial<Record<Mode, Record<string, number>>> = {};
+    /** From the end of a run (the load process's exit) until the delivery queue was idle: the work still due after the answers. */
+    const workMs: Partial<Record<Mode, number>> = {};
     // Rotated order across repeats; supersede last (it leaves ECS work behind in the background).
     const rotating: Mode[] = ['bare', 'new', 'duplicate', 'queued'];
     const order = [...rotating.map((_, i) => rotating[(i + repeat) % rotating.length]!), 'supersede' as Mode];
@@ -99,7 +101,9 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
         r = await load({ ...base, path: '/webhooks/registry', bodies, amount: bodies.length });
       }
       // The answers came before the work: the calls per request include each delivery's work, done after them.
+      const answered = performance.now();
       await stack.orchestrator.deliveriesIdle();
+      workMs[mode] = performance.now() - answered;
       runs[mode] = r;
       calls[mode] = perRequest(counter, registryGets, r.responses);
     }
@@ -112,7 +116,7 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
       latestRollouts: (await allRollouts(stack, 'latest')).filter((r) => r.signature !== null).length,
       latestExpected: SUPERSEDE_REQUESTS + 1,
     };
-    return { runs: runs as Record<Mode, LoadResult>, calls: calls as Record<Mode, Record<string, number>>, check };
+    return { runs: runs as Record<Mode, LoadResult>, calls: calls as Record<Mode, Record<string, number>>, workMs: workMs as Record<Mode, number>, check };
   } finally {
     globalThis.fetch = originalFetch;
     counter.restore();
@@ -180,6 +184,8 @@ export const webhook: Benchmark = {
       ]);
       figures.push({ metric: 'bare Hono route: requests/s, p50 / p99', value: `${fmt(bare.rps)}, ${fmt(bare.p50)} / ${fmt(bare.p99)} ms` });
       figures.push({ metric: 'new digest, idle service: one at a time on an idle stack', value: `${fmt(serialMs)} ms` });
+      const newWorkMs = median(repeats.map((x) => x.workMs.new));
+      figures.push({ metric: `new digest, idle service: the ${NEW_REQUESTS} deliveries' work still due when the load process ended`, value: `${fmt(newWorkMs / 1000, 2)} s` });
       const share = m('new', 'rps') / bare.rps;
       const non2xx = repeats.flatMap((x) => Object.entries(x.runs).map(([mode, r]) => [mode, r.responses - r.ok, r.failures] as const)).filter(([, n]) => n > 0);
       const checks = repeats.map((x) => x.check);
@@ -190,7 +196,7 @@ export const webhook: Benchmark = {
         method: [
           `Local mode (\`startLocalStack\`: dynalite, the ECS emulator and the timer workflow in this process) with the real \`CosignSignatureVerifier\` reading cosign signatures from Debian's docker-registry on loopback. Load: autocannon 9.0.0 in a child process, ${CONNECTIONS} connections, no pipelining. ${REPEATS} repeats, each on a fresh stack with the modes in rotated order (supersede last); medians of the repeats. Calls per request: every DynamoDB and ECS SDK call (counted on the clients) and registry request (counted on \`fetch\`) the process made during a run and until the in-process delivery queue was idle after it, divided by its requests: the answer's one PutItem, each delivery's work after the answer, and for new digests each rollout's first workflow step in the background (its canary task set). The answering path alone is one DynamoDB call (a conditional PutItem of the received delivery), checked by test/integration/webhooks/webhook-intake.test.ts.`,
           `**${LABEL.new}** (the target's figure): ${NEW_REQUESTS} requests per repeat, each a new digest (its signature pushed beforehand) for a different service with no active rollout: authenticate, parse, match in memory, record the delivery and answer \`202\`; then, after the answer, read the stable digest from ECS, claim the (service, digest) delivery, write the rollout, fetch and verify the signature from the registry, take the service lock and start the workflow (PROGRESSING).`,
-          `**${LABEL.queued}**: ${QUEUED_REQUESTS} new digests per repeat for one service whose active rollout waits for approval; each is verified and queued behind the lock (PENDING). **${LABEL.supersede}**: ${SUPERSEDE_REQUESTS} new digests for one service; each push supersedes the active rollout (an ECS rollback of its canary) and takes the lock. **${LABEL.duplicate}**: the same notification again and again for ${DURATION_S} s (a registry retrying): the claim is refused and the existing rollout answered, no signature fetch.`,
+          `**${LABEL.queued}**: ${QUEUED_REQUESTS} new digests per repeat for one service whose active rollout waits for approval; each is verified and queued behind the lock (PENDING). **${LABEL.supersede}**: ${SUPERSEDE_REQUESTS} new digests for one service; each push supersedes the active rollout (an ECS rollback of its canary) and takes the lock. **${LABEL.duplicate}**: the same notification (a distribution envelope whose event carries an \`id\`) again and again for ${DURATION_S} s, as a registry retrying sends it: its delivery id is derived from the notification, so the first repeat is answered after one refused conditional PutItem and one GetItem of the delivery recorded first, and the later ones from the process's memory of the deliveries it recorded or read in the last 5 minutes; no work follows.`,
           `**${LABEL.bare}**: \`POST /bench/bare\` added to the same Hono app (same server, same app-wide body-limit middleware), reading the same body and answering 202 JSON, for ${DURATION_S} s; no auth, no work.`,
         ],
         figures,
@@ -199,14 +205,14 @@ export const webhook: Benchmark = {
           { target: 'every distinct delivery makes one verified rollout; no non-2xx', measured: correct && non2xx.length === 0 ? 'yes' : `no: ${JSON.stringify({ checks, non2xx })}`, met: correct && non2xx.length === 0 },
         ],
         analysis: [
-          `A new-digest webhook is answered after one DynamoDB call (the received delivery) and the in-memory match; its work (${callText(newCalls)} per request in all, counting the answer and the rollout's first workflow step) follows in the in-process queue, 16 deliveries at a time, so the answer's latency no longer includes the registry, ECS or the rollout's writes (p50 ${fmt(m('new', 'p50'))} ms at ${CONNECTIONS} connections; ${fmt(serialMs)} ms for one, answer and work, on an idle stack). The work still runs on the same event loop as the answers, so under sustained load the throughput is bounded by that work's CPU (each DynamoDB call is an HTTP round trip to dynalite in this process). Duplicates reach ${fmt((m('duplicate', 'rps') / bare.rps) * 100, 1)}% of the bare route: the same one write per answer, and a short look after it.`,
+          `A new-digest webhook is answered after one DynamoDB call (the received delivery) and the in-memory match; its work (${callText(newCalls)} per request in all, counting the answer and the rollout's first workflow step) follows in the in-process queue, 2 deliveries at a time, so the answer's latency no longer includes the registry, ECS or the rollout's writes (p50 ${fmt(m('new', 'p50'))} ms at ${CONNECTIONS} connections; ${fmt(serialMs)} ms for one, answer and work, on an idle stack). The work still runs on the same event loop as the answers (${fmt(newWorkMs / 1000, 2)} s of it still due when the load of ${NEW_REQUESTS} answers ended), so the answers share the CPU with it (each DynamoDB call is an HTTP round trip to dynalite in this process); in AWS it runs in the intake function. Duplicates reach ${fmt((m('duplicate', 'rps') / bare.rps) * 100, 1)}% of the bare route: a repeat is known on the answering path and costs no work.`,
           (queuedCalls['DynamoDB Query'] ?? 0) > 3
             ? `With \`onNewImage: queue\` each push costs ${callText(queuedCalls)} (${fmt(Object.entries(queuedCalls).filter(([k]) => k.startsWith('DynamoDB')).reduce((n, [, v]) => n + v, 0), 0)} DynamoDB calls, on average over a queue growing from 1 to ${QUEUED_REQUESTS + 1}), and it grows with the queue: \`acquireLock\` lists the service's PENDING rollouts (\`olderQueued\`) and \`startNextQueued\` lists them again, and \`DynamoRolloutStore.list\` loads each listed rollout's event log with one Query per rollout, up to 100 rollouts a page, so one push reads O(queue length) rollouts twice. A query for the oldest queued rollout alone (a \`Limit: 1\` read on the service index, or a queue item beside the lock) would make it constant.`
             : `With \`onNewImage: queue\` each push costs ${callText(queuedCalls)}.`,
-          `What remains per delivery after the answer is the store's cost per rollout (the record and each event written separately, the record read back after each save): the next step is writing a record and its events together, and not reading back what was just written. In AWS the answering Lambda makes one DynamoDB call and one asynchronous Lambda invocation; the work runs in the intake function.`,
+          `What remains per delivery after the answer is the rollout's own cost (its record written at creation, after the signature verdict and at the lock, the lock, the (service, digest) claim, the ECS look) and the delivery's outcome, one PutItem. In AWS the answering Lambda makes one DynamoDB call and one asynchronous Lambda invocation; the work runs in the intake function.`,
           'The default `onNewImage: supersede` path also rolls the previous rollout back in ECS (describe, scale, make primary, delete) in the delivery\'s work, after the answer, before taking the lock.',
         ],
-        raw: { repeats: repeats.map((x) => ({ check: x.check, calls: x.calls, runs: Object.fromEntries(Object.entries(x.runs).map(([k, v]) => [k, { rps: v.rps, p50: v.p50, p99: v.p99, responses: v.responses, ok: v.ok, statuses: v.statuses, failures: v.failures, seconds: v.seconds }])) })), serialMs },
+        raw: { repeats: repeats.map((x) => ({ check: x.check, calls: x.calls, workMs: x.workMs, runs: Object.fromEntries(Object.entries(x.runs).map(([k, v]) => [k, { rps: v.rps, p50: v.p50, p99: v.p99, responses: v.responses, ok: v.ok, statuses: v.statuses, failures: v.failures, seconds: v.seconds }])) })), serialMs },
       };
     } finally {
       await reg.stop();

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
@@ -17,6 +17,19 @@ export function newRolloutId(now: Date = new Date()): string {
   let tail = '';
   for (const b of bytes) tail += ALPHABET[b % 32];
   return `${head}${tail}`;
+}
+
+/**
+ * The id of a delivery its sender identifies (docs/architecture.md, "Webhook intake"): the same
+ * notification sent again has the same id, in the same alphabet and length as `newRolloutId` (it does
+ * not sort by time). `identity` is everything that identifies it: the route, the sender's ids, the body.
+ */
+export function notificationDeliveryId(identity: readonly string[]): string {
+  const hash = createHash('sha256');
+  for (const part of identity) hash.update(`${part.length}:${part}`);
+  let id = '';
+  for (const b of hash.digest().subarray(0, 26)) id += ALPHABET[b % 32];
+  return id;
 }
 
 export const ROLLOUT_ID_PATTERN = /^[0-9a-hjkmnp-tv-z]{26}$/;

@@ -50,6 +50,14 @@ export const RolloutPolicy = {
    */
   deliveryRedispatchSeconds: 60,
   /**
+   * How long a process remembers a delivery a sender identifies, once recorded or read, and answers a
+   * repeat of it (a registry retrying) without the store: registries retry within seconds to minutes.
+   * Far shorter than an outcome is kept (7 days), so what is remembered is always still recorded.
+   */
+  recentDeliverySeconds: 300,
+  /** How many such deliveries a process remembers at most (the oldest are forgotten first). */
+  recentDeliveries: 1000,
+  /**
    * Pauses before looking again for a signature that a `.sig` push announced but the registry did not
    * serve yet (it may notify before the tag resolves), in ms.
    */

@@ -194,7 +194,7 @@ export const ingestResultSchema = z.strictObject({
   ignored: z.array(ignoredSchema).describe('what the notification held that deploys nothing, with the reason'),
 });
 
-const deliveryId = z.string().regex(ROLLOUT_ID_PATTERN).describe('delivery id: 26 characters, sortable by receipt time');
+const deliveryId = z.string().regex(ROLLOUT_ID_PATTERN).describe('delivery id: 26 characters; derived from the notification when its sender identifies it (a repeat has the same id), else sortable by receipt time');
 
 /** What a webhook is answered (docs/api.md, "Webhook intake"). */
 export const deliveryReceiptSchema = z.strictObject({

@@ -35,11 +35,31 @@ export interface WebhookRoute {
   readonly schema: $ZodType;
   /** Parses the decoded JSON body; throws ValidationError (400) when it is not the sender's shape. */
   parse(body: unknown, c: Context): ParsedDelivery;
+  /**
+   * The ids its sender gives this notification, which a retry of it repeats (a parsed body); null when
+   * the sender gives none, and each delivery is then a new one.
+   */
+  readonly notificationIds?: (body: unknown, c: Context) => readonly string[] | null;
 }
 
 const FORM = 'application/x-www-form-urlencoded';
 /** When a sender is told to retry a delivery the store could not record. */
 const RETRY_AFTER_SECONDS = 5;
+
+/** The `id` of an object body (ECR's and ACR's events, a CloudEvent), when it has one. */
+const idOf = (body: unknown): string | null => {
+  const id = body !== null && typeof body === 'object' ? (body as { id?: unknown }).id : undefined;
+  return typeof id === 'string' && id.length > 0 ? id : null;
+};
+const oneId = (id: string | null | undefined): readonly string[] | null => (id ? [id] : null);
+
+/** A distribution envelope is identified when every event in it is (each event carries a unique `id`). */
+const envelopeIds = (body: unknown): readonly string[] | null => {
+  const events = (body as { events?: unknown }).events;
+  if (!Array.isArray(events) || events.length === 0) return null;
+  const ids = events.map(idOf);
+  return ids.every((id) => id !== null) ? (ids as string[]) : null;
+};
 
 const fromNotification = (parsed: { pushes: ParsedDelivery['pushes']; ignored: ParsedDelivery['ignored'] }): ParsedDelivery => ({ ...parsed, tagged: [] });
 
@@ -51,6 +71,7 @@ export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
     contentTypes: DISTRIBUTION_MEDIA_TYPES,
     schema: distributionEnvelopeSchema,
     parse: (body) => fromNotification(parseDistributionEnvelope(parseOrThrow(distributionEnvelopeSchema, body, 'registry notification'))),
+    notificationIds: envelopeIds,
   },
   {
     source: 'ecr',
@@ -61,6 +82,7 @@ export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
       const parsed = parseEcrImageAction(parseOrThrow(ecrImageActionSchema, body, 'ECR Image Action event'));
       return 'push' in parsed ? { pushes: [parsed.push], tagged: [], ignored: [] } : { pushes: [], tagged: [], ignored: [parsed.ignored] };
     },
+    notificationIds: (body) => oneId(idOf(body)),
   },
   {
     source: 'generic',
@@ -83,14 +105,15 @@ export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
     schema: githubPackageEventSchema,
     parse: (body, c) => {
       const event = c.req.header('x-github-event');
-      const delivery = c.req.header('x-github-delivery');
-      const id = delivery && /^[\w-]{1,64}$/.test(delivery) ? delivery : null;
+      const id = githubDeliveryId(c);
       if (event !== undefined && !(GITHUB_PACKAGE_EVENTS as readonly string[]).includes(event)) {
         // GitHub sends `ping` when the webhook is created: a 2xx marks the hook as working.
         return { pushes: [], tagged: [], ignored: [{ reason: `X-GitHub-Event ${JSON.stringify(event.slice(0, 64))} is not a package event` }] };
       }
       return parseGithubPackageEvent(parseOrThrow(githubPackageEventSchema, body, 'GitHub package event'), id);
     },
+    // GitHub's redelivery of a delivery keeps its X-GitHub-Delivery.
+    notificationIds: (_body, c) => oneId(githubDeliveryId(c)),
   },
   {
     source: 'quay',
@@ -105,6 +128,8 @@ export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
     contentTypes: HARBOR_MEDIA_TYPES,
     schema: harborEventSchema,
     parse: (body) => parseHarborEvent(parseOrThrow(harborSchemaFor(body), body, 'Harbor event')),
+    // A CloudEvent carries its id; Harbor's Default format carries none.
+    notificationIds: (body) => oneId((body as { specversion?: unknown }).specversion === undefined ? null : idOf(body)),
   },
   {
     source: 'acr',
@@ -112,8 +137,14 @@ export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
     contentTypes: JSON_ONLY,
     schema: acrEventSchema,
     parse: (body) => parseAcrEvent(parseOrThrow(acrEventSchema, body, 'ACR event')),
+    notificationIds: (body) => oneId(idOf(body)),
   },
 ];
+
+function githubDeliveryId(c: Context): string | null {
+  const delivery = c.req.header('x-github-delivery');
+  return delivery && /^[\w-]{1,64}$/.test(delivery) ? delivery : null;
+}
 
 /** JSON, or GitHub's form encoding (`payload=<json>`); the content type decides, 415 otherwise. */
 function decodeBody(c: Context, text: string, allowed: readonly string[]): unknown {
@@ -145,10 +176,15 @@ export function webhookRoutes(deps: AppDeps, logger: Logger, options: WebhookRou
     const auth = sourceAuth(route.source, config.webhooks, { sharedToken: deps.webhookToken, ...(options.now ? { now: options.now } : {}) });
     if (!auth) continue; // disabled in the config: the app answers 404
     routes.post(`/${route.source}`, auth, async (c) => {
-      const parsed = route.parse(decodeBody(c, await c.req.text(), route.contentTypes), c);
+      const text = await c.req.text();
+      const body = decodeBody(c, text, route.contentTypes);
+      const parsed = route.parse(body, c);
       const resolved = await resolveTaggedPushes(config, resolver, parsed.tagged);
       const pushes = [...parsed.pushes, ...resolved.pushes];
-      const receipt = await orchestrator.accept({ source: route.source, pushes, ignored: [...parsed.ignored, ...resolved.ignored] }).catch((e: unknown) => {
+      // A notification its sender identifies is the same one when its ids and its bytes are: a retry.
+      const ids = route.notificationIds?.(body, c) ?? null;
+      const identity = ids ? { identity: [route.source, ...ids, text] } : {};
+      const receipt = await orchestrator.accept({ source: route.source, pushes, ignored: [...parsed.ignored, ...resolved.ignored], ...identity }).catch((e: unknown) => {
         // Nothing durable, nothing promised: the sender retries.
         if (e instanceof DeliveryNotReceivedError) throw new ServiceUnavailableError(e.message, RETRY_AFTER_SECONDS);
         throw e;

@@ -32,6 +32,8 @@ export interface OrchestratorOptions {
   readonly signatureRecheckMs?: readonly number[];
   /** A delivery received this long ago and not processed is dispatched again by the watchdog. Default 60 s. */
   readonly deliveryRedispatchSeconds?: number;
+  /** Identified deliveries remembered to answer a repeat without the store (0: none, every repeat reads the store). Default 1,000, for 300 s. */
+  readonly recentDeliveries?: number;
   /**
    * How a `traffic.alb` service's steady timeout is computed from its target groups when it sets none
    * (shared/core/steady-timeout.ts: task start 120 s, margin 2). Tests scale it down.
@@ -116,6 +118,7 @@ export function createContext(deps: OrchestratorDeps): OrchestrationContext {
       staleRollbackSeconds: RolloutPolicy.staleRollbackSeconds,
       signatureRecheckMs: RolloutPolicy.signatureRecheckMs,
       deliveryRedispatchSeconds: RolloutPolicy.deliveryRedispatchSeconds,
+      recentDeliveries: RolloutPolicy.recentDeliveries,
       steadyTimeoutAllowance: {},
       ...deps.options,
     },

@@ -5,12 +5,15 @@
  * to, and its outcome is recorded for `GET /deliveries/{id}`. A delivery whose work was lost stays
  * RECEIVED and is dispatched again by the watchdog (or by local mode at start).
  */
+import { notificationDeliveryId } from '../core/ids';
+import { RolloutPolicy } from '../core/policy';
 import { RolloutStatus } from '../core/status';
 import { DeliveryNotReceivedError } from '../errors';
 import type { DeliveryQueue, DeliveryRecord, ProcessedDelivery, ReceivedDelivery } from '../ports';
 import type { Accepted, Ignored, ImagePush, IngestResult } from '../webhooks/image-push';
 import { type OrchestrationContext, errorMessage } from './context';
 import type { Intake } from './intake';
+import { RecentDeliveries } from './recent-deliveries';
 
 /** What a webhook is answered: the delivery's id, the rollouts it plans (with the ids they will have), what is ignored already. */
 export interface DeliveryReceipt {
@@ -25,18 +28,30 @@ export interface DeliveryInput {
   readonly pushes: readonly ImagePush[];
   /** What parsing the delivery ignored already. */
   readonly ignored?: readonly Ignored[];
+  /**
+   * What identifies the notification when its sender does (its event ids, and its body): the delivery
+   * id is derived from it, so a repeat is answered from the delivery recorded first, with no work.
+   * Without it, each delivery is new.
+   */
+  readonly identity?: readonly string[];
 }
 
 export class DeliveryIntake {
+  private readonly recent: RecentDeliveries;
+
   constructor(
     private readonly ctx: OrchestrationContext,
     private readonly intake: Intake,
     private readonly queue: DeliveryQueue,
-  ) {}
+  ) {
+    this.recent = new RecentDeliveries(RolloutPolicy.recentDeliverySeconds * 1000, ctx.opts.recentDeliveries);
+  }
 
   /** Records the delivery (the one store call) and hands its work on; the answer promises no more than that. */
   async accept(input: DeliveryInput): Promise<DeliveryReceipt> {
-    const delivery = await this.receive(input);
+    const { delivery, repeatOf } = await this.receive(input);
+    // A repeat (a sender retrying): its work was handed on with the first (the watchdog sees to it if lost).
+    if (repeatOf) return repeatOf.status === 'RECEIVED' ? receiptOf(repeatOf) : { deliveryId: repeatOf.id, accepted: [...repeatOf.accepted], ignored: [...repeatOf.ignored] };
     if (delivery.planned.length > 0) {
       // A lost hand-over loses nothing: the delivery stays RECEIVED and the watchdog dispatches it again.
       await this.queue.dispatch(delivery.id).catch((e: unknown) => this.ctx.log.warn('delivery not handed over; the watchdog will', { deliveryId: delivery.id, error: errorMessage(e) }));
@@ -46,7 +61,9 @@ export class DeliveryIntake {
 
   /** Records the delivery and does its work now (the ECR event, whose function is itself asynchronous). */
   async ingest(input: DeliveryInput): Promise<IngestResult & { deliveryId: string }> {
-    const delivery = await this.receive(input);
+    const { delivery: received, repeatOf } = await this.receive(input);
+    if (repeatOf?.status === 'PROCESSED') return { deliveryId: repeatOf.id, accepted: [...repeatOf.accepted], ignored: [...repeatOf.ignored] };
+    const delivery = repeatOf ? withoutStatus(repeatOf) : received;
     if (delivery.planned.length === 0) return { deliveryId: delivery.id, accepted: [], ignored: [...delivery.ignored] };
     const done = await this.complete(delivery);
     return { deliveryId: done.id, accepted: [...done.accepted], ignored: [...done.ignored] };
@@ -76,25 +93,32 @@ export class DeliveryIntake {
     return due.map((d) => d.id);
   }
 
-  private async receive(input: DeliveryInput): Promise<ReceivedDelivery> {
+  /** Records the delivery (one conditional write); `repeatOf` is the delivery recorded first under its id, if any. */
+  private async receive(input: DeliveryInput): Promise<{ delivery: ReceivedDelivery; repeatOf: DeliveryRecord | null }> {
     const now = this.ctx.clock();
+    const id = input.identity ? notificationDeliveryId(input.identity) : this.ctx.newId(now);
+    // A repeat this process recorded or read lately: answered without the store.
+    const remembered = input.identity ? this.recent.get(id, now) : null;
     const { planned, ignored } = this.intake.plan(input.pushes);
-    const delivery: ReceivedDelivery = { id: this.ctx.newId(now), source: input.source, receivedAt: now.toISOString(), planned, ignored: [...(input.ignored ?? []), ...ignored] };
+    const delivery: ReceivedDelivery = { id, source: input.source, receivedAt: now.toISOString(), planned, ignored: [...(input.ignored ?? []), ...ignored] };
+    if (remembered) return { delivery, repeatOf: remembered };
     try {
       // Nothing left to do: the outcome is known now, and written as such (still one call).
-      if (planned.length === 0) await this.ctx.deps.store.completeDelivery(processedOf(delivery, { accepted: [], ignored: [...delivery.ignored] }, now));
-      else await this.ctx.deps.store.receiveDelivery(delivery);
+      const written = planned.length === 0 ? processedOf(delivery, { accepted: [], ignored: [...delivery.ignored] }, now) : delivery;
+      const repeatOf = await this.ctx.deps.store.receiveDelivery(written);
+      if (input.identity) this.recent.remember(repeatOf ?? ('processedAt' in written ? { status: 'PROCESSED', ...written } : { status: 'RECEIVED', ...written }), now);
+      return { delivery, repeatOf };
     } catch (e) {
       this.ctx.log.warn('delivery not recorded', { deliveryId: delivery.id, error: errorMessage(e) });
       throw new DeliveryNotReceivedError(`the delivery could not be recorded (${errorMessage(e)}); nothing was done, send it again`, { cause: e });
     }
-    return delivery;
   }
 
   private async complete(delivery: ReceivedDelivery): Promise<ProcessedDelivery> {
     const result = await this.intake.process(delivery);
     const done = processedOf(delivery, result, this.ctx.clock());
     await this.ctx.deps.store.completeDelivery(done);
+    this.recent.processed({ status: 'PROCESSED', ...done }, this.ctx.clock());
     this.ctx.log.info('delivery processed', { deliveryId: delivery.id, source: delivery.source, accepted: done.accepted.map((a) => a.rolloutId), ignored: done.ignored.length });
     return done;
   }

@@ -34,7 +34,7 @@ async function synthesized(): Promise<Synthesized & { table: string; logs: (name
   };
 }
 
-const tableStatements = (table: string, access: 'full' | 'items') => [
+const tableStatements = (table: string, access: 'full' | 'intake' | 'items') => [
   {
     Sid: 'RolloutTable',
     Effect: 'Allow',
@@ -50,7 +50,16 @@ const tableStatements = (table: string, access: 'full' | 'items') => [
           Resource: ['byCreated', 'byService'].map((index) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, `/index/${index}`]] })),
         },
       ]
-    : []),
+    : access === 'intake'
+      ? [
+          {
+            Sid: 'RolloutTableIntakeIndex',
+            Effect: 'Allow',
+            Action: 'dynamodb:Query',
+            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byCreated']] },
+          },
+        ]
+      : []),
 ];
 
 const common = (logGroup: string) => [
@@ -224,11 +233,11 @@ describe('the functions’ IAM policies', () => {
     ]);
   });
 
-  it('let the watchdog delete the active markers of ended rollouts, restart clocks, answer waits and hand locks on', async () => {
+  it('let the watchdog delete the active markers of ended rollouts, restart clocks, answer waits, hand locks on and list unfinished deliveries', async () => {
     const s = await synthesized();
     const queue = logicalId(s.stack.orchestrator.eventRules.deadLetterQueue);
     const statements = statementsOf(s.template, 'index.watchdog');
-    expect(statements).toEqual([...common(s.logs('watchdog')), ...tableStatements(s.table, 'items'), ...start, answer, ...ecs('shift'), invokeIntake(s), deadLetters(queue)]);
+    expect(statements).toEqual([...common(s.logs('watchdog')), ...tableStatements(s.table, 'intake'), ...start, answer, ...ecs('shift'), invokeIntake(s), deadLetters(queue)]);
     expect(statement(statements, 'RolloutTable').Action).toContain('dynamodb:DeleteItem');
     expect(statements.map((st) => st.Sid)).not.toContain('RolloutTableIndexes');
   });

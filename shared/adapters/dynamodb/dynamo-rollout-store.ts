@@ -274,7 +274,7 @@ export class DynamoRolloutStore implements RolloutStore {
     return this.claims.owner(key);
   }
 
-  receiveDelivery(delivery: ReceivedDelivery): Promise<void> {
+  receiveDelivery(delivery: ReceivedDelivery | ProcessedDelivery): Promise<DeliveryRecord | null> {
     return this.deliveries.receive(delivery);
   }
 

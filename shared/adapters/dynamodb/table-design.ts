@@ -10,14 +10,14 @@
  * | queue entry     | `SERVICE#<name>`    | `QUEUE#<id>`    | rolloutId, queuedAt                                |
  * | active marker   | `ACTIVE`            | `<id>`          | rolloutId, service, sinceVersion, markedAt         |
  * | delivery claim  | `DELIVERY#<key>`    | `CLAIM`         | rolloutId, expiresAt (TTL)                         |
- * | received webhook| `INTAKE`            | `<deliveryId>`  | doc (the work its answer promised)                 |
- * | webhook outcome | `INTAKE#<deliveryId>`| `OUTCOME`      | doc (rollouts started, events ignored), expiresAt  |
+ * | webhook delivery| `INTAKE#<deliveryId>`| `DELIVERY`     | status, doc; received: GSI keys; processed: expiresAt |
  *
  * A record carries its events, so one GetItem reads a whole rollout; only a log longer than a chunk
  * (item-codec.ts) keeps its oldest events in event items of the same partition, read with one Query.
  *
  * Decisions read the base table with `ConsistentRead` (GSIs are eventually consistent in AWS; dynalite
- * hides the lag): the two indexes are for the listings people read. That is why the queue and the set
+ * hides the lag): the two indexes are for the listings people read, and for the watchdog's list of
+ * webhook deliveries not processed yet (below), which the lag cannot harm. That is why the queue and the set
  * of active rollouts are items of their own rather than index queries:
  *
  * - A **queue entry** is one small item per rollout waiting for its service's lock, beside the lock in
@@ -33,10 +33,13 @@
  *   before the record on create and when a save takes a rollout from ended back to active, and deletes
  *   it after the save that ends the rollout, so a crash leaves at worst a marker too many, never one
  *   too few: readers check the record (see `RolloutStore.listActive`).
- * - A **received webhook** is one item per delivery answered and not yet processed, in one constant
- *   partition: the one write a webhook answer waits for (webhook-deliveries.ts). Processing it writes
- *   its **outcome** under its own key and deletes it in one batch, so the partition holds only the
- *   unfinished work that the watchdog (and local mode at start) dispatches again.
+ * - A **webhook delivery** is one item per delivery, the one conditional write a webhook answer waits
+ *   for (webhook-deliveries.ts): its id is derived from the notification when the sender identifies
+ *   it, so a repeat of it finds the item and is answered from it. While it is received (its work to
+ *   do) it carries `byCreated` keys under the `INTAKE` partition; processing it rewrites it with its
+ *   outcome, without them and with a TTL. That index partition (sparse: only the unfinished work, sorted
+ *   by when it was received) is what the watchdog (and local mode at start) dispatches again; read
+ *   some time after the writes (60 s), the index's lag does not matter.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -45,7 +48,10 @@ export const SORT_KEY = 'sk';
 
 /** Lists one service's rollouts by creation time. */
 export const BY_SERVICE_INDEX = { name: 'byService', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;
-/** Lists every rollout by creation time: one constant partition, fine at deploy-orchestrator volumes. */
+/**
+ * Lists every rollout by creation time: one constant partition, fine at deploy-orchestrator volumes.
+ * Its `INTAKE` partition lists the webhook deliveries not yet processed, by the time they were received.
+ */
 export const BY_CREATED_INDEX = { name: 'byCreated', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' } as const;
 export type ListIndex = typeof BY_SERVICE_INDEX | typeof BY_CREATED_INDEX;
 
@@ -60,9 +66,9 @@ export const EVENT_SORT_KEY_PREFIX = 'EVENT#';
 export const LOCK_SORT_KEY = 'LOCK';
 export const CLAIM_SORT_KEY = 'CLAIM';
 export const QUEUE_SORT_KEY_PREFIX = 'QUEUE#';
-/** The one partition holding the webhook deliveries received and not yet processed. */
+/** The `byCreated` partition holding the webhook deliveries received and not yet processed. */
 export const INTAKE_PARTITION = 'INTAKE';
-export const OUTCOME_SORT_KEY = 'OUTCOME';
+export const DELIVERY_SORT_KEY = 'DELIVERY';
 /** The one partition holding the active markers. */
 export const ACTIVE_PARTITION = 'ACTIVE';
 
@@ -93,7 +99,7 @@ export function activeSk(rolloutId: string): string {
   return rolloutId;
 }
 
-export function outcomePk(deliveryId: string): string {
+export function deliveryItemPk(deliveryId: string): string {
   return `${INTAKE_PARTITION}#${deliveryId}`;
 }
 

@@ -1,19 +1,21 @@
 /**
  * Webhook deliveries (docs/architecture.md, "Webhook intake"): a delivery is answered once it is
- * recorded as received, one conditional put of one item in the `INTAKE` partition (`INTAKE` /
- * `<deliveryId>`), which holds the work its answer promised. When that work is done, one batch writes
- * its outcome (`INTAKE#<deliveryId>` / `OUTCOME`, with a TTL) and deletes the received item, so the
- * `INTAKE` partition holds only unfinished deliveries: a consistent Query of it (the watchdog's, and
- * local mode's at start) costs what is unfinished, never what the table has seen.
+ * recorded as received, one conditional put of its item (`INTAKE#<deliveryId>` / `DELIVERY`), which
+ * holds the work its answer promised. A repeat of a notification has the same id (derived from it, when
+ * the sender identifies it): its put is refused and the item read answers it. When the work is done,
+ * one put rewrites the item with the outcome and a TTL. While received, the item carries `byCreated`
+ * keys under the `INTAKE` partition, so that index partition holds only unfinished deliveries, sorted
+ * by when they were received: the watchdog's Query (and local mode's at start) costs what is
+ * unfinished, never what the table has seen.
  */
-import { BatchWriteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DeliveryRecord, ProcessedDelivery, ReceivedDelivery } from '../../ports';
-import { RolloutError } from '../../errors';
+import { conditionally } from './conditional';
 import { num, readString, str, type Item } from './item-codec';
-import { INTAKE_PARTITION, OUTCOME_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, outcomePk } from './table-design';
+import { BY_CREATED_INDEX, DELIVERY_SORT_KEY, INTAKE_PARTITION, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, createdSortKey, deliveryItemPk } from './table-design';
 
-/** A batch may come back with unprocessed writes (throttling): retried this many times. */
-const MAX_BATCH_ATTEMPTS = 5;
+const RECEIVED = 'RECEIVED';
+const PROCESSED = 'PROCESSED';
 
 export class WebhookDeliveries {
   constructor(
@@ -23,44 +25,49 @@ export class WebhookDeliveries {
     private readonly ttlSeconds: number,
   ) {}
 
-  async receive(delivery: ReceivedDelivery): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: { ...receivedKey(delivery.id), doc: str(JSON.stringify(delivery)) },
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-      }),
-    );
-  }
-
-  async complete(delivery: ProcessedDelivery): Promise<void> {
-    const expiresAt = Math.floor(this.now().getTime() / 1000) + this.ttlSeconds;
-    let writes: WriteRequest[] = [
-      { PutRequest: { Item: { ...outcomeKey(delivery.id), doc: str(JSON.stringify(delivery)), [TTL_ATTRIBUTE]: num(expiresAt) } } },
-      { DeleteRequest: { Key: receivedKey(delivery.id) } },
-    ];
-    for (let attempt = 1; writes.length > 0; attempt++) {
-      if (attempt > MAX_BATCH_ATTEMPTS) throw new RolloutError(`delivery ${delivery.id}: its outcome could not be written`);
-      if (attempt > 1) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-      const out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: writes } }));
-      writes = out.UnprocessedItems?.[this.tableName] ?? [];
-    }
-  }
-
   /**
-   * The received item while there is one, else the outcome: one read for the delivery whose work is
-   * about to be done, the common case. `complete` writes the outcome and deletes the received item in
-   * one batch whose writes land in any order, so a delivery found in neither is looked for once more
-   * as an outcome; one found received may have its outcome already, and its work is safe to do again.
+   * Records a new delivery, received (its work to do) or processed at once (nothing to do). Null when
+   * recorded now; the delivery already recorded under this id otherwise (read consistently).
    */
-  async get(id: string): Promise<DeliveryRecord | null> {
-    const received = await this.read(receivedKey(id));
-    if (received) return { status: 'RECEIVED', ...(JSON.parse(readString(received, 'doc')) as ReceivedDelivery) };
-    const outcome = (await this.read(outcomeKey(id))) ?? (await this.read(outcomeKey(id)));
-    return outcome ? processed(outcome, this.nowSeconds()) : null;
+  async receive(delivery: ReceivedDelivery | ProcessedDelivery): Promise<DeliveryRecord | null> {
+    const recorded = await conditionally(() =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: 'processedAt' in delivery ? this.processedItem(delivery) : receivedItem(delivery),
+          // An outcome past its TTL is gone (DynamoDB deletes it some time later): a new delivery.
+          ConditionExpression: 'attribute_not_exists(#pk) OR #ttl <= :now',
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':now': num(this.nowSeconds()) },
+        }),
+      ),
+    );
+    if (recorded) return null;
+    const existing = await this.get(delivery.id);
+    // Refused, then expired before the read: nothing was recorded, the sender sends it again.
+    if (existing === null) throw new Error(`delivery ${delivery.id} expired while it was recorded`);
+    return existing;
   }
 
+  /** Rewrites the delivery with its outcome: it leaves the index of unfinished work. Idempotent. */
+  async complete(delivery: ProcessedDelivery): Promise<void> {
+    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: this.processedItem(delivery) }));
+  }
+
+  async get(id: string): Promise<DeliveryRecord | null> {
+    const item = (await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: deliveryKey(id), ConsistentRead: true }))).Item;
+    return item ? recordOf(item, this.nowSeconds()) : null;
+  }
+
+  private processedItem(delivery: ProcessedDelivery): Item {
+    return { ...deliveryKey(delivery.id), status: str(PROCESSED), doc: str(JSON.stringify(delivery)), [TTL_ATTRIBUTE]: num(this.nowSeconds() + this.ttlSeconds) };
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.now().getTime() / 1000);
+  }
+
+  /** The deliveries received and not processed, oldest first: the index's `INTAKE` partition (eventually consistent). */
   async received(): Promise<ReceivedDelivery[]> {
     const found: ReceivedDelivery[] = [];
     let startKey: Item | undefined;
@@ -68,38 +75,39 @@ export class WebhookDeliveries {
       const out = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
+          IndexName: BY_CREATED_INDEX.name,
           KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+          ExpressionAttributeNames: { '#pk': BY_CREATED_INDEX.partitionKey },
           ExpressionAttributeValues: { ':pk': str(INTAKE_PARTITION) },
-          ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of out.Items ?? []) found.push(JSON.parse(readString(item, 'doc')) as ReceivedDelivery);
+      for (const item of out.Items ?? []) if (item['status']?.S === RECEIVED) found.push(JSON.parse(readString(item, 'doc')) as ReceivedDelivery);
       startKey = out.LastEvaluatedKey;
     } while (startKey !== undefined);
     return found;
   }
-
-  private async read(key: Item): Promise<Item | undefined> {
-    return (await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }))).Item;
-  }
-
-  private nowSeconds(): number {
-    return Math.floor(this.now().getTime() / 1000);
-  }
 }
 
-function processed(item: Item, nowSeconds: number): DeliveryRecord | null {
+function recordOf(item: Item, nowSeconds: number): DeliveryRecord | null {
+  const doc = readString(item, 'doc');
+  if (item['status']?.S === RECEIVED) return { status: 'RECEIVED', ...(JSON.parse(doc) as ReceivedDelivery) };
+  // DynamoDB's TTL deletes an item some time after it passes (dynalite never does): an expired outcome is gone.
   const expiresAt = Number(item[TTL_ATTRIBUTE]?.N ?? Number.POSITIVE_INFINITY);
   if (expiresAt <= nowSeconds) return null;
-  return { status: 'PROCESSED', ...(JSON.parse(readString(item, 'doc')) as ProcessedDelivery) };
+  return { status: 'PROCESSED', ...(JSON.parse(doc) as ProcessedDelivery) };
 }
 
-function receivedKey(id: string): Item {
-  return { [PARTITION_KEY]: str(INTAKE_PARTITION), [SORT_KEY]: str(id) };
+function receivedItem(delivery: ReceivedDelivery): Item {
+  return {
+    ...deliveryKey(delivery.id),
+    status: str(RECEIVED),
+    doc: str(JSON.stringify(delivery)),
+    [BY_CREATED_INDEX.partitionKey]: str(INTAKE_PARTITION),
+    [BY_CREATED_INDEX.sortKey]: str(createdSortKey(delivery.receivedAt, delivery.id)),
+  };
 }
 
-function outcomeKey(id: string): Item {
-  return { [PARTITION_KEY]: str(outcomePk(id)), [SORT_KEY]: str(OUTCOME_SORT_KEY) };
+function deliveryKey(id: string): Item {
+  return { [PARTITION_KEY]: str(deliveryItemPk(id)), [SORT_KEY]: str(DELIVERY_SORT_KEY) };
 }

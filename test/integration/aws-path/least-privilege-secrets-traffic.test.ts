@@ -85,7 +85,7 @@ const UNUSED_GRANTS_JUSTIFIED: Readonly<Record<string, string>> = {
   '*:EcsTaskSets:ecs:DeleteTaskSet': 'Shift access: rolling back deletes the canary task set.',
   '*:EcsDescribeTaskDefinitions:ecs:DescribeTaskDefinition': 'Describing a task set resolves its image through its task definition.',
   '*:RolloutTable:dynamodb:PutItem': 'Items access: every function that changes a rollout saves it.',
-  '*:RolloutTable:dynamodb:BatchWriteItem': 'Items access: a processed webhook delivery writes its outcome in one batch; every role has the same item access.',
+  '*:RolloutTable:dynamodb:BatchWriteItem': 'Items access: a long rollout log moves its oldest events to event items in batches; every role has the same item access.',
   '*:RolloutTable:dynamodb:DeleteItem': 'Items access: releasing a lock, dropping a queue entry or an active marker.',
   'watchdog:InvokeIntake:lambda:InvokeFunction': 'The sweep hands on a delivery never processed (test/integration/webhooks/webhook-intake.test.ts).',
   'advance:EcsTagNewTaskDefinitions:ecs:TagResource': 'A stable revision with tags: evaluated in least-privilege.test.ts (the emulator\'s revisions carry none).',
@@ -95,6 +95,7 @@ const UNUSED_GRANTS_JUSTIFIED: Readonly<Record<string, string>> = {
   // Recover and the watchdog's re-drive have their scenarios in least-privilege.test.ts; here they would act the same on these services.
   'recover:RolloutTable:dynamodb:GetItem': 'Recover loads the rollout it rolls back (least-privilege.test.ts: a crashed Advance).',
   'recover:RolloutTable:dynamodb:Query': 'Recover loads the rollout with its events (least-privilege.test.ts: a crashed Advance).',
+  'watchdog:RolloutTableIntakeIndex:dynamodb:Query': 'The sweep lists the webhook deliveries not processed yet (least-privilege.test.ts); no sweep runs here.',
   'watchdog:RolloutTable:dynamodb:GetItem': 'The watchdog re-drives a rollout without a clock (least-privilege.test.ts); here it may read one on an execution\'s status change.',
   // With ALB weights the weight is routed once both task sets are steady: by whichever of AwaitSteady's look and the ECS event sees it first.
   'awaitApproval:ElbDescribe:elasticloadbalancing:DescribeRules': 'AwaitSteady\'s look routes the weight when it sees both sets steady before the ECS event does (a race: here either may).',

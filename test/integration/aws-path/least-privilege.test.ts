@@ -82,7 +82,7 @@ const UNUSED_GRANTS_JUSTIFIED: Readonly<Record<string, string>> = {
   '*:EcsTaskSets:ecs:DeleteTaskSet': 'Shift access: rolling back deletes the canary task set.',
   '*:EcsDescribeTaskDefinitions:ecs:DescribeTaskDefinition': 'Describing a task set resolves its image through its task definition.',
   '*:RolloutTable:dynamodb:BatchWriteItem':
-    'Items access: a processed webhook delivery writes its outcome and removes its pending marker in one batch (shared/orchestration/delivery-intake.ts); the intake function does it here, and every role has the same item access to the table.',
+    'Items access: a rollout log longer than a record carries moves its oldest events to event items in batches (shared/adapters/dynamodb/dynamo-rollout-store.ts); no scenario here logs that much, and every role has the same item access to the table.',
   'watchdog:InvokeIntake:lambda:InvokeFunction':
     'The sweep hands the intake function a delivery answered more than deliveryRedispatchSeconds (60 s) ago and never processed; that path is tested in test/integration/webhooks/webhook-intake.test.ts, since no scenario here loses a delivery for a minute.',
   'ecsEvent:RolloutTable:dynamodb:PutItem':

@@ -39,7 +39,7 @@ class HeldQueue implements DeliveryQueue {
   }
 }
 
-async function setup(options: { queue?: DeliveryQueue; clock?: () => Date } = {}) {
+async function setup(options: { queue?: DeliveryQueue; clock?: () => Date; recentDeliveries?: number } = {}) {
   const tableName = await dynamo.newTable();
   const client = dynamo.newClient();
   const counter = countCalls(client);
@@ -49,7 +49,7 @@ async function setup(options: { queue?: DeliveryQueue; clock?: () => Date } = {}
   const orchestrator = new Orchestrator({
     config, store, ecs: new FakeEcs(), verifier, workflow: new RecordingWorkflow(),
     ...(options.queue ? { deliveries: options.queue } : {}), ...(options.clock ? { clock: options.clock } : {}),
-    options: { signatureRecheckMs: [] },
+    options: { signatureRecheckMs: [], ...(options.recentDeliveries === undefined ? {} : { recentDeliveries: options.recentDeliveries }) },
   });
   const app = createApp({ orchestrator, webhookToken: WEBHOOK_TOKEN, apiToken: API_TOKEN, authFailures: new FailureLimiter({ maxFailures: Number.POSITIVE_INFINITY }) });
   const push = async (digest: string, tag: string | null) => {
@@ -60,11 +60,20 @@ async function setup(options: { queue?: DeliveryQueue; clock?: () => Date } = {}
     });
     return { status: res.status, headers: res.headers, body: (await res.json()) as any };
   };
+  /** A distribution notification, whose event ids identify it: a registry retrying sends it again as is. */
+  const notify = async (envelope: unknown) => {
+    const res = await app.request('/webhooks/registry', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': 'application/vnd.docker.distribution.events.v2+json' },
+      body: JSON.stringify(envelope),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
   const delivery = async (id: string, token = API_TOKEN) => {
     const res = await app.request(`/deliveries/${id}`, { headers: { authorization: `Bearer ${token}` } });
     return { status: res.status, body: (await res.json()) as any };
   };
-  return { store, orchestrator, counter, verifier, push, delivery };
+  return { store, orchestrator, counter, verifier, push, notify, delivery };
 }
 
 describe('webhook intake', () => {
@@ -109,6 +118,39 @@ describe('webhook intake', () => {
     const dup = (await h.delivery(again.body.deliveryId)).body;
     expect(dup.accepted).toEqual([]);
     expect(dup.ignored.map((i: any) => i.reason)).toEqual(Array(2).fill(expect.stringMatching(/^duplicate delivery: rollout \S+ already deploys this digest/)));
+  });
+
+  it.each([
+    { by: 'the store (another process): one refused write and one read', recentDeliveries: 0, calls: ['PutItem', 'GetItem'] },
+    { by: 'the process that recorded it, from memory: no store call', recentDeliveries: undefined, calls: [] },
+  ])('answers a repeat of a notification its sender identifies from the delivery recorded first, with no work again; by $by', async ({ recentDeliveries, calls }) => {
+    const queue = new HeldQueue();
+    const h = await setup({ queue, recentDeliveries });
+    const envelope = (id: string, digest: string) => ({
+      events: [{ id, action: 'push', target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, repository: 'team/web', tag: 'v8', url: `http://127.0.0.1:5000/v2/team/web/manifests/${digest}` }, request: { host: '127.0.0.1:5000' } }],
+    });
+    const first = await h.notify(envelope('event-1', sha256('build 8')));
+    expect(first.status).toBe(202);
+    expect(first.body.accepted).toHaveLength(2);
+    // The registry retries (its answer was lost): the same answer, nothing handed on again.
+    h.counter.calls.length = 0;
+    const retry = await h.notify(envelope('event-1', sha256('build 8')));
+    expect(h.counter.calls).toEqual(calls);
+    expect(retry).toEqual(first);
+    expect(queue.held).toEqual([first.body.deliveryId]);
+    // Once processed, a repeat answers the outcome, still without work.
+    await h.orchestrator.processDelivery(first.body.deliveryId);
+    h.counter.calls.length = 0;
+    const late = await h.notify(envelope('event-1', sha256('build 8')));
+    expect(h.counter.calls).toEqual(calls);
+    expect(late.body).toEqual({ deliveryId: first.body.deliveryId, accepted: first.body.accepted.map((a: any) => ({ ...a, status: 'PROGRESSING' })), ignored: [] });
+    expect(queue.held).toEqual([first.body.deliveryId]);
+    expect((await h.store.list({})).items).toHaveLength(2);
+    // Another event, or other bytes under the same event id, is another delivery.
+    const other = await h.notify(envelope('event-2', sha256('build 8')));
+    const changed = await h.notify(envelope('event-1', sha256('build 9')));
+    expect(new Set([first.body.deliveryId, other.body.deliveryId, changed.body.deliveryId]).size).toBe(3);
+    expect(queue.held).toHaveLength(3);
   });
 
   it('ends a refused signature on the rollout, with its reason, as before the answer came first', async () => {
@@ -162,5 +204,6 @@ describe('webhook intake', () => {
     expect((await h.delivery(res.body.deliveryId, WEBHOOK_TOKEN)).status).toBe(401);
     expect((await h.delivery('01m8wkf6v520rn4218svk8zfc6')).status).toBe(404);
     expect((await h.delivery('not-an-id')).status).toBe(404);
+    await h.orchestrator.deliveriesIdle(); // its work, before the table goes
   });
 });

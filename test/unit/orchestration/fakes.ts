@@ -93,9 +93,11 @@ export class MemStore implements RolloutStore {
   async deliveryOwner(key: string) {
     return this.claims.get(key) ?? null;
   }
-  async receiveDelivery(d: ReceivedDelivery) {
-    if (this.deliveries.has(d.id)) throw new Error(`delivery ${d.id} exists`);
-    this.deliveries.set(d.id, structuredClone({ status: 'RECEIVED', ...d }));
+  async receiveDelivery(d: ReceivedDelivery | ProcessedDelivery): Promise<DeliveryRecord | null> {
+    const existing = this.deliveries.get(d.id);
+    if (existing) return structuredClone(existing);
+    this.deliveries.set(d.id, structuredClone('processedAt' in d ? { status: 'PROCESSED' as const, ...d } : { status: 'RECEIVED' as const, ...d }));
+    return null;
   }
   async completeDelivery(d: ProcessedDelivery) {
     this.deliveries.set(d.id, structuredClone({ status: 'PROCESSED', ...d }));
@@ -105,7 +107,7 @@ export class MemStore implements RolloutStore {
     return d ? structuredClone(d) : null;
   }
   async receivedDeliveries() {
-    return [...this.deliveries.values()].filter((d): d is Extract<DeliveryRecord, { status: 'RECEIVED' }> => d.status === 'RECEIVED').sort((a, b) => (a.id < b.id ? -1 : 1)).map(({ status: _, ...d }) => structuredClone(d));
+    return [...this.deliveries.values()].filter((d): d is Extract<DeliveryRecord, { status: 'RECEIVED' }> => d.status === 'RECEIVED').sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : 1)).map(({ status: _, ...d }) => structuredClone(d));
   }
 }
 
