@@ -2,21 +2,34 @@ import { createHash, randomBytes } from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
+/** The last id's millisecond and random digits (base32 values), for ids made within one millisecond. */
+let last: { ms: number; digits: number[] } = { ms: -1, digits: [] };
+
 /**
  * A ULID-style id in lower-case Crockford base32: 10 characters of milliseconds, then 16 random ones.
  * Ids sort by creation time, which keeps listings and logs in order without another attribute.
  */
 export function newRolloutId(now: Date = new Date()): string {
-  let time = now.getTime();
+  const ms = now.getTime();
+  let time = ms;
   let head = '';
   for (let i = 0; i < 10; i++) {
     head = ALPHABET[time % 32] + head;
     time = Math.floor(time / 32);
   }
-  const bytes = randomBytes(16);
-  let tail = '';
-  for (const b of bytes) tail += ALPHABET[b % 32];
-  return `${head}${tail}`;
+  // Within one millisecond the ids of a process still sort in the order they were made (ULID's
+  // monotonic rule: the previous random part plus one), so pushes received together keep their order.
+  let digits: number[];
+  if (ms === last.ms && last.digits.some((d) => d < 31)) {
+    digits = [...last.digits];
+    let i = digits.length - 1;
+    while (digits[i] === 31) digits[i--] = 0;
+    digits[i]! += 1;
+  } else {
+    digits = [...randomBytes(16)].map((b) => b % 32);
+  }
+  last = { ms, digits };
+  return head + digits.map((d) => ALPHABET[d]).join('');
 }
 
 /**

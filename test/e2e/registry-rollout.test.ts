@@ -140,18 +140,21 @@ describe('pushing to a real registry', { timeout: 60_000 }, () => {
     await waitFor("the tap to record the delivery", async () => tap.deliveries.some((d) => d.body.includes(`"${image.digest}"`)) || undefined);
     const delivery = tap.deliveries.find((d) => d.body.includes(`"${image.digest}"`) && d.body.includes('"v2"'));
     expect(delivery).toBeDefined();
+    const deliveryIds = new Set<string>();
     for (let i = 0; i < 2; i++) {
       const again = await fetch(`${stack.url}/webhooks/registry`, { method: 'POST', body: delivery!.body, headers: { 'content-type': delivery!.contentType, authorization: delivery!.authorization } });
       const answer = (await again.json()) as any;
       expect(again.status).toBe(202);
-      // The answer only plans; the delivery's outcome says it was a duplicate.
-      const outcome = await waitFor('the repeated delivery to be processed', async () => {
+      // The registry's events carry ids: a repeat is the first delivery, answered again with its rollout.
+      deliveryIds.add(answer.deliveryId);
+      expect(answer.accepted.map((x: any) => x.rolloutId)).toEqual([first.id]);
+      const outcome = await waitFor('the delivery to be processed', async () => {
         const d = (await api('GET', `/deliveries/${answer.deliveryId}`)).body;
         return d?.status === 'PROCESSED' ? d : undefined;
       });
-      expect(outcome.accepted).toEqual([]);
-      expect(outcome.ignored.some((x: any) => /duplicate delivery/.test(x.reason))).toBe(true);
+      expect(outcome.accepted.map((x: any) => x.rolloutId)).toEqual([first.id]);
     }
+    expect(deliveryIds.size).toBe(1);
     const all = (await api('GET', '/rollouts?service=web&limit=100')).body.items.filter((r: any) => r.image.digest === image.digest);
     expect(all).toHaveLength(1);
     await rolloutOf(image.digest, (r) => r.status === 'PAUSED');
