@@ -165,8 +165,9 @@ describe('the API while the store is unavailable', () => {
     } finally {
       fault = null;
     }
+    // Nothing the abort would have written (the workflow's own save of its approval wait may land meanwhile).
     const after = (await api('GET', `/rollouts/${id}`)).body;
-    expect(after).toMatchObject({ status: 'PAUSED', version: before.version, events: before.events });
+    expect(after).toMatchObject({ status: 'PAUSED', events: before.events });
 
     const again = await api('POST', `/rollouts/${id}/abort`, { by: 'ann', reason: 'store back' });
     expect(again.status).toBe(200);
