@@ -39,9 +39,9 @@ interface StepHandlers {
   readonly recover: (event: unknown) => Promise<Directive>;
 }
 import { aslOf } from '../../test/helpers/asl';
-import { startSecretsStub, useAwsEndpoints } from '../../test/helpers/aws-endpoints';
+import { startLambdaInvokeStub, startSecretsStub, useAwsEndpoints } from '../../test/helpers/aws-endpoints';
 import { httpApiEvent } from '../../test/helpers/lambda-events';
-import { API_TOKEN, WEBHOOK_CONTENT_TYPE, WEBHOOK_TOKEN, deliver, newDigest, pushEnvelope, pushSignatures, registry, workspace } from '../lib/fixtures';
+import { API_TOKEN, WEBHOOK_CONTENT_TYPE, WEBHOOK_TOKEN, deliver, newDigest, pushEnvelope, pushImages, pushSignatures, registry, workspace } from '../lib/fixtures';
 import { countSdkCalls } from '../lib/sdk-calls';
 import { localStack } from '../lib/stack';
 import { fmt, fmtRatio, median, until } from '../lib/stats';
@@ -81,7 +81,8 @@ function simulatedMs(calls: readonly EcsCall[], canaryId: string, taskStartMs: n
 async function tenStepRollouts(reg: RunningRegistry, c: LocalCase, warmup: boolean) {
   const steps = Array.from({ length: STEPS }, (_, i) => `- setWeight: ${(i + 1) * (100 / STEPS)}`);
   const ws = await workspace(reg.host, [{ name: 'web', repository: 'team/web', steps, desiredCount: DESIRED }]);
-  const digests = Array.from({ length: REPEATS + 1 }, newDigest);
+  // Real images: each rollout's stable image is the previous one's, checked in the registry before traffic moves.
+  const digests = await pushImages(reg.host, 'team/web', REPEATS + 1);
   await pushSignatures(reg.host, 'team/web', digests, ws.keys.privateKeyPem);
   const stack = await localStack({ config: ws.config, taskStartMs: c.taskStartMs, ...(c.steadyPollMs ? { steadyPollMs: c.steadyPollMs } : {}) });
   const succeeded = new Map<string, number>();
@@ -97,7 +98,11 @@ async function tenStepRollouts(reg: RunningRegistry, c: LocalCase, warmup: boole
       const t0 = Date.now();
       const { accepted } = await deliver(stack.url, reg.host, 'team/web', digests[i]!);
       const id = accepted[0]!.rolloutId;
-      const end = await until(`rollout ${id} to succeed`, async () => succeeded.get(id), 60_000, 20);
+      const end = await until(`rollout ${id} to succeed`, async () => succeeded.get(id), 60_000, 20).catch(async (e: unknown) => {
+        // What the rollout did instead, for the report.
+        const r = await stack.orchestrator.get(id);
+        throw new Error(`${String(e)}; it is ${r.status} (${r.reason ?? 'no reason'}); last events: ${r.events.slice(-3).map((x) => `${x.type}: ${x.message}`).join(' | ')}`);
+      });
       const r = await stack.orchestrator.get(id);
       const calls = stack.ecs.calls.slice(from);
       const sim = simulatedMs(calls, r.ecs.canaryTaskSetId!, c.taskStartMs);
@@ -148,7 +153,7 @@ async function stepFunctionsRun(reg: RunningRegistry) {
   const dynamo = await startDynalite({ tableName: 'rollouts' });
   const secrets = await startSecretsStub({ 'webhook-secret': WEBHOOK_TOKEN, 'api-secret': API_TOKEN });
   const directives: Directive[] = [];
-  let handlers: { api: typeof ApiHandlers; steps: StepHandlers; ecsEvent: (event: unknown) => Promise<unknown> } | undefined;
+  let handlers: { api: typeof ApiHandlers; steps: StepHandlers; ecsEvent: (event: unknown) => Promise<unknown>; intake: (event: unknown) => Promise<unknown> } | undefined;
   const sfnOptions = (overrideMs: number | undefined) => ({
     definition,
     handlers: {
@@ -177,9 +182,12 @@ async function stepFunctionsRun(reg: RunningRegistry) {
     });
   });
   await new Promise<void>((r) => sfnProxy.listen(0, '127.0.0.1', r));
+  // The API hands each webhook delivery's work to the intake function, invoked asynchronously (Lambda's Invoke).
+  const lambdaInvoke = await startLambdaInvokeStub({ intake: (event) => handlers!.intake(event) });
   const restore = useAwsEndpoints(
-    { dynamodb: dynamo.endpoint, ecs: ecsEndpoint, sfn: `http://127.0.0.1:${(sfnProxy.address() as AddressInfo).port}`, secretsManager: secrets.endpoint },
+    { dynamodb: dynamo.endpoint, ecs: ecsEndpoint, sfn: `http://127.0.0.1:${(sfnProxy.address() as AddressInfo).port}`, secretsManager: secrets.endpoint, lambda: lambdaInvoke.endpoint },
     {
+      ROLLOUT_INTAKE_FUNCTION_NAME: 'intake',
       ROLLOUT_CONFIG: writeResolvedConfig(ws.config, join(ws.dir, 'resolved')),
       ROLLOUT_TABLE_NAME: 'rollouts',
       ROLLOUT_STATE_MACHINE_ARN: sfn.emulator.stateMachineArn,
@@ -196,6 +204,7 @@ async function stepFunctionsRun(reg: RunningRegistry) {
         recover: (await import('../../functions/recover')).recover,
       },
       ecsEvent: (await import('../../functions/ecs-event')).ecsEvent,
+      intake: (await import('../../functions/ecr-push')).ecrPush,
     };
     const call = async (method: string, path: string, token: string, body: unknown, contentType = 'application/json') => {
       const res = (await handlers!.api.handler(httpApiEvent(method, path, { headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, body }) as never, {} as never)) as { statusCode: number; body: string };
@@ -236,6 +245,8 @@ async function stepFunctionsRun(reg: RunningRegistry) {
     return runs;
   } finally {
     restore();
+    await lambdaInvoke.idle();
+    await lambdaInvoke.close();
     await sfn.emulator.idle();
     await sfn.close();
     await new Promise<void>((r) => sfnProxy.close(() => r()));

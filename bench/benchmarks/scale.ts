@@ -14,7 +14,7 @@ import type { Benchmark } from '../lib/types';
 import type { Rollout } from '../../shared/core/rollout';
 import { EcsEmulator } from '../../local/ecs-emulator';
 
-const N = 500;
+const N = Number(process.env.SCALE_N ?? 500);
 const CONCURRENCY = 25;
 const GET_CONNECTIONS = 10;
 const GET_SECONDS = 8;
@@ -88,7 +88,7 @@ export const scale: Benchmark = {
       t = Date.now();
       const ids: string[] = new Array(N);
       await pool(services, CONCURRENCY, async (s, i) => {
-        const { accepted } = await deliver(stack.url, reg.host, s.repository, digests[i]!).catch((e: unknown) => {
+        const { accepted } = await deliver(stack.url, reg.host, s.repository, digests[i]!, null, { patienceMs: 300_000, everyMs: 100 }).catch((e: unknown) => {
           progress(`scale: delivery for ${s.name} failed: ${String(e)} ${(e as Error).stack ?? ''}`);
           throw e;
         });

@@ -132,6 +132,27 @@ export async function pushSignatures(host: string, repository: string, digests: 
   await Promise.all(Array.from({ length: Math.min(concurrency, digests.length) }, worker));
 }
 
+/**
+ * Pushes `count` distinct minimal images (a config blob of their own, no layers) to the repository and
+ * answers their manifest digests: rollouts that follow each other on one service need the previous
+ * image in the registry, since a rollout checks its rollback target there before it moves traffic.
+ */
+export async function pushImages(host: string, repository: string, count: number): Promise<string[]> {
+  const base = `http://${host}/v2/${repository}`;
+  const digests: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: { Labels: { bench: randomBytes(8).toString('hex') } } }));
+    const configDigest = await putBlob(base, config);
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: { mediaType: MediaType.OciConfig, size: config.byteLength, digest: configDigest }, layers: [] }));
+    const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+    const res = await fetch(`${base}/manifests/${digest}`, { method: 'PUT', headers: { 'content-type': MediaType.OciManifest }, body: manifest });
+    await res.arrayBuffer();
+    if (res.status !== 201) throw new Error(`PUT image manifest answered ${res.status}`);
+    digests.push(digest);
+  }
+  return digests;
+}
+
 /** Uploads a blob in two requests (POST, then PUT with the digest); answers its digest. */
 export async function putBlob(base: string, bytes: Buffer): Promise<string> {
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -170,8 +191,12 @@ export function pushEnvelope(host: string, repository: string, digest: string, t
   };
 }
 
-/** POSTs one notification to the orchestrator; answers the parsed 202 body. */
-export async function deliver(baseUrl: string, host: string, repository: string, digest: string, tag: string | null = null) {
+/**
+ * POSTs one push notification and waits for its delivery's outcome (`GET /deliveries/{id}`), looking
+ * every `everyMs`, `patienceMs` at most: a local stack works on two deliveries at a time, so hundreds
+ * queued behind each other take minutes, and many waiters looking every 5 ms are load of their own.
+ */
+export async function deliver(baseUrl: string, host: string, repository: string, digest: string, tag: string | null = null, wait: { readonly patienceMs?: number; readonly everyMs?: number } = {}) {
   const res = await fetch(`${baseUrl}/webhooks/registry`, {
     method: 'POST',
     headers: { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': WEBHOOK_CONTENT_TYPE },
@@ -183,7 +208,7 @@ export async function deliver(baseUrl: string, host: string, repository: string,
   return until(`delivery ${answer.deliveryId} to be processed`, async () => {
     const d = await apiGet<{ status: string; accepted: { rolloutId: string; status: string }[]; ignored: { reason: string }[] }>(baseUrl, `/deliveries/${answer.deliveryId}`);
     return d.status === 'PROCESSED' ? d : undefined;
-  });
+  }, wait.patienceMs ?? 30_000, wait.everyMs ?? 5);
 }
 
 /** GET with the API token; answers the parsed JSON. */
