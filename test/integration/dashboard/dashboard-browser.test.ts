@@ -20,7 +20,12 @@ const shop = serviceConfig('shop', {
   traffic: { alb: { listenerRule: `${ELB}:listener-rule/app/shop/00000000000000a1/00000000000000b1/00000000000000c3`, targetGroups: [`${ELB}:targetgroup/shop-blue/00000000000000d1`, `${ELB}:targetgroup/shop-green/00000000000000d2`] } },
   alarms: [],
 });
-const config = appConfig([serviceConfig('web', { steps: [{ setWeight: 20 }, { pause: { duration: 1 } }, { setWeight: 50 }, { pause: {} }, { setWeight: 100 }] }), serviceConfig('worker'), shop]);
+const config = appConfig([
+  serviceConfig('web', { steps: [{ setWeight: 20 }, { pause: { duration: 1 } }, { setWeight: 50 }, { pause: {} }, { setWeight: 100 }] }),
+  // worker: a 6 s bake, so that the rollout is PROGRESSING long enough to be paused by hand even on a loaded machine.
+  serviceConfig('worker', { steps: [{ setWeight: 20 }, { pause: { duration: 6 } }, { setWeight: 50 }, { pause: {} }, { setWeight: 100 }] }),
+  shop,
+]);
 
 let stack: LocalStack;
 let browser: Browser;
