@@ -76,6 +76,11 @@ export class ServiceLock implements LockEffects {
       if (service.policies.onNewImage === 'reject') {
         return this.step(rollout.id, { type: 'StartFailed', reason: `rollout ${holder} of ${service.name} is still active and the service's onNewImage policy is reject` });
       }
+      if (service.policies.onNewImage === 'supersede' && holder > rollout.id) {
+        // A newer push holds the lock (the two deliveries' work ran in the other order, as parallel
+        // intake invocations may): the older image gives way; it never supersedes a newer one.
+        return this.step(rollout.id, { type: 'Supersede', by: holder });
+      }
       // The entry before the record: a crash in between leaves an entry whose record still waits for
       // the lock (SignatureVerified already said so), which the hand-off takes as queued.
       if (!enqueued) await store.enqueue(service.name, rollout.id);

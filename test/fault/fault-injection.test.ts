@@ -552,21 +552,29 @@ const CASES: Case[] = [
   },
   {
     name: 'same notification 5 times concurrently',
-    injected: '5 identical webhook deliveries at once',
+    injected: '5 identical webhook deliveries at once, then 3 of the same push under other event ids',
     group: 'events',
     expect: 'SUCCEEDED',
     async run(ctx) {
       const { h, service } = ctx;
       const digest = freshDigest();
       const envelope = pushEnvelope(`team/${service}`, 'v5', digest, undefined, 'same-event-id');
+      // The sender identifies its notification (the event id): the five are one delivery, answered five times.
       const answers = await Promise.all([1, 2, 3, 4, 5].map(() => deliverAndWait(h.hook, h.api, '/webhooks/registry', envelope, { 'content-type': 'application/json' })));
-      const accepted = answers.flatMap((a) => a.body.accepted ?? []);
-      const ignored = answers.flatMap((a) => a.body.ignored ?? []);
-      if (accepted.length !== 1) ctx.violations.push(`${accepted.length} accepted, expected 1`);
-      if (ignored.length !== 4 || !ignored.every((i: any) => /duplicate delivery/.test(i.reason))) ctx.violations.push(`ignored: ${JSON.stringify(ignored.map((i: any) => i.reason))}`);
+      const deliveryIds = new Set(answers.map((a) => a.answer?.deliveryId));
+      if (deliveryIds.size !== 1) ctx.violations.push(`${deliveryIds.size} deliveries for one notification, expected 1`);
+      const rolloutIds = new Set(answers.flatMap((a) => (a.body.accepted ?? []).map((x: any) => x.rolloutId)));
+      if (rolloutIds.size !== 1) ctx.violations.push(`${rolloutIds.size} rollouts named, expected 1`);
+      // The same push under other event ids (another sender, a re-sent notification): new deliveries, at
+      // once, each refused by the (service, digest) claim.
+      const others = await Promise.all([1, 2, 3].map((n) => deliverAndWait(h.hook, h.api, '/webhooks/registry', pushEnvelope(`team/${service}`, 'v5', digest, undefined, `other-event-${n}`), { 'content-type': 'application/json' })));
+      const accepted = others.flatMap((a) => a.body.accepted ?? []);
+      const ignored = others.flatMap((a) => a.body.ignored ?? []);
+      if (accepted.length !== 0) ctx.violations.push(`${accepted.length} of the other deliveries accepted, expected none`);
+      if (ignored.length !== 3 || !ignored.every((i: any) => /duplicate delivery/.test(i.reason))) ctx.violations.push(`ignored: ${JSON.stringify(ignored.map((i: any) => i.reason))}`);
       const page = await h.api('GET', `/rollouts?service=${service}&limit=100`);
       if (page.body.items.filter((r: any) => r.image.digest === digest).length !== 1) ctx.violations.push('more than one rollout for the digest');
-      return accepted[0].rolloutId;
+      return [...rolloutIds][0]!;
     },
   },
   {

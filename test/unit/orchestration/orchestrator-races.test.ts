@@ -330,4 +330,23 @@ describe('approval deadlines through advance', () => {
     ecs.sets.get('stable')!.externalId = r.id;
     expect((await o.ingest([push(2)])).accepted[0]!.status).toBe('PROGRESSING');
   });
+  it('in supersede mode, an older push whose work runs after a newer one holds the lock gives way; it never supersedes the newer image', async () => {
+    const config = appConfig([serviceConfig('web', { steps: [{ setWeight: 20 }, { pause: {} }] })]);
+    const store = new MemStore();
+    const ecs = new FakeEcs();
+    // The deliveries' work waits here, to be run in the other order (parallel intake invocations).
+    const dispatched: string[] = [];
+    const o = new Orchestrator({ config, store, ecs, verifier: new ScriptedVerifier(), workflow: new RecordingWorkflow(), alarms: new FakeAlarms(), deliveries: { dispatch: async (id) => void dispatched.push(id) }, options: { rollbackBackoffMs: 1, signatureRecheckMs: [1, 1] } });
+    const push = (n: number) => ({ registry: '127.0.0.1:5000', repository: 'team/web', tag: `v${n}`, digest: digestOf(n), source: 'test' });
+    const older = (await o.accept({ source: 'test', pushes: [push(1)] })).accepted[0]!.rolloutId;
+    const newer = (await o.accept({ source: 'test', pushes: [push(2)] })).accepted[0]!.rolloutId;
+    expect(older < newer).toBe(true);
+    await o.processDelivery(dispatched[1]!);
+    expect((await store.get(newer)).status).toBe('PROGRESSING');
+    await o.processDelivery(dispatched[0]!);
+    expect(await store.get(older)).toMatchObject({ status: 'ROLLED_BACK', reason: `superseded by rollout ${newer} before it started; ECS untouched` });
+    expect((await store.get(newer)).status).toBe('PROGRESSING');
+    expect(await store.lockHolder('web')).toBe(newer);
+    expect(ecs.calls.filter((c) => c.includes(older))).toEqual([]);
+  });
 });
