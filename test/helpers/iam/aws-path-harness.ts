@@ -22,7 +22,7 @@ import { testApp } from '../../infra/infra-fixtures';
 import { AwsCallRecorder, type AwsCall } from './aws-call-recorder';
 import { authorizationRequests, type AuthorizationEnvironment } from './authorization-requests';
 import { RoleEvaluator } from './role-evaluator';
-import { type Handler, functionEntries } from './function-entries';
+import { type Handler, functionEntries, sharedProcessEnvironment } from './function-entries';
 import { synthesizedStack, type SynthesizedStack } from './synthesized-roles';
 
 export type { Handler } from './function-entries';
@@ -94,22 +94,7 @@ export async function startAwsPath(options: AwsPathOptions): Promise<AwsPath> {
 
   // Every function runs with the environment the template gives it. They share this process, so their
   // environments are merged, and a variable two functions set differently fails here.
-  const merged: Record<string, string> = {};
-  const secretIds: Record<string, string> = {};
-  for (const name of ROLLOUT_FUNCTION_NAMES) {
-    for (const [key, value] of Object.entries(stack.environments[name])) {
-      if (key === 'NODE_OPTIONS') continue;
-      if (key === 'ROLLOUT_SECRETS') {
-        // Each function names only the secrets it reads; the shared process reads any of them, and
-        // expectEveryCallAllowed holds each read to the function's own.
-        Object.assign(secretIds, JSON.parse(value) as Record<string, string>);
-        continue;
-      }
-      if (key in merged && merged[key] !== value) throw new Error(`functions disagree on ${key}: ${merged[key]} / ${value}`);
-      merged[key] = value;
-    }
-  }
-  merged['ROLLOUT_SECRETS'] = JSON.stringify(secretIds);
+  const { merged, secretIds } = sharedProcessEnvironment(stack.environments);
   const missing = Object.keys(secretIds).filter((v) => !(v in options.secretValues));
   if (missing.length > 0) throw new Error(`no value given for the secrets ${missing.join(', ')}`);
   const secrets = await startSecretsStub(Object.fromEntries(Object.entries(secretIds).map(([variable, id]) => [id, options.secretValues[variable]!])));

@@ -32,3 +32,27 @@ export async function functionEntries(wrap: (name: RolloutFunctionName, run: () 
   };
   return Object.fromEntries(ROLLOUT_FUNCTION_NAMES.map((name) => [name, (e: unknown) => wrap(name, () => entries[name](e))])) as Record<RolloutFunctionName, Handler>;
 }
+
+/**
+ * The environment of one process running every function, from the template's: each function's
+ * variables merged (a variable two functions set differently fails here), and `ROLLOUT_SECRETS` the
+ * union of the secrets each names (`secretIds`, variable → secret id): the shared process reads any of
+ * them, and the IAM evaluation holds each read to the function's own.
+ */
+export function sharedProcessEnvironment(environments: Readonly<Record<RolloutFunctionName, Readonly<Record<string, string>>>>): { merged: Record<string, string>; secretIds: Record<string, string> } {
+  const merged: Record<string, string> = {};
+  const secretIds: Record<string, string> = {};
+  for (const name of ROLLOUT_FUNCTION_NAMES) {
+    for (const [key, value] of Object.entries(environments[name])) {
+      if (key === 'NODE_OPTIONS') continue;
+      if (key === 'ROLLOUT_SECRETS') {
+        Object.assign(secretIds, JSON.parse(value) as Record<string, string>);
+        continue;
+      }
+      if (key in merged && merged[key] !== value) throw new Error(`functions disagree on ${key}: ${merged[key]} / ${value}`);
+      merged[key] = value;
+    }
+  }
+  merged['ROLLOUT_SECRETS'] = JSON.stringify(secretIds);
+  return { merged, secretIds };
+}

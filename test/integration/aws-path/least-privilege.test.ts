@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RolloutOrchestratorStack } from '../../../infra/rollout-orchestrator-stack';
-import { ROLLOUT_FUNCTION_NAMES, type RolloutFunctionName } from '../../../infra/rollout-functions';
+import type { RolloutFunctionName } from '../../../infra/rollout-functions';
 import { startDynalite, type RunningDynalite } from '../../../local/dynamodb/dynalite-server';
 import { DynamoRolloutStore } from '../../../shared/adapters/dynamodb/dynamo-rollout-store';
 import { startEcsEmulator, type RunningEcsEmulator } from '../../../local/ecs-emulator';
@@ -28,7 +28,7 @@ import { startCloudWatchStub, startLambdaInvokeStub, startSecretsStub, useAwsEnd
 import { waitFor } from '../../helpers/http';
 import { AwsCallRecorder, type AwsCall } from '../../helpers/iam/aws-call-recorder';
 import { authorizationRequests, type AuthorizationEnvironment } from '../../helpers/iam/authorization-requests';
-import { type Handler, functionEntries } from '../../helpers/iam/function-entries';
+import { type Handler, functionEntries, sharedProcessEnvironment } from '../../helpers/iam/function-entries';
 import { RoleEvaluator } from '../../helpers/iam/role-evaluator';
 import { synthesizedStack, type SynthesizedStack } from '../../helpers/iam/synthesized-roles';
 import { alarmEvent, awsFixture, httpApiEvent } from '../../helpers/lambda-events';
@@ -173,21 +173,7 @@ beforeAll(async () => {
 
   // Every function runs with the environment the template gives it. They share this process, so their
   // environments are merged, and a variable two functions set differently fails here.
-  const merged: Record<string, string> = {};
-  const secretIds: Record<string, string> = {};
-  for (const name of ROLLOUT_FUNCTION_NAMES) {
-    for (const [key, value] of Object.entries(stack.environments[name])) {
-      if (key === 'NODE_OPTIONS') continue;
-      if (key === 'ROLLOUT_SECRETS') {
-        // Each function names only the secrets it reads; the shared process reads any of them.
-        Object.assign(secretIds, JSON.parse(value) as Record<string, string>);
-        continue;
-      }
-      if (key in merged && merged[key] !== value) throw new Error(`functions disagree on ${key}: ${merged[key]} / ${value}`);
-      merged[key] = value;
-    }
-  }
-  merged['ROLLOUT_SECRETS'] = JSON.stringify(secretIds);
+  const { merged, secretIds } = sharedProcessEnvironment(stack.environments);
   secrets = await startSecretsStub({ [secretIds['ROLLOUT_WEBHOOK_TOKEN']!]: WEBHOOK, [secretIds['ROLLOUT_API_TOKEN']!]: API });
   cloudwatch = await startCloudWatchStub(alarmStates);
   // The API and the watchdog hand each webhook delivery's work to the intake function (ecrPush), invoked asynchronously.
