@@ -69,7 +69,7 @@ export default defineConfig({
       },
       {
         // One fresh module graph per file.
-        test: { ...COMMON, name: 'own-process', include: OWN_PROCESS_TESTS, exclude: EXCLUDE },
+        test: { ...COMMON, name: 'fresh-process', include: OWN_PROCESS_TESTS, exclude: EXCLUDE },
       },
     ],
   },
