@@ -27,16 +27,15 @@ const EXCLUDE = ['**/node_modules/**', ...LONG_TESTS];
 
 /**
  * The integration files that change what their whole process shares, or load a Lambda entry whose
- * composition is built once per process: each runs in a module graph of its own. They set
- * `process.env` (the AWS endpoints and the functions' variables), replace the global `fetch` or
- * `process.stdout.write`, and call the functions' handlers.
+ * composition is built once per process: each runs in a module graph of its own. They call the
+ * functions' handlers with the AWS endpoints pointed at stand-ins through `process.env`, and replace
+ * the global `fetch` or spy on `process.stdout.write`.
  */
 export const OWN_PROCESS_TESTS = [
   'test/integration/aws-path/least-privilege.test.ts',
   'test/integration/aws-path/least-privilege-secrets-traffic.test.ts',
   'test/integration/step-functions/state-machine-run.test.ts',
   'test/integration/secrets/api-function-secrets.test.ts',
-  'test/infra/function-bundles.test.ts',
 ];
 
 export default defineConfig({
