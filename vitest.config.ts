@@ -25,6 +25,19 @@ export const COMMON = {
 
 const EXCLUDE = ['**/node_modules/**', ...LONG_TESTS];
 
+/**
+ * The integration files that change what their whole process shares, or load a Lambda entry whose
+ * composition is built once per process: each runs in a module graph of its own. They call the
+ * functions' handlers with the AWS endpoints pointed at stand-ins through `process.env`, and replace
+ * the global `fetch` or spy on `process.stdout.write`.
+ */
+export const OWN_PROCESS_TESTS = [
+  'test/integration/aws-path/least-privilege.test.ts',
+  'test/integration/aws-path/least-privilege-secrets-traffic.test.ts',
+  'test/integration/step-functions/state-machine-run.test.ts',
+  'test/integration/secrets/api-function-secrets.test.ts',
+];
+
 export default defineConfig({
   test: {
     ...COMMON,
@@ -39,9 +52,23 @@ export default defineConfig({
         test: { ...COMMON, name: 'unit', include: ['test/unit/**/*.test.ts'], exclude: EXCLUDE, isolate: false },
       },
       {
-        // Real services, stand-ins on loopback, child processes, environment variables: one fresh
-        // module graph per file.
-        test: { ...COMMON, name: 'integration', include: ['test/**/*.test.ts'], exclude: [...EXCLUDE, 'test/unit/**'] },
+        // Real services and stand-ins on loopback, child processes, CDK synthesis: these files, too,
+        // share their workers' module graph (each would otherwise import the local stack, the SDK
+        // clients or aws-cdk-lib again: about two thirds of the suite's import time). A file that
+        // changes a global must restore it before it ends; test/helpers/shared-process-guard.ts fails
+        // the file that does not.
+        test: {
+          ...COMMON,
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [...EXCLUDE, 'test/unit/**', ...OWN_PROCESS_TESTS],
+          isolate: false,
+          setupFiles: ['test/helpers/shared-process-guard.ts'],
+        },
+      },
+      {
+        // One fresh module graph per file.
+        test: { ...COMMON, name: 'fresh-process', include: OWN_PROCESS_TESTS, exclude: EXCLUDE },
       },
     ],
   },

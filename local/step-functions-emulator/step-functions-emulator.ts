@@ -73,6 +73,12 @@ export type { HistoryEvent } from './history';
 type Json = unknown;
 export type TaskHandler = (input: Json) => Promise<Json>;
 
+/**
+ * The definitions (as JSON text) this process has already validated: validation compiles the ASL
+ * schema anew each time (about 0.4 s of CPU), and the same text always gets the same verdict.
+ */
+const VALIDATED_DEFINITIONS = new Set<string>();
+
 /** AWS's history quota for a Standard execution. */
 export const AWS_HISTORY_LIMIT = 25_000;
 /** AWS's default Task TimeoutSeconds (developer guide, Task state). */
@@ -258,7 +264,10 @@ export class StepFunctionsEmulator {
     // The interpreter adds defaults to the object it is given (QueryLanguage): it gets a copy, and
     // DescribeStateMachine answers the definition exactly as it was given.
     this.definitionText = JSON.stringify(options.definition);
-    new StateMachine(structuredClone(options.definition) as never, { validationOptions: { checkArn: false } });
+    if (!VALIDATED_DEFINITIONS.has(this.definitionText)) {
+      new StateMachine(structuredClone(options.definition) as never, { validationOptions: { checkArn: false } });
+      VALIDATED_DEFINITIONS.add(this.definitionText);
+    }
     this.machine = new StateMachine(interpreterDefinition(options.definition, options.taskTimeoutOverrides ?? {}) as never, { validationOptions: { noValidate: true } });
     this.tasks = taskStates(options.definition);
     if (options.onStatusChange) this.listeners.add(options.onStatusChange);

@@ -108,7 +108,9 @@ describe('the dashboard routes', () => {
     await untilStatus(id, 'PAUSED');
     await api('PUT', '/local/alarms/worker-5xx', { state: 'ALARM', reason: 'test' });
     await untilStatus(id, 'ROLLED_BACK');
-    const { body } = await api('GET', '/metrics');
+    // The listeners hear of a change after it is saved (the log line, then the metrics): a loaded
+    // machine answered GET /metrics between the two.
+    const body = await waitFor('the rollback counted', async () => ((b) => (b.metrics.RolloutsRolledBack.total > 0 ? b : undefined))((await api('GET', '/metrics')).body));
     expect(body.namespace).toBe('RolloutOrchestrator');
     expect(body.metrics.RolloutsStarted).toMatchObject({ unit: 'Count', total: 2, byService: { web: 1, worker: 1 } });
     expect(body.metrics.RolloutsSucceeded).toMatchObject({ total: 1, byService: { web: 1 } });

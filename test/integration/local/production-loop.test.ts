@@ -177,7 +177,9 @@ describe('the local alarms on the CloudWatch endpoint', () => {
 
 describe('an execution that reaches the history limit', () => {
   it('fails as in AWS, and the watchdog gives the rollout a new clock that finishes it', async () => {
-    // A history limit this low ends each execution after a few turns of the bake's Wait loop.
+    // A history limit this low (a turn of the bake's Wait loop is 9 events) ends each execution after
+    // a turn or two, however slowly the machine runs them: with 60, a loaded machine ran the whole
+    // 1 s bake in one execution.
     const limited = await startLocalStack({
       config: appConfig([serviceConfig('web', { steps: [{ setWeight: 50 }, { pause: { duration: 1 } }, { setWeight: 100 }] })]),
       port: 0,
@@ -187,7 +189,7 @@ describe('an execution that reaches the history limit', () => {
       logger: silentLogger,
       webhookToken: 'hook-token',
       apiToken: 'api-token',
-      historyLimit: 60,
+      historyLimit: 20,
     });
     try {
       const limitedApi = apiClient(limited.url, limited.apiToken);
