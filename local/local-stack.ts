@@ -302,9 +302,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   alarms.onChange((name, state, reason) => orchestrator.alarmChanged(name, state, reason));
   // The events that reach the functions through EventBridge in AWS: ECS service actions nudge a rollout
   // waiting for ECS; an execution that ended lets the watchdog re-drive its rollout.
+  // An event for a service whose handling still waits for its invocation slot adds nothing: that
+  // handling looks at ECS after this event (as events that come before a look asks ECS join it, step-driver.ts).
+  const ecsEventsWaiting = new Set<string>();
   const unsubscribeEcs = ecsServer.emulator.onEvent((event) => {
     const parsed = parseEcsServiceAction(event);
-    if ('event' in parsed && mayAnswerSteadyWait(parsed.event)) void background(() => orchestrator.ecsChanged(parsed.event.cluster, parsed.event.service), 'ECS event not handled');
+    if (!('event' in parsed) || !mayAnswerSteadyWait(parsed.event)) return;
+    const { cluster, service } = parsed.event;
+    const key = JSON.stringify([cluster, service]);
+    if (ecsEventsWaiting.has(key)) return;
+    ecsEventsWaiting.add(key);
+    void background(() => {
+      ecsEventsWaiting.delete(key);
+      return orchestrator.ecsChanged(cluster, service);
+    }, 'ECS event not handled');
   });
   const unsubscribeSfn = stepFunctions.emulator.onStatusChange((event) => {
     if (event.detail.status === 'RUNNING') return;
