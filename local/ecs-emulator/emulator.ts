@@ -170,9 +170,21 @@ export class EcsEmulator {
       this.record({ operation, input, at, error: error instanceof EcsApiError ? error.type : 'InternalFailure' });
       throw error;
     } finally {
-      // Any call may be the first to see a task start (the clock moved): look once it has returned.
-      this.events.poke();
+      // Any call may be the first to see a task start (the clock moved): look once it has returned, at
+      // the services still moving and the one a change names.
+      this.events.poke(OPERATIONS[operation]?.mutates ? this.changedBy(input) : []);
     }
+  }
+
+  /** The service a change names (its ARN); `all` when it names none this emulator holds. */
+  private changedBy(input: unknown): readonly string[] | 'all' {
+    const fields = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
+    const ref = fields.service ?? fields.serviceName;
+    const cluster = fields.cluster;
+    if (typeof ref !== 'string' || (cluster !== undefined && typeof cluster !== 'string')) return 'all';
+    const clusterRecord = this.store.data.clusters[arns.clusterArn(this.store.config, arns.clusterName(cluster ?? 'default'))];
+    const service = clusterRecord && this.store.findService(clusterRecord, ref);
+    return service ? [service.arn] : 'all';
   }
 
   private record(call: EcsCall): void {

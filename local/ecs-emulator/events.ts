@@ -5,10 +5,13 @@
  * tasks from starting.
  *
  * Task progress is derived lazily from the clock (fleet.ts), so nothing "happens" at a transition:
- * the watch looks at every task set after each call to the emulator, on a timer set for the next
- * instant a task starts or stops, and when asked (`emitDueEvents`, for tests that move the clock by
- * hand). Each look runs asynchronously (never inside the call that changed the state) and announces
- * only what a describe at that instant shows; each transition into a state is announced once.
+ * the watch looks after each call to the emulator, on a timer set for the next instant a task starts
+ * or stops, and when asked (`emitDueEvents`, for tests that move the clock by hand). A look after a
+ * call or on the timer reads the services the calls changed and those still moving (not steady at the
+ * last look: only those can change with time alone); a look when asked, or after a change the watch
+ * cannot place (faults, load balancer health), reads every service. Each look runs asynchronously
+ * (never inside the call that changed the state) and announces only what a describe at that instant
+ * shows; each transition into a state is announced once.
  * Events live in memory only: a restarted emulator starts watching from the state it finds.
  */
 import { randomUUID } from 'node:crypto';
@@ -64,6 +67,12 @@ export class EcsEventWatch {
   private readonly unsettledTaskSets = new Set<string>();
   /** …and for services, the instant of the latest such change. */
   private readonly unsettledServices = new Map<string, number>();
+  /** Services a call changed since the last look. */
+  private readonly touched = new Set<string>();
+  /** Services not steady at the last look: their tasks move with time. */
+  private readonly moving = new Set<string>();
+  /** The next look reads every service. */
+  private lookAtAll = false;
   private lookPending = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -91,6 +100,7 @@ export class EcsEventWatch {
     if (!this.watching || taskSet.fleet.running === taskSet.fleet.target) return;
     this.unsettledTaskSets.add(taskSet.arn);
     this.unsettledServices.set(taskSet.serviceArn, this.clock());
+    this.touched.add(taskSet.serviceArn);
   }
 
   /** Takes the service's current state as known, without announcing it (a seeded service is born steady). */
@@ -100,24 +110,37 @@ export class EcsEventWatch {
     this.observeService(service, now);
   }
 
-  /** Schedules a look after the current call returns. */
-  poke(): void {
-    if (!this.watching || this.lookPending) return;
+  /**
+   * Schedules a look after the current call returns, at the services the call changed (their ARNs) and
+   * those still moving; at every service when the change cannot be placed (`all`, the default).
+   */
+  poke(changed: readonly string[] | 'all' = 'all'): void {
+    if (!this.watching) return;
+    if (changed === 'all') this.lookAtAll = true;
+    else for (const arn of changed) this.touched.add(arn);
+    if (this.lookPending) return;
     this.lookPending = true;
     setImmediate(() => {
       this.lookPending = false;
-      this.look();
+      this.lookAt(this.lookAtAll);
     });
   }
 
-  /** Looks now and announces what is due at the clock's current instant. */
+  /** Looks at every service now and announces what is due at the clock's current instant. */
   look(): void {
+    this.lookAt(true);
+  }
+
+  private lookAt(all: boolean): void {
     if (!this.watching) return;
     const now = this.clock();
     const events: EcsServiceActionEvent[] = [];
     const seenTaskSets = new Set<string>();
     const seenServices = new Set<string>();
-    for (const service of Object.values(this.store.data.services)) {
+    const services = all ? Object.values(this.store.data.services) : this.changedOrMoving();
+    this.lookAtAll = false;
+    this.touched.clear();
+    for (const service of services) {
       seenServices.add(service.arn);
       const taskSets = this.store.taskSetsOf(service, now);
       let allSteady = true;
@@ -147,18 +170,32 @@ export class EcsEventWatch {
         events.push(this.event('SERVICE_STEADY_STATE', service, at));
       }
       this.services.set(service.arn, { steady, impaired: impairedAt !== null });
+      if (steady) this.moving.delete(service.arn);
+      else this.moving.add(service.arn);
     }
-    this.forget(seenTaskSets, seenServices);
+    if (all) this.forget(seenTaskSets, seenServices);
     this.unsettledTaskSets.clear();
     this.unsettledServices.clear();
     this.schedule(now);
     for (const event of events) this.announce(event);
   }
 
+  /** The services a call changed since the last look, and those still moving. */
+  private changedOrMoving(): StoredService[] {
+    const out: StoredService[] = [];
+    for (const arn of new Set([...this.touched, ...this.moving])) {
+      const service = this.store.data.services[arn];
+      if (service) out.push(service);
+      else this.moving.delete(arn);
+    }
+    return out;
+  }
+
   private baseline(): void {
     const now = this.clock();
     this.taskSets.clear();
     this.services.clear();
+    this.moving.clear();
     for (const service of Object.values(this.store.data.services)) this.observeService(service, now);
   }
 
@@ -174,7 +211,10 @@ export class EcsEventWatch {
       impaired ||= this.blockedSince(taskSet, now) !== null;
     }
     this.unsettledServices.delete(service.arn);
-    this.services.set(service.arn, { steady: taskSets.length > 0 ? steady : service.desiredCount === 0, impaired });
+    const serviceSteady = taskSets.length > 0 ? steady : service.desiredCount === 0;
+    this.services.set(service.arn, { steady: serviceSteady, impaired });
+    if (serviceSteady) this.moving.delete(service.arn);
+    else this.moving.add(service.arn);
   }
 
   /** When a task that should have started did not, for a task set whose launches fail; null otherwise. */
@@ -184,14 +224,18 @@ export class EcsEventWatch {
     return now >= due ? due : null;
   }
 
-  /** The next instant a task starts or stops, or a blocked start is due; null when nothing moves. */
+  /** The next instant a task of a moving service starts or stops, or a blocked start is due; null when nothing moves. */
   private nextDue(now: number): number | null {
     const { taskStartMs, taskStopMs } = this.store.config;
     let next: number | null = null;
     const consider = (at: number) => {
       if (at > now) next = next === null ? at : Math.min(next, at);
     };
-    for (const taskSet of Object.values(this.store.data.taskSets)) {
+    const moving = [...this.moving].flatMap((arn) => {
+      const service = this.store.data.services[arn];
+      return service ? this.store.taskSetsOf(service, now) : [];
+    });
+    for (const taskSet of moving) {
       const { running, target, since } = taskSet.fleet;
       const reading = this.store.reading(taskSet, now);
       if (reading.steady) continue;
@@ -215,7 +259,7 @@ export class EcsEventWatch {
     if (due === null) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.look();
+      this.lookAt(this.lookAtAll);
     }, Math.max(MIN_DELAY_MS, due - now));
     // Waiting for a task to start must not keep a process alive.
     this.timer.unref();
@@ -228,6 +272,9 @@ export class EcsEventWatch {
     this.services.clear();
     this.unsettledTaskSets.clear();
     this.unsettledServices.clear();
+    this.touched.clear();
+    this.moving.clear();
+    this.lookAtAll = false;
   }
 
   private forget(taskSets: ReadonlySet<string>, services: ReadonlySet<string>): void {

@@ -28,14 +28,29 @@ export class EcsStore {
   /** What ECS waits for beyond the tasks themselves (load-balancer targets: `load-balancers.ts`). */
   adjustReading: (taskSet: StoredTaskSet, reading: FleetReading, now: number) => FleetReading = (_taskSet, reading) => reading;
 
+  /**
+   * Each service's task sets by ARN, beside `data.taskSets`: every call and every look of the event
+   * watch reads a service's task sets, which a walk of all the emulator's task sets made quadratic.
+   */
+  private readonly byService = new Map<string, Map<string, StoredTaskSet>>();
+
   constructor(readonly config: EcsStoreConfig) {
     this.data = config.stateFile ? loadState(config.stateFile) : emptyState();
+    for (const taskSet of Object.values(this.data.taskSets)) this.index(taskSet);
+  }
+
+  /** Stores a new task set. */
+  addTaskSet(taskSet: StoredTaskSet): void {
+    this.data.taskSets[taskSet.arn] = taskSet;
+    this.index(taskSet);
   }
 
   /** Drops task sets that finished draining, then writes the state file (when there is one). */
   commit(now: number): void {
     for (const taskSet of Object.values(this.data.taskSets)) {
-      if (this.isGone(taskSet, now)) delete this.data.taskSets[taskSet.arn];
+      if (!this.isGone(taskSet, now)) continue;
+      delete this.data.taskSets[taskSet.arn];
+      this.byService.get(taskSet.serviceArn)?.delete(taskSet.arn);
     }
     if (this.config.stateFile) saveState(this.config.stateFile, this.data);
   }
@@ -59,8 +74,8 @@ export class EcsStore {
 
   /** The service's task sets that still exist, oldest first. */
   taskSetsOf(service: StoredService, now: number): StoredTaskSet[] {
-    return Object.values(this.data.taskSets)
-      .filter((taskSet) => taskSet.serviceArn === service.arn && !this.isGone(taskSet, now))
+    return [...(this.byService.get(service.arn)?.values() ?? [])]
+      .filter((taskSet) => !this.isGone(taskSet, now))
       .sort((a, b) => a.createdAt - b.createdAt);
   }
 
@@ -121,6 +136,12 @@ export class EcsStore {
 
   isLaunchBlocked(taskSet: StoredTaskSet): boolean {
     return this.launchBlocked(taskSet, this.data.taskDefinitions[taskSet.taskDefinition]);
+  }
+
+  private index(taskSet: StoredTaskSet): void {
+    let own = this.byService.get(taskSet.serviceArn);
+    if (!own) this.byService.set(taskSet.serviceArn, (own = new Map()));
+    own.set(taskSet.arn, taskSet);
   }
 
   private isGone(taskSet: StoredTaskSet, now: number): boolean {

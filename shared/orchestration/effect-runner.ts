@@ -208,31 +208,37 @@ export class EffectRunner {
    * shares; null otherwise. Re-applies the recorded weight if ECS drifted from it (a crash between
    * recording and calling, or a lost race).
    */
-  async steadyWeight(rollout: Rollout): Promise<{ readonly weight: number; readonly trafficShare: number } | null> {
-    return (await this.steadiness(rollout)).steadyAt;
+  async steadyWeight(rollout: Rollout, seen?: ServiceView): Promise<{ readonly weight: number; readonly trafficShare: number } | null> {
+    return (await this.steadiness(rollout, seen)).steadyAt;
   }
 
-  /** As `steadyWeight`, with why ECS (or the load balancer) is not there yet when it is not (null when unknown). */
-  async steadiness(rollout: Rollout): Promise<{ readonly steadyAt: { readonly weight: number; readonly trafficShare: number } | null; readonly why: string | null }> {
+  /**
+   * As `steadyWeight`, with why ECS (or the load balancer) is not there yet when it is not (null when
+   * unknown). `seen`: a view of the service the caller has just read, judged instead of reading ECS again.
+   */
+  async steadiness(rollout: Rollout, seen?: ServiceView): Promise<{ readonly steadyAt: { readonly weight: number; readonly trafficShare: number } | null; readonly why: string | null }> {
     const notYet = (why: string | null = null) => ({ steadyAt: null, why });
     // No canary yet (a promote decided before it existed): the Tick creates it first.
     if (!rollout.ecs.canaryTaskSetId) return notYet();
     const t = this.ctx.targetOf(rollout);
-    let view;
+    let view = seen;
     try {
-      view = await this.ctx.deps.ecs.describe(t);
+      view ??= await this.ctx.deps.ecs.describe(t);
     } catch (e) {
       this.ctx.log.warn('describe failed while waiting for steady state', { rolloutId: rollout.id, error: e });
       return notYet(`ECS could not be read: ${errorMessage(e)}`);
     }
     const canary = view.taskSets.find((s) => s.id === rollout.ecs.canaryTaskSetId);
     const stable = view.taskSets.find((s) => s.id === rollout.ecs.stableTaskSetId);
+    const traffic = this.ctx.trafficOf(rollout);
+    const scales = scalesOf(rollout, traffic);
+    // A view read before the record may predate the canary, or the weight's call: ECS is read again
+    // before either is acted on.
+    if (seen && (!canary || canary.scale !== scales.canary || (stable && stable.scale !== scales.stable))) return this.steadiness(rollout);
     if (!canary) {
       await this.step(rollout, { type: 'EcsFailed', message: `canary task set ${rollout.ecs.canaryTaskSetId} disappeared from ${t.cluster}/${t.service}` });
       return notYet();
     }
-    const traffic = this.ctx.trafficOf(rollout);
-    const scales = scalesOf(rollout, traffic);
     if (canary.scale !== scales.canary || (stable && stable.scale !== scales.stable)) {
       await this.applyWeight(rollout);
       return notYet(`the recorded weight ${rollout.canaryWeight}% was not applied in ECS yet`);

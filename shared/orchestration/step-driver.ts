@@ -29,8 +29,8 @@ export interface ClockCall {
 }
 
 export class StepDriver {
-  /** Services whose ECS state is being looked at for an event, and whether another event came meanwhile. */
-  private readonly ecsLooks = new Map<string, { again: boolean }>();
+  /** Services whose ECS state is being looked at for an event: whether the look has asked ECS yet, and whether another event came since. */
+  private readonly ecsLooks = new Map<string, { asked: boolean; again: boolean }>();
 
   constructor(
     private readonly ctx: OrchestrationContext,
@@ -155,23 +155,29 @@ export class StepDriver {
    * rollout waiting for ECS under a task token, if ECS is steady at its recorded weight, is woken. The
    * event is only a nudge: what counts is what ECS shows now, and ECS is looked at before the store, so
    * an event no rollout can be waiting on (nothing steady beside the primary, no canary of ours) costs
-   * no store call. Events that come while a look at the same service runs get one more look after it;
-   * one that finds ECS as it was when this look answered a wait reads nothing (that wait's Advance, or
-   * a newer wait's own look at ECS when it was kept, takes it from there).
+   * no store call. Looks are coalesced per service: at most one runs and one waits. Events that come
+   * before a look asks ECS (a task set's and the service's steady states arrive together) join it; one
+   * that comes while ECS is being read gets one more look after it, which reads nothing when ECS is as
+   * it was when this look answered a wait (that wait's Advance, or a newer wait's own look at ECS when
+   * it was kept, takes it from there).
    */
   async ecsChanged(serviceName: string): Promise<string | null> {
     const running = this.ecsLooks.get(serviceName);
     if (running) {
-      running.again = true;
+      if (running.asked) running.again = true;
       return null;
     }
-    const look = { again: false };
+    const look = { asked: false, again: false };
     this.ecsLooks.set(serviceName, look);
     const answeredAt = new Set<string>();
     let woken: string | null = null;
     try {
       do {
         look.again = false;
+        look.asked = false;
+        // Events of this moment join the look before it asks ECS.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        look.asked = true;
         woken = (await this.wakeSteadyCanary(serviceName, answeredAt)) ?? woken;
       } while (look.again);
       return woken;
@@ -192,7 +198,8 @@ export class StepDriver {
       const rollout = await this.writer.find(canary.externalId);
       if (!rollout || rollout.service !== serviceName || rollout.ecs.canaryTaskSetId !== canary.id) continue;
       if (!rollout.taskToken || rollout.status !== RolloutStatus.Progressing || rollout.wait?.for !== 'steady') continue;
-      if (await this.answerIfSteady(rollout)) {
+      // Judged from the view just read: ECS is not read again for it.
+      if (await this.answerIfSteady(rollout, view ?? undefined)) {
         answeredAt.add(state);
         return rollout.id;
       }
@@ -200,9 +207,12 @@ export class StepDriver {
     return null;
   }
 
-  /** Answers the steady wait when ECS is steady at the recorded weight; the record is not written (the Steady save forgets the token). */
-  private async answerIfSteady(rollout: Rollout): Promise<boolean> {
-    if ((await this.runner.steadyWeight(rollout)) === null) return false;
+  /**
+   * Answers the steady wait when ECS is steady at the recorded weight (judged from `seen` when given);
+   * the record is not written (the Steady save forgets the token).
+   */
+  private async answerIfSteady(rollout: Rollout, seen?: ServiceView): Promise<boolean> {
+    if ((await this.runner.steadyWeight(rollout, seen)) === null) return false;
     return this.runner.answer(rollout, rollout.taskToken);
   }
 

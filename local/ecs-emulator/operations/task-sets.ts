@@ -106,7 +106,7 @@ export const createTaskSet: Operation = (context, input) => {
     tags: passthrough<Tag[]>(input, 'tags') ?? [],
     fleet: emptyFleet(store.computedDesiredCount(service, scale), now),
   };
-  store.data.taskSets[taskSet.arn] = taskSet;
+  store.addTaskSet(taskSet);
   if (clientToken !== undefined) {
     service.clientTokens[clientToken] = { taskSetArn: taskSet.arn, fingerprint: fingerprint(request) };
   }

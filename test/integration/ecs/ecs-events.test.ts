@@ -256,6 +256,36 @@ describe('ECS service action events from the emulator', () => {
     expect(events).toHaveLength(2);
   });
 
+  it('looks after a call at the service it changed and those still moving, not at every steady service', async () => {
+    const fixture = await ecs.start({ taskStartMs: 20, now: Date.now });
+    const { emulator, client } = fixture;
+    emulator.seedServices(Array.from({ length: 50 }, (_, i) => ({ cluster: 'other', service: `idle-${i}`, desiredCount: 2, image: 'registry.local/idle:1' })));
+    const { seen, taskDefinition } = await setUp(fixture, 2);
+    const steadyService = new Promise<void>((resolve) => {
+      unsubscribers.push(
+        emulator.onEvent((event) => {
+          if (event.detail.eventName === 'SERVICE_STEADY_STATE') resolve();
+        }),
+      );
+    });
+    // A new listener, like a call that names no service, gets a look at every service: let it pass.
+    await emulator.emitDueEvents();
+    const store = (emulator as unknown as { store: { taskSetsOf: (service: { arn: string }, now: number) => unknown[] } }).store;
+    const readFor = new Map<string, number>();
+    const taskSetsOf = store.taskSetsOf.bind(store);
+    store.taskSetsOf = (service, now) => {
+      readFor.set(service.arn, (readFor.get(service.arn) ?? 0) + 1);
+      return taskSetsOf(service, now);
+    };
+    const canary = await createCanary(client, taskDefinition, 100);
+    await steadyService;
+    expect(names(seen)).toEqual([`TASKSET_STEADY_STATE ${canary}`, 'SERVICE_STEADY_STATE']);
+    expect([...readFor.keys()].filter((arn) => arn.includes('/idle-'))).toEqual([]);
+    // A look when asked still reads every service.
+    await emulator.emitDueEvents();
+    expect([...readFor.keys()].filter((arn) => arn.includes('/idle-'))).toHaveLength(50);
+  });
+
   it('announces on its own timer when the clock is the real one', async () => {
     const fixture = await ecs.start({ taskStartMs: 20, now: Date.now });
     const { client } = fixture;

@@ -99,7 +99,22 @@ describe('ECS steady-state events', () => {
     describes.open();
     expect(await Promise.all(later)).toEqual([[], []]);
     expect(await first).toEqual([id]);
-    expect(looks).toBe(3); // the first look (unsteady), the one more look, and its steady check
+    expect(looks).toBe(2); // the first look (unsteady), and the one more look, whose view answers the wait
+    expect(workflow.answered).toEqual(['tok-1']);
+  });
+
+  it('that come together join one look, which answers the wait from the view it read', async () => {
+    const { o, store, ecs, workflow, id } = await waitingForEcs();
+    ecs.settle();
+    let looks = 0;
+    ecs.describeGate = async () => {
+      looks += 1;
+    };
+    // A task set's and the service's steady states, announced at once: neither look has asked ECS yet.
+    const both = await Promise.all([o.ecsChanged('demo', 'web'), o.ecsChanged('demo', 'web')]);
+    expect(both).toEqual([[id], []]);
+    expect(looks).toBe(1);
+    expect(store.counted).toEqual(['get']);
     expect(workflow.answered).toEqual(['tok-1']);
   });
 
@@ -122,7 +137,7 @@ describe('ECS steady-state events', () => {
     sends.open();
     expect(await first).toEqual([id]);
     expect(await later).toEqual([]);
-    expect(looks).toBe(3); // the look, its steady check, and the one more look
+    expect(looks).toBe(2); // the look, whose view answers the wait, and the one more look
     expect(store.counted).toEqual(['get']);
     expect(workflow.answered).toEqual(['tok-1']);
   });
