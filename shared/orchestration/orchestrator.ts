@@ -168,12 +168,14 @@ export class Orchestrator {
     return this.driver.advance(id, clock);
   }
 
-  registerApprovalWait(id: string, taskToken: string): Promise<void> {
-    return this.driver.registerApprovalWait(id, taskToken);
+  /** `version`: the record version the wait's APPROVAL directive was decided from, when the workflow passes it. */
+  registerApprovalWait(id: string, taskToken: string, version?: number): Promise<void> {
+    return this.driver.registerApprovalWait(id, taskToken, version);
   }
 
-  registerSteadyWait(id: string, taskToken: string): Promise<void> {
-    return this.driver.registerSteadyWait(id, taskToken);
+  /** `version`: the record version the wait's STEADY directive was decided from, when the workflow passes it. */
+  registerSteadyWait(id: string, taskToken: string, version?: number): Promise<void> {
+    return this.driver.registerSteadyWait(id, taskToken, version);
   }
 
   /**

@@ -41,8 +41,13 @@ export class StepDriver {
     private readonly clock: RolloutClock,
   ) {}
 
+  /**
+   * What the workflow does next. A callback wait (STEADY, APPROVAL) carries the version of the record it
+   * was decided from, so that the wait keeps its token on that record without reading it (`keepToken`).
+   */
   private directive(rollout: Rollout): Directive {
-    return nextDirective(rollout, this.ctx.clock(), { steadyPollSeconds: this.ctx.opts.steadyPollSeconds });
+    const directive = nextDirective(rollout, this.ctx.clock(), { steadyPollSeconds: this.ctx.opts.steadyPollSeconds });
+    return directive.next === 'STEADY' || directive.next === 'APPROVAL' ? { ...directive, version: rollout.version } : directive;
   }
 
   /**
@@ -135,19 +140,33 @@ export class StepDriver {
     return this.directive(rollout);
   }
 
-  /** Step Functions' AwaitApproval task: keeps the token on the paused rollout (or answers it when no longer paused). */
-  async registerApprovalWait(id: string, taskToken: string): Promise<void> {
+  /**
+   * Step Functions' AwaitApproval task: keeps the token on the paused rollout (or answers it when no
+   * longer paused). `version`: the record version its APPROVAL directive was decided from.
+   */
+  async registerApprovalWait(id: string, taskToken: string, version?: number): Promise<void> {
+    if (await this.keepToken(id, taskToken, version)) return;
     await this.runner.step(id, { type: 'ApprovalWaitStarted', taskToken });
   }
 
   /**
    * Step Functions' AwaitSteady task: keeps the token on the rollout waiting for ECS, then looks at ECS
    * once, so that a steady state reached before the token was kept (its event already gone) still
-   * answers the wait at once.
+   * answers the wait at once. `version`: the record version its STEADY directive was decided from.
    */
-  async registerSteadyWait(id: string, taskToken: string): Promise<void> {
-    const rollout = await this.runner.step(id, { type: 'SteadyWaitStarted', taskToken });
+  async registerSteadyWait(id: string, taskToken: string, version?: number): Promise<void> {
+    const rollout = (await this.keepToken(id, taskToken, version)) ?? (await this.runner.step(id, { type: 'SteadyWaitStarted', taskToken }));
     if (rollout.taskToken === taskToken) await this.answerIfSteady(rollout);
+  }
+
+  /**
+   * A callback wait's token kept without reading the record: the record at `version` is the one the
+   * wait's directive was decided from (PROGRESSING waiting for ECS, or PAUSED), on which the core's
+   * SteadyWaitStarted and ApprovalWaitStarted only set the token. Null when there is no version, or the
+   * record moved on since (then the core decides from what is stored, as the callers do).
+   */
+  private keepToken(id: string, taskToken: string, version: number | undefined): Promise<Rollout | null> {
+    return version === undefined ? Promise.resolve(null) : this.writer.keepToken(id, version, taskToken);
   }
 
   /**

@@ -3,7 +3,7 @@
  * answer went through and the workflow went on from it (effect-runner.ts, shared/core/transition.ts),
  * with the watchdog sending what is owed.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RolloutPolicy } from '../../../shared/core/policy';
 import { ClockNameTakenError, WorkflowError } from '../../../shared/errors';
 import { Orchestrator } from '../../../shared/orchestration/orchestrator';
@@ -164,6 +164,32 @@ describe('callback tokens', () => {
     await o.advance(id);
     const next = await store.get(id);
     expect(next).toMatchObject({ taskToken: null, version: after.version + 1, canaryWeight: 100 });
+  });
+
+  it('are kept without a read on the record version the wait was decided from', async () => {
+    const { o, store, workflow, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    const directive = await o.advance(id);
+    const waiting = await store.get(id);
+    expect(directive).toMatchObject({ next: 'STEADY', version: waiting.version });
+    const get = vi.spyOn(store, 'get');
+    await o.registerSteadyWait(id, 'tok-1', directive.version);
+    expect(get).not.toHaveBeenCalled();
+    expect(await store.get(id)).toEqual({ ...waiting, taskToken: 'tok-1', version: waiting.version + 1, updatedAt: expect.any(String) });
+    expect(workflow.answered).toEqual([]);
+  });
+
+  it('are decided from the stored record when it moved on since the wait was decided (answered at once when it no longer waits)', async () => {
+    const { o, store, workflow, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    const directive = await o.advance(id);
+    await o.command(id, { type: 'Pause', by: 'ann', reason: null });
+    const pausedVersion = (await store.get(id)).version;
+    await o.registerSteadyWait(id, 'tok-1', directive.version);
+    expect(workflow.answered).toEqual(['tok-1']);
+    expect(await store.get(id)).toMatchObject({ status: 'PAUSED', taskToken: null, version: pausedVersion });
   });
 
   it('are forgotten at once when the answer ends the wait in failure (a rollback goes to Recover, not to Advance)', async () => {

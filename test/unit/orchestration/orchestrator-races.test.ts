@@ -309,7 +309,7 @@ describe('approval deadlines through advance', () => {
     const id = (await o.ingest([{ registry: '127.0.0.1:5000', repository: 'team/web', tag: 'v1', digest: digestOf(1), source: 'test' }])).accepted[0]!.rolloutId;
     await o.advance(id);
     ecs.settle();
-    expect(await o.advance(id)).toEqual({ next: 'APPROVAL', seconds: 60 });
+    expect(await o.advance(id)).toEqual({ next: 'APPROVAL', seconds: 60, version: expect.any(Number) });
     now = new Date('2026-01-01T00:01:01Z');
     expect(await o.advance(id)).toEqual({ next: 'DONE', status: 'ROLLED_BACK' });
     expect((await store.get(id)).reason).toBe('no approval of step 2/3 within 60s');
