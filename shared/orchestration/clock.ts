@@ -34,6 +34,25 @@ export class RolloutClock {
   }
 
   /**
+   * Starts the execution of `attempt`, which the save that asked for it took on the record itself (a
+   * rollout's first clock, in its Started save); the record names no other clock unless a later save
+   * took one, whose starter starts it. A name Step Functions already spent makes it take the next
+   * attempt, as `startNext` does.
+   */
+  async startTaken(rollout: Rollout, attempt: number): Promise<boolean> {
+    if (RolloutClock.attemptOf(rollout) !== attempt) return false;
+    try {
+      await this.ctx.deps.workflow.start(rollout.id, attempt);
+      this.ctx.log.info('clock started', { rolloutId: rollout.id, attempt });
+      return true;
+    } catch (e) {
+      if (!(e instanceof ClockNameTakenError)) throw e;
+      this.ctx.log.warn('clock name already spent; taking the next attempt', { rolloutId: rollout.id, error: e });
+      return this.startNext(rollout);
+    }
+  }
+
+  /**
    * Takes the next attempt and starts its execution; false when another starter took the attempt
    * first (it starts the clock, not us).
    */

@@ -60,7 +60,8 @@ export class EffectRunner {
           latest = await this.lock.acquire(latest);
           break;
         case 'startWorkflow':
-          await this.clock.ensure(latest);
+          if (effect.attempt === undefined) await this.clock.ensure(latest);
+          else await this.clock.startTaken(latest, effect.attempt);
           break;
         case 'wakeWorkflow':
           latest = await this.wakeAfterDecision(latest, effect.taskToken);

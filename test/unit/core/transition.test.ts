@@ -31,8 +31,17 @@ describe('a rollout through the default plan', () => {
     const res = transition(apply(S.pending!, [verified]), started, T0);
     expect(res.rollout.status).toBe(RolloutStatus.Progressing);
     expect(res.rollout.previousDigest).toBe(`sha256:${'1'.repeat(64)}`);
-    expect(res.effects).toEqual([{ type: 'startWorkflow' }]);
+    // Its first clock attempt is taken in this save, and the effect starts that one.
+    expect(res.rollout.clock).toEqual({ attempt: 1, since: T0.toISOString() });
+    expect(res.effects).toEqual([{ type: 'startWorkflow', attempt: 1 }]);
     expect(transition(res.rollout, { type: 'Tick' }, T0).effects).toEqual([{ type: 'createCanary' }]);
+  });
+
+  it('keeps the clock a rollout has when it starts (one that looked for a late signature), starting it only if it stopped', () => {
+    const looking = { ...apply(S.pending!, [verified]), clock: { attempt: 2, since: T0.toISOString() } };
+    const res = transition(looking, started, T0);
+    expect(res.rollout.clock).toEqual({ attempt: 2, since: T0.toISOString() });
+    expect(res.effects).toEqual([{ type: 'startWorkflow' }]);
   });
 
   it('sets the first weight as soon as the canary exists and waits for steady state', () => {

@@ -65,6 +65,20 @@ describe('the rollout clock', () => {
     expect(workflow.runningNames()).toEqual([`${id}-1`]);
   });
 
+  it('takes attempt 1 in the save that starts the rollout, and the next one when that name was spent', async () => {
+    const { o, store, workflow, only } = setup();
+    const start = workflow.start.bind(workflow);
+    // A crash between the Started save and its StartExecution, then a late start: the name is spent.
+    workflow.start = async (id: string, attempt: number) => {
+      if (attempt === 1) workflow.end(`${id}-1`);
+      return start(id, attempt);
+    };
+    await o.ingest([push]);
+    const id = only();
+    expect(workflow.runningNames()).toEqual([`${id}-2`]);
+    expect((await store.get(id)).clock?.attempt).toBe(2);
+  });
+
   it('is started again by the watchdog when its execution ended while the rollout is active, under the next attempt', async () => {
     const { o, workflow, only } = setup();
     await o.ingest([push]);

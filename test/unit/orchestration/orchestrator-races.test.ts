@@ -274,8 +274,8 @@ describe('change listeners', () => {
     });
     await o.ingest([push(1)]);
     await o.command(only(), { type: 'Abort', by: 'a', reason: null });
-    // Version 4 is the clock's attempt, taken when the rollout started: bookkeeping, told to no listener.
-    expect(seen).toEqual(['1->1 PENDING', '1->2 PENDING', '2->3 PROGRESSING', '4->5 ROLLING_BACK', '5->6 ROLLED_BACK']);
+    // The clock's first attempt is taken in the Started save itself (version 3): no save of its own.
+    expect(seen).toEqual(['1->1 PENDING', '1->2 PENDING', '2->3 PROGRESSING', '3->4 ROLLING_BACK', '4->5 ROLLED_BACK']);
   });
 });
 
