@@ -23,10 +23,10 @@ export function stepHandlers(orchestrator: () => Promise<Orchestrator>, bind: (k
       return (await orchestrator()).advance(rolloutId, call);
     },
     async awaitCallback(event) {
-      const { rolloutId, taskToken, wait, version } = parseCallbackInput(event);
+      const { rolloutId, taskToken, wait, version, converge } = parseCallbackInput(event);
       bind({ rolloutId, wait });
       const o = await orchestrator();
-      if (wait === 'steady') await o.registerSteadyWait(rolloutId, taskToken, version);
+      if (wait === 'steady') await o.registerSteadyWait(rolloutId, taskToken, version, converge);
       else await o.registerApprovalWait(rolloutId, taskToken, version);
     },
     async recover(event) {

@@ -22,6 +22,11 @@ export type Directive = (
    * wait so that it keeps its token on that record without reading it first.
    */
   readonly version?: number;
+  /**
+   * STEADY: the Advance made a weight call from the record at `version` and left its look for an intent
+   * recorded meanwhile to the wait, whose keep of the token under that version fails if there was one.
+   */
+  readonly converge?: boolean;
 };
 
 export interface DirectiveOptions {

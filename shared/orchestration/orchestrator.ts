@@ -173,9 +173,12 @@ export class Orchestrator {
     return this.driver.registerApprovalWait(id, taskToken, version);
   }
 
-  /** `version`: the record version the wait's STEADY directive was decided from, when the workflow passes it. */
-  registerSteadyWait(id: string, taskToken: string, version?: number): Promise<void> {
-    return this.driver.registerSteadyWait(id, taskToken, version);
+  /**
+   * `version`: the record version the wait's STEADY directive was decided from, when the workflow passes
+   * it; `converge`: that directive's (the Advance left its weight call's look for newer intents to the wait).
+   */
+  registerSteadyWait(id: string, taskToken: string, version?: number, converge?: boolean): Promise<void> {
+    return this.driver.registerSteadyWait(id, taskToken, version, converge);
   }
 
   /**

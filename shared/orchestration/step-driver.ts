@@ -15,7 +15,7 @@ import { RolloutPolicy } from '../core/policy';
 import { RolloutNotFoundError } from '../errors';
 import { RolloutClock } from './clock';
 import { errorMessage, type OrchestrationContext, target } from './context';
-import type { EffectRunner } from './effect-runner';
+import type { EffectRunner, WeightCheck } from './effect-runner';
 import type { Intake } from './intake';
 import type { RolloutWriter } from './rollout-writer';
 import type { ServiceLock } from './service-lock';
@@ -59,8 +59,13 @@ export class StepDriver {
     const rollout = await this.writer.load(id);
     const stale = this.staleClock(rollout, call);
     if (stale) return stale;
-    const directive = await this.advanceRollout(rollout);
-    return this.nextTurn(id, directive, call);
+    // Called by the workflow, a weight call's look for newer intents may be left to the steady wait
+    // that follows (`converge` on the directive): it keeps its token under the version of the call.
+    const directive = await this.advanceRollout(rollout, call?.execution !== undefined);
+    const next = await this.nextTurn(id, directive, call);
+    // Handed over instead: no wait follows, so the look is made now.
+    if (directive.next === 'STEADY' && directive.converge && next.next !== 'STEADY') await this.runner.converge(await this.writer.load(id));
+    return next;
   }
 
   /** DONE for an execution that is not the record's clock any more; null for the current one. */
@@ -81,7 +86,8 @@ export class StepDriver {
     return { next: 'DONE', status: rollout.status, turn };
   }
 
-  private async advanceRollout(loaded: Rollout): Promise<Directive> {
+  /** `deferCheck`: a STEADY answer may leave a weight call's look for newer intents to its wait (`converge`). */
+  private async advanceRollout(loaded: Rollout, deferCheck = false): Promise<Directive> {
     let rollout = loaded;
     for (let guard = 0; guard < 4 * rollout.steps.length + 8; guard++) {
       const now = this.ctx.clock();
@@ -124,7 +130,16 @@ export class StepDriver {
       // Moved on, or changed meanwhile (rolled back by another actor): decide again from the top.
       if (before.moved || (waitedSteady && rollout.status !== RolloutStatus.Progressing)) continue;
       const ticked = await this.writer.save(rollout, { type: 'Tick', unsteady: before.why ?? null });
-      const after = await this.settleSteady(await this.runner.run(ticked.rollout, ticked.effects));
+      const weights: WeightCheck | undefined = deferCheck ? { from: null } : undefined;
+      let after = await this.settleSteady(await this.runner.run(ticked.rollout, ticked.effects, weights));
+      if (weights && weights.from !== null) {
+        // A weight call made unchecked. Waiting for ECS on the very record it was made from, the wait's
+        // version-checked keep of its token is the look: it fails if anyone recorded an intent since,
+        // and then converges (registerSteadyWait). Otherwise the look is made now.
+        const waiting = after.moved ? null : this.directive(after.rollout);
+        if (waiting?.next === 'STEADY' && after.rollout.version === weights.from) return { ...waiting, converge: true };
+        after = { ...after, rollout: await this.runner.converge(await this.writer.load(after.rollout.id)) };
+      }
       rollout = after.rollout;
       if (after.moved) continue;
       const directive = this.directive(rollout);
@@ -152,10 +167,16 @@ export class StepDriver {
   /**
    * Step Functions' AwaitSteady task: keeps the token on the rollout waiting for ECS, then looks at ECS
    * once, so that a steady state reached before the token was kept (its event already gone) still
-   * answers the wait at once. `version`: the record version its STEADY directive was decided from.
+   * answers the wait at once. `version`: the record version its STEADY directive was decided from;
+   * `converge`: that Advance left its weight call's look for newer intents to this wait.
    */
-  async registerSteadyWait(id: string, taskToken: string, version?: number): Promise<void> {
-    const rollout = (await this.keepToken(id, taskToken, version)) ?? (await this.runner.step(id, { type: 'SteadyWaitStarted', taskToken }));
+  async registerSteadyWait(id: string, taskToken: string, version?: number, converge = false): Promise<void> {
+    let rollout = await this.keepToken(id, taskToken, version);
+    if (!rollout) {
+      // Someone recorded an intent since the Advance's unchecked weight call: ECS follows it first.
+      const latest = converge ? await this.runner.converge(await this.writer.load(id)) : id;
+      rollout = await this.runner.step(latest, { type: 'SteadyWaitStarted', taskToken });
+    }
     if (rollout.taskToken === taskToken) await this.answerIfSteady(rollout);
   }
 

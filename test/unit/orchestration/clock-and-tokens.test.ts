@@ -206,6 +206,53 @@ describe('callback tokens', () => {
     expect(await store.get(id)).toMatchObject({ status: 'PAUSED', taskToken: null, version: pausedVersion });
   });
 
+  it('leave the look after the workflow\'s weight call to the steady wait that follows: no read after the call, the keep of the token is the look', async () => {
+    const { o, store, ecs, workflow, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    const get = vi.spyOn(store, 'get');
+    const directive = await o.advance(id, { execution: `${id}-1` });
+    expect(get).toHaveBeenCalledTimes(1);
+    expect(ecs.sets.get('canary')?.scale).toBe(20);
+    const waiting = await store.get(id);
+    expect(directive).toMatchObject({ next: 'STEADY', converge: true, version: waiting.version });
+    await o.registerSteadyWait(id, 'tok-1', directive.version, true);
+    expect(get).toHaveBeenCalledTimes(2);
+    expect(await store.get(id)).toMatchObject({ taskToken: 'tok-1', version: waiting.version + 1 });
+    expect(workflow.answered).toEqual([]);
+  });
+
+  it('converge on an intent recorded after the workflow\'s unchecked weight call: a rollback is run again, as the call may have landed after it', async () => {
+    const { o, store, ecs, workflow, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    const directive = await o.advance(id, { execution: `${id}-1` });
+    await o.command(id, { type: 'Abort', by: 'ann', reason: null });
+    expect((await store.get(id)).status).toBe('ROLLED_BACK');
+    // The Advance's weight call landing after the rollback: the canary back at 20%, the stable set at 80%.
+    ecs.sets.set('canary', { scale: 20, steady: false, primary: false, digest: null, externalId: id });
+    ecs.sets.get('stable')!.scale = 80;
+    await o.registerSteadyWait(id, 'tok-1', directive.version, directive.converge);
+    expect(ecs.sets.has('canary')).toBe(false);
+    expect(ecs.sets.get('stable')).toMatchObject({ scale: 100, primary: true });
+    // The rollout ended: the wait is answered at once, and the token never kept.
+    expect(workflow.answered).toEqual(['tok-1']);
+    expect((await store.get(id)).taskToken).toBeNull();
+  });
+
+  it('converge on a weight recorded after the workflow\'s unchecked weight call: the newer weight is applied', async () => {
+    const { o, store, ecs, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    const directive = await o.advance(id, { execution: `${id}-1` });
+    await o.command(id, { type: 'Promote', by: 'ann' });
+    // The Advance's 20% landing after the promotion's 100%.
+    ecs.sets.get('canary')!.scale = 20;
+    await o.registerSteadyWait(id, 'tok-1', directive.version, directive.converge);
+    expect(ecs.sets.get('canary')?.scale).toBe(100);
+    expect(await store.get(id)).toMatchObject({ canaryWeight: 100, taskToken: 'tok-1' });
+  });
+
   it('are forgotten at once when the answer ends the wait in failure (a rollback goes to Recover, not to Advance)', async () => {
     const { o, store, workflow, id } = await paused();
     const after = await o.command(id, { type: 'Abort', by: 'ann', reason: null });
