@@ -13,7 +13,7 @@ const rolloutInput = z.object({ rolloutId: z.string().check(z.minLength(1)) });
 const approvalInput = z.extend(rolloutInput, {
   taskToken: z.string().check(z.minLength(1)),
   wait: z.optional(z.enum(['approval', 'steady'])),
-  directive: z.optional(z.looseObject({ version: z.optional(z.int().check(z.minimum(1))), converge: z.optional(z.boolean()) })),
+  directive: z.optional(z.looseObject({ version: z.optional(z.int().check(z.minimum(1))) })),
 });
 /** Which execution calls, and its turn of the loop (absent in executions started before they were passed). */
 const clockCall = { execution: z.optional(z.string().check(z.minLength(1), z.maxLength(80))), turn: z.optional(z.int().check(z.minimum(0))) };
@@ -30,7 +30,9 @@ export function parseAdvanceInput(event: unknown): { rolloutId: string; call: Cl
 
 export function parseCallbackInput(event: unknown): { rolloutId: string; taskToken: string; wait: 'approval' | 'steady'; version?: number; converge: boolean } {
   const { rolloutId, taskToken, wait, directive } = parseOrThrow(approvalInput, event, 'callback wait input');
-  return { rolloutId, taskToken, wait: wait ?? 'approval', ...(directive?.version === undefined ? {} : { version: directive.version }), converge: directive?.converge === true };
+  // `converge` is only ever true or absent: anything but true reads as absent.
+  const converge = (directive as { converge?: unknown } | undefined)?.converge === true;
+  return { rolloutId, taskToken, wait: wait ?? 'approval', ...(directive?.version === undefined ? {} : { version: directive.version }), converge };
 }
 
 /** The rollout and the failure as one line: the error's name, then its message rather than Lambda's JSON. */
