@@ -67,7 +67,7 @@ export class RolloutGrants {
 
   table(role: iam.IRole, access: TableAccess): void {
     const { tableArn } = this.props.table;
-    this.add(role, 'RolloutTable', ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], [tableArn]);
+    this.add(role, 'RolloutTable', ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [tableArn]);
     if (access === 'full') {
       this.add(role, 'RolloutTableIndexes', ['dynamodb:Query'], ROLLOUT_TABLE_INDEXES.map((index) => `${tableArn}/index/${index.name}`));
     } else if (access === 'intake') {

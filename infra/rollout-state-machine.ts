@@ -18,7 +18,7 @@ import { ROLLOUT_ENDED_ERROR } from '../shared/adapters/step-functions/step-func
 export interface RolloutStateMachineProps {
   /** `{rolloutId}` → Directive (`shared/core/directive.ts`). */
   readonly advanceFunction: lambda.IFunction;
-  /** `{rolloutId, taskToken}`: stores the token on the PAUSED rollout, or answers it at once when no longer paused. */
+  /** `{rolloutId, taskToken, wait?, directive}`: stores the token on the PAUSED rollout (or the one waiting for ECS), or answers it at once when it moved on. */
   readonly awaitApprovalFunction: lambda.IFunction;
   /** `{rolloutId, error}`: records the failure, which rolls the rollout back; answers a Directive. */
   readonly recoverFunction: lambda.IFunction;
@@ -125,7 +125,9 @@ export class RolloutStateMachine extends Construct {
     const awaitApproval = new tasks.LambdaInvoke(this, 'AwaitApproval', {
       lambdaFunction: props.awaitApprovalFunction,
       integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: sfn.TaskInput.fromObject({ rolloutId, taskToken: sfn.JsonPath.taskToken }),
+      // The directive that led here carries the version of the record it was decided from: the token is
+      // kept on that record without reading it (shared/orchestration/step-driver.ts).
+      payload: sfn.TaskInput.fromObject({ rolloutId, taskToken: sfn.JsonPath.taskToken, directive: sfn.JsonPath.objectAt('$.directive') }),
       resultPath: sfn.JsonPath.DISCARD,
       taskTimeout: sfn.Timeout.duration(props.approvalWaitTimeout ?? Duration.days(1)),
       retryOnServiceExceptions: false,
@@ -145,7 +147,7 @@ export class RolloutStateMachine extends Construct {
     const awaitSteady = new tasks.LambdaInvoke(this, 'AwaitSteady', {
       lambdaFunction: props.awaitApprovalFunction,
       integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-      payload: sfn.TaskInput.fromObject({ rolloutId, taskToken: sfn.JsonPath.taskToken, wait: 'steady' }),
+      payload: sfn.TaskInput.fromObject({ rolloutId, taskToken: sfn.JsonPath.taskToken, wait: 'steady', directive: sfn.JsonPath.objectAt('$.directive') }),
       resultPath: sfn.JsonPath.DISCARD,
       taskTimeout: sfn.Timeout.duration(props.steadyWaitTimeout ?? Duration.minutes(10)),
       retryOnServiceExceptions: false,

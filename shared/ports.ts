@@ -79,6 +79,14 @@ export interface RolloutStore {
    * store reads it.
    */
   save(next: Rollout, previous?: Rollout): Promise<void>;
+  /**
+   * Keeps a callback wait's task token on the record at `version` without reading it first: the
+   * record becomes version `version + 1` with `taskToken` and `updatedAt` = `at`, and nothing else
+   * changes. Answers that record, or null when the stored record is no longer at `version` (the caller
+   * then decides from what is stored). Only for a record the caller knows takes the token as it is
+   * (shared/orchestration/step-driver.ts: the one a STEADY or APPROVAL directive was decided from).
+   */
+  keepToken(id: string, version: number, taskToken: string, at: string): Promise<Rollout | null>;
   /** Newest first. With `service`, served by the per-service index. */
   list(query: ListRolloutsQuery): Promise<RolloutPage>;
   /** Takes the per-service lock for `rolloutId` (true), or tells it is held by another (false). Re-entrant. */

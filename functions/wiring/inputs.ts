@@ -6,8 +6,15 @@ import type { ClockCall } from '../../shared/orchestration/orchestrator';
 export type { InvocationContext } from '../../shared/observability/lambda-logger';
 
 const rolloutInput = z.object({ rolloutId: z.string().check(z.minLength(1)) });
-/** `wait`: what the callback waits for (absent: an approval, as before it was passed). */
-const approvalInput = z.extend(rolloutInput, { taskToken: z.string().check(z.minLength(1)), wait: z.optional(z.enum(['approval', 'steady'])) });
+/**
+ * `wait`: what the callback waits for (absent: an approval, as before it was passed). `directive`: the
+ * Advance's (or Recover's) answer that led to the wait, whose `version` is the record it was decided from.
+ */
+const approvalInput = z.extend(rolloutInput, {
+  taskToken: z.string().check(z.minLength(1)),
+  wait: z.optional(z.enum(['approval', 'steady'])),
+  directive: z.optional(z.looseObject({ version: z.optional(z.int().check(z.minimum(1))) })),
+});
 /** Which execution calls, and its turn of the loop (absent in executions started before they were passed). */
 const clockCall = { execution: z.optional(z.string().check(z.minLength(1), z.maxLength(80))), turn: z.optional(z.int().check(z.minimum(0))) };
 const advanceInput = z.extend(rolloutInput, clockCall);
@@ -21,9 +28,11 @@ export function parseAdvanceInput(event: unknown): { rolloutId: string; call: Cl
   return { rolloutId, call: clockCallOf(execution, turn) };
 }
 
-export function parseCallbackInput(event: unknown): { rolloutId: string; taskToken: string; wait: 'approval' | 'steady' } {
-  const { rolloutId, taskToken, wait } = parseOrThrow(approvalInput, event, 'callback wait input');
-  return { rolloutId, taskToken, wait: wait ?? 'approval' };
+export function parseCallbackInput(event: unknown): { rolloutId: string; taskToken: string; wait: 'approval' | 'steady'; version?: number; converge: boolean } {
+  const { rolloutId, taskToken, wait, directive } = parseOrThrow(approvalInput, event, 'callback wait input');
+  // `converge` is only ever true or absent: anything but true reads as absent.
+  const converge = (directive as { converge?: unknown } | undefined)?.converge === true;
+  return { rolloutId, taskToken, wait: wait ?? 'approval', ...(directive?.version === undefined ? {} : { version: directive.version }), converge };
 }
 
 /** The rollout and the failure as one line: the error's name, then its message rather than Lambda's JSON. */

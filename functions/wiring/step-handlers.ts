@@ -23,11 +23,11 @@ export function stepHandlers(orchestrator: () => Promise<Orchestrator>, bind: (k
       return (await orchestrator()).advance(rolloutId, call);
     },
     async awaitCallback(event) {
-      const { rolloutId, taskToken, wait } = parseCallbackInput(event);
+      const { rolloutId, taskToken, wait, version, converge } = parseCallbackInput(event);
       bind({ rolloutId, wait });
       const o = await orchestrator();
-      if (wait === 'steady') await o.registerSteadyWait(rolloutId, taskToken);
-      else await o.registerApprovalWait(rolloutId, taskToken);
+      if (wait === 'steady') await o.registerSteadyWait(rolloutId, taskToken, version, converge);
+      else await o.registerApprovalWait(rolloutId, taskToken, version);
     },
     async recover(event) {
       const { rolloutId, message, call } = parseRecoverInput(event);

@@ -78,8 +78,12 @@ export type Effect =
   | { readonly type: 'rollback' }
   /** Give the lock up and start the next queued rollout of the service. */
   | { readonly type: 'releaseLock' }
-  /** Hand the rollout to the workflow (its durable clock). */
-  | { readonly type: 'startWorkflow' }
+  /**
+   * Hand the rollout to the workflow (its durable clock). `attempt`: the clock attempt the saved
+   * transition took itself (a rollout's first clock, taken in its Started save), whose execution is to
+   * be started; absent, the starter takes the next attempt first (shared/orchestration/clock.ts).
+   */
+  | { readonly type: 'startWorkflow'; readonly attempt?: number }
   /**
    * End the workflow's current wait early (approval decided, rollout ended by an event). Carries the
    * approval wait's task token, if one was recorded: the record forgets it in the same transition.

@@ -17,6 +17,16 @@ export type Directive = (
 ) & {
   /** The execution's turn of the loop, counted by the step handlers and carried in the state (hand-over). */
   readonly turn?: number;
+  /**
+   * STEADY and APPROVAL: the version of the record the wait was decided from, passed to the callback
+   * wait so that it keeps its token on that record without reading it first.
+   */
+  readonly version?: number;
+  /**
+   * STEADY: the Advance made a weight call from the record at `version` and left its look for an intent
+   * recorded meanwhile to the wait, whose keep of the token under that version fails if there was one.
+   */
+  readonly converge?: boolean;
 };
 
 export interface DirectiveOptions {

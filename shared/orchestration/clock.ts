@@ -34,22 +34,32 @@ export class RolloutClock {
   }
 
   /**
-   * Takes the next attempt and starts its execution; false when another starter took the attempt
-   * first (it starts the clock, not us).
+   * Starts the execution of `attempt`, which the save that asked for it took on the record itself (a
+   * rollout's first clock, in its Started save); the record names no other clock unless a later save
+   * took one, whose starter starts it. A name Step Functions already spent makes it take the next
+   * attempt, as `startNext` does.
    */
-  async startNext(rollout: Rollout): Promise<boolean> {
+  startTaken(rollout: Rollout, attempt: number): Promise<boolean> {
+    return RolloutClock.attemptOf(rollout) === attempt ? this.startNext(rollout, true) : Promise.resolve(false);
+  }
+
+  /**
+   * Takes the next attempt and starts its execution; false when another starter took the attempt
+   * first (it starts the clock, not us). `taken`: the record's own attempt is ours already, started first.
+   */
+  async startNext(rollout: Rollout, taken = false): Promise<boolean> {
     let current = rollout;
     for (let i = 0; i < RolloutPolicy.clockStartAttempts; i++) {
-      const taken = await this.take(current, RolloutClock.attemptOf(rollout) + i);
-      if (!taken) return false;
+      const next = taken && i === 0 ? current : await this.take(current, RolloutClock.attemptOf(current));
+      if (!next) return false;
       try {
-        await this.ctx.deps.workflow.start(taken.id, RolloutClock.attemptOf(taken));
-        this.ctx.log.info('clock started', { rolloutId: taken.id, attempt: RolloutClock.attemptOf(taken) });
+        await this.ctx.deps.workflow.start(next.id, RolloutClock.attemptOf(next));
+        this.ctx.log.info('clock started', { rolloutId: next.id, attempt: RolloutClock.attemptOf(next) });
         return true;
       } catch (e) {
         if (!(e instanceof ClockNameTakenError)) throw e;
-        this.ctx.log.warn('clock name already spent; taking the next attempt', { rolloutId: taken.id, error: e });
-        current = taken;
+        this.ctx.log.warn('clock name already spent; taking the next attempt', { rolloutId: next.id, error: e });
+        current = next;
       }
     }
     throw new ClockNameTakenError(clockName(current.id, RolloutClock.attemptOf(current)));

@@ -30,6 +30,16 @@ export interface LockEffects {
 
 type EcsOutcome<T> = { ok: true; value: T } | { ok: false; rollout: Rollout };
 
+/**
+ * Handed by a caller that looks for intents recorded during a weight call itself, instead of the read
+ * after each call (`applyWeight`): the workflow's Advance, whose callback wait that follows keeps its
+ * token under the version the call was made from (StepDriver). `from` is set to that version when a
+ * weight call was made unchecked; the caller must then check (`converge`) or hand the check on.
+ */
+export interface WeightCheck {
+  from: number | null;
+}
+
 /** The task set scales that carry the rollout's recorded weight: both at full size in blue-green. */
 const scalesOf = (rollout: Rollout, traffic: TrafficRouter): TaskSetScales =>
   rollout.blueGreen ? BLUE_GREEN_SCALES : taskSetScales(traffic.mode, rollout.canaryWeight);
@@ -47,12 +57,13 @@ export class EffectRunner {
    * id, it decides from that one without reading it again: a newer stored version makes the save a
    * version conflict, and the writer decides again from what is stored.
    */
-  async step(rolloutOrId: Rollout | string, input: RolloutInput): Promise<Rollout> {
+  async step(rolloutOrId: Rollout | string, input: RolloutInput, weights?: WeightCheck): Promise<Rollout> {
     const { rollout, effects } = await this.writer.save(rolloutOrId, input);
-    return this.run(rollout, effects);
+    return this.run(rollout, effects, weights);
   }
 
-  async run(rollout: Rollout, effects: readonly Effect[]): Promise<Rollout> {
+  /** `weights`: the caller checks for newer intents after a weight call itself (see WeightCheck). */
+  async run(rollout: Rollout, effects: readonly Effect[], weights?: WeightCheck): Promise<Rollout> {
     let latest = rollout;
     for (const effect of effects) {
       switch (effect.type) {
@@ -60,16 +71,17 @@ export class EffectRunner {
           latest = await this.lock.acquire(latest);
           break;
         case 'startWorkflow':
-          await this.clock.ensure(latest);
+          if (effect.attempt === undefined) await this.clock.ensure(latest);
+          else await this.clock.startTaken(latest, effect.attempt);
           break;
         case 'wakeWorkflow':
           latest = await this.wakeAfterDecision(latest, effect.taskToken);
           break;
         case 'createCanary':
-          latest = await this.createCanary(latest);
+          latest = await this.createCanary(latest, weights);
           break;
         case 'applyWeight':
-          latest = await this.applyWeight(latest);
+          latest = await this.applyWeight(latest, weights);
           break;
         case 'promote':
           latest = await this.promote(latest);
@@ -132,7 +144,7 @@ export class EffectRunner {
     return false;
   }
 
-  private async createCanary(rollout: Rollout): Promise<Rollout> {
+  private async createCanary(rollout: Rollout, weights?: WeightCheck): Promise<Rollout> {
     const image = `${rollout.image.registry}/${rollout.image.repository}@${rollout.image.digest}`;
     const canary = await this.ecsCall(rollout, 'createCanary', async (t) => {
       // ALB weights: the canary takes the group of the pair the stable set does not use, and the rule
@@ -156,15 +168,16 @@ export class EffectRunner {
       });
     });
     if (!canary.ok) return canary.rollout;
-    return this.step(rollout, { type: 'CanaryCreated', taskSetId: canary.value.taskSetId, taskDefinitionArn: canary.value.taskDefinitionArn });
+    return this.step(rollout, { type: 'CanaryCreated', taskSetId: canary.value.taskSetId, taskDefinitionArn: canary.value.taskDefinitionArn }, weights);
   }
 
   /**
    * Makes ECS match the latest recorded weight. Re-reads the record after each call: if another actor
    * recorded a new weight meanwhile it applies that one, and if one recorded a rollback, it runs the
-   * rollback again, since its own call may have landed after the other actor's.
+   * rollback again, since its own call may have landed after the other actor's. With `weights`, the
+   * caller does that look itself: one call, and `weights.from` says which record it was made from.
    */
-  async applyWeight(rollout: Rollout): Promise<Rollout> {
+  async applyWeight(rollout: Rollout, weights?: WeightCheck): Promise<Rollout> {
     // The record the caller has (just saved or read); the read after each ECS call finds newer intents.
     let latest = rollout;
     let applied: number | null = null;
@@ -198,9 +211,23 @@ export class EffectRunner {
       });
       if (!call.ok) return call.rollout;
       applied = weight;
+      if (weights) {
+        weights.from = current.version;
+        return current;
+      }
       latest = await this.writer.load(rollout.id);
     }
     return latest;
+  }
+
+  /**
+   * The look for newer intents after a weight call made unchecked (WeightCheck), given the record as
+   * stored now: a rollback recorded meanwhile runs again (the call may have landed after it), and any
+   * other recorded weight is applied (and checked, as `applyWeight` does).
+   */
+  async converge(latest: Rollout): Promise<Rollout> {
+    if (latest.status === RolloutStatus.RollingBack || latest.status === RolloutStatus.RolledBack) return this.rollback(latest);
+    return this.applyWeight(latest);
   }
 
   /**

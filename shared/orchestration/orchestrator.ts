@@ -31,7 +31,7 @@ import { type RolloutListener, RolloutWriter } from './rollout-writer';
 import { ServiceLock } from './service-lock';
 import { describeService } from './service-view';
 import { type ClockCall, StepDriver } from './step-driver';
-import { type SweepReport, Watchdog } from './watchdog';
+import type { SweepReport, Watchdog } from './watchdog';
 
 export type { ClockCall } from './step-driver';
 export type { OrchestratorDeps, OrchestratorOptions } from './context';
@@ -50,7 +50,8 @@ export class Orchestrator {
   private readonly intake: Intake;
   private readonly driver: StepDriver;
   private readonly clock: RolloutClock;
-  private readonly watchdog: Watchdog;
+  /** Loaded with the first sweep or execution end (docs/architecture.md, "Lambda bundles"): only the watchdog's function and local mode call them. */
+  private watchdogLoad: Promise<Watchdog> | undefined;
   private readonly deliveries: DeliveryIntake;
   /** The in-process queue, used when no other `DeliveryQueue` is wired. */
   private readonly localQueue: InProcessDeliveryQueue;
@@ -70,7 +71,11 @@ export class Orchestrator {
     const local = new InProcessDeliveryQueue((id) => this.processDelivery(id), this.ctx.log);
     this.localQueue = local;
     this.deliveries = new DeliveryIntake(this.ctx, this.intake, { dispatch: (id) => (deps.deliveries ?? local).dispatch(id) });
-    this.watchdog = new Watchdog(this.ctx, this.writer, this.runner, this.lock, this.clock, this.deliveries);
+  }
+
+  private watchdog(): Promise<Watchdog> {
+    this.watchdogLoad ??= import('./watchdog').then(({ Watchdog }) => new Watchdog(this.ctx, this.writer, this.runner, this.lock, this.clock, this.deliveries));
+    return this.watchdogLoad;
   }
 
   /** Subscribes to saved changes; returns the unsubscribe function. */
@@ -168,12 +173,17 @@ export class Orchestrator {
     return this.driver.advance(id, clock);
   }
 
-  registerApprovalWait(id: string, taskToken: string): Promise<void> {
-    return this.driver.registerApprovalWait(id, taskToken);
+  /** `version`: the record version the wait's APPROVAL directive was decided from, when the workflow passes it. */
+  registerApprovalWait(id: string, taskToken: string, version?: number): Promise<void> {
+    return this.driver.registerApprovalWait(id, taskToken, version);
   }
 
-  registerSteadyWait(id: string, taskToken: string): Promise<void> {
-    return this.driver.registerSteadyWait(id, taskToken);
+  /**
+   * `version`: the record version the wait's STEADY directive was decided from, when the workflow passes
+   * it; `converge`: that directive's (the Advance left its weight call's look for newer intents to the wait).
+   */
+  registerSteadyWait(id: string, taskToken: string, version?: number, converge?: boolean): Promise<void> {
+    return this.driver.registerSteadyWait(id, taskToken, version, converge);
   }
 
   /**
@@ -193,12 +203,12 @@ export class Orchestrator {
   // ---- the watchdog (watchdog.ts)
 
   sweep(): Promise<SweepReport> {
-    return this.watchdog.sweep();
+    return this.watchdog().then((w) => w.sweep());
   }
 
   /** `output`: the execution's output, when its status-change event carries it. */
   executionEnded(executionName: string, output?: string | null): Promise<string | null> {
-    return this.watchdog.executionEnded(executionName, output);
+    return this.watchdog().then((w) => w.executionEnded(executionName, output));
   }
 
   recover(id: string, message: string, clock?: ClockCall): Promise<Directive> {

@@ -63,6 +63,18 @@ export class RolloutWriter {
     }
   }
 
+  /**
+   * Keeps a callback wait's token on the record at `version` without reading it (RolloutStore.keepToken)
+   * and tells the listeners; null when the record moved on since that version. Only for the record a
+   * STEADY or APPROVAL directive was decided from, where the core's SteadyWaitStarted and
+   * ApprovalWaitStarted do just this: set the token (see StepDriver.keepToken).
+   */
+  async keepToken(id: string, version: number, taskToken: string): Promise<Rollout | null> {
+    const kept = await this.ctx.deps.store.keepToken(id, version, taskToken, this.ctx.clock().toISOString());
+    if (kept) await this.tell(kept, { ...kept, version });
+    return kept;
+  }
+
   private async tell(rollout: Rollout, previous: Rollout): Promise<void> {
     for (const listener of this.listeners) {
       try {

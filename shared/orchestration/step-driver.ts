@@ -15,7 +15,7 @@ import { RolloutPolicy } from '../core/policy';
 import { RolloutNotFoundError } from '../errors';
 import { RolloutClock } from './clock';
 import { errorMessage, type OrchestrationContext, target } from './context';
-import type { EffectRunner } from './effect-runner';
+import type { EffectRunner, WeightCheck } from './effect-runner';
 import type { Intake } from './intake';
 import type { RolloutWriter } from './rollout-writer';
 import type { ServiceLock } from './service-lock';
@@ -41,8 +41,13 @@ export class StepDriver {
     private readonly clock: RolloutClock,
   ) {}
 
+  /**
+   * What the workflow does next. A callback wait (STEADY, APPROVAL) carries the version of the record it
+   * was decided from, so that the wait keeps its token on that record without reading it (`keepToken`).
+   */
   private directive(rollout: Rollout): Directive {
-    return nextDirective(rollout, this.ctx.clock(), { steadyPollSeconds: this.ctx.opts.steadyPollSeconds });
+    const directive = nextDirective(rollout, this.ctx.clock(), { steadyPollSeconds: this.ctx.opts.steadyPollSeconds });
+    return directive.next === 'STEADY' || directive.next === 'APPROVAL' ? { ...directive, version: rollout.version } : directive;
   }
 
   /**
@@ -54,8 +59,13 @@ export class StepDriver {
     const rollout = await this.writer.load(id);
     const stale = this.staleClock(rollout, call);
     if (stale) return stale;
-    const directive = await this.advanceRollout(rollout);
-    return this.nextTurn(id, directive, call);
+    // Called by the workflow, a weight call's look for newer intents may be left to the steady wait
+    // that follows (`converge` on the directive): it keeps its token under the version of the call.
+    const directive = await this.advanceRollout(rollout, call?.execution !== undefined);
+    const next = await this.nextTurn(id, directive, call);
+    // Handed over instead: no wait follows, so the look is made now.
+    if (directive.next === 'STEADY' && directive.converge && next.next !== 'STEADY') await this.runner.converge(await this.writer.load(id));
+    return next;
   }
 
   /** DONE for an execution that is not the record's clock any more; null for the current one. */
@@ -76,7 +86,8 @@ export class StepDriver {
     return { next: 'DONE', status: rollout.status, turn };
   }
 
-  private async advanceRollout(loaded: Rollout): Promise<Directive> {
+  /** `deferCheck`: a STEADY answer may leave a weight call's look for newer intents to its wait (`converge`). */
+  private async advanceRollout(loaded: Rollout, deferCheck = false): Promise<Directive> {
     let rollout = loaded;
     for (let guard = 0; guard < 4 * rollout.steps.length + 8; guard++) {
       const now = this.ctx.clock();
@@ -119,7 +130,16 @@ export class StepDriver {
       // Moved on, or changed meanwhile (rolled back by another actor): decide again from the top.
       if (before.moved || (waitedSteady && rollout.status !== RolloutStatus.Progressing)) continue;
       const ticked = await this.writer.save(rollout, { type: 'Tick', unsteady: before.why ?? null });
-      const after = await this.settleSteady(await this.runner.run(ticked.rollout, ticked.effects));
+      const weights: WeightCheck | undefined = deferCheck ? { from: null } : undefined;
+      let after = await this.settleSteady(await this.runner.run(ticked.rollout, ticked.effects, weights));
+      if (weights && weights.from !== null) {
+        // A weight call made unchecked. Waiting for ECS on the very record it was made from, the wait's
+        // version-checked keep of its token is the look: it fails if anyone recorded an intent since,
+        // and then converges (registerSteadyWait). Otherwise the look is made now.
+        const waiting = after.moved ? null : this.directive(after.rollout);
+        if (waiting?.next === 'STEADY' && after.rollout.version === weights.from) return { ...waiting, converge: true };
+        after = { ...after, rollout: await this.runner.converge(await this.writer.load(after.rollout.id)) };
+      }
       rollout = after.rollout;
       if (after.moved) continue;
       const directive = this.directive(rollout);
@@ -135,19 +155,39 @@ export class StepDriver {
     return this.directive(rollout);
   }
 
-  /** Step Functions' AwaitApproval task: keeps the token on the paused rollout (or answers it when no longer paused). */
-  async registerApprovalWait(id: string, taskToken: string): Promise<void> {
+  /**
+   * Step Functions' AwaitApproval task: keeps the token on the paused rollout (or answers it when no
+   * longer paused). `version`: the record version its APPROVAL directive was decided from.
+   */
+  async registerApprovalWait(id: string, taskToken: string, version?: number): Promise<void> {
+    if (await this.keepToken(id, taskToken, version)) return;
     await this.runner.step(id, { type: 'ApprovalWaitStarted', taskToken });
   }
 
   /**
    * Step Functions' AwaitSteady task: keeps the token on the rollout waiting for ECS, then looks at ECS
    * once, so that a steady state reached before the token was kept (its event already gone) still
-   * answers the wait at once.
+   * answers the wait at once. `version`: the record version its STEADY directive was decided from;
+   * `converge`: that Advance left its weight call's look for newer intents to this wait.
    */
-  async registerSteadyWait(id: string, taskToken: string): Promise<void> {
-    const rollout = await this.runner.step(id, { type: 'SteadyWaitStarted', taskToken });
+  async registerSteadyWait(id: string, taskToken: string, version?: number, converge = false): Promise<void> {
+    let rollout = await this.keepToken(id, taskToken, version);
+    if (!rollout) {
+      // Someone recorded an intent since the Advance's unchecked weight call: ECS follows it first.
+      const latest = converge ? await this.runner.converge(await this.writer.load(id)) : id;
+      rollout = await this.runner.step(latest, { type: 'SteadyWaitStarted', taskToken });
+    }
     if (rollout.taskToken === taskToken) await this.answerIfSteady(rollout);
+  }
+
+  /**
+   * A callback wait's token kept without reading the record: the record at `version` is the one the
+   * wait's directive was decided from (PROGRESSING waiting for ECS, or PAUSED), on which the core's
+   * SteadyWaitStarted and ApprovalWaitStarted only set the token. Null when there is no version, or the
+   * record moved on since (then the core decides from what is stored, as the callers do).
+   */
+  private keepToken(id: string, taskToken: string, version: number | undefined): Promise<Rollout | null> {
+    return version === undefined ? Promise.resolve(null) : this.writer.keepToken(id, version, taskToken);
   }
 
   /**

@@ -38,7 +38,7 @@ const tableStatements = (table: string, access: 'full' | 'intake' | 'items') => 
   {
     Sid: 'RolloutTable',
     Effect: 'Allow',
-    Action: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+    Action: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
     Resource: { 'Fn::GetAtt': [table, 'Arn'] },
   },
   ...(access === 'full'

@@ -79,7 +79,7 @@ describe('the rollout state machine', () => {
     const approval = states.AwaitApproval!;
     expect(approval.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
     expect(approval.Parameters.FunctionName).toBe(`arn:aws:lambda:us-east-1:000000000000:function:${logicalId(stack.orchestrator.functions.awaitApproval)}`);
-    expect(approval.Parameters.Payload).toEqual({ 'rolloutId.$': '$.rolloutId', 'taskToken.$': '$$.Task.Token' });
+    expect(approval.Parameters.Payload).toEqual({ 'rolloutId.$': '$.rolloutId', 'taskToken.$': '$$.Task.Token', 'directive.$': '$.directive' });
     expect(approval.TimeoutSeconds).toBe(86400);
     expect(approval).not.toHaveProperty('TimeoutSecondsPath');
     const back = (approval.Catch as { ErrorEquals: string[]; Next: string }[])[0];
@@ -92,7 +92,7 @@ describe('the rollout state machine', () => {
     expect(steady.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
     expect(steady.Parameters.FunctionName).toBe(states.AwaitApproval!.Parameters.FunctionName);
     expect(steady.Parameters.FunctionName).toBe(`arn:aws:lambda:us-east-1:000000000000:function:${logicalId(stack.orchestrator.functions.awaitApproval)}`);
-    expect(steady.Parameters.Payload).toEqual({ 'rolloutId.$': '$.rolloutId', 'taskToken.$': '$$.Task.Token', wait: 'steady' });
+    expect(steady.Parameters.Payload).toEqual({ 'rolloutId.$': '$.rolloutId', 'taskToken.$': '$$.Task.Token', wait: 'steady', 'directive.$': '$.directive' });
     expect(steady.TimeoutSeconds).toBe(600);
     expect(steady).not.toHaveProperty('TimeoutSecondsPath');
     expect(steady.ResultPath).toBeNull();

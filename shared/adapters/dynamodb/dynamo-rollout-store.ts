@@ -17,6 +17,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  UpdateItemCommand,
   type DynamoDBClient,
   type QueryCommandInput,
   type WriteRequest,
@@ -41,6 +42,7 @@ import {
   readString,
   recordItem,
   str,
+  TASK_TOKEN,
   toRollout,
   type Item,
   type StoredRecord,
@@ -172,6 +174,31 @@ export class DynamoRolloutStore implements RolloutStore {
     if (!written) throw new VersionConflictError(next.id, expected);
     // Ended: unmarked only once the record says so.
     if (wasActive && !isActive) await this.active.unmark(next.id, next.version);
+  }
+
+  /**
+   * One UpdateItem under the version condition, answering the record as written (ALL_NEW), so that
+   * keeping a wait's token costs no read. The token, `version` and `updatedAt` are top-level attributes
+   * (item-codec.ts); events and the active marker are untouched, as the status is.
+   */
+  async keepToken(id: string, version: number, taskToken: string, at: string): Promise<Rollout | null> {
+    let written: Item | undefined;
+    const kept = await conditionally(async () => {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: recordKey(id),
+          UpdateExpression: 'SET #token = :token, #version = :next, #updatedAt = :at',
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: { '#token': TASK_TOKEN, '#version': 'version', '#updatedAt': 'updatedAt' },
+          ExpressionAttributeValues: { ':token': str(taskToken), ':next': num(version + 1), ':at': str(at), ':expected': num(version) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      written = out.Attributes;
+    });
+    if (!kept || written === undefined) return null;
+    return this.withEvents(parseRecord(written));
   }
 
   async list(query: ListRolloutsQuery): Promise<RolloutPage> {

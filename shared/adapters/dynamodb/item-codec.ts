@@ -19,6 +19,12 @@
  * A record written before events lived in it has no `events` attribute: its log is in event items plus
  * the `recentEvents` its last save added. It is still read (one Query), and its next save writes the
  * new shape.
+ *
+ * A callback wait's task token is the one field written without the rest of the record (`keepToken`:
+ * one UpdateItem under the version condition, no read first), so it lives at the top level, beside
+ * `version` and `updatedAt`, which that update also sets: these three top-level attributes are the
+ * truth, and `doc` holds neither the token nor a newer `updatedAt` (a record written before the token
+ * moved out keeps it in `doc`, read when the top level has none).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { RolloutEvent } from '../../core/events';
@@ -73,7 +79,7 @@ export function loggedCountOf(events: readonly RolloutEvent[], chunkBytes = EVEN
 
 /** The record of `rollout` whose first `loggedCount` events are in event items. */
 export function recordItem(rollout: Rollout, loggedCount: number): Item {
-  const { events, version, ...rest } = rollout;
+  const { events, version, taskToken, ...rest } = rollout;
   const created = createdSortKey(rollout.createdAt, rollout.id);
   return {
     [PARTITION_KEY]: str(rolloutPk(rollout.id)),
@@ -82,7 +88,8 @@ export function recordItem(rollout: Rollout, loggedCount: number): Item {
     [BY_SERVICE_INDEX.sortKey]: str(created),
     [BY_CREATED_INDEX.partitionKey]: str(ALL_ROLLOUTS_PARTITION),
     [BY_CREATED_INDEX.sortKey]: str(created),
-    // Duplicated from `doc` for the status filter and for people reading the table; `doc` is the truth.
+    // Duplicated from `doc` for the status filter and for people reading the table; `doc` is the truth,
+    // but for `version`, `updatedAt` and the task token (see the file comment).
     id: str(rollout.id),
     service: str(rollout.service),
     status: str(rollout.status),
@@ -93,12 +100,21 @@ export function recordItem(rollout: Rollout, loggedCount: number): Item {
     loggedCount: num(loggedCount),
     doc: str(JSON.stringify(rest)),
     events: str(JSON.stringify(events.slice(loggedCount))),
+    ...(taskToken === null ? {} : { [TASK_TOKEN]: str(taskToken) }),
   };
 }
 
+/** The top-level attribute that holds a callback wait's task token (absent: none). */
+export const TASK_TOKEN = 'taskToken';
+
 export function parseRecord(item: Item): StoredRecord {
-  const rest = JSON.parse(readString(item, 'doc')) as Omit<Rollout, 'events' | 'version'>;
-  const rollout = { ...rest, version: readNumber(item, 'version') };
+  const rest = JSON.parse(readString(item, 'doc')) as Omit<Rollout, 'events' | 'version' | 'taskToken'> & { readonly taskToken?: string | null };
+  const rollout = {
+    ...rest,
+    version: readNumber(item, 'version'),
+    updatedAt: item['updatedAt']?.S ?? rest.updatedAt,
+    taskToken: item[TASK_TOKEN]?.S ?? rest.taskToken ?? null,
+  };
   const eventCount = readNumber(item, 'eventCount');
   if (item['events'] === undefined) {
     // The earlier shape: every event in an item, except perhaps the last save's `recentEvents`.

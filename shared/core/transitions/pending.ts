@@ -56,7 +56,14 @@ const started: Handler<'Started'> = (d, input) => {
   d.r.ecs = { ...d.before.ecs, stableTaskSetId: input.stableTaskSetId };
   if (input.steadyTimeout) d.r.steadyTimeoutSeconds = input.steadyTimeout.seconds;
   d.log(EventType.Started, messages.started(input.stableTaskSetId, input.stableDigest, input.steadyTimeout));
-  d.effect({ type: 'startWorkflow' });
+  if (d.before.clock) {
+    // A clock took an attempt already (it looked for a late signature): it is started only if it stopped.
+    d.effect({ type: 'startWorkflow' });
+  } else {
+    // No clock yet: the first attempt is taken in this version-checked save, not in one of its own.
+    d.r.clock = { attempt: 1, since: d.at };
+    d.effect({ type: 'startWorkflow', attempt: 1 });
+  }
   return d.result();
 };
 

@@ -12,7 +12,7 @@ import { isCoarse } from '../traffic-split';
 import { takenWhileActive } from './active';
 import { type Draft, type Handler, type StatusHandlers, unchanged } from './draft';
 import { answerWaitAtOnce } from './shared';
-import { advance, completeStep, startRollback, switched } from './step-progress';
+import { advance, claimPromote, completeStep, startRollback, switched } from './step-progress';
 
 /**
  * Asks for a create-canary or promote call once: the claim is saved under the version check, so of two
@@ -69,9 +69,7 @@ const steady: Handler<'Steady'> = (d, input) => {
     return d.result();
   }
   if (rollout.promoting) {
-    d.log(EventType.Promoting, messages.promoting());
-    d.r.ecs = { ...rollout.ecs, claim: { call: 'promote', since: d.at, attempt: rollout.clock?.attempt ?? 0 } };
-    d.effect({ type: 'promote' });
+    claimPromote(d);
     return d.result();
   }
   const i = rollout.currentStep ?? 0;
@@ -82,7 +80,8 @@ const steady: Handler<'Steady'> = (d, input) => {
   const coarse = share !== undefined && isCoarse(step.setWeight, share) ? share : undefined;
   const label = stepLabel(i, rollout.steps.length);
   d.log(EventType.StepCompleted, rollout.blueGreen ? messages.previewSteady(label) : messages.steadyStepCompleted(label, step.setWeight, coarse));
-  advance(d);
+  // A last step of 100% steady now is the promotion's steady state too: it is claimed at once.
+  advance(d, input.weight);
   return d.result();
 };
 

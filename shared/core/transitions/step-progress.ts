@@ -32,13 +32,27 @@ export function promoteNow(d: Draft): void {
   startPromotion(d);
 }
 
-export function startPromotion(d: Draft): void {
+/**
+ * The canary to 100%, then made primary once steady. `steadyAt100`: ECS was just seen steady at 100%
+ * (a last step of 100%, in the same transition), so the promotion waits for nothing and its promote
+ * call is claimed at once.
+ */
+export function startPromotion(d: Draft, steadyAt100 = false): void {
   d.r.promoting = true;
   d.r.canaryWeight = 100;
   d.r.wait = { for: 'steady', since: d.at };
   // Blue-green: the new set already runs at full size; this is the switch of production (one call).
   d.log(EventType.WeightSet, d.r.blueGreen ? messages.switchRequested() : messages.promotionWeightSet());
-  d.effect({ type: 'applyWeight', weight: 100 });
+  if (steadyAt100 && !d.r.blueGreen) claimPromote(d);
+  else d.effect({ type: 'applyWeight', weight: 100 });
+}
+
+/** Steady at 100%: the canary is made primary, a call claimed on the record so that one writer makes it. */
+export function claimPromote(d: Draft): void {
+  d.r.wait = null;
+  d.log(EventType.Promoting, messages.promoting());
+  d.r.ecs = { ...d.r.ecs, claim: { call: 'promote', since: d.at, attempt: d.before.clock?.attempt ?? 0 } };
+  d.effect({ type: 'promote' });
 }
 
 /** Blue-green, steady at 100% behind production: PROMOTING, the old set kept `delaySeconds` (transitions/promoting.ts). */
@@ -80,8 +94,11 @@ export function approvalTimedOut(d: Draft): void {
   startRollback(d, what);
 }
 
-/** Runs steps forward from `currentStep` until one has to wait (for steady state, a bake, or an approval). */
-export function advance(d: Draft): void {
+/**
+ * Runs steps forward from `currentStep` until one has to wait (for steady state, a bake, or an approval).
+ * `steadyAt`: the weight ECS was seen steady at in this transition (Steady), if any.
+ */
+export function advance(d: Draft, steadyAt?: number): void {
   const { r, now } = d;
   for (;;) {
     if (r.status !== RolloutStatus.Progressing || r.promoting) return;
@@ -89,7 +106,7 @@ export function advance(d: Draft): void {
     const step = d.steps[i];
     if (!step) {
       d.log(EventType.Promoting, messages.allStepsCompleted(d.steps.length));
-      startPromotion(d);
+      startPromotion(d, steadyAt === 100 && r.canaryWeight === 100);
       return;
     }
     const label = stepLabel(i, d.steps.length);

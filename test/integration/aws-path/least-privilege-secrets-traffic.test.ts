@@ -87,6 +87,8 @@ const UNUSED_GRANTS_JUSTIFIED: Readonly<Record<string, string>> = {
   '*:RolloutTable:dynamodb:PutItem': 'Items access: every function that changes a rollout saves it.',
   '*:RolloutTable:dynamodb:BatchWriteItem': 'Items access: a long rollout log moves its oldest events to event items in batches; every role has the same item access.',
   '*:RolloutTable:dynamodb:DeleteItem': 'Items access: releasing a lock, dropping a queue entry or an active marker.',
+  'awaitApproval:RolloutTable:dynamodb:GetItem': 'A callback wait keeps its token unread (one UpdateItem); it reads the record only when another writer saved since its directive (least-privilege.test.ts).',
+  '*:RolloutTable:dynamodb:UpdateItem': 'Items access: a callback wait keeps its task token with one UpdateItem; every role has the same item access.',
   'watchdog:InvokeIntake:lambda:InvokeFunction': 'The sweep hands on a delivery never processed (test/integration/webhooks/webhook-intake.test.ts).',
   'advance:EcsTagNewTaskDefinitions:ecs:TagResource': 'A stable revision with tags: evaluated in least-privilege.test.ts (the emulator\'s revisions carry none).',
   // A listener's default action is moved as a rule is (the shop service's scenarios move it from every function that can); the cart service's from Advance.

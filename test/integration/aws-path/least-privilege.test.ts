@@ -88,6 +88,11 @@ const UNUSED_GRANTS_JUSTIFIED: Readonly<Record<string, string>> = {
   'ecsEvent:RolloutTable:dynamodb:PutItem':
     'An ECS event that answers a steady wait writes nothing (the workflow\'s next Advance forgets the token in its own save); it saves only when its look at ECS finds the canary gone (EcsFailed) or a drifted weight whose re-apply fails.',
   '*:RolloutTable:dynamodb:DeleteItem': 'Items access: releasing a lock, dropping a queue entry or an active marker.',
+  'awaitApproval:RolloutTable:dynamodb:GetItem':
+    'A callback wait keeps its token unread (one UpdateItem on the record version its directive names); it reads the record, and saves through the core, only when another writer saved since (shared/orchestration/step-driver.ts), which no scenario here races.',
+  'awaitApproval:RolloutTable:dynamodb:PutItem': 'As GetItem: a callback wait saves a whole record only when the record moved on since its directive.',
+  '*:RolloutTable:dynamodb:UpdateItem':
+    'Items access: a callback wait (AwaitSteady, AwaitApproval) keeps its task token with one version-conditioned UpdateItem (shared/adapters/dynamodb/dynamo-rollout-store.ts); every role has the same item access to the table.',
   'api:EcrPullImages:ecr:BatchGetImage': 'The API verifies signatures of ECR images delivered to its webhook routes and resolves their tags; here ECR images arrive by push event.',
   'api:EcrPullImages:ecr:GetDownloadUrlForLayer': 'As BatchGetImage: signature payloads of ECR images delivered to the API.',
 };
@@ -322,7 +327,7 @@ describe('every AWS call of the functions and the state machine, evaluated again
     expect((await ended(id)).status).toBe('SUCCEEDED');
     expect((await get(id)).status).toBe('SUCCEEDED');
     expect((await call('GET', '/rollouts?service=web&limit=5', API)).body.items[0].id).toBe(id);
-    for (const [fn, operation] of [['api', 'GetSecretValue'], ['advance', 'CreateTaskSet'], ['advance', 'DescribeAlarms'], ['awaitApproval', 'GetItem'], ['ecsEvent', 'SendTaskSuccess'], ['stateMachine', 'Invoke']]) {
+    for (const [fn, operation] of [['api', 'GetSecretValue'], ['advance', 'CreateTaskSet'], ['advance', 'DescribeAlarms'], ['awaitApproval', 'UpdateItem'], ['ecsEvent', 'SendTaskSuccess'], ['stateMachine', 'Invoke']]) {
       expect(calledBy(fn!, operation!), `${fn} ${operation}`).toBe(true);
     }
   });

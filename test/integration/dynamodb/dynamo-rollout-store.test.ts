@@ -117,6 +117,29 @@ describe('DynamoRolloutStore records', () => {
     expect(sent).toEqual(['PutItem', 'PutItem', 'GetItem']);
   });
 
+  it('keeps a wait\'s token with one UpdateItem on the version it names, answering the record; another version changes nothing', async () => {
+    const { tableName } = await dynamo.newStore();
+    const { store, sent } = countingStore(tableName);
+    const v1 = makeRollout();
+    await store.create(v1);
+    const v2 = advance(v1, { status: RolloutStatus.Progressing, canaryWeight: 20, wait: { for: 'steady', since: isoAt(5) } }, [EventType.WeightSet, 'canary at 20%']);
+    await store.save(v2, v1);
+    sent.length = 0;
+
+    const kept = await store.keepToken(v1.id, 2, 'token-1', isoAt(30));
+    const v3 = { ...v2, taskToken: 'token-1', version: 3, updatedAt: isoAt(30) };
+    expect(kept).toStrictEqual(v3);
+    expect(sent).toEqual(['UpdateItem']);
+    expect(await store.get(v1.id)).toStrictEqual(v3);
+    expect(await store.keepToken(v1.id, 2, 'token-2', isoAt(40))).toBeNull();
+    expect(await store.get(v1.id)).toStrictEqual(v3);
+
+    // A save forgets the token (the record is written whole); the events stay whole.
+    const v4 = advance(v3, { taskToken: null, wait: null }, [EventType.StepCompleted, 'step 0 done']);
+    await store.save(v4, v3);
+    expect(await store.get(v1.id)).toStrictEqual(v4);
+  });
+
   it('rejects a stale save with a VersionConflictError and writes nothing', async () => {
     const { store } = await dynamo.newStore();
     const v1 = makeRollout();

@@ -84,8 +84,10 @@ export function states(): Record<string, Rollout> {
   const atWeight50 = apply(baking, [[{ type: 'Tick' }, 31]]);
   const paused = apply(atWeight50, [{ type: 'Steady', weight: 50 }]);
   const atWeight100 = apply(paused, [{ type: 'Approve', by: 'ann', comment: null }, { type: 'Tick' }]);
-  const promoting = apply(atWeight100, [{ type: 'Steady', weight: 100 }]);
-  const finalizing = apply(promoting, [{ type: 'Steady', weight: 100 }]);
+  // Promoted before the last step was steady: the promotion waits for steady state at 100% itself.
+  const promoting = apply(atWeight100, [{ type: 'Promote', by: 'pat' }]);
+  // The last step (100%) steady: the promotion needs no wait of its own, its promote call is claimed.
+  const finalizing = apply(atWeight100, [{ type: 'Steady', weight: 100 }]);
   const succeeded = apply(finalizing, [{ type: 'Promoted' }]);
   const rollingBack = apply(atWeight20, [{ type: 'AlarmFired', alarm: 'web-5xx', reason: null }]);
   const rolledBack = apply(rollingBack, [{ type: 'RolledBack' }]);

@@ -31,8 +31,17 @@ describe('a rollout through the default plan', () => {
     const res = transition(apply(S.pending!, [verified]), started, T0);
     expect(res.rollout.status).toBe(RolloutStatus.Progressing);
     expect(res.rollout.previousDigest).toBe(`sha256:${'1'.repeat(64)}`);
-    expect(res.effects).toEqual([{ type: 'startWorkflow' }]);
+    // Its first clock attempt is taken in this save, and the effect starts that one.
+    expect(res.rollout.clock).toEqual({ attempt: 1, since: T0.toISOString() });
+    expect(res.effects).toEqual([{ type: 'startWorkflow', attempt: 1 }]);
     expect(transition(res.rollout, { type: 'Tick' }, T0).effects).toEqual([{ type: 'createCanary' }]);
+  });
+
+  it('keeps the clock a rollout has when it starts (one that looked for a late signature), starting it only if it stopped', () => {
+    const looking = { ...apply(S.pending!, [verified]), clock: { attempt: 2, since: T0.toISOString() } };
+    const res = transition(looking, started, T0);
+    expect(res.rollout.clock).toEqual({ attempt: 2, since: T0.toISOString() });
+    expect(res.effects).toEqual([{ type: 'startWorkflow' }]);
   });
 
   it('sets the first weight as soon as the canary exists and waits for steady state', () => {
@@ -93,7 +102,22 @@ describe('a rollout through the default plan', () => {
     expect(res.rollout.events.at(-1)).toMatchObject({ type: EventType.Approved, message: 'step 4/5 approved by ann: looks good' });
   });
 
-  it('promotes after the last step: scales the canary to 100%, then finalizes when steady', () => {
+  it('promotes after the last step: at once when that step was 100% and is steady, with the promotion\'s events', () => {
+    const res = transition(S.atWeight100!, { type: 'Steady', weight: 100 }, T0);
+    expect(res.rollout).toMatchObject({ status: 'PROGRESSING', promoting: true, currentStep: 5, canaryWeight: 100, wait: null, ecs: { claim: { call: 'promote' } } });
+    expect(res.effects).toEqual([{ type: 'promote' }]);
+    expect(res.rollout.events.slice(-4).map((e) => e.type)).toEqual([EventType.StepCompleted, EventType.Promoting, EventType.WeightSet, EventType.Promoting]);
+  });
+
+  it('promotes after the last step: a last weight below 100% scales the canary to 100%, then finalizes when steady', () => {
+    const below = apply(newRollout([{ setWeight: 20 }, { setWeight: 60 }]), [verified, started, canary, { type: 'Steady', weight: 20 }]);
+    const res = transition(below, { type: 'Steady', weight: 60 }, T0);
+    expect(res.rollout).toMatchObject({ promoting: true, currentStep: 2, canaryWeight: 100, wait: { for: 'steady' } });
+    expect(res.effects).toEqual([{ type: 'applyWeight', weight: 100 }]);
+    expect(transition(res.rollout, { type: 'Steady', weight: 100 }, T0).effects).toEqual([{ type: 'promote' }]);
+  });
+
+  it('promotes after a Promote: scales the canary to 100%, then finalizes when steady', () => {
     expect(S.promoting!.promoting).toBe(true);
     expect(S.promoting!.currentStep).toBe(5);
     expect(S.promoting!.wait?.for).toBe('steady');

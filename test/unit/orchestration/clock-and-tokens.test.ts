@@ -3,7 +3,7 @@
  * answer went through and the workflow went on from it (effect-runner.ts, shared/core/transition.ts),
  * with the watchdog sending what is owed.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RolloutPolicy } from '../../../shared/core/policy';
 import { ClockNameTakenError, WorkflowError } from '../../../shared/errors';
 import { Orchestrator } from '../../../shared/orchestration/orchestrator';
@@ -63,6 +63,20 @@ describe('the rollout clock', () => {
     expect((await store.get(id)).clock?.attempt).toBe(1);
     expect((await o.sweep()).redriven).toEqual([]);
     expect(workflow.runningNames()).toEqual([`${id}-1`]);
+  });
+
+  it('takes attempt 1 in the save that starts the rollout, and the next one when that name was spent', async () => {
+    const { o, store, workflow, only } = setup();
+    const start = workflow.start.bind(workflow);
+    // A crash between the Started save and its StartExecution, then a late start: the name is spent.
+    workflow.start = async (id: string, attempt: number) => {
+      if (attempt === 1) workflow.end(`${id}-1`);
+      return start(id, attempt);
+    };
+    await o.ingest([push]);
+    const id = only();
+    expect(workflow.runningNames()).toEqual([`${id}-2`]);
+    expect((await store.get(id)).clock?.attempt).toBe(2);
   });
 
   it('is started again by the watchdog when its execution ended while the rollout is active, under the next attempt', async () => {
@@ -164,6 +178,79 @@ describe('callback tokens', () => {
     await o.advance(id);
     const next = await store.get(id);
     expect(next).toMatchObject({ taskToken: null, version: after.version + 1, canaryWeight: 100 });
+  });
+
+  it('are kept without a read on the record version the wait was decided from', async () => {
+    const { o, store, workflow, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    const directive = await o.advance(id);
+    const waiting = await store.get(id);
+    expect(directive).toMatchObject({ next: 'STEADY', version: waiting.version });
+    const get = vi.spyOn(store, 'get');
+    await o.registerSteadyWait(id, 'tok-1', directive.version);
+    expect(get).not.toHaveBeenCalled();
+    expect(await store.get(id)).toEqual({ ...waiting, taskToken: 'tok-1', version: waiting.version + 1, updatedAt: expect.any(String) });
+    expect(workflow.answered).toEqual([]);
+  });
+
+  it('are decided from the stored record when it moved on since the wait was decided (answered at once when it no longer waits)', async () => {
+    const { o, store, workflow, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    const directive = await o.advance(id);
+    await o.command(id, { type: 'Pause', by: 'ann', reason: null });
+    const pausedVersion = (await store.get(id)).version;
+    await o.registerSteadyWait(id, 'tok-1', directive.version);
+    expect(workflow.answered).toEqual(['tok-1']);
+    expect(await store.get(id)).toMatchObject({ status: 'PAUSED', taskToken: null, version: pausedVersion });
+  });
+
+  it('leave the look after the workflow\'s weight call to the steady wait that follows: no read after the call, the keep of the token is the look', async () => {
+    const { o, store, ecs, workflow, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    const get = vi.spyOn(store, 'get');
+    const directive = await o.advance(id, { execution: `${id}-1` });
+    expect(get).toHaveBeenCalledTimes(1);
+    expect(ecs.sets.get('canary')?.scale).toBe(20);
+    const waiting = await store.get(id);
+    expect(directive).toMatchObject({ next: 'STEADY', converge: true, version: waiting.version });
+    await o.registerSteadyWait(id, 'tok-1', directive.version, true);
+    expect(get).toHaveBeenCalledTimes(2);
+    expect(await store.get(id)).toMatchObject({ taskToken: 'tok-1', version: waiting.version + 1 });
+    expect(workflow.answered).toEqual([]);
+  });
+
+  it('converge on an intent recorded after the workflow\'s unchecked weight call: a rollback is run again, as the call may have landed after it', async () => {
+    const { o, store, ecs, workflow, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    const directive = await o.advance(id, { execution: `${id}-1` });
+    await o.command(id, { type: 'Abort', by: 'ann', reason: null });
+    expect((await store.get(id)).status).toBe('ROLLED_BACK');
+    // The Advance's weight call landing after the rollback: the canary back at 20%, the stable set at 80%.
+    ecs.sets.set('canary', { scale: 20, steady: false, primary: false, digest: null, externalId: id });
+    ecs.sets.get('stable')!.scale = 80;
+    await o.registerSteadyWait(id, 'tok-1', directive.version, directive.converge);
+    expect(ecs.sets.has('canary')).toBe(false);
+    expect(ecs.sets.get('stable')).toMatchObject({ scale: 100, primary: true });
+    // The rollout ended: the wait is answered at once, and the token never kept.
+    expect(workflow.answered).toEqual(['tok-1']);
+    expect((await store.get(id)).taskToken).toBeNull();
+  });
+
+  it('converge on a weight recorded after the workflow\'s unchecked weight call: the newer weight is applied', async () => {
+    const { o, store, ecs, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    const directive = await o.advance(id, { execution: `${id}-1` });
+    await o.command(id, { type: 'Promote', by: 'ann' });
+    // The Advance's 20% landing after the promotion's 100%.
+    ecs.sets.get('canary')!.scale = 20;
+    await o.registerSteadyWait(id, 'tok-1', directive.version, directive.converge);
+    expect(ecs.sets.get('canary')?.scale).toBe(100);
+    expect(await store.get(id)).toMatchObject({ canaryWeight: 100, taskToken: 'tok-1' });
   });
 
   it('are forgotten at once when the answer ends the wait in failure (a rollback goes to Recover, not to Advance)', async () => {

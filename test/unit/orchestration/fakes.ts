@@ -40,6 +40,13 @@ export class MemStore implements RolloutStore {
       else this.active.add(next.id);
     }
   }
+  async keepToken(id: string, version: number, taskToken: string, at: string) {
+    const current = this.rollouts.get(id);
+    if (!current || current.version !== version) return null;
+    const next = { ...current, taskToken, updatedAt: at, version: version + 1 };
+    this.rollouts.set(id, next);
+    return structuredClone(next);
+  }
   async list(q: ListRolloutsQuery): Promise<RolloutPage> {
     const items = [...this.rollouts.values()]
       .filter((r) => (!q.service || r.service === q.service) && (!q.status || r.status === q.status))

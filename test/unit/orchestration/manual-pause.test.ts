@@ -48,10 +48,14 @@ describe('a rollout paused by hand, as the workflow sees it', () => {
     await o.command(id, { type: 'Pause', by: 'ann', reason: 'a look first' });
     ecs.settle();
     later(3600);
-    expect(await o.advance(id)).toEqual({ next: 'APPROVAL' });
-    expect(await store.get(id)).toMatchObject({ status: 'PAUSED', canaryWeight: 20, currentStep: 0, wait: { for: 'manual', by: 'ann' } });
+    const directive = await o.advance(id);
+    const paused = await store.get(id);
+    // The wait carries the version it was decided from: the token is kept on that record unread.
+    expect(directive).toEqual({ next: 'APPROVAL', version: paused.version });
+    expect(paused).toMatchObject({ status: 'PAUSED', canaryWeight: 20, currentStep: 0, wait: { for: 'manual', by: 'ann' } });
 
-    await o.registerApprovalWait(id, 'tok-1');
+    await o.registerApprovalWait(id, 'tok-1', paused.version);
+    expect(await store.get(id)).toMatchObject({ status: 'PAUSED', taskToken: 'tok-1', version: paused.version + 1 });
     const resumed = await o.command(id, { type: 'Resume', by: 'bob' });
     expect(resumed.status).toBe('PROGRESSING');
     expect(workflow.woken).toEqual([{ id, status: 'PROGRESSING', taskToken: 'tok-1' }]);

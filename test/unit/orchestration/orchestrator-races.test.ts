@@ -274,8 +274,8 @@ describe('change listeners', () => {
     });
     await o.ingest([push(1)]);
     await o.command(only(), { type: 'Abort', by: 'a', reason: null });
-    // Version 4 is the clock's attempt, taken when the rollout started: bookkeeping, told to no listener.
-    expect(seen).toEqual(['1->1 PENDING', '1->2 PENDING', '2->3 PROGRESSING', '4->5 ROLLING_BACK', '5->6 ROLLED_BACK']);
+    // The clock's first attempt is taken in the Started save itself (version 3): no save of its own.
+    expect(seen).toEqual(['1->1 PENDING', '1->2 PENDING', '2->3 PROGRESSING', '3->4 ROLLING_BACK', '4->5 ROLLED_BACK']);
   });
 });
 
@@ -309,7 +309,7 @@ describe('approval deadlines through advance', () => {
     const id = (await o.ingest([{ registry: '127.0.0.1:5000', repository: 'team/web', tag: 'v1', digest: digestOf(1), source: 'test' }])).accepted[0]!.rolloutId;
     await o.advance(id);
     ecs.settle();
-    expect(await o.advance(id)).toEqual({ next: 'APPROVAL', seconds: 60 });
+    expect(await o.advance(id)).toEqual({ next: 'APPROVAL', seconds: 60, version: expect.any(Number) });
     now = new Date('2026-01-01T00:01:01Z');
     expect(await o.advance(id)).toEqual({ next: 'DONE', status: 'ROLLED_BACK' });
     expect((await store.get(id)).reason).toBe('no approval of step 2/3 within 60s');
