@@ -27,8 +27,8 @@ import { ScriptedVerifier } from '../../helpers/scripted-verifier';
  */
 const MAX_CALLS_PER_ROLLOUT = 51;
 const MAX_CALLS_PER_PHASE: Record<string, number> = {
-  // Received, claimed, created (with its active marker).
-  intake: 5,
+  // Received, claimed, created (with its active marker); the received delivery is handed to the work, not read back.
+  intake: 4,
   // Signature verified, lock taken, started.
   PENDING: 3,
   // The clock, the canary, weight 20 and its wait for ECS (with the delivery's outcome).
