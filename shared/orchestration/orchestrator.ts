@@ -16,9 +16,7 @@ import type { RolloutInput } from '../core/commands';
 import type { Directive } from '../core/directive';
 import type { Rollout } from '../core/rollout';
 import { RolloutStatus } from '../core/status';
-import { ROLLOUT_ID_PATTERN } from '../core/ids';
 import type { AppConfig, ServiceConfig } from '../config/types';
-import { RolloutNotFoundError } from '../errors';
 import type { DeliveryRecord, ProcessedDelivery, ReceivedDelivery, RolloutStore } from '../ports';
 import type { ImagePush, IngestResult } from '../webhooks/image-push';
 import { type DeliveryInput, DeliveryIntake, type DeliveryReceipt } from './delivery-intake';
@@ -27,6 +25,7 @@ import { type OrchestrationContext, type OrchestratorDeps, createContext } from 
 import { RolloutClock } from './clock';
 import { EffectRunner } from './effect-runner';
 import { Intake } from './intake';
+import { readRollout } from './rollout-queries';
 import { type RolloutListener, RolloutWriter } from './rollout-writer';
 import { ServiceLock } from './service-lock';
 import { describeService } from './service-view';
@@ -82,9 +81,7 @@ export class Orchestrator {
   // ---- queries
 
   get(id: string): Promise<Rollout> {
-    // Ids are ours: anything else cannot exist, and must not reach the store as a key.
-    if (!ROLLOUT_ID_PATTERN.test(id)) return Promise.reject(new RolloutNotFoundError(id.slice(0, 64)));
-    return this.ctx.deps.store.get(id);
+    return readRollout(this.ctx.deps.store, id);
   }
 
   list(query: Parameters<RolloutStore['list']>[0]) {
