@@ -7,10 +7,12 @@
 import type { LambdaContext, LambdaEvent } from 'hono/aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { createApp } from '../shared/http/app';
-import { functionRoot } from './wiring/compose';
 import { TOKEN_VARIABLES } from './wiring/environment';
+import { composedRoot } from './wiring/function-root';
+import { lazyOrchestrator } from './wiring/lazy-orchestrator';
 
-const root = functionRoot('api', ['store', 'ecs', 'verifier', 'workflow', 'tags', 'deliveries']);
+// The orchestrator loads with the first command or delivery: the reads need only the store.
+const root = composedRoot('api', ['store', 'ecs', 'verifier', 'workflow', 'tags', 'deliveries'], lazyOrchestrator);
 
 let app: Promise<ReturnType<typeof handle>> | undefined;
 

@@ -119,6 +119,8 @@ const TABLE_NAME = 'rollouts';
  * rollouts: GET /rollouts/{id} p99 under load 25× the idle figure without a limit, 1.4× with 8).
  */
 const DEFAULT_INVOCATION_SLOTS = 8;
+/** How long the answers to webhooks must have been quiet before a delivery's work starts in this process (docs/architecture.md, "Webhook intake"). */
+const LOCAL_DELIVERY_QUIET_MS = 100;
 
 /** AWS CLI service name → URL of the local stand-in on that service's wire protocol. */
 export type LocalEndpoints = Readonly<Record<'dynamodb' | 'ecs' | 'stepfunctions' | 'cloudwatch' | 'signer' | 'elbv2', string>>;
@@ -292,8 +294,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     tags: options.tagResolver ?? registryTagResolver(),
     // The local endpoints answer for one region and account, as an orchestrator in AWS does.
     home,
-    // A webhook delivery's work, after its answer: in process, finished before stop like a task handler.
-    deliveries: new InProcessDeliveryQueue((id) => (stopping ? Promise.resolve() : task(() => orchestratorRef!.processDelivery(id))), logger),
+    // A webhook delivery's work, after its answer: in process, finished before stop like a task handler;
+    // it starts once the answers have been quiet for 100 ms (a burst is answered first).
+    deliveries: new InProcessDeliveryQueue((id, received) => (stopping ? Promise.resolve() : task(() => orchestratorRef!.processDelivery(id, received))), logger, { quietMs: LOCAL_DELIVERY_QUIET_MS }),
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     options: { steadyPollSeconds: 1, rollbackBackoffMs: 200, ...options.orchestrator },

@@ -63,7 +63,16 @@ export type DeliveryRecord = ({ readonly status: 'RECEIVED' } & ReceivedDelivery
  * over (not done); a delivery whose hand-over is lost stays RECEIVED and the watchdog dispatches it again.
  */
 export interface DeliveryQueue {
-  dispatch(deliveryId: string): Promise<void>;
+  /**
+   * Hands a received delivery's work on. `received` is the record just written, when the caller has it:
+   * a worker in this process may use it instead of reading it back; one elsewhere reads it by id.
+   */
+  dispatch(deliveryId: string, received?: ReceivedDelivery): Promise<void>;
+  /**
+   * Told while a delivery is being answered, until the returned function is called: a worker sharing the
+   * answers' process lets them go first. Absent for a worker elsewhere.
+   */
+  answering?(): () => void;
 }
 
 export interface RolloutStore {

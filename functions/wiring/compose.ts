@@ -1,76 +1,13 @@
 /**
- * The composition root every function calls with its own list of ports: the config (the JSON the
- * stack resolved at synth, shipped inside the bundle and read without a YAML parser or schemas), an
- * orchestrator whose ports are built on first use, and what operators see around it (rollout event
- * logs, EMF metrics, notifications). Built once per execution environment and reused by
- * every invocation; a failed build is not kept, so the next invocation tries again.
+ * The composition root every function calls with its own list of ports (function-root.ts), its
+ * orchestrator built with it. The API builds its orchestrator on first use instead (lazy-orchestrator.ts).
  */
-import { arnLocation } from '../../shared/config/ecs-location';
-import { readBundledConfig } from '../../shared/config/bundled-config';
-import { Secret } from '../../shared/config/secret';
-import { LINK_SECRET_ENV } from '../../shared/notifications/link-secret';
-import type { AppConfig } from '../../shared/config/types';
-import { RolloutPolicy } from '../../shared/core/policy';
-import type { OperatorDeps } from '../../shared/http/dashboard';
-import { LambdaLogger, type InvocationContext } from '../../shared/observability/lambda-logger';
-import { jsonLogger } from '../../shared/observability/logger';
-import { wireOperatorFeatures } from '../../shared/observability/operator-wiring';
-import { Orchestrator, type OrchestratorDeps } from '../../shared/orchestration/orchestrator';
-import type { SecretSource } from '../../shared/ports';
-import { ENV, LINK_SECRET_READERS, requireEnv } from './environment';
-import { lambdaSecrets, secretIdsFrom } from './secrets';
-import { type PortName, portsFor } from './ports';
+import { Orchestrator } from '../../shared/orchestration/orchestrator';
+import { type FunctionRoot, composedRoot } from './function-root';
+import type { PortName } from './ports';
 
-export interface Composed {
-  /** Where this function reads its secrets (Secrets Manager). */
-  readonly secrets: SecretSource;
-  readonly config: AppConfig;
-  readonly orchestrator: Orchestrator;
-  /** What createApp needs beyond the orchestrator and tokens (approval links). */
-  readonly operatorDeps: OperatorDeps;
-}
-
-export interface FunctionRoot {
-  readonly logger: LambdaLogger;
-  /** The composed function, built on the first call. */
-  get(env?: NodeJS.ProcessEnv): Promise<Composed>;
-  /** Binds the logger to this invocation; call first in the handler. */
-  begin(context: InvocationContext | undefined, keys?: Record<string, unknown>): void;
-}
+export type { Composed, FunctionRoot } from './function-root';
 
 export function functionRoot(fn: string, uses: readonly PortName[]): FunctionRoot {
-  const logger = new LambdaLogger(jsonLogger());
-  let composed: Promise<Composed> | undefined;
-  return {
-    logger,
-    get(env = process.env) {
-      composed ??= (async () => {
-        const secrets = lambdaSecrets(env, logger);
-        const linkSecret = secretIdsFrom(env)[LINK_SECRET_ENV] ? { linkSecret: new Secret(LINK_SECRET_ENV, secrets) } : {};
-        const config = await readBundledConfig(requireEnv(ENV.config, env), env, secrets);
-        const ports = portsFor(fn, uses, config, env);
-        // Assigned onto the ports object, not spread: spreading would call every getter now.
-        // The state machine is the stack's own: its ARN says the region and account the orchestrator runs in.
-        const home = arnLocation(env[ENV.stateMachine] ?? '');
-        const deps: OrchestratorDeps = Object.assign(ports, {
-          config,
-          logger,
-          options: { steadyPollSeconds: RolloutPolicy.lambdaSteadyPollSeconds },
-          ...(home ? { home: { region: home.region, account: home.account } } : {}),
-        });
-        const orchestrator = new Orchestrator(deps);
-        const handlesApprovalLinks = (LINK_SECRET_READERS as readonly string[]).includes(fn);
-        const operatorDeps = wireOperatorFeatures({ mode: 'lambda', orchestrator, store: ports.store, config, logger, env, handlesApprovalLinks, ...linkSecret }).appDeps;
-        return { secrets, config, orchestrator, operatorDeps };
-      })();
-      composed.catch(() => {
-        composed = undefined;
-      });
-      return composed;
-    },
-    begin(context, keys) {
-      logger.addContext(context);
-      if (keys) logger.appendKeys(keys);
-    },
-  };
+  return composedRoot(fn, uses, (deps) => new Orchestrator(deps));
 }

@@ -92,10 +92,11 @@ const FACTORIES: { readonly [K in PortName]: (config: AppConfig, env: NodeJS.Pro
   },
   deliveries: (_config, env) => {
     const functionName = requireEnv(ENV.intakeFunction, env);
-    return lazyPort(async () => {
+    // The work runs in another function: nothing here yields to this function's answers (no `answering`).
+    return lazyPort<DeliveryQueue>(async () => {
       const [{ LambdaDeliveryQueue }, { LambdaClient }] = await Promise.all([import('../../shared/adapters/lambda/lambda-delivery-queue'), import('@aws-sdk/client-lambda')]);
       return new LambdaDeliveryQueue({ client: new LambdaClient({}), functionName });
-    });
+    }, { answering: undefined });
   },
 };
 

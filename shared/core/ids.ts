@@ -1,6 +1,19 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/** Random bytes drawn 4 KiB at a time: one call to the system's source makes 256 ids. */
+const randomPool = Buffer.alloc(4096);
+let randomAt = randomPool.length;
+function randomDigits(count: number): number[] {
+  if (randomAt + count > randomPool.length) {
+    randomFillSync(randomPool);
+    randomAt = 0;
+  }
+  const digits = [...randomPool.subarray(randomAt, randomAt + count)].map((b) => b % 32);
+  randomAt += count;
+  return digits;
+}
 
 /** The last id's millisecond and random digits (base32 values), for ids made within one millisecond. */
 let last: { ms: number; digits: number[] } = { ms: -1, digits: [] };
@@ -26,7 +39,7 @@ export function newRolloutId(now: Date = new Date()): string {
     while (digits[i] === 31) digits[i--] = 0;
     digits[i]! += 1;
   } else {
-    digits = [...randomBytes(16)].map((b) => b % 32);
+    digits = randomDigits(16);
   }
   last = { ms, digits };
   return head + digits.map((d) => ALPHABET[d]).join('');

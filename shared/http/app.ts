@@ -2,19 +2,19 @@
  * The HTTP API (docs/api.md) as a Hono app built from its dependencies, so that Lambda, local mode and
  * tests serve the very same app (tests call `app.request()`). Each concern is a route module.
  */
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { silentLogger } from '../observability/logger';
 import { PayloadTooLargeError } from '../errors';
 import { apiAccess, requireRole } from './identity';
 import type { AppDeps } from './deps';
 import { type OperatorDeps, operatorRoutes } from './dashboard';
+import { lazyRoutes } from './lazy-routes';
 import { localRoutes } from './local-routes';
 import { docsRoutes } from './openapi/docs-routes';
 import { problemResponse, renderError } from './problem';
 import { FailureLimiter, failedAuthLimit } from './rate-limit';
 import { rolloutRoutes } from './rollout-routes';
-import { webhookRoutes } from './webhook-routes';
 import { slackRoutes } from '../notifications/slack-routes';
 
 export type { AppDeps, LocalAlarmControl } from './deps';
@@ -28,7 +28,8 @@ export function createApp(deps: AppDeps & OperatorDeps) {
   app.onError(renderError(logger));
   // First, so that it sees every answer: repeated failed authentications from one address become 429.
   app.use('*', failedAuthLimit(deps.authFailures ?? new FailureLimiter()));
-  app.notFound((c) => problemResponse(c, { type: 'about:blank', title: 'Not found', status: 404, detail: `no route for ${c.req.method} ${c.req.path}`, instance: c.req.path }));
+  const notFound = (c: Context) => problemResponse(c, { type: 'about:blank', title: 'Not found', status: 404, detail: `no route for ${c.req.method} ${c.req.path}`, instance: c.req.path });
+  app.notFound(notFound);
   app.use(
     '*',
     bodyLimit({
@@ -48,7 +49,8 @@ export function createApp(deps: AppDeps & OperatorDeps) {
   // Slack's signature is the credential (shared/notifications/slack-routes.ts); a click acts once through the store's claims.
   if (deps.orchestrator.config.slack && !deps.interactionClaims) throw new Error("Slack interactions need the store's delivery claims (interactionClaims)");
   app.route('/webhooks/slack', slackRoutes({ orchestrator: deps.orchestrator, claims: deps.interactionClaims ?? null, logger, ...(deps.slack ? { options: deps.slack } : {}) }));
-  app.route('/webhooks', webhookRoutes(deps, logger));
+  // The registries' routes (their parsers and validators) load with the first delivery.
+  app.all('/webhooks/*', lazyRoutes('/webhooks', async () => (await import('./webhook-routes')).webhookRoutes(deps, logger), { onError: renderError(logger), notFound }));
 
   for (const path of ['/rollouts', '/rollouts/*', '/deliveries/*', '/services', '/services/*', '/local/*']) app.use(path, access);
   app.use('/local/*', requireRole('operator'));

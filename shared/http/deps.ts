@@ -11,8 +11,11 @@ export interface LocalAlarmControl {
   list(): Promise<Record<string, { state: string; reason: string | null; updatedAt: string }>>;
 }
 
+/** What the HTTP API calls on the orchestrator (the API function builds it on first use: functions/wiring/lazy-orchestrator.ts). */
+export type AppOrchestrator = Pick<Orchestrator, 'config' | 'get' | 'list' | 'delivery' | 'describeService' | 'accept' | 'command' | 'retry'>;
+
 export interface AppDeps {
-  readonly orchestrator: Orchestrator;
+  readonly orchestrator: AppOrchestrator;
   /** ROLLOUT_WEBHOOK_TOKEN: the value, or how to read it at each request (in AWS, through the SecretSource). */
   readonly webhookToken: Credential;
   /** ROLLOUT_API_TOKEN, likewise. */

@@ -4,8 +4,6 @@ import { NotFoundError, ValidationError } from '../errors';
 import type { AppDeps } from './deps';
 import { readJson } from './json-body';
 import { LIMITS, textProblem } from './limits';
-import { localAlarmBody } from './schemas';
-import { parseOrThrow } from './validation';
 
 export function localRoutes(deps: AppDeps) {
   const routes = new Hono();
@@ -19,6 +17,8 @@ export function localRoutes(deps: AppDeps) {
     const name = c.req.param('name');
     const problem = name === '' ? 'is required' : textProblem(name, LIMITS.alarmName);
     if (problem) throw new ValidationError(`invalid alarm name: ${problem}`, [`name: ${problem}`]);
+    // The validators (zod) load with the first request that needs them.
+    const [{ localAlarmBody }, { parseOrThrow }] = await Promise.all([import('./schemas'), import('./validation')]);
     const body = parseOrThrow(localAlarmBody, await readJson(c), 'alarm state');
     const { rolledBack } = await control.set(name, body.state, body.reason ?? null);
     return c.json({ name, state: body.state, rolledBack });

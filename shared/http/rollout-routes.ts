@@ -13,8 +13,13 @@ import { identityOf, requireRole } from './identity';
 import type { AppDeps } from './deps';
 import { presentRollout } from './deps';
 import { JSON_ONLY, parseJson, readJson } from './json-body';
-import { abortBody, approveBody, listQuery, pauseBody, promoteBody, rejectBody, resumeBody, retryBody } from './schemas';
-import { parseOrThrow } from './validation';
+
+/** The request validators (zod), loaded by the first request that has a body or a query to check, not by `GET /rollouts/{id}`. */
+const validators = async () => {
+  const [schemas, { parseOrThrow }] = await Promise.all([import('./schemas'), import('./validation')]);
+  return { ...schemas, parseOrThrow };
+};
+type Validators = Awaited<ReturnType<typeof validators>>;
 
 /**
  * One person is one approver, whatever the case of their e-mail address or the Unicode form of their
@@ -52,6 +57,7 @@ export function rolloutRoutes(deps: AppDeps, logger: Logger) {
   };
 
   routes.get('/rollouts', async (c) => {
+    const { parseOrThrow, listQuery } = await validators();
     const query = parseOrThrow(listQuery, c.req.query(), 'query');
     if (query.service !== undefined) serviceName(query.service);
     const page = await orchestrator.list(query);
@@ -67,7 +73,7 @@ export function rolloutRoutes(deps: AppDeps, logger: Logger) {
     return c.json(presentDelivery(delivery));
   });
 
-  const command = (build: (body: unknown, by: (stated: string | undefined) => Actor) => OperatorCommand) => async (c: Context) => {
+  const command = (build: (body: unknown, by: (stated: string | undefined) => Actor, v: Validators) => OperatorCommand) => async (c: Context) => {
     const identity = identityOf(c);
     const actor = (stated: string | undefined): Actor => {
       if (!identity.mayStateBy) return { by: identity.person, credential: identity.credential };
@@ -75,7 +81,7 @@ export function rolloutRoutes(deps: AppDeps, logger: Logger) {
       return { by: stated, credential: identity.credential };
     };
     const id = rolloutId(c);
-    const input = build(await readJson(c), actor);
+    const input = build(await readJson(c), actor, await validators());
     const current = await orchestrator.get(id); // an unknown id is a 404 before anything else
     if (input.type === 'Approve') refuseSamePerson(current, input.by);
     // Decided from the record just read: one changed meanwhile makes the save a conflict, decided again.
@@ -85,29 +91,30 @@ export function rolloutRoutes(deps: AppDeps, logger: Logger) {
   };
 
   const operator = requireRole('operator');
-  routes.post('/rollouts/:id/approve', operator, command((b, actor) => {
-    const body = parseOrThrow(approveBody, b, 'approve request');
+  routes.post('/rollouts/:id/approve', operator, command((b, actor, v) => {
+    const body = v.parseOrThrow(v.approveBody, b, 'approve request');
     return { type: 'Approve', ...actor(body.by), comment: body.comment || null };
   }));
-  routes.post('/rollouts/:id/reject', operator, command((b, actor) => {
-    const body = parseOrThrow(rejectBody, b, 'reject request');
+  routes.post('/rollouts/:id/reject', operator, command((b, actor, v) => {
+    const body = v.parseOrThrow(v.rejectBody, b, 'reject request');
     return { type: 'Reject', ...actor(body.by), comment: body.comment || null };
   }));
-  routes.post('/rollouts/:id/abort', operator, command((b, actor) => {
-    const body = parseOrThrow(abortBody, b, 'abort request');
+  routes.post('/rollouts/:id/abort', operator, command((b, actor, v) => {
+    const body = v.parseOrThrow(v.abortBody, b, 'abort request');
     return { type: 'Abort', ...actor(body.by), reason: body.reason || null };
   }));
-  routes.post('/rollouts/:id/promote', operator, command((b, actor) => ({ type: 'Promote', ...actor(parseOrThrow(promoteBody, b, 'promote request').by) })));
-  routes.post('/rollouts/:id/pause', operator, command((b, actor) => {
-    const body = parseOrThrow(pauseBody, b, 'pause request');
+  routes.post('/rollouts/:id/promote', operator, command((b, actor, v) => ({ type: 'Promote', ...actor(v.parseOrThrow(v.promoteBody, b, 'promote request').by) })));
+  routes.post('/rollouts/:id/pause', operator, command((b, actor, v) => {
+    const body = v.parseOrThrow(v.pauseBody, b, 'pause request');
     return { type: 'Pause', ...actor(body.by), reason: body.reason || null };
   }));
-  routes.post('/rollouts/:id/resume', operator, command((b, actor) => ({ type: 'Resume', ...actor(parseOrThrow(resumeBody, b, 'resume request').by) })));
+  routes.post('/rollouts/:id/resume', operator, command((b, actor, v) => ({ type: 'Resume', ...actor(v.parseOrThrow(v.resumeBody, b, 'resume request').by) })));
 
   routes.post('/rollouts/:id/retry', operator, async (c) => {
     const identity = identityOf(c);
     const text = await c.req.text();
     const body = text.trim() === '' ? {} : parseJson(c, text, JSON_ONLY);
+    const { parseOrThrow, retryBody } = await validators();
     const { by } = parseOrThrow(retryBody, body, 'retry request');
     const started = await orchestrator.retry(rolloutId(c), identity.mayStateBy ? (by ?? identity.person) : identity.person);
     return c.json(presentRollout(started), 201);

@@ -9,7 +9,7 @@
  */
 import { type Context, Hono } from 'hono';
 import type { Logger } from '../observability/logger';
-import type { Orchestrator } from '../orchestration/orchestrator';
+import type { AppOrchestrator } from '../http/deps';
 import { identityKey } from '../core/identity';
 import { RolloutStatus } from '../core/status';
 import { InvalidTransitionError, RolloutError, SecretUnavailableError } from '../errors';
@@ -18,7 +18,7 @@ import { type ApprovalLinks, type LinkClaims, tokenHash } from './approval-links
 import { ApprovalLinkError } from './errors';
 
 export interface ApprovalRouteDeps {
-  readonly orchestrator: Orchestrator;
+  readonly orchestrator: AppOrchestrator;
   /** Null when no link secret is configured: every link is then refused with 404. */
   readonly links: ApprovalLinks | null;
   readonly logger: Logger;

@@ -19,7 +19,7 @@
  */
 import { type Context, Hono } from 'hono';
 import type { Logger } from '../observability/logger';
-import type { Orchestrator } from '../orchestration/orchestrator';
+import type { AppOrchestrator } from '../http/deps';
 import type { RolloutStore } from '../ports';
 
 export const SLACK_RESPONSE_URL_PREFIX = 'https://hooks.slack.com/';
@@ -39,7 +39,7 @@ export interface SlackInteractionOptions {
 }
 
 export interface SlackRouteDeps {
-  readonly orchestrator: Orchestrator;
+  readonly orchestrator: AppOrchestrator;
   /** The store's delivery claims: they make a click act once, even across Lambda instances. Needed when `slack:` is configured. */
   readonly claims: Pick<RolloutStore, 'claimDelivery' | 'deliveryOwner'> | null;
   readonly logger: Logger;

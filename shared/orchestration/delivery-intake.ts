@@ -49,12 +49,23 @@ export class DeliveryIntake {
 
   /** Records the delivery (the one store call) and hands its work on; the answer promises no more than that. */
   async accept(input: DeliveryInput): Promise<DeliveryReceipt> {
-    const { delivery, repeatOf } = await this.receive(input);
+    // A delivery with work to hand on tells the queue it is being answered (from its plan to its answer):
+    // work in this process waits meanwhile. One with nothing planned does not reach the queue at all.
+    let answered: (() => void) | undefined;
+    try {
+      return await this.answer(input, () => (answered = this.queue.answering?.()));
+    } finally {
+      answered?.();
+    }
+  }
+
+  private async answer(input: DeliveryInput, planned: () => void): Promise<DeliveryReceipt> {
+    const { delivery, repeatOf } = await this.receive(input, planned);
     // A repeat (a sender retrying): its work was handed on with the first (the watchdog sees to it if lost).
     if (repeatOf) return repeatOf.status === 'RECEIVED' ? receiptOf(repeatOf) : { deliveryId: repeatOf.id, accepted: [...repeatOf.accepted], ignored: [...repeatOf.ignored] };
     if (delivery.planned.length > 0) {
       // A lost hand-over loses nothing: the delivery stays RECEIVED and the watchdog dispatches it again.
-      await this.queue.dispatch(delivery.id).catch((e: unknown) => this.ctx.log.warn('delivery not handed over; the watchdog will', { deliveryId: delivery.id, error: errorMessage(e) }));
+      await this.queue.dispatch(delivery.id, delivery).catch((e: unknown) => this.ctx.log.warn('delivery not handed over; the watchdog will', { deliveryId: delivery.id, error: errorMessage(e) }));
     }
     return receiptOf(delivery);
   }
@@ -69,8 +80,12 @@ export class DeliveryIntake {
     return { deliveryId: done.id, accepted: [...done.accepted], ignored: [...done.ignored] };
   }
 
-  /** Does the work of a received delivery, once (a processed one answers its outcome). Null when unknown. */
-  async process(id: string): Promise<ProcessedDelivery | null> {
+  /**
+   * Does the work of a received delivery, once (a processed one answers its outcome). Null when unknown.
+   * `received`: the record this process has just written (handed over with the delivery), not read back.
+   */
+  async process(id: string, received?: ReceivedDelivery): Promise<ProcessedDelivery | null> {
+    if (received?.id === id) return this.complete(received);
     const record = await this.ctx.deps.store.delivery(id);
     if (record === null) return null;
     if (record.status === 'PROCESSED') return withoutStatus(record);
@@ -94,7 +109,7 @@ export class DeliveryIntake {
   }
 
   /** Records the delivery (one conditional write); `repeatOf` is the delivery recorded first under its id, if any. */
-  private async receive(input: DeliveryInput): Promise<{ delivery: ReceivedDelivery; repeatOf: DeliveryRecord | null }> {
+  private async receive(input: DeliveryInput, onPlanned?: () => void): Promise<{ delivery: ReceivedDelivery; repeatOf: DeliveryRecord | null }> {
     const now = this.ctx.clock();
     const id = input.identity ? notificationDeliveryId(input.identity) : this.ctx.newId(now);
     // A repeat this process recorded or read lately: answered without the store.
@@ -102,6 +117,7 @@ export class DeliveryIntake {
     const { planned, ignored } = this.intake.plan(input.pushes);
     const delivery: ReceivedDelivery = { id, source: input.source, receivedAt: now.toISOString(), planned, ignored: [...(input.ignored ?? []), ...ignored] };
     if (remembered) return { delivery, repeatOf: remembered };
+    if (planned.length > 0) onPlanned?.();
     try {
       // Nothing left to do: the outcome is known now, and written as such (still one call).
       const written = planned.length === 0 ? processedOf(delivery, { accepted: [], ignored: [...delivery.ignored] }, now) : delivery;

@@ -16,10 +16,8 @@ import type { RolloutInput } from '../core/commands';
 import type { Directive } from '../core/directive';
 import type { Rollout } from '../core/rollout';
 import { RolloutStatus } from '../core/status';
-import { ROLLOUT_ID_PATTERN } from '../core/ids';
 import type { AppConfig, ServiceConfig } from '../config/types';
-import { RolloutNotFoundError } from '../errors';
-import type { DeliveryRecord, ProcessedDelivery, RolloutStore } from '../ports';
+import type { DeliveryRecord, ProcessedDelivery, ReceivedDelivery, RolloutStore } from '../ports';
 import type { ImagePush, IngestResult } from '../webhooks/image-push';
 import { type DeliveryInput, DeliveryIntake, type DeliveryReceipt } from './delivery-intake';
 import { InProcessDeliveryQueue } from './delivery-queue';
@@ -27,6 +25,7 @@ import { type OrchestrationContext, type OrchestratorDeps, createContext } from 
 import { RolloutClock } from './clock';
 import { EffectRunner } from './effect-runner';
 import { Intake } from './intake';
+import { readRollout } from './rollout-queries';
 import { type RolloutListener, RolloutWriter } from './rollout-writer';
 import { ServiceLock } from './service-lock';
 import { describeService } from './service-view';
@@ -68,9 +67,10 @@ export class Orchestrator {
     this.intake = new Intake(this.ctx, this.writer, step);
     this.driver = new StepDriver(this.ctx, this.writer, this.runner, this.lock, this.intake, this.clock);
     // The wired queue is read when a delivery is handed over, not now (a Lambda builds its client on first use).
-    const local = new InProcessDeliveryQueue((id) => this.processDelivery(id), this.ctx.log);
+    const local = new InProcessDeliveryQueue((id, received) => this.processDelivery(id, received), this.ctx.log);
     this.localQueue = local;
-    this.deliveries = new DeliveryIntake(this.ctx, this.intake, { dispatch: (id) => (deps.deliveries ?? local).dispatch(id) });
+    const queue = () => deps.deliveries ?? local;
+    this.deliveries = new DeliveryIntake(this.ctx, this.intake, { dispatch: (id, received) => queue().dispatch(id, received), answering: () => queue().answering?.() ?? (() => undefined) });
   }
 
   private watchdog(): Promise<Watchdog> {
@@ -86,9 +86,7 @@ export class Orchestrator {
   // ---- queries
 
   get(id: string): Promise<Rollout> {
-    // Ids are ours: anything else cannot exist, and must not reach the store as a key.
-    if (!ROLLOUT_ID_PATTERN.test(id)) return Promise.reject(new RolloutNotFoundError(id.slice(0, 64)));
-    return this.ctx.deps.store.get(id);
+    return readRollout(this.ctx.deps.store, id);
   }
 
   list(query: Parameters<RolloutStore['list']>[0]) {
@@ -115,9 +113,12 @@ export class Orchestrator {
     return this.deliveries.ingest({ source, pushes });
   }
 
-  /** Does the work of a received delivery (what a `DeliveryQueue` calls); null when the delivery is unknown. */
-  processDelivery(id: string): Promise<ProcessedDelivery | null> {
-    return this.deliveries.process(id);
+  /**
+   * Does the work of a received delivery (what a `DeliveryQueue` calls); null when the delivery is unknown.
+   * `received`: the record as this process just wrote it, when the queue was handed it (not read back).
+   */
+  processDelivery(id: string, received?: ReceivedDelivery): Promise<ProcessedDelivery | null> {
+    return this.deliveries.process(id, received);
   }
 
   /** A delivery and, once processed, its outcome (`GET /deliveries/{id}`). */

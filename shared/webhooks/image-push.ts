@@ -58,14 +58,28 @@ export function signedDigestOfTag(tag: string | null): string | null {
 
 const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
 
-function sameRegistry(a: string, b: string): boolean {
-  const norm = (h: string) => (DOCKER_HUB.has(h.toLowerCase()) ? 'docker.io' : h.toLowerCase());
-  return norm(a) === norm(b);
+/** A registry host as pushes and services name it alike: lower case, Docker Hub's names as one. */
+function registryKey(host: string): string {
+  const lower = host.toLowerCase();
+  return DOCKER_HUB.has(lower) ? 'docker.io' : lower;
 }
 
-/** Services whose image is the pushed repository, whatever the tag. */
+/** Each config's services by (registry, repository), built at the first push: a webhook's match is one look-up. */
+const servicesByImage = new WeakMap<AppConfig['services'], Map<string, ServiceConfig[]>>();
+const imageKey = (registry: string, repository: string) => `${registryKey(registry)}/${repository}`;
+
+/** Services whose image is the pushed repository, whatever the tag (in the config's order). */
 export function servicesForRepository(config: AppConfig, registry: string, repository: string): ServiceConfig[] {
-  return Object.values(config.services).filter((s) => sameRegistry(s.registry, registry) && s.repository === repository);
+  let index = servicesByImage.get(config.services);
+  if (!index) {
+    index = new Map();
+    for (const s of Object.values(config.services)) {
+      const key = imageKey(s.registry, s.repository);
+      index.set(key, [...(index.get(key) ?? []), s]);
+    }
+    servicesByImage.set(config.services, index);
+  }
+  return [...(index.get(imageKey(registry, repository)) ?? [])];
 }
 
 export type TagVerdict = { readonly deploys: true } | { readonly deploys: false; readonly reason: string };

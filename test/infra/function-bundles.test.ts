@@ -35,10 +35,10 @@ const initBytes = (b: { dir: string; metafile: Metafile }) => filesLoadedAtInit(
 /**
  * What each function may load at init, as a multiple of the floor (a bare Hono handler constructing the
  * DynamoDB, Step Functions and ECS clients, built the same way): the target, 1.3×, for the functions of
- * the state machine and the events; the API, which also carries the HTTP routes, the webhook parsers and
- * the request validators, is held where it stands until those load with their routes too.
+ * the state machine and the events. The API, whose webhook routes (their parsers), request validators
+ * (zod) and orchestrator load with the first request that needs them, 1.2×.
  */
-const INIT_SIZE_BOUND: Record<string, number> = { 'alarm-state-change': 1.3, advance: 1.3, api: 1.6 };
+const INIT_SIZE_BOUND: Record<string, number> = { 'alarm-state-change': 1.3, advance: 1.3, api: 1.2 };
 
 beforeAll(async () => {
   const configFile = writeResolvedConfig(await configFrom(), mkdtempSync(join(tmpdir(), 'resolved-')));
@@ -105,6 +105,21 @@ describe('the function bundles', () => {
   it('the API loads no ECS, ECR, CloudWatch or Step Functions client at init: GET /rollouts/{id} needs only DynamoDB and the token secrets', () => {
     const loaded = loadedAtInit(built['api']!);
     for (const client of ['client-ecr', 'client-cloudwatch', 'client-ecs', 'client-sfn']) expect(loaded).not.toContain(`@aws-sdk/${client}`);
+  });
+
+  it('the API loads no zod, no webhook parser and no request validator at init: they load with their routes', () => {
+    const loaded = [...loadedAtInit(built['api']!)];
+    expect(loaded).not.toContain('zod');
+    expect(loaded.filter((o) => /^shared\/webhooks\/(distribution|github|harbor|acr-generic|ecr-event|tag-only|source-auth)\.ts$/.test(o))).toEqual([]);
+    expect(loaded.filter((o) => /^shared\/http\/(webhook-routes|schemas|validation)\.ts$/.test(o))).toEqual([]);
+  });
+
+  it('the API loads no orchestrator and no transition of the core at init: its reads need only the store', () => {
+    const loaded = [...loadedAtInit(built['api']!)];
+    expect(loaded.filter((o) => o.startsWith('shared/orchestration/') && !o.endsWith('/rollout-queries.ts'))).toEqual([]);
+    expect(loaded.filter((o) => o.startsWith('shared/core/transitions/'))).toEqual([]);
+    // The other functions call it at every invocation: it is in their entry.
+    expect([...loadedAtInit(built['advance']!)]).toContain('shared/orchestration/orchestrator.ts');
   });
 
   it('the API carries the dashboard script bundled at synth, and loads the dashboard only with its routes', async () => {

@@ -27,10 +27,10 @@ import { ScriptedVerifier } from '../../helpers/scripted-verifier';
  * one that finds a canary steady reads that rollout's record, and its answer writes nothing (the next
  * Advance's save forgets the token). docs/architecture.md ("What a rollout costs") says where the rest go.
  */
-const MAX_CALLS_PER_ROLLOUT = 39;
+const MAX_CALLS_PER_ROLLOUT = 38;
 const MAX_CALLS_PER_PHASE: Record<string, number> = {
-  // Received, claimed, created (with its active marker).
-  intake: 5,
+  // Received, claimed, created (with its active marker); the received delivery is handed to the work, not read back.
+  intake: 4,
   // Signature verified, lock taken, started (the clock's first attempt taken in the same save).
   PENDING: 3,
   // The canary (claim and record), weight 20 and its wait for ECS: the token kept unread, the events'

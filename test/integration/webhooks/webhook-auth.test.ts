@@ -93,7 +93,7 @@ describe('replay: a signed timestamp with a five-minute window', () => {
     const unsigned = await h.post('/webhooks/generic', body, { 'x-signature-256': sign(CI_SECRET, body) });
     expect(unsigned.status).toBe(401);
     expect(unsigned.body.detail).toMatch(/missing or malformed X-Rollout-Timestamp/);
-    expect(h.untouched()).toBe(true);
+    expect(await h.untouched()).toBe(true);
   });
 
   it('makes a replay inside the window, or from any other source, a duplicate: one rollout per (service, digest)', async () => {

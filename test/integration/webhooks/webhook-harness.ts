@@ -91,10 +91,19 @@ export function webhookHarness(options: HarnessOptions) {
     return body;
   }
 
-  /** True when nothing was written and ECS was not changed: no rollout, no claim, no lock, no ECS call. */
-  const untouched = () => store.rollouts.size === 0 && store.claims.size === 0 && store.locks.size === 0 && ecs.calls.length === 0;
+  /** A rollout an answer planned, read once the deliveries' work (after the answers) is done. */
+  async function rollout(id: string) {
+    await orchestrator.deliveriesIdle();
+    return store.get(id);
+  }
 
-  return { app, config, store, ecs, workflow, verifier, orchestrator, post, processed, untouched, bearer: { authorization: `Bearer ${WEBHOOK_TOKEN}` } };
+  /** True when, once the deliveries' work is done, nothing was written and ECS was not changed: no rollout, no claim, no lock, no ECS call. */
+  const untouched = async () => {
+    await orchestrator.deliveriesIdle();
+    return store.rollouts.size === 0 && store.claims.size === 0 && store.locks.size === 0 && ecs.calls.length === 0;
+  };
+
+  return { app, config, store, ecs, workflow, verifier, orchestrator, post, processed, rollout, untouched, bearer: { authorization: `Bearer ${WEBHOOK_TOKEN}` } };
 }
 
 export const sign = (secret: string, body: string) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;

@@ -83,7 +83,7 @@ describe('text limits on webhook deliveries', () => {
     expect(res.body.ignored).toHaveLength(4);
     for (const ignored of res.body.ignored) expect(JSON.stringify(ignored).length).toBeLessThan(600);
     expect(JSON.stringify(res.body)).not.toContain('\x1b');
-    expect(h.untouched()).toBe(true);
+    expect(await h.untouched()).toBe(true);
   });
 
   it('ignores an ECR push whose tag or event id is not one, and stores nothing of it', async () => {
@@ -104,7 +104,7 @@ describe('text limits on webhook deliveries', () => {
       expect(res.body.ignored[0].reason).toEqual(expect.any(String));
       expect(JSON.stringify(res.body)).not.toContain('\x1b');
     }
-    expect(h.untouched()).toBe(true);
+    expect(await h.untouched()).toBe(true);
   });
 
   it('ignores a Harbor CloudEvent or an ACR event whose id is not a delivery id', async () => {
@@ -121,7 +121,7 @@ describe('text limits on webhook deliveries', () => {
     const acr = await h.post('/webhooks/acr', event(`a${ESC}`, 4), h.bearer);
     expect(acr.status).toBe(202);
     expect(acr.body.accepted).toEqual([]);
-    expect(h.untouched()).toBe(true);
+    expect(await h.untouched()).toBe(true);
   });
 });
 

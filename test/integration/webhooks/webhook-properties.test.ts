@@ -99,7 +99,7 @@ async function expectHarmless(res: { status: number; body: any; contentType: str
     expect(res.contentType).toMatch(/^application\/problem\+json/);
     expect(res.body.detail).toEqual(expect.any(String));
   }
-  expect(h.untouched()).toBe(true);
+  expect(await h.untouched()).toBe(true);
   expect(fetchCalls).not.toHaveBeenCalled();
 }
 

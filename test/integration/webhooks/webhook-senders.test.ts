@@ -16,7 +16,7 @@ describe('POST /webhooks/ecr (EventBridge ECR Image Action)', () => {
     const res = await h.post('/webhooks/ecr', json, h.bearer);
     expect(res.status).toBe(202);
     expect(res.body.accepted).toEqual([{ rolloutId: expect.any(String), service: 'sidecar', status: expect.any(String) }]);
-    const rollout = await h.store.get(res.body.accepted[0].rolloutId);
+    const rollout = await h.rollout(res.body.accepted[0].rolloutId);
     expect(rollout.image).toMatchObject({ registry: ECR_HOST, tag: null, digest: json.detail['image-digest'] });
   });
 
@@ -27,7 +27,7 @@ describe('POST /webhooks/ecr (EventBridge ECR Image Action)', () => {
     expect(push.body).toEqual({ deliveryId: expect.any(String), accepted: [], ignored: [expect.objectContaining({ reason: expect.stringMatching(/^detail\.image-digest: "sha256:7f5b.*" is not sha256:<64 lower-case hex>$/) })] });
     const del = await h.post('/webhooks/ecr', fixture('aws/eventbridge-ecr-image-action-delete-docs.json').json, h.bearer);
     expect(del.body.ignored[0].reason).toBe('action-type DELETE is not a push');
-    expect(h.untouched()).toBe(true);
+    expect(await h.untouched()).toBe(true);
   });
 
   it('refuses another kind of event with 400 naming detail-type', async () => {
@@ -47,7 +47,7 @@ describe('POST /webhooks/github (GHCR package events, X-Hub-Signature-256)', () 
     const res = await h.post('/webhooks/github', real.text, headers);
     expect(res.status).toBe(202);
     expect(res.body.accepted).toHaveLength(1);
-    const rollout = await h.store.get(res.body.accepted[0].rolloutId);
+    const rollout = await h.rollout(res.body.accepted[0].rolloutId);
     expect(rollout.image).toMatchObject({ registry: 'ghcr.io', repository: 'theryangeary/www', tag: '0e2a89b', digest: real.json.package.package_version.name });
   });
 
@@ -68,7 +68,7 @@ describe('POST /webhooks/github (GHCR package events, X-Hub-Signature-256)', () 
         { repository: 'codertocat/hello-world', tag: null, reason: `${event}.package_version.container_metadata.tag.digest: "sha256:6c62fb45fe66bfb1ea9a66abc38f6a0cc974292b" is not sha256:<64 lower-case hex>` },
       ]);
     }
-    expect(h.untouched()).toBe(true);
+    expect(await h.untouched()).toBe(true);
   });
 
   it('answers a ping and other events 202 with a reason, and a wrong or missing signature 401', async () => {
@@ -78,7 +78,7 @@ describe('POST /webhooks/github (GHCR package events, X-Hub-Signature-256)', () 
     expect(pong.body.ignored[0].reason).toBe('X-GitHub-Event "ping" is not a package event');
     expect((await h.post('/webhooks/github', real.text, { 'x-hub-signature-256': sign('another secret', real.text) })).status).toBe(401);
     expect((await h.post('/webhooks/github', real.text, h.bearer)).status).toBe(401);
-    expect(h.untouched()).toBe(true);
+    expect(await h.untouched()).toBe(true);
   });
 });
 
@@ -89,7 +89,7 @@ describe('POST /webhooks/dockerhub and /webhooks/quay (tags only: resolved at on
     const h = webhookHarness({ services: [service('hook', 'docker.io/svendowideit/testhook')] });
     const res = await h.post(`/webhooks/dockerhub?token=${WEBHOOK_TOKEN}`, fixture('dockerhub/dockerhub-docs-push.json').json);
     expect(res.status).toBe(202);
-    const rollout = await h.store.get(res.body.accepted[0].rolloutId);
+    const rollout = await h.rollout(res.body.accepted[0].rolloutId);
     expect(rollout.image).toMatchObject({ registry: 'docker.io', repository: 'svendowideit/testhook', tag: 'latest', digest: sha256(body) });
     // Only the configured registry was asked: never the payload's callback_url or repo_url.
     expect(registry.fetched).toEqual(['https://registry-1.docker.io/v2/svendowideit/testhook/manifests/latest']);
@@ -111,7 +111,7 @@ describe('POST /webhooks/dockerhub and /webhooks/quay (tags only: resolved at on
     const h = webhookHarness({ services: [service('test', 'quay.io/dgangaia/test')] });
     const res = await h.post(`/webhooks/quay?token=${WEBHOOK_TOKEN}`, fixture('quay/quay-repo-push-docs.json').json);
     expect(res.status).toBe(202);
-    expect((await h.store.get(res.body.accepted[0].rolloutId)).image).toMatchObject({ registry: 'quay.io', repository: 'dgangaia/test', tag: 'latest', digest: sha256(body) });
+    expect((await h.rollout(res.body.accepted[0].rolloutId)).image).toMatchObject({ registry: 'quay.io', repository: 'dgangaia/test', tag: 'latest', digest: sha256(body) });
   });
 
   it('asks no registry for an unconfigured repository or a tag no service deploys', async () => {
@@ -131,7 +131,7 @@ describe('POST /webhooks/harbor (Default and CloudEvents)', () => {
     const plain = await h.processed(await h.post('/webhooks/harbor', fixture('harbor/harbor-push-artifact-default.json').json, h.bearer));
     const cloud = await h.processed(await h.post('/webhooks/harbor', fixture('harbor/harbor-push-artifact-cloudevents.json').text, { ...h.bearer, 'content-type': 'application/cloudevents+json' }));
     expect(plain.accepted).toHaveLength(1);
-    expect((await h.store.get(plain.accepted[0].rolloutId)).image).toMatchObject({ registry: 'localhost', tag: null, digest: `sha256:954b378c375d852eb3c63ab88978f640b4348b01c1b3456a024a81536dafbbf4` });
+    expect((await h.rollout(plain.accepted[0].rolloutId)).image).toMatchObject({ registry: 'localhost', tag: null, digest: `sha256:954b378c375d852eb3c63ab88978f640b4348b01c1b3456a024a81536dafbbf4` });
     // The same image announced again in the other format is a duplicate delivery.
     expect(cloud.accepted).toEqual([]);
     expect(cloud.ignored[0].reason).toMatch(/^duplicate delivery/);
@@ -140,7 +140,7 @@ describe('POST /webhooks/harbor (Default and CloudEvents)', () => {
   it('deploys a tagged push with its tag; ignores pulls and deletes; takes the bare token Harbor sends', async () => {
     const h = webhookHarness({ services: [service('debian', 'hub.harbor.com/test-webhook/debian'), service('alpine', 'localhost/harbor/alpine')] });
     const tagged = await h.post('/webhooks/harbor', fixture('harbor/harbor-push-artifact-default-tagged.json').json, { authorization: WEBHOOK_TOKEN });
-    expect((await h.store.get(tagged.body.accepted[0].rolloutId)).image).toMatchObject({ registry: 'hub.harbor.com', repository: 'test-webhook/debian', tag: 'latest' });
+    expect((await h.rollout(tagged.body.accepted[0].rolloutId)).image).toMatchObject({ registry: 'hub.harbor.com', repository: 'test-webhook/debian', tag: 'latest' });
     const pull = await h.post('/webhooks/harbor', fixture('harbor/harbor-pull-artifact-default.json').json, h.bearer);
     const del = await h.post('/webhooks/harbor', fixture('harbor/harbor-delete-artifact-default.json').json, h.bearer);
     expect(pull.body.ignored).toEqual([{ repository: 'harbor/alpine', reason: 'type "PULL_ARTIFACT" is not an artifact push' }]);
@@ -152,7 +152,7 @@ describe('POST /webhooks/acr (one event, no envelope)', () => {
   it('deploys the 2017 docs push, and ignores the masked sample by its digest', async () => {
     const h = webhookHarness({ services: [service('hello', 'myregistry.azurecr.io/hello-world')] });
     const ok = await h.post('/webhooks/acr', fixture('acr/acr-push-docs-2017.json').json, h.bearer);
-    expect((await h.store.get(ok.body.accepted[0].rolloutId)).image).toMatchObject({ registry: 'myregistry.azurecr.io', tag: 'v1', digest: 'sha256:80f0d5c8786bb9e621a45ece0db56d11cdc624ad20da9fe62e9d25490f331d7d' });
+    expect((await h.rollout(ok.body.accepted[0].rolloutId)).image).toMatchObject({ registry: 'myregistry.azurecr.io', tag: 'v1', digest: 'sha256:80f0d5c8786bb9e621a45ece0db56d11cdc624ad20da9fe62e9d25490f331d7d' });
     const masked = await h.post('/webhooks/acr', fixture('acr/acr-push-docs-current-masked.json').json, h.bearer);
     expect(masked.body.ignored).toEqual([expect.objectContaining({ reason: 'target.digest: "sha256:xxxxd5c8786bb9e621a45ece0dbxxxx1cdc624ad20da9fe62e9d25490f33xxxx" is not sha256:<64 lower-case hex>' })]);
     const ping = await h.post('/webhooks/acr', { id: 'p', timestamp: '2024-01-01T00:00:00Z', action: 'ping' }, h.bearer);
@@ -165,7 +165,7 @@ describe('POST /webhooks/generic (CI)', () => {
     const h = webhookHarness({ services: [service('web', '127.0.0.1:5000/team/web')] });
     const digest = sha256('ci build 7');
     const res = await h.post('/webhooks/generic', { image: `127.0.0.1:5000/team/web@${digest}`, tag: 'v1.2.3', source: 'pipeline 42' }, h.bearer);
-    const rollout = await h.store.get(res.body.accepted[0].rolloutId);
+    const rollout = await h.rollout(res.body.accepted[0].rolloutId);
     expect(rollout.image).toMatchObject({ tag: 'v1.2.3', digest });
     expect(rollout.events[0]?.message).toMatch(/generic push: pipeline 42/);
   });
@@ -184,7 +184,7 @@ describe('POST /webhooks/generic (CI)', () => {
       expect(res.status).toBe(400);
       expect(res.body.detail).toMatch(detail);
     }
-    expect(h.untouched()).toBe(true);
+    expect(await h.untouched()).toBe(true);
   });
 });
 
@@ -196,6 +196,6 @@ describe('POST /webhooks/registry keeps distribution, GitLab and Harbor-registry
     expect((await h.post('/webhooks/registry', json, { ...headers, authorization: 'not-the-token' })).status).toBe(401);
     const res = await h.post('/webhooks/registry', json, { ...headers, authorization: WEBHOOK_TOKEN });
     expect(res.status).toBe(202);
-    expect((await h.store.get(res.body.accepted[0].rolloutId)).image).toMatchObject({ registry: 'registry.test:5000', tag: 'latest', digest: json.events[0].target.digest });
+    expect((await h.rollout(res.body.accepted[0].rolloutId)).image).toMatchObject({ registry: 'registry.test:5000', tag: 'latest', digest: json.events[0].target.digest });
   });
 });

@@ -13,3 +13,13 @@ describe('rollout ids', () => {
     expect(newRolloutId(new Date(at.getTime() - 1)) < same[0]!).toBe(true);
   });
 });
+
+describe('rollout ids made in different milliseconds', () => {
+  it('have random parts of their own, past the 256 ids one draw of random bytes serves', () => {
+    const start = Date.parse('2026-12-03T07:40:00.000Z');
+    const randomParts = Array.from({ length: 1000 }, (_, i) => newRolloutId(new Date(start + i * 2)).slice(10));
+    expect(new Set(randomParts).size).toBe(randomParts.length);
+    // Every digit of the alphabet turns up in each position: the parts are not a counter.
+    for (let position = 0; position < 16; position++) expect(new Set(randomParts.map((r) => r[position])).size).toBe(32);
+  });
+});
