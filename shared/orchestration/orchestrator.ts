@@ -17,9 +17,9 @@ import type { Directive } from '../core/directive';
 import type { Rollout } from '../core/rollout';
 import { RolloutStatus } from '../core/status';
 import type { AppConfig, ServiceConfig } from '../config/types';
-import type { DeliveryRecord, ProcessedDelivery, ReceivedDelivery, RolloutStore } from '../ports';
+import type { DeliveryQueue, DeliveryRecord, ProcessedDelivery, ReceivedDelivery, RolloutStore } from '../ports';
 import type { ImagePush, IngestResult } from '../webhooks/image-push';
-import { type DeliveryInput, DeliveryIntake, type DeliveryReceipt } from './delivery-intake';
+import type { DeliveryInput, DeliveryIntake, DeliveryReceipt } from './delivery-intake';
 import { InProcessDeliveryQueue } from './delivery-queue';
 import { type OrchestrationContext, type OrchestratorDeps, createContext } from './context';
 import { RolloutClock } from './clock';
@@ -51,9 +51,12 @@ export class Orchestrator {
   private readonly clock: RolloutClock;
   /** Loaded with the first sweep or execution end (docs/architecture.md, "Lambda bundles"): only the watchdog's function and local mode call them. */
   private watchdogLoad: Promise<Watchdog> | undefined;
-  private readonly deliveries: DeliveryIntake;
-  /** The in-process queue, used when no other `DeliveryQueue` is wired. */
-  private readonly localQueue: InProcessDeliveryQueue;
+  /**
+   * Loaded with the first delivery (docs/architecture.md, "Lambda bundles"): the functions of the state
+   * machine and the events never take one.
+   */
+  private deliveriesLoad: Promise<DeliveryIntake> | undefined;
+  private readonly deliveryQueue: () => DeliveryQueue;
 
   constructor(deps: OrchestratorDeps) {
     this.ctx = createContext(deps);
@@ -68,14 +71,23 @@ export class Orchestrator {
     this.driver = new StepDriver(this.ctx, this.writer, this.runner, this.lock, this.intake, this.clock);
     // The wired queue is read when a delivery is handed over, not now (a Lambda builds its client on first use).
     const local = new InProcessDeliveryQueue((id, received) => this.processDelivery(id, received), this.ctx.log);
-    this.localQueue = local;
-    const queue = () => deps.deliveries ?? local;
-    this.deliveries = new DeliveryIntake(this.ctx, this.intake, { dispatch: (id, received) => queue().dispatch(id, received), answering: () => queue().answering?.() ?? (() => undefined) });
+    this.deliveryQueue = () => deps.deliveries ?? local;
   }
 
   private watchdog(): Promise<Watchdog> {
-    this.watchdogLoad ??= import('./watchdog').then(({ Watchdog }) => new Watchdog(this.ctx, this.writer, this.runner, this.lock, this.clock, this.deliveries));
+    this.watchdogLoad ??= Promise.all([import('./watchdog'), this.deliveries()]).then(
+      ([{ Watchdog }, deliveries]) => new Watchdog(this.ctx, this.writer, this.runner, this.lock, this.clock, deliveries),
+    );
     return this.watchdogLoad;
+  }
+
+  private deliveries(): Promise<DeliveryIntake> {
+    const queue = this.deliveryQueue;
+    this.deliveriesLoad ??= import('./delivery-intake').then(
+      ({ DeliveryIntake }) =>
+        new DeliveryIntake(this.ctx, this.intake, { dispatch: (id, received) => queue().dispatch(id, received), answering: () => queue().answering?.() ?? (() => undefined) }),
+    );
+    return this.deliveriesLoad;
   }
 
   /** Subscribes to saved changes; returns the unsubscribe function. */
@@ -104,36 +116,36 @@ export class Orchestrator {
   // ---- webhooks (delivery-intake.ts, intake.ts)
 
   /** A webhook delivery: recorded (the one store call), its work handed on; throws DeliveryNotReceivedError (503) when it cannot be recorded. */
-  accept(input: DeliveryInput): Promise<DeliveryReceipt> {
-    return this.deliveries.accept(input);
+  async accept(input: DeliveryInput): Promise<DeliveryReceipt> {
+    return (await this.deliveries()).accept(input);
   }
 
   /** Records the pushes as one delivery and does its work now: the ECR event's path, and tests'. */
-  ingest(pushes: readonly ImagePush[], source = 'ingest'): Promise<IngestResult & { deliveryId: string }> {
-    return this.deliveries.ingest({ source, pushes });
+  async ingest(pushes: readonly ImagePush[], source = 'ingest'): Promise<IngestResult & { deliveryId: string }> {
+    return (await this.deliveries()).ingest({ source, pushes });
   }
 
   /**
    * Does the work of a received delivery (what a `DeliveryQueue` calls); null when the delivery is unknown.
    * `received`: the record as this process just wrote it, when the queue was handed it (not read back).
    */
-  processDelivery(id: string, received?: ReceivedDelivery): Promise<ProcessedDelivery | null> {
-    return this.deliveries.process(id, received);
+  async processDelivery(id: string, received?: ReceivedDelivery): Promise<ProcessedDelivery | null> {
+    return (await this.deliveries()).process(id, received);
   }
 
   /** A delivery and, once processed, its outcome (`GET /deliveries/{id}`). */
-  delivery(id: string): Promise<DeliveryRecord | null> {
-    return this.deliveries.get(id);
+  async delivery(id: string): Promise<DeliveryRecord | null> {
+    return (await this.deliveries()).get(id);
   }
 
   /** Dispatches again the deliveries received at least this long ago and not processed. */
-  redispatchDeliveries(olderThanSeconds: number): Promise<string[]> {
-    return this.deliveries.redispatch(olderThanSeconds);
+  async redispatchDeliveries(olderThanSeconds: number): Promise<string[]> {
+    return (await this.deliveries()).redispatch(olderThanSeconds);
   }
 
   /** Resolves when an in-process delivery queue has nothing to do (at once for a queue that cannot tell, such as Lambda's). */
   deliveriesIdle(): Promise<void> {
-    const queue = this.ctx.deps.deliveries ?? this.localQueue;
+    const queue = this.deliveryQueue();
     return 'idle' in queue && typeof queue.idle === 'function' ? (queue.idle as () => Promise<void>).call(queue) : Promise.resolve();
   }
 
