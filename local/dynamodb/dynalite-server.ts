@@ -1,9 +1,10 @@
 /**
  * An embedded DynamoDB for local mode and tests: dynalite on loopback, reached by the real
- * `@aws-sdk/client-dynamodb`, so the same adapter code runs here and in Lambda.
+ * `@aws-sdk/client-dynamodb`, so the same adapter code runs here and in Lambda. The servers run in one
+ * worker thread of their own per process (`dynalite-host.mjs`), so that their work does not share the
+ * event loop that answers the API and drives the workflows.
  */
 import { mkdir } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -11,7 +12,7 @@ import {
   ResourceInUseException,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { Worker } from 'node:worker_threads';
 import { createTableInput } from '../../shared/adapters/dynamodb/table-design';
 import { retryResetOnce } from '../sdk/retry-reset-once';
 
@@ -36,26 +37,14 @@ const TABLE_ACTIVE_TIMEOUT_MS = 10_000;
 
 export async function startDynalite(options: StartDynaliteOptions): Promise<RunningDynalite> {
   if (options.path !== undefined) await mkdir(options.path, { recursive: true });
-  const server = dynalite({
-    ...(options.path === undefined ? {} : { path: options.path }),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    // Port 0: the OS picks a free port, so parallel test files and a running local stack never collide.
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const host = dynaliteHost();
+  const id = host.nextId++;
+  const { port } = await host.ask<{ port: number }>({ op: 'start', id, ...(options.path === undefined ? {} : { path: options.path }) });
   const endpoint = `http://127.0.0.1:${port}`;
   const client = dynaliteClient(endpoint);
   const close = async () => {
     client.destroy();
-    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    await host.ask({ op: 'close', id });
   };
   try {
     await ensureTable(client, options.tableName);
@@ -64,6 +53,54 @@ export async function startDynalite(options: StartDynaliteOptions): Promise<Runn
     throw err;
   }
   return { endpoint, client, tableName: options.tableName, close };
+}
+
+/** The worker thread that runs this process's dynalite servers, and the answers it still owes. */
+interface DynaliteHost {
+  nextId: number;
+  ask<T extends object = object>(message: { op: 'start' | 'close'; id: number; path?: string }): Promise<T>;
+}
+
+let host: DynaliteHost | undefined;
+
+/** Starts the worker on first use; it does not keep the process alive (the servers' clients and the HTTP server do). */
+function dynaliteHost(): DynaliteHost {
+  if (host) return host;
+  const worker = new Worker(new URL('./dynalite-host.mjs', import.meta.url));
+  worker.unref();
+  const pending = new Map<number, { resolve(value: object): void; reject(err: Error): void }>();
+  worker.on('message', (answer: { id: number; error?: string }) => {
+    const waiter = pending.get(answer.id);
+    pending.delete(answer.id);
+    if (answer.error === undefined) waiter?.resolve(answer);
+    else waiter?.reject(new Error(`dynalite: ${answer.error}`));
+  });
+  const lost = (err: Error) => {
+    // A dead host takes its servers with it: the next start begins a new one.
+    host = undefined;
+    for (const waiter of pending.values()) waiter.reject(err);
+    pending.clear();
+  };
+  worker.on('error', lost);
+  worker.on('exit', (code) => lost(new Error(`dynalite's thread exited (code ${code})`)));
+  const started: DynaliteHost = {
+    nextId: 1,
+    ask: <T extends object>(message: { op: 'start' | 'close'; id: number; path?: string }) =>
+      new Promise<T>((resolve, reject) => {
+        // A close or start in flight keeps the process alive until it is answered.
+        if (pending.size === 0) worker.ref();
+        pending.set(message.id, {
+          resolve: (value) => {
+            if (pending.size === 0) worker.unref();
+            resolve(value as T);
+          },
+          reject,
+        });
+        worker.postMessage(message);
+      }),
+  };
+  host = started;
+  return started;
 }
 
 /** A client for a dynalite endpoint: any region and credentials do, dynalite checks neither. */

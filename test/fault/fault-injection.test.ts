@@ -163,10 +163,12 @@ const OVERRIDES: Record<string, Partial<Case>> = {
 };
 
 /** Starts a rollout, waits for the bake after the first weight, injects, then aborts it. */
-async function abortAtBake(ctx: Ctx, inject: () => void) {
+/** `settleMs`: how long into the bake the abort comes (the Advance that recorded the bake may still be making its calls at first). */
+async function abortAtBake(ctx: Ctx, inject: () => void, settleMs = 0) {
   const { h, service } = ctx;
   const { id } = await h.start(service);
   await untilBake(h, id);
+  if (settleMs > 0) await sleep(settleMs);
   inject();
   const res = await h.command(id, 'abort', { by: 'ops', reason: 'fault test' });
   return { id, res };
@@ -280,11 +282,16 @@ const CASES: Case[] = [
     name: 'rollback: DeleteTaskSet fails persistently → FAILED; fixed; abort again',
     injected: 'abort at bake; DeleteTaskSet ServerException ×∞, then cleared',
     group: 'ecs',
+    // The abort comes 1 s into a 5 s bake, when the Advance that recorded the bake has made its calls and the
+    // next weight is far off: a weight call of the workflow's made at the abort's moment runs the rollback
+    // again after the abort's (as it must: the call may have landed after the rollback), which would double
+    // the DeleteTaskSet attempts this case counts.
+    steps: [{ setWeight: 25 }, { pause: { duration: 5 } }, { setWeight: 50 }, { setWeight: 100 }],
     expect: 'ROLLED_BACK',
     reason: /retrying a failed rollback/,
     async run(ctx) {
       const { h, service } = ctx;
-      const { id, res } = await abortAtBake(ctx, () => h.fail(service, 'DeleteTaskSet', { ...SERVER, times: Infinity }));
+      const { id, res } = await abortAtBake(ctx, () => h.fail(service, 'DeleteTaskSet', { ...SERVER, times: Infinity }), 1000);
       const failed = await h.untilStatus(id, 'FAILED');
       ctx.path.push('FAILED');
       // The abort answers FAILED when its rollback got as far as the delete, ROLLING_BACK when the stable set

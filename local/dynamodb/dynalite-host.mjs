@@ -1,0 +1,34 @@
+/**
+ * The embedded DynamoDB's own thread (docs/architecture.md, "The local stand-ins"): dynalite servers run
+ * here, on loopback, so that their request handling and LevelDB work do not share the event loop of
+ * the API and the workflows. Plain JavaScript: a worker thread runs it without a TypeScript loader.
+ *
+ * Messages in: `{ op: 'start', id, path? }`, `{ op: 'close', id }`; out: `{ id, port }`, `{ id }`, or
+ * `{ id, error }`.
+ */
+import { parentPort } from 'node:worker_threads';
+import dynalite from 'dynalite';
+
+const servers = new Map();
+
+parentPort.on('message', (message) => {
+  const { op, id } = message;
+  const fail = (err) => parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
+  if (op === 'start') {
+    const server = dynalite({ ...(message.path === undefined ? {} : { path: message.path }), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    server.once('error', fail);
+    // Port 0: the OS picks a free port, so parallel test files and a running local stack never collide.
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', fail);
+      servers.set(id, server);
+      parentPort.postMessage({ id, port: server.address().port });
+    });
+  } else if (op === 'close') {
+    const server = servers.get(id);
+    servers.delete(id);
+    if (!server) return parentPort.postMessage({ id });
+    server.close((err) => (err ? fail(err) : parentPort.postMessage({ id })));
+  } else {
+    fail(new Error(`unknown operation ${op}`));
+  }
+});
