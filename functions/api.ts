@@ -7,6 +7,7 @@
 import type { LambdaContext, LambdaEvent } from 'hono/aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { createApp } from '../shared/http/app';
+import { loadOnce } from '../shared/load-once';
 import { TOKEN_VARIABLES } from './wiring/environment';
 import { composedRoot } from './wiring/function-root';
 import { lazyOrchestrator } from './wiring/lazy-orchestrator';
@@ -14,20 +15,13 @@ import { lazyOrchestrator } from './wiring/lazy-orchestrator';
 // The orchestrator loads with the first command or delivery: the reads need only the store.
 const root = composedRoot('api', ['store', 'ecs', 'verifier', 'workflow', 'tags', 'deliveries'], lazyOrchestrator);
 
-let app: Promise<ReturnType<typeof handle>> | undefined;
-
-function getHandler() {
-  app ??= (async () => {
-    const { orchestrator, operatorDeps, secrets } = await root.get();
-    const webhookToken = () => secrets.read(TOKEN_VARIABLES.webhook);
-    const apiToken = () => secrets.read(TOKEN_VARIABLES.api);
-    return handle(createApp({ orchestrator, webhookToken, apiToken, logger: root.logger, ...operatorDeps }));
-  })();
-  app.catch(() => {
-    app = undefined;
-  });
-  return app;
-}
+// Built by the first request; a failed build is not kept (the next request tries again).
+const getHandler = loadOnce(async () => {
+  const { orchestrator, operatorDeps, secrets } = await root.get();
+  const webhookToken = () => secrets.read(TOKEN_VARIABLES.webhook);
+  const apiToken = () => secrets.read(TOKEN_VARIABLES.api);
+  return handle(createApp({ orchestrator, webhookToken, apiToken, logger: root.logger, ...operatorDeps }));
+});
 
 export async function handler(event: LambdaEvent, context: LambdaContext) {
   root.begin(context);

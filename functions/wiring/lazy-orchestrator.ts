@@ -8,25 +8,20 @@
 import type { AppOrchestrator } from '../../shared/http/deps';
 import type { Orchestrator, OrchestratorDeps, RolloutListener } from '../../shared/orchestration/orchestrator';
 import { readRollout } from '../../shared/orchestration/rollout-queries';
+import { loadOnce } from '../../shared/load-once';
 
 export type LazyOrchestrator = AppOrchestrator & Pick<Orchestrator, 'subscribe'>;
 
 export function lazyOrchestrator(deps: OrchestratorDeps): LazyOrchestrator {
   const listeners = new Map<RolloutListener, (() => void) | null>();
   let built: Orchestrator | undefined;
-  let loading: Promise<Orchestrator> | undefined;
-  const orchestrator = () => {
-    loading ??= import('../../shared/orchestration/orchestrator').then(({ Orchestrator }) => {
-      built = new Orchestrator(deps);
-      for (const listener of listeners.keys()) listeners.set(listener, built.subscribe(listener));
-      return built;
-    });
-    // A failed load is not kept: the next call tries again.
-    loading.catch(() => {
-      loading = undefined;
-    });
-    return loading;
-  };
+  // A failed load is not kept: the next call tries again.
+  const orchestrator = loadOnce(async () => {
+    const { Orchestrator } = await import('../../shared/orchestration/orchestrator');
+    built = new Orchestrator(deps);
+    for (const listener of listeners.keys()) listeners.set(listener, built.subscribe(listener));
+    return built;
+  });
   return {
     config: deps.config,
     get: (id) => readRollout(deps.store, id),

@@ -9,6 +9,7 @@ import { DynamoRolloutStore } from '../../shared/adapters/dynamodb/dynamo-rollou
 import type { AppConfig, ServiceConfig } from '../../shared/config/types';
 import type { Alarms, DeliveryQueue, EcsDeployer, RolloutStore, SignatureVerifier, TrafficRouter, Workflow } from '../../shared/ports';
 import type { TagResolver } from '../../shared/webhooks/resolve-tag';
+import { loadOnce } from '../../shared/load-once';
 import { ENV, requireEnv } from './environment';
 
 export interface Ports {
@@ -105,14 +106,7 @@ const FACTORIES: { readonly [K in PortName]: (config: AppConfig, env: NodeJS.Pro
  * one waits for the adapter, then calls it; `fixed` answers the port's plain properties. A failed load is not kept; the next call tries again.
  */
 export function lazyPort<T extends object>(load: () => Promise<T>, fixed: Partial<T> = {}): T {
-  let loading: Promise<T> | undefined;
-  const instance = () => {
-    loading ??= load();
-    loading.catch(() => {
-      loading = undefined;
-    });
-    return loading;
-  };
+  const instance = loadOnce(load);
   return new Proxy({} as T, {
     get(_target, name) {
       // Not a promise itself (`await port` must not call `then`), and no symbol-keyed methods.

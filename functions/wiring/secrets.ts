@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../../shared/observability/logger';
 import type { SecretSource } from '../../shared/ports';
+import { loadOnce } from '../../shared/load-once';
 import { ENV } from './environment';
 
 export function secretIdsFrom(env: NodeJS.ProcessEnv): Readonly<Record<string, string>> {
@@ -24,20 +25,14 @@ export function secretIdsFrom(env: NodeJS.ProcessEnv): Readonly<Record<string, s
  */
 export function lambdaSecrets(env: NodeJS.ProcessEnv, logger: Pick<Logger, 'error'>): SecretSource {
   const ids = secretIdsFrom(env);
-  let loading: Promise<SecretSource> | undefined;
-  const adapter = () => {
-    loading ??= (async () => {
-      const [{ SecretsManagerSecrets }, { SecretsManagerClient }] = await Promise.all([
-        import('../../shared/adapters/secrets-manager/secrets-manager-secrets'),
-        import('@aws-sdk/client-secrets-manager'),
-      ]);
-      return new SecretsManagerSecrets({ client: new SecretsManagerClient({}), ids, logger });
-    })();
-    loading.catch(() => {
-      loading = undefined;
-    });
-    return loading;
-  };
+  // A failed load is not kept: the next read tries again.
+  const adapter = loadOnce<SecretSource>(async () => {
+    const [{ SecretsManagerSecrets }, { SecretsManagerClient }] = await Promise.all([
+      import('../../shared/adapters/secrets-manager/secrets-manager-secrets'),
+      import('@aws-sdk/client-secrets-manager'),
+    ]);
+    return new SecretsManagerSecrets({ client: new SecretsManagerClient({}), ids, logger });
+  });
   return {
     problem: () => null,
     read: async (variable) => (await adapter()).read(variable),

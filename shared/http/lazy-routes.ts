@@ -6,6 +6,7 @@
  * access) has run before.
  */
 import { type ErrorHandler, type Handler, Hono, type NotFoundHandler } from 'hono';
+import { loadOnce } from '../load-once';
 
 export interface LazyRoutesOptions {
   readonly onError: ErrorHandler;
@@ -13,14 +14,7 @@ export interface LazyRoutesOptions {
 }
 
 export function lazyRoutes(base: string, load: () => Promise<Hono>, options: LazyRoutesOptions): Handler {
-  let loading: Promise<Hono> | undefined;
-  const routes = () => {
-    loading ??= load().then((loaded) => new Hono().onError(options.onError).notFound(options.notFound).route(base, loaded));
-    // A failed load is not kept: the next request tries again.
-    loading.catch(() => {
-      loading = undefined;
-    });
-    return loading;
-  };
+  // A failed load is not kept: the next request tries again.
+  const routes = loadOnce(async () => new Hono().onError(options.onError).notFound(options.notFound).route(base, await load()));
   return async (c) => (await routes()).fetch(c.req.raw, c.env);
 }

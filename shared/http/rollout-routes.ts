@@ -13,12 +13,13 @@ import { identityOf, requireRole } from './identity';
 import type { AppDeps } from './deps';
 import { presentRollout } from './deps';
 import { JSON_ONLY, parseJson, readJson } from './json-body';
+import { loadOnce } from '../load-once';
 
 /** The request validators (zod), loaded by the first request that has a body or a query to check, not by `GET /rollouts/{id}`. */
-const validators = async () => {
+const validators = loadOnce(async () => {
   const [schemas, { parseOrThrow }] = await Promise.all([import('./schemas'), import('./validation')]);
   return { ...schemas, parseOrThrow };
-};
+});
 type Validators = Awaited<ReturnType<typeof validators>>;
 
 /**

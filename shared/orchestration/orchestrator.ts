@@ -26,6 +26,7 @@ import { RolloutClock } from './clock';
 import { EffectRunner } from './effect-runner';
 import { Intake } from './intake';
 import { readRollout } from './rollout-queries';
+import { loadOnce } from '../load-once';
 import { type RolloutListener, RolloutWriter } from './rollout-writer';
 import { ServiceLock } from './service-lock';
 import { describeService } from './service-view';
@@ -50,12 +51,12 @@ export class Orchestrator {
   private readonly driver: StepDriver;
   private readonly clock: RolloutClock;
   /** Loaded with the first sweep or execution end (docs/architecture.md, "Lambda bundles"): only the watchdog's function and local mode call them. */
-  private watchdogLoad: Promise<Watchdog> | undefined;
+  private readonly watchdog: () => Promise<Watchdog>;
   /**
    * Loaded with the first delivery (docs/architecture.md, "Lambda bundles"): the functions of the state
    * machine and the events never take one.
    */
-  private deliveriesLoad: Promise<DeliveryIntake> | undefined;
+  private readonly deliveries: () => Promise<DeliveryIntake>;
   private readonly deliveryQueue: () => DeliveryQueue;
 
   constructor(deps: OrchestratorDeps) {
@@ -71,23 +72,16 @@ export class Orchestrator {
     this.driver = new StepDriver(this.ctx, this.writer, this.runner, this.lock, this.intake, this.clock);
     // The wired queue is read when a delivery is handed over, not now (a Lambda builds its client on first use).
     const local = new InProcessDeliveryQueue((id, received) => this.processDelivery(id, received), this.ctx.log);
-    this.deliveryQueue = () => deps.deliveries ?? local;
-  }
-
-  private watchdog(): Promise<Watchdog> {
-    this.watchdogLoad ??= Promise.all([import('./watchdog'), this.deliveries()]).then(
-      ([{ Watchdog }, deliveries]) => new Watchdog(this.ctx, this.writer, this.runner, this.lock, this.clock, deliveries),
-    );
-    return this.watchdogLoad;
-  }
-
-  private deliveries(): Promise<DeliveryIntake> {
-    const queue = this.deliveryQueue;
-    this.deliveriesLoad ??= import('./delivery-intake').then(
-      ({ DeliveryIntake }) =>
-        new DeliveryIntake(this.ctx, this.intake, { dispatch: (id, received) => queue().dispatch(id, received), answering: () => queue().answering?.() ?? (() => undefined) }),
-    );
-    return this.deliveriesLoad;
+    const queue = () => deps.deliveries ?? local;
+    this.deliveryQueue = queue;
+    this.deliveries = loadOnce(async () => {
+      const { DeliveryIntake } = await import('./delivery-intake');
+      return new DeliveryIntake(this.ctx, this.intake, { dispatch: (id, received) => queue().dispatch(id, received), answering: () => queue().answering?.() ?? (() => undefined) });
+    });
+    this.watchdog = loadOnce(async () => {
+      const [{ Watchdog }, deliveries] = await Promise.all([import('./watchdog'), this.deliveries()]);
+      return new Watchdog(this.ctx, this.writer, this.runner, this.lock, this.clock, deliveries);
+    });
   }
 
   /** Subscribes to saved changes; returns the unsubscribe function. */
