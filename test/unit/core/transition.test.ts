@@ -350,6 +350,24 @@ describe('crash recovery through ticks', () => {
 });
 
 describe('Step Functions callback tokens', () => {
+  it('on the record a STEADY or APPROVAL directive was decided from, the start of the wait sets the token and nothing else (what the store writes unread: docs/architecture.md)', () => {
+    for (const [state, type, next] of [
+      [S.atWeight20!, 'SteadyWaitStarted', 'STEADY'],
+      [S.atWeight50!, 'SteadyWaitStarted', 'STEADY'],
+      [S.paused!, 'ApprovalWaitStarted', 'APPROVAL'],
+    ] as const) {
+      expect(directive(state).next).toBe(next);
+      const res = transition(state, { type, taskToken: 'tok-1' }, at(1));
+      expect(res.effects).toEqual([]);
+      // The store's unread write sets these three: the token, and the version and time of any save.
+      const { taskToken, version, updatedAt: _updatedAt, ...rest } = res.rollout;
+      const { taskToken: before, version: v0, updatedAt: _u0, ...restBefore } = state;
+      expect({ taskToken, before }).toEqual({ taskToken: 'tok-1', before: null });
+      expect(version).toBeGreaterThanOrEqual(v0);
+      expect(rest).toEqual(restBefore);
+    }
+  });
+
   it('are recorded on a PAUSED rollout, once', () => {
     const res = transition(S.paused!, { type: 'ApprovalWaitStarted', taskToken: 'tok-1' }, T0);
     expect(res.rollout.taskToken).toBe('tok-1');
