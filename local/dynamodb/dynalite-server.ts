@@ -72,6 +72,8 @@ function dynaliteHost(): DynaliteHost {
   worker.on('message', (answer: { id: number; error?: string }) => {
     const waiter = pending.get(answer.id);
     pending.delete(answer.id);
+    // Nothing owed any more: the thread no longer keeps the process alive.
+    if (pending.size === 0) worker.unref();
     if (answer.error === undefined) waiter?.resolve(answer);
     else waiter?.reject(new Error(`dynalite: ${answer.error}`));
   });
@@ -89,13 +91,7 @@ function dynaliteHost(): DynaliteHost {
       new Promise<T>((resolve, reject) => {
         // A close or start in flight keeps the process alive until it is answered.
         if (pending.size === 0) worker.ref();
-        pending.set(message.id, {
-          resolve: (value) => {
-            if (pending.size === 0) worker.unref();
-            resolve(value as T);
-          },
-          reject,
-        });
+        pending.set(message.id, { resolve: (value) => resolve(value as T), reject });
         worker.postMessage(message);
       }),
   };
