@@ -18,6 +18,10 @@
  *   execution reaches 24,999 events, it waits for the next event to happen": only a closing event fits as the
  *   last one. AWS does not document the error name; this stand-in fails it with `States.Runtime` and a cause
  *   that says so.
+ * - Payloads: a state's input or output, a task's input (after Parameters) or result, over 256 KiB fails the
+ *   execution with `States.DataLimitExceeded` — AWS: "Reported when the output of a connector is larger than
+ *   payload size quota, the output of a state is larger than payload size quota, or the input of a state is
+ *   larger than payload size quota after Parameters processing", a terminal error `States.ALL` does not catch.
  * - Task tokens: a token that is not one of ours is `InvalidToken`; one of ours whose task is no longer waiting
  *   (answered, timed out, its execution closed or stopped) is `TaskTimedOut` — the model: "The task token has
  *   either expired or the task associated with the token has already been closed".
@@ -79,6 +83,8 @@ export type TaskHandler = (input: Json) => Promise<Json>;
  */
 const VALIDATED_DEFINITIONS = new Set<string>();
 
+/** AWS's quota for a state's input or output, and a task's: 256 KiB of UTF-8 (States.DataLimitExceeded). */
+const MAX_PAYLOAD_BYTES = 262_144;
 /** AWS's history quota for a Standard execution. */
 export const AWS_HISTORY_LIMIT = 25_000;
 /** AWS's default Task TimeoutSeconds (developer guide, Task state). */
@@ -438,17 +444,23 @@ export class StepFunctionsEmulator {
   private onLibraryEvent(execution: Execution, event: LibraryEvent): void {
     const state = event.state;
     switch (event.type) {
-      case 'StateEntered':
+      case 'StateEntered': {
         if (!state) return;
         execution.current = { name: state.name, type: state.type };
         execution.states.push(state.name);
-        this.append(execution, `${state.type}StateEntered`, { name: state.name, input: JSON.stringify(state.input ?? null), inputDetails: { truncated: false } });
+        const input = JSON.stringify(state.input ?? null);
+        this.append(execution, `${state.type}StateEntered`, { name: state.name, input, inputDetails: { truncated: false } });
+        this.checkDataLimit(execution, state.name, 'input', input);
         return;
-      case 'StateExited':
+      }
+      case 'StateExited': {
         if (!state || state.type === 'Fail') return;
         execution.current = undefined;
-        this.append(execution, `${state.type}StateExited`, { name: state.name, output: JSON.stringify(state.output ?? null), outputDetails: { truncated: false } });
+        const output = JSON.stringify(state.output ?? null);
+        if (this.checkDataLimit(execution, state.name, 'output', output)) return;
+        this.append(execution, `${state.type}StateExited`, { name: state.name, output, outputDetails: { truncated: false } });
         return;
+      }
       case 'StateFailed': {
         // A Task attempt the wrapper did not close ended in the interpreter: its timeout.
         const attempt = state && state.type === 'Task' ? execution.attempts.get(state.name) : undefined;
@@ -505,6 +517,7 @@ export class StepFunctionsEmulator {
       });
       waited.catch(() => undefined);
     }
+    if (this.checkDataLimit(execution, state, 'task input', JSON.stringify(taskInput ?? null))) return never();
     if (kind.events === 'lambda') {
       this.append(execution, 'LambdaFunctionScheduled', { resource: kind.resource, input: JSON.stringify(taskInput), inputDetails: { truncated: false }, timeoutInSeconds });
       this.append(execution, 'LambdaFunctionStarted', {});
@@ -543,7 +556,9 @@ export class StepFunctionsEmulator {
       if (attempt.closed || execution.closed) return never();
     }
     this.closeAttempt(execution, attempt);
-    this.taskEvent(execution, kind, 'Succeeded', { output: JSON.stringify(result ?? null), outputDetails: { truncated: false } });
+    const output = JSON.stringify(result ?? null);
+    if (this.checkDataLimit(execution, state, 'task result', output)) return never();
+    this.taskEvent(execution, kind, 'Succeeded', { output, outputDetails: { truncated: false } });
     return result;
   }
 
@@ -557,6 +572,20 @@ export class StepFunctionsEmulator {
     for (const token of execution.tokens) {
       if (this.pending.get(token)?.attempt === attempt) this.forgetToken(token);
     }
+  }
+
+  /**
+   * AWS's payload quota: a state's input or output over 256 KiB (UTF-8) fails the execution with
+   * `States.DataLimitExceeded`, which no Catch takes (not even `States.ALL`). The interpreter has no
+   * such limit, so the check is here; true when it failed the execution.
+   */
+  private checkDataLimit(execution: Execution, state: string, what: 'input' | 'output' | 'task input' | 'task result', json: string): boolean {
+    if (execution.closed || Buffer.byteLength(json) <= MAX_PAYLOAD_BYTES) return false;
+    this.close_(execution, 'FAILED', {
+      error: 'States.DataLimitExceeded',
+      cause: `The state/task '${state}' ${what} is ${Buffer.byteLength(json)} bytes, over the ${MAX_PAYLOAD_BYTES}-byte (256 KiB) payload quota.`,
+    });
+    return true;
   }
 
   /**

@@ -65,6 +65,8 @@ const handlers: StepFunctionsEmulatorOptions['handlers'] = {
     const n = input.r?.n ?? 0;
     const next = input.plan[n];
     if (next === 'throw') throw new TypeError('Cannot read properties of undefined');
+    // A result over AWS's 256 KiB payload quota.
+    if (next === 'big') return { next: 'done', n: n + 1, blob: 'x'.repeat(262_144) };
     return { next, n: n + 1 };
   },
   Approve: async (input: any) => {
@@ -260,6 +262,31 @@ describe('executions', () => {
     await start('short', ['done']);
     await sfn.emulator.executions.get('short')!.done;
     expect(sfn.emulator.executions.get('short')!.status).toBe('SUCCEEDED');
+  });
+});
+
+describe('the payload quota (256 KiB)', () => {
+  it('fails an execution whose task result is over it, with States.DataLimitExceeded', async () => {
+    const { sfn, client, start } = await standIn();
+    const { executionArn } = await start('big-result', ['big']);
+    await sfn.emulator.executions.get('big-result')!.done;
+    const described = await client.send(new DescribeExecutionCommand({ executionArn }));
+    expect(described).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded', cause: expect.stringContaining("'Work' task result") });
+  });
+
+  it('fails one whose state output is over it once a callback answer is added, though each part is under it', async () => {
+    const { sfn, client, start } = await standIn();
+    const { executionArn } = await start('big-state', ['approve'], { note: 'n'.repeat(200_000) });
+    const token = await waitFor('the token', async () => tokens.get('big-state'));
+    await client.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify({ answer: 'a'.repeat(100_000) }) }));
+    await sfn.emulator.executions.get('big-state')!.done;
+    const described = await client.send(new DescribeExecutionCommand({ executionArn }));
+    expect(described).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded', cause: expect.stringContaining("'Approve' output") });
+    // Under the quota, the same run succeeds.
+    await start('small-state', ['approve'], { note: 'n'.repeat(100_000) });
+    await client.send(new SendTaskSuccessCommand({ taskToken: await waitFor('the token', async () => tokens.get('small-state')), output: JSON.stringify({ answer: 'a'.repeat(100_000) }) }));
+    await sfn.emulator.executions.get('small-state')!.done;
+    expect(sfn.emulator.executions.get('small-state')!.status).toBe('SUCCEEDED');
   });
 });
 
