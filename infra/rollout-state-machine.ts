@@ -16,7 +16,7 @@ import { Construct } from 'constructs';
 import { ROLLOUT_ENDED_ERROR } from '../shared/adapters/step-functions/step-functions-workflow';
 
 export interface RolloutStateMachineProps {
-  /** `{rolloutId}` → Directive (`shared/core/directive.ts`). */
+  /** `{rolloutId, execution, turn, directive}` → Directive (`shared/core/directive.ts`). */
   readonly advanceFunction: lambda.IFunction;
   /** `{rolloutId, taskToken, wait?, directive}`: stores the token on the PAUSED rollout (or the one waiting for ECS), or answers it at once when it moved on. */
   readonly awaitApprovalFunction: lambda.IFunction;
@@ -107,9 +107,12 @@ export class RolloutStateMachine extends Construct {
     recover.addRetry({ errors: ['States.TaskFailed'], maxAttempts: 6, ...RETRY });
     recover.addCatch(failed, { resultPath: '$.recoveryError' });
 
+    // The directive that led here, with the record handed on at `carried.record` (a callback wait's
+    // answer, a new execution's input, a WAIT directive), which Advance decides from instead of
+    // reading it (shared/core/carried-record.ts). Advance's own answer replaces it whole.
     const advance = new tasks.LambdaInvoke(this, 'Advance', {
       lambdaFunction: props.advanceFunction,
-      payload: sfn.TaskInput.fromObject({ rolloutId, ...clock }),
+      payload: sfn.TaskInput.fromObject({ rolloutId, ...clock, directive: sfn.JsonPath.objectAt('$.directive') }),
       payloadResponseOnly: true,
       resultPath: '$.directive',
       retryOnServiceExceptions: false,
@@ -128,7 +131,8 @@ export class RolloutStateMachine extends Construct {
       // The directive that led here carries the version of the record it was decided from: the token is
       // kept on that record without reading it (shared/orchestration/step-driver.ts).
       payload: sfn.TaskInput.fromObject({ rolloutId, taskToken: sfn.JsonPath.taskToken, directive: sfn.JsonPath.objectAt('$.directive') }),
-      resultPath: sfn.JsonPath.DISCARD,
+      // The answer (`{rolloutId, status, record?}`) goes to the Advance that follows, beside its directive.
+      resultPath: '$.directive.carried',
       taskTimeout: sfn.Timeout.duration(props.approvalWaitTimeout ?? Duration.days(1)),
       retryOnServiceExceptions: false,
     });
@@ -148,7 +152,7 @@ export class RolloutStateMachine extends Construct {
       lambdaFunction: props.awaitApprovalFunction,
       integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
       payload: sfn.TaskInput.fromObject({ rolloutId, taskToken: sfn.JsonPath.taskToken, wait: 'steady', directive: sfn.JsonPath.objectAt('$.directive') }),
-      resultPath: sfn.JsonPath.DISCARD,
+      resultPath: '$.directive.carried',
       taskTimeout: sfn.Timeout.duration(props.steadyWaitTimeout ?? Duration.minutes(10)),
       retryOnServiceExceptions: false,
     });

@@ -296,13 +296,16 @@ export interface Workflow {
    * Starts the clock of this attempt: the execution `clockName(rolloutId, attempt)`. Starting a name that
    * runs already is harmless; a name an execution used and ended is refused with ClockNameTakenError
    * (Step Functions never reuses a closed execution's name), and the caller takes the next attempt.
+   * `record`: the rollout as its starter has just saved it, which the execution may carry to its first
+   * Advance instead of a read (shared/core/carried-record.ts).
    */
-  start(rolloutId: string, attempt: number): Promise<void>;
+  start(rolloutId: string, attempt: number, record?: Rollout): Promise<void>;
   /** Whether the execution of this attempt runs. */
   clockState(rolloutId: string, attempt: number): Promise<ClockState>;
   /**
    * Ends the rollout's current wait early (approval decided, rollout ended by an event). `taskToken`
-   * is the approval wait's token when the workflow recorded one (Step Functions answers it).
+   * is the approval wait's token when the workflow recorded one (Step Functions answers it). `rollout`
+   * is the record the answer was decided on: the answer may carry it to the next Advance.
    */
   wake(rollout: Rollout, taskToken: string | null): Promise<void>;
 }

@@ -1,5 +1,7 @@
 /** The inputs the state machine passes to the step functions (infra/rollout-state-machine.ts), parsed. */
 import * as z from 'zod/mini';
+import { carriedRecord } from '../../shared/core/carried-record';
+import type { Rollout } from '../../shared/core/rollout';
 import { parseOrThrow } from '../../shared/http/validation';
 import type { ClockCall } from '../../shared/orchestration/orchestrator';
 
@@ -17,15 +19,23 @@ const approvalInput = z.extend(rolloutInput, {
 });
 /** Which execution calls, and its turn of the loop (absent in executions started before they were passed). */
 const clockCall = { execution: z.optional(z.string().check(z.minLength(1), z.maxLength(80))), turn: z.optional(z.int().check(z.minimum(0))) };
-const advanceInput = z.extend(rolloutInput, clockCall);
+/**
+ * `directive`: what led here (absent in executions started before it was passed), with the record handed
+ * on at `carried.record` (shared/core/carried-record.ts).
+ */
+const advanceInput = z.extend(rolloutInput, {
+  ...clockCall,
+  directive: z.optional(z.looseObject({ carried: z.optional(z.looseObject({ record: z.optional(z.unknown()) })) })),
+});
 const recoverInput = z.extend(rolloutInput, {
   ...clockCall,
   error: z.nullish(z.looseObject({ Error: z.optional(z.string()), Cause: z.optional(z.string()) })),
 });
 
-export function parseAdvanceInput(event: unknown): { rolloutId: string; call: ClockCall } {
-  const { rolloutId, execution, turn } = parseOrThrow(advanceInput, event, 'Advance input');
-  return { rolloutId, call: clockCallOf(execution, turn) };
+/** `carried`: the record handed on with the input, when it is one of this rollout (shared/core/carried-record.ts). */
+export function parseAdvanceInput(event: unknown): { rolloutId: string; call: ClockCall; carried: Rollout | null } {
+  const { rolloutId, execution, turn, directive } = parseOrThrow(advanceInput, event, 'Advance input');
+  return { rolloutId, call: clockCallOf(execution, turn), carried: carriedRecord(directive?.carried?.record, rolloutId) };
 }
 
 export function parseCallbackInput(event: unknown): { rolloutId: string; taskToken: string; wait: 'approval' | 'steady'; version?: number; converge: boolean } {

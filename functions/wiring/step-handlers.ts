@@ -18,9 +18,9 @@ export interface StepHandlers {
 export function stepHandlers(orchestrator: () => Promise<Orchestrator>, bind: (keys: Record<string, unknown>) => void = () => {}): StepHandlers {
   return {
     async advance(event) {
-      const { rolloutId, call } = parseAdvanceInput(event);
+      const { rolloutId, call, carried } = parseAdvanceInput(event);
       bind({ rolloutId, ...call });
-      return (await orchestrator()).advance(rolloutId, call);
+      return (await orchestrator()).advance(rolloutId, call, carried);
     },
     async awaitCallback(event) {
       const { rolloutId, taskToken, wait, version, converge } = parseCallbackInput(event);

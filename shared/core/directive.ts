@@ -1,4 +1,5 @@
 /** What the workflow does after each Advance: wait (how long, and for what), wait for an approval, or stop. */
+import type { Carried } from './carried-record';
 import type { Rollout } from './rollout';
 import { RolloutStatus, isTerminal } from './status';
 import { secondsUntil } from './time';
@@ -27,6 +28,11 @@ export type Directive = (
    * recorded meanwhile to the wait, whose keep of the token under that version fails if there was one.
    */
   readonly converge?: boolean;
+  /**
+   * WAIT: the record the directive was decided from, handed on through the Wait state to the next
+   * Advance, which decides from it instead of reading it (shared/core/carried-record.ts).
+   */
+  readonly carried?: Carried;
 };
 
 export interface DirectiveOptions {

@@ -53,7 +53,7 @@ export class RolloutClock {
       const next = taken && i === 0 ? current : await this.take(current, RolloutClock.attemptOf(current));
       if (!next) return false;
       try {
-        await this.ctx.deps.workflow.start(next.id, RolloutClock.attemptOf(next));
+        await this.ctx.deps.workflow.start(next.id, RolloutClock.attemptOf(next), next);
         this.ctx.log.info('clock started', { rolloutId: next.id, attempt: RolloutClock.attemptOf(next) });
         return true;
       } catch (e) {

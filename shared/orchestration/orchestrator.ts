@@ -176,8 +176,8 @@ export class Orchestrator {
   // ---- the workflow's clock (step-driver.ts)
 
   /** `clock`: which execution calls, and its turn of the loop (absent for a caller that is no execution). */
-  advance(id: string, clock?: ClockCall): Promise<Directive> {
-    return this.driver.advance(id, clock);
+  advance(id: string, clock?: ClockCall, carried?: Rollout | null): Promise<Directive> {
+    return this.driver.advance(id, clock, carried);
   }
 
   /** `version`: the record version the wait's APPROVAL directive was decided from, when the workflow passes it. */

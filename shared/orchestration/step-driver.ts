@@ -5,6 +5,7 @@
  * every active rollout after a restart. Safe to call at any time and any number of times: each only
  * acts on what the record says.
  */
+import { CARRIED_STATUSES, carry } from '../core/carried-record';
 import { type Directive, nextDirective } from '../core/directive';
 import { needsStableLook, preStepVerdict, type PreStepObservations } from '../core/pre-step-checks';
 import type { Rollout } from '../core/rollout';
@@ -43,25 +44,35 @@ export class StepDriver {
 
   /**
    * What the workflow does next. A callback wait (STEADY, APPROVAL) carries the version of the record it
-   * was decided from, so that the wait keeps its token on that record without reading it (`keepToken`).
+   * was decided from, so that the wait keeps its token on that record without reading it (`keepToken`);
+   * a WAIT carries the record itself, for the Advance after the Wait.
    */
   private directive(rollout: Rollout): Directive {
     const directive = nextDirective(rollout, this.ctx.clock(), { steadyPollSeconds: this.ctx.opts.steadyPollSeconds });
-    return directive.next === 'STEADY' || directive.next === 'APPROVAL' ? { ...directive, version: rollout.version } : directive;
+    if (directive.next === 'STEADY' || directive.next === 'APPROVAL') return { ...directive, version: rollout.version };
+    // The Advance after the Wait decides from this record (its saves are conditioned on its version).
+    return directive.next === 'WAIT' ? { ...directive, carried: carry(rollout) } : directive;
   }
 
   /**
    * Moves the rollout as far as it can go now and answers what the workflow waits for next. An
    * execution the record no longer names as its clock stops (a newer one drives the rollout); one that
    * has turned long enough hands over to a fresh execution, so no history grows without bound.
+   * `carried`: the record the workflow handed on (a callback wait's answer, a new execution's input),
+   * decided from instead of a read; every save is conditioned on its version, so if it has moved on the
+   * save is a conflict and the writer decides again from the store (shared/core/carried-record.ts).
    */
-  async advance(id: string, call?: ClockCall): Promise<Directive> {
-    const rollout = await this.writer.load(id);
+  async advance(id: string, call?: ClockCall, carried?: Rollout | null): Promise<Directive> {
+    const handed = carried?.id === id && CARRIED_STATUSES.has(carried.status) ? carried : null;
+    const rollout = handed ?? (await this.writer.load(id));
     const stale = this.staleClock(rollout, call);
     if (stale) return stale;
     // Called by the workflow, a weight call's look for newer intents may be left to the steady wait
     // that follows (`converge` on the directive): it keeps its token under the version of the call.
-    const directive = await this.advanceRollout(rollout, call?.execution !== undefined);
+    const { directive, from } = await this.advanceRollout(rollout, call?.execution !== undefined);
+    // Decided from the handed-on record with no save to confirm it: read it before answering, and
+    // decide again from the store if it had moved on (an abort during the bake).
+    if (handed && from.version === handed.version && (await this.writer.load(id)).version !== handed.version) return this.advance(id, call);
     const next = await this.nextTurn(id, directive, call);
     // Handed over instead: no wait follows, so the look is made now.
     if (directive.next === 'STEADY' && directive.converge && next.next !== 'STEADY') await this.runner.converge(await this.writer.load(id));
@@ -87,8 +98,10 @@ export class StepDriver {
   }
 
   /** `deferCheck`: a STEADY answer may leave a weight call's look for newer intents to its wait (`converge`). */
-  private async advanceRollout(loaded: Rollout, deferCheck = false): Promise<Directive> {
+  private async advanceRollout(loaded: Rollout, deferCheck = false): Promise<{ directive: Directive; from: Rollout }> {
     let rollout = loaded;
+    // What the workflow does next, and the record it was decided from (the latest this call saw).
+    const done = (directive: Directive) => ({ directive, from: rollout });
     for (let guard = 0; guard < 4 * rollout.steps.length + 8; guard++) {
       const now = this.ctx.clock();
       if (isTerminal(rollout.status)) {
@@ -104,12 +117,12 @@ export class StepDriver {
       if (rollout.status === RolloutStatus.RollingBack && rollout.wait?.for === 'steady') {
         // The rollback waits for the stable set to be steady before it removes the canary: look again.
         rollout = await this.runner.rollback(rollout);
-        if (rollout.status === RolloutStatus.RollingBack) return this.directive(rollout);
+        if (rollout.status === RolloutStatus.RollingBack) return done(this.directive(rollout));
         continue;
       }
       if (rollout.status === RolloutStatus.RollingBack) {
         const idle = (now.getTime() - Date.parse(rollout.updatedAt)) / 1000;
-        if (idle < this.ctx.opts.staleRollbackSeconds) return { next: 'WAIT', seconds: this.ctx.opts.steadyPollSeconds, for: 'steady' };
+        if (idle < this.ctx.opts.staleRollbackSeconds) return done({ next: 'WAIT', seconds: this.ctx.opts.steadyPollSeconds, for: 'steady' });
         rollout = await this.runner.rollback(rollout);
         continue;
       }
@@ -121,7 +134,7 @@ export class StepDriver {
           continue;
         }
       }
-      if (rollout.wait?.for === 'hold') return this.directive(rollout);
+      if (rollout.wait?.for === 'hold') return done(this.directive(rollout));
       // Look at ECS before the Tick can time a steady wait out: after a long pause (a restart) the
       // canary may well be steady already.
       const waitedSteady = rollout.status === RolloutStatus.Progressing && rollout.wait?.for === 'steady';
@@ -137,7 +150,7 @@ export class StepDriver {
         // version-checked keep of its token is the look: it fails if anyone recorded an intent since,
         // and then converges (registerSteadyWait). Otherwise the look is made now.
         const waiting = after.moved ? null : this.directive(after.rollout);
-        if (waiting?.next === 'STEADY' && after.rollout.version === weights.from) return { ...waiting, converge: true };
+        if (waiting?.next === 'STEADY' && after.rollout.version === weights.from) return { directive: { ...waiting, converge: true }, from: after.rollout };
         after = { ...after, rollout: await this.runner.converge(await this.writer.load(after.rollout.id)) };
       }
       rollout = after.rollout;
@@ -150,9 +163,9 @@ export class StepDriver {
       const canMoveNow =
         directive.next === 'WAIT' &&
         ((rollout.status === RolloutStatus.Progressing && (rollout.wait === null || bakeOver)) || (rollout.status === RolloutStatus.Promoting && bakeOver));
-      if (!canMoveNow) return directive;
+      if (!canMoveNow) return done(directive);
     }
-    return this.directive(rollout);
+    return done(this.directive(rollout));
   }
 
   /**

@@ -83,6 +83,7 @@ describe('the rollout state machine', () => {
     expect(approval.TimeoutSeconds).toBe(86400);
     expect(approval).not.toHaveProperty('TimeoutSecondsPath');
     const back = (approval.Catch as { ErrorEquals: string[]; Next: string }[])[0];
+    // A wait that was not answered hands nothing on: the Advance after it reads the record.
     expect(back).toEqual({ ErrorEquals: ['States.Timeout', ROLLOUT_ENDED_ERROR], ResultPath: null, Next: 'Advance' });
   });
 
@@ -95,7 +96,10 @@ describe('the rollout state machine', () => {
     expect(steady.Parameters.Payload).toEqual({ 'rolloutId.$': '$.rolloutId', 'taskToken.$': '$$.Task.Token', wait: 'steady', 'directive.$': '$.directive' });
     expect(steady.TimeoutSeconds).toBe(600);
     expect(steady).not.toHaveProperty('TimeoutSecondsPath');
-    expect(steady.ResultPath).toBeNull();
+    // The answer, with the record it was decided on, goes to the next Advance beside the directive.
+    expect(steady.ResultPath).toBe('$.directive.carried');
+    expect(states.AwaitApproval!.ResultPath).toBe('$.directive.carried');
+    expect(states.Advance!.Parameters).toMatchObject({ 'directive.$': '$.directive' });
     expect(steady.Next).toBe('Advance');
     expect(steady.Catch).toEqual([
       { ErrorEquals: ['States.Timeout', ROLLOUT_ENDED_ERROR], ResultPath: null, Next: 'Advance' },

@@ -10,6 +10,7 @@ import {
   TaskDoesNotExist,
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
+import { carry } from '../../core/carried-record';
 import { type Rollout, clockName } from '../../core/rollout';
 import { isTerminal } from '../../core/status';
 import { ClockNameTakenError, WorkflowError } from '../../errors';
@@ -23,9 +24,13 @@ export interface StepFunctionsWorkflowOptions {
 /** The error name an ended rollout answers its callback wait with; the state machine catches it. */
 export const ROLLOUT_ENDED_ERROR = 'RolloutEnded';
 
-/** The input of a new execution: the rollout, and the loop's first turn (infra/rollout-state-machine.ts). */
-export function executionInput(rolloutId: string): string {
-  return JSON.stringify({ rolloutId, directive: { turn: 0 } });
+/**
+ * The input of a new execution: the rollout, and the loop's first turn (infra/rollout-state-machine.ts),
+ * with the record its starter has just saved, when given: the first Advance decides from it without
+ * reading the store (shared/core/carried-record.ts).
+ */
+export function executionInput(rolloutId: string, record?: Rollout): string {
+  return JSON.stringify({ rolloutId, directive: { turn: 0, ...(record ? { carried: carry(record) } : {}) } });
 }
 
 /**
@@ -36,10 +41,10 @@ export function executionInput(rolloutId: string): string {
 export class StepFunctionsWorkflow implements Workflow {
   constructor(private readonly options: StepFunctionsWorkflowOptions) {}
 
-  async start(rolloutId: string, attempt: number): Promise<void> {
+  async start(rolloutId: string, attempt: number, record?: Rollout): Promise<void> {
     const name = clockName(rolloutId, attempt);
     try {
-      await this.options.client.send(new StartExecutionCommand({ stateMachineArn: this.options.stateMachineArn, name, input: executionInput(rolloutId) }));
+      await this.options.client.send(new StartExecutionCommand({ stateMachineArn: this.options.stateMachineArn, name, input: executionInput(rolloutId, record) }));
     } catch (e) {
       if (!(e instanceof ExecutionAlreadyExists)) throw new WorkflowError(`StartExecution ${name} failed: ${(e as Error).message}`, { cause: e });
       // Running with this name: ours already (a start whose answer was lost). Ended: the name is spent.
@@ -67,7 +72,8 @@ export class StepFunctionsWorkflow implements Workflow {
       if (ended) {
         await this.options.client.send(new SendTaskFailureCommand({ taskToken, error: ROLLOUT_ENDED_ERROR, cause: `rollout ${rollout.id} is ${rollout.status}` }));
       } else {
-        await this.options.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ rolloutId: rollout.id, status: rollout.status }) }));
+        // The record the answer was decided on goes with it: the Advance that follows starts from it.
+        await this.options.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(carry(rollout)) }));
       }
     } catch (e) {
       // The wait is already over (timed out, answered before, execution stopped): nothing left to wake.

@@ -22,32 +22,36 @@ import { ScriptedVerifier } from '../../helpers/scripted-verifier';
  * each ECS steady-state event read the service lock and its holder's record and each answered wait was
  * a save of its own, 47 while each callback wait read the record before keeping its token, each weight
  * call read it after the ECS call, the clock took its attempt in a save of its own and a last step of
- * 100% waited for steady state twice), with a call or two of slack where ECS's events or the approval
- * race the loop; the test fails if calls creep back. An ECS event looks at ECS before the store: only
- * one that finds a canary steady reads that rollout's record, and its answer writes nothing (the next
- * Advance's save forgets the token). docs/architecture.md ("What a rollout costs") says where the rest go.
+ * 100% waited for steady state twice, 35 while each Advance read the record instead of taking the one
+ * handed on to it), with a call or two of slack where ECS's events or the approval race the loop; the
+ * test fails if calls creep back. An ECS event looks at ECS before the store: only one that finds a
+ * canary steady reads that rollout's record, and its answer writes nothing (the next Advance's save
+ * forgets the token) and hands the record it read on to that Advance. docs/architecture.md ("What a
+ * rollout costs") says where the rest go.
  */
-const MAX_CALLS_PER_ROLLOUT = 38;
+const MAX_CALLS_PER_ROLLOUT = 31;
 const MAX_CALLS_PER_PHASE: Record<string, number> = {
   // Received, claimed, created (with its active marker); the received delivery is handed to the work, not read back.
   intake: 4,
-  // Signature verified, lock taken, started (the clock's first attempt taken in the same save).
+  // Signature verified, lock taken, started (the clock's first attempt taken in the same save, and the
+  // record handed to the execution).
   PENDING: 3,
   // The canary (claim and record), weight 20 and its wait for ECS: the token kept unread, the events'
-  // reads (the canary, steady at 0% once created, is read too), the Advance's read and save; the
-  // delivery's outcome.
-  'PROGRESSING step 0': 11,
-  // A 1 s bake: one Advance (a read and a save). On a loaded machine ECS may be steady at the Advance's
-  // own look after the weight call, which then reads the record at once (no wait follows to look for it),
-  // and an ECS event's read of weight 20 may land here: two more.
-  'PROGRESSING step 1': 4,
-  // Weight 50: the token kept unread, the event's read, the Advance's read and save.
-  'PROGRESSING step 2': 5,
+  // reads (the canary, steady at 0% once created, is read too), the Advance's save (from the record the
+  // answer handed on); the delivery's outcome.
+  'PROGRESSING step 0': 9,
+  // A 1 s bake: one Advance's save, from the record the WAIT directive handed on. On a loaded machine ECS
+  // may be steady at the Advance's own look after the weight call, which then reads the record at once
+  // (no wait follows to look for it), and an ECS event's read of weight 20 may land here: two more.
+  'PROGRESSING step 1': 3,
+  // Weight 50: the token kept unread, the event's read, the Advance's save.
+  'PROGRESSING step 2': 4,
   // The approval wait's token kept, the API's read and the approval (a version conflict, a read and a
   // save more, when the approval races the token's keep, as here where it comes at once).
   'PAUSED step 3': 5,
-  // The Advance that starts weight 100 (a read and a save), then as for weight 50.
-  'PROGRESSING step 4': 7,
+  // The Advance that starts weight 100 (a save, from the record the approval's answer handed on), then
+  // as for weight 50.
+  'PROGRESSING step 4': 5,
   // Steady at 100%: the promote call's save and the active marker.
   'PROGRESSING step 5': 2,
   // The lock released, the queue read (the execution's end needs no read: its output says SUCCEEDED).

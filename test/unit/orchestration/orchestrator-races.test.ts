@@ -156,7 +156,7 @@ describe('the orchestrator under races', () => {
     const { o, store, ecs, alarms, push, only } = setup();
     alarms.current['web-5xx'] = 'ALARM';
     await o.ingest([push(1)]);
-    expect(await o.advance(only())).toEqual({ next: 'WAIT', seconds: 5, for: 'hold' });
+    expect(await o.advance(only())).toMatchObject({ next: 'WAIT', seconds: 5, for: 'hold' });
     expect((await store.get(only())).wait).toMatchObject({ for: 'hold', reason: 'alarm web-5xx is in ALARM; the canary starts once it is OK' });
     expect(ecs.calls).toEqual([]);
     alarms.current['web-5xx'] = 'OK';
@@ -290,9 +290,9 @@ describe('late signatures', () => {
     const o = new Orchestrator({ config, store, ecs: new FakeEcs(), verifier, workflow, clock: () => now, options: { steadyPollSeconds: 10 } });
     const id = (await o.ingest([{ registry: '127.0.0.1:5000', repository: 'team/web', tag: 'v1', digest: digestOf(1), source: 'test' }])).accepted[0]!.rolloutId;
     expect(workflow.started).toEqual([id]);
-    expect(await o.advance(id)).toEqual({ next: 'WAIT', seconds: 10, for: 'signature' });
+    expect(await o.advance(id)).toMatchObject({ next: 'WAIT', seconds: 10, for: 'signature' });
     now = new Date('2026-01-01T00:00:55Z');
-    expect(await o.advance(id)).toEqual({ next: 'WAIT', seconds: 5, for: 'signature' });
+    expect(await o.advance(id)).toMatchObject({ next: 'WAIT', seconds: 5, for: 'signature' });
     now = new Date('2026-01-01T00:01:00Z');
     expect(await o.advance(id)).toEqual({ next: 'DONE', status: 'REJECTED' });
     expect((await store.get(id)).reason).toMatch(/^no valid signature within verify.waitFor \(1m\): no signature for/);
