@@ -20,16 +20,17 @@ import type { AppConfig } from '../shared/config/types';
 import { allEcsServiceArns, ecrRepositories, passRoleArns, type ArnEnvironment, type EcsServiceArns } from './config-arns';
 import { acknowledgeWildcards } from './nag';
 import { ROLLOUT_TABLE_INDEXES } from './rollout-table';
-import { BY_CREATED_INDEX } from '../shared/adapters/dynamodb/table-design';
+import { BY_ACTIVE_INDEX, BY_CREATED_INDEX } from '../shared/adapters/dynamodb/table-design';
 
 /**
- * `items`: every item by its key (records and their events, service locks and queues, active markers,
- * delivery claims, webhook deliveries): reads, conditional writes, deletes, batches of writes, and
- * queries of the table itself. `intake`: also the `byCreated` index, whose `INTAKE` partition lists the
- * webhook deliveries not yet processed (the watchdog dispatches them again). `full`: also every list
- * index (the API's listings, and intake's look at a service's rollouts).
+ * `items`: every item by its key (records and their events, service locks and queues, legacy active
+ * markers, delivery claims, webhook deliveries): reads, conditional writes, deletes, batches of writes,
+ * and queries of the table itself. `sweep` (the watchdog's): also the `byActive` index, the rollouts
+ * that have not ended, and the `byCreated` index, whose `INTAKE` partition lists the webhook deliveries
+ * not yet processed (the watchdog dispatches them again). `full`: also every list index (the API's
+ * listings, and intake's look at a service's rollouts), not `byActive`.
  */
-export type TableAccess = 'items' | 'intake' | 'full';
+export type TableAccess = 'items' | 'sweep' | 'full';
 /** `read`: describe. `shift`: also move weights, promote, roll back. `deploy`: also create the canary. */
 export type EcsAccess = 'read' | 'shift' | 'deploy';
 
@@ -70,8 +71,8 @@ export class RolloutGrants {
     this.add(role, 'RolloutTable', ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [tableArn]);
     if (access === 'full') {
       this.add(role, 'RolloutTableIndexes', ['dynamodb:Query'], ROLLOUT_TABLE_INDEXES.map((index) => `${tableArn}/index/${index.name}`));
-    } else if (access === 'intake') {
-      this.add(role, 'RolloutTableIntakeIndex', ['dynamodb:Query'], [`${tableArn}/index/${BY_CREATED_INDEX.name}`]);
+    } else if (access === 'sweep') {
+      this.add(role, 'RolloutTableSweepIndexes', ['dynamodb:Query'], [BY_ACTIVE_INDEX, BY_CREATED_INDEX].map((index) => `${tableArn}/index/${index.name}`));
     }
     // A table encrypted with a customer managed key (brought as existingTable): every read and write
     // uses the key through DynamoDB, as CDK's own table grants allow it.

@@ -229,8 +229,9 @@ export class RolloutOrchestrator extends Construct {
     grants.table(roles.api, 'full');
     grants.table(roles.ecrPush, readsListings ? 'full' : 'items');
     for (const role of [roles.advance, roles.recover, roles.alarmStateChange, roles.awaitApproval, roles.ecsEvent]) grants.table(role, 'items');
-    // The watchdog dispatches again the webhook deliveries whose work was lost: listed by an index.
-    grants.table(roles.watchdog, 'intake');
+    // The watchdog sweeps the active rollouts and dispatches again the webhook deliveries whose work
+    // was lost: both listed by an index.
+    grants.table(roles.watchdog, 'sweep');
     for (const role of Object.values(roles)) {
       grants.startExecution(role);
       grants.answerApprovalWaits(role);

@@ -7,6 +7,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import {
+  BY_ACTIVE_INDEX,
   BY_CREATED_INDEX,
   BY_SERVICE_INDEX,
   PARTITION_KEY,
@@ -66,5 +67,13 @@ export class RolloutTable extends Construct {
         projectionType: dynamodb.ProjectionType.ALL,
       });
     }
+    // The watchdog's list of active rollouts: sparse, keys only (see table-design.ts). CloudFormation
+    // adds one GSI per table update: a stack deployed before it gains this one alone (README, upgrades).
+    this.table.addGlobalSecondaryIndex({
+      indexName: BY_ACTIVE_INDEX.name,
+      partitionKey: str(BY_ACTIVE_INDEX.partitionKey),
+      sortKey: str(BY_ACTIVE_INDEX.sortKey),
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
   }
 }

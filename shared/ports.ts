@@ -116,15 +116,19 @@ export interface RolloutStore {
   queued(service: string): Promise<string[]>;
   /**
    * Every rollout that has not ended (PENDING, PROGRESSING, PAUSED, PROMOTING, ROLLING_BACK; not FAILED, which
-   * keeps its lock and waits for a human), oldest first, read consistently. Kept by `create` and
-   * `save` themselves. May name a rollout that has ended or whose record is missing (a crash between
-   * the marker and the record write): the reader checks each record and calls `forgetActive` for one
-   * that is ended or gone. Never misses an active rollout.
+   * keeps its lock and waits for a human), by id (oldest first). Kept by `create` and `save` themselves,
+   * with no write of its own: being active is part of the record. Eventually consistent, which only the
+   * watchdog may rely on: a rollout may be missing for a moment after the write that made it active,
+   * and may be named a moment after it ended. May also name a rollout that has ended or whose record is
+   * missing because an earlier version's entry outlived it (docs/architecture.md, "The active index"):
+   * the reader checks each record and calls `forgetActive` for one that is ended or gone.
    */
   listActive(): Promise<string[]>;
   /**
-   * Drops the rollout from `listActive` when its record has ended or does not exist; false (and kept)
-   * when the record is active, or when the entry is too recent to judge (its write may be on its way).
+   * Drops an entry of `listActive` that its record does not back (ended, or gone) when the entry is
+   * one of its own (an earlier version's); true when it dropped one. False when the record is active,
+   * when the entry is too recent to judge (its write may be on its way), and when the rollout was
+   * listed from its record alone (the save that ended it took it out already).
    */
   forgetActive(rolloutId: string): Promise<boolean>;
   /**

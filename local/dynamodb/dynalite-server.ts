@@ -15,11 +15,15 @@ import {
 import { Worker } from 'node:worker_threads';
 import { createTableInput } from '../../shared/adapters/dynamodb/table-design';
 import { retryResetOnce } from '../sdk/retry-reset-once';
+import { finishRebuild, missingIndexes, rebuildTable } from './table-rebuild';
 
 export interface StartDynaliteOptions {
   /** Directory of the LevelDB store, created if missing; data survives restarts. In memory when omitted. */
   readonly path?: string;
-  /** Created with the rollout table design when it does not exist. */
+  /**
+   * Created with the rollout table design when it does not exist; rebuilt with it when it lacks one of
+   * its indexes (a store an earlier version wrote: table-rebuild.ts).
+   */
   readonly tableName: string;
 }
 
@@ -47,7 +51,7 @@ export async function startDynalite(options: StartDynaliteOptions): Promise<Runn
     await host.ask({ op: 'close', id });
   };
   try {
-    await ensureTable(client, options.tableName);
+    await ensureTable(client, options.tableName, options.path === undefined ? undefined : `${options.path}.rebuild.json`);
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
@@ -113,13 +117,24 @@ export function dynaliteClient(endpoint: string): DynamoDBClient {
   );
 }
 
-/** Creates the table with the rollout design unless it exists, and waits until it and its indexes are ACTIVE. */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/**
+ * Creates the table with the rollout design unless it exists, and waits until it and its indexes are
+ * ACTIVE. A table that lacks an index of the design is rebuilt with it, its items kept (through
+ * `rebuildFile` when given, so that a rebuild cut short is finished at the next start).
+ */
+export async function ensureTable(client: DynamoDBClient, tableName: string, rebuildFile?: string): Promise<void> {
+  const waitActive = () => waitUntilActive(client, tableName);
+  if (rebuildFile !== undefined && (await finishRebuild(client, tableName, rebuildFile, waitActive))) return;
   try {
     await client.send(new CreateTableCommand(createTableInput(tableName)));
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
   }
+  await waitActive();
+  if ((await missingIndexes(client, tableName)).length > 0) await rebuildTable(client, tableName, rebuildFile, waitActive);
+}
+
+async function waitUntilActive(client: DynamoDBClient, tableName: string): Promise<void> {
   const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS;
   for (;;) {
     if (await isActive(client, tableName)) return;

@@ -20,7 +20,7 @@ export interface SweepReport {
   readonly redriven: readonly string[];
   /** Rollouts whose callback wait was answered (a deadline passed, or an answer was owed). */
   readonly woken: readonly string[];
-  /** Index entries of rollouts that ended (or no longer exist), removed. */
+  /** Rollouts listed as active that had ended (or no longer exist): skipped, and an earlier version's entry of theirs removed. */
   readonly forgotten: readonly string[];
   /** Rollouts the watchdog could not look after this time, with why: the next sweep tries again. */
   readonly failed: readonly { readonly rolloutId: string; readonly error: string }[];

@@ -34,7 +34,7 @@ async function synthesized(): Promise<Synthesized & { table: string; logs: (name
   };
 }
 
-const tableStatements = (table: string, access: 'full' | 'intake' | 'items') => [
+const tableStatements = (table: string, access: 'full' | 'sweep' | 'items') => [
   {
     Sid: 'RolloutTable',
     Effect: 'Allow',
@@ -50,13 +50,13 @@ const tableStatements = (table: string, access: 'full' | 'intake' | 'items') => 
           Resource: ['byCreated', 'byService'].map((index) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, `/index/${index}`]] })),
         },
       ]
-    : access === 'intake'
+    : access === 'sweep'
       ? [
           {
-            Sid: 'RolloutTableIntakeIndex',
+            Sid: 'RolloutTableSweepIndexes',
             Effect: 'Allow',
             Action: 'dynamodb:Query',
-            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byCreated']] },
+            Resource: ['byActive', 'byCreated'].map((index) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, `/index/${index}`]] })),
           },
         ]
       : []),
@@ -233,11 +233,11 @@ describe('the functions’ IAM policies', () => {
     ]);
   });
 
-  it('let the watchdog delete the active markers of ended rollouts, restart clocks, answer waits, hand locks on and list unfinished deliveries', async () => {
+  it('let the watchdog list the active rollouts, delete the legacy markers of ended ones, restart clocks, answer waits, hand locks on and list unfinished deliveries', async () => {
     const s = await synthesized();
     const queue = logicalId(s.stack.orchestrator.eventRules.deadLetterQueue);
     const statements = statementsOf(s.template, 'index.watchdog');
-    expect(statements).toEqual([...common(s.logs('watchdog')), ...tableStatements(s.table, 'intake'), ...start, answer, ...ecs('shift'), invokeIntake(s), deadLetters(queue)]);
+    expect(statements).toEqual([...common(s.logs('watchdog')), ...tableStatements(s.table, 'sweep'), ...start, answer, ...ecs('shift'), invokeIntake(s), deadLetters(queue)]);
     expect(statement(statements, 'RolloutTable').Action).toContain('dynamodb:DeleteItem');
     expect(statements.map((st) => st.Sid)).not.toContain('RolloutTableIndexes');
   });

@@ -22,11 +22,12 @@ describe('RolloutTable', () => {
     expect(Properties.AttributeDefinitions).toEqual(expected.AttributeDefinitions);
   });
 
-  it('projects every attribute into both list indexes', () => {
+  it('projects every attribute into both list indexes, and only the keys into the active index', () => {
     const indexes = tableOf().Properties.GlobalSecondaryIndexes as { IndexName: string; Projection: unknown }[];
     expect(indexes.map((i) => [i.IndexName, i.Projection])).toEqual([
       ['byService', { ProjectionType: 'ALL' }],
       ['byCreated', { ProjectionType: 'ALL' }],
+      ['byActive', { ProjectionType: 'KEYS_ONLY' }],
     ]);
   });
 

@@ -1,19 +1,28 @@
 /**
- * The index of active rollouts: one marker item per rollout that has not ended (`ACTIVE` / `<id>`),
- * read with a consistent Query, so a watchdog finds every rollout it may have to re-drive without
- * reading an eventually consistent GSI.
+ * The rollouts that have not ended, as the watchdog lists them: the sparse `byActive` index, whose keys
+ * every active record carries in its own write (item-codec.ts, table-design.ts), plus the markers
+ * earlier versions wrote (`ACTIVE` / `<id>`) for records they saved without those keys.
  *
- * There are no transactions, so the marker and the record are two writes, ordered so that a crash
- * leaves a marker too many and never one too few: the marker is put before the record that makes a
- * rollout active (its create, or the save that takes a FAILED rollout back to ROLLING_BACK) and
- * deleted after the record that ends it. Each marker carries the record version that made the rollout
- * active (`sinceVersion`): the delete after an ending save is conditional on it, so a slow delete can
- * never remove the marker of a later re-activation.
+ * The index is eventually consistent (a Query of a GSI cannot ask for `ConsistentRead`), which the
+ * watchdog, its one reader, does not mind: it reads each listed record consistently (table-design.ts
+ * says why the lag is harmless). The legacy markers are read with one consistent Query of their
+ * partition per sweep, and one is deleted once its record has ended or is gone; nothing writes them
+ * any more. Each marker carries the record version that made the rollout active (`sinceVersion`) and
+ * when it was written (`markedAt`), which keep that delete from removing the marker of a
+ * re-activation, or of a create, that an earlier version still had on its way during an upgrade.
  */
-import { DeleteItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, QueryCommand, type DynamoDBClient, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
 import { conditionally } from './conditional';
 import { num, readString, str, type Item } from './item-codec';
-import { ACTIVE_PARTITION, PARTITION_KEY, SORT_KEY, activeSk } from './table-design';
+import {
+  ACTIVE_PARTITION,
+  BY_ACTIVE_INDEX,
+  LEGACY_ACTIVE_MARKER_PARTITION,
+  PARTITION_KEY,
+  SORT_KEY,
+  legacyActiveMarkerSk,
+  rolloutIdOfPk,
+} from './table-design';
 
 /** What `forget` needs to know of the rollout's record (read consistently just before). */
 export type RecordState = { readonly exists: false } | { readonly exists: true; readonly ended: boolean; readonly version: number };
@@ -26,63 +35,17 @@ export class ActiveIndex {
     private readonly staleAfterMs: number,
   ) {}
 
-  /** Marks the rollout active from record version `sinceVersion` on. */
-  async mark(rolloutId: string, service: string, sinceVersion: number): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: {
-          ...this.key(rolloutId),
-          rolloutId: str(rolloutId),
-          service: str(service),
-          sinceVersion: num(sinceVersion),
-          markedAt: num(this.now().getTime()),
-        },
-      }),
-    );
-  }
-
-  /** Removes the marker after the save of `endedVersion` ended the rollout, unless a later save re-marked it. */
-  async unmark(rolloutId: string, endedVersion: number): Promise<void> {
-    await conditionally(() =>
-      this.client.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: this.key(rolloutId),
-          ConditionExpression: '#since <= :version',
-          ExpressionAttributeNames: { '#since': 'sinceVersion' },
-          ExpressionAttributeValues: { ':version': num(endedVersion) },
-        }),
-      ),
-    );
-  }
-
-  /** Every marked rollout id, oldest rollout first. */
+  /** Every rollout the index or a legacy marker names, by id (ids sort by creation time: oldest first). */
   async list(): Promise<string[]> {
-    const ids: string[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#id': 'rolloutId' },
-          ExpressionAttributeValues: { ':pk': str(ACTIVE_PARTITION) },
-          ProjectionExpression: '#id',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) ids.push(readString(item, 'rolloutId'));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return ids;
+    const [indexed, marked] = await Promise.all([this.indexed(), this.legacyMarked()]);
+    return [...new Set([...indexed, ...marked])].sort();
   }
 
   /**
-   * Removes a marker its record does not back: the record ended (at a version at or after the one that
-   * marked it) or does not exist. A marker younger than the grace period is kept whatever the record
-   * says, since the write it announces (a create, a re-activation) may still be on its way.
+   * Removes a legacy marker its record does not back: the record ended (at a version at or after the
+   * one that marked it) or does not exist. A marker younger than the grace period is kept whatever the
+   * record says, since the write it announces may still be on its way from an earlier version. A rollout
+   * listed by the index alone has no marker: nothing to remove (false).
    */
   forget(rolloutId: string, record: RecordState): Promise<boolean> {
     if (record.exists && !record.ended) return Promise.resolve(false);
@@ -99,7 +62,7 @@ export class ActiveIndex {
       this.client.send(
         new DeleteItemCommand({
           TableName: this.tableName,
-          Key: this.key(rolloutId),
+          Key: { [PARTITION_KEY]: str(LEGACY_ACTIVE_MARKER_PARTITION), [SORT_KEY]: str(legacyActiveMarkerSk(rolloutId)) },
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -108,7 +71,40 @@ export class ActiveIndex {
     );
   }
 
-  private key(rolloutId: string): Item {
-    return { [PARTITION_KEY]: str(ACTIVE_PARTITION), [SORT_KEY]: str(activeSk(rolloutId)) };
+  /** The ids in `byActive`: keys only, read from the table's `pk` (never `ConsistentRead`: a GSI has none). */
+  private async indexed(): Promise<string[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      IndexName: BY_ACTIVE_INDEX.name,
+      KeyConditionExpression: '#p = :p',
+      ExpressionAttributeNames: { '#p': BY_ACTIVE_INDEX.partitionKey, '#pk': PARTITION_KEY },
+      ExpressionAttributeValues: { ':p': str(ACTIVE_PARTITION) },
+      ProjectionExpression: '#pk',
+    });
+    return items.map((item) => rolloutIdOfPk(readString(item, PARTITION_KEY))).filter((id): id is string => id !== null);
+  }
+
+  /** The ids of the legacy markers, read consistently from the base table. */
+  private async legacyMarked(): Promise<string[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#id': 'rolloutId' },
+      ExpressionAttributeValues: { ':pk': str(LEGACY_ACTIVE_MARKER_PARTITION) },
+      ProjectionExpression: '#id',
+      ConsistentRead: true,
+    });
+    return items.map((item) => readString(item, 'rolloutId'));
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const out = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+      items.push(...(out.Items ?? []));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
   }
 }

@@ -8,9 +8,9 @@
  * and read with one bounded Query.
  *
  * A save never reads the record first: the writer hands it the rollout it decided from (`previous`,
- * the stored version `next.version - 1`), which says whether the status crosses between active and
- * ended (the only saves that touch the active marker, `active-index.ts`) and which events are
- * committed already. The version condition guarantees that `previous` is what is stored.
+ * the stored version `next.version - 1`), which says which events are committed already. The version
+ * condition guarantees that `previous` is what is stored. Whether a rollout is active is part of its
+ * record (the sparse `byActive` keys, item-codec.ts), so no save writes anything else for it.
  */
 import {
   BatchWriteItemCommand,
@@ -66,11 +66,12 @@ import {
 export interface DynamoRolloutStoreOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
-  /** The clock that decides whether a delivery claim has expired (and stamps markers). Default: the system clock. */
+  /** The clock that decides whether a delivery claim (or a legacy active marker) has expired. Default: the system clock. */
   readonly now?: () => Date;
   /**
-   * How old an active marker must be before `forgetActive` may remove it while its record is missing
-   * or says otherwise: younger, the write it announces may still be on its way. Default 300.
+   * How old a legacy active marker (written by an earlier version, active-index.ts) must be before
+   * `forgetActive` may remove it while its record is missing or says otherwise: younger, the write it
+   * announces may still be on its way. Default 300.
    */
   readonly staleMarkerSeconds?: number;
   /** How long a webhook delivery's outcome can be read (`GET /deliveries/{id}`), in seconds. Default 7 days. */
@@ -110,10 +111,9 @@ export class DynamoRolloutStore implements RolloutStore {
     this.deliveries = new WebhookDeliveries(options.client, options.tableName, now, options.deliveryOutcomeSeconds ?? DEFAULT_DELIVERY_OUTCOME_SECONDS);
   }
 
-  /** The active marker first: a crash before the record leaves a marker the reader finds without a record. */
+  /** One conditional PutItem; an active rollout's record carries its `byActive` keys. */
   async create(rollout: Rollout): Promise<void> {
     assertSequential(rollout.id, rollout.events);
-    if (!isTerminal(rollout.status)) await this.active.mark(rollout.id, rollout.service, rollout.version);
     const written = await conditionally(() =>
       this.client.send(
         new PutItemCommand({
@@ -154,10 +154,6 @@ export class DynamoRolloutStore implements RolloutStore {
     // Only events the stored record already has move to items: they can no longer change.
     const loggedCount = loggedCountOf(base.events);
     if (loggedCount > 0) await this.logEvents(next.id, expected, base.events.slice(0, loggedCount));
-    const wasActive = !isTerminal(base.status);
-    const isActive = !isTerminal(next.status);
-    // Back from ended (an abort retrying a FAILED rollback): marked before the record says so.
-    if (isActive && !wasActive) await this.active.mark(next.id, next.service, next.version);
     // Stored events never change, whatever `next` carries for them.
     const events = [...base.events, ...next.events.slice(base.events.length)];
     const written = await conditionally(() =>
@@ -172,14 +168,12 @@ export class DynamoRolloutStore implements RolloutStore {
       ),
     );
     if (!written) throw new VersionConflictError(next.id, expected);
-    // Ended: unmarked only once the record says so.
-    if (wasActive && !isActive) await this.active.unmark(next.id, next.version);
   }
 
   /**
    * One UpdateItem under the version condition, answering the record as written (ALL_NEW), so that
    * keeping a wait's token costs no read. The token, `version` and `updatedAt` are top-level attributes
-   * (item-codec.ts); events and the active marker are untouched, as the status is.
+   * (item-codec.ts); events and the `byActive` keys are untouched, as the status is.
    */
   async keepToken(id: string, version: number, taskToken: string, at: string): Promise<Rollout | null> {
     let written: Item | undefined;

@@ -2,7 +2,8 @@
  * Rollout <-> DynamoDB item translation.
  *
  * The record keeps the rollout as one JSON string attribute, `doc`, beside a few top-level
- * attributes the table itself acts on (keys, GSI keys, `version`, `status`, `eventCount`). Why JSON
+ * attributes the table itself acts on (keys, GSI keys, `version`, `status`, `eventCount`; the
+ * `byActive` keys only while the rollout has not ended). Why JSON
  * rather than native maps and lists: the store only ever writes the record whole, under a version
  * condition, and never reads or updates a nested path server-side, so native maps would buy nothing
  * but a marshaller to keep exact (null vs absent, empty containers, number precision). JSON round
@@ -29,9 +30,12 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { RolloutEvent } from '../../core/events';
 import type { Rollout } from '../../core/rollout';
+import { isTerminal } from '../../core/status';
 import { RolloutError } from '../../errors';
 import {
+  ACTIVE_PARTITION,
   ALL_ROLLOUTS_PARTITION,
+  BY_ACTIVE_INDEX,
   BY_CREATED_INDEX,
   BY_SERVICE_INDEX,
   PARTITION_KEY,
@@ -88,6 +92,9 @@ export function recordItem(rollout: Rollout, loggedCount: number): Item {
     [BY_SERVICE_INDEX.sortKey]: str(created),
     [BY_CREATED_INDEX.partitionKey]: str(ALL_ROLLOUTS_PARTITION),
     [BY_CREATED_INDEX.sortKey]: str(created),
+    // Sparse: only a rollout that has not ended is in `byActive` (table-design.ts). A save that ends it
+    // writes the record without these keys, which takes it out of the index in the same write.
+    ...(isTerminal(rollout.status) ? {} : { [BY_ACTIVE_INDEX.partitionKey]: str(ACTIVE_PARTITION), [BY_ACTIVE_INDEX.sortKey]: str(created) }),
     // Duplicated from `doc` for the status filter and for people reading the table; `doc` is the truth,
     // but for `version`, `updatedAt` and the task token (see the file comment).
     id: str(rollout.id),

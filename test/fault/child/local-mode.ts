@@ -12,8 +12,8 @@
  * KILL_CLOCK_STEP_MS: the orchestrator's clock runs life × this far ahead of the system clock, as if
  * the process had been down that long before each restart (see test/helpers/kill-restart.ts).
  * KILL_AT (optional): the child kills itself (SIGKILL) at one store write of a rollout's creation, for
- * test/fault/kill-during-creation.test.ts: `marker` before the active marker is written (the delivery's
- * claim is), `record` before the record is written (claim and marker are), `created` right after it.
+ * test/fault/kill-during-creation.test.ts: `record` before the record is written (the delivery's claim
+ * is), `created` right after it.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -58,11 +58,10 @@ EcsEmulator.prototype.invoke = function (this: EcsEmulator, operation: string, i
 
 const killAt = process.env.KILL_AT;
 if (killAt) {
-  // The key of a put: a rollout's active marker is in the ACTIVE partition, its record has sort key RECORD.
-  const kindOf = (command: unknown): 'marker' | 'record' | null => {
+  // The key of a put: a rollout's record has sort key RECORD, and its create is conditional on its absence.
+  const kindOf = (command: unknown): 'record' | null => {
     if (!(command instanceof PutItemCommand)) return null;
     const item = command.input.Item ?? {};
-    if (item['pk']?.S === 'ACTIVE') return 'marker';
     return item['sk']?.S === 'RECORD' && command.input.ConditionExpression?.includes('attribute_not_exists') ? 'record' : null;
   };
   const die = (): never => {

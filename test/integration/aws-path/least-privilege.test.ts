@@ -87,7 +87,7 @@ const UNUSED_GRANTS_JUSTIFIED: Readonly<Record<string, string>> = {
     'The sweep hands the intake function a delivery answered more than deliveryRedispatchSeconds (60 s) ago and never processed; that path is tested in test/integration/webhooks/webhook-intake.test.ts, since no scenario here loses a delivery for a minute.',
   'ecsEvent:RolloutTable:dynamodb:PutItem':
     'An ECS event that answers a steady wait writes nothing (the workflow\'s next Advance forgets the token in its own save); it saves only when its look at ECS finds the canary gone (EcsFailed) or a drifted weight whose re-apply fails.',
-  '*:RolloutTable:dynamodb:DeleteItem': 'Items access: releasing a lock, dropping a queue entry or an active marker.',
+  '*:RolloutTable:dynamodb:DeleteItem': 'Items access: releasing a lock, dropping a queue entry or an earlier version\'s active marker.',
   'awaitApproval:RolloutTable:dynamodb:GetItem':
     'A callback wait keeps its token unread (one UpdateItem on the record version its directive names); it reads the record, and saves through the core, only when another writer saved since (shared/orchestration/step-driver.ts), which no scenario here races.',
   'awaitApproval:RolloutTable:dynamodb:PutItem': 'As GetItem: a callback wait saves a whole record only when the record moved on since its directive.',

@@ -25,7 +25,7 @@ async function start(options: Parameters<typeof startDynalite>[0]): Promise<Runn
 }
 
 describe('startDynalite', () => {
-  it('serves on a loopback ephemeral port with the table and both indexes ACTIVE', async () => {
+  it('serves on a loopback ephemeral port with the table and its three indexes ACTIVE', async () => {
     const dynamo = await start({ tableName: 'rollouts' });
 
     const { Table } = await dynamo.client.send(new DescribeTableCommand({ TableName: 'rollouts' }));
@@ -35,6 +35,7 @@ describe('startDynalite', () => {
     expect(Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.IndexStatus])).toEqual([
       ['byService', 'ACTIVE'],
       ['byCreated', 'ACTIVE'],
+      ['byActive', 'ACTIVE'],
     ]);
   });
 

@@ -1,16 +1,19 @@
 /**
- * The two items every decision reads instead of an index: the per-service queue beside the lock, and
- * the index of active rollouts. Both are read with ConsistentRead Queries of the base table; dynalite
- * is read-after-write either way, so these pin the items, their order and their crash behaviour.
+ * The per-service queue beside the lock, read with a ConsistentRead Query of the base table (a decision
+ * reads it), and the index of active rollouts the watchdog sweeps: the sparse `byActive` GSI kept by the
+ * record's own writes, plus the markers an earlier version left. dynalite is read-after-write either
+ * way, so these pin the items, their order, the calls they cost and the upgrade path.
  */
-import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoRolloutStore } from '../../../shared/adapters/dynamodb/dynamo-rollout-store';
+import { recordItem } from '../../../shared/adapters/dynamodb/item-codec';
 import { EventType } from '../../../shared/core/events';
 import { newRolloutId } from '../../../shared/core/ids';
+import type { Rollout } from '../../../shared/core/rollout';
 import { RolloutStatus } from '../../../shared/core/status';
 import { useDynalite } from '../../helpers/dynamodb';
-import { advance, makeRollout } from './rollout-factory';
+import { advance, isoAt, makeRollout } from './rollout-factory';
 
 const dynamo = useDynalite();
 
@@ -34,19 +37,6 @@ function recordingClient() {
     { step: 'initialize', name: 'recordCommands' },
   );
   return { client, sent };
-}
-
-/** A client whose writes of the given kind fail: a crash of the process at that point. */
-function crashingClient(fails: (name: string, input: Record<string, any>) => boolean) {
-  const client = dynamo.newClient();
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (fails(String(context.commandName), args.input as Record<string, any>)) throw new Error('simulated crash');
-      return next(args);
-    },
-    { step: 'initialize', name: 'crash' },
-  );
-  return client;
 }
 
 describe('DynamoRolloutStore queue', () => {
@@ -115,133 +105,150 @@ describe('DynamoRolloutStore active index', () => {
     expect(await store.listActive()).toEqual([]);
   });
 
-  it('keeps a FAILED rollout out, and lists it again when an abort retries its rollback', async () => {
+  it('keeps a FAILED rollout out, lists it again when an abort retries its rollback, and not once that ends', async () => {
     const { store } = await dynamo.newStore();
     const created = makeRollout({ id: 'r-1', status: RolloutStatus.RollingBack });
     await store.create(created);
+    expect(await store.listActive()).toEqual(['r-1']);
     const failed = advance(created, { status: RolloutStatus.Failed }, [EventType.RollbackFailed, 'ECS down']);
     await store.save(failed);
     expect(await store.listActive()).toEqual([]);
 
-    await store.save(advance(failed, { status: RolloutStatus.RollingBack }, [EventType.Aborted, 'retry']));
-
+    const retried = advance(failed, { status: RolloutStatus.RollingBack }, [EventType.Aborted, 'retry']);
+    await store.save(retried);
     expect(await store.listActive()).toEqual(['r-1']);
+
+    await store.save(advance(retried, { status: RolloutStatus.RolledBack }, [EventType.RolledBack, 'rolled back']));
+    expect(await store.listActive()).toEqual([]);
   });
 
-  it('touches the marker only on create and when a save crosses between active and ended', async () => {
+  it('costs no call of its own: the record carries the index keys while active, in its one PutItem', async () => {
     const { tableName } = await dynamo.newStore();
     const recorded = recordingClient();
     const store = new DynamoRolloutStore({ client: recorded.client, tableName });
-    const touches = () => recorded.sent.filter((c) => (c.input.Item ?? c.input.Key)?.pk?.S === 'ACTIVE').map((c) => c.name);
+    const writes = () => recorded.sent.map((c) => `${c.name} ${c.input.Item?.sk?.S ?? c.input.Key?.sk?.S} ${c.input.Item?.gsi3pk?.S ?? '-'}`);
 
     const created = makeRollout({ id: 'r-1' });
     await store.create(created);
-    expect(touches()).toEqual(['PutItem']);
     let r = created;
-    for (const status of [RolloutStatus.Pending, RolloutStatus.Progressing, RolloutStatus.Paused, RolloutStatus.Progressing, RolloutStatus.RollingBack]) {
-      r = advance(r, { status }, [EventType.Started, status]);
-      await store.save(r);
+    for (const status of [RolloutStatus.Progressing, RolloutStatus.Paused, RolloutStatus.RollingBack, RolloutStatus.Failed, RolloutStatus.RollingBack, RolloutStatus.RolledBack]) {
+      const next = advance(r, { status }, [EventType.Started, status]);
+      await store.save(next, r);
+      r = next;
     }
-    expect(touches()).toEqual(['PutItem']);
-    await store.save(advance(r, { status: RolloutStatus.RolledBack }, [EventType.RolledBack, 'rolled back']));
-    expect(touches()).toEqual(['PutItem', 'DeleteItem']);
-    // A save that stays active costs what it cost before the index: no marker call.
-    const other = makeRollout({ id: 'r-2' });
-    await store.create(other);
-    recorded.sent.length = 0;
-    await store.save(advance(other, { status: RolloutStatus.Progressing }, [EventType.Started, 'started']));
-    expect(touches()).toEqual([]);
-    expect(recorded.sent.filter((c) => c.name !== 'PutItem' || c.input.Item?.sk?.S !== 'RECORD').every((c) => c.name === 'GetItem' || c.input.Item?.sk?.S?.startsWith('EVENT#'))).toBe(true);
+    expect(writes()).toEqual([
+      'PutItem RECORD ACTIVE',
+      'PutItem RECORD ACTIVE',
+      'PutItem RECORD ACTIVE',
+      'PutItem RECORD ACTIVE',
+      'PutItem RECORD -',
+      'PutItem RECORD ACTIVE',
+      'PutItem RECORD -',
+    ]);
+    // The sort key is the listings' `<createdAt>#<id>`, and nothing is written in the legacy partition.
+    const put = recorded.sent.find((c) => c.name === 'PutItem')!;
+    expect(put.input.Item.gsi3sk).toEqual({ S: `${created.createdAt}#r-1` });
+    expect(recorded.sent.some((c) => (c.input.Item ?? c.input.Key)?.pk?.S === 'ACTIVE')).toBe(false);
   });
 
-  it('writes the marker before the record on create: a crash in between leaves a marker, which forgetActive drops once stale', async () => {
-    let now = Date.parse('2026-08-01T10:00:00Z');
-    const { tableName } = await dynamo.newStore();
-    const dying = new DynamoRolloutStore({
-      client: crashingClient((name, input) => name === 'PutItemCommand' && input.Item?.sk?.S === 'RECORD'),
-      tableName,
-      now: () => new Date(now),
-    });
-    const store = new DynamoRolloutStore({ client: dynamo.client, tableName, now: () => new Date(now), staleMarkerSeconds: 60 });
-
-    await expect(dying.create(makeRollout({ id: 'r-1' }))).rejects.toThrow('simulated crash');
-    expect(await store.listActive()).toEqual(['r-1']);
-
-    // The record may still be on its way: too recent to judge.
-    expect(await store.forgetActive('r-1')).toBe(false);
-    now += 61_000;
-    expect(await store.forgetActive('r-1')).toBe(true);
-    expect(await store.listActive()).toEqual([]);
-  });
-
-  it('deletes the marker after the ending save: a crash in between leaves a marker, which forgetActive drops at once', async () => {
-    const { tableName } = await dynamo.newStore();
-    const store = new DynamoRolloutStore({ client: dynamo.client, tableName });
-    const created = makeRollout({ id: 'r-1', status: RolloutStatus.Progressing });
+  it("keeps the index through a wait's token: the token's UpdateItem leaves the keys as they are", async () => {
+    const { store } = await dynamo.newStore();
+    const created = makeRollout({ id: 'r-1', status: RolloutStatus.Paused, wait: { for: 'approval' } });
     await store.create(created);
-    const dying = new DynamoRolloutStore({
-      client: crashingClient((name, input) => name === 'DeleteItemCommand' && input.Key?.pk?.S === 'ACTIVE'),
-      tableName,
-    });
 
-    await expect(dying.save(advance(created, { status: RolloutStatus.Succeeded }, [EventType.Succeeded, 'done']))).rejects.toThrow('simulated crash');
-    expect((await store.get('r-1')).status).toBe(RolloutStatus.Succeeded);
+    expect(await store.keepToken('r-1', created.version, 'tok-1', isoAt(2))).not.toBeNull();
+
     expect(await store.listActive()).toEqual(['r-1']);
-
-    expect(await store.forgetActive('r-1')).toBe(true);
-    expect(await store.listActive()).toEqual([]);
   });
 
-  it('never forgets an active rollout, nor the marker of a re-activation newer than the ended record it read', async () => {
-    const { tableName } = await dynamo.newStore();
-    const store = new DynamoRolloutStore({ client: dynamo.client, tableName });
-    const active = makeRollout({ id: 'r-1', status: RolloutStatus.Progressing });
-    await store.create(active);
-    expect(await store.forgetActive('r-1')).toBe(false);
-
-    // r-2 FAILED at version 2; an abort's save to version 3 wrote its marker and died before the record.
-    const rb = makeRollout({ id: 'r-2', status: RolloutStatus.RollingBack });
-    await store.create(rb);
-    const failed = advance(rb, { status: RolloutStatus.Failed }, [EventType.RollbackFailed, 'ECS down']);
-    await store.save(failed);
-    const dying = new DynamoRolloutStore({
-      client: crashingClient((name, input) => name === 'PutItemCommand' && input.Item?.sk?.S === 'RECORD'),
-      tableName,
-    });
-    await expect(dying.save(advance(failed, { status: RolloutStatus.RollingBack }, [EventType.Aborted, 'retry']))).rejects.toThrow('simulated crash');
-
-    expect(await store.listActive()).toEqual(['r-1', 'r-2']);
-    expect(await store.forgetActive('r-2')).toBe(false);
-    expect(await store.forgetActive('r-9')).toBe(false);
-    expect(await store.listActive()).toEqual(['r-1', 'r-2']);
-  });
-
-  it('a late delete of an ended save never removes the marker of a later re-activation', async () => {
+  it('lists from the keys-only index without ConsistentRead, and from the legacy partition with one consistent Query', async () => {
     const { client, tableName } = await dynamo.newStore();
-    const store = new DynamoRolloutStore({ client, tableName });
-    const rb = makeRollout({ id: 'r-1', status: RolloutStatus.RollingBack });
-    await store.create(rb);
-    // The save to FAILED lands, its marker delete is held back...
-    let releaseDelete!: () => void;
-    const held = new Promise<void>((resolve) => (releaseDelete = resolve));
-    const slow = dynamo.newClient();
-    slow.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'DeleteItemCommand') await held;
-        return next(args);
-      },
-      { step: 'initialize', name: 'slowDelete' },
-    );
-    const failed = advance(rb, { status: RolloutStatus.Failed }, [EventType.RollbackFailed, 'ECS down']);
-    const saving = new DynamoRolloutStore({ client: slow, tableName }).save(failed);
-    await expect.poll(async () => (await store.get('r-1')).status).toBe(RolloutStatus.Failed);
-    // ...while an abort takes it back to ROLLING_BACK and marks it again.
-    await store.save(advance(failed, { status: RolloutStatus.RollingBack }, [EventType.Aborted, 'retry']));
-    releaseDelete();
-    await saving;
+    const writer = new DynamoRolloutStore({ client, tableName });
+    for (const id of ['r-2', 'r-1', 'r-3']) await writer.create(makeRollout({ id, createdAt: isoAt(Number(id.slice(2))) }));
+    const recorded = recordingClient();
+    const reader = new DynamoRolloutStore({ client: recorded.client, tableName });
 
-    expect(await store.listActive()).toEqual(['r-1']);
-    const [[, marker]] = (await partition(client, tableName, 'ACTIVE')) as [[string, Record<string, any>]];
-    expect(marker.sinceVersion).toEqual({ N: '3' });
+    expect(await reader.listActive()).toEqual(['r-1', 'r-2', 'r-3']);
+    const queries = recorded.sent.filter((c) => c.name === 'Query').map((c) => c.input);
+    expect(recorded.sent.map((c) => c.name)).toEqual(['Query', 'Query']);
+    const onIndex = queries.find((q) => q.IndexName !== undefined)!;
+    expect(onIndex.IndexName).toBe('byActive');
+    expect(onIndex.ConsistentRead).toBeUndefined();
+    expect(queries.find((q) => q.IndexName === undefined)).toMatchObject({ ConsistentRead: true, ExpressionAttributeValues: { ':pk': { S: 'ACTIVE' } } });
+    // The index holds keys only: the table's and its own.
+    const items = (await client.send(new QueryCommand({ TableName: tableName, IndexName: 'byActive', KeyConditionExpression: 'gsi3pk = :p', ExpressionAttributeValues: { ':p': { S: 'ACTIVE' } } }))).Items ?? [];
+    expect(items.map((item) => Object.keys(item).sort())).toEqual(Array(3).fill(['gsi3pk', 'gsi3sk', 'pk', 'sk']));
+  });
+
+  it('is refused a consistent read of the index, as DynamoDB refuses one on any GSI', async () => {
+    const { client, tableName } = await dynamo.newStore();
+    const query = new QueryCommand({ TableName: tableName, IndexName: 'byActive', KeyConditionExpression: 'gsi3pk = :p', ExpressionAttributeValues: { ':p': { S: 'ACTIVE' } }, ConsistentRead: true });
+
+    await expect(client.send(query)).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/Consistent reads are not supported on global secondary indexes/) });
+  });
+
+  describe('after an upgrade from the marker items', () => {
+    /** What an earlier version wrote: a marker, and a record without the index keys. */
+    async function legacyRollout(client: DynamoDBClient, tableName: string, rollout: Rollout | null, marker: { id: string; sinceVersion: number; markedAt: number }) {
+      await client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: { pk: { S: 'ACTIVE' }, sk: { S: marker.id }, rolloutId: { S: marker.id }, service: { S: 'web' }, sinceVersion: { N: String(marker.sinceVersion) }, markedAt: { N: String(marker.markedAt) } },
+        }),
+      );
+      if (rollout === null) return;
+      const { gsi3pk: _pk, gsi3sk: _sk, ...item } = recordItem(rollout, 0);
+      await client.send(new PutItemCommand({ TableName: tableName, Item: item }));
+    }
+
+    it("lists a rollout an earlier version recorded, keeps it listed through this version's saves, and forgets its marker once it ended", async () => {
+      const { client, tableName } = await dynamo.newStore();
+      const store = new DynamoRolloutStore({ client, tableName });
+      const old = makeRollout({ id: 'r-1', status: RolloutStatus.Progressing });
+      await legacyRollout(client, tableName, old, { id: 'r-1', sinceVersion: 1, markedAt: Date.now() });
+      await store.create(makeRollout({ id: 'r-2' }));
+
+      expect(await store.listActive()).toEqual(['r-1', 'r-2']);
+      expect(await store.forgetActive('r-1')).toBe(false);
+      const paused = advance(old, { status: RolloutStatus.Paused }, [EventType.Paused, 'paused']);
+      await store.save(paused);
+      expect(await store.listActive()).toEqual(['r-1', 'r-2']);
+
+      // The ending save takes the record out of the index; the marker stays until the watchdog's look.
+      await store.save(advance(paused, { status: RolloutStatus.Succeeded }, [EventType.Succeeded, 'done']));
+      expect(await store.listActive()).toEqual(['r-1', 'r-2']);
+      expect(await store.forgetActive('r-1')).toBe(true);
+      expect(await store.listActive()).toEqual(['r-2']);
+      expect(await partition(client, tableName, 'ACTIVE')).toEqual([]);
+    });
+
+    it("drops a marker without a record once it is stale: a create may be on its way from an earlier version's process", async () => {
+      let now = Date.parse('2026-08-01T10:00:00Z');
+      const { client, tableName } = await dynamo.newStore();
+      const store = new DynamoRolloutStore({ client, tableName, now: () => new Date(now), staleMarkerSeconds: 60 });
+      await legacyRollout(client, tableName, null, { id: 'r-1', sinceVersion: 1, markedAt: now });
+
+      expect(await store.listActive()).toEqual(['r-1']);
+      expect(await store.forgetActive('r-1')).toBe(false);
+      now += 61_000;
+      expect(await store.forgetActive('r-1')).toBe(true);
+      expect(await store.listActive()).toEqual([]);
+    });
+
+    it('never forgets the marker of a re-activation newer than the ended record it read, nor a rollout the index lists alone', async () => {
+      const { client, tableName } = await dynamo.newStore();
+      const store = new DynamoRolloutStore({ client, tableName });
+      // r-1 FAILED at version 2; an earlier version's abort wrote its marker for version 3 and has not saved yet.
+      const failed = makeRollout({ id: 'r-1', status: RolloutStatus.Failed, version: 2 });
+      await legacyRollout(client, tableName, failed, { id: 'r-1', sinceVersion: 3, markedAt: Date.now() });
+      const active = makeRollout({ id: 'r-2', status: RolloutStatus.Progressing });
+      await store.create(active);
+
+      expect(await store.listActive()).toEqual(['r-1', 'r-2']);
+      expect(await store.forgetActive('r-1')).toBe(false);
+      expect(await store.forgetActive('r-2')).toBe(false);
+      expect(await store.forgetActive('r-9')).toBe(false);
+      expect(await store.listActive()).toEqual(['r-1', 'r-2']);
+    });
   });
 });

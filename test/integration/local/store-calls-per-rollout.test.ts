@@ -23,16 +23,18 @@ import { ScriptedVerifier } from '../../helpers/scripted-verifier';
  * a save of its own, 47 while each callback wait read the record before keeping its token, each weight
  * call read it after the ECS call, the clock took its attempt in a save of its own and a last step of
  * 100% waited for steady state twice, 35 while each Advance read the record instead of taking the one
- * handed on to it), with a call or two of slack where ECS's events or the approval race the loop; the
+ * handed on to it, 29 while an active rollout had a marker item of its own, put at its create and deleted
+ * after its end), with a call or two of slack where ECS's events or the approval race the loop; the
  * test fails if calls creep back. An ECS event looks at ECS before the store: only one that finds a
  * canary steady reads that rollout's record, and its answer writes nothing (the next Advance's save
  * forgets the token) and hands the record it read on to that Advance. docs/architecture.md ("What a
  * rollout costs") says where the rest go.
  */
-const MAX_CALLS_PER_ROLLOUT = 31;
+const MAX_CALLS_PER_ROLLOUT = 29;
 const MAX_CALLS_PER_PHASE: Record<string, number> = {
-  // Received, claimed, created (with its active marker); the received delivery is handed to the work, not read back.
-  intake: 4,
+  // Received, claimed, created (active by its record's own index keys: no marker item); the received
+  // delivery is handed to the work, not read back.
+  intake: 3,
   // Signature verified, lock taken, started (the clock's first attempt taken in the same save, and the
   // record handed to the execution).
   PENDING: 3,
@@ -52,8 +54,8 @@ const MAX_CALLS_PER_PHASE: Record<string, number> = {
   // The Advance that starts weight 100 (a save, from the record the approval's answer handed on), then
   // as for weight 50.
   'PROGRESSING step 4': 5,
-  // Steady at 100%: the promote call's save and the active marker.
-  'PROGRESSING step 5': 2,
+  // Steady at 100%: the promote call's save, which also takes the record out of the active index.
+  'PROGRESSING step 5': 1,
   // The lock released, the queue read (the execution's end needs no read: its output says SUCCEEDED).
   SUCCEEDED: 2,
 };

@@ -92,6 +92,31 @@ describe('the rollout clock', () => {
     expect(workflow.runningNames()).toEqual([`${id}-3`]);
   });
 
+  it("goes by each record, not by the active index's lag: one listed after it ended is left alone, one missing is found at the next sweep", async () => {
+    const { o, store, workflow, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    const listActive = store.listActive.bind(store);
+    // The index still names the rollout a moment after an abort ended it, and its clock has ended too.
+    expect(await listActive()).toEqual([id]);
+    await o.command(id, { type: 'Abort', by: 'ann', reason: null });
+    expect((await store.get(id)).status).toBe('ROLLED_BACK');
+    workflow.end(`${id}-1`);
+    store.listActive = async () => [id];
+    expect(await o.sweep()).toMatchObject({ redriven: [], failed: [] });
+    expect(workflow.runningNames()).toEqual([]);
+
+    // A rollout whose clock ended while the index does not list it yet: the next sweep re-drives it.
+    await o.ingest([{ ...push, tag: 'v3', digest: digestOf(10) }]);
+    const next = [...store.rollouts.keys()].find((k) => k !== id)!;
+    workflow.end(`${next}-1`);
+    store.listActive = async () => [];
+    expect((await o.sweep()).redriven).toEqual([]);
+    store.listActive = listActive;
+    expect((await o.sweep()).redriven).toEqual([next]);
+    expect(workflow.runningNames()).toEqual([`${next}-2`]);
+  });
+
   it('takes the next attempt when the name it took was already spent', async () => {
     const { o, store, workflow, only } = setup();
     await o.ingest([push]);

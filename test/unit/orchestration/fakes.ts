@@ -14,14 +14,16 @@ export class MemStore implements RolloutStore {
   readonly claims = new Map<string, string>();
   /** Per service, the queued rollout ids (kept sorted: ids sort by creation time). */
   readonly queues = new Map<string, string[]>();
-  /** The active index, kept as DynamoRolloutStore keeps it: by create and by saves crossing active/ended. */
-  readonly active = new Set<string>();
+  /**
+   * Entries of the active index written apart from their records (an earlier version's markers, which
+   * DynamoRolloutStore still lists and forgets); the records themselves say which rollouts are active.
+   */
+  readonly legacyActive = new Set<string>();
   /** Webhook deliveries by id, received or processed. */
   readonly deliveries = new Map<string, DeliveryRecord>();
   beforeAcquire: () => Promise<void> = async () => {};
 
   async create(r: Rollout) {
-    if (!isTerminal(r.status)) this.active.add(r.id);
     if (this.rollouts.has(r.id)) throw new VersionConflictError(r.id, 0);
     this.rollouts.set(r.id, structuredClone(r));
   }
@@ -35,10 +37,6 @@ export class MemStore implements RolloutStore {
     if (!current) throw new RolloutNotFoundError(next.id);
     if (current.version !== next.version - 1) throw new VersionConflictError(next.id, next.version - 1);
     this.rollouts.set(next.id, structuredClone(next));
-    if (isTerminal(current.status) !== isTerminal(next.status)) {
-      if (isTerminal(next.status)) this.active.delete(next.id);
-      else this.active.add(next.id);
-    }
   }
   async keepToken(id: string, version: number, taskToken: string, at: string) {
     const current = this.rollouts.get(id);
@@ -79,12 +77,13 @@ export class MemStore implements RolloutStore {
     return [...(this.queues.get(service) ?? [])];
   }
   async listActive() {
-    return [...this.active].sort();
+    const active = [...this.rollouts.values()].filter((r) => !isTerminal(r.status)).map((r) => r.id);
+    return [...new Set([...active, ...this.legacyActive])].sort();
   }
   async forgetActive(id: string) {
     const r = this.rollouts.get(id);
     if (r && !isTerminal(r.status)) return false;
-    return this.active.delete(id);
+    return this.legacyActive.delete(id);
   }
   async claimDelivery(key: string, id: string): Promise<DeliveryClaim> {
     const owner = this.claims.get(key);
