@@ -11,6 +11,7 @@ import { Secret } from '../../shared/config/secret';
 import { LINK_SECRET_ENV } from '../../shared/notifications/link-secret';
 import type { AppConfig } from '../../shared/config/types';
 import { RolloutPolicy } from '../../shared/core/policy';
+import { loadOnce } from '../../shared/load-once';
 import type { OperatorDeps } from '../../shared/http/dashboard';
 import { LambdaLogger, type InvocationContext } from '../../shared/observability/lambda-logger';
 import { jsonLogger } from '../../shared/observability/logger';
@@ -43,34 +44,28 @@ export type OrchestratorFactory<O> = (deps: OrchestratorDeps) => O;
 
 export function composedRoot<O extends Pick<Orchestrator, 'subscribe'>>(fn: string, uses: readonly PortName[], orchestrate: OrchestratorFactory<O>): FunctionRoot<O> {
   const logger = new LambdaLogger(jsonLogger());
-  let composed: Promise<Composed<O>> | undefined;
+  const compose = loadOnce(async (env: NodeJS.ProcessEnv): Promise<Composed<O>> => {
+    const secrets = lambdaSecrets(env, logger);
+    const linkSecret = secretIdsFrom(env)[LINK_SECRET_ENV] ? { linkSecret: new Secret(LINK_SECRET_ENV, secrets) } : {};
+    const config = await readBundledConfig(requireEnv(ENV.config, env), env, secrets);
+    const ports = portsFor(fn, uses, config, env);
+    // Assigned onto the ports object, not spread: spreading would call every getter now.
+    // The state machine is the stack's own: its ARN says the region and account the orchestrator runs in.
+    const home = arnLocation(env[ENV.stateMachine] ?? '');
+    const deps: OrchestratorDeps = Object.assign(ports, {
+      config,
+      logger,
+      options: { steadyPollSeconds: RolloutPolicy.lambdaSteadyPollSeconds },
+      ...(home ? { home: { region: home.region, account: home.account } } : {}),
+    });
+    const orchestrator = orchestrate(deps);
+    const handlesApprovalLinks = (LINK_SECRET_READERS as readonly string[]).includes(fn);
+    const operatorDeps = wireOperatorFeatures({ mode: 'lambda', orchestrator, store: ports.store, config, logger, env, handlesApprovalLinks, ...linkSecret }).appDeps;
+    return { secrets, config, orchestrator, operatorDeps };
+  });
   return {
     logger,
-    get(env = process.env) {
-      composed ??= (async () => {
-        const secrets = lambdaSecrets(env, logger);
-        const linkSecret = secretIdsFrom(env)[LINK_SECRET_ENV] ? { linkSecret: new Secret(LINK_SECRET_ENV, secrets) } : {};
-        const config = await readBundledConfig(requireEnv(ENV.config, env), env, secrets);
-        const ports = portsFor(fn, uses, config, env);
-        // Assigned onto the ports object, not spread: spreading would call every getter now.
-        // The state machine is the stack's own: its ARN says the region and account the orchestrator runs in.
-        const home = arnLocation(env[ENV.stateMachine] ?? '');
-        const deps: OrchestratorDeps = Object.assign(ports, {
-          config,
-          logger,
-          options: { steadyPollSeconds: RolloutPolicy.lambdaSteadyPollSeconds },
-          ...(home ? { home: { region: home.region, account: home.account } } : {}),
-        });
-        const orchestrator = orchestrate(deps);
-        const handlesApprovalLinks = (LINK_SECRET_READERS as readonly string[]).includes(fn);
-        const operatorDeps = wireOperatorFeatures({ mode: 'lambda', orchestrator, store: ports.store, config, logger, env, handlesApprovalLinks, ...linkSecret }).appDeps;
-        return { secrets, config, orchestrator, operatorDeps };
-      })();
-      composed.catch(() => {
-        composed = undefined;
-      });
-      return composed;
-    },
+    get: (env = process.env) => compose(env),
     begin(context, keys) {
       logger.addContext(context);
       if (keys) logger.appendKeys(keys);

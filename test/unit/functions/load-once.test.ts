@@ -24,4 +24,17 @@ describe('loadOnce', () => {
     expect(await get()).toBe('loaded');
     expect(loads).toBe(2);
   });
+
+  it("loads with the arguments of the call that starts the load; a failed one is tried again with the next call's", async () => {
+    const seen: string[] = [];
+    const get = loadOnce(async (env: string) => {
+      seen.push(env);
+      if (env === 'broken') throw new Error(`cannot load for ${env}`);
+      return `built for ${env}`;
+    });
+    await expect(get('broken')).rejects.toThrow('cannot load for broken');
+    expect(await get('fixed')).toBe('built for fixed');
+    expect(await get('other')).toBe('built for fixed');
+    expect(seen).toEqual(['broken', 'fixed']);
+  });
 });
