@@ -169,9 +169,7 @@ export class EcsEventWatch {
         const at = Math.max(changedAt, ...taskSets.map((taskSet) => this.store.reading(taskSet, now).statusAt));
         events.push(this.event('SERVICE_STEADY_STATE', service, at));
       }
-      this.services.set(service.arn, { steady, impaired: impairedAt !== null });
-      if (steady) this.moving.delete(service.arn);
-      else this.moving.add(service.arn);
+      this.record(service, steady, impairedAt !== null);
     }
     if (all) this.forget(seenTaskSets, seenServices);
     this.unsettledTaskSets.clear();
@@ -212,8 +210,13 @@ export class EcsEventWatch {
     }
     this.unsettledServices.delete(service.arn);
     const serviceSteady = taskSets.length > 0 ? steady : service.desiredCount === 0;
-    this.services.set(service.arn, { steady: serviceSteady, impaired });
-    if (serviceSteady) this.moving.delete(service.arn);
+    this.record(service, serviceSteady, impaired);
+  }
+
+  /** What the next look compares with, and whether the service is still moving (looked at again). */
+  private record(service: StoredService, steady: boolean, impaired: boolean): void {
+    this.services.set(service.arn, { steady, impaired });
+    if (steady) this.moving.delete(service.arn);
     else this.moving.add(service.arn);
   }
 
