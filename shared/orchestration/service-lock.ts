@@ -11,6 +11,16 @@
  * drops the entries of rollouts that started or ended (a crash between the writes, or an end raced with
  * the dequeue). An entry is removed by the rollout itself when it takes the lock, and at release when a
  * queued rollout ends without having started.
+ *
+ * Most releases find nobody queued, so only a marked lock's release reads the queue. Whoever writes an
+ * entry marks the lock afterwards (`markQueued`, whoever holds it by then), and one that finds the lock
+ * free hands it over itself (`startNextQueued`). Entry, then mark, then release: the release reads the
+ * entry. Release before the mark: the mark lands on the next holder or finds the lock free, and the
+ * queuer hands over. The hand-off takes the lock marked when others still wait behind the rollout it
+ * starts. An entry without a mark (a crash between the two, or an entry written before locks were
+ * marked) is picked up by the watchdog's sweep, which puts every verified rollout waiting for the lock
+ * back in line (marking the lock, or asking for it when free), and by `resume` at restart, which reads
+ * every queue.
  */
 import { outsideHome } from '../config/ecs-location';
 import type { ServiceConfig } from '../config/types';
@@ -52,20 +62,25 @@ export class ServiceLock implements LockEffects {
   /**
    * Takes the lock (or queues, supersedes, refuses). `fromQueue`: the rollout is the oldest one of the
    * queue still waiting (the hand-off), so it neither looks for older ones nor enqueues again.
+   * `othersQueued`: the hand-off saw entries behind it, so the lock is taken marked.
    */
-  async acquire(rollout: Rollout, fromQueue = false): Promise<Rollout> {
+  async acquire(rollout: Rollout, fromQueue = false, othersQueued = false): Promise<Rollout> {
     const { store } = this.ctx.deps;
     const service = this.ctx.service(rollout.service);
-    let enqueued = fromQueue;
-    if (!fromQueue && service.policies.onNewImage === 'queue' && (await this.olderQueued(service.name, rollout.id))) {
+    const queue = !fromQueue && service.policies.onNewImage === 'queue' ? await store.queued(service.name) : [];
+    // Its own entry (the watchdog asking again for a rollout left in the queue) goes once it has started.
+    let enqueued = fromQueue || queue.includes(rollout.id);
+    const behind = othersQueued || queue.some((q) => q > rollout.id);
+    if (queue.some((q) => q < rollout.id)) {
       // Older rollouts wait for this lock: queue behind them and hand the lock to the oldest.
-      await store.enqueue(service.name, rollout.id);
+      if (!enqueued) await store.enqueue(service.name, rollout.id);
       const queued = await this.step(rollout.id, { type: 'Queued', behind: await store.lockHolder(service.name) });
+      // Marks the lock when held (its release reads the queue), or hands it to the oldest.
       await this.startNextQueued(service.name);
       return (await this.writer.find(rollout.id)) ?? queued;
     }
     for (let attempt = 0; attempt < RolloutPolicy.lockAttempts; attempt++) {
-      if (await store.acquireLock(service.name, rollout.id)) {
+      if (await store.acquireLock(service.name, rollout.id, behind)) {
         const started = await this.start(rollout, service);
         // Recorded as started (or refused) first: a crash before this leaves an entry the hand-off drops.
         if (enqueued) await store.dequeue(service.name, rollout.id);
@@ -86,9 +101,11 @@ export class ServiceLock implements LockEffects {
       if (!enqueued) await store.enqueue(service.name, rollout.id);
       enqueued = true;
       const queued = await this.step(rollout.id, { type: 'Queued', behind: holder });
+      // Whoever holds the lock now reads the queue when it lets go. Found free, the holder ended before
+      // the mark (its release read no queue, or read it before our entry was in it): hand over here.
+      const marked = await store.markQueued(service.name);
       if (service.policies.onNewImage === 'supersede') await this.supersedeOthers(service.name, rollout.id, holder);
-      // The holder may have ended and read the queue before our entry was in it: hand over again.
-      if ((await store.lockHolder(service.name)) !== null) return queued;
+      if (marked) return queued;
       await this.startNextQueued(service.name);
       return (await this.writer.find(rollout.id)) ?? queued;
     }
@@ -97,9 +114,20 @@ export class ServiceLock implements LockEffects {
 
   async release(rollout: Rollout): Promise<void> {
     const { store } = this.ctx.deps;
-    await store.releaseLock(rollout.service, rollout.id);
+    const { queued } = await store.releaseLock(rollout.service, rollout.id);
     if (endedInQueue(rollout)) await store.dequeue(rollout.service, rollout.id);
-    await this.startNextQueued(rollout.service);
+    // Nobody marked the lock: nobody queued behind it (a queuer that marks too late hands over itself).
+    if (queued) await this.startNextQueued(rollout.service);
+  }
+
+  /**
+   * Puts a verified rollout waiting for the lock back in line behind the holder (the watchdog: its entry
+   * may never have been written, or written without a mark).
+   */
+  async backInLine(rollout: Rollout): Promise<void> {
+    const { store } = this.ctx.deps;
+    await store.enqueue(rollout.service, rollout.id);
+    if (!(await store.markQueued(rollout.service))) await this.startNextQueued(rollout.service);
   }
 
   /**
@@ -114,18 +142,19 @@ export class ServiceLock implements LockEffects {
 
   /**
    * When the lock is free, hands it to the oldest queued rollout still waiting for it, dropping the
-   * entries of rollouts that started or ended meanwhile. Reads the queue and one record per entry it
-   * looks at (usually one), never the service's history.
+   * entries of rollouts that started or ended meanwhile; when it is held and the queue is not empty,
+   * marks it, so that its release reads the queue. Reads the queue and one record per entry it looks at
+   * (usually one), never the service's history.
    */
   async startNextQueued(service: string): Promise<void> {
     const { store } = this.ctx.deps;
-    // The queue first: most releases find it empty, and then the lock is not read at all.
     const queued = await store.queued(service);
-    if (queued.length === 0 || (await store.lockHolder(service)) !== null) return;
-    for (const id of queued) {
+    if (queued.length === 0 || (await store.markQueued(service))) return;
+    for (const [i, id] of queued.entries()) {
       const r = await this.writer.find(id);
       if (r !== null && waitsForLock(r)) {
-        await this.acquire(r, true);
+        // Taken marked when entries remain behind it: its release reads the queue again.
+        await this.acquire(r, true, i < queued.length - 1);
         return;
       }
       await store.dequeue(service, id);
@@ -178,13 +207,5 @@ export class ServiceLock implements LockEffects {
       stableDigest: view.primary.digest,
       ...(alb?.ok && alb.steadyTimeout ? { steadyTimeout: alb.steadyTimeout } : {}),
     });
-  }
-
-  /**
-   * Whether an older rollout is in the queue. An entry may be stale (its rollout ended and a crash
-   * kept the entry): the caller then queues and hands over, and the hand-off drops it.
-   */
-  private async olderQueued(service: string, id: string): Promise<boolean> {
-    return (await this.ctx.deps.store.queued(service)).some((q) => q < id);
   }
 }

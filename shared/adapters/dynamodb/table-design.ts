@@ -6,7 +6,7 @@
  * |-----------------|---------------------|-----------------|----------------------------------------------------|
  * | rollout record  | `ROLLOUT#<id>`      | `RECORD`        | version, doc, events, eventCount, loggedCount, GSI keys |
  * | rollout event   | `ROLLOUT#<id>`      | `EVENT#000042`  | seq, doc (a long log's oldest events; append-only) |
- * | service lock    | `SERVICE#<name>`    | `LOCK`          | rolloutId                                          |
+ * | service lock    | `SERVICE#<name>`    | `LOCK`          | rolloutId, queued (someone queued behind it)       |
  * | queue entry     | `SERVICE#<name>`    | `QUEUE#<id>`    | rolloutId, queuedAt                                |
  * | active marker   | `ACTIVE`            | `<id>`          | rolloutId, service, sinceVersion, markedAt         |
  * | delivery claim  | `DELIVERY#<key>`    | `CLAIM`         | rolloutId, expiresAt (TTL)                         |
@@ -25,7 +25,8 @@
  *   `begins_with(sk, 'QUEUE#')` reads the queue in push order, and its cost depends on the queue's
  *   length, never on the service's history. Written by the service lock before the rollout is recorded
  *   as queued, deleted when it takes the lock or ends; an entry left by a crash is checked against the
- *   rollout's record by whoever reads the queue (shared/orchestration/service-lock.ts).
+ *   rollout's record by whoever reads the queue (shared/orchestration/service-lock.ts). The queuer marks
+ *   the lock after writing its entry, and only the release of a marked lock reads the queue.
  * - An **active marker** is one item per rollout not yet ended (every status but SUCCEEDED,
  *   ROLLED_BACK, REJECTED and FAILED: a FAILED rollout keeps its lock and waits for a human, so no
  *   watchdog should re-drive it), in one constant partition, fine at deploy-orchestrator volumes (a
