@@ -224,6 +224,24 @@ describe('the service queue on DynamoDB', () => {
     expect(await store.releaseLock('web', second.id)).toEqual({ released: true, queued: false });
   });
 
+  it('hands over from an ended holder whose release was lost, when its next Advance lets its marked lock go', async () => {
+    const { o, store, push, abort } = await setup();
+    const holder = await push();
+    const waiting = await push();
+    const releaseLock = store.releaseLock.bind(store);
+    store.releaseLock = async () => ({ released: false, queued: false }); // the process died before it
+    await abort(holder.id);
+    store.releaseLock = releaseLock;
+    expect(await store.lockHolder('web')).toBe(holder.id);
+    expect((await store.get(waiting.id)).status).toBe('PENDING');
+
+    await o.advance(holder.id);
+
+    expect(await store.lockHolder('web')).toBe(waiting.id);
+    expect((await store.get(waiting.id)).status).toBe('PROGRESSING');
+    expect(await store.queued('web')).toEqual([]);
+  });
+
   describe('an entry no mark of the lock covers (a crash between entry and mark, or one written before locks were marked)', () => {
     /** A holder and a rollout queued behind it, the lock then taken again without its mark. */
     async function unmarkedEntry() {
