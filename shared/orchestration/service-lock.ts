@@ -6,11 +6,17 @@
  *
  * The queue is the store's (`RolloutStore.enqueue` / `queued`): items beside the lock, read
  * consistently in push order, never an index listing. Without transactions the entry and the record are
- * two writes, so the entry comes first (enqueue, then record Queued) and an entry is only a hint:
- * whoever reads the queue loads each rollout's record, acts on those still waiting for the lock and
- * drops the entries of rollouts that started or ended (a crash between the writes, or an end raced with
- * the dequeue). An entry is removed by the rollout itself when it takes the lock, and at release when a
- * queued rollout ends without having started.
+ * two writes, so the record comes first (record Queued, then enqueue: the hand-off never finds an entry
+ * whose record does not wait for the lock yet, its signature being recorded in that same save) and an
+ * entry is only a hint: whoever reads the queue loads each rollout's record, acts on those still waiting
+ * for the lock and drops the entries of rollouts that started or ended (an end raced with the dequeue,
+ * or a crash before it). A crash between the record and the entry leaves a rollout waiting for the lock
+ * with no entry, which the watchdog puts back in line. An entry is removed by the rollout itself when
+ * it takes the lock, and at release when a queued rollout ends without having started.
+ *
+ * A verified signature not recorded yet (`AcquireOptions.verified`) is recorded in the save of what the
+ * lock decides. A crash before that save leaves a record still waiting for its signature, maybe holding
+ * the lock: its clock looks again and asks again (re-entrant), and a rejection gives the lock back.
  *
  * Most releases find nobody queued, so only a marked lock's release reads the queue. Whoever writes an
  * entry marks the lock afterwards (`markQueued`, whoever holds it by then), and one that finds the lock
@@ -33,10 +39,22 @@ import { RolloutStatus, isTerminal } from '../core/status';
 import { InvalidTransitionError } from '../errors';
 import { type OrchestrationContext, target } from './context';
 import type { LockEffects } from './effect-runner';
-import type { RolloutWriter } from './rollout-writer';
+import type { RolloutWriter, SaveInput } from './rollout-writer';
 
 /** Saves an input and runs its effects (EffectRunner.step). */
-export type StepFn = (rolloutOrId: Rollout | string, input: RolloutInput) => Promise<Rollout>;
+export type StepFn = (rolloutOrId: Rollout | string, input: SaveInput) => Promise<Rollout>;
+
+export interface AcquireOptions {
+  /** The rollout is the oldest one of the queue still waiting (the hand-off): it neither looks for older ones nor enqueues again. */
+  readonly fromQueue?: boolean;
+  /** The hand-off saw entries behind the rollout: the lock is taken marked. */
+  readonly othersQueued?: boolean;
+  /**
+   * Its signature, verified and not recorded yet: recorded in the one save of what the lock decides
+   * (Started, Queued, StartFailed, Supersede) rather than in a save of its own before the lock.
+   */
+  readonly verified?: RolloutInput;
+}
 
 /** A rollout the lock's hand-off may start: verified, not started, and waiting for the lock. */
 function waitsForLock(r: Rollout): boolean {
@@ -59,29 +77,27 @@ export class ServiceLock implements LockEffects {
     return this.ctx.deps.store.lockHolder(service);
   }
 
-  /**
-   * Takes the lock (or queues, supersedes, refuses). `fromQueue`: the rollout is the oldest one of the
-   * queue still waiting (the hand-off), so it neither looks for older ones nor enqueues again.
-   * `othersQueued`: the hand-off saw entries behind it, so the lock is taken marked.
-   */
-  async acquire(rollout: Rollout, fromQueue = false, othersQueued = false): Promise<Rollout> {
+  /** Takes the lock (or queues, supersedes, refuses). */
+  async acquire(rollout: Rollout, options: AcquireOptions = {}): Promise<Rollout> {
     const { store } = this.ctx.deps;
+    const { fromQueue = false, othersQueued = false, verified } = options;
     const service = this.ctx.service(rollout.service);
+    const decide = (r: Rollout | string, input: RolloutInput) => this.step(r, verified ? { recorded: verified, input } : input);
     const queue = !fromQueue && service.policies.onNewImage === 'queue' ? await store.queued(service.name) : [];
     // Its own entry (the watchdog asking again for a rollout left in the queue) goes once it has started.
     let enqueued = fromQueue || queue.includes(rollout.id);
     const behind = othersQueued || queue.some((q) => q > rollout.id);
     if (queue.some((q) => q < rollout.id)) {
       // Older rollouts wait for this lock: queue behind them and hand the lock to the oldest.
+      const queued = await decide(rollout.id, { type: 'Queued', behind: await store.lockHolder(service.name) });
       if (!enqueued) await store.enqueue(service.name, rollout.id);
-      const queued = await this.step(rollout.id, { type: 'Queued', behind: await store.lockHolder(service.name) });
       // Marks the lock when held (its release reads the queue), or hands it to the oldest.
       await this.startNextQueued(service.name);
       return (await this.writer.find(rollout.id)) ?? queued;
     }
     for (let attempt = 0; attempt < RolloutPolicy.lockAttempts; attempt++) {
       if (await store.acquireLock(service.name, rollout.id, behind)) {
-        const started = await this.start(rollout, service);
+        const started = await this.start(rollout, service, decide);
         // Recorded as started (or refused) first: a crash before this leaves an entry the hand-off drops.
         if (enqueued) await store.dequeue(service.name, rollout.id);
         return started;
@@ -89,18 +105,19 @@ export class ServiceLock implements LockEffects {
       const holder = await store.lockHolder(service.name);
       if (holder === null) continue; // released between our two reads: try again
       if (service.policies.onNewImage === 'reject') {
-        return this.step(rollout.id, { type: 'StartFailed', reason: `rollout ${holder} of ${service.name} is still active and the service's onNewImage policy is reject` });
+        return decide(rollout.id, { type: 'StartFailed', reason: `rollout ${holder} of ${service.name} is still active and the service's onNewImage policy is reject` });
       }
       if (service.policies.onNewImage === 'supersede' && holder > rollout.id) {
         // A newer push holds the lock (the two deliveries' work ran in the other order, as parallel
         // intake invocations may): the older image gives way; it never supersedes a newer one.
-        return this.step(rollout.id, { type: 'Supersede', by: holder });
+        return decide(rollout.id, { type: 'Supersede', by: holder });
       }
-      // The entry before the record: a crash in between leaves an entry whose record still waits for
-      // the lock (SignatureVerified already said so), which the hand-off takes as queued.
+      // The record before the entry, so that the hand-off never finds an entry whose record does not
+      // wait for the lock yet (its signature may be recorded in this very save). A crash in between
+      // leaves a rollout waiting for the lock with no entry: the watchdog puts it back in line.
+      const queued = await decide(rollout.id, { type: 'Queued', behind: holder });
       if (!enqueued) await store.enqueue(service.name, rollout.id);
       enqueued = true;
-      const queued = await this.step(rollout.id, { type: 'Queued', behind: holder });
       // Whoever holds the lock now reads the queue when it lets go. Found free, the holder ended before
       // the mark (its release read no queue, or read it before our entry was in it): hand over here.
       const marked = await store.markQueued(service.name);
@@ -154,7 +171,7 @@ export class ServiceLock implements LockEffects {
       const r = await this.writer.find(id);
       if (r !== null && waitsForLock(r)) {
         // Taken marked when entries remain behind it: its release reads the queue again.
-        await this.acquire(r, true, i < queued.length - 1);
+        await this.acquire(r, { fromQueue: true, othersQueued: i < queued.length - 1 });
         return;
       }
       await store.dequeue(service, id);
@@ -187,21 +204,21 @@ export class ServiceLock implements LockEffects {
   }
 
   /** Reads the stable task set and records Started, or StartFailed when there is none to go back to. */
-  private async start(rollout: Rollout, service: ServiceConfig): Promise<Rollout> {
+  private async start(rollout: Rollout, service: ServiceConfig, decide: (r: Rollout, input: RolloutInput) => Promise<Rollout>): Promise<Rollout> {
     const away = this.ctx.deps.home ? outsideHome(service, this.ctx.deps.home) : null;
-    if (away) return this.step(rollout, { type: 'StartFailed', reason: away });
+    if (away) return decide(rollout, { type: 'StartFailed', reason: away });
     const view = await this.ctx.deps.ecs.describe(target(service)).catch((e: unknown) => e as Error);
-    if (view instanceof Error) return this.step(rollout, { type: 'StartFailed', reason: view.message });
-    if (!view.primary) return this.step(rollout, { type: 'StartFailed', reason: `ECS service ${service.cluster}/${service.service} has no PRIMARY task set to roll back to` });
+    if (view instanceof Error) return decide(rollout, { type: 'StartFailed', reason: view.message });
+    if (!view.primary) return decide(rollout, { type: 'StartFailed', reason: `ECS service ${service.cluster}/${service.service} has no PRIMARY task set to roll back to` });
     // A newer push is deployed already (its rollout made the PRIMARY task set, named by its id, and ids
     // sort by receipt): this older image must not replace it. Its delivery's work can come late — lost
     // to a crash and done again at restart, or queued behind the newer one — so it ends here.
     const deployedBy = view.primary.externalId;
-    if (deployedBy !== null && ROLLOUT_ID_PATTERN.test(deployedBy) && deployedBy > rollout.id) return this.step(rollout, { type: 'Supersede', by: deployedBy });
+    if (deployedBy !== null && ROLLOUT_ID_PATTERN.test(deployedBy) && deployedBy > rollout.id) return decide(rollout, { type: 'Supersede', by: deployedBy });
     // Only services with `traffic.alb` read the load balancer: its checks load with the first of them.
     const alb = service.traffic ? await (await import('./alb-preflight')).albPreflight(this.ctx, service, view.primary, rollout) : null;
-    if (alb && !alb.ok) return this.step(rollout, { type: 'StartFailed', reason: alb.reason });
-    return this.step(rollout, {
+    if (alb && !alb.ok) return decide(rollout, { type: 'StartFailed', reason: alb.reason });
+    return decide(rollout, {
       type: 'Started',
       stableTaskSetId: view.primary.id,
       stableDigest: view.primary.digest,

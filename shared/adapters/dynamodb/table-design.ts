@@ -23,7 +23,7 @@
  * - A **queue entry** is one small item per rollout waiting for its service's lock, beside the lock in
  *   the service's partition. Rollout ids sort by creation time (`shared/core/ids.ts`), so a Query of
  *   `begins_with(sk, 'QUEUE#')` reads the queue in push order, and its cost depends on the queue's
- *   length, never on the service's history. Written by the service lock before the rollout is recorded
+ *   length, never on the service's history. Written by the service lock after the rollout is recorded
  *   as queued, deleted when it takes the lock or ends; an entry left by a crash is checked against the
  *   rollout's record by whoever reads the queue (shared/orchestration/service-lock.ts). The queuer marks
  *   the lock after writing its entry, and only the release of a marked lock reads the queue.

@@ -22,17 +22,19 @@ import { ScriptedVerifier } from '../../helpers/scripted-verifier';
  * each ECS steady-state event read the service lock and its holder's record and each answered wait was
  * a save of its own, 47 while each callback wait read the record before keeping its token, each weight
  * call read it after the ECS call, the clock took its attempt in a save of its own and a last step of
- * 100% waited for steady state twice; 35 while every release read the service's queue), with a call or
- * two of slack where ECS's events or the approval race the loop; the test fails if calls creep back. An ECS event looks at ECS before the store: only
- * one that finds a canary steady reads that rollout's record, and its answer writes nothing (the next
- * Advance's save forgets the token). docs/architecture.md ("What a rollout costs") says where the rest go.
+ * 100% waited for steady state twice; 35 while every release read the service's queue and a verified
+ * signature had a save of its own before the lock), with a call or two of slack where ECS's events or
+ * the approval race the loop; the test fails if calls creep back. An ECS event looks at ECS before the
+ * store: only one that finds a canary steady reads that rollout's record, and its answer writes nothing
+ * (the next Advance's save forgets the token). docs/architecture.md ("What a rollout costs") says where
+ * the rest go.
  */
-const MAX_CALLS_PER_ROLLOUT = 37;
+const MAX_CALLS_PER_ROLLOUT = 36;
 const MAX_CALLS_PER_PHASE: Record<string, number> = {
   // Received, claimed, created (with its active marker); the received delivery is handed to the work, not read back.
   intake: 4,
-  // Signature verified, lock taken, started (the clock's first attempt taken in the same save).
-  PENDING: 3,
+  // Lock taken, then started: the verified signature and the clock's first attempt recorded in that save.
+  PENDING: 2,
   // The canary (claim and record), weight 20 and its wait for ECS: the token kept unread, the events'
   // reads (the canary, steady at 0% once created, is read too), the Advance's read and save; the
   // delivery's outcome.
