@@ -45,7 +45,10 @@ import type { RolloutWriter, SaveInput } from './rollout-writer';
 export type StepFn = (rolloutOrId: Rollout | string, input: SaveInput) => Promise<Rollout>;
 
 export interface AcquireOptions {
-  /** The rollout is the oldest one of the queue still waiting (the hand-off): it neither looks for older ones nor enqueues again. */
+  /**
+   * The rollout is the oldest one of the queue still waiting (the hand-off): it neither looks for older
+   * ones nor enqueues again.
+   */
   readonly fromQueue?: boolean;
   /** The hand-off saw entries behind the rollout: the lock is taken marked. */
   readonly othersQueued?: boolean;
@@ -53,7 +56,7 @@ export interface AcquireOptions {
    * Its signature, verified and not recorded yet: recorded in the one save of what the lock decides
    * (Started, Queued, StartFailed, Supersede) rather than in a save of its own before the lock.
    */
-  readonly verified?: RolloutInput;
+  readonly verified?: Extract<RolloutInput, { type: 'SignatureVerified' }>;
 }
 
 /** A rollout the lock's hand-off may start: verified, not started, and waiting for the lock. */
