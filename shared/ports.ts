@@ -25,6 +25,12 @@ export interface RolloutPage {
 
 export type DeliveryClaim = { readonly claimed: true } | { readonly claimed: false; readonly rolloutId: string };
 
+/** What a release of the service lock did: `released` when the rollout held it, `queued` when it was marked. */
+export interface LockRelease {
+  readonly released: boolean;
+  readonly queued: boolean;
+}
+
 /**
  * What a received delivery still has to do, decided from the config alone when it was answered
  * (docs/architecture.md, "Webhook intake"): an image push for a service, with the id its rollout will
@@ -98,10 +104,22 @@ export interface RolloutStore {
   keepToken(id: string, version: number, taskToken: string, at: string): Promise<Rollout | null>;
   /** Newest first. With `service`, served by the per-service index. */
   list(query: ListRolloutsQuery): Promise<RolloutPage>;
-  /** Takes the per-service lock for `rolloutId` (true), or tells it is held by another (false). Re-entrant. */
-  acquireLock(service: string, rolloutId: string): Promise<boolean>;
-  /** Releases the lock if `rolloutId` holds it; a no-op otherwise. */
-  releaseLock(service: string, rolloutId: string): Promise<void>;
+  /**
+   * Takes the per-service lock for `rolloutId` (true), or tells it is held by another (false).
+   * Re-entrant, and taking it again keeps its mark. `queued`: taken marked (`markQueued`), for the
+   * queue's hand-off that saw others waiting behind this rollout.
+   */
+  acquireLock(service: string, rolloutId: string, queued?: boolean): Promise<boolean>;
+  /**
+   * Releases the lock if `rolloutId` holds it; a no-op otherwise (`released` false). `queued`: the
+   * released lock was marked, so someone may wait in the queue for it.
+   */
+  releaseLock(service: string, rolloutId: string): Promise<LockRelease>;
+  /**
+   * Marks the held lock: a rollout queued behind its holder, so its release reads the queue (an
+   * unmarked release does not). False, and nothing written, when the lock is free.
+   */
+  markQueued(service: string): Promise<boolean>;
   /** The rollout holding the service lock, if any. */
   lockHolder(service: string): Promise<string | null>;
   /**

@@ -7,7 +7,7 @@
  * and then makes ECS match the latest recorded intent, so the loser of a race converges instead of
  * undoing the winner (docs/architecture.md, "The record is the truth").
  */
-import type { Effect, RolloutInput } from '../core/commands';
+import type { Effect } from '../core/commands';
 import { RolloutPolicy } from '../core/policy';
 import { unsteadyReason } from '../core/unsteady';
 import type { Rollout } from '../core/rollout';
@@ -18,7 +18,7 @@ import { type TaskSetScales, taskSetScales } from '../core/traffic-split';
 import { LoadBalancerError } from '../errors';
 import { type OrchestrationContext, errorMessage, sleep } from './context';
 import type { RolloutClock } from './clock';
-import type { RolloutWriter } from './rollout-writer';
+import type { RolloutWriter, SaveInput } from './rollout-writer';
 
 /** What the runner needs of the service lock (shared/orchestration/service-lock.ts). */
 export interface LockEffects {
@@ -57,7 +57,7 @@ export class EffectRunner {
    * id, it decides from that one without reading it again: a newer stored version makes the save a
    * version conflict, and the writer decides again from what is stored.
    */
-  async step(rolloutOrId: Rollout | string, input: RolloutInput, weights?: WeightCheck): Promise<Rollout> {
+  async step(rolloutOrId: Rollout | string, input: SaveInput, weights?: WeightCheck): Promise<Rollout> {
     const { rollout, effects } = await this.writer.save(rolloutOrId, input);
     return this.run(rollout, effects, weights);
   }

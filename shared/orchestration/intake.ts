@@ -17,7 +17,7 @@ import { type Accepted, type Ignored, type ImagePush, type IngestResult, deliver
 import { findStableTag, newerThanStableVerdict } from '../webhooks/tag-policy';
 import { type OrchestrationContext, errorMessage, sleep, target } from './context';
 import type { RolloutWriter } from './rollout-writer';
-import type { StepFn } from './service-lock';
+import type { ServiceLock, StepFn } from './service-lock';
 import { describeService } from './service-view';
 
 export class Intake {
@@ -25,6 +25,7 @@ export class Intake {
     private readonly ctx: OrchestrationContext,
     private readonly writer: RolloutWriter,
     private readonly step: StepFn,
+    private readonly lock: ServiceLock,
   ) {}
 
   /**
@@ -109,7 +110,14 @@ export class Intake {
       this.ctx.log.warn('signature check failed', { rolloutId: rollout.id, error: e });
       verdict = { outcome: 'missing', detail: `could not check the registry: ${errorMessage(e)}` };
     }
-    return this.step(rollout, signatureWaitInput(verdict, rollout, this.ctx.clock(), signatureWaitSeconds(service)));
+    const input = signatureWaitInput(verdict, rollout, this.ctx.clock(), signatureWaitSeconds(service));
+    // Verified: the lock is asked for first, and the signature recorded in the save of what it decides
+    // (Started, Queued, StartFailed, Supersede): one save fewer. A crash in between leaves a record that
+    // still waits for its signature (its clock, the watchdog or the delivery dispatched again looks
+    // again and asks again: the lock is re-entrant), maybe holding the lock meanwhile; a rejection
+    // found then gives the lock back (docs/architecture.md, "The service lock").
+    if (input.type === 'SignatureVerified' && rollout.status === RolloutStatus.Pending && !rollout.signature) return this.lock.acquire(rollout, { verified: input });
+    return this.step(rollout, input);
   }
 
   private async ingestImage(service: ServiceConfig, push: ImagePush, plannedId: string): Promise<Accepted | Ignored> {

@@ -27,7 +27,7 @@ import { EffectRunner } from './effect-runner';
 import { Intake } from './intake';
 import { readRollout } from './rollout-queries';
 import { loadOnce } from '../load-once';
-import { type RolloutListener, RolloutWriter } from './rollout-writer';
+import { type RolloutListener, RolloutWriter, type SaveInput } from './rollout-writer';
 import { ServiceLock } from './service-lock';
 import { describeService } from './service-view';
 import { type ClockCall, StepDriver } from './step-driver';
@@ -64,11 +64,11 @@ export class Orchestrator {
     this.config = deps.config;
     this.writer = new RolloutWriter(this.ctx);
     // The runner and the lock need each other: each gets the other's entry point, bound late.
-    const step = (rolloutOrId: Rollout | string, input: RolloutInput) => this.runner.step(rolloutOrId, input);
+    const step = (rolloutOrId: Rollout | string, input: SaveInput) => this.runner.step(rolloutOrId, input);
     this.lock = new ServiceLock(this.ctx, this.writer, step);
     this.clock = new RolloutClock(this.ctx, this.writer);
     this.runner = new EffectRunner(this.ctx, this.writer, this.lock, this.clock);
-    this.intake = new Intake(this.ctx, this.writer, step);
+    this.intake = new Intake(this.ctx, this.writer, step, this.lock);
     this.driver = new StepDriver(this.ctx, this.writer, this.runner, this.lock, this.intake, this.clock);
     // The wired queue is read when a delivery is handed over, not now (a Lambda builds its client on first use).
     const local = new InProcessDeliveryQueue((id, received) => this.processDelivery(id, received), this.ctx.log);

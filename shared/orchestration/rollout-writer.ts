@@ -16,6 +16,22 @@ import type { OrchestrationContext } from './context';
  */
 export type RolloutListener = (rollout: Rollout, previous: Rollout) => void | Promise<void>;
 
+/**
+ * What one save records: an input, or an input decided from the record that `recorded` makes, both in
+ * one save under one version. `recorded` is one the caller has acted on already (a verified signature,
+ * whose lock it took or asked for): its effects are not run again, only `input`'s are.
+ */
+export type SaveInput = RolloutInput | { readonly recorded: RolloutInput; readonly input: RolloutInput };
+
+function decide(current: Rollout, input: SaveInput, now: Date): TransitionResult {
+  if (!('recorded' in input)) return transition(current, input, now);
+  const first = transition(current, input.recorded, now);
+  const then = transition(first.rollout, input.input, now);
+  if (!first.changed) return then;
+  if (!then.changed) return { ...then, rollout: first.rollout, changed: true };
+  return { ...then, rollout: { ...then.rollout, version: current.version + 1 } };
+}
+
 export class RolloutWriter {
   private readonly listeners = new Set<RolloutListener>();
 
@@ -46,11 +62,11 @@ export class RolloutWriter {
   }
 
   /** Transition and save, deciding again from the stored record after each version conflict. */
-  async save(rolloutOrId: Rollout | string, input: RolloutInput): Promise<TransitionResult> {
+  async save(rolloutOrId: Rollout | string, input: SaveInput): Promise<TransitionResult> {
     const { store } = this.ctx.deps;
     let current = typeof rolloutOrId === 'string' ? await store.get(rolloutOrId) : rolloutOrId;
     for (let attempt = 1; ; attempt++) {
-      const result = transition(current, input, this.ctx.clock());
+      const result = decide(current, input, this.ctx.clock());
       if (!result.changed) return result;
       try {
         await store.save(result.rollout, current);

@@ -6,11 +6,27 @@
  *
  * The queue is the store's (`RolloutStore.enqueue` / `queued`): items beside the lock, read
  * consistently in push order, never an index listing. Without transactions the entry and the record are
- * two writes, so the entry comes first (enqueue, then record Queued) and an entry is only a hint:
- * whoever reads the queue loads each rollout's record, acts on those still waiting for the lock and
- * drops the entries of rollouts that started or ended (a crash between the writes, or an end raced with
- * the dequeue). An entry is removed by the rollout itself when it takes the lock, and at release when a
- * queued rollout ends without having started.
+ * two writes, so the record comes first (record Queued, then enqueue: the hand-off never finds an entry
+ * whose record does not wait for the lock yet, its signature being recorded in that same save) and an
+ * entry is only a hint: whoever reads the queue loads each rollout's record, acts on those still waiting
+ * for the lock and drops the entries of rollouts that started or ended (an end raced with the dequeue,
+ * or a crash before it). A crash between the record and the entry leaves a rollout waiting for the lock
+ * with no entry, which the watchdog puts back in line. An entry is removed by the rollout itself when
+ * it takes the lock, and at release when a queued rollout ends without having started.
+ *
+ * A verified signature not recorded yet (`AcquireOptions.verified`) is recorded in the save of what the
+ * lock decides. A crash before that save leaves a record still waiting for its signature, maybe holding
+ * the lock: its clock looks again and asks again (re-entrant), and a rejection gives the lock back.
+ *
+ * Most releases find nobody queued, so only a marked lock's release reads the queue. Whoever writes an
+ * entry marks the lock afterwards (`markQueued`, whoever holds it by then), and one that finds the lock
+ * free hands it over itself (`startNextQueued`). Entry, then mark, then release: the release reads the
+ * entry. Release before the mark: the mark lands on the next holder or finds the lock free, and the
+ * queuer hands over. The hand-off takes the lock marked when others still wait behind the rollout it
+ * starts. An entry without a mark (a crash between the two, or an entry written before locks were
+ * marked) is picked up by the watchdog's sweep, which puts every verified rollout waiting for the lock
+ * back in line (marking the lock, or asking for it when free), and by `resume` at restart, which reads
+ * every queue.
  */
 import { outsideHome } from '../config/ecs-location';
 import type { ServiceConfig } from '../config/types';
@@ -23,10 +39,25 @@ import { RolloutStatus, isTerminal } from '../core/status';
 import { InvalidTransitionError } from '../errors';
 import { type OrchestrationContext, target } from './context';
 import type { LockEffects } from './effect-runner';
-import type { RolloutWriter } from './rollout-writer';
+import type { RolloutWriter, SaveInput } from './rollout-writer';
 
 /** Saves an input and runs its effects (EffectRunner.step). */
-export type StepFn = (rolloutOrId: Rollout | string, input: RolloutInput) => Promise<Rollout>;
+export type StepFn = (rolloutOrId: Rollout | string, input: SaveInput) => Promise<Rollout>;
+
+export interface AcquireOptions {
+  /**
+   * The rollout is the oldest one of the queue still waiting (the hand-off): it neither looks for older
+   * ones nor enqueues again.
+   */
+  readonly fromQueue?: boolean;
+  /** The hand-off saw entries behind the rollout: the lock is taken marked. */
+  readonly othersQueued?: boolean;
+  /**
+   * Its signature, verified and not recorded yet: recorded in the one save of what the lock decides
+   * (Started, Queued, StartFailed, Supersede) rather than in a save of its own before the lock.
+   */
+  readonly verified?: Extract<RolloutInput, { type: 'SignatureVerified' }>;
+}
 
 /** A rollout the lock's hand-off may start: verified, not started, and waiting for the lock. */
 function waitsForLock(r: Rollout): boolean {
@@ -49,24 +80,27 @@ export class ServiceLock implements LockEffects {
     return this.ctx.deps.store.lockHolder(service);
   }
 
-  /**
-   * Takes the lock (or queues, supersedes, refuses). `fromQueue`: the rollout is the oldest one of the
-   * queue still waiting (the hand-off), so it neither looks for older ones nor enqueues again.
-   */
-  async acquire(rollout: Rollout, fromQueue = false): Promise<Rollout> {
+  /** Takes the lock (or queues, supersedes, refuses). */
+  async acquire(rollout: Rollout, options: AcquireOptions = {}): Promise<Rollout> {
     const { store } = this.ctx.deps;
+    const { fromQueue = false, othersQueued = false, verified } = options;
     const service = this.ctx.service(rollout.service);
-    let enqueued = fromQueue;
-    if (!fromQueue && service.policies.onNewImage === 'queue' && (await this.olderQueued(service.name, rollout.id))) {
+    const decide = (r: Rollout | string, input: RolloutInput) => this.step(r, verified ? { recorded: verified, input } : input);
+    const queue = !fromQueue && service.policies.onNewImage === 'queue' ? await store.queued(service.name) : [];
+    // Its own entry (the watchdog asking again for a rollout left in the queue) goes once it has started.
+    let enqueued = fromQueue || queue.includes(rollout.id);
+    const behind = othersQueued || queue.some((q) => q > rollout.id);
+    if (queue.some((q) => q < rollout.id)) {
       // Older rollouts wait for this lock: queue behind them and hand the lock to the oldest.
-      await store.enqueue(service.name, rollout.id);
-      const queued = await this.step(rollout.id, { type: 'Queued', behind: await store.lockHolder(service.name) });
+      const queued = await decide(rollout.id, { type: 'Queued', behind: await store.lockHolder(service.name) });
+      if (!enqueued) await store.enqueue(service.name, rollout.id);
+      // Marks the lock when held (its release reads the queue), or hands it to the oldest.
       await this.startNextQueued(service.name);
       return (await this.writer.find(rollout.id)) ?? queued;
     }
     for (let attempt = 0; attempt < RolloutPolicy.lockAttempts; attempt++) {
-      if (await store.acquireLock(service.name, rollout.id)) {
-        const started = await this.start(rollout, service);
+      if (await store.acquireLock(service.name, rollout.id, behind)) {
+        const started = await this.start(rollout, service, decide);
         // Recorded as started (or refused) first: a crash before this leaves an entry the hand-off drops.
         if (enqueued) await store.dequeue(service.name, rollout.id);
         return started;
@@ -74,21 +108,24 @@ export class ServiceLock implements LockEffects {
       const holder = await store.lockHolder(service.name);
       if (holder === null) continue; // released between our two reads: try again
       if (service.policies.onNewImage === 'reject') {
-        return this.step(rollout.id, { type: 'StartFailed', reason: `rollout ${holder} of ${service.name} is still active and the service's onNewImage policy is reject` });
+        return decide(rollout.id, { type: 'StartFailed', reason: `rollout ${holder} of ${service.name} is still active and the service's onNewImage policy is reject` });
       }
       if (service.policies.onNewImage === 'supersede' && holder > rollout.id) {
         // A newer push holds the lock (the two deliveries' work ran in the other order, as parallel
         // intake invocations may): the older image gives way; it never supersedes a newer one.
-        return this.step(rollout.id, { type: 'Supersede', by: holder });
+        return decide(rollout.id, { type: 'Supersede', by: holder });
       }
-      // The entry before the record: a crash in between leaves an entry whose record still waits for
-      // the lock (SignatureVerified already said so), which the hand-off takes as queued.
+      // The record before the entry, so that the hand-off never finds an entry whose record does not
+      // wait for the lock yet (its signature may be recorded in this very save). A crash in between
+      // leaves a rollout waiting for the lock with no entry: the watchdog puts it back in line.
+      const queued = await decide(rollout.id, { type: 'Queued', behind: holder });
       if (!enqueued) await store.enqueue(service.name, rollout.id);
       enqueued = true;
-      const queued = await this.step(rollout.id, { type: 'Queued', behind: holder });
+      // Whoever holds the lock now reads the queue when it lets go. Found free, the holder ended before
+      // the mark (its release read no queue, or read it before our entry was in it): hand over here.
+      const marked = await store.markQueued(service.name);
       if (service.policies.onNewImage === 'supersede') await this.supersedeOthers(service.name, rollout.id, holder);
-      // The holder may have ended and read the queue before our entry was in it: hand over again.
-      if ((await store.lockHolder(service.name)) !== null) return queued;
+      if (marked) return queued;
       await this.startNextQueued(service.name);
       return (await this.writer.find(rollout.id)) ?? queued;
     }
@@ -97,9 +134,20 @@ export class ServiceLock implements LockEffects {
 
   async release(rollout: Rollout): Promise<void> {
     const { store } = this.ctx.deps;
-    await store.releaseLock(rollout.service, rollout.id);
+    const { queued } = await store.releaseLock(rollout.service, rollout.id);
     if (endedInQueue(rollout)) await store.dequeue(rollout.service, rollout.id);
-    await this.startNextQueued(rollout.service);
+    // Nobody marked the lock: nobody queued behind it (a queuer that marks too late hands over itself).
+    if (queued) await this.startNextQueued(rollout.service);
+  }
+
+  /**
+   * Puts a verified rollout waiting for the lock back in line behind the holder (the watchdog: its entry
+   * may never have been written, or written without a mark).
+   */
+  async backInLine(rollout: Rollout): Promise<void> {
+    const { store } = this.ctx.deps;
+    await store.enqueue(rollout.service, rollout.id);
+    if (!(await store.markQueued(rollout.service))) await this.startNextQueued(rollout.service);
   }
 
   /**
@@ -114,18 +162,19 @@ export class ServiceLock implements LockEffects {
 
   /**
    * When the lock is free, hands it to the oldest queued rollout still waiting for it, dropping the
-   * entries of rollouts that started or ended meanwhile. Reads the queue and one record per entry it
-   * looks at (usually one), never the service's history.
+   * entries of rollouts that started or ended meanwhile; when it is held and the queue is not empty,
+   * marks it, so that its release reads the queue. Reads the queue and one record per entry it looks at
+   * (usually one), never the service's history.
    */
   async startNextQueued(service: string): Promise<void> {
     const { store } = this.ctx.deps;
-    // The queue first: most releases find it empty, and then the lock is not read at all.
     const queued = await store.queued(service);
-    if (queued.length === 0 || (await store.lockHolder(service)) !== null) return;
-    for (const id of queued) {
+    if (queued.length === 0 || (await store.markQueued(service))) return;
+    for (const [i, id] of queued.entries()) {
       const r = await this.writer.find(id);
       if (r !== null && waitsForLock(r)) {
-        await this.acquire(r, true);
+        // Taken marked when entries remain behind it: its release reads the queue again.
+        await this.acquire(r, { fromQueue: true, othersQueued: i < queued.length - 1 });
         return;
       }
       await store.dequeue(service, id);
@@ -158,33 +207,25 @@ export class ServiceLock implements LockEffects {
   }
 
   /** Reads the stable task set and records Started, or StartFailed when there is none to go back to. */
-  private async start(rollout: Rollout, service: ServiceConfig): Promise<Rollout> {
+  private async start(rollout: Rollout, service: ServiceConfig, decide: (r: Rollout, input: RolloutInput) => Promise<Rollout>): Promise<Rollout> {
     const away = this.ctx.deps.home ? outsideHome(service, this.ctx.deps.home) : null;
-    if (away) return this.step(rollout, { type: 'StartFailed', reason: away });
+    if (away) return decide(rollout, { type: 'StartFailed', reason: away });
     const view = await this.ctx.deps.ecs.describe(target(service)).catch((e: unknown) => e as Error);
-    if (view instanceof Error) return this.step(rollout, { type: 'StartFailed', reason: view.message });
-    if (!view.primary) return this.step(rollout, { type: 'StartFailed', reason: `ECS service ${service.cluster}/${service.service} has no PRIMARY task set to roll back to` });
+    if (view instanceof Error) return decide(rollout, { type: 'StartFailed', reason: view.message });
+    if (!view.primary) return decide(rollout, { type: 'StartFailed', reason: `ECS service ${service.cluster}/${service.service} has no PRIMARY task set to roll back to` });
     // A newer push is deployed already (its rollout made the PRIMARY task set, named by its id, and ids
     // sort by receipt): this older image must not replace it. Its delivery's work can come late — lost
     // to a crash and done again at restart, or queued behind the newer one — so it ends here.
     const deployedBy = view.primary.externalId;
-    if (deployedBy !== null && ROLLOUT_ID_PATTERN.test(deployedBy) && deployedBy > rollout.id) return this.step(rollout, { type: 'Supersede', by: deployedBy });
+    if (deployedBy !== null && ROLLOUT_ID_PATTERN.test(deployedBy) && deployedBy > rollout.id) return decide(rollout, { type: 'Supersede', by: deployedBy });
     // Only services with `traffic.alb` read the load balancer: its checks load with the first of them.
     const alb = service.traffic ? await (await import('./alb-preflight')).albPreflight(this.ctx, service, view.primary, rollout) : null;
-    if (alb && !alb.ok) return this.step(rollout, { type: 'StartFailed', reason: alb.reason });
-    return this.step(rollout, {
+    if (alb && !alb.ok) return decide(rollout, { type: 'StartFailed', reason: alb.reason });
+    return decide(rollout, {
       type: 'Started',
       stableTaskSetId: view.primary.id,
       stableDigest: view.primary.digest,
       ...(alb?.ok && alb.steadyTimeout ? { steadyTimeout: alb.steadyTimeout } : {}),
     });
-  }
-
-  /**
-   * Whether an older rollout is in the queue. An entry may be stale (its rollout ended and a crash
-   * kept the entry): the caller then queues and hands over, and the hand-off drops it.
-   */
-  private async olderQueued(service: string, id: string): Promise<boolean> {
-    return (await this.ctx.deps.store.queued(service)).some((q) => q < id);
   }
 }

@@ -94,8 +94,10 @@ export class Watchdog {
   /**
    * A verified rollout waiting for the service lock is moved on by the lock's release, through the
    * queue. One whose queue entry was never written (the process died between recording the signature
-   * and asking for the lock) would wait for ever: it asks again when the lock is free (or already its
-   * own), and is put back in line otherwise.
+   * and asking for the lock), or whose entry the lock's mark does not cover (the process died between
+   * the two, or the entry is older than the mark: the release read no queue), would wait for ever: it
+   * asks again when the lock is free (or already its own), and is put back in line (entry and mark)
+   * otherwise.
    */
   private async backInLine(rollout: Rollout, report: { redriven: string[] }): Promise<void> {
     const holder = await this.lock.holder(rollout.service);
@@ -103,7 +105,7 @@ export class Watchdog {
       const after = await this.lock.acquire(rollout);
       if (after.status !== rollout.status) report.redriven.push(rollout.id);
     } else {
-      await this.ctx.deps.store.enqueue(rollout.service, rollout.id);
+      await this.lock.backInLine(rollout);
     }
   }
 

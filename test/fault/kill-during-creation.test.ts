@@ -2,7 +2,8 @@
  * kill -9 at each store write of a rollout's creation, deterministically (the random kills of
  * kill-restart.test.ts found one of these moments once): the webhook was answered 202, the delivery's
  * work claimed the (service, digest) and then the process died before the record (whose own write makes
- * the rollout active: no marker item of its own), or right after it. The next life dispatches the delivery again at start and finishes
+ * the rollout active: no marker item of its own), right after it, or right after taking the service lock
+ * (whose save records the signature too). The next life dispatches the delivery again at start and finishes
  * the creation under the id the answer promised: one rollout, one canary, SUCCEEDED, and the delivery's
  * outcome names it. Local mode runs as a child process (test/fault/child/local-mode.ts, KILL_AT).
  */
@@ -27,6 +28,7 @@ async function stop(life: { child: Life['child']; exited: Promise<void> }): Prom
 describe.each([
   ['record', 'after the claim, before the record'],
   ['created', 'right after the record, before its signature is checked'],
+  ['locked', 'right after the service lock is taken, before the save that records the verified signature and the start'],
 ])('a kill during a rollout\'s creation (%s)', (killAt, when) => {
   it(`${when}: the next life finishes it under the promised id, once`, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), `kill-create-${killAt}-`));

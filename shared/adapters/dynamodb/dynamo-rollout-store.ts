@@ -26,7 +26,7 @@ import type { RolloutEvent } from '../../core/events';
 import type { Rollout } from '../../core/rollout';
 import { isTerminal } from '../../core/status';
 import { RolloutError, RolloutNotFoundError, ValidationError, VersionConflictError } from '../../errors';
-import type { DeliveryClaim, DeliveryRecord, ListRolloutsQuery, ProcessedDelivery, ReceivedDelivery, RolloutPage, RolloutStore } from '../../ports';
+import type { DeliveryClaim, DeliveryRecord, ListRolloutsQuery, LockRelease, ProcessedDelivery, ReceivedDelivery, RolloutPage, RolloutStore } from '../../ports';
 import { ActiveIndex } from './active-index';
 import { conditionally } from './conditional';
 import { DeliveryClaims } from './delivery-claims';
@@ -246,12 +246,16 @@ export class DynamoRolloutStore implements RolloutStore {
     return { items, nextCursor: more && last !== undefined ? encodeCursor(scope, last) : null };
   }
 
-  acquireLock(service: string, rolloutId: string): Promise<boolean> {
-    return this.locks.acquire(service, rolloutId);
+  acquireLock(service: string, rolloutId: string, queued?: boolean): Promise<boolean> {
+    return this.locks.acquire(service, rolloutId, queued);
   }
 
-  releaseLock(service: string, rolloutId: string): Promise<void> {
+  releaseLock(service: string, rolloutId: string): Promise<LockRelease> {
     return this.locks.release(service, rolloutId);
+  }
+
+  markQueued(service: string): Promise<boolean> {
+    return this.locks.markQueued(service);
   }
 
   lockHolder(service: string): Promise<string | null> {

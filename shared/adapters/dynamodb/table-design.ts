@@ -6,7 +6,7 @@
  * |-----------------|---------------------|-----------------|----------------------------------------------------|
  * | rollout record  | `ROLLOUT#<id>`      | `RECORD`        | version, doc, events, eventCount, loggedCount, GSI keys (`byActive`'s while not ended) |
  * | rollout event   | `ROLLOUT#<id>`      | `EVENT#000042`  | seq, doc (a long log's oldest events; append-only) |
- * | service lock    | `SERVICE#<name>`    | `LOCK`          | rolloutId                                          |
+ * | service lock    | `SERVICE#<name>`    | `LOCK`          | rolloutId, queued (someone queued behind it)       |
  * | queue entry     | `SERVICE#<name>`    | `QUEUE#<id>`    | rolloutId, queuedAt                                |
  * | delivery claim  | `DELIVERY#<key>`    | `CLAIM`         | rolloutId, expiresAt (TTL)                         |
  * | webhook delivery| `INTAKE#<deliveryId>`| `DELIVERY`     | status, doc; received: GSI keys; processed: expiresAt |
@@ -23,9 +23,10 @@
  * - A **queue entry** is one small item per rollout waiting for its service's lock, beside the lock in
  *   the service's partition. Rollout ids sort by creation time (`shared/core/ids.ts`), so a Query of
  *   `begins_with(sk, 'QUEUE#')` reads the queue in push order, and its cost depends on the queue's
- *   length, never on the service's history. Written by the service lock before the rollout is recorded
+ *   length, never on the service's history. Written by the service lock after the rollout is recorded
  *   as queued, deleted when it takes the lock or ends; an entry left by a crash is checked against the
- *   rollout's record by whoever reads the queue (shared/orchestration/service-lock.ts).
+ *   rollout's record by whoever reads the queue (shared/orchestration/service-lock.ts). The queuer marks
+ *   the lock after writing its entry, and only the release of a marked lock reads the queue.
  * - **Active** is a property of the record: while a rollout has not ended (every status but SUCCEEDED,
  *   ROLLED_BACK, REJECTED and FAILED: a FAILED rollout keeps its lock and waits for a human, so no
  *   watchdog should re-drive it), its record carries the `byActive` keys (`ACTIVE` /

@@ -36,6 +36,9 @@ const signatureRejected: Handler<'SignatureRejected'> = (d, input) => {
   d.r.reason = input.reason;
   d.r.wait = null;
   d.log(EventType.SignatureRejected, messages.signatureRejected(input.reason));
+  // A verified signature is recorded only after the lock is taken, so a crash in between leaves the
+  // lock with a rollout whose signature is checked again: if it no longer verifies, the lock goes back.
+  d.effect({ type: 'releaseLock' });
   return d.result();
 };
 

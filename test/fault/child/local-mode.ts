@@ -13,10 +13,11 @@
  * the process had been down that long before each restart (see test/helpers/kill-restart.ts).
  * KILL_AT (optional): the child kills itself (SIGKILL) at one store write of a rollout's creation, for
  * test/fault/kill-during-creation.test.ts: `record` before the record is written (the delivery's claim
- * is), `created` right after it.
+ * is), `created` right after it, `locked` right after the service lock is taken (before the save that
+ * records the signature and the start).
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { join } from 'node:path';
 import { EcsEmulator } from '../../../local/ecs-emulator';
 import { startLocalStack } from '../../../local/local-stack';
@@ -73,6 +74,8 @@ if (killAt) {
     const kind = kindOf(args[0]);
     if (kind !== null && kind === killAt) return die();
     if (kind === 'record' && killAt === 'created') return send.apply(this, args).then(die);
+    const takesLock = args[0] instanceof UpdateItemCommand && args[0].input.Key?.['sk']?.S === 'LOCK' && args[0].input.UpdateExpression?.includes('#holder');
+    if (takesLock && killAt === 'locked') return send.apply(this, args).then(die);
     return send.apply(this, args);
   };
 }

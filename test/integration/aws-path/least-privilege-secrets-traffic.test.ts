@@ -97,6 +97,12 @@ const UNUSED_GRANTS_JUSTIFIED: Readonly<Record<string, string>> = {
   // Recover and the watchdog's re-drive have their scenarios in least-privilege.test.ts; here they would act the same on these services.
   'recover:RolloutTable:dynamodb:GetItem': 'Recover loads the rollout it rolls back (least-privilege.test.ts: a crashed Advance).',
   'recover:RolloutTable:dynamodb:Query': 'Recover loads the rollout with its events (least-privilege.test.ts: a crashed Advance).',
+  ...Object.fromEntries(
+    ['advance', 'alarmStateChange', 'api'].map((fn) => [
+      `${fn}:RolloutTable:dynamodb:Query`,
+      'Ending a rollout reads the service\'s queue only when a rollout queued behind it (the lock is marked), which no scenario here does (least-privilege.test.ts queues one).',
+    ]),
+  ),
   'watchdog:RolloutTableSweepIndexes:dynamodb:Query': 'The sweep lists the active rollouts and the webhook deliveries not processed yet (least-privilege.test.ts); no sweep runs here.',
   'watchdog:RolloutTable:dynamodb:GetItem': 'The watchdog re-drives a rollout without a clock (least-privilege.test.ts); here it may read one on an execution\'s status change.',
   // With ALB weights the weight is routed once both task sets are steady: by whichever of AwaitSteady's look and the ECS event sees it first.

@@ -74,7 +74,7 @@ const UNUSED_GRANTS_JUSTIFIED: Readonly<Record<string, string>> = {
   '*:StartRolloutExecution:states:StartExecution': 'Any step that ends a rollout hands the service lock to the next queued rollout and starts its clock.',
   '*:DescribeRolloutExecutions:states:DescribeExecution': 'Starting a clock looks at the current execution first (shared/orchestration/clock.ts).',
   '*:RolloutTable:dynamodb:Query':
-    'A rollout is read with GetItem, but any function that ends one hands the lock on and reads the service\'s queue (a consistent Query of its entries), and a rollout whose events outgrew its record has its oldest ones read with a Query (item-codec.ts).',
+    'A rollout is read with GetItem, but any function that ends one hands the lock on and reads the service\'s queue when a rollout queued behind it (a consistent Query of its entries), and a rollout whose events outgrew its record has its oldest ones read with a Query (item-codec.ts).',
   '*:EcsServices:ecs:DescribeServices': 'Every function that shifts looks at the service first; the ECS event handler and the sweep act only on rollouts waiting for ECS.',
   '*:EcsServices:ecs:UpdateServicePrimaryTaskSet': 'Shift access: a promotion converging after a race, or a rollback that finds the canary primary.',
   '*:EcsTaskSets:ecs:DescribeTaskSets': 'Shift access: every ECS action of a rollback or a steady look describes the task sets.',

@@ -51,6 +51,44 @@ describe('DynamoRolloutStore service locks', () => {
     await store.releaseLock('web', 'r-1');
     expect(await store.lockHolder('web')).toBe('r-2');
   });
+
+  it('says a release was marked only when someone marked the lock since it was taken', async () => {
+    const { store } = await dynamo.newStore();
+    await store.acquireLock('web', 'r-1');
+    expect(await store.releaseLock('web', 'r-1')).toEqual({ released: true, queued: false });
+
+    await store.acquireLock('web', 'r-2');
+    expect(await store.markQueued('web')).toBe(true);
+    expect(await store.releaseLock('web', 'r-9')).toEqual({ released: false, queued: false });
+    expect(await store.releaseLock('web', 'r-2')).toEqual({ released: true, queued: true });
+
+    // The mark went with the lock: the next holder starts unmarked.
+    await store.acquireLock('web', 'r-3');
+    expect(await store.releaseLock('web', 'r-3')).toEqual({ released: true, queued: false });
+  });
+
+  it('marks only a held lock, writing nothing when it is free', async () => {
+    const { store } = await dynamo.newStore();
+
+    expect(await store.markQueued('web')).toBe(false);
+
+    expect(await store.lockHolder('web')).toBeNull();
+    expect(await store.acquireLock('web', 'r-1')).toBe(true);
+    expect(await store.releaseLock('web', 'r-1')).toEqual({ released: true, queued: false });
+  });
+
+  it('keeps the mark when the holder takes its lock again, and takes a lock marked when asked', async () => {
+    const { store } = await dynamo.newStore();
+    await store.acquireLock('web', 'r-1');
+    await store.markQueued('web');
+    expect(await store.acquireLock('web', 'r-1')).toBe(true);
+    expect(await store.releaseLock('web', 'r-1')).toEqual({ released: true, queued: true });
+
+    expect(await store.acquireLock('web', 'r-2', true)).toBe(true);
+    expect(await store.acquireLock('web', 'r-3', true)).toBe(false);
+    expect(await store.lockHolder('web')).toBe('r-2');
+    expect(await store.releaseLock('web', 'r-2')).toEqual({ released: true, queued: true });
+  });
 });
 
 describe('DynamoRolloutStore delivery claims', () => {

@@ -137,6 +137,156 @@ describe('the service queue on DynamoDB', () => {
     await abort(newest.id);
   });
 
+  it('reads the queue at a release only when someone queued behind the holder (the lock is marked)', async () => {
+    const { store, calls, push, abort } = await setup();
+    const alone = await push();
+    calls.reset();
+    await abort(alone.id);
+    expect(calls.counts.Query).toBeUndefined();
+    expect(await store.lockHolder('web')).toBeNull();
+
+    const holder = await push();
+    const waiting = await push();
+    calls.reset();
+    await abort(holder.id);
+    // A release that skipped the queue read here would leave `waiting` PENDING behind a free lock.
+    expect(calls.counts.Query).toBe(1);
+    expect(await store.lockHolder('web')).toBe(waiting.id);
+    expect((await store.get(waiting.id)).status).toBe('PROGRESSING');
+    expect(await store.queued('web')).toEqual([]);
+  });
+
+  it('hands the lock to a queuer whose holder let go between its entry and its mark', async () => {
+    const { store, push, abort } = await setup();
+    const holder = await push();
+    const markQueued = store.markQueued.bind(store);
+    let releasedFirst: { holder: string | null; status: string } | null = null;
+    store.markQueued = async (service) => {
+      if (releasedFirst === null) {
+        // The holder ends now: its lock is not marked yet, so its release reads no queue.
+        await abort(holder.id);
+        const waiting = (await store.queued(service))[0]!;
+        releasedFirst = { holder: await store.lockHolder(service), status: (await store.get(waiting)).status };
+      }
+      return markQueued(service);
+    };
+    const queuer = await push();
+    store.markQueued = markQueued;
+
+    expect(releasedFirst).toEqual({ holder: null, status: 'PENDING' });
+    // Its mark found the lock free: the queuer handed it over itself, to itself (the oldest waiting).
+    expect(await store.lockHolder('web')).toBe(queuer.id);
+    expect((await store.get(queuer.id)).status).toBe('PROGRESSING');
+    expect(await store.queued('web')).toEqual([]);
+  });
+
+  it('marks the lock of whoever took it between the release of the old holder and the mark of the queuer', async () => {
+    const { store, push, abort } = await setup();
+    const holder = await push();
+    const markQueued = store.markQueued.bind(store);
+    const queued = store.queued.bind(store);
+    let taker: { id: string } | null = null;
+    store.markQueued = async (service) => {
+      if (taker === null) {
+        await abort(holder.id);
+        // A push whose look for older queued rollouts ran before the queuer's entry was written.
+        store.queued = async () => [];
+        taker = { id: '' };
+        taker = await push();
+        store.queued = queued;
+      }
+      return markQueued(service);
+    };
+    const queuer = await push();
+    store.markQueued = markQueued;
+
+    expect(await store.lockHolder('web')).toBe(taker!.id);
+    expect((await store.get(queuer.id)).status).toBe('PENDING');
+    await abort(taker!.id);
+    expect(await store.lockHolder('web')).toBe(queuer.id);
+    expect((await store.get(queuer.id)).status).toBe('PROGRESSING');
+  });
+
+  it('takes the lock marked at a hand-off that leaves others waiting, so the next release reads the queue again', async () => {
+    const { store, push, abort } = await setup();
+    const holder = await push();
+    const first = await push();
+    const second = await push();
+    await abort(holder.id);
+    expect(await store.lockHolder('web')).toBe(first.id);
+    // Neither queuer marked this lock: the hand-off did.
+    expect(await store.releaseLock('web', first.id)).toEqual({ released: true, queued: true });
+    expect(await store.acquireLock('web', first.id, true)).toBe(true);
+
+    await abort(first.id);
+    expect(await store.lockHolder('web')).toBe(second.id);
+    // The last one in line starts unmarked: its release reads no queue.
+    expect(await store.releaseLock('web', second.id)).toEqual({ released: true, queued: false });
+  });
+
+  it('hands over from an ended holder whose release was lost, when its next Advance lets its marked lock go', async () => {
+    const { o, store, push, abort } = await setup();
+    const holder = await push();
+    const waiting = await push();
+    const releaseLock = store.releaseLock.bind(store);
+    store.releaseLock = async () => ({ released: false, queued: false }); // the process died before it
+    await abort(holder.id);
+    store.releaseLock = releaseLock;
+    expect(await store.lockHolder('web')).toBe(holder.id);
+    expect((await store.get(waiting.id)).status).toBe('PENDING');
+
+    await o.advance(holder.id);
+
+    expect(await store.lockHolder('web')).toBe(waiting.id);
+    expect((await store.get(waiting.id)).status).toBe('PROGRESSING');
+    expect(await store.queued('web')).toEqual([]);
+  });
+
+  describe('an entry no mark of the lock covers (a crash between entry and mark, or one written before locks were marked)', () => {
+    /** A holder and a rollout queued behind it, the lock then taken again without its mark. */
+    async function unmarkedEntry() {
+      const ctx = await setup();
+      const holder = await ctx.push();
+      const waiting = await ctx.push();
+      await ctx.store.releaseLock('web', holder.id);
+      await ctx.store.acquireLock('web', holder.id);
+      expect(await ctx.store.queued('web')).toEqual([waiting.id]);
+      return { ...ctx, holder, waiting };
+    }
+
+    it('is left by the release, and the sweep of the watchdog starts its rollout', async () => {
+      const { o, store, abort, holder, waiting } = await unmarkedEntry();
+      await abort(holder.id);
+      expect(await store.lockHolder('web')).toBeNull();
+      expect((await store.get(waiting.id)).status).toBe('PENDING');
+
+      await o.sweep();
+
+      expect(await store.lockHolder('web')).toBe(waiting.id);
+      expect((await store.get(waiting.id)).status).toBe('PROGRESSING');
+      expect(await store.queued('web')).toEqual([]);
+    });
+
+    it('is marked by the sweep while the holder runs, so that the release hands over', async () => {
+      const { o, store, abort, holder, waiting } = await unmarkedEntry();
+      await o.sweep();
+      await abort(holder.id);
+      expect(await store.lockHolder('web')).toBe(waiting.id);
+    });
+
+    it('is picked up at restart, the lock free or held', async () => {
+      const free = await unmarkedEntry();
+      await free.abort(free.holder.id);
+      await free.o.resume();
+      expect(await free.store.lockHolder('web')).toBe(free.waiting.id);
+
+      const held = await unmarkedEntry();
+      await held.o.resume();
+      await held.abort(held.holder.id);
+      expect(await held.store.lockHolder('web')).toBe(held.waiting.id);
+    });
+  });
+
   it('costs the same DynamoDB calls for the 20th queued push as for the 1st, after 20 earlier rollouts of the service', async () => {
     const { calls, push, abort, store } = await setup();
     for (let i = 0; i < 20; i++) await abort((await push()).id);

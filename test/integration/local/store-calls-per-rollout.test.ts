@@ -23,21 +23,22 @@ import { ScriptedVerifier } from '../../helpers/scripted-verifier';
  * a save of its own, 47 while each callback wait read the record before keeping its token, each weight
  * call read it after the ECS call, the clock took its attempt in a save of its own and a last step of
  * 100% waited for steady state twice, 35 while each Advance read the record instead of taking the one
- * handed on to it, 29 while an active rollout had a marker item of its own, put at its create and deleted
- * after its end), with a call or two of slack where ECS's events or the approval race the loop; the
- * test fails if calls creep back. An ECS event looks at ECS before the store: only one that finds a
+ * handed on to it, every release read the service's queue and a verified signature had a save of its
+ * own before the lock, 29 while an active rollout had a marker item of its own, put at its create and
+ * deleted after its end), with a call or two of slack where ECS's events or the approval race the loop;
+ * the test fails if calls creep back. An ECS event looks at ECS before the store: only one that finds a
  * canary steady reads that rollout's record, and its answer writes nothing (the next Advance's save
  * forgets the token) and hands the record it read on to that Advance. docs/architecture.md ("What a
  * rollout costs") says where the rest go.
  */
-const MAX_CALLS_PER_ROLLOUT = 29;
+const MAX_CALLS_PER_ROLLOUT = 27;
 const MAX_CALLS_PER_PHASE: Record<string, number> = {
   // Received, claimed, created (active by its record's own index keys: no marker item); the received
   // delivery is handed to the work, not read back.
   intake: 3,
-  // Signature verified, lock taken, started (the clock's first attempt taken in the same save, and the
-  // record handed to the execution).
-  PENDING: 3,
+  // Lock taken, then started: the verified signature and the clock's first attempt recorded in that
+  // save, whose record is handed to the execution.
+  PENDING: 2,
   // The canary (claim and record), weight 20 and its wait for ECS: the token kept unread, the events'
   // reads (the canary, steady at 0% once created, is read too), the Advance's save (from the record the
   // answer handed on); the delivery's outcome.
@@ -56,8 +57,9 @@ const MAX_CALLS_PER_PHASE: Record<string, number> = {
   'PROGRESSING step 4': 5,
   // Steady at 100%: the promote call's save, which also takes the record out of the active index.
   'PROGRESSING step 5': 1,
-  // The lock released, the queue read (the execution's end needs no read: its output says SUCCEEDED).
-  SUCCEEDED: 2,
+  // The lock released; nobody queued behind it (the lock is not marked), so no queue read. The
+  // execution's end needs no read: its output says SUCCEEDED.
+  SUCCEEDED: 1,
 };
 
 interface Call {

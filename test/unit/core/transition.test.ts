@@ -147,11 +147,13 @@ describe('a rollout through the default plan', () => {
 });
 
 describe('signature outcomes', () => {
-  it('rejects the rollout with the reason and asks for no ECS effect', () => {
+  it('rejects the rollout with the reason, asks for no ECS effect, and gives back the lock it may hold', () => {
     const res = transition(S.pending!, { type: 'SignatureRejected', reason: 'not signed by any configured key' }, T0);
     expect(res.rollout.status).toBe(RolloutStatus.Rejected);
     expect(res.rollout.reason).toBe('not signed by any configured key');
-    expect(res.effects).toEqual([]);
+    // A verified signature is recorded after the lock is taken: a crash in between leaves the lock with
+    // a rollout whose signature is checked again.
+    expect(res.effects).toEqual([{ type: 'releaseLock' }]);
   });
 
   it('logs a missing signature once however often it is checked', () => {

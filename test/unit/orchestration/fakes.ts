@@ -11,6 +11,8 @@ import type { AlarmState, Alarms, ClockState, DeliveryClaim, DeliveryRecord, Pro
 export class MemStore implements RolloutStore {
   readonly rollouts = new Map<string, Rollout>();
   readonly locks = new Map<string, string>();
+  /** The services whose lock is marked: someone queued behind its holder (`markQueued`). */
+  readonly marked = new Set<string>();
   readonly claims = new Map<string, string>();
   /** Per service, the queued rollout ids (kept sorted: ids sort by creation time). */
   readonly queues = new Map<string, string[]>();
@@ -51,15 +53,26 @@ export class MemStore implements RolloutStore {
       .sort((a, b) => (a.createdAt + a.id < b.createdAt + b.id ? 1 : -1));
     return { items: items.map((r) => structuredClone(r)), nextCursor: null };
   }
-  async acquireLock(service: string, id: string) {
+  async acquireLock(service: string, id: string, queued = false) {
     await this.beforeAcquire();
     const holder = this.locks.get(service);
     if (holder && holder !== id) return false;
+    // Taking it again keeps its mark; a lock taken anew starts unmarked unless asked.
+    if (holder !== id) this.marked.delete(service);
+    if (queued) this.marked.add(service);
     this.locks.set(service, id);
     return true;
   }
   async releaseLock(service: string, id: string) {
-    if (this.locks.get(service) === id) this.locks.delete(service);
+    if (this.locks.get(service) !== id) return { released: false, queued: false };
+    this.locks.delete(service);
+    const queued = this.marked.delete(service);
+    return { released: true, queued };
+  }
+  async markQueued(service: string) {
+    if (!this.locks.has(service)) return false;
+    this.marked.add(service);
+    return true;
   }
   async lockHolder(service: string) {
     return this.locks.get(service) ?? null;
