@@ -21,12 +21,11 @@ const approvalInput = z.extend(rolloutInput, {
 const clockCall = { execution: z.optional(z.string().check(z.minLength(1), z.maxLength(80))), turn: z.optional(z.int().check(z.minimum(0))) };
 /**
  * `directive`: what led here (absent in executions started before it was passed), with the record handed
- * on at `carried.record` (shared/core/carried-record.ts).
+ * on at `carried.record` (shared/core/carried-record.ts). Taken as it comes: a callback's answer is put
+ * there by whoever sent it (an operator's hand-sent SendTaskSuccess too), and anything that is not a
+ * record only means the Advance reads it.
  */
-const advanceInput = z.extend(rolloutInput, {
-  ...clockCall,
-  directive: z.optional(z.looseObject({ carried: z.optional(z.looseObject({ record: z.optional(z.unknown()) })) })),
-});
+const advanceInput = z.extend(rolloutInput, { ...clockCall, directive: z.optional(z.unknown()) });
 const recoverInput = z.extend(rolloutInput, {
   ...clockCall,
   error: z.nullish(z.looseObject({ Error: z.optional(z.string()), Cause: z.optional(z.string()) })),
@@ -35,7 +34,12 @@ const recoverInput = z.extend(rolloutInput, {
 /** `carried`: the record handed on with the input, when it is one of this rollout (shared/core/carried-record.ts). */
 export function parseAdvanceInput(event: unknown): { rolloutId: string; call: ClockCall; carried: Rollout | null } {
   const { rolloutId, execution, turn, directive } = parseOrThrow(advanceInput, event, 'Advance input');
-  return { rolloutId, call: clockCallOf(execution, turn), carried: carriedRecord(directive?.carried?.record, rolloutId) };
+  return { rolloutId, call: clockCallOf(execution, turn), carried: carriedRecord(field(field(directive, 'carried'), 'record'), rolloutId) };
+}
+
+/** `value[name]` when `value` is a plain object; undefined otherwise. */
+function field(value: unknown, name: string): unknown {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[name] : undefined;
 }
 
 export function parseCallbackInput(event: unknown): { rolloutId: string; taskToken: string; wait: 'approval' | 'steady'; version?: number; converge: boolean } {

@@ -576,7 +576,7 @@ export class StepFunctionsEmulator {
 
   /**
    * AWS's payload quota: a state's input or output over 256 KiB (UTF-8) fails the execution with
-   * `States.DataLimitExceeded`, which no Catch takes (not even `States.ALL`). The interpreter has no
+   * `States.DataLimitExceeded`, which `States.ALL` does not catch (none of our Catches names it). The interpreter has no
    * such limit, so the check is here; true when it failed the execution.
    */
   private checkDataLimit(execution: Execution, state: string, what: 'input' | 'output' | 'task input' | 'task result', json: string): boolean {

@@ -6,16 +6,19 @@
  * callback wait (an ECS event's look, the wait's own look, an approval) in the task's output, and an
  * Advance or Recover that answers WAIT in its directive, for the Advance after the Wait.
  *
- * Carrying is only an optimisation of a read, never a source of truth: every save is conditioned on the
- * carried record's version, so a record that has moved on since makes the save a version conflict and the
- * writer decides again from what is stored — exactly as for a record read a moment before the save. Two
- * rules keep that true (shared/orchestration/step-driver.ts, `advance`):
+ * Carrying is only an optimisation of a read, never a source of truth: the record may have moved on
+ * since it was handed on (an abort during a bake; a retried Advance is handed the same record again), so
+ * the Advance treats it as unconfirmed until the store confirms it — by a save made from it (every save
+ * is conditioned on its version) or by a read (shared/orchestration/step-driver.ts, `advance`):
  *
- * - Only a rollout moving forward is carried (`CARRIED_STATUSES`): there every action of an Advance comes
- *   after a save (the Tick, a Steady, a pre-step verdict). A rollback acts on ECS before it saves, and a
- *   pending rollout asks the registry: their Advance reads the record.
- * - An Advance that saved nothing has had nothing confirm the record it decided from (a bake not over, a
- *   hold): it reads the record before it answers, and decides again if it had moved on.
+ * - Only a rollout moving forward is carried (`CARRIED_STATUSES`). A rollback acts on ECS before it
+ *   saves, and a pending rollout asks the registry: their Advance reads the record.
+ * - Nothing is done on ECS or the load balancer from an unconfirmed record: a look at ECS that would
+ *   bring it to the record's weight is held, and the record read first.
+ * - A save from it that conflicts and changes nothing on the stored record decides again from the top,
+ *   from that record, its effects dropped (a Tick on a rollback another actor runs would run it twice).
+ * - An Advance that ends having saved nothing reads the record before it answers, and decides again if
+ *   it had moved on.
  *
  * Bounded: Step Functions refuses a state's input or output over 256 KiB (States.DataLimitExceeded), and
  * a long rollout's log can outgrow any bound, so a record whose JSON is longer than `MAX_CARRIED_CHARS`

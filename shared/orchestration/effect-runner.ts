@@ -242,9 +242,17 @@ export class EffectRunner {
   /**
    * As `steadyWeight`, with why ECS (or the load balancer) is not there yet when it is not (null when
    * unknown). `seen`: a view of the service the caller has just read, judged instead of reading ECS again.
+   * `act: false`: the record is not confirmed by the store yet (one the workflow handed on), so nothing is
+   * done to bring ECS or the load balancer to it: `held` says something would have been, and the caller
+   * reads the record before asking again.
    */
-  async steadiness(rollout: Rollout, seen?: ServiceView): Promise<{ readonly steadyAt: { readonly weight: number; readonly trafficShare: number } | null; readonly why: string | null }> {
+  async steadiness(
+    rollout: Rollout,
+    seen?: ServiceView,
+    act = true,
+  ): Promise<{ readonly steadyAt: { readonly weight: number; readonly trafficShare: number } | null; readonly why: string | null; readonly held?: true }> {
     const notYet = (why: string | null = null) => ({ steadyAt: null, why });
+    const held = { steadyAt: null, why: null, held: true as const };
     // No canary yet (a promote decided before it existed): the Tick creates it first.
     if (!rollout.ecs.canaryTaskSetId) return notYet();
     const t = this.ctx.targetOf(rollout);
@@ -261,12 +269,14 @@ export class EffectRunner {
     const scales = scalesOf(rollout, traffic);
     // A view read before the record may predate the canary, or the weight's call: ECS is read again
     // before either is acted on.
-    if (seen && (!canary || canary.scale !== scales.canary || (stable && stable.scale !== scales.stable))) return this.steadiness(rollout);
+    if (seen && (!canary || canary.scale !== scales.canary || (stable && stable.scale !== scales.stable))) return this.steadiness(rollout, undefined, act);
     if (!canary) {
+      if (!act) return held;
       await this.step(rollout, { type: 'EcsFailed', message: `canary task set ${rollout.ecs.canaryTaskSetId} disappeared from ${t.cluster}/${t.service}` });
       return notYet();
     }
     if (canary.scale !== scales.canary || (stable && stable.scale !== scales.stable)) {
+      if (!act) return held;
       await this.applyWeight(rollout);
       return notYet(`the recorded weight ${rollout.canaryWeight}% was not applied in ECS yet`);
     }
@@ -276,13 +286,23 @@ export class EffectRunner {
     }
     if (traffic.mode !== 'alb') return { steadyAt: { weight: rollout.canaryWeight, trafficShare: await traffic.share({ stable: stable ?? null, canary }) }, why: null };
     // ALB weights: both sets are steady (the canary's targets healthy), so the rule may forward the weight.
+    const previewOf = () => (rollout.canaryWeight === 0 ? this.preview(rollout) : null);
+    if (!act) {
+      // Only a look; a rule that must change, or cannot be read, is for the confirmed record's look.
+      const preview = previewOf();
+      const sets = { stable: stable ?? null, canary };
+      const routedAlready = await Promise.resolve()
+        .then(async () => (await traffic.share(sets)) === rollout.canaryWeight && (!preview || (await preview.share(sets)) === 100))
+        .catch(() => false);
+      return routedAlready ? { steadyAt: { weight: rollout.canaryWeight, trafficShare: rollout.canaryWeight }, why: null } : held;
+    }
     const routed = await this.ecsCall(rollout, 'route', async () => {
       if ((await traffic.share({ stable: stable ?? null, canary })) !== rollout.canaryWeight) {
         await traffic.route({ ...this.targetGroups(rollout, view), canaryWeight: rollout.canaryWeight });
       }
       // Blue-green, previewed: the preview rule forwards 100% to the new set (set at its creation; set
       // again if it was changed since).
-      const preview = rollout.canaryWeight === 0 ? this.preview(rollout) : null;
+      const preview = previewOf();
       if (preview && (await preview.share({ stable: stable ?? null, canary })) !== 100) {
         await preview.route({ ...this.targetGroups(rollout, view), canaryWeight: 100 });
       }

@@ -58,9 +58,9 @@ export class StepDriver {
    * Moves the rollout as far as it can go now and answers what the workflow waits for next. An
    * execution the record no longer names as its clock stops (a newer one drives the rollout); one that
    * has turned long enough hands over to a fresh execution, so no history grows without bound.
-   * `carried`: the record the workflow handed on (a callback wait's answer, a new execution's input),
-   * decided from instead of a read; every save is conditioned on its version, so if it has moved on the
-   * save is a conflict and the writer decides again from the store (shared/core/carried-record.ts).
+   * `carried`: the record the workflow handed on (a new execution's input, a callback wait's answer, a
+   * WAIT directive), decided from instead of a read, and unconfirmed until a save made from it or a read
+   * confirms it (shared/core/carried-record.ts says what that rules out).
    */
   async advance(id: string, call?: ClockCall, carried?: Rollout | null): Promise<Directive> {
     const handed = carried?.id === id && CARRIED_STATUSES.has(carried.status) ? carried : null;
@@ -69,10 +69,10 @@ export class StepDriver {
     if (stale) return stale;
     // Called by the workflow, a weight call's look for newer intents may be left to the steady wait
     // that follows (`converge` on the directive): it keeps its token under the version of the call.
-    const { directive, from } = await this.advanceRollout(rollout, call?.execution !== undefined);
-    // Decided from the handed-on record with no save to confirm it: read it before answering, and
-    // decide again from the store if it had moved on (an abort during the bake).
-    if (handed && from.version === handed.version && (await this.writer.load(id)).version !== handed.version) return this.advance(id, call);
+    const { directive, unconfirmed } = await this.advanceRollout(rollout, call?.execution !== undefined, handed !== null);
+    // Decided from the handed-on record with nothing done and no save to confirm it: read it before
+    // answering, and decide again from the store if it had moved on (an abort during the bake).
+    if (unconfirmed && (await this.writer.load(id)).version !== rollout.version) return this.advance(id, call);
     const next = await this.nextTurn(id, directive, call);
     // Handed over instead: no wait follows, so the look is made now.
     if (directive.next === 'STEADY' && directive.converge && next.next !== 'STEADY') await this.runner.converge(await this.writer.load(id));
@@ -92,16 +92,31 @@ export class StepDriver {
     const turn = (call.turn ?? 0) + 1;
     if (directive.next === 'DONE' || !call.execution || turn < RolloutPolicy.handoverTurns) return { ...directive, turn };
     const rollout = await this.writer.load(id);
+    // Only the record's own clock hands over (a retried Advance of one that has may come after it).
+    if (!RolloutClock.isCurrent(rollout, call.execution)) return { next: 'DONE', status: rollout.status, turn };
     await this.clock.startNext(rollout);
     this.ctx.log.info('clock handed over to a fresh execution', { rolloutId: id, execution: call.execution, turn });
     return { next: 'DONE', status: rollout.status, turn };
   }
 
-  /** `deferCheck`: a STEADY answer may leave a weight call's look for newer intents to its wait (`converge`). */
-  private async advanceRollout(loaded: Rollout, deferCheck = false): Promise<{ directive: Directive; from: Rollout }> {
+  /**
+   * `deferCheck`: a STEADY answer may leave a weight call's look for newer intents to its wait (`converge`).
+   * `handed`: `loaded` is a record the workflow handed on, not confirmed by the store until a save made
+   * from it or a read: until then nothing is done on ECS or the load balancer from it (a look that would
+   * is held, and the record read first), and a save that conflicts and changes nothing on the stored
+   * record goes back to the top to decide from that record, its effects dropped (a Tick on a rollback
+   * another actor is running would run it a second time).
+   */
+  private async advanceRollout(loaded: Rollout, deferCheck = false, handed = false): Promise<{ directive: Directive; unconfirmed: boolean }> {
     let rollout = loaded;
-    // What the workflow does next, and the record it was decided from (the latest this call saw).
-    const done = (directive: Directive) => ({ directive, from: rollout });
+    let unconfirmedVersion: number | null = handed ? loaded.version : null;
+    const confirmed = (r: Rollout) => r.version !== unconfirmedVersion;
+    // What the workflow does next; `unconfirmed` when decided from the handed-on record alone.
+    const done = (directive: Directive) => ({ directive, unconfirmed: !confirmed(rollout) });
+    const readBack = async () => {
+      unconfirmedVersion = null;
+      return this.writer.load(loaded.id);
+    };
     for (let guard = 0; guard < 4 * rollout.steps.length + 8; guard++) {
       const now = this.ctx.clock();
       if (isTerminal(rollout.status)) {
@@ -138,19 +153,33 @@ export class StepDriver {
       // Look at ECS before the Tick can time a steady wait out: after a long pause (a restart) the
       // canary may well be steady already.
       const waitedSteady = rollout.status === RolloutStatus.Progressing && rollout.wait?.for === 'steady';
-      const before = await this.settleSteady(rollout);
+      const before = await this.settleSteady(rollout, confirmed(rollout));
+      if (before.held) {
+        rollout = await readBack();
+        continue;
+      }
       rollout = before.rollout;
       // Moved on, or changed meanwhile (rolled back by another actor): decide again from the top.
       if (before.moved || (waitedSteady && rollout.status !== RolloutStatus.Progressing)) continue;
       const ticked = await this.writer.save(rollout, { type: 'Tick', unsteady: before.why ?? null });
+      if (!ticked.changed && ticked.rollout.version !== rollout.version) {
+        // Decided again on a record that moved on, and nothing saved: decide from that record instead.
+        rollout = ticked.rollout;
+        continue;
+      }
       const weights: WeightCheck | undefined = deferCheck ? { from: null } : undefined;
-      let after = await this.settleSteady(await this.runner.run(ticked.rollout, ticked.effects, weights));
+      const ran = await this.runner.run(ticked.rollout, ticked.effects, weights);
+      let after = await this.settleSteady(ran, confirmed(ran));
+      if (after.held) {
+        rollout = await readBack();
+        continue;
+      }
       if (weights && weights.from !== null) {
         // A weight call made unchecked. Waiting for ECS on the very record it was made from, the wait's
         // version-checked keep of its token is the look: it fails if anyone recorded an intent since,
         // and then converges (registerSteadyWait). Otherwise the look is made now.
         const waiting = after.moved ? null : this.directive(after.rollout);
-        if (waiting?.next === 'STEADY' && after.rollout.version === weights.from) return { directive: { ...waiting, converge: true }, from: after.rollout };
+        if (waiting?.next === 'STEADY' && after.rollout.version === weights.from) return { directive: { ...waiting, converge: true }, unconfirmed: false };
         after = { ...after, rollout: await this.runner.converge(await this.writer.load(after.rollout.id)) };
       }
       rollout = after.rollout;
@@ -317,11 +346,13 @@ export class StepDriver {
   /**
    * While the rollout waits for steady state, looks at ECS once: `moved` when it was steady at the
    * recorded weight (and the rollout moved on); otherwise the same record, not read again: a newer one
-   * makes the next save a version conflict, decided again from what is stored.
+   * makes the next save a version conflict, decided again from what is stored. `act: false` (a record
+   * not confirmed yet): `held` when the look would have acted on ECS or the load balancer.
    */
-  private async settleSteady(rollout: Rollout): Promise<{ rollout: Rollout; moved: boolean; why?: string | null }> {
+  private async settleSteady(rollout: Rollout, act = true): Promise<{ rollout: Rollout; moved: boolean; why?: string | null; held?: true }> {
     if (rollout.status !== RolloutStatus.Progressing || rollout.wait?.for !== 'steady') return { rollout, moved: false };
-    const { steadyAt, why } = await this.runner.steadiness(rollout);
+    const { steadyAt, why, held } = await this.runner.steadiness(rollout, undefined, act);
+    if (held) return { rollout, moved: false, held };
     if (steadyAt !== null) return { rollout: await this.runner.step(rollout, { type: 'Steady', ...steadyAt }), moved: true };
     return { rollout, moved: false, why };
   }

@@ -134,6 +134,37 @@ describe('the record handed on to the next Advance', () => {
     expect((await store.get(id)).status).toMatch(/^(ROLLING_BACK|ROLLED_BACK)$/);
   });
 
+  it('brings ECS to nothing before the store confirms it: a rollback begun meanwhile is not undone', async () => {
+    const { o, store, ecs, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    await o.advance(id); // weight 20, waiting for ECS
+    const waiting = await store.get(id);
+    expect(waiting).toMatchObject({ status: 'PROGRESSING', canaryWeight: 20, wait: { for: 'steady' } });
+    // Another actor's rollback, under way: recorded, and the canary's scale already back to 0.
+    store.rollouts.set(id, { ...waiting, status: 'ROLLING_BACK' as Rollout['status'], wait: null, version: waiting.version + 1 });
+    ecs.sets.get('canary')!.scale = 0;
+    ecs.sets.get('stable')!.scale = 100;
+    const calls = ecs.calls.length;
+    const next = await o.advance(id, { execution: clockName(id, waiting.clock?.attempt ?? 0), turn: 1 }, waiting);
+    // The weight of the handed-on record is not applied again, and the rollback is left to its actor.
+    expect(ecs.calls.slice(calls)).toEqual([]);
+    expect(next).toMatchObject({ next: 'WAIT', for: 'steady' });
+    expect(ecs.sets.get('canary')!.scale).toBe(0);
+  });
+
+  it('decides from the store when a save from it conflicts and changes nothing: no second rollback', async () => {
+    const { o, store, ecs, later, id, directive } = await baking();
+    const baked = directive.carried!.record!;
+    later(60);
+    // The bake is over, but another actor has begun a rollback a moment ago (not idle: it is its to finish).
+    store.rollouts.set(id, { ...baked, status: 'ROLLING_BACK' as Rollout['status'], wait: null, version: baked.version + 1, updatedAt: new Date('2026-01-01T00:01:00.000Z').toISOString() });
+    const calls = ecs.calls.length;
+    const next = await o.advance(id, { execution: clockName(id, baked.clock?.attempt ?? 0), turn: 2 }, baked);
+    expect(ecs.calls.slice(calls)).toEqual([]);
+    expect(next).toMatchObject({ next: 'WAIT', for: 'steady' });
+  });
+
   it('is not carried for a rollback or a pending rollout, whose Advance acts before it saves', async () => {
     const { o, store, id } = await baking();
     await o.command(id, { type: 'Abort', by: 'ann', reason: 'bad canary' });
@@ -153,5 +184,8 @@ describe('the record handed on to the next Advance', () => {
     expect(parseAdvanceInput(input({ rolloutId: id, status: 'PROGRESSING' })).carried).toBeNull();
     expect(parseAdvanceInput({ rolloutId: id, execution: `${id}-1`, turn: 0 }).carried).toBeNull();
     expect(parseAdvanceInput(input({ record: { ...record, id: 'another' } })).carried).toBeNull();
+    // A hand-sent answer of any shape only means reading the record: never a failed Advance (a rollback).
+    for (const answer of ['ok', null, 7, [record], { record: 'x' }]) expect(parseAdvanceInput(input(answer)).carried).toBeNull();
+    for (const directive of ['ok', null, [1]]) expect(parseAdvanceInput({ rolloutId: id, execution: `${id}-1`, turn: 1, directive }).carried).toBeNull();
   });
 });
