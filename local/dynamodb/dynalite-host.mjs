@@ -6,8 +6,19 @@
  * Messages in: `{ op: 'start', id, path? }`, `{ op: 'close', id }`; out: `{ id, port }`, `{ id }`, or
  * `{ id, error }`.
  */
+import { createRequire } from 'node:module';
 import { parentPort } from 'node:worker_threads';
 import dynalite from 'dynalite';
+
+// Where dynalite accepts what DynamoDB refuses, it refuses too (a stand-in is at least as strict as AWS).
+// DeleteItem: "ReturnValues … the valid values are NONE … ALL_OLD" (the API model); dynalite takes the
+// UpdateItem values too. Its PutItem check answers the message DynamoDB gives.
+const deleteItem = createRequire(import.meta.url)('dynalite/validations/deleteItem.js');
+const dynaliteDeleteChecks = deleteItem.custom;
+deleteItem.custom = function (data, store) {
+  if (data.ReturnValues && data.ReturnValues !== 'ALL_OLD' && data.ReturnValues !== 'NONE') return 'ReturnValues can only be ALL_OLD or NONE';
+  return dynaliteDeleteChecks(data, store);
+};
 
 const servers = new Map();
 

@@ -18,7 +18,7 @@ import { type TaskSetScales, taskSetScales } from '../core/traffic-split';
 import { LoadBalancerError } from '../errors';
 import { type OrchestrationContext, errorMessage, sleep } from './context';
 import type { RolloutClock } from './clock';
-import type { RolloutWriter, SaveInput } from './rollout-writer';
+import type { RolloutWriter, SaveInput, SaveOptions } from './rollout-writer';
 
 /** What the runner needs of the service lock (shared/orchestration/service-lock.ts). */
 export interface LockEffects {
@@ -55,10 +55,11 @@ export class EffectRunner {
   /**
    * Transition, save, then run the effects. Returns the latest record. Given a record rather than an
    * id, it decides from that one without reading it again: a newer stored version makes the save a
-   * version conflict, and the writer decides again from what is stored.
+   * version conflict, and the writer decides again from what is stored (or, `redecide: false`, answers
+   * the stored record with nothing run).
    */
-  async step(rolloutOrId: Rollout | string, input: SaveInput, weights?: WeightCheck): Promise<Rollout> {
-    const { rollout, effects } = await this.writer.save(rolloutOrId, input);
+  async step(rolloutOrId: Rollout | string, input: SaveInput, weights?: WeightCheck, options?: SaveOptions): Promise<Rollout> {
+    const { rollout, effects } = await this.writer.save(rolloutOrId, input, options);
     return this.run(rollout, effects, weights);
   }
 

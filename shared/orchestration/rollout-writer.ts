@@ -32,6 +32,11 @@ function decide(current: Rollout, input: SaveInput, now: Date): TransitionResult
   return { ...then, rollout: { ...then.rollout, version: current.version + 1 } };
 }
 
+export interface SaveOptions {
+  /** False: a version conflict answers the stored record instead of deciding the input again on it. */
+  readonly redecide?: boolean;
+}
+
 export class RolloutWriter {
   private readonly listeners = new Set<RolloutListener>();
 
@@ -61,8 +66,12 @@ export class RolloutWriter {
     await this.tell(rollout, rollout);
   }
 
-  /** Transition and save, deciding again from the stored record after each version conflict. */
-  async save(rolloutOrId: Rollout | string, input: SaveInput): Promise<TransitionResult> {
+  /**
+   * Transition and save, deciding again from the stored record after each version conflict. With
+   * `redecide: false`, a conflict ends the save instead: the stored record is answered, unchanged and with
+   * no effects, for the caller to decide from it itself (the step driver, whose own checks come first).
+   */
+  async save(rolloutOrId: Rollout | string, input: SaveInput, options: SaveOptions = {}): Promise<TransitionResult> {
     const { store } = this.ctx.deps;
     let current = typeof rolloutOrId === 'string' ? await store.get(rolloutOrId) : rolloutOrId;
     for (let attempt = 1; ; attempt++) {
@@ -75,6 +84,7 @@ export class RolloutWriter {
       } catch (e) {
         if (!(e instanceof VersionConflictError) || attempt >= RolloutPolicy.maxSaveAttempts) throw e;
         current = await store.get(current.id);
+        if (options.redecide === false) return { rollout: current, effects: [], changed: false };
       }
     }
   }

@@ -89,10 +89,14 @@ export class ServiceLock implements LockEffects {
     const queue = !fromQueue && service.policies.onNewImage === 'queue' ? await store.queued(service.name) : [];
     // Its own entry (the watchdog asking again for a rollout left in the queue) goes once it has started.
     let enqueued = fromQueue || queue.includes(rollout.id);
-    const behind = othersQueued || queue.some((q) => q > rollout.id);
-    if (queue.some((q) => q < rollout.id)) {
+    const behind = othersQueued || queue.some((q) => q !== rollout.id);
+    const olderWaiting = queue.some((q) => q < rollout.id);
+    // Holding the lock already (it took it and died before recording so): it goes on, re-entrant, and
+    // the older ones wait for its end; queued behind itself, it would wait for ever.
+    const holder = olderWaiting ? await store.lockHolder(service.name) : null;
+    if (olderWaiting && holder !== rollout.id) {
       // Older rollouts wait for this lock: queue behind them and hand the lock to the oldest.
-      const queued = await decide(rollout.id, { type: 'Queued', behind: await store.lockHolder(service.name) });
+      const queued = await decide(rollout.id, { type: 'Queued', behind: holder });
       if (!enqueued) await store.enqueue(service.name, rollout.id);
       // Marks the lock when held (its release reads the queue), or hands it to the oldest.
       await this.startNextQueued(service.name);

@@ -29,6 +29,13 @@ export interface ClockCall {
   readonly turn?: number;
 }
 
+/**
+ * The driver's saves: a version conflict answers the stored record, and the loop decides from it from the
+ * top (its clock, its rollback guard, its looks at ECS come first), rather than the writer deciding the
+ * same input again on it and running that decision's effects.
+ */
+const DECIDE_HERE = { redecide: false } as const;
+
 export class StepDriver {
   /** Services whose ECS state is being looked at for an event: whether the look has asked ECS yet, and whether another event came since. */
   private readonly ecsLooks = new Map<string, { asked: boolean; again: boolean }>();
@@ -69,7 +76,7 @@ export class StepDriver {
     if (stale) return stale;
     // Called by the workflow, a weight call's look for newer intents may be left to the steady wait
     // that follows (`converge` on the directive): it keeps its token under the version of the call.
-    const { directive, unconfirmed } = await this.advanceRollout(rollout, call?.execution !== undefined, handed !== null);
+    const { directive, unconfirmed } = await this.advanceRollout(rollout, call?.execution, handed !== null);
     // Decided from the handed-on record with nothing done and no save to confirm it: read it before
     // answering, and decide again from the store if it had moved on (an abort during the bake).
     if (unconfirmed && (await this.writer.load(id)).version !== rollout.version) return this.advance(id, call);
@@ -103,11 +110,28 @@ export class StepDriver {
    * `deferCheck`: a STEADY answer may leave a weight call's look for newer intents to its wait (`converge`).
    * `handed`: `loaded` is a record the workflow handed on, not confirmed by the store until a save made
    * from it or a read: until then nothing is done on ECS or the load balancer from it (a look that would
-   * is held, and the record read first), and a save that conflicts and changes nothing on the stored
-   * record goes back to the top to decide from that record, its effects dropped (a Tick on a rollback
-   * another actor is running would run it a second time).
+   * is held, and the record read first). A save that conflicts goes back to the top to decide from the
+   * stored record (`DECIDE_HERE`): a Tick decided again on a rollback another actor is running would run
+   * it a second time, and a record naming a newer clock stops this execution.
    */
-  private async advanceRollout(loaded: Rollout, deferCheck = false, handed = false): Promise<{ directive: Directive; unconfirmed: boolean }> {
+  private async advanceRollout(loaded: Rollout, execution?: string, handed = false): Promise<{ directive: Directive; unconfirmed: boolean }> {
+    const deferCheck = execution !== undefined;
+    // The versions this call's own saves wrote: a record that ended in one of them has let its lock go
+    // (the ending save's releaseLock effect ran here); one that ended anywhere else may not have.
+    // (Local mode: other actors' saves in this process count too; the watchdog's back-in-line covers a
+    // release that all of them lost.)
+    const own = new Set<number>();
+    const unsubscribe = this.writer.subscribe((r) => {
+      if (r.id === loaded.id) own.add(r.version);
+    });
+    try {
+      return await this.advanceFrom(loaded, own, execution, deferCheck, handed);
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  private async advanceFrom(loaded: Rollout, own: ReadonlySet<number>, execution: string | undefined, deferCheck: boolean, handed: boolean): Promise<{ directive: Directive; unconfirmed: boolean }> {
     let rollout = loaded;
     let unconfirmedVersion: number | null = handed ? loaded.version : null;
     const confirmed = (r: Rollout) => r.version !== unconfirmedVersion;
@@ -119,9 +143,11 @@ export class StepDriver {
     };
     for (let guard = 0; guard < 4 * rollout.steps.length + 8; guard++) {
       const now = this.ctx.clock();
+      // A record read from the store (a conflict, a read-back) may name a newer clock: this one stops.
+      if (execution && rollout !== loaded && !RolloutClock.isCurrent(rollout, execution)) return done({ next: 'DONE', status: rollout.status });
       if (isTerminal(rollout.status)) {
-        // Ended in this call: its own releaseLock effect has run. Ended before: its release may be lost.
-        if (rollout === loaded) await this.lock.letGoIfEnded(rollout);
+        // Ended by this call's own save: its releaseLock effect has run. Ended elsewhere: its release may be lost.
+        if (rollout === loaded || !own.has(rollout.version)) await this.lock.letGoIfEnded(rollout);
         break;
       }
       if (rollout.status === RolloutStatus.Pending) {
@@ -143,7 +169,7 @@ export class StepDriver {
       }
       const verdict = await this.checkBeforeStep(rollout);
       if (verdict) {
-        const after = await this.runner.step(rollout, verdict);
+        const after = await this.runner.step(rollout, verdict, undefined, DECIDE_HERE);
         if (after.version !== rollout.version) {
           rollout = after;
           continue;
@@ -161,9 +187,9 @@ export class StepDriver {
       rollout = before.rollout;
       // Moved on, or changed meanwhile (rolled back by another actor): decide again from the top.
       if (before.moved || (waitedSteady && rollout.status !== RolloutStatus.Progressing)) continue;
-      const ticked = await this.writer.save(rollout, { type: 'Tick', unsteady: before.why ?? null });
+      const ticked = await this.writer.save(rollout, { type: 'Tick', unsteady: before.why ?? null }, DECIDE_HERE);
       if (!ticked.changed && ticked.rollout.version !== rollout.version) {
-        // Decided again on a record that moved on, and nothing saved: decide from that record instead.
+        // The record moved on: decide from the stored one, from the top.
         rollout = ticked.rollout;
         continue;
       }
@@ -353,7 +379,7 @@ export class StepDriver {
     if (rollout.status !== RolloutStatus.Progressing || rollout.wait?.for !== 'steady') return { rollout, moved: false };
     const { steadyAt, why, held } = await this.runner.steadiness(rollout, undefined, act);
     if (held) return { rollout, moved: false, held };
-    if (steadyAt !== null) return { rollout: await this.runner.step(rollout, { type: 'Steady', ...steadyAt }), moved: true };
+    if (steadyAt !== null) return { rollout: await this.runner.step(rollout, { type: 'Steady', ...steadyAt }, undefined, DECIDE_HERE), moved: true };
     return { rollout, moved: false, why };
   }
 

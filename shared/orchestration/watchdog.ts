@@ -100,7 +100,16 @@ export class Watchdog {
    * otherwise.
    */
   private async backInLine(rollout: Rollout, report: { redriven: string[] }): Promise<void> {
-    const holder = await this.lock.holder(rollout.service);
+    let holder = await this.lock.holder(rollout.service);
+    if (holder !== null && holder !== rollout.id) {
+      // A holder that has ended and still holds the lock (its release was lost, and nothing that ran
+      // it again was left: the index no longer lists it) lets go first.
+      const held = await this.ctx.deps.store.get(holder).catch(() => null);
+      if (held && isTerminal(held.status)) {
+        await this.lock.letGoIfEnded(held);
+        holder = await this.lock.holder(rollout.service);
+      }
+    }
     if (holder === null || holder === rollout.id) {
       const after = await this.lock.acquire(rollout);
       if (after.status !== rollout.status) report.redriven.push(rollout.id);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DescribeTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startDynalite, type RunningDynalite } from '../../../local/dynamodb/dynalite-server';
 import { DynamoRolloutStore } from '../../../shared/adapters/dynamodb/dynamo-rollout-store';
@@ -37,6 +37,20 @@ describe('startDynalite', () => {
       ['byCreated', 'ACTIVE'],
       ['byActive', 'ACTIVE'],
     ]);
+  });
+
+  it('refuses a DeleteItem ReturnValues DynamoDB refuses (only NONE and ALL_OLD), as DynamoDB does', async () => {
+    const dynamo = await start({ tableName: 'rollouts' });
+    const Key = { pk: { S: 'SERVICE#web' }, sk: { S: 'LOCK' } };
+    await dynamo.client.send(new PutItemCommand({ TableName: 'rollouts', Item: { ...Key, rolloutId: { S: 'r1' } } }));
+    for (const ReturnValues of ['ALL_NEW', 'UPDATED_OLD', 'UPDATED_NEW'] as const) {
+      await expect(dynamo.client.send(new DeleteItemCommand({ TableName: 'rollouts', Key, ReturnValues }))).rejects.toMatchObject({
+        name: 'ValidationException',
+        message: 'ReturnValues can only be ALL_OLD or NONE',
+      });
+    }
+    const deleted = await dynamo.client.send(new DeleteItemCommand({ TableName: 'rollouts', Key, ReturnValues: 'ALL_OLD' }));
+    expect(deleted.Attributes?.['rolloutId']).toEqual({ S: 'r1' });
   });
 
   it('keeps the data across a close and a restart on the same path', async () => {

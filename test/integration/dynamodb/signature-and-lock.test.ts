@@ -116,6 +116,42 @@ describe('a verified signature recorded with what the lock decides', () => {
     expect((await store.get(second.id)).status).toBe('PROGRESSING');
   });
 
+  it('after such a crash, the half-started rollout goes on though an older one queued behind it meanwhile', async () => {
+    const { o, store, verifier, push, abort, crashBeforeVerifiedSave } = await setup();
+    // The older push waits for its signature; the newer one takes the lock and dies before its save.
+    verifier.set(digestOf(1), 'missing');
+    const older = await push();
+    crashBeforeVerifiedSave();
+    const newer = await push();
+    expect(await store.lockHolder('web')).toBe(newer.id);
+    // The older one's signature comes: it queues behind the holder.
+    verifier.set(digestOf(1), 'verified');
+    await o.advance(older.id);
+    expect(await store.queued('web')).toEqual([older.id]);
+    // The holder looks again: it holds the lock, so it starts (queued behind itself, it would wait for ever).
+    await o.sweep();
+    await o.advance(newer.id);
+    expect((await store.get(newer.id)).status).toBe('PROGRESSING');
+    expect(await store.queued('web')).toEqual([older.id]);
+    await abort(newer.id);
+    expect(await store.lockHolder('web')).toBe(older.id);
+    expect((await store.get(older.id)).status).toBe('PROGRESSING');
+  });
+
+  it('a holder that ended with its release lost lets go at the next sweep, and the rollout queued behind it starts', async () => {
+    const { o, store, push } = await setup();
+    const first = await push();
+    const second = await push();
+    expect(await store.queued('web')).toEqual([second.id]);
+    // Ended, and the release lost (nothing is left to run it again: the active index no longer lists it).
+    const ending = await store.get(first.id);
+    await store.save({ ...ending, status: 'ROLLED_BACK' as Rollout['status'], wait: null, version: ending.version + 1 }, ending);
+    expect(await store.lockHolder('web')).toBe(first.id);
+    await o.sweep();
+    expect(await store.lockHolder('web')).toBe(second.id);
+    expect((await store.get(second.id)).status).toBe('PROGRESSING');
+  });
+
   it('after such a crash, gives the lock back when the signature no longer verifies', async () => {
     const { o, store, verifier, push, crashBeforeVerifiedSave } = await setup();
     crashBeforeVerifiedSave();

@@ -165,6 +165,33 @@ describe('the record handed on to the next Advance', () => {
     expect(next).toMatchObject({ next: 'WAIT', for: 'steady' });
   });
 
+  it('lets a lock go whose release was lost, though the Advance retried with it finds the end only on a conflict', async () => {
+    const { o, store, later, id, directive } = await baking();
+    const baked = directive.carried!.record!;
+    // Ended elsewhere (an abort's rollback), and its release lost to a crash: the lock is still held.
+    const stored = await store.get(id);
+    await store.save({ ...stored, status: 'ROLLED_BACK' as Rollout['status'], wait: null, version: stored.version + 1 });
+    expect(await store.lockHolder('web')).toBe(id);
+    later(61);
+    // A retried Advance is handed the same record: its save conflicts and it finds the end in the store.
+    const next = await o.advance(id, { execution: clockName(id, baked.clock?.attempt ?? 0), turn: 3 }, baked);
+    expect(next).toMatchObject({ next: 'DONE', status: 'ROLLED_BACK' });
+    expect(await store.lockHolder('web')).toBeNull();
+  });
+
+  it('stops an execution that a record read from the store no longer names as its clock', async () => {
+    const { o, store, ecs, later, id, directive } = await baking();
+    const baked = directive.carried!.record!;
+    // A newer clock took over meanwhile (say this Advance is a retry of one that handed over).
+    const stored = await store.get(id);
+    await store.save({ ...stored, clock: { attempt: (stored.clock?.attempt ?? 0) + 1, since: stored.updatedAt }, version: stored.version + 1 });
+    later(60);
+    const calls = ecs.calls.length;
+    const next = await o.advance(id, { execution: clockName(id, baked.clock?.attempt ?? 0), turn: 3 }, baked);
+    expect(next).toMatchObject({ next: 'DONE', status: 'PROGRESSING' });
+    expect(ecs.calls.slice(calls)).toEqual([]);
+  });
+
   it('is not carried for a rollback or a pending rollout, whose Advance acts before it saves', async () => {
     const { o, store, id } = await baking();
     await o.command(id, { type: 'Abort', by: 'ann', reason: 'bad canary' });
