@@ -44,6 +44,8 @@ async function stop(dynamo: RunningDynalite): Promise<void> {
 /** The table as an earlier version created it: the design without `byActive`. */
 async function earlierTable(client: DynamoDBClient): Promise<void> {
   await client.send(new DeleteTableCommand({ TableName: 'rollouts' }));
+  // As in DynamoDB, a table is gone, and a new one usable, only some time after the call (dynalite: a tick).
+  await until(async () => client.send(new DescribeTableCommand({ TableName: 'rollouts' })).then(() => false, () => true));
   const design = createTableInput('rollouts');
   const gsi3 = [BY_ACTIVE_INDEX.partitionKey, BY_ACTIVE_INDEX.sortKey] as string[];
   await client.send(
@@ -53,6 +55,15 @@ async function earlierTable(client: DynamoDBClient): Promise<void> {
       GlobalSecondaryIndexes: design.GlobalSecondaryIndexes!.filter((i) => i.IndexName !== BY_ACTIVE_INDEX.name),
     }),
   );
+  await until(async () => (await client.send(new DescribeTableCommand({ TableName: 'rollouts' }))).Table?.TableStatus === 'ACTIVE');
+}
+
+async function until(done: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await done()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('the table did not settle');
 }
 
 const marker = (id: string): Record<string, AttributeValue> => ({
