@@ -24,7 +24,7 @@ import { InProcessDeliveryQueue } from './delivery-queue';
 import { type OrchestrationContext, type OrchestratorDeps, createContext } from './context';
 import { RolloutClock } from './clock';
 import { EffectRunner } from './effect-runner';
-import { Intake } from './intake';
+import type { Intake } from './intake';
 import { readRollout } from './rollout-queries';
 import { loadOnce } from '../load-once';
 import { type RolloutListener, RolloutWriter, type SaveInput } from './rollout-writer';
@@ -47,7 +47,8 @@ export class Orchestrator {
   private readonly writer: RolloutWriter;
   private readonly runner: EffectRunner;
   private readonly lock: ServiceLock;
-  private readonly intake: Intake;
+  /** Pushes into rollouts and signature checks: loaded with the first push or pending rollout (most functions never need it). */
+  private readonly intake: () => Promise<Intake>;
   private readonly driver: StepDriver;
   private readonly clock: RolloutClock;
   /** Loaded with the first sweep or execution end (docs/architecture.md, "Lambda bundles"): only the watchdog's function and local mode call them. */
@@ -68,15 +69,15 @@ export class Orchestrator {
     this.lock = new ServiceLock(this.ctx, this.writer, step);
     this.clock = new RolloutClock(this.ctx, this.writer);
     this.runner = new EffectRunner(this.ctx, this.writer, this.lock, this.clock);
-    this.intake = new Intake(this.ctx, this.writer, step, this.lock);
+    this.intake = loadOnce(async () => new (await import('./intake')).Intake(this.ctx, this.writer, step, this.lock));
     this.driver = new StepDriver(this.ctx, this.writer, this.runner, this.lock, this.intake, this.clock);
     // The wired queue is read when a delivery is handed over, not now (a Lambda builds its client on first use).
     const local = new InProcessDeliveryQueue((id, received) => this.processDelivery(id, received), this.ctx.log);
     const queue = () => deps.deliveries ?? local;
     this.deliveryQueue = queue;
     this.deliveries = loadOnce(async () => {
-      const { DeliveryIntake } = await import('./delivery-intake');
-      return new DeliveryIntake(this.ctx, this.intake, { dispatch: (id, received) => queue().dispatch(id, received), answering: () => queue().answering?.() ?? (() => undefined) });
+      const [{ DeliveryIntake }, intake] = await Promise.all([import('./delivery-intake'), this.intake()]);
+      return new DeliveryIntake(this.ctx, intake, { dispatch: (id, received) => queue().dispatch(id, received), answering: () => queue().answering?.() ?? (() => undefined) });
     });
     this.watchdog = loadOnce(async () => {
       const [{ Watchdog }, deliveries] = await Promise.all([import('./watchdog'), this.deliveries()]);
@@ -143,12 +144,12 @@ export class Orchestrator {
     return 'idle' in queue && typeof queue.idle === 'function' ? (queue.idle as () => Promise<void>).call(queue) : Promise.resolve();
   }
 
-  checkSignature(rollout: Rollout): Promise<Rollout> {
-    return this.intake.checkSignature(rollout);
+  async checkSignature(rollout: Rollout): Promise<Rollout> {
+    return (await this.intake()).checkSignature(rollout);
   }
 
-  retry(id: string, by: string): Promise<Rollout> {
-    return this.intake.retry(id, by);
+  async retry(id: string, by: string): Promise<Rollout> {
+    return (await this.intake()).retry(id, by);
   }
 
   // ---- operators and alarms

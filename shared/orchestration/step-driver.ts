@@ -45,7 +45,7 @@ export class StepDriver {
     private readonly writer: RolloutWriter,
     private readonly runner: EffectRunner,
     private readonly lock: ServiceLock,
-    private readonly intake: Intake,
+    private readonly intake: () => Promise<Intake>,
     private readonly clock: RolloutClock,
   ) {}
 
@@ -151,7 +151,7 @@ export class StepDriver {
         break;
       }
       if (rollout.status === RolloutStatus.Pending) {
-        if (rollout.wait?.for === 'signature' && !rollout.signature) rollout = await this.intake.checkSignature(rollout);
+        if (rollout.wait?.for === 'signature' && !rollout.signature) rollout = await (await this.intake()).checkSignature(rollout);
         if (rollout.status === RolloutStatus.Pending) break;
         continue;
       }
@@ -356,7 +356,7 @@ export class StepDriver {
       const page = await store.list({ service: name, status: RolloutStatus.Pending, limit: 100 });
       for (const waiting of page.items.filter((r) => !r.signature)) {
         try {
-          await this.intake.checkSignature(waiting);
+          await (await this.intake()).checkSignature(waiting);
         } catch (e) {
           // Listed but never written (a crash between its index entry and its record): its delivery,
           // dispatched again, finishes the creation (intake.ts).
