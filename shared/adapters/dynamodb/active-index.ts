@@ -11,8 +11,9 @@
  * when it was written (`markedAt`), which keep that delete from removing the marker of a
  * re-activation, or of a create, that an earlier version still had on its way during an upgrade.
  */
-import { DeleteItemCommand, QueryCommand, type DynamoDBClient, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { conditionally } from './conditional';
+import { queryAll } from './query-all';
 import { num, readString, str, type Item } from './item-codec';
 import {
   ACTIVE_PARTITION,
@@ -73,7 +74,7 @@ export class ActiveIndex {
 
   /** The ids in `byActive`: keys only, read from the table's `pk` (never `ConsistentRead`: a GSI has none). */
   private async indexed(): Promise<string[]> {
-    const items = await this.queryAll({
+    const items = await queryAll(this.client, {
       TableName: this.tableName,
       IndexName: BY_ACTIVE_INDEX.name,
       KeyConditionExpression: '#p = :p',
@@ -86,7 +87,7 @@ export class ActiveIndex {
 
   /** The ids of the legacy markers, read consistently from the base table. */
   private async legacyMarked(): Promise<string[]> {
-    const items = await this.queryAll({
+    const items = await queryAll(this.client, {
       TableName: this.tableName,
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#id': 'rolloutId' },
@@ -95,16 +96,5 @@ export class ActiveIndex {
       ConsistentRead: true,
     });
     return items.map((item) => readString(item, 'rolloutId'));
-  }
-
-  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-      items.push(...(out.Items ?? []));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return items;
   }
 }

@@ -19,7 +19,6 @@ import {
   QueryCommand,
   UpdateItemCommand,
   type DynamoDBClient,
-  type QueryCommandInput,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { RolloutEvent } from '../../core/events';
@@ -29,6 +28,7 @@ import { RolloutError, RolloutNotFoundError, ValidationError, VersionConflictErr
 import type { DeliveryClaim, DeliveryRecord, ListRolloutsQuery, LockRelease, ProcessedDelivery, ReceivedDelivery, RolloutPage, RolloutStore } from '../../ports';
 import { ActiveIndex } from './active-index';
 import { conditionally } from './conditional';
+import { queryAll } from './query-all';
 import { DeliveryClaims } from './delivery-claims';
 import {
   eventItem,
@@ -318,7 +318,7 @@ export class DynamoRolloutStore implements RolloutStore {
   /** The rollout of a record: its own events, after those in event items when it has any. */
   private async withEvents(record: StoredRecord): Promise<Rollout> {
     if (isSelfContained(record)) return toRollout(record, record.inlineEvents);
-    const items = await this.queryAll({
+    const items = await queryAll(this.client, {
       TableName: this.tableName,
       KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :first AND :last',
       ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
@@ -362,17 +362,6 @@ export class DynamoRolloutStore implements RolloutStore {
       if (unprocessed.length > 0) await new Promise((r) => setTimeout(r, BATCH_BACKOFF_MS * round));
       pending = unprocessed;
     }
-  }
-
-  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-      items.push(...(out.Items ?? []));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return items;
   }
 }
 
