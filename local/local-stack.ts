@@ -332,17 +332,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const app = createApp({ orchestrator, webhookToken: tokens.webhookToken, apiToken: tokens.apiToken, localAlarms: alarms, localEndpoints: endpoints, logger, ...operator.appDeps, ...(options.slack ? { slack: options.slack } : {}) });
   const host = options.host ?? '127.0.0.1';
   const server: ServerType = await new Promise((resolveServer, reject) => {
-    // The API's answers come first: invocations waiting for a slot yield while one is being made
-    // (until its response starts: a live stream does not hold them back).
-    const fetch = async (request: Request, env: unknown): Promise<Response> => {
-      const answered = slots.answering();
-      try {
-        return await app.fetch(request, env);
-      } finally {
-        answered();
-      }
-    };
-    const s = serve({ fetch, port: options.port ?? 3000, hostname: host }, () => resolveServer(s));
+    const s = serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: host }, () => resolveServer(s));
     s.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
