@@ -50,4 +50,3 @@ describe('invocation slots', () => {
     expect(() => new InvocationSlots(0)).toThrow(RangeError);
   });
 });
-
