@@ -1,6 +1,6 @@
 /**
  * The intake function (docs/architecture.md, "Webhook intake"): EventBridge sends it ECR pushes, and
- * the API and the watchdog invoke it asynchronously with `{deliveryId}` for the work of a webhook
+ * the API and the watchdog invoke it asynchronously with `{deliveryId, received?}` for the work of a webhook
  * delivery they answered. Both take the same path: the delivery is recorded, then its work is done
  * (verify, then start or queue).
  */
@@ -9,6 +9,7 @@ import { parseOrThrow } from '../shared/http/validation';
 import type { ProcessedDelivery } from '../shared/ports';
 import { ecrImageActionSchema, parseEcrImageAction } from '../shared/webhooks/ecr-event';
 import type { IngestResult } from '../shared/webhooks/image-push';
+import { deliveryJobOf } from '../shared/adapters/lambda/delivery-job';
 import { functionRoot } from './wiring/compose';
 import type { InvocationContext } from './wiring/inputs';
 
@@ -16,9 +17,10 @@ const root = functionRoot('ecr-push', ['store', 'ecs', 'verifier', 'workflow', '
 
 export async function ecrPush(event: unknown, context?: InvocationContext): Promise<IngestResult | ProcessedDelivery | null> {
   root.begin(context);
-  if (isDeliveryJob(event)) {
-    const outcome = await (await root.get()).orchestrator.processDelivery(event.deliveryId);
-    root.logger.info('delivery processed', { deliveryId: event.deliveryId, found: outcome !== null });
+  const job = deliveryJobOf(event, ROLLOUT_ID_PATTERN);
+  if (job) {
+    const outcome = await (await root.get()).orchestrator.processDelivery(job.deliveryId, job.received);
+    root.logger.info('delivery processed', { deliveryId: job.deliveryId, found: outcome !== null, handed: job.received !== undefined });
     return outcome;
   }
   const parsed = parseEcrImageAction(parseOrThrow(ecrImageActionSchema, event, 'ECR Image Action event'));
@@ -26,9 +28,4 @@ export async function ecrPush(event: unknown, context?: InvocationContext): Prom
   const result = await (await root.get()).orchestrator.ingest([parsed.push], 'ecr-event');
   root.logger.info('ECR push', { deliveryId: result.deliveryId, repository: parsed.push.repository, digest: parsed.push.digest, accepted: result.accepted, ignored: result.ignored });
   return result;
-}
-
-function isDeliveryJob(event: unknown): event is { deliveryId: string } {
-  if (typeof event !== 'object' || event === null || !('deliveryId' in event)) return false;
-  return typeof event.deliveryId === 'string' && ROLLOUT_ID_PATTERN.test(event.deliveryId);
 }

@@ -165,8 +165,12 @@ export interface RolloutStore {
    * cannot be made durable (the sender is then told to retry).
    */
   receiveDelivery(delivery: ReceivedDelivery | ProcessedDelivery): Promise<DeliveryRecord | null>;
-  /** Records a delivery's outcome; it then leaves `receivedDeliveries`. Idempotent. */
-  completeDelivery(delivery: ProcessedDelivery): Promise<void>;
+  /**
+   * Records a received delivery's outcome; it then leaves `receivedDeliveries`. False, and nothing
+   * written, when it was not received any more: another run of its work (a duplicate invocation, a
+   * dispatch again) recorded its outcome first, and that one stands.
+   */
+  completeDelivery(delivery: ProcessedDelivery): Promise<boolean>;
   /** A delivery, received or processed; null when unknown (or expired). */
   delivery(id: string): Promise<DeliveryRecord | null>;
   /**

@@ -133,7 +133,13 @@ export class DeliveryIntake {
   private async complete(delivery: ReceivedDelivery): Promise<ProcessedDelivery> {
     const result = await this.intake.process(delivery);
     const done = processedOf(delivery, result, this.ctx.clock());
-    await this.ctx.deps.store.completeDelivery(done);
+    if (!(await this.ctx.deps.store.completeDelivery(done))) {
+      // Another run of this work recorded the outcome first (a duplicate invocation, a dispatch again): it stands.
+      const recorded = await this.ctx.deps.store.delivery(delivery.id);
+      this.ctx.log.info('delivery already processed by another run', { deliveryId: delivery.id });
+      if (recorded?.status === 'PROCESSED') return withoutStatus(recorded);
+      return done;
+    }
     this.recent.processed({ status: 'PROCESSED', ...done }, this.ctx.clock());
     this.ctx.log.info('delivery processed', { deliveryId: delivery.id, source: delivery.source, accepted: done.accepted.map((a) => a.rolloutId), ignored: done.ignored.length });
     return done;

@@ -303,7 +303,7 @@ export class DynamoRolloutStore implements RolloutStore {
     return this.deliveries.receive(delivery);
   }
 
-  completeDelivery(delivery: ProcessedDelivery): Promise<void> {
+  completeDelivery(delivery: ProcessedDelivery): Promise<boolean> {
     return this.deliveries.complete(delivery);
   }
 

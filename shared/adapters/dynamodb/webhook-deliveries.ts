@@ -49,9 +49,22 @@ export class WebhookDeliveries {
     return existing;
   }
 
-  /** Rewrites the delivery with its outcome: it leaves the index of unfinished work. Idempotent. */
-  async complete(delivery: ProcessedDelivery): Promise<void> {
-    await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: this.processedItem(delivery) }));
+  /**
+   * Rewrites the received delivery with its outcome: it leaves the index of unfinished work. False when it
+   * was not received any more (another run of its work recorded the outcome first): that one stands.
+   */
+  complete(delivery: ProcessedDelivery): Promise<boolean> {
+    return conditionally(() =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: this.processedItem(delivery),
+          ConditionExpression: '#status = :received',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':received': str(RECEIVED) },
+        }),
+      ),
+    );
   }
 
   async get(id: string): Promise<DeliveryRecord | null> {

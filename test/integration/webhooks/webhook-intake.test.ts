@@ -9,7 +9,7 @@ import { DynamoRolloutStore } from '../../../shared/adapters/dynamodb/dynamo-rol
 import { createApp } from '../../../shared/http/app';
 import { FailureLimiter } from '../../../shared/http/rate-limit';
 import { Orchestrator } from '../../../shared/orchestration/orchestrator';
-import type { DeliveryQueue } from '../../../shared/ports';
+import type { DeliveryQueue, ReceivedDelivery } from '../../../shared/ports';
 import { useDynalite } from '../../helpers/dynamodb';
 import { appConfig } from '../../helpers/local-config';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';
@@ -34,8 +34,10 @@ function countCalls(client: DynamoDBClient): { calls: string[] } {
 /** A queue that only remembers what it was handed: the work of a process that died after answering. */
 class HeldQueue implements DeliveryQueue {
   readonly held: string[] = [];
-  async dispatch(id: string) {
+  readonly handed = new Map<string, ReceivedDelivery>();
+  async dispatch(id: string, received?: ReceivedDelivery) {
     this.held.push(id);
+    if (received) this.handed.set(id, received);
   }
 }
 
@@ -46,8 +48,9 @@ async function setup(options: { queue?: DeliveryQueue; clock?: () => Date; recen
   const store = new DynamoRolloutStore({ client, tableName });
   const config = appConfig([service('web', '127.0.0.1:5000/team/web', { tags: /^v[0-9]+/ }), service('worker', '127.0.0.1:5000/team/web')]);
   const verifier = new ScriptedVerifier();
+  const ecs = new FakeEcs();
   const orchestrator = new Orchestrator({
-    config, store, ecs: new FakeEcs(), verifier, workflow: new RecordingWorkflow(),
+    config, store, ecs, verifier, workflow: new RecordingWorkflow(),
     ...(options.queue ? { deliveries: options.queue } : {}), ...(options.clock ? { clock: options.clock } : {}),
     options: { signatureRecheckMs: [], ...(options.recentDeliveries === undefined ? {} : { recentDeliveries: options.recentDeliveries }) },
   });
@@ -73,7 +76,7 @@ async function setup(options: { queue?: DeliveryQueue; clock?: () => Date; recen
     const res = await app.request(`/deliveries/${id}`, { headers: { authorization: `Bearer ${token}` } });
     return { status: res.status, body: (await res.json()) as any };
   };
-  return { store, orchestrator, counter, verifier, push, notify, delivery };
+  return { store, orchestrator, counter, verifier, ecs, push, notify, delivery };
 }
 
 describe('webhook intake', () => {
@@ -182,6 +185,24 @@ describe('webhook intake', () => {
     expect(outcome.accepted.map((a: any) => a.rolloutId).sort()).toEqual(res.body.accepted.map((a: any) => a.rolloutId).sort());
     expect((await h.store.list({})).items).toHaveLength(2);
     expect(await h.store.receivedDeliveries()).toEqual([]);
+  });
+
+  it('keeps the first outcome when its work runs twice from the handed-on delivery (an asynchronous invocation delivered again)', async () => {
+    const queue = new HeldQueue();
+    const h = await setup({ queue });
+    const digest = sha256('build 6');
+    const res = await h.push(digest, 'v6');
+    const received = queue.handed.get(res.body.deliveryId)!;
+    expect(received).toMatchObject({ id: res.body.deliveryId });
+    const first = await h.orchestrator.processDelivery(res.body.deliveryId, received);
+    expect(first?.accepted.map((a) => a.rolloutId).sort()).toEqual(res.body.accepted.map((a: any) => a.rolloutId).sort());
+    // Run again later, the same work would decide otherwise (the digest is stable by then): the first outcome stands.
+    h.ecs.sets.get('stable')!.digest = digest;
+    h.counter.calls.length = 0;
+    const again = await h.orchestrator.processDelivery(res.body.deliveryId, received);
+    expect(again).toEqual(first);
+    expect(h.counter.calls.filter((c) => c === 'PutItem')).toHaveLength(1); // the refused outcome write
+    expect((await h.delivery(res.body.deliveryId)).body).toMatchObject({ status: 'PROCESSED', accepted: first!.accepted, ignored: first!.ignored });
   });
 
   it('answers 503 with Retry-After when the delivery cannot be recorded, and no 5xx for good deliveries at once', async () => {

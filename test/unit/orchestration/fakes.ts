@@ -119,7 +119,9 @@ export class MemStore implements RolloutStore {
     return null;
   }
   async completeDelivery(d: ProcessedDelivery) {
+    if (this.deliveries.get(d.id)?.status !== 'RECEIVED') return false;
     this.deliveries.set(d.id, structuredClone({ status: 'PROCESSED', ...d }));
+    return true;
   }
   async delivery(id: string) {
     const d = this.deliveries.get(id);
