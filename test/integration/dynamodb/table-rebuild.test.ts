@@ -15,6 +15,7 @@ import { recordItem } from '../../../shared/adapters/dynamodb/item-codec';
 import { BY_ACTIVE_INDEX, createTableInput } from '../../../shared/adapters/dynamodb/table-design';
 import { EventType } from '../../../shared/core/events';
 import { RolloutStatus } from '../../../shared/core/status';
+import { waitFor } from '../../helpers/http';
 import { advance, makeRollout } from './rollout-factory';
 
 const running: RunningDynalite[] = [];
@@ -45,7 +46,7 @@ async function stop(dynamo: RunningDynalite): Promise<void> {
 async function earlierTable(client: DynamoDBClient): Promise<void> {
   await client.send(new DeleteTableCommand({ TableName: 'rollouts' }));
   // As in DynamoDB, a table is gone, and a new one usable, only some time after the call (dynalite: a tick).
-  await until(async () => client.send(new DescribeTableCommand({ TableName: 'rollouts' })).then(() => false, () => true));
+  await waitFor('the earlier table to be gone', async () => client.send(new DescribeTableCommand({ TableName: 'rollouts' })).then(() => false, () => true), 5_000, 10);
   const design = createTableInput('rollouts');
   const gsi3 = [BY_ACTIVE_INDEX.partitionKey, BY_ACTIVE_INDEX.sortKey] as string[];
   await client.send(
@@ -55,15 +56,7 @@ async function earlierTable(client: DynamoDBClient): Promise<void> {
       GlobalSecondaryIndexes: design.GlobalSecondaryIndexes!.filter((i) => i.IndexName !== BY_ACTIVE_INDEX.name),
     }),
   );
-  await until(async () => (await client.send(new DescribeTableCommand({ TableName: 'rollouts' }))).Table?.TableStatus === 'ACTIVE');
-}
-
-async function until(done: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await done()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('the table did not settle');
+  await waitFor('the earlier table to be ACTIVE', async () => (await client.send(new DescribeTableCommand({ TableName: 'rollouts' }))).Table?.TableStatus === 'ACTIVE', 5_000, 10);
 }
 
 const marker = (id: string): Record<string, AttributeValue> => ({
