@@ -15,8 +15,8 @@
  *   saves, and a pending rollout asks the registry: their Advance reads the record.
  * - Nothing is done on ECS or the load balancer from an unconfirmed record: a look at ECS that would
  *   bring it to the record's weight is held, and the record read first.
- * - A save from it that conflicts and changes nothing on the stored record decides again from the top,
- *   from that record, its effects dropped (a Tick on a rollback another actor runs would run it twice).
+ * - A save from it that conflicts is not decided again by the writer: the driver decides from the stored
+ *   record, from the top (a Tick decided again on a rollback another actor runs would run it twice).
  * - An Advance that ends having saved nothing reads the record before it answers, and decides again if
  *   it had moved on.
  *

@@ -71,15 +71,23 @@ export class StepDriver {
    */
   async advance(id: string, call?: ClockCall, carried?: Rollout | null): Promise<Directive> {
     const handed = carried?.id === id && CARRIED_STATUSES.has(carried.status) ? carried : null;
-    const rollout = handed ?? (await this.writer.load(id));
+    return this.advanceFrom(handed ?? (await this.writer.load(id)), call, handed !== null);
+  }
+
+  /** `advance` from this record; `handed`: one the workflow handed on, not confirmed by the store yet. */
+  private async advanceFrom(rollout: Rollout, call: ClockCall | undefined, handed: boolean): Promise<Directive> {
+    const id = rollout.id;
     const stale = this.staleClock(rollout, call);
     if (stale) return stale;
     // Called by the workflow, a weight call's look for newer intents may be left to the steady wait
     // that follows (`converge` on the directive): it keeps its token under the version of the call.
-    const { directive, unconfirmed } = await this.advanceRollout(rollout, call?.execution, handed !== null);
-    // Decided from the handed-on record with nothing done and no save to confirm it: read it before
-    // answering, and decide again from the store if it had moved on (an abort during the bake).
-    if (unconfirmed && (await this.writer.load(id)).version !== rollout.version) return this.advance(id, call);
+    const { directive, unconfirmed } = await this.advanceRollout(rollout, call?.execution, handed);
+    if (unconfirmed) {
+      // Decided from the handed-on record with nothing done and no save to confirm it: read it before
+      // answering, and decide again from the record read if it had moved on (an abort during the bake).
+      const stored = await this.writer.load(id);
+      if (stored.version !== rollout.version) return this.advanceFrom(stored, call, false);
+    }
     const next = await this.nextTurn(id, directive, call);
     // Handed over instead: no wait follows, so the look is made now.
     if (directive.next === 'STEADY' && directive.converge && next.next !== 'STEADY') await this.runner.converge(await this.writer.load(id));
@@ -125,13 +133,13 @@ export class StepDriver {
       if (r.id === loaded.id) own.add(r.version);
     });
     try {
-      return await this.advanceFrom(loaded, own, execution, deferCheck, handed);
+      return await this.decideFrom(loaded, own, execution, deferCheck, handed);
     } finally {
       unsubscribe();
     }
   }
 
-  private async advanceFrom(loaded: Rollout, own: ReadonlySet<number>, execution: string | undefined, deferCheck: boolean, handed: boolean): Promise<{ directive: Directive; unconfirmed: boolean }> {
+  private async decideFrom(loaded: Rollout, own: ReadonlySet<number>, execution: string | undefined, deferCheck: boolean, handed: boolean): Promise<{ directive: Directive; unconfirmed: boolean }> {
     let rollout = loaded;
     let unconfirmedVersion: number | null = handed ? loaded.version : null;
     const confirmed = (r: Rollout) => r.version !== unconfirmedVersion;
