@@ -60,7 +60,7 @@ export interface AcquireOptions {
 }
 
 /** A rollout the lock's hand-off may start: verified, not started, and waiting for the lock. */
-function waitsForLock(r: Rollout): boolean {
+export function waitsForLock(r: Rollout): boolean {
   return r.status === RolloutStatus.Pending && r.signature !== null && r.wait?.for === 'lock';
 }
 

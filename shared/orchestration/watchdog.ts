@@ -13,7 +13,7 @@ import { RolloutClock } from './clock';
 import type { DeliveryIntake } from './delivery-intake';
 import type { EffectRunner } from './effect-runner';
 import type { RolloutWriter } from './rollout-writer';
-import type { ServiceLock } from './service-lock';
+import { type ServiceLock, waitsForLock } from './service-lock';
 
 export interface SweepReport {
   /** Rollouts whose clock was started again. */
@@ -162,10 +162,6 @@ function needsClock(rollout: Rollout): boolean {
   if (rollout.status !== RolloutStatus.Pending) return true;
   // PENDING: the clock looks for a late signature until its deadline; a queued one waits for the lock's release.
   return rollout.wait?.for === 'signature' && Boolean(rollout.wait.until) && !rollout.signature;
-}
-
-function waitsForLock(rollout: Rollout): boolean {
-  return rollout.status === RolloutStatus.Pending && rollout.signature !== null && rollout.wait?.for === 'lock';
 }
 
 /** A token kept on a record that no longer waits under it: its answer failed and is owed. */
