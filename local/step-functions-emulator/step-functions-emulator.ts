@@ -517,12 +517,13 @@ export class StepFunctionsEmulator {
       });
       waited.catch(() => undefined);
     }
-    if (this.checkDataLimit(execution, state, 'task input', JSON.stringify(taskInput ?? null))) return never();
+    const inputText = JSON.stringify(taskInput);
+    if (this.checkDataLimit(execution, state, 'task input', inputText ?? 'null')) return never();
     if (kind.events === 'lambda') {
-      this.append(execution, 'LambdaFunctionScheduled', { resource: kind.resource, input: JSON.stringify(taskInput), inputDetails: { truncated: false }, timeoutInSeconds });
+      this.append(execution, 'LambdaFunctionScheduled', { resource: kind.resource, input: inputText, inputDetails: { truncated: false }, timeoutInSeconds });
       this.append(execution, 'LambdaFunctionStarted', {});
     } else {
-      const scheduled = { resourceType: kind.resourceType, resource: kind.resource, region: LOCAL_REGION, parameters: JSON.stringify(taskInput), timeoutInSeconds, ...(heartbeatSeconds === undefined ? {} : { heartbeatInSeconds: heartbeatSeconds }) };
+      const scheduled = { resourceType: kind.resourceType, resource: kind.resource, region: LOCAL_REGION, parameters: inputText, timeoutInSeconds, ...(heartbeatSeconds === undefined ? {} : { heartbeatInSeconds: heartbeatSeconds }) };
       this.append(execution, 'TaskScheduled', scheduled);
       this.append(execution, 'TaskStarted', { resourceType: kind.resourceType, resource: kind.resource });
     }
@@ -580,10 +581,11 @@ export class StepFunctionsEmulator {
    * such limit, so the check is here; true when it failed the execution.
    */
   private checkDataLimit(execution: Execution, state: string, what: 'input' | 'output' | 'task input' | 'task result', json: string): boolean {
-    if (execution.closed || Buffer.byteLength(json) <= MAX_PAYLOAD_BYTES) return false;
+    const bytes = execution.closed ? 0 : Buffer.byteLength(json);
+    if (bytes <= MAX_PAYLOAD_BYTES) return false;
     this.close_(execution, 'FAILED', {
       error: 'States.DataLimitExceeded',
-      cause: `The state/task '${state}' ${what} is ${Buffer.byteLength(json)} bytes, over the ${MAX_PAYLOAD_BYTES}-byte (256 KiB) payload quota.`,
+      cause: `The state/task '${state}' ${what} is ${bytes} bytes, over the ${MAX_PAYLOAD_BYTES}-byte (256 KiB) payload quota.`,
     });
     return true;
   }
