@@ -285,26 +285,29 @@ export class EffectRunner {
       const sets = [{ role: 'canary', ...canary }, ...(stable ? [{ role: 'stable', ...stable }] : [])];
       return notYet(unsteadyReason(sets));
     }
-    if (traffic.mode !== 'alb') return { steadyAt: { weight: rollout.canaryWeight, trafficShare: await traffic.share({ stable: stable ?? null, canary }) }, why: null };
+    const pair = { stable: stable ?? null, canary };
+    if (traffic.mode !== 'alb') return { steadyAt: { weight: rollout.canaryWeight, trafficShare: await traffic.share(pair) }, why: null };
     // ALB weights: both sets are steady (the canary's targets healthy), so the rule may forward the weight.
+    // Blue-green, previewed: the preview rule forwards 100% to the new set (set at its creation; set
+    // again if it was changed since).
     const previewOf = () => (rollout.canaryWeight === 0 ? this.preview(rollout) : null);
     if (!act) {
       // Only a look; a rule that must change, or cannot be read, is for the confirmed record's look.
-      const preview = previewOf();
-      const sets = { stable: stable ?? null, canary };
-      const routedAlready = await Promise.resolve()
-        .then(async () => (await traffic.share(sets)) === rollout.canaryWeight && (!preview || (await preview.share(sets)) === 100))
-        .catch(() => false);
+      let routedAlready = false;
+      try {
+        const preview = previewOf();
+        routedAlready = (await traffic.share(pair)) === rollout.canaryWeight && (!preview || (await preview.share(pair)) === 100);
+      } catch {
+        // Read again, and acted on, by the confirmed record's look.
+      }
       return routedAlready ? { steadyAt: { weight: rollout.canaryWeight, trafficShare: rollout.canaryWeight }, why: null } : held;
     }
     const routed = await this.ecsCall(rollout, 'route', async () => {
-      if ((await traffic.share({ stable: stable ?? null, canary })) !== rollout.canaryWeight) {
+      if ((await traffic.share(pair)) !== rollout.canaryWeight) {
         await traffic.route({ ...this.targetGroups(rollout, view), canaryWeight: rollout.canaryWeight });
       }
-      // Blue-green, previewed: the preview rule forwards 100% to the new set (set at its creation; set
-      // again if it was changed since).
       const preview = previewOf();
-      if (preview && (await preview.share({ stable: stable ?? null, canary })) !== 100) {
+      if (preview && (await preview.share(pair)) !== 100) {
         await preview.route({ ...this.targetGroups(rollout, view), canaryWeight: 100 });
       }
     });
