@@ -6,6 +6,7 @@
 import { carriedRecord } from '../../shared/core/carried-record';
 import type { Rollout } from '../../shared/core/rollout';
 import { ValidationError } from '../../shared/errors';
+import { isPlainObject } from '../../shared/plain-object';
 import type { ClockCall } from '../../shared/orchestration/orchestrator';
 
 export type { InvocationContext } from '../../shared/observability/lambda-logger';
@@ -20,7 +21,7 @@ class InputReader {
     private readonly prefix = '',
     private readonly issues: string[] = [],
   ) {
-    const object = isObject(value);
+    const object = isPlainObject(value);
     if (!object) this.issues.push(`${prefix.slice(0, -1) || '(body)'}: expected an object`);
     this.fields = object ? (value as Record<string, unknown>) : {};
   }
@@ -69,7 +70,7 @@ class InputReader {
   object(name: string, nullable = false): Record<string, unknown> | undefined {
     const v = this.fields[name];
     if (v === undefined || (nullable && v === null)) return undefined;
-    if (!isObject(v)) {
+    if (!isPlainObject(v)) {
       this.issues.push(`${this.prefix}${name}: expected an object`);
       return undefined;
     }
@@ -85,10 +86,6 @@ class InputReader {
   done(): void {
     if (this.issues.length > 0) throw new ValidationError(`invalid ${this.what}: ${this.issues.join('; ')}`, this.issues);
   }
-}
-
-function isObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Which execution calls, and its turn of the loop (absent in executions started before they were passed). */
@@ -114,7 +111,7 @@ export function parseAdvanceInput(event: unknown): { rolloutId: string; call: Cl
 
 /** `value[name]` when `value` is a plain object; undefined otherwise. */
 function field(value: unknown, name: string): unknown {
-  return isObject(value) ? (value as Record<string, unknown>)[name] : undefined;
+  return isPlainObject(value) ? (value as Record<string, unknown>)[name] : undefined;
 }
 
 /**

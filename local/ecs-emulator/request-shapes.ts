@@ -11,6 +11,7 @@
  * (`() => schema`) or `[schema, memberTraits]`.
  */
 import { RegisterTaskDefinitionRequest$ } from '@aws-sdk/client-ecs';
+import { isPlainObject } from '../../shared/plain-object';
 import { invalidParameter } from './errors';
 
 type SchemaRef = unknown;
@@ -46,7 +47,6 @@ export function structureShape(ref: SchemaRef): StructureShape {
 /** RegisterTaskDefinition's request members, from the SDK's model. */
 export const REGISTER_TASK_DEFINITION_REQUEST: StructureShape = structureShape(RegisterTaskDefinitionRequest$);
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const absent = (value: unknown) => value === undefined || value === null;
 
 /**

@@ -3,9 +3,9 @@ import { z } from 'zod';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isPlainObject } from '../plain-object';
+
+export { isPlainObject };
 
 /** A whole number in `[min, max]`; one message for both ends, since a range is easier to fix than a bound. */
 export function intBetween(min: number, max: number) {

@@ -4,6 +4,7 @@
  * `alg`, `crit`, `cty` and the Notary headers; of the unprotected one only `x5c`, the signing agent and
  * the timestamp countersignature are read.
  */
+import { isPlainObject } from '../../plain-object';
 import { decodeBase64 } from '../encoding';
 import { EnvelopeError, Header, NotationMediaType, type NotationEnvelope, type SignatureAlgorithm } from './envelope';
 import { readHeaders, type HeaderValue } from './signed-headers';
@@ -14,7 +15,7 @@ const JWS_STANDARD = new Set(['alg', 'jku', 'jwk', 'kid', 'x5u', 'x5c', 'x5t', '
 
 export function parseJwsEnvelope(bytes: Uint8Array): NotationEnvelope {
   const json = parseJson(bytes, 'envelope');
-  if (!isRecord(json)) throw new EnvelopeError('JWS envelope is not a JSON object');
+  if (!isPlainObject(json)) throw new EnvelopeError('JWS envelope is not a JSON object');
   const keys = Object.keys(json).sort().join(',');
   if (keys !== 'header,payload,protected,signature') {
     throw new EnvelopeError(`JWS envelope must have exactly payload, protected, header and signature (it has ${keys || 'nothing'})`);
@@ -24,7 +25,7 @@ export function parseJwsEnvelope(bytes: Uint8Array): NotationEnvelope {
     throw new EnvelopeError('JWS payload, protected and signature must be base64url strings');
   }
   const protectedHeader = parseJson(base64Url(protectedText, 'protected header'), 'protected header');
-  if (!isRecord(protectedHeader)) throw new EnvelopeError('JWS protected header is not a JSON object');
+  if (!isPlainObject(protectedHeader)) throw new EnvelopeError('JWS protected header is not a JSON object');
   const { alg, crit, cty, ...rest } = protectedHeader;
   if (typeof alg !== 'string' || !(ALGORITHMS as readonly string[]).includes(alg)) {
     throw new EnvelopeError(`JWS alg ${JSON.stringify(alg)} is not one of ${ALGORITHMS.join(', ')}`);
@@ -39,7 +40,7 @@ export function parseJwsEnvelope(bytes: Uint8Array): NotationEnvelope {
   }
   const headers = readHeaders(values, crit as string[], typeof cty === 'string' ? cty : JSON.stringify(cty));
 
-  if (!isRecord(header)) throw new EnvelopeError('JWS unprotected header is not a JSON object');
+  if (!isPlainObject(header)) throw new EnvelopeError('JWS unprotected header is not a JSON object');
   // Other unprotected entries are read by no one (they are not signed): Notation's own reader skips them too.
   const { x5c } = header;
   if (!Array.isArray(x5c) || x5c.length === 0) throw new EnvelopeError('JWS x5c must list the certificate chain');
@@ -101,8 +102,4 @@ function parseJson(bytes: Uint8Array, what: string): unknown {
     if (error instanceof EnvelopeError) throw error;
     throw new EnvelopeError(`JWS ${what} is not UTF-8 JSON`);
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
