@@ -4,7 +4,6 @@
  * delivery they answered. Both take the same path: the delivery is recorded, then its work is done
  * (verify, then start or queue).
  */
-import { ROLLOUT_ID_PATTERN } from '../shared/core/ids';
 import { parseOrThrow } from '../shared/http/validation';
 import type { ProcessedDelivery } from '../shared/ports';
 import { ecrImageActionSchema, parseEcrImageAction } from '../shared/webhooks/ecr-event';
@@ -17,7 +16,7 @@ const root = functionRoot('ecr-push', ['store', 'ecs', 'verifier', 'workflow', '
 
 export async function ecrPush(event: unknown, context?: InvocationContext): Promise<IngestResult | ProcessedDelivery | null> {
   root.begin(context);
-  const job = deliveryJobOf(event, ROLLOUT_ID_PATTERN);
+  const job = deliveryJobOf(event);
   if (job) {
     const outcome = await (await root.get()).orchestrator.processDelivery(job.deliveryId, job.received);
     root.logger.info('delivery processed', { deliveryId: job.deliveryId, found: outcome !== null, handed: job.received !== undefined });

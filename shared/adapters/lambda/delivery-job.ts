@@ -2,7 +2,9 @@
  * The event the intake function (functions/ecr-push.ts) receives for a delivery's work, as
  * `LambdaDeliveryQueue` sends it; apart from it, so that reading one loads no Lambda client.
  */
+import { ROLLOUT_ID_PATTERN } from '../../core/ids';
 import type { ReceivedDelivery } from '../../ports';
+import { isPlainObject } from '../../plain-object';
 
 export interface DeliveryJob {
   readonly deliveryId: string;
@@ -11,18 +13,24 @@ export interface DeliveryJob {
 }
 
 /**
- * The delivery job in an event, or null when the event is none; its `received` only when shaped like
- * this delivery's record (anything else: the work reads the delivery by id).
+ * The delivery job in an event (its id shaped like a delivery's, as rollout ids are), or null when the
+ * event is none; its `received` only when shaped like this delivery's record (anything else: the work
+ * reads the delivery by id).
  */
-export function deliveryJobOf(event: unknown, idPattern: RegExp): DeliveryJob | null {
-  if (typeof event !== 'object' || event === null || !('deliveryId' in event)) return null;
-  const { deliveryId, received } = event as { deliveryId: unknown; received?: unknown };
-  if (typeof deliveryId !== 'string' || !idPattern.test(deliveryId)) return null;
+export function deliveryJobOf(event: unknown): DeliveryJob | null {
+  if (!isPlainObject(event)) return null;
+  const { deliveryId, received } = event;
+  if (typeof deliveryId !== 'string' || !ROLLOUT_ID_PATTERN.test(deliveryId)) return null;
   return isReceivedDelivery(received, deliveryId) ? { deliveryId, received } : { deliveryId };
 }
 
 function isReceivedDelivery(value: unknown, id: string): value is ReceivedDelivery {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const d = value as Record<string, unknown>;
-  return d['id'] === id && typeof d['source'] === 'string' && typeof d['receivedAt'] === 'string' && Array.isArray(d['planned']) && Array.isArray(d['ignored']);
+  return (
+    isPlainObject(value) &&
+    value['id'] === id &&
+    typeof value['source'] === 'string' &&
+    typeof value['receivedAt'] === 'string' &&
+    Array.isArray(value['planned']) &&
+    Array.isArray(value['ignored'])
+  );
 }

@@ -38,13 +38,13 @@ describe('the delivery job', () => {
   });
 
   it('is read back with its delivery only when that is this delivery’s record', () => {
-    expect(deliveryJobOf({ deliveryId: ID, received: received() }, ROLLOUT_ID_PATTERN)).toEqual({ deliveryId: ID, received: received() });
-    expect(deliveryJobOf({ deliveryId: ID }, ROLLOUT_ID_PATTERN)).toEqual({ deliveryId: ID });
+    expect(deliveryJobOf({ deliveryId: ID, received: received() })).toEqual({ deliveryId: ID, received: received() });
+    expect(deliveryJobOf({ deliveryId: ID })).toEqual({ deliveryId: ID });
     for (const other of [received({ id: 'another' }), { ...received(), planned: 'none' }, { ...received(), receivedAt: 1 }, 'x', null, [received()]]) {
-      expect(deliveryJobOf({ deliveryId: ID, received: other }, ROLLOUT_ID_PATTERN)).toEqual({ deliveryId: ID });
+      expect(deliveryJobOf({ deliveryId: ID, received: other })).toEqual({ deliveryId: ID });
     }
     for (const notAJob of [null, 'job', { deliveryId: 7 }, { deliveryId: 'not an id' }, { 'detail-type': 'ECR Image Action' }]) {
-      expect(deliveryJobOf(notAJob, ROLLOUT_ID_PATTERN)).toBeNull();
+      expect(deliveryJobOf(notAJob)).toBeNull();
     }
   });
 });
