@@ -12,24 +12,16 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import {
-  BatchWriteItemCommand,
   CreateTableCommand,
   DeleteTableCommand,
   DescribeTableCommand,
   ResourceNotFoundException,
   ScanCommand,
-  type AttributeValue,
   type DynamoDBClient,
-  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import type { Item } from '../../shared/adapters/dynamodb/item-codec';
+import { putAll } from '../../shared/adapters/dynamodb/put-all';
 import { createTableInput } from '../../shared/adapters/dynamodb/table-design';
-
-type Item = Record<string, AttributeValue>;
-
-/** DynamoDB's limit of put requests in one BatchWriteItem. */
-const BATCH_WRITE_LIMIT = 25;
-/** Rounds of resending what BatchWriteItem left unprocessed. */
-const MAX_BATCH_ROUNDS = 5;
 
 /** The indexes of the design the table lacks (none: nothing to rebuild). */
 export async function missingIndexes(client: DynamoDBClient, tableName: string): Promise<string[]> {
@@ -70,16 +62,7 @@ async function recreate(client: DynamoDBClient, tableName: string, items: readon
   await waitGone(client, tableName);
   await client.send(new CreateTableCommand(createTableInput(tableName)));
   await waitActive();
-  let pending: WriteRequest[] = items.map((Item) => ({ PutRequest: { Item } }));
-  for (let round = 1; pending.length > 0; round++) {
-    if (round > MAX_BATCH_ROUNDS) throw new Error(`table ${tableName}: ${pending.length} items still unwritten after ${MAX_BATCH_ROUNDS} rounds`);
-    const unprocessed: WriteRequest[] = [];
-    for (let i = 0; i < pending.length; i += BATCH_WRITE_LIMIT) {
-      const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending.slice(i, i + BATCH_WRITE_LIMIT) } }));
-      unprocessed.push(...(out.UnprocessedItems?.[tableName] ?? []));
-    }
-    pending = unprocessed;
-  }
+  await putAll(client, tableName, items, (left, rounds) => new Error(`table ${tableName}: ${left} items still unwritten after ${rounds} rounds`));
 }
 
 async function scanAll(client: DynamoDBClient, tableName: string): Promise<Item[]> {

@@ -13,13 +13,11 @@
  * record (the sparse `byActive` keys, item-codec.ts), so no save writes anything else for it.
  */
 import {
-  BatchWriteItemCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
   type DynamoDBClient,
-  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import type { RolloutEvent } from '../../core/events';
 import type { Rollout } from '../../core/rollout';
@@ -28,6 +26,7 @@ import { RolloutError, RolloutNotFoundError, ValidationError, VersionConflictErr
 import type { DeliveryClaim, DeliveryRecord, ListRolloutsQuery, LockRelease, ProcessedDelivery, ReceivedDelivery, RolloutPage, RolloutStore } from '../../ports';
 import { ActiveIndex } from './active-index';
 import { conditionally } from './conditional';
+import { putAll } from './put-all';
 import { queryAll } from './query-all';
 import { DeliveryClaims } from './delivery-claims';
 import {
@@ -80,12 +79,6 @@ export interface DynamoRolloutStoreOptions {
 
 const DEFAULT_STALE_MARKER_SECONDS = 300;
 const DEFAULT_DELIVERY_OUTCOME_SECONDS = 7 * 24 * 3600;
-
-/** DynamoDB's limit of put and delete requests in one BatchWriteItem. */
-const BATCH_WRITE_LIMIT = 25;
-/** Rounds of resending what BatchWriteItem left unprocessed (throttled), each after a longer pause. */
-const MAX_BATCH_ROUNDS = 5;
-const BATCH_BACKOFF_MS = 50;
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
@@ -351,17 +344,12 @@ export class DynamoRolloutStore implements RolloutStore {
     if (out.Item === undefined) throw new RolloutNotFoundError(id);
     if (readNumber(out.Item, 'version') !== expected) throw new VersionConflictError(id, expected);
     const from = out.Item['events'] === undefined ? 0 : readNumber(out.Item, 'loggedCount');
-    let pending: WriteRequest[] = events.slice(from).map((event) => ({ PutRequest: { Item: eventItem(id, event) } }));
-    for (let round = 1; pending.length > 0; round++) {
-      if (round > MAX_BATCH_ROUNDS) throw new RolloutError(`rollout ${id}: ${pending.length} event items still unprocessed after ${MAX_BATCH_ROUNDS} rounds`);
-      const unprocessed: WriteRequest[] = [];
-      for (let i = 0; i < pending.length; i += BATCH_WRITE_LIMIT) {
-        const batch = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending.slice(i, i + BATCH_WRITE_LIMIT) } }));
-        unprocessed.push(...(batch.UnprocessedItems?.[this.tableName] ?? []));
-      }
-      if (unprocessed.length > 0) await new Promise((r) => setTimeout(r, BATCH_BACKOFF_MS * round));
-      pending = unprocessed;
-    }
+    await putAll(
+      this.client,
+      this.tableName,
+      events.slice(from).map((event) => eventItem(id, event)),
+      (left, rounds) => new RolloutError(`rollout ${id}: ${left} event items still unprocessed after ${rounds} rounds`),
+    );
   }
 }
 
