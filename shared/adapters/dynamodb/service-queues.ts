@@ -5,8 +5,9 @@
  * depends on the queue's length only. Entries are plain facts ("this rollout asked to wait"): a put or a
  * delete of one item, idempotent, and whoever reads the queue checks each rollout's record.
  */
-import { DeleteItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { str, readString, type Item } from './item-codec';
+import { queryAll } from './query-all';
 import { PARTITION_KEY, QUEUE_SORT_KEY_PREFIX, SORT_KEY, queueSk, servicePartition } from './table-design';
 
 export class ServiceQueues {
@@ -31,24 +32,15 @@ export class ServiceQueues {
 
   /** The queued rollout ids, oldest first. */
   async queued(service: string): Promise<string[]> {
-    const ids: string[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :queue)',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
-          ExpressionAttributeValues: { ':pk': str(servicePartition(service)), ':queue': str(QUEUE_SORT_KEY_PREFIX) },
-          ProjectionExpression: '#sk',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) ids.push(readString(item, SORT_KEY).slice(QUEUE_SORT_KEY_PREFIX.length));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return ids;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :queue)',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+      ExpressionAttributeValues: { ':pk': str(servicePartition(service)), ':queue': str(QUEUE_SORT_KEY_PREFIX) },
+      ProjectionExpression: '#sk',
+      ConsistentRead: true,
+    });
+    return items.map((item) => readString(item, SORT_KEY).slice(QUEUE_SORT_KEY_PREFIX.length));
   }
 
   private key(service: string, rolloutId: string): Item {

@@ -8,9 +8,10 @@
  * by when they were received: the watchdog's Query (and local mode's at start) costs what is
  * unfinished, never what the table has seen.
  */
-import { GetItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DeliveryRecord, ProcessedDelivery, ReceivedDelivery } from '../../ports';
 import { conditionally } from './conditional';
+import { queryAll } from './query-all';
 import { num, readString, str, type Item } from './item-codec';
 import { BY_CREATED_INDEX, DELIVERY_SORT_KEY, INTAKE_PARTITION, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, createdSortKey, deliveryItemPk } from './table-design';
 
@@ -82,23 +83,14 @@ export class WebhookDeliveries {
 
   /** The deliveries received and not processed, oldest first: the index's `INTAKE` partition (eventually consistent). */
   async received(): Promise<ReceivedDelivery[]> {
-    const found: ReceivedDelivery[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: BY_CREATED_INDEX.name,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': BY_CREATED_INDEX.partitionKey },
-          ExpressionAttributeValues: { ':pk': str(INTAKE_PARTITION) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) if (item['status']?.S === RECEIVED) found.push(JSON.parse(readString(item, 'doc')) as ReceivedDelivery);
-      startKey = out.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return found;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      IndexName: BY_CREATED_INDEX.name,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': BY_CREATED_INDEX.partitionKey },
+      ExpressionAttributeValues: { ':pk': str(INTAKE_PARTITION) },
+    });
+    return items.filter((item) => item['status']?.S === RECEIVED).map((item) => JSON.parse(readString(item, 'doc')) as ReceivedDelivery);
   }
 }
 
