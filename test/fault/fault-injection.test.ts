@@ -239,11 +239,14 @@ const CASES: Case[] = [
     name: 'rollback: DeleteTaskSet 5xx ×2 (attempt 1 fails, attempt 2 works)',
     injected: 'abort at bake; DeleteTaskSet ServerException ×2',
     group: 'ecs',
+    // As for the persistent case below: the abort comes 1 s into a 5 s bake, so that no weight call of the
+    // workflow is in flight at its moment (one would run the rollback again, doubling the count here).
+    steps: [{ setWeight: 25 }, { pause: { duration: 5 } }, { setWeight: 50 }, { setWeight: 100 }],
     expect: 'ROLLED_BACK',
     reason: /^aborted by ops/,
     async run(ctx) {
       const { h, service } = ctx;
-      const { id, res } = await abortAtBake(ctx, () => h.fail(service, 'DeleteTaskSet', { ...SERVER, times: 2 }));
+      const { id, res } = await abortAtBake(ctx, () => h.fail(service, 'DeleteTaskSet', { ...SERVER, times: 2 }), 1000);
       if (res.status !== 200) ctx.violations.push(`abort answered ${res.status}`);
       // The canary is deleted once the stable set is steady at full size again, after the abort answers.
       await h.untilTerminal(id);
