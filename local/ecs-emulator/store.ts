@@ -33,6 +33,8 @@ export class EcsStore {
    * watch reads a service's task sets, which a walk of all the emulator's task sets made quadratic.
    */
   private readonly byService = new Map<string, Map<string, StoredTaskSet>>();
+  /** The task sets draining, by ARN: the only ones `commit` may find gone (every call commits). */
+  private readonly draining = new Map<string, StoredTaskSet>();
 
   constructor(readonly config: EcsStoreConfig) {
     this.data = config.stateFile ? loadState(config.stateFile) : emptyState();
@@ -47,9 +49,10 @@ export class EcsStore {
 
   /** Drops task sets that finished draining, then writes the state file (when there is one). */
   commit(now: number): void {
-    for (const taskSet of Object.values(this.data.taskSets)) {
+    for (const taskSet of this.draining.values()) {
       if (!this.isGone(taskSet, now)) continue;
       delete this.data.taskSets[taskSet.arn];
+      this.draining.delete(taskSet.arn);
       this.byService.get(taskSet.serviceArn)?.delete(taskSet.arn);
     }
     if (this.config.stateFile) saveState(this.config.stateFile, this.data);
@@ -120,6 +123,7 @@ export class EcsStore {
 
   /** Points the task set's tasks at what its scale (or draining) now asks for. */
   retarget(taskSet: StoredTaskSet, service: StoredService, now: number): void {
+    if (taskSet.status === 'DRAINING') this.draining.set(taskSet.arn, taskSet);
     const target = taskSet.status === 'DRAINING' ? 0 : this.computedDesiredCount(service, taskSet.scale);
     this.reading(taskSet, now); // the adjustment sees the tasks as they were before they change course
     taskSet.fleet = retargetFleet(taskSet.fleet, now, target, this.config, this.isLaunchBlocked(taskSet));
@@ -142,6 +146,7 @@ export class EcsStore {
     let own = this.byService.get(taskSet.serviceArn);
     if (!own) this.byService.set(taskSet.serviceArn, (own = new Map()));
     own.set(taskSet.arn, taskSet);
+    if (taskSet.status === 'DRAINING') this.draining.set(taskSet.arn, taskSet);
   }
 
   private isGone(taskSet: StoredTaskSet, now: number): boolean {

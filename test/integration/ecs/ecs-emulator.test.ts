@@ -448,5 +448,29 @@ describe('the ECS emulator through the real ECSClient', () => {
       expect(Object.values(stored.services)[0]?.desiredCount).toBe(2);
       expect(readdirSync(join(dir, 'nested'))).toEqual(['ecs.json']);
     });
+
+    it('forgets a task set that was still draining at the restart once it has drained', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ecs-emulator-'));
+      dirs.push(dir);
+      const stateFile = join(dir, 'ecs.json');
+      const before = await ecs.start({ stateFile, taskStartMs: 0, taskStopMs: 1000 });
+      before.emulator.seedService({ cluster: 'demo', service: 'web', desiredCount: 2, image: 'web:1' });
+      const taskDefinition = before.emulator.describe('demo', 'web')!.taskSets[0]!.taskDefinition;
+      const { taskSet } = await before.client.send(
+        new CreateTaskSetCommand({ cluster: 'demo', service: 'web', taskDefinition, networkConfiguration: NETWORK, scale: { value: 50, unit: 'PERCENT' } }),
+      );
+      await before.client.send(new DeleteTaskSetCommand({ cluster: 'demo', service: 'web', taskSet: taskSet!.id, force: true }));
+      const stored = () => Object.values((JSON.parse(readFileSync(stateFile, 'utf8')) as { taskSets: Record<string, { id: string; status: string }> }).taskSets);
+      expect(stored().find((s) => s.id === taskSet!.id)?.status).toBe('DRAINING');
+
+      let now = T0 + 500;
+      const after = createEcsEmulator({ stateFile, taskStartMs: 0, taskStopMs: 1000, now: () => now });
+      after.invoke('UpdateService', { cluster: 'demo', service: 'web', desiredCount: 2 });
+      expect(stored().find((s) => s.id === taskSet!.id)?.status).toBe('DRAINING');
+      now = T0 + 1500;
+      after.invoke('UpdateService', { cluster: 'demo', service: 'web', desiredCount: 2 });
+      expect(stored().map((s) => s.id)).not.toContain(taskSet!.id);
+      expect(stored()).toHaveLength(1);
+    });
   });
 });
