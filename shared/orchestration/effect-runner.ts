@@ -34,7 +34,8 @@ type EcsOutcome<T> = { ok: true; value: T } | { ok: false; rollout: Rollout };
  * Handed by a caller that looks for intents recorded during a weight call itself, instead of the read
  * after each call (`applyWeight`): the workflow's Advance, whose callback wait that follows keeps its
  * token under the version the call was made from (StepDriver). `from` is set to that version when a
- * weight call was made unchecked; the caller must then check (`converge`) or hand the check on.
+ * weight call was made unchecked; the caller must then check (`converge`) or hand the check on (a save
+ * over that very version after the call, the wait's keep or a Steady save, checks as well as a read).
  */
 export interface WeightCheck {
   from: number | null;

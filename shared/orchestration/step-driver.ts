@@ -212,9 +212,11 @@ export class StepDriver {
         // A weight call made unchecked. Waiting for ECS on the very record it was made from, the wait's
         // version-checked keep of its token is the look: it fails if anyone recorded an intent since,
         // and then converges (registerSteadyWait). Otherwise the look is made now.
+        // ECS already steady at it: the Steady save over the very record the call was made from, made after
+        // the call, is that look in the same way (had anyone recorded an intent since, it would have failed).
         const waiting = after.moved ? null : this.directive(after.rollout);
         if (waiting?.next === 'STEADY' && after.rollout.version === weights.from) return { directive: { ...waiting, converge: true }, unconfirmed: false };
-        after = { ...after, rollout: await this.runner.converge(await this.writer.load(after.rollout.id)) };
+        if (after.savedFrom !== weights.from) after = { ...after, rollout: await this.runner.converge(await this.writer.load(after.rollout.id)) };
       }
       rollout = after.rollout;
       if (after.moved) continue;
@@ -383,11 +385,15 @@ export class StepDriver {
    * makes the next save a version conflict, decided again from what is stored. `act: false` (a record
    * not confirmed yet): `held` when the look would have acted on ECS or the load balancer.
    */
-  private async settleSteady(rollout: Rollout, act = true): Promise<{ rollout: Rollout; moved: boolean; why?: string | null; held?: true }> {
+  private async settleSteady(rollout: Rollout, act = true): Promise<{ rollout: Rollout; moved: boolean; why?: string | null; held?: true; savedFrom?: number }> {
     if (rollout.status !== RolloutStatus.Progressing || rollout.wait?.for !== 'steady') return { rollout, moved: false };
     const { steadyAt, why, held } = await this.runner.steadiness(rollout, undefined, act);
     if (held) return { rollout, moved: false, held };
-    if (steadyAt !== null) return { rollout: await this.runner.step(rollout, { type: 'Steady', ...steadyAt }, undefined, DECIDE_HERE), moved: true };
+    if (steadyAt !== null) {
+      const saved = await this.writer.save(rollout, { type: 'Steady', ...steadyAt }, DECIDE_HERE);
+      // `savedFrom`: saved over `rollout` itself, so nobody recorded anything between that version and now.
+      return { rollout: await this.runner.run(saved.rollout, saved.effects), moved: true, ...(saved.changed ? { savedFrom: rollout.version } : {}) };
+    }
     return { rollout, moved: false, why };
   }
 

@@ -247,6 +247,45 @@ describe('callback tokens', () => {
     expect(workflow.answered).toEqual([]);
   });
 
+  it('take ECS steady at once after the workflow\'s weight call without a look: the Steady save over the call\'s record is the look', async () => {
+    const { o, store, ecs, only } = setup();
+    // ECS steady the moment it is asked for a weight (a traffic-only change, or tasks already there).
+    const setWeights = ecs.setWeights.bind(ecs);
+    ecs.setWeights = async (t, input) => {
+      await setWeights(t, input);
+      ecs.settle();
+    };
+    await o.ingest([push]);
+    const id = only();
+    const get = vi.spyOn(store, 'get');
+    const directive = await o.advance(id, { execution: `${id}-1` });
+    expect(directive).toMatchObject({ next: 'APPROVAL' });
+    expect(await store.get(id)).toMatchObject({ status: 'PAUSED', canaryWeight: 20 });
+    // The Advance's own read of the record, and none after the weight call; ECS is asked for 20% once.
+    expect(get).toHaveBeenCalledTimes(2);
+    expect(ecs.calls.filter((c) => c.startsWith('setWeights'))).toEqual(['setWeights(20)']);
+  });
+
+  it('converge when a rollback is recorded during the workflow\'s weight call and ECS is steady at once: the Steady save fails, and the look runs the rollback again', async () => {
+    const { o, store, ecs, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    const setWeights = ecs.setWeights.bind(ecs);
+    let aborted = false;
+    ecs.setWeights = async (t, input) => {
+      if (aborted) return setWeights(t, input);
+      aborted = true;
+      // An abort recorded and rolled back while the Advance's 20% is on its way; the 20% lands after it.
+      await o.command(id, { type: 'Abort', by: 'ann', reason: null });
+      ecs.sets.set('canary', { scale: 20, steady: true, primary: false, digest: null, externalId: id });
+      ecs.sets.get('stable')!.scale = 80;
+    };
+    await o.advance(id, { execution: `${id}-1` });
+    expect((await store.get(id)).status).toBe('ROLLED_BACK');
+    expect(ecs.sets.has('canary')).toBe(false);
+    expect(ecs.sets.get('stable')).toMatchObject({ scale: 100, primary: true });
+  });
+
   it('converge on an intent recorded after the workflow\'s unchecked weight call: a rollback is run again, as the call may have landed after it', async () => {
     const { o, store, ecs, workflow, only } = setup();
     await o.ingest([push]);
