@@ -22,14 +22,15 @@ import type * as ApiHandlers from '../../functions/api';
 import type { Directive } from '../../shared/core/directive';
 
 /**
- * ECS taking 5 s, 60 s and 5 minutes to be steady after each weight change, at 1:100 scale (a task set's
- * tasks start after this many ms each): with waits on callbacks answered by ECS events, the number of
- * transitions must not depend on it.
+ * ECS taking up to 5 s, 60 s and 5 minutes to be steady after a weight change, at 1:100 scale. One task
+ * starts every `taskStartMs` (fleet.ts), and the slowest step of this rollout starts two (50% → 100% of 4
+ * tasks), so it takes twice that: 50, 600 and 3,000 ms. With waits on callbacks answered by ECS events,
+ * the number of transitions must not depend on it.
  */
 const SFN_VARIANTS = [
-  { variant: 'ECS steady in ~5 s', taskStartMs: 50 },
-  { variant: 'ECS steady in ~60 s', taskStartMs: 600 },
-  { variant: 'ECS steady in ~5 min', taskStartMs: 3_000 },
+  { variant: 'ECS steady in ~5 s', taskStartMs: 25 },
+  { variant: 'ECS steady in ~60 s', taskStartMs: 300 },
+  { variant: 'ECS steady in ~5 min', taskStartMs: 1_500 },
 ] as const;
 
 /** The three step functions the state machine invokes, by the name it knows them. */
@@ -153,6 +154,8 @@ async function stepFunctionsRun(reg: RunningRegistry) {
   const dynamo = await startDynalite({ tableName: 'rollouts' });
   const secrets = await startSecretsStub({ 'webhook-secret': WEBHOOK_TOKEN, 'api-secret': API_TOKEN });
   const directives: Directive[] = [];
+  /** AwaitApproval invocations that have returned: the wait's token kept and the approval asked for. */
+  let approvalAsked = 0;
   let handlers: { api: typeof ApiHandlers; steps: StepHandlers; ecsEvent: (event: unknown) => Promise<unknown>; intake: (event: unknown) => Promise<unknown> } | undefined;
   const sfnOptions = (overrideMs: number | undefined) => ({
     definition,
@@ -162,7 +165,10 @@ async function stepFunctionsRun(reg: RunningRegistry) {
         directives.push(d);
         return d;
       },
-      AwaitApproval: (input: unknown) => handlers!.steps.awaitApproval((input as { Payload: unknown }).Payload),
+      AwaitApproval: async (input: unknown) => {
+        await handlers!.steps.awaitApproval((input as { Payload: unknown }).Payload);
+        approvalAsked += 1;
+      },
       AwaitSteady: (input: unknown) => handlers!.steps.awaitApproval((input as { Payload: unknown }).Payload),
       Recover: (input: unknown) => handlers!.steps.recover(input),
     },
@@ -223,10 +229,13 @@ async function stepFunctionsRun(reg: RunningRegistry) {
         directives.length = 0;
         counter.reset();
         const started = Date.now();
+        const asked = approvalAsked;
         const res = await call('POST', '/webhooks/registry', WEBHOOK_TOKEN, pushEnvelope(reg.host, 'team/web', digests[i]!), WEBHOOK_CONTENT_TYPE);
         const id = ((res.body['accepted'] as { rolloutId: string }[])[0]!).rolloutId;
         const clock = () => [...sfn.emulator.executions.values()].find((e) => e.name.startsWith(`${id}-`));
-        await until(`${id} to wait for approval`, async () => clock()?.states.at(-1) === 'AwaitApproval', 60_000, 10);
+        // A person approves after being asked: once the AwaitApproval function has kept the wait's token
+        // and sent its request (it returns then), not the moment the state is entered.
+        await until(`${id} to wait for approval`, async () => clock()?.states.at(-1) === 'AwaitApproval' && approvalAsked > asked, 60_000, 10);
         const approved = await call('POST', `/rollouts/${id}/approve`, API_TOKEN, { by: 'bench' });
         if (approved.status !== 200) throw new Error(`approve answered ${approved.status}`);
         const exec = clock()!;
@@ -296,14 +305,14 @@ export const orchestration: Benchmark = {
       return {
         method: [
           `(a) Local mode (\`startLocalStack\`, the timer workflow, dynalite, the ECS emulator; real signature check against the loopback registry): a service of ${DESIRED} tasks with \`steps: [setWeight 10, setWeight 20, … setWeight 100]\` (no pauses: zero bake). Wall time from the webhook POST to the save that makes the rollout SUCCEEDED (an orchestrator listener). The emulator's simulated time is what its model needs to start the canary's tasks: one task per \`taskStartMs\` (taskStopMs 0: stable tasks stop at once), from the canary's UpdateTaskSet calls in the call log; ${DESIRED} × taskStartMs in total. Overhead per step = (wall − simulated) / ${STEPS}. ${REPEATS} rollouts per case (after one warm-up rollout in the process); medians.`,
-          '(b) The state machine `RolloutStateMachine` synthesizes (CDK), resolved to plain ASL and run by the Step Functions stand-in; Advance, AwaitApproval/AwaitSteady and Recover are the real handlers of functions/advance.ts, await-approval.ts, recover.ts in-process, ECS service action events from the ECS emulator go to the real functions/ecs-event.ts, the webhook and the approval go through the real API handler (functions/api.ts); SDK clients reach dynalite, the ECS emulator and a Secrets Manager stub. The rollout: `setWeight 20, pause 1s, setWeight 50, pause {} (approval), setWeight 100`. Transitions = states entered by the rollout\'s execution. Three runs, ECS at 1:100 scale: tasks start 50, 600 and 3,000 ms after a weight change (standing for 5 s, 60 s and 5 minutes), the fallback look at ECS after 6 s (10 minutes in AWS); waits are not shortened.',
+          '(b) The state machine `RolloutStateMachine` synthesizes (CDK), resolved to plain ASL and run by the Step Functions stand-in; Advance, AwaitApproval/AwaitSteady and Recover are the real handlers of functions/advance.ts, await-approval.ts, recover.ts in-process, ECS service action events from the ECS emulator go to the real functions/ecs-event.ts, the webhook and the approval go through the real API handler (functions/api.ts); SDK clients reach dynalite, the ECS emulator and a Secrets Manager stub. The rollout: `setWeight 20, pause 1s, setWeight 50, pause {} (approval), setWeight 100`. Transitions = states entered by the rollout\'s execution. Three runs, ECS at 1:100 scale: one task starts every 25, 300 and 1,500 ms, so the slowest step (two tasks, 50% → 100%) is steady after 50, 600 and 3,000 ms (standing for 5 s, 60 s and 5 minutes); the fallback look at ECS after 6 s (10 minutes in AWS); waits are not shortened. The approval is sent once the AwaitApproval function has returned (its wait\'s token kept and the request sent), as a person approves after being asked.',
         ],
         figures,
         targets,
         analysis: [
           `Local mode, per step: with the default 250 ms steady poll, a step whose task is up after ${CASES[1]!.taskStartMs} ms is seen steady at the look at ~500 ms (looks at 0, 250, 500 ms after the weight is set), so the poll alone costs ~100 ms per step, plus each look's own round trips (${fmt(median(local[CASES[1]!.label]!.map((r) => r.perStepMs)))} ms per step in all). With a 10 ms poll the rest shows (${fmt(median(local[CASES[0]!.label]!.map((r) => r.perStepMs)))} ms per step): ${fmt(median(local[CASES[0]!.label]!.map((r) => r.dynamoCalls)) / STEPS, 1)} DynamoDB and ${fmt(median(local[CASES[0]!.label]!.map((r) => r.ecsCalls)) / STEPS, 1)} ECS calls per step (each steady look is a DescribeServices plus a re-read of the rollout; each weight is a save of the record and its event, DescribeTaskSets, two UpdateTaskSet and a re-read), each a loopback round trip through the SDK into dynalite or the emulator in this event loop, on a shared 2-core machine.`,
           'What would reach 50 ms per step: stop polling for steady state: ECS says when a task set will be steady (pending counts, and task-set state change events in EventBridge), so local mode could wake exactly then and AWS could wait on a callback instead of a Wait loop; until then, poll from a short first look with backoff rather than at a fixed interval. Then cut the round trips per step: apply the weight with the task set ids the record already has (no DescribeTaskSets), keep the saved record instead of re-reading it after each ECS call, and write a record with its events in one BatchWriteItem.',
-          `DynamoDB, per rollout: ${sfnRuns.map((r) => `${r.dynamoTotal} (${r.variant})`).join(', ')}. A rollout and its events are one item (one GetItem to read, one conditional PutItem to save, never read back after a save); a callback wait keeps its token with one UpdateItem under the version its directive was decided from (no read), and the workflow's weight call leaves its look for newer intents to that keep; Advance decides from the record handed on to it through the state machine's data (a new execution's input, a callback's answer, a WAIT directive), so what remains is one save per decision, one read per ECS steady-state event that finds a rollout's canary steady (the event looks at ECS before the store; its answer writes nothing and hands that record on), the API's read for the approval, the delivery's (received, claimed, processed: the intake function is handed the delivery in its invocation's payload), and the service lock (taken and released; the queue is read only when someone queued behind it; being active costs nothing, the record's own write keeps the active index). With slower ECS, one ECS event more finds the canary steady beside a steady primary at a moment no wait is answered by, and reads the record for nothing: 26 (the traces show four such reads where faster ECS makes three).`,
+          `DynamoDB, per rollout: ${sfnRuns.map((r) => `${r.dynamoTotal} (${r.variant})`).join(', ')}. A rollout and its events are one item (one GetItem to read, one conditional PutItem to save, never read back after a save); a callback wait keeps its token with one UpdateItem under the version its directive was decided from (no read), and the workflow's weight call leaves its look for newer intents to that keep; Advance decides from the record handed on to it through the state machine's data (a new execution's input, a callback's answer, a WAIT directive), so what remains is one save per decision, one read per ECS steady-state event that finds a rollout's canary steady (the event looks at ECS before the store; its answer writes nothing and hands that record on), the API's read for the approval, the delivery's (received, claimed, processed: the intake function is handed the delivery in its invocation's payload), and the service lock (taken and released; the queue is read only when someone queued behind it; being active costs nothing, the record's own write keeps the active index). Three things can add a call, by timing alone, and a run may show any of them: the canary is created at 0% and is steady at once, so the event announcing it can find it before the first weight call and read the record for nothing (EventBridge's delivery, slower than this in-process one, makes that rare in AWS); a step slower than AwaitSteady's fallback (10 minutes) has its wait end by the timeout, which hands no record on, so the Advance after it reads one; and a save that meets another actor's (an approval in the same instant as the wait's keep) reads the record again before it saves once more.`,
           `Step Functions: ${sfnRuns.map((r) => `${r.transitions} (${r.variant})`).join(', ')} states entered (${first.states.join(' → ')}). Waiting for ECS is a callback (AwaitSteady) that the ECS service action event answers, so a weight change costs Route → AwaitSteady → Advance however long ECS takes; only an event that never comes costs one more loop, at the fallback timeout.`,
         ],
         raw: { local, stepFunctions: sfnRuns.map(({ states, ...rest }) => ({ ...rest, states: states.join(',') })) },
