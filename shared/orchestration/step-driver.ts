@@ -213,7 +213,7 @@ export class StepDriver {
         // version-checked keep of its token is the look: it fails if anyone recorded an intent since,
         // and then converges (registerSteadyWait). Otherwise the look is made now.
         // ECS already steady at it: the Steady save over the very record the call was made from, made after
-        // the call, is that look in the same way (had anyone recorded an intent since, it would have failed).
+        // the call, is that look in the same way (any save since, an intent or not, would have made it fail).
         const waiting = after.moved ? null : this.directive(after.rollout);
         if (waiting?.next === 'STEADY' && after.rollout.version === weights.from) return { directive: { ...waiting, converge: true }, unconfirmed: false };
         if (after.savedFrom !== weights.from) after = { ...after, rollout: await this.runner.converge(await this.writer.load(after.rollout.id)) };
@@ -391,7 +391,7 @@ export class StepDriver {
     if (held) return { rollout, moved: false, held };
     if (steadyAt !== null) {
       const saved = await this.writer.save(rollout, { type: 'Steady', ...steadyAt }, DECIDE_HERE);
-      // `savedFrom`: saved over `rollout` itself, so nobody recorded anything between that version and now.
+      // `savedFrom`: saved over `rollout` itself, so nothing was saved between that version and now.
       return { rollout: await this.runner.run(saved.rollout, saved.effects), moved: true, ...(saved.changed ? { savedFrom: rollout.version } : {}) };
     }
     return { rollout, moved: false, why };

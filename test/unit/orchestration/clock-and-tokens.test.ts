@@ -261,7 +261,8 @@ describe('callback tokens', () => {
     const directive = await o.advance(id, { execution: `${id}-1` });
     expect(directive).toMatchObject({ next: 'APPROVAL' });
     expect(await store.get(id)).toMatchObject({ status: 'PAUSED', canaryWeight: 20 });
-    // The Advance's own read of the record, and none after the weight call; ECS is asked for 20% once.
+    // The Advance's own read of the record and this test's read above, none after the weight call; ECS
+    // is asked for 20% once.
     expect(get).toHaveBeenCalledTimes(2);
     expect(ecs.calls.filter((c) => c.startsWith('setWeights'))).toEqual(['setWeights(20)']);
   });
