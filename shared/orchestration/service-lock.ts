@@ -85,7 +85,20 @@ export class ServiceLock implements LockEffects {
     const { store } = this.ctx.deps;
     const { fromQueue = false, othersQueued = false, verified } = options;
     const service = this.ctx.service(rollout.service);
-    const decide = (r: Rollout | string, input: RolloutInput) => this.step(r, verified ? { recorded: verified, input } : input);
+    const decide = async (r: Rollout | string, input: RolloutInput): Promise<Rollout> => {
+      try {
+        return await this.step(r, verified ? { recorded: verified, input } : input);
+      } catch (e) {
+        // Only a Supersede can be refused: the rollout was decided meanwhile by another actor (a delivery's
+        // work done again at a restart, the queue's hand-off), and what it recorded stands. Ended, it lets
+        // go of the lock this call may have just taken for it.
+        if (!(e instanceof InvalidTransitionError)) throw e;
+        const latest = await this.writer.load(rollout.id);
+        this.ctx.log.info('not superseded: decided meanwhile', { rolloutId: rollout.id, status: latest.status, reason: e.message });
+        await this.letGoIfEnded(latest);
+        return latest;
+      }
+    };
     const queue = !fromQueue && service.policies.onNewImage === 'queue' ? await store.queued(service.name) : [];
     // Its own entry (the watchdog asking again for a rollout left in the queue) goes once it has started.
     let enqueued = fromQueue || queue.includes(rollout.id);

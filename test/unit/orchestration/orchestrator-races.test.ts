@@ -44,6 +44,28 @@ describe('the orchestrator under races', () => {
     expect(next.accepted[0]!.status).toBe('PROGRESSING');
   });
 
+  it('takes what another actor recorded when the rollout it starts ended meanwhile and a newer image is deployed: no refused Supersede, the lock given back', async () => {
+    const { o, store, ecs, push, only } = setup();
+    const g = gate();
+    // The lock's start reads ECS after the record is written (the intake's own look comes before).
+    ecs.describeGate = async () => {
+      if (store.rollouts.size > 0 && (await store.lockHolder('web'))) await g.wait();
+    };
+    // ECS names a newer rollout's task set as PRIMARY: the lock's start supersedes this older image.
+    ecs.sets.get('stable')!.externalId = 'z'.repeat(26);
+    const ingesting = o.ingest([push(1)]);
+    await g.reached;
+    ecs.describeGate = null;
+    const id = only();
+    // While that start reads ECS, another actor ends the rollout.
+    await o.command(id, { type: 'Abort', by: 'ann', reason: null });
+    g.open();
+    const result = await ingesting;
+    expect(result.accepted[0]).toMatchObject({ rolloutId: id, status: 'ROLLED_BACK' });
+    expect((await store.get(id)).reason).toMatch(/aborted by ann/);
+    expect(await store.lockHolder('web')).toBeNull();
+  });
+
   it('does not finalize a promotion on a steady state seen at the previous weight', async () => {
     const { o, store, ecs, push, only } = setup([{ setWeight: 20 }, { pause: {} }]);
     await o.ingest([push(1)]);
