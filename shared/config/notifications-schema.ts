@@ -18,7 +18,8 @@
 import { z } from 'zod';
 import type { SecretSource } from '../ports';
 import { formatDuration, parseDuration } from './duration';
-import { isPlainObject, matching } from './schema-helpers';
+import { isPlainObject } from '../plain-object';
+import { matching } from './schema-helpers';
 import { Secret } from './secret';
 import { DEFAULT_LINK_TTL_SECONDS, NOTIFY_STATUSES, notifyUrlProblem, type NotifyStatus, type NotifyTarget, type SlackNotifyTarget, type WebhookNotifyTarget } from './notify-targets';
 

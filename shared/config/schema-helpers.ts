@@ -1,11 +1,8 @@
 /** Small zod building blocks shared by the config schemas, each with the wording a person needs. */
 import { z } from 'zod';
-
-export type Env = Readonly<Record<string, string | undefined>>;
-
 import { isPlainObject } from '../plain-object';
 
-export { isPlainObject };
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /** A whole number in `[min, max]`; one message for both ends, since a range is easier to fix than a bound. */
 export function intBetween(min: number, max: number) {

@@ -9,7 +9,7 @@
  * groups' VPC and protocol) is checked when a rollout starts.
  */
 import { z } from 'zod';
-import { isPlainObject } from './schema-helpers';
+import { isPlainObject } from '../plain-object';
 
 export interface AlbTrafficConfig {
   /** The listener rule whose forward action carries the weights; absent when `listener` is given. */

@@ -27,7 +27,7 @@ import { publicGoodTrustedRoot } from '../signature/public-good-trusted-root';
 import { parseTrustedRoot, type TrustedRoot } from '../signature/trusted-root';
 import { DurationError, formatDuration, parseDuration } from './duration';
 import { notationSchemas } from './notation-schema';
-import { isPlainObject } from './schema-helpers';
+import { isPlainObject } from '../plain-object';
 import type { VerifyConfig } from './types';
 import { keyId, loadVerificationKey, type ReadTextFile } from './verification-keys';
 

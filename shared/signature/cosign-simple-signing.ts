@@ -4,7 +4,8 @@
  */
 import type { VerificationKey } from '../config/types';
 import { canonicalName, isSha256Digest, normalizeRepository, parseDockerReference } from './docker-reference';
-import { decodeBase64, isObject, unknownKeys, type CheckResult } from './encoding';
+import { isPlainObject } from '../plain-object';
+import { decodeBase64, unknownKeys, type CheckResult } from './encoding';
 import { loadPublicKey, verifyWith } from './public-key';
 
 export const SIMPLE_SIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
@@ -97,26 +98,26 @@ export function parseSimpleSigningPayload(bytes: Uint8Array): CheckResult<Simple
   } catch {
     return fail('not UTF-8 JSON');
   }
-  if (!isObject(doc)) return fail('not a JSON object');
+  if (!isPlainObject(doc)) return fail('not a JSON object');
   const critical = doc['critical'];
-  if (!isObject(critical)) return fail('critical is missing or not an object');
+  if (!isPlainObject(critical)) return fail('critical is missing or not an object');
   const extra = unknownKeys(critical, ['identity', 'image', 'type']);
   if (extra) return fail(`unknown critical field ${extra}`);
   if (critical['type'] !== COSIGN_SIGNATURE_TYPE) {
     return fail(`critical.type is ${JSON.stringify(critical['type'])}, not ${JSON.stringify(COSIGN_SIGNATURE_TYPE)}`);
   }
   const identity = critical['identity'];
-  if (!isObject(identity) || unknownKeys(identity, ['docker-reference'])) return fail('critical.identity is malformed');
+  if (!isPlainObject(identity) || unknownKeys(identity, ['docker-reference'])) return fail('critical.identity is malformed');
   const reference = identity['docker-reference'];
   if (typeof reference !== 'string' || reference === '') return fail('critical.identity.docker-reference is not a string');
   const image = critical['image'];
-  if (!isObject(image) || unknownKeys(image, ['docker-manifest-digest'])) return fail('critical.image is malformed');
+  if (!isPlainObject(image) || unknownKeys(image, ['docker-manifest-digest'])) return fail('critical.image is malformed');
   const digest = image['docker-manifest-digest'];
   if (typeof digest !== 'string' || !isSha256Digest(digest)) {
     return fail('critical.image.docker-manifest-digest is not a sha256 digest');
   }
   const optional = doc['optional'];
-  if (optional !== undefined && optional !== null && !isObject(optional)) return fail('optional is not an object');
+  if (optional !== undefined && optional !== null && !isPlainObject(optional)) return fail('optional is not an object');
   return { ok: true, value: { dockerReference: reference, dockerManifestDigest: digest, optional: optional ?? null } };
 }
 

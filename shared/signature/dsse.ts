@@ -3,7 +3,8 @@
  * pre-authentication encoding (PAE) of the payload type and the payload bytes, never the JSON around
  * them; everything is read from the decoded payload bytes exactly as signed.
  */
-import { decodeBase64, fail, isObject, ok, parseJsonBytes, type CheckResult } from './encoding';
+import { isPlainObject } from '../plain-object';
+import { decodeBase64, fail, ok, parseJsonBytes, type CheckResult } from './encoding';
 
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 const STATEMENT_TYPES: ReadonlySet<string> = new Set(['https://in-toto.io/Statement/v0.1', 'https://in-toto.io/Statement/v1']);
@@ -40,7 +41,7 @@ export function pae(payloadType: string, payload: Uint8Array): Buffer {
 }
 
 export function parseEnvelope(value: unknown): CheckResult<DsseEnvelope> {
-  if (!isObject(value)) return fail('DSSE envelope is not an object');
+  if (!isPlainObject(value)) return fail('DSSE envelope is not an object');
   const { payloadType, payload, signatures } = value;
   if (typeof payloadType !== 'string') return fail('DSSE envelope has no payloadType');
   const bytes = typeof payload === 'string' ? decodeBase64(payload) : null;
@@ -48,7 +49,7 @@ export function parseEnvelope(value: unknown): CheckResult<DsseEnvelope> {
   if (!Array.isArray(signatures) || signatures.length === 0) return fail('DSSE envelope has no signatures');
   const decoded: Uint8Array[] = [];
   for (const signature of signatures) {
-    const sig = isObject(signature) && typeof signature['sig'] === 'string' ? decodeBase64(signature['sig']) : null;
+    const sig = isPlainObject(signature) && typeof signature['sig'] === 'string' ? decodeBase64(signature['sig']) : null;
     if (!sig) return fail('DSSE envelope signature is not base64');
     decoded.push(sig);
   }
@@ -61,7 +62,7 @@ export function parseStatement(envelope: DsseEnvelope): CheckResult<InTotoStatem
     return fail(`DSSE payload type is ${JSON.stringify(envelope.payloadType)}, not ${IN_TOTO_PAYLOAD_TYPE}`);
   }
   const doc = parseJsonBytes(envelope.payload);
-  if (!isObject(doc)) return fail('in-toto statement is not a JSON object');
+  if (!isPlainObject(doc)) return fail('in-toto statement is not a JSON object');
   const type = doc['_type'];
   if (typeof type !== 'string' || !STATEMENT_TYPES.has(type)) return fail(`in-toto statement _type is ${JSON.stringify(type)}`);
   const predicateType = doc['predicateType'];
@@ -70,7 +71,7 @@ export function parseStatement(envelope: DsseEnvelope): CheckResult<InTotoStatem
   if (!Array.isArray(subject)) return fail('in-toto statement has no subject list');
   const subjects: InTotoSubject[] = [];
   for (const entry of subject) {
-    if (!isObject(entry) || !isObject(entry['digest'])) return fail('in-toto statement has a malformed subject');
+    if (!isPlainObject(entry) || !isPlainObject(entry['digest'])) return fail('in-toto statement has a malformed subject');
     const digest: Record<string, string> = {};
     for (const [algorithm, hex] of Object.entries(entry['digest'])) {
       if (typeof hex !== 'string') return fail('in-toto statement has a malformed subject digest');

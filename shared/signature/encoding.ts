@@ -22,8 +22,6 @@ export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-export { isPlainObject as isObject } from '../plain-object';
-
 export function unknownKeys(value: Record<string, unknown>, allowed: readonly string[]): string | null {
   return Object.keys(value).find((k) => !allowed.includes(k)) ?? null;
 }

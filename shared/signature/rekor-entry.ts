@@ -7,7 +7,8 @@
  */
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { canonicalJson } from './canonical-json';
-import { bytesEqual, decodeBase64, fail, isObject, isoSeconds, ok, type CheckResult } from './encoding';
+import { isPlainObject } from '../plain-object';
+import { bytesEqual, decodeBase64, fail, isoSeconds, ok, type CheckResult } from './encoding';
 import { spkiDer, verifyWith } from './public-key';
 import { describeWindow, isWithin, type TransparencyLog, type TrustedRoot } from './trusted-root';
 
@@ -49,8 +50,8 @@ export function parseCosignBundleAnnotation(text: string): CheckResult<TlogEntry
   } catch {
     return fail('Rekor bundle annotation is not JSON');
   }
-  const payload = isObject(doc) ? doc['Payload'] : undefined;
-  if (!isObject(doc) || !isObject(payload)) return fail('Rekor bundle annotation has no Payload');
+  const payload = isPlainObject(doc) ? doc['Payload'] : undefined;
+  if (!isPlainObject(doc) || !isPlainObject(payload)) return fail('Rekor bundle annotation has no Payload');
   const { body, integratedTime, logIndex, logID } = payload;
   const set = doc['SignedEntryTimestamp'];
   if (typeof body !== 'string' || !isCount(integratedTime) || !isCount(logIndex) || typeof logID !== 'string' || !/^[a-f0-9]{64}$/.test(logID)) {
@@ -90,18 +91,18 @@ function checkBody(body: string, binding: RekorBinding): CheckResult<null> {
   } catch {
     doc = undefined;
   }
-  if (!isObject(doc) || !isObject(doc['spec'])) return fail('Rekor entry body is not a Rekor entry');
+  if (!isPlainObject(doc) || !isPlainObject(doc['spec'])) return fail('Rekor entry body is not a Rekor entry');
   const spec = doc['spec'];
   const kind = `${String(doc['kind'])} ${String(doc['apiVersion'])}`;
   if (kind === 'hashedrekord 0.0.1') {
-    const data = isObject(spec['data']) && isObject(spec['data']['hash']) ? spec['data']['hash'] : {};
-    const signature = isObject(spec['signature']) ? spec['signature'] : {};
-    const publicKey = isObject(signature['publicKey']) ? signature['publicKey']['content'] : undefined;
+    const data = isPlainObject(spec['data']) && isPlainObject(spec['data']['hash']) ? spec['data']['hash'] : {};
+    const signature = isPlainObject(spec['signature']) ? spec['signature'] : {};
+    const publicKey = isPlainObject(signature['publicKey']) ? signature['publicKey']['content'] : undefined;
     return bindingMatches(binding, data['algorithm'], data['value'], [{ signature: signature['content'], verifier: publicKey }]);
   }
   if (kind === 'dsse 0.0.1') {
-    const hash = isObject(spec['payloadHash']) ? spec['payloadHash'] : {};
-    const signatures = Array.isArray(spec['signatures']) ? spec['signatures'].filter(isObject) : [];
+    const hash = isPlainObject(spec['payloadHash']) ? spec['payloadHash'] : {};
+    const signatures = Array.isArray(spec['signatures']) ? spec['signatures'].filter(isPlainObject) : [];
     return bindingMatches(binding, hash['algorithm'], hash['value'], signatures.map((s) => ({ signature: s['signature'], verifier: s['verifier'] })));
   }
   return fail(`Rekor entry is of kind ${kind}, which this verifier does not check (hashedrekord 0.0.1 and dsse 0.0.1 only)`);

@@ -10,7 +10,8 @@
 import { descriptorsOfIndex, referrersTag } from '../adapters/oci-registry/referrers';
 import { MAX_BLOB_BYTES, MediaType, type Descriptor, type OciRegistryReader } from '../adapters/oci-registry/types';
 import { isSha256Digest } from './docker-reference';
-import { fail, isObject, ok, type CheckResult } from './encoding';
+import { isPlainObject } from '../plain-object';
+import { fail, ok, type CheckResult } from './encoding';
 import { BUNDLE_MEDIA_TYPE_V03, BUNDLE_MEDIA_TYPES, parseBundle, type SigstoreBundle } from './sigstore-bundle';
 
 export const SIGNATURE_MANIFEST_TYPES = [MediaType.OciManifest, MediaType.DockerManifest] as const;
@@ -57,11 +58,11 @@ export async function fetchBundle(
   const manifest = await client.getManifest(repository, referrer.digest, [MediaType.OciManifest]);
   if (!manifest) return fail('referrer manifest is missing');
   const json = manifest.json;
-  if (!isObject(json) || json['schemaVersion'] !== 2 || !Array.isArray(json['layers'])) return fail('referrer manifest is malformed');
-  const subject = isObject(json['subject']) ? json['subject']['digest'] : undefined;
+  if (!isPlainObject(json) || json['schemaVersion'] !== 2 || !Array.isArray(json['layers'])) return fail('referrer manifest is malformed');
+  const subject = isPlainObject(json['subject']) ? json['subject']['digest'] : undefined;
   if (subject !== imageDigest) return fail(`referrer manifest has subject ${String(subject)}, not ${imageDigest}`);
-  const layer = (json['layers'] as unknown[]).find((l) => isObject(l) && BUNDLE_MEDIA_TYPES.has(String(l['mediaType'])));
-  if (!isObject(layer)) return fail('referrer manifest has no sigstore bundle layer');
+  const layer = (json['layers'] as unknown[]).find((l) => isPlainObject(l) && BUNDLE_MEDIA_TYPES.has(String(l['mediaType'])));
+  if (!isPlainObject(layer)) return fail('referrer manifest has no sigstore bundle layer');
   const { digest, size } = layer;
   if (typeof digest !== 'string' || !isSha256Digest(digest)) return fail(`bundle layer digest ${JSON.stringify(digest)} is malformed`);
   if (typeof size !== 'number' || size > MAX_BLOB_BYTES) return fail(`bundle is ${String(size)} bytes, more than ${MAX_BLOB_BYTES}`);

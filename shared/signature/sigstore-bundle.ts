@@ -4,7 +4,8 @@
  */
 import { parseCertificate, type ParsedCertificate } from './certificate';
 import { parseEnvelope, type DsseEnvelope } from './dsse';
-import { decodeBase64, fail, isObject, ok, parseJsonBytes, type CheckResult } from './encoding';
+import { isPlainObject } from '../plain-object';
+import { decodeBase64, fail, ok, parseJsonBytes, type CheckResult } from './encoding';
 import type { TlogEntry } from './rekor-entry';
 
 export const BUNDLE_MEDIA_TYPE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -39,13 +40,13 @@ export interface SigstoreBundle {
 
 export function parseBundle(bytes: Uint8Array): CheckResult<SigstoreBundle> {
   const doc = parseJsonBytes(bytes);
-  if (!isObject(doc)) return fail('bundle is not a JSON object');
+  if (!isPlainObject(doc)) return fail('bundle is not a JSON object');
   const mediaType = doc['mediaType'];
   if (typeof mediaType !== 'string' || !BUNDLE_MEDIA_TYPES.has(mediaType)) {
     return fail(`bundle media type ${JSON.stringify(mediaType)} is not a sigstore bundle v0.1-v0.3`);
   }
   const vm = doc['verificationMaterial'];
-  if (!isObject(vm)) return fail('bundle has no verificationMaterial');
+  if (!isPlainObject(vm)) return fail('bundle has no verificationMaterial');
   const material = readMaterial(vm);
   if (!material.ok) return material;
   const entries: TlogEntry[] = [];
@@ -61,8 +62,8 @@ export function parseBundle(bytes: Uint8Array): CheckResult<SigstoreBundle> {
 
 function readMaterial(vm: Record<string, unknown>): CheckResult<BundleMaterial> {
   // v0.3 has `certificate`; v0.1 and v0.2 carry `x509CertificateChain`, leaf first.
-  const chain = isObject(vm['x509CertificateChain']) ? vm['x509CertificateChain']['certificates'] : undefined;
-  const leaf = isObject(vm['certificate']) ? vm['certificate'] : Array.isArray(chain) && isObject(chain[0]) ? chain[0] : null;
+  const chain = isPlainObject(vm['x509CertificateChain']) ? vm['x509CertificateChain']['certificates'] : undefined;
+  const leaf = isPlainObject(vm['certificate']) ? vm['certificate'] : Array.isArray(chain) && isPlainObject(chain[0]) ? chain[0] : null;
   if (leaf) {
     const der = typeof leaf['rawBytes'] === 'string' ? decodeBase64(leaf['rawBytes']) : null;
     if (!der) return fail('bundle certificate is not base64');
@@ -70,7 +71,7 @@ function readMaterial(vm: Record<string, unknown>): CheckResult<BundleMaterial> 
     if (!certificate.ok) return fail(`bundle certificate ${certificate.reason}`);
     return ok({ kind: 'certificate', certificate: certificate.value });
   }
-  if (isObject(vm['publicKey'])) {
+  if (isPlainObject(vm['publicKey'])) {
     const hint = vm['publicKey']['hint'];
     return ok({ kind: 'publicKey', hint: typeof hint === 'string' ? hint : null });
   }
@@ -78,14 +79,14 @@ function readMaterial(vm: Record<string, unknown>): CheckResult<BundleMaterial> 
 }
 
 function readTlogEntry(raw: unknown): CheckResult<TlogEntry> {
-  if (!isObject(raw)) return fail('not an object');
+  if (!isPlainObject(raw)) return fail('not an object');
   // proto3 JSON writes 64-bit integers as strings.
   const logIndex = count(raw['logIndex']);
   const integratedTime = count(raw['integratedTime']);
-  const keyId = isObject(raw['logId']) && typeof raw['logId']['keyId'] === 'string' ? decodeBase64(raw['logId']['keyId']) : null;
+  const keyId = isPlainObject(raw['logId']) && typeof raw['logId']['keyId'] === 'string' ? decodeBase64(raw['logId']['keyId']) : null;
   const body = raw['canonicalizedBody'];
   if (logIndex === null || integratedTime === null || !keyId || typeof body !== 'string') return fail('malformed transparency log entry');
-  const promise = isObject(raw['inclusionPromise']) ? raw['inclusionPromise']['signedEntryTimestamp'] : undefined;
+  const promise = isPlainObject(raw['inclusionPromise']) ? raw['inclusionPromise']['signedEntryTimestamp'] : undefined;
   return ok({
     logIndex,
     integratedTime,
@@ -101,10 +102,10 @@ function readContent(doc: Record<string, unknown>): CheckResult<BundleContent> {
     return envelope.ok ? ok({ kind: 'dsse', envelope: envelope.value }) : fail(`bundle ${envelope.reason}`);
   }
   const message = doc['messageSignature'];
-  if (isObject(message)) {
+  if (isPlainObject(message)) {
     const signature = typeof message['signature'] === 'string' ? decodeBase64(message['signature']) : null;
     if (!signature) return fail('bundle messageSignature.signature is not base64');
-    const md = isObject(message['messageDigest']) ? message['messageDigest'] : null;
+    const md = isPlainObject(message['messageDigest']) ? message['messageDigest'] : null;
     const digest = md && md['algorithm'] === 'SHA2_256' && typeof md['digest'] === 'string' ? decodeBase64(md['digest']) : null;
     return ok({ kind: 'messageSignature', digest, signature });
   }

@@ -6,7 +6,8 @@
  */
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { distinguishedName } from './certificate';
-import { decodeBase64, fail, isObject, ok, sha256Hex, type CheckResult } from './encoding';
+import { isPlainObject } from '../plain-object';
+import { decodeBase64, fail, ok, sha256Hex, type CheckResult } from './encoding';
 import { classify, type PublicKey } from './public-key';
 
 export const TRUSTED_ROOT_MEDIA_TYPE = 'application/vnd.dev.sigstore.trustedroot+json';
@@ -52,7 +53,7 @@ export function parseTrustedRoot(text: string, source: string): CheckResult<Trus
   } catch {
     return fail('is not JSON');
   }
-  if (!isObject(doc)) return fail('is not a JSON object');
+  if (!isPlainObject(doc)) return fail('is not a JSON object');
   const mediaType = doc['mediaType'];
   if (typeof mediaType !== 'string' || !mediaType.startsWith(TRUSTED_ROOT_MEDIA_TYPE)) {
     return fail(`mediaType is ${JSON.stringify(mediaType)}, not ${TRUSTED_ROOT_MEDIA_TYPE};version=0.1`);
@@ -87,9 +88,9 @@ function list(doc: Record<string, unknown>, field: string): unknown[] {
 }
 
 function readLog(entry: unknown, path: string): TransparencyLog {
-  if (!isObject(entry)) throw new RootError(`${path} is not an object`);
+  if (!isPlainObject(entry)) throw new RootError(`${path} is not an object`);
   const publicKey = entry['publicKey'];
-  if (!isObject(publicKey)) throw new RootError(`${path}.publicKey is missing`);
+  if (!isPlainObject(publicKey)) throw new RootError(`${path}.publicKey is missing`);
   const der = bytesField(publicKey, 'rawBytes', `${path}.publicKey`);
   let key: KeyObject;
   try {
@@ -100,7 +101,7 @@ function readLog(entry: unknown, path: string): TransparencyLog {
   const loaded = classify(key);
   if (!loaded.ok) throw new RootError(`${path}.publicKey: ${loaded.reason}`);
   const logId = entry['logId'];
-  if (!isObject(logId)) throw new RootError(`${path}.logId is missing`);
+  if (!isPlainObject(logId)) throw new RootError(`${path}.logId is missing`);
   const baseUrl = typeof entry['baseUrl'] === 'string' ? entry['baseUrl'] : '(no baseUrl)';
   return {
     baseUrl,
@@ -111,13 +112,13 @@ function readLog(entry: unknown, path: string): TransparencyLog {
 }
 
 function readAuthority(entry: unknown, path: string): CertificateAuthority {
-  if (!isObject(entry)) throw new RootError(`${path} is not an object`);
+  if (!isPlainObject(entry)) throw new RootError(`${path} is not an object`);
   const certChain = entry['certChain'];
-  const certificates = isObject(certChain) ? certChain['certificates'] : undefined;
+  const certificates = isPlainObject(certChain) ? certChain['certificates'] : undefined;
   if (!Array.isArray(certificates) || certificates.length === 0) throw new RootError(`${path}.certChain.certificates is empty or missing`);
   const chain = certificates.map((c, i) => {
     const where = `${path}.certChain.certificates[${i}]`;
-    if (!isObject(c)) throw new RootError(`${where} is not an object`);
+    if (!isPlainObject(c)) throw new RootError(`${where} is not an object`);
     try {
       return new X509Certificate(Buffer.from(bytesField(c, 'rawBytes', where)));
     } catch (error) {
@@ -151,7 +152,7 @@ function bytesField(object: Record<string, unknown>, field: string, path: string
 
 function readWindow(value: unknown, path: string): ValidFor {
   if (value === undefined) return { start: null, end: null };
-  if (!isObject(value)) throw new RootError(`${path} is not an object`);
+  if (!isPlainObject(value)) throw new RootError(`${path} is not an object`);
   const time = (field: 'start' | 'end'): Date | null => {
     const text = value[field];
     if (text === undefined) return null;

@@ -7,7 +7,8 @@
 import { descriptorsOfIndex, referrersTag } from '../../adapters/oci-registry/referrers';
 import { MAX_BLOB_BYTES, MediaType, type Descriptor, type OciRegistryReader } from '../../adapters/oci-registry/types';
 import { isSha256Digest } from '../docker-reference';
-import { fail, isObject, ok, type CheckResult } from '../encoding';
+import { isPlainObject } from '../../plain-object';
+import { fail, ok, type CheckResult } from '../encoding';
 import { NOTATION_ARTIFACT_TYPE, NotationMediaType } from './envelope';
 
 export interface NotationReferrers {
@@ -45,12 +46,12 @@ export async function fetchEnvelope(client: OciRegistryReader, repository: strin
   const manifest = await client.getManifest(repository, referrer.digest, [MediaType.OciManifest]);
   if (!manifest) return fail('signature manifest is missing');
   const json = manifest.json;
-  if (!isObject(json) || json['schemaVersion'] !== 2 || !Array.isArray(json['layers'])) return fail('signature manifest is malformed');
+  if (!isPlainObject(json) || json['schemaVersion'] !== 2 || !Array.isArray(json['layers'])) return fail('signature manifest is malformed');
   if (json['artifactType'] !== NOTATION_ARTIFACT_TYPE) return fail(`signature manifest has artifact type ${JSON.stringify(json['artifactType'])}`);
-  const subject = isObject(json['subject']) ? json['subject']['digest'] : undefined;
+  const subject = isPlainObject(json['subject']) ? json['subject']['digest'] : undefined;
   if (subject !== imageDigest) return fail(`signature manifest has subject ${String(subject)}, not ${imageDigest}`);
   const layers = json['layers'] as unknown[];
-  if (layers.length !== 1 || !isObject(layers[0])) return fail(`signature manifest has ${layers.length} layers, not one envelope`);
+  if (layers.length !== 1 || !isPlainObject(layers[0])) return fail(`signature manifest has ${layers.length} layers, not one envelope`);
   const { mediaType, digest, size } = layers[0];
   if (mediaType !== NotationMediaType.Jws && mediaType !== NotationMediaType.Cose) return fail(`envelope media type ${JSON.stringify(mediaType)} is neither JWS nor COSE`);
   if (typeof digest !== 'string' || !isSha256Digest(digest)) return fail(`envelope digest ${JSON.stringify(digest)} is malformed`);

@@ -9,7 +9,8 @@
  */
 import { constants, createHash, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { parseCertificate, type ParsedCertificate } from '../certificate';
-import { fail, isObject, isoSeconds, ok, parseJsonBytes, type CheckResult } from '../encoding';
+import { isPlainObject } from '../../plain-object';
+import { fail, isoSeconds, ok, parseJsonBytes, type CheckResult } from '../encoding';
 import { checkChainValidAt, checkCodeSigningChain, name } from './code-signing-chain';
 import { parseCoseEnvelope } from './cose-envelope';
 import { EnvelopeError, Header, NotationMediaType, SigningScheme, type NotationEnvelope, type SignatureAlgorithm } from './envelope';
@@ -200,7 +201,7 @@ function algorithmFor(key: KeyObject): SignatureAlgorithm | null {
 /** `targetArtifact.digest` of the payload. */
 function targetDigest(payload: Uint8Array): CheckResult<string> {
   const json = parseJsonBytes(payload);
-  if (!isObject(json) || !isObject(json['targetArtifact'])) return fail('the signed payload has no targetArtifact');
+  if (!isPlainObject(json) || !isPlainObject(json['targetArtifact'])) return fail('the signed payload has no targetArtifact');
   const { digest, mediaType, size } = json['targetArtifact'];
   if (typeof digest !== 'string' || typeof mediaType !== 'string' || typeof size !== 'number') {
     return fail('the signed payload\'s targetArtifact is not a descriptor (mediaType, digest, size)');
