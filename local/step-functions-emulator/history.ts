@@ -10,7 +10,13 @@
  *   (`arn:aws:states:::lambda:invoke[.waitForTaskToken]`, …) writes `TaskScheduled/Started/[Submitted]/
  *   Succeeded|Failed|TimedOut`; a retry is a new Scheduled/Started (AWS writes no "retried" event);
  * - a stop writes `<Type>StateAborted` for a Task, Wait, Map or Parallel state in progress, then `ExecutionAborted`.
+ *
+ * Memory: an execution's history keeps every state's input and output, which carry the rollout's record
+ * (several KiB each, some forty per rollout), and the stand-in keeps every execution's history as AWS does.
+ * With hundreds of rollouts running that was most of local mode's heap, so a data member of 1 KiB or
+ * more is kept deflated (`PackedText`) and inflated only when the history is read.
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 export interface HistoryEvent {
   /** Epoch milliseconds here; seconds (with fractions) on the wire, as AWS JSON timestamps. */
@@ -31,21 +37,51 @@ export function detailsKey(type: string): `${string}EventDetails` {
 /** Event types that carry no details member in AWS's model. */
 const NO_DETAILS = new Set(['TaskStateAborted', 'WaitStateAborted', 'MapStateAborted', 'ParallelStateAborted', 'LambdaFunctionStarted', 'ParallelStateStarted', 'ParallelStateSucceeded', 'ParallelStateFailed', 'MapStateSucceeded', 'MapStateFailed', 'ParallelStateAborted']);
 
+const DATA_MEMBERS = ['input', 'output', 'parameters'];
+
+/** Shorter data members are kept as they are: deflating them would save little. */
+const PACK_FROM_LENGTH = 1024;
+
+/** A history data member kept deflated; `String(packed)` (and `JSON.stringify`) give the text back. */
+export class PackedText {
+  readonly #bytes: Buffer;
+  constructor(text: string) {
+    this.#bytes = deflateRawSync(text, { level: 1 });
+  }
+  toString(): string {
+    return inflateRawSync(this.#bytes).toString('utf8');
+  }
+  toJSON(): string {
+    return this.toString();
+  }
+}
+
 export function historyEvent(id: number, type: string, details: Record<string, unknown> | undefined, timestamp = Date.now()): HistoryEvent {
   const event: Record<string, unknown> = { timestamp, type, id, previousEventId: id - 1 };
-  if (details !== undefined && !NO_DETAILS.has(type)) event[detailsKey(type)] = details;
+  if (details !== undefined && !NO_DETAILS.has(type)) event[detailsKey(type)] = packed(details);
   return event as unknown as HistoryEvent;
 }
 
-const DATA_MEMBERS = ['input', 'output', 'parameters'];
+function packed(details: Record<string, unknown>): Record<string, unknown> {
+  let out = details;
+  for (const member of DATA_MEMBERS) {
+    const value = details[member];
+    if (typeof value === 'string' && value.length >= PACK_FROM_LENGTH) {
+      if (out === details) out = { ...details };
+      out[member] = new PackedText(value);
+    }
+  }
+  return out;
+}
 
 /** As the wire shows it: timestamps in seconds; without input/output/parameters when `includeExecutionData` is false. */
 export function wireEvent(event: HistoryEvent, includeExecutionData: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(event)) {
     if (key === 'timestamp') out[key] = (value as number) / 1000;
-    else if (!includeExecutionData && key.endsWith('EventDetails') && value && typeof value === 'object') {
-      out[key] = Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([k]) => !DATA_MEMBERS.includes(k)));
+    else if (key.endsWith('EventDetails') && value && typeof value === 'object') {
+      const members = Object.entries(value as Record<string, unknown>).filter(([k]) => includeExecutionData || !DATA_MEMBERS.includes(k));
+      out[key] = Object.fromEntries(members.map(([k, v]) => [k, v instanceof PackedText ? v.toString() : v]));
     } else out[key] = value;
   }
   return out;

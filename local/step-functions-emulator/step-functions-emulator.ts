@@ -124,7 +124,7 @@ export interface ExecutionRecord {
   readonly error?: { readonly name: string; readonly message: string };
   /** States entered, in order: what Step Functions bills as state transitions. */
   readonly states: readonly string[];
-  /** The AWS-shaped history, counted against the limit. */
+  /** The AWS-shaped history, counted against the limit (data members of 1 KiB or more as `PackedText`: history.ts). */
   readonly history: readonly HistoryEvent[];
   /** Resolves when the execution has closed. */
   readonly done: Promise<void>;

@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { COMMITTED_ASL_PATH } from '../../../local/step-functions-emulator/synthesize';
+import { PackedText } from '../../../local/step-functions-emulator/history';
 import {
   startStepFunctionsEmulator,
   type ExecutionStatusChangeEvent,
@@ -158,6 +159,26 @@ describe('StartExecution', () => {
     await expect(client.send(new GetExecutionHistoryCommand({ executionArn: started.executionArn, nextToken: reversed.nextToken }))).rejects.toMatchObject({ name: 'InvalidToken' });
     const noData = await client.send(new GetExecutionHistoryCommand({ executionArn: started.executionArn, includeExecutionData: false }));
     expect(noData.events![0]!.executionStartedEventDetails!.input).toBeUndefined();
+  });
+
+  it('answers large inputs and outputs in the history exactly as they were (kept deflated in memory)', async () => {
+    const main = await standIn();
+    // A rollout's record is several KiB; non-ASCII text must come back byte for byte too.
+    const note = `ünïcödé ✓ ${'r'.repeat(4000)}`;
+    const started = await main.start('large-1', ['done'], { note });
+    await main.sfn.emulator.executions.get('large-1')!.done;
+    const events = await main.history(started.executionArn!);
+    const input = JSON.stringify({ plan: ['done'], note });
+    expect(events[0]!.executionStartedEventDetails!.input).toBe(input);
+    expect(events[1]!.stateEnteredEventDetails!.input).toBe(input);
+    expect(events[2]!.lambdaFunctionScheduledEventDetails!.input).toBe(input);
+    expect(JSON.parse(events.at(-1)!.executionSucceededEventDetails!.output!)).toEqual({ plan: ['done'], note, r: { next: 'done', n: 1 } });
+    // In memory the large members are packed, and smaller than their text.
+    const kept = main.sfn.emulator.executions.get('large-1')!.history[0]!.executionStartedEventDetails!;
+    expect(kept['input']).toBeInstanceOf(PackedText);
+    expect(String(kept['input'])).toBe(input);
+    const noData = await main.client.send(new GetExecutionHistoryCommand({ executionArn: started.executionArn, includeExecutionData: false }));
+    expect(noData.events!.every((e) => !JSON.stringify(e).includes('rrrr'))).toBe(true);
   });
 
   it('checks names, input and the state machine as AWS does', async () => {
