@@ -2,7 +2,8 @@
  * The watchdog (docs/architecture.md, "The watchdog"): on its schedule it looks after every active
  * rollout (a clock that stopped is started again, an overdue or owed callback answered); on a Step
  * Functions execution status change (failed, timed out, aborted, or succeeded) it re-drives that
- * execution's rollout at once if it is still active.
+ * execution's rollout at once if it is still active (and runs a rolled-back one's rollback once more
+ * when the execution did not succeed: shared/orchestration/watchdog.ts).
  */
 import * as z from 'zod/mini';
 import { parseOrThrow } from '../shared/http/validation';
@@ -22,7 +23,7 @@ export async function watchdog(input: unknown, context?: InvocationContext): Pro
   const { orchestrator } = await root.get();
   if (parsed['detail-type'] === EXECUTION_STATUS_CHANGE && parsed.detail?.name) {
     if (parsed.detail.status === 'RUNNING') return { redriven: null };
-    const redriven = await orchestrator.executionEnded(parsed.detail.name, parsed.detail.output);
+    const redriven = await orchestrator.executionEnded(parsed.detail.name, parsed.detail.output, parsed.detail.status);
     root.logger.info('execution ended', { execution: parsed.detail.name, status: parsed.detail.status, redriven });
     countRedrives(redriven === null ? [] : [redriven]);
     return { redriven };

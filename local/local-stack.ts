@@ -322,7 +322,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
   const unsubscribeSfn = stepFunctions.emulator.onStatusChange((event) => {
     if (event.detail.status === 'RUNNING') return;
-    void background(() => orchestrator.executionEnded(event.detail.name, event.detail.output), 'execution status change not handled');
+    void background(() => orchestrator.executionEnded(event.detail.name, event.detail.output, event.detail.status), 'execution status change not handled');
   });
   let listeningUrl: string | null = null; // approval links need it; known once the server listens
   const operator = wireOperatorFeatures({ mode: 'local', orchestrator, store, config, logger, publicUrl: () => listeningUrl, ...(dataDir ? { dataDir } : {}), ...options.operator });

@@ -26,6 +26,8 @@ export interface LockEffects {
   acquire(rollout: Rollout): Promise<Rollout>;
   /** Gives the lock up and starts the next queued rollout of the service. */
   release(rollout: Rollout): Promise<void>;
+  /** The rollout that holds the service's lock, if any. */
+  holder(service: string): Promise<string | null>;
 }
 
 type EcsOutcome<T> = { ok: true; value: T } | { ok: false; rollout: Rollout };
@@ -230,6 +232,24 @@ export class EffectRunner {
   async converge(latest: Rollout): Promise<Rollout> {
     if (latest.status === RolloutStatus.RollingBack || latest.status === RolloutStatus.RolledBack) return this.rollback(latest);
     return this.applyWeight(latest);
+  }
+
+  /**
+   * Runs the rollback of a rollout another actor rolled back once more, for a workflow step that may
+   * have died between its unchecked weight call and the look that undoes a late one (docs/architecture.md,
+   * "Intent first, then ECS"): an Advance retried by Step Functions, its Recover, or the watchdog when
+   * the execution ended without succeeding. Nothing is done for a rollout that ended otherwise, or when
+   * another rollout holds the service now: its weights are not this record's to undo (and a rollout that
+   * runs re-applies its own weight at its next look at ECS).
+   */
+  async undoLateWeights(rollout: Rollout): Promise<void> {
+    if (rollout.status !== RolloutStatus.RolledBack) return;
+    const holder = await this.lock.holder(rollout.service);
+    if (holder !== null && holder !== rollout.id) {
+      this.ctx.log.info('rolled back, and a newer rollout holds the service: ECS is left as it is', { rolloutId: rollout.id, holder });
+      return;
+    }
+    await this.converge(rollout);
   }
 
   /**

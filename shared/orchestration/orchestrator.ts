@@ -214,9 +214,9 @@ export class Orchestrator {
     return this.watchdog().then((w) => w.sweep());
   }
 
-  /** `output`: the execution's output, when its status-change event carries it. */
-  executionEnded(executionName: string, output?: string | null): Promise<string | null> {
-    return this.watchdog().then((w) => w.executionEnded(executionName, output));
+  /** `output`: the execution's output, when its status-change event carries it; `status`: how it ended. */
+  executionEnded(executionName: string, output?: string | null, status?: string): Promise<string | null> {
+    return this.watchdog().then((w) => w.executionEnded(executionName, output, status));
   }
 
   recover(id: string, message: string, clock?: ClockCall): Promise<Directive> {

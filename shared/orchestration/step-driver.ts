@@ -156,6 +156,7 @@ export class StepDriver {
       if (isTerminal(rollout.status)) {
         // Ended by this call's own save: its releaseLock effect has run. Ended elsewhere: its release may be lost.
         if (rollout === loaded || !own.has(rollout.version)) await this.lock.letGoIfEnded(rollout);
+        if (execution && !own.has(rollout.version)) await this.runner.undoLateWeights(rollout);
         break;
       }
       if (rollout.status === RolloutStatus.Pending) {
@@ -344,6 +345,7 @@ export class StepDriver {
     if (stale) return stale;
     let rollout = await this.runner.step(loaded, { type: 'WorkflowFailed', message });
     if (rollout.status === RolloutStatus.RollingBack) rollout = await this.runner.rollback(rollout);
+    else if (call?.execution && rollout.version === loaded.version) await this.runner.undoLateWeights(rollout);
     return this.nextTurn(id, this.directive(rollout), call);
   }
 

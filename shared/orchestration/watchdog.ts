@@ -60,11 +60,13 @@ export class Watchdog {
 
   /**
    * An execution ended (succeeded, failed, timed out, aborted): if it was the clock of a rollout that
-   * is still active, the rollout gets a new one. Answers the rollout id when it re-drove one. `output`
+   * is still active, the rollout gets a new one; if that rollout was rolled back and the execution did
+   * not succeed, its rollback runs once more (`EffectRunner.undoLateWeights`). Answers the rollout id when it re-drove one. `output`
    * is the execution's output when the status-change event carries it (a succeeded execution): one
-   * whose last Advance found its rollout ended for good needs no look at the record.
+   * whose last Advance found its rollout ended for good needs no look at the record. `status`: how the
+   * execution ended (taken from `output` when not given: only a succeeded one has an output).
    */
-  async executionEnded(executionName: string, output?: string | null): Promise<string | null> {
+  async executionEnded(executionName: string, output?: string | null, status?: string): Promise<string | null> {
     const id = rolloutIdOf(executionName);
     if (id && endedForGood(id, output)) return null;
     const rollout = id ? await this.writer.find(id) : null;
@@ -72,7 +74,10 @@ export class Watchdog {
       this.ctx.log.info('an execution ended for no known rollout', { execution: executionName });
       return null;
     }
-    if (!needsClock(rollout) || executionName !== clockName(rollout.id, RolloutClock.attemptOf(rollout))) return null;
+    if (executionName !== clockName(rollout.id, RolloutClock.attemptOf(rollout))) return null;
+    // Ended without succeeding: its last step may have died between a weight call and its look.
+    if (status === undefined ? output == null : status !== 'SUCCEEDED') await this.runner.undoLateWeights(rollout);
+    if (!needsClock(rollout)) return null;
     return (await this.clock.ensure(rollout)) ? rollout.id : null;
   }
 

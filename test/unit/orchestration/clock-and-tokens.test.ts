@@ -287,6 +287,87 @@ describe('callback tokens', () => {
     expect(ecs.sets.get('stable')).toMatchObject({ scale: 100, primary: true });
   });
 
+  /**
+   * The Advance's 20% lands after an abort's rollback, and its Lambda dies before the look that would
+   * undo it (its Steady save, ECS being steady at once): the canary is back at 20%, the stable set at 80%.
+   */
+  function diesAfterLateWeight(s: ReturnType<typeof setup>, id: string) {
+    const { o, store, ecs } = s;
+    const setWeights = ecs.setWeights.bind(ecs);
+    let aborted = false;
+    ecs.setWeights = async (t, input) => {
+      if (aborted) return setWeights(t, input);
+      aborted = true;
+      await o.command(id, { type: 'Abort', by: 'ann', reason: null });
+      ecs.sets.set('canary', { scale: 20, steady: true, primary: false, digest: null, externalId: id });
+      ecs.sets.get('stable')!.scale = 80;
+      vi.spyOn(store, 'save').mockImplementationOnce(async () => {
+        throw new Error('Sandbox.Timedout: the Advance Lambda timed out');
+      });
+    };
+  }
+
+  it('undo a weight call that landed after a rollback when the Advance died before its look: the retried Advance runs the rollback again', async () => {
+    const s = setup();
+    const { o, store, ecs, only } = s;
+    await o.ingest([push]);
+    const id = only();
+    diesAfterLateWeight(s, id);
+    await expect(o.advance(id, { execution: `${id}-1` })).rejects.toThrow(/Sandbox.Timedout/);
+    expect((await store.get(id)).status).toBe('ROLLED_BACK');
+    expect(ecs.sets.get('stable')).toMatchObject({ scale: 80 });
+    // Step Functions retries the Advance with the same input.
+    expect(await o.advance(id, { execution: `${id}-1` })).toMatchObject({ next: 'DONE', status: 'ROLLED_BACK' });
+    expect(ecs.sets.has('canary')).toBe(false);
+    expect(ecs.sets.get('stable')).toMatchObject({ scale: 100, primary: true });
+  });
+
+  it('undo such a late weight call from Recover too, when the Advance failed for good', async () => {
+    const s = setup();
+    const { o, store, ecs, only } = s;
+    await o.ingest([push]);
+    const id = only();
+    diesAfterLateWeight(s, id);
+    await expect(o.advance(id, { execution: `${id}-1` })).rejects.toThrow(/Sandbox.Timedout/);
+    expect(await o.recover(id, 'Sandbox.Timedout', { execution: `${id}-1` })).toMatchObject({ next: 'DONE' });
+    expect(ecs.sets.has('canary')).toBe(false);
+    expect(ecs.sets.get('stable')).toMatchObject({ scale: 100, primary: true });
+    expect((await store.get(id)).status).toBe('ROLLED_BACK');
+  });
+
+  it('undo such a late weight call when the execution ended without succeeding (no retry left, or a local process that died), and not when it succeeded', async () => {
+    const s = setup();
+    const { o, ecs, only } = s;
+    await o.ingest([push]);
+    const id = only();
+    diesAfterLateWeight(s, id);
+    await expect(o.advance(id, { execution: `${id}-1` })).rejects.toThrow(/Sandbox.Timedout/);
+    const before = ecs.calls.length;
+    expect(await o.executionEnded(`${id}-1`, '{}', 'SUCCEEDED')).toBeNull();
+    expect(ecs.calls.length).toBe(before);
+    // Not the record's clock: left alone too.
+    expect(await o.executionEnded(`${id}-2`, null, 'ABORTED')).toBeNull();
+    expect(ecs.sets.get('stable')).toMatchObject({ scale: 80 });
+    expect(await o.executionEnded(`${id}-1`, null, 'ABORTED')).toBeNull();
+    expect(ecs.sets.has('canary')).toBe(false);
+    expect(ecs.sets.get('stable')).toMatchObject({ scale: 100, primary: true });
+  });
+
+  it('leave ECS alone when a newer rollout holds the service by the time the dead Advance is retried', async () => {
+    const s = setup();
+    const { o, store, ecs, only } = s;
+    await o.ingest([push]);
+    const id = only();
+    diesAfterLateWeight(s, id);
+    await expect(o.advance(id, { execution: `${id}-1` })).rejects.toThrow(/Sandbox.Timedout/);
+    await o.ingest([{ ...push, tag: 'v3', digest: digestOf(10) }]);
+    const newer = [...store.rollouts.keys()].find((k) => k !== id)!;
+    expect(await o.describeService('web')).toMatchObject({ activeRollout: newer });
+    const before = ecs.calls.length;
+    await o.advance(id, { execution: `${id}-1` });
+    expect(ecs.calls.slice(before)).toEqual([]);
+  });
+
   it('converge on an intent recorded after the workflow\'s unchecked weight call: a rollback is run again, as the call may have landed after it', async () => {
     const { o, store, ecs, workflow, only } = setup();
     await o.ingest([push]);
