@@ -267,31 +267,12 @@ describe('callback tokens', () => {
     expect(ecs.calls.filter((c) => c.startsWith('setWeights'))).toEqual(['setWeights(20)']);
   });
 
-  it('converge when a rollback is recorded during the workflow\'s weight call and ECS is steady at once: the Steady save fails, and the look runs the rollback again', async () => {
-    const { o, store, ecs, only } = setup();
-    await o.ingest([push]);
-    const id = only();
-    const setWeights = ecs.setWeights.bind(ecs);
-    let aborted = false;
-    ecs.setWeights = async (t, input) => {
-      if (aborted) return setWeights(t, input);
-      aborted = true;
-      // An abort recorded and rolled back while the Advance's 20% is on its way; the 20% lands after it.
-      await o.command(id, { type: 'Abort', by: 'ann', reason: null });
-      ecs.sets.set('canary', { scale: 20, steady: true, primary: false, digest: null, externalId: id });
-      ecs.sets.get('stable')!.scale = 80;
-    };
-    await o.advance(id, { execution: `${id}-1` });
-    expect((await store.get(id)).status).toBe('ROLLED_BACK');
-    expect(ecs.sets.has('canary')).toBe(false);
-    expect(ecs.sets.get('stable')).toMatchObject({ scale: 100, primary: true });
-  });
-
   /**
-   * The Advance's 20% lands after an abort's rollback, and its Lambda dies before the look that would
-   * undo it (its Steady save, ECS being steady at once): the canary is back at 20%, the stable set at 80%.
+   * An abort recorded and rolled back while the Advance's 20% is on its way; the 20% lands after it (ECS
+   * steady at once): the canary back at 20%, the stable set at 80%. `dies`: the Advance's Lambda dies
+   * right after, before the look that would undo it (its Steady save).
    */
-  function diesAfterLateWeight(s: ReturnType<typeof setup>, id: string) {
+  function lateWeightAfterAbort(s: ReturnType<typeof setup>, id: string, dies: boolean) {
     const { o, store, ecs } = s;
     const setWeights = ecs.setWeights.bind(ecs);
     let aborted = false;
@@ -301,21 +282,41 @@ describe('callback tokens', () => {
       await o.command(id, { type: 'Abort', by: 'ann', reason: null });
       ecs.sets.set('canary', { scale: 20, steady: true, primary: false, digest: null, externalId: id });
       ecs.sets.get('stable')!.scale = 80;
-      vi.spyOn(store, 'save').mockImplementationOnce(async () => {
-        throw new Error('Sandbox.Timedout: the Advance Lambda timed out');
-      });
+      if (dies) {
+        vi.spyOn(store, 'save').mockImplementationOnce(async () => {
+          throw new Error('Sandbox.Timedout: the Advance Lambda timed out');
+        });
+      }
     };
   }
 
-  it('undo a weight call that landed after a rollback when the Advance died before its look: the retried Advance runs the rollback again', async () => {
+  it('converge when a rollback is recorded during the workflow\'s weight call and ECS is steady at once: the Steady save fails, and the look runs the rollback again', async () => {
     const s = setup();
     const { o, store, ecs, only } = s;
     await o.ingest([push]);
     const id = only();
-    diesAfterLateWeight(s, id);
+    lateWeightAfterAbort(s, id, false);
+    await o.advance(id, { execution: `${id}-1` });
+    expect((await store.get(id)).status).toBe('ROLLED_BACK');
+    expect(ecs.sets.has('canary')).toBe(false);
+    expect(ecs.sets.get('stable')).toMatchObject({ scale: 100, primary: true });
+  });
+
+  /** The Advance that made a late weight call (lateWeightAfterAbort) has died before its look. */
+  async function afterDeadAdvance() {
+    const s = setup();
+    const { o, store, ecs, only } = s;
+    await o.ingest([push]);
+    const id = only();
+    lateWeightAfterAbort(s, id, true);
     await expect(o.advance(id, { execution: `${id}-1` })).rejects.toThrow(/Sandbox.Timedout/);
     expect((await store.get(id)).status).toBe('ROLLED_BACK');
     expect(ecs.sets.get('stable')).toMatchObject({ scale: 80 });
+    return { ...s, id };
+  }
+
+  it('undo a weight call that landed after a rollback when the Advance died before its look: the retried Advance runs the rollback again', async () => {
+    const { o, ecs, id } = await afterDeadAdvance();
     // Step Functions retries the Advance with the same input.
     expect(await o.advance(id, { execution: `${id}-1` })).toMatchObject({ next: 'DONE', status: 'ROLLED_BACK' });
     expect(ecs.sets.has('canary')).toBe(false);
@@ -323,12 +324,7 @@ describe('callback tokens', () => {
   });
 
   it('undo such a late weight call from Recover too, when the Advance failed for good', async () => {
-    const s = setup();
-    const { o, store, ecs, only } = s;
-    await o.ingest([push]);
-    const id = only();
-    diesAfterLateWeight(s, id);
-    await expect(o.advance(id, { execution: `${id}-1` })).rejects.toThrow(/Sandbox.Timedout/);
+    const { o, store, ecs, id } = await afterDeadAdvance();
     expect(await o.recover(id, 'Sandbox.Timedout', { execution: `${id}-1` })).toMatchObject({ next: 'DONE' });
     expect(ecs.sets.has('canary')).toBe(false);
     expect(ecs.sets.get('stable')).toMatchObject({ scale: 100, primary: true });
@@ -336,12 +332,7 @@ describe('callback tokens', () => {
   });
 
   it('undo such a late weight call when the execution ended without succeeding (no retry left, or a local process that died), and not when it succeeded', async () => {
-    const s = setup();
-    const { o, ecs, only } = s;
-    await o.ingest([push]);
-    const id = only();
-    diesAfterLateWeight(s, id);
-    await expect(o.advance(id, { execution: `${id}-1` })).rejects.toThrow(/Sandbox.Timedout/);
+    const { o, ecs, id } = await afterDeadAdvance();
     const before = ecs.calls.length;
     expect(await o.executionEnded(`${id}-1`, '{}', 'SUCCEEDED')).toBeNull();
     expect(ecs.calls.length).toBe(before);
@@ -354,12 +345,7 @@ describe('callback tokens', () => {
   });
 
   it('leave ECS alone when a newer rollout holds the service by the time the dead Advance is retried', async () => {
-    const s = setup();
-    const { o, store, ecs, only } = s;
-    await o.ingest([push]);
-    const id = only();
-    diesAfterLateWeight(s, id);
-    await expect(o.advance(id, { execution: `${id}-1` })).rejects.toThrow(/Sandbox.Timedout/);
+    const { o, store, ecs, id } = await afterDeadAdvance();
     await o.ingest([{ ...push, tag: 'v3', digest: digestOf(10) }]);
     const newer = [...store.rollouts.keys()].find((k) => k !== id)!;
     expect(await o.describeService('web')).toMatchObject({ activeRollout: newer });
