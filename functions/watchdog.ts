@@ -2,8 +2,8 @@
  * The watchdog (docs/architecture.md, "The watchdog"): on its schedule it looks after every active
  * rollout (a clock that stopped is started again, an overdue or owed callback answered); on a Step
  * Functions execution status change (failed, timed out, aborted, or succeeded) it re-drives that
- * execution's rollout at once if it is still active (and runs a rolled-back one's rollback once more
- * when the execution did not succeed: shared/orchestration/watchdog.ts).
+ * execution's rollout at once if it is still active (and undoes a weight call that landed after a
+ * rolled-back one's rollback when the execution did not succeed: shared/orchestration/watchdog.ts).
  */
 import * as z from 'zod/mini';
 import { parseOrThrow } from '../shared/http/validation';

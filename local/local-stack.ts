@@ -37,7 +37,7 @@ import { RolloutPolicy } from '../shared/core/policy';
 import { mayAnswerSteadyWait, parseEcsServiceAction } from '../shared/webhooks/ecs-event';
 import { type TagResolver, registryTagResolver } from '../shared/webhooks/resolve-tag';
 import { stepHandlers } from '../functions/wiring/step-handlers';
-import { type RunningStepFunctionsEmulator, startStepFunctionsEmulator } from './step-functions-emulator/step-functions-emulator';
+import { type ExecutionStatusChangeEvent, type RunningStepFunctionsEmulator, startStepFunctionsEmulator } from './step-functions-emulator/step-functions-emulator';
 import { InvocationSlots } from './invocation-slots';
 
 export interface LocalStackOptions {
@@ -249,7 +249,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     task(run).catch((e: unknown) => {
       if (!stopping) logger.warn(failure, { error: e });
     });
+  // The executions a previous process left running are closed ABORTED as the stand-in loads its state,
+  // before the orchestrator exists: their events wait for it (the watchdog acts on them, as in AWS).
+  const endedBeforeWiring: ExecutionStatusChangeEvent[] = [];
+  let executionChanged: ((event: ExecutionStatusChangeEvent) => void) | null = null;
   const stepFunctions = await startStepFunctionsEmulator({
+    onStatusChange: (event) => {
+      if (executionChanged) executionChanged(event);
+      else endedBeforeWiring.push(event);
+    },
     definition: rolloutDefinition(),
     handlers: {
       Advance: (input) => task(() => handlers.advance(input)),
@@ -320,10 +328,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return orchestrator.ecsChanged(cluster, service);
     }, 'ECS event not handled');
   });
-  const unsubscribeSfn = stepFunctions.emulator.onStatusChange((event) => {
+  executionChanged = (event) => {
     if (event.detail.status === 'RUNNING') return;
     void background(() => orchestrator.executionEnded(event.detail.name, event.detail.output, event.detail.status), 'execution status change not handled');
-  });
+  };
+  for (const event of endedBeforeWiring.splice(0)) executionChanged(event);
   let listeningUrl: string | null = null; // approval links need it; known once the server listens
   const operator = wireOperatorFeatures({ mode: 'local', orchestrator, store, config, logger, publicUrl: () => listeningUrl, ...(dataDir ? { dataDir } : {}), ...options.operator });
 
@@ -369,7 +378,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       clearInterval(watchdogTimer);
       await Promise.allSettled([...inFlight]);
       unsubscribeEcs();
-      unsubscribeSfn();
+      executionChanged = () => undefined;
       await operator.stop();
       const closed = new Promise<void>((res) => server.close(() => res()));
       // Keep-alive connections (a browser, a watching CLI) would otherwise hold close() open.

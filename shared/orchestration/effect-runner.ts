@@ -238,18 +238,31 @@ export class EffectRunner {
    * Runs the rollback of a rollout another actor rolled back once more, for a workflow step that may
    * have died between its unchecked weight call and the look that undoes a late one (docs/architecture.md,
    * "Intent first, then ECS"): an Advance retried by Step Functions, its Recover, or the watchdog when
-   * the execution ended without succeeding. Nothing is done for a rollout that ended otherwise, or when
-   * another rollout holds the service now: its weights are not this record's to undo (and a rollout that
-   * runs re-applies its own weight at its next look at ECS).
+   * the execution ended without succeeding. Only when ECS shows that late call and nothing newer: the
+   * rollout's stable task set still the service's PRIMARY, no live task set of another rollout, no
+   * rollout holding the lock, and a leftover of this one (the stable set below 100%, a live canary, or
+   * canary traffic on the load balancer). A service that moved on (a newer rollout running or done) is
+   * not this record's to touch: undoing there would route production back to a set that drains.
    */
   async undoLateWeights(rollout: Rollout): Promise<void> {
-    if (rollout.status !== RolloutStatus.RolledBack) return;
+    if (rollout.status !== RolloutStatus.RolledBack || !rollout.ecs.stableTaskSetId) return;
     const holder = await this.lock.holder(rollout.service);
-    if (holder !== null && holder !== rollout.id) {
-      this.ctx.log.info('rolled back, and a newer rollout holds the service: ECS is left as it is', { rolloutId: rollout.id, holder });
+    if (holder !== null && holder !== rollout.id) return;
+    const t = this.ctx.targetOf(rollout);
+    try {
+      const view = await this.ctx.deps.ecs.describe(t);
+      const stable = view.taskSets.find((s) => s.id === rollout.ecs.stableTaskSetId);
+      const others = view.taskSets.filter((s) => s !== stable && s.status !== 'DRAINING');
+      if (!stable || stable.status !== 'PRIMARY' || others.some((s) => s.externalId !== rollout.id)) return;
+      const traffic = this.ctx.trafficOf(rollout);
+      const routed = traffic.mode === 'alb' ? await traffic.share({ stable, canary: null }) : 0;
+      if (stable.scale === 100 && others.length === 0 && routed === 0) return;
+      this.ctx.log.warn('a weight call landed after the rollback: rolling back again', { rolloutId: rollout.id, stableScale: stable.scale, canaryShare: routed });
+    } catch (e) {
+      this.ctx.log.warn('could not look for a weight call that landed after the rollback', { rolloutId: rollout.id, error: e });
       return;
     }
-    await this.converge(rollout);
+    await this.rollback(rollout);
   }
 
   /**

@@ -61,10 +61,11 @@ export class Watchdog {
   /**
    * An execution ended (succeeded, failed, timed out, aborted): if it was the clock of a rollout that
    * is still active, the rollout gets a new one; if that rollout was rolled back and the execution did
-   * not succeed, its rollback runs once more (`EffectRunner.undoLateWeights`). Answers the rollout id when it re-drove one. `output`
-   * is the execution's output when the status-change event carries it (a succeeded execution): one
-   * whose last Advance found its rollout ended for good needs no look at the record. `status`: how the
-   * execution ended (taken from `output` when not given: only a succeeded one has an output).
+   * not succeed, a weight call that landed after its rollback is undone (`EffectRunner.undoLateWeights`).
+   * Answers the rollout id when it re-drove one. `output` is the execution's output when the
+   * status-change event carries it (a succeeded execution): one whose last Advance found its rollout
+   * ended for good needs no look at the record. `status`: how the execution ended (taken from `output`
+   * when not given: only a succeeded one has an output).
    */
   async executionEnded(executionName: string, output?: string | null, status?: string): Promise<string | null> {
     const id = rolloutIdOf(executionName);

@@ -2,11 +2,11 @@
  * Whole rollouts in local mode: the HTTP API, the orchestrator, dynalite and the ECS emulator behind the
  * real SDK clients, driven by the local workflow clock. Only the signature verdict is scripted here.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../shared/observability/logger';
+import { jsonLogger, silentLogger } from '../../../shared/observability/logger';
 import { type LocalStack, startLocalStack } from '../../../local/local-stack';
 import { type ApiClient, apiClient, deliverAndWait, expectProblem, waitFor } from '../../helpers/http';
 import { appConfig, digestOf, pushEnvelope, serviceConfig } from '../../helpers/local-config';
@@ -282,6 +282,27 @@ describe('bad input changes nothing', () => {
 });
 
 describe('restarts', () => {
+  it('hand the executions a previous process left running to the watchdog, as AWS sends their status change', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rollout-restart-'));
+    try {
+      let local = await startLocalStack({ ...stackOptions, dataDir });
+      const stateMachineArn = local.stepFunctions.emulator.stateMachineArn;
+      await local.stop();
+      // An execution that was running when the process died: the stand-in closes it ABORTED as it loads
+      // its state, before the orchestrator exists. The watchdog must still hear of it (it may owe a
+      // rollback: docs/architecture.md, "The watchdog").
+      const name = `${'z'.repeat(26)}-1`;
+      const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+      writeFileSync(join(dataDir, 'step-functions.json'), JSON.stringify({ version: 1, executions: [{ name, executionArn, stateMachineArn, status: 'RUNNING', startDate: Date.now() - 1000, input: '{}' }] }));
+      const lines: string[] = [];
+      local = await startLocalStack({ ...stackOptions, dataDir, logger: jsonLogger((line) => lines.push(line), 'info') });
+      await waitFor('the watchdog to hear of the aborted execution', async () => lines.find((l) => l.includes('an execution ended for no known rollout') && l.includes(name)));
+      await local.stop();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('resume a rollout from the stored state: no step repeated, none lost', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'rollout-restart-'));
     const options = {

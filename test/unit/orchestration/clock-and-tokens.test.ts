@@ -269,10 +269,11 @@ describe('callback tokens', () => {
 
   /**
    * An abort recorded and rolled back while the Advance's 20% is on its way; the 20% lands after it (ECS
-   * steady at once): the canary back at 20%, the stable set at 80%. `dies`: the Advance's Lambda dies
-   * right after, before the look that would undo it (its Steady save).
+   * steady at once). `look`: the Advance looks, and finds the canary back at 20% and the stable set at
+   * 80%. `dies`: the 20% landed between the rollback's stable 100% and its canary delete, so the canary
+   * is gone and the stable set left at 80%, and the Advance's Lambda dies before its look (its Steady save).
    */
-  function lateWeightAfterAbort(s: ReturnType<typeof setup>, id: string, dies: boolean) {
+  function lateWeightAfterAbort(s: ReturnType<typeof setup>, id: string, then: 'look' | 'dies') {
     const { o, store, ecs } = s;
     const setWeights = ecs.setWeights.bind(ecs);
     let aborted = false;
@@ -280,9 +281,9 @@ describe('callback tokens', () => {
       if (aborted) return setWeights(t, input);
       aborted = true;
       await o.command(id, { type: 'Abort', by: 'ann', reason: null });
-      ecs.sets.set('canary', { scale: 20, steady: true, primary: false, digest: null, externalId: id });
+      if (then === 'look') ecs.sets.set('canary', { scale: 20, steady: true, primary: false, digest: null, externalId: id });
       ecs.sets.get('stable')!.scale = 80;
-      if (dies) {
+      if (then === 'dies') {
         vi.spyOn(store, 'save').mockImplementationOnce(async () => {
           throw new Error('Sandbox.Timedout: the Advance Lambda timed out');
         });
@@ -295,7 +296,7 @@ describe('callback tokens', () => {
     const { o, store, ecs, only } = s;
     await o.ingest([push]);
     const id = only();
-    lateWeightAfterAbort(s, id, false);
+    lateWeightAfterAbort(s, id, 'look');
     await o.advance(id, { execution: `${id}-1` });
     expect((await store.get(id)).status).toBe('ROLLED_BACK');
     expect(ecs.sets.has('canary')).toBe(false);
@@ -308,7 +309,7 @@ describe('callback tokens', () => {
     const { o, store, ecs, only } = s;
     await o.ingest([push]);
     const id = only();
-    lateWeightAfterAbort(s, id, true);
+    lateWeightAfterAbort(s, id, 'dies');
     await expect(o.advance(id, { execution: `${id}-1` })).rejects.toThrow(/Sandbox.Timedout/);
     expect((await store.get(id)).status).toBe('ROLLED_BACK');
     expect(ecs.sets.get('stable')).toMatchObject({ scale: 80 });
@@ -342,6 +343,50 @@ describe('callback tokens', () => {
     expect(await o.executionEnded(`${id}-1`, null, 'ABORTED')).toBeNull();
     expect(ecs.sets.has('canary')).toBe(false);
     expect(ecs.sets.get('stable')).toMatchObject({ scale: 100, primary: true });
+  });
+
+  it('leave ECS alone when a newer rollout has run and ended by the time the dead Advance is retried (the service moved on)', async () => {
+    const { o, ecs, id } = await afterDeadAdvance();
+    // Another rollout's task set is PRIMARY now and the old stable set on its way out: no lock is held.
+    ecs.sets.get('stable')!.primary = false;
+    ecs.sets.set('newer', { scale: 100, steady: true, primary: true, digest: digestOf(10), externalId: 'newer-rollout' });
+    expect(await o.describeService('web')).toMatchObject({ activeRollout: null });
+    const before = ecs.calls.length;
+    await o.advance(id, { execution: `${id}-1` });
+    expect(await o.executionEnded(`${id}-1`, null, 'FAILED')).toBeNull();
+    expect(ecs.calls.slice(before)).toEqual([]);
+  });
+
+  it('look at ECS only, and change nothing, when the Advance after a wait finds its rollout rolled back by another actor as it should be', async () => {
+    const { o, store, ecs, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    await o.advance(id, { execution: `${id}-1` });
+    await o.command(id, { type: 'Abort', by: 'ann', reason: null });
+    expect((await store.get(id)).status).toBe('ROLLED_BACK');
+    const before = ecs.calls.length;
+    const saves = vi.spyOn(store, 'save');
+    expect(await o.advance(id, { execution: `${id}-1` })).toMatchObject({ next: 'DONE', status: 'ROLLED_BACK' });
+    expect(ecs.calls.slice(before)).toEqual([]);
+    expect(saves).not.toHaveBeenCalled();
+  });
+
+  it('leave a FAILED rollback to a human: the workflow does not run it again', async () => {
+    const { o, store, ecs, only } = setup();
+    await o.ingest([push]);
+    const id = only();
+    await o.advance(id, { execution: `${id}-1` });
+    ecs.rollback = async () => {
+      ecs.calls.push('rollback');
+      throw new Error('ECS is unavailable');
+    };
+    await o.command(id, { type: 'Abort', by: 'ann', reason: null });
+    expect((await store.get(id)).status).toBe('FAILED');
+    const before = ecs.calls.length;
+    await o.advance(id, { execution: `${id}-1` });
+    await o.recover(id, 'Sandbox.Timedout', { execution: `${id}-1` });
+    await o.executionEnded(`${id}-1`, null, 'FAILED');
+    expect(ecs.calls.slice(before)).toEqual([]);
   });
 
   it('leave ECS alone when a newer rollout holds the service by the time the dead Advance is retried', async () => {
