@@ -241,8 +241,9 @@ export class EffectRunner {
    * the execution ended without succeeding. Only when ECS shows that late call and nothing newer: the
    * rollout's stable task set still the service's PRIMARY, no live task set of another rollout, no
    * rollout holding the lock, and a leftover of this one (the stable set below 100%, a live canary, or
-   * canary traffic on the load balancer). A service that moved on (a newer rollout running or done) is
-   * not this record's to touch: undoing there would route production back to a set that drains.
+   * load balancer traffic that does not go to the stable set). A service that moved on (a newer rollout
+   * running or done) is not this record's to touch: undoing there would route production back to a set
+   * that drains.
    */
   async undoLateWeights(rollout: Rollout): Promise<void> {
     if (rollout.status !== RolloutStatus.RolledBack || !rollout.ecs.stableTaskSetId) return;
@@ -255,9 +256,10 @@ export class EffectRunner {
       const others = view.taskSets.filter((s) => s !== stable && s.status !== 'DRAINING');
       if (!stable || stable.status !== 'PRIMARY' || others.some((s) => s.externalId !== rollout.id)) return;
       const traffic = this.ctx.trafficOf(rollout);
-      const routed = traffic.mode === 'alb' ? await traffic.share({ stable, canary: null }) : 0;
+      // ALB weights: what the rule does not send to the stable set's group (the canary's may be gone).
+      const routed = traffic.mode === 'alb' ? 100 - (await traffic.share({ stable: null, canary: stable })) : 0;
       if (stable.scale === 100 && others.length === 0 && routed === 0) return;
-      this.ctx.log.warn('a weight call landed after the rollback: rolling back again', { rolloutId: rollout.id, stableScale: stable.scale, canaryShare: routed });
+      this.ctx.log.warn('a weight call landed after the rollback: rolling back again', { rolloutId: rollout.id, stableScale: stable.scale, trafficOffStable: routed });
     } catch (e) {
       this.ctx.log.warn('could not look for a weight call that landed after the rollback', { rolloutId: rollout.id, error: e });
       return;

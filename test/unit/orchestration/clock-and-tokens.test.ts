@@ -7,7 +7,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { RolloutPolicy } from '../../../shared/core/policy';
 import { ClockNameTakenError, WorkflowError } from '../../../shared/errors';
 import { Orchestrator } from '../../../shared/orchestration/orchestrator';
-import type { ClockState, Workflow } from '../../../shared/ports';
+import type { ClockState, EcsTarget, TaskSetView, TrafficRouter, Workflow } from '../../../shared/ports';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { AlbTrafficRouter } from '../../../shared/adapters/elbv2/alb-traffic-router';
 import type { Rollout } from '../../../shared/core/rollout';
 import { appConfig, digestOf, serviceConfig } from '../../helpers/local-config';
 import { ScriptedVerifier } from '../../helpers/scripted-verifier';
@@ -447,5 +449,60 @@ describe('callback tokens', () => {
     expect((await o.sweep()).woken).toEqual([id]);
     expect(workflow.answered).toEqual(['tok-1']);
     expect((await store.get(id)).taskToken).toBeNull();
+  });
+});
+
+describe('a late weight call with ALB weights', () => {
+  /** The stable set registers with tg-a, the canary with tg-b; the rule's weights as an ELB client stub keeps them. */
+  class AlbEcs extends FakeEcs {
+    override async describe(t: EcsTarget) {
+      const view = await super.describe(t);
+      const withGroup = (s: TaskSetView) => ({ ...s, targetGroupArn: s.id === 'stable' ? 'tg-a' : 'tg-b' });
+      return { ...view, taskSets: view.taskSets.map(withGroup), primary: view.primary ? withGroup(view.primary) : null };
+    }
+  }
+
+  it('is undone when the rule was left sending traffic to the canary group after the rollback removed the canary', async () => {
+    const weights = { a: 100, b: 0 };
+    const modified: number[] = [];
+    const client = {
+      send: async (command: { constructor: { name: string }; input: { Actions?: { Type: string; ForwardConfig: { TargetGroups: { TargetGroupArn: string; Weight: number }[] } }[] } }) => {
+        const forward = (arn: string, weight: number) => ({ TargetGroupArn: arn, Weight: weight });
+        if (command.constructor.name === 'DescribeRulesCommand') return { Rules: [{ Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [forward('tg-a', weights.a), forward('tg-b', weights.b)] } }] }] };
+        if (command.constructor.name !== 'ModifyRuleCommand') throw new Error(`unexpected ${command.constructor.name}`);
+        const groups = command.input.Actions!.find((a) => a.Type === 'forward')!.ForwardConfig.TargetGroups;
+        weights.a = groups.find((g) => g.TargetGroupArn === 'tg-a')!.Weight;
+        weights.b = groups.find((g) => g.TargetGroupArn === 'tg-b')!.Weight;
+        modified.push(weights.b);
+        return {};
+      },
+    } as unknown as ElasticLoadBalancingV2Client;
+    const alb = { listenerRule: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web/1/2/3', targetGroups: ['tg-a', 'tg-b'] as const };
+    const store = new MemStore();
+    const ecs = new AlbEcs();
+    const config = appConfig([serviceConfig('web', { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 100 }], traffic: { alb } })]);
+    // The real router's weights over the stub; the checks at a rollout's start (inspect) are not this test's.
+    const real = new AlbTrafficRouter({ client, alb });
+    const router: TrafficRouter = { mode: 'alb', route: (input) => real.route(input), share: (input) => real.share(input) };
+    const o = new Orchestrator({ config, store, ecs, verifier: new ScriptedVerifier(), workflow: new ExecutionsWorkflow(), alarms: new FakeAlarms(), traffic: () => router, options: { rollbackBackoffMs: 1 } });
+    await o.ingest([push]);
+    const id = [...store.rollouts.keys()][0]!;
+    await o.advance(id, { execution: `${id}-1` });
+    ecs.settle();
+    await o.advance(id, { execution: `${id}-1` });
+    await o.command(id, { type: 'Abort', by: 'ann', reason: null });
+    expect((await store.get(id)).status).toBe('ROLLED_BACK');
+    expect(weights).toEqual({ a: 100, b: 0 });
+    // Nothing late yet: the Advance after the wait only looks.
+    const before = modified.length;
+    await o.advance(id, { execution: `${id}-1` });
+    expect(modified.length).toBe(before);
+    // A dead Advance's 20% reached the rule after the rollback's 0%: a fifth of production to a group the
+    // removed canary no longer serves.
+    weights.a = 80;
+    weights.b = 20;
+    await o.executionEnded(`${id}-1`, null, 'FAILED');
+    expect(weights).toEqual({ a: 100, b: 0 });
+    expect(modified.slice(before)).toEqual([0]);
   });
 });
