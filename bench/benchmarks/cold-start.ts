@@ -32,7 +32,12 @@ import { fmt, fmtBytes, fmtRatio, median, percentile } from '../lib/stats';
 import type { Benchmark, Figure, Target } from '../lib/types';
 
 const exec = promisify(execFile);
-const RUNS = 10;
+/**
+ * Alternated runs of each function and the floor. With 10, two functions with the same bundle (advance
+ * and recover, 328 KiB each) read 1.27× and 0.99× in the same run: 20 halve that spread's cause, the
+ * median of too few samples on a shared machine.
+ */
+const RUNS = 20;
 const CHILD = join(import.meta.dirname, '..', 'child', 'cold.mjs');
 
 /** Every function of the stack: functions/<entry>.ts and the export Lambda calls (infra/rollout-functions.ts). */
