@@ -243,12 +243,12 @@ export class EffectRunner {
    * rollout holding the lock, and a leftover of this one (the stable set below 100%, a live canary, or
    * load balancer traffic that does not go to the stable set). A service that moved on (a newer rollout
    * running or done) is not this record's to touch: undoing there would route production back to a set
-   * that drains.
+   * that drains. `holder`: the lock's holder when the caller has just read it.
    */
-  async undoLateWeights(rollout: Rollout): Promise<void> {
+  async undoLateWeights(rollout: Rollout, holder?: string | null): Promise<void> {
     if (rollout.status !== RolloutStatus.RolledBack || !rollout.ecs.stableTaskSetId) return;
-    const holder = await this.lock.holder(rollout.service);
-    if (holder !== null && holder !== rollout.id) return;
+    const held = holder === undefined ? await this.lock.holder(rollout.service) : holder;
+    if (held !== null && held !== rollout.id) return;
     const t = this.ctx.targetOf(rollout);
     try {
       const view = await this.ctx.deps.ecs.describe(t);
@@ -453,6 +453,12 @@ export class EffectRunner {
    */
   private async rollbackWaits(rollout: Rollout, waitingFor: string): Promise<Rollout> {
     const latest = await this.writer.load(rollout.id);
+    if (latest.status === RolloutStatus.RolledBack) {
+      // A rollback run again after the rollout ended (undoLateWeights): nothing on the record can wait,
+      // so the log must say what is left.
+      this.ctx.log.warn('the rollback run again waits for the stable set, but the rollout has ended: look at the service', { rolloutId: rollout.id, waitingFor });
+      return latest;
+    }
     const since = latest.wait?.for === 'steady' ? Date.parse(latest.wait.since) : null;
     if (since !== null && this.ctx.clock().getTime() - since > latest.steadyTimeoutSeconds * 1000) {
       const message = `waited more than ${latest.steadyTimeoutSeconds}s for ${waitingFor}; the canary was kept running`;

@@ -169,11 +169,12 @@ export class ServiceLock implements LockEffects {
 
   /**
    * An ended rollout that still holds its service's lock (its release was lost to a crash) lets go and
-   * starts the next queued one. FAILED keeps the lock on purpose: a human must look first.
+   * starts the next queued one. FAILED keeps the lock on purpose: a human must look first. `holder`: the
+   * lock's holder when the caller has just read it.
    */
-  async letGoIfEnded(rollout: Rollout): Promise<void> {
+  async letGoIfEnded(rollout: Rollout, holder?: string | null): Promise<void> {
     if (!isTerminal(rollout.status) || rollout.status === RolloutStatus.Failed) return;
-    if ((await this.holder(rollout.service)) !== rollout.id) return;
+    if ((holder === undefined ? await this.holder(rollout.service) : holder) !== rollout.id) return;
     await this.release(rollout);
   }
 

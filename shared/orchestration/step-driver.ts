@@ -154,9 +154,14 @@ export class StepDriver {
       // A record read from the store (a conflict, a read-back) may name a newer clock: this one stops.
       if (execution && rollout !== loaded && !RolloutClock.isCurrent(rollout, execution)) return done({ next: 'DONE', status: rollout.status });
       if (isTerminal(rollout.status)) {
-        // Ended by this call's own save: its releaseLock effect has run. Ended elsewhere: its release may be lost.
-        if (rollout === loaded || !own.has(rollout.version)) await this.lock.letGoIfEnded(rollout);
-        if (execution && !own.has(rollout.version)) await this.runner.undoLateWeights(rollout);
+        // Ended by this call's own save: its releaseLock effect has run. Ended elsewhere: its release may
+        // be lost, and a weight call of this execution's may have landed after it (undone first, under
+        // the lock if the rollout still holds it).
+        if (!own.has(rollout.version) && rollout.status !== RolloutStatus.Failed) {
+          const holder = await this.lock.holder(rollout.service);
+          if (execution) await this.runner.undoLateWeights(rollout, holder);
+          await this.lock.letGoIfEnded(rollout, holder);
+        }
         break;
       }
       if (rollout.status === RolloutStatus.Pending) {

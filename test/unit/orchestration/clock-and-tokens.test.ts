@@ -368,9 +368,12 @@ describe('callback tokens', () => {
     expect((await store.get(id)).status).toBe('ROLLED_BACK');
     const before = ecs.calls.length;
     const saves = vi.spyOn(store, 'save');
+    const lockReads = vi.spyOn(store, 'lockHolder');
     expect(await o.advance(id, { execution: `${id}-1` })).toMatchObject({ next: 'DONE', status: 'ROLLED_BACK' });
     expect(ecs.calls.slice(before)).toEqual([]);
     expect(saves).not.toHaveBeenCalled();
+    // One read of the lock serves both the look and the check that the rollout let it go.
+    expect(lockReads).toHaveBeenCalledTimes(1);
   });
 
   it('leave a FAILED rollback to a human: the workflow does not run it again', async () => {
