@@ -421,6 +421,24 @@ describe('every AWS call of the functions and the state machine, evaluated again
     expect(calledBy('watchdog', 'StartExecution')).toBe(true);
   });
 
+  it('the watchdog undoes a weight call that landed after a rollback, when the execution did not succeed', async () => {
+    const { ECSClient, DescribeServicesCommand, UpdateTaskSetCommand } = await import('@aws-sdk/client-ecs');
+    const id = await deployWeb();
+    await until(id, (r) => r.status === 'PAUSED', 'paused');
+    await waitFor('the token', async () => execution(id)?.states.at(-1) === 'AwaitApproval' || undefined);
+    expect((await call('POST', `/rollouts/${id}/abort`, API, { by: 'bob', reason: 'no' })).status).toBe(200);
+    const exec = await ended(id);
+    expect((await get(id)).status).toBe('ROLLED_BACK');
+    // A dead Advance's weight call landing after the rollback (the test's own call, outside any function:
+    // not recorded): the stable set left at 75%.
+    const client = new ECSClient({});
+    const stableSet = async () => (await client.send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }))).services![0]!.taskSets!.find((t) => t.status === 'PRIMARY')!;
+    await client.send(new UpdateTaskSetCommand({ cluster: 'prod', service: 'web', taskSet: (await stableSet()).id!, scale: { unit: 'PERCENT', value: 75 } }));
+    await fns.watchdog({ 'detail-type': 'Step Functions Execution Status Change', source: 'aws.states', detail: { name: exec.name, status: 'FAILED', output: null } });
+    expect((await stableSet()).scale?.value).toBe(100);
+    expect(calledBy('watchdog', 'UpdateTaskSet')).toBe(true);
+  });
+
   it("the watchdog's sweep", async () => {
     const report = await fns.watchdog({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} });
     expect(report).toBeDefined();
