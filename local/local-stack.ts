@@ -188,8 +188,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(service.traffic ? { targetGroupArn: service.traffic.alb.targetGroups[0] } : {}),
     })),
   );
+  // The SDK clients reach the stand-ins of this process without a socket (local/sdk/in-process-handler.ts).
   const ecsClient = new ECSClient({
     endpoint: ecsServer.endpoint,
+    requestHandler: ecsServer.requestHandler,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     // Two attempts: a reset connection (or a lost answer) is tried once more, as the SDK does in AWS.
@@ -215,6 +217,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
   const elbClient = new ElasticLoadBalancingV2Client({
     endpoint: elbServer.endpoint,
+    requestHandler: elbServer.requestHandler,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 2,
@@ -279,7 +282,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(dataDir ? { stateFile: join(dataDir, 'step-functions.json') } : {}),
   });
   const signer = await startSignerStandIn();
-  const sfnClient = new SFNClient({ endpoint: stepFunctions.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 2 });
+  const sfnClient = new SFNClient({ endpoint: stepFunctions.endpoint, requestHandler: stepFunctions.requestHandler, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 2 });
   const workflow = new StepFunctionsWorkflow({ client: sfnClient, stateMachineArn: stepFunctions.emulator.stateMachineArn });
   const store = new DynamoRolloutStore({ client: dynamo.client, tableName: TABLE_NAME });
   const deployer = new EcsTaskSetDeployer({ client: ecsClient });
@@ -293,7 +296,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         registries: config.registries,
         revocation: new SignerRevocationChecker({
           // GetRevocationStatus carries the host prefix `data-`, which a loopback endpoint cannot take.
-          client: new SignerClient({ endpoint: signer.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, disableHostPrefix: true, maxAttempts: 2 }),
+          client: new SignerClient({ endpoint: signer.endpoint, requestHandler: signer.requestHandler, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, disableHostPrefix: true, maxAttempts: 2 }),
         }),
       }),
     workflow,

@@ -11,6 +11,7 @@
  *
  * Nothing here signs: signatures are made by the test signer (local/registry/notation-signer.ts).
  */
+import type { InProcessHandler } from './sdk/in-process-handler';
 import { type WireRequest, serveWire } from './sdk/loopback-server';
 
 class SignerError extends Error {
@@ -25,6 +26,8 @@ class SignerError extends Error {
 
 export interface RunningSignerStandIn {
   readonly endpoint: string;
+  /** For a `SignerClient` in this process: the same answers without a socket (local/sdk/in-process-handler.ts). */
+  readonly requestHandler: InProcessHandler;
   close(): Promise<void>;
 }
 

@@ -3,10 +3,12 @@
  * here, on loopback, so that their request handling and LevelDB work do not share the event loop of
  * the API and the workflows. Plain JavaScript: a worker thread runs it without a TypeScript loader.
  *
- * Messages in: `{ op: 'start', id, path? }`, `{ op: 'close', id }`; out: `{ id, port }`, `{ id }`, or
- * `{ id, error }`.
+ * Messages in: `{ op: 'start', id, path? }`, `{ op: 'close', id }`, `{ op: 'call', id, server, method,
+ * url, headers, body }` (a request for server `server`, the id its start was given); out: `{ id, port }`,
+ * `{ id }`, `{ id, status, headers, body }`, or `{ id, error }`.
  */
 import { createRequire } from 'node:module';
+import { EventEmitter } from 'node:events';
 import { parentPort } from 'node:worker_threads';
 import dynalite from 'dynalite';
 
@@ -22,7 +24,36 @@ deleteItem.custom = function (data, store) {
 
 const servers = new Map();
 
+/**
+ * A request handed over by message instead of over loopback TCP: the SDK client's signed HTTP request
+ * (method, URL, headers, body) goes to the server's own request listener, and its answer (status,
+ * headers, body) comes back the same way.
+ */
+function call(message) {
+  const server = servers.get(message.server);
+  if (!server) return parentPort.postMessage({ id: message.id, error: `no dynalite server ${message.server}` });
+  const listener = server.listeners('request')[0];
+  const req = new EventEmitter();
+  req.method = message.method;
+  req.url = message.url;
+  req.headers = message.headers;
+  const headers = {};
+  const res = {
+    statusCode: 200,
+    setHeader(name, value) {
+      headers[name.toLowerCase()] = String(value);
+    },
+    end(body) {
+      parentPort.postMessage({ id: message.id, status: res.statusCode, headers, body: body === undefined ? '' : String(body) });
+    },
+  };
+  listener(req, res);
+  if (message.body) req.emit('data', Buffer.from(message.body));
+  req.emit('end');
+}
+
 parentPort.on('message', (message) => {
+  if (message.op === 'call') return call(message);
   const { op, id } = message;
   const fail = (err) => parentPort.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
   if (op === 'start') {

@@ -1,8 +1,10 @@
 /**
- * An embedded DynamoDB for local mode and tests: dynalite on loopback, reached by the real
+ * An embedded DynamoDB for local mode and tests: dynalite, reached by the real
  * `@aws-sdk/client-dynamodb`, so the same adapter code runs here and in Lambda. The servers run in one
  * worker thread of their own per process (`dynalite-host.mjs`), so that their work does not share the
- * event loop that answers the API and drives the workflows.
+ * event loop that answers the API and drives the workflows. Each listens on loopback for clients of
+ * other processes; the client `startDynalite` returns hands its requests to the server's thread by
+ * message instead (`messageHandler`).
  */
 import { mkdir } from 'node:fs/promises';
 import {
@@ -13,6 +15,8 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { Worker } from 'node:worker_threads';
+import { InProcessHandler } from '../sdk/in-process-handler';
+import type { WireAnswer, WireRequest } from '../sdk/loopback-server';
 import { createTableInput } from '../../shared/adapters/dynamodb/table-design';
 import { retryResetOnce } from '../sdk/retry-reset-once';
 import { finishRebuild, missingIndexes, rebuildTable } from './table-rebuild';
@@ -45,7 +49,7 @@ export async function startDynalite(options: StartDynaliteOptions): Promise<Runn
   const id = host.nextId++;
   const { port } = await host.ask<{ port: number }>({ op: 'start', id, ...(options.path === undefined ? {} : { path: options.path }) });
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = dynaliteClient(endpoint);
+  const client = dynaliteClient(endpoint, messageHandler(host, id));
   const close = async () => {
     client.destroy();
     await host.ask({ op: 'close', id });
@@ -62,7 +66,31 @@ export async function startDynalite(options: StartDynaliteOptions): Promise<Runn
 /** The worker thread that runs this process's dynalite servers, and the answers it still owes. */
 interface DynaliteHost {
   nextId: number;
-  ask<T extends object = object>(message: { op: 'start' | 'close'; id: number; path?: string }): Promise<T>;
+  ask<T extends object = object>(message: { op: 'start' | 'close'; id: number; path?: string } | CallMessage): Promise<T>;
+}
+
+/** An HTTP request for one of the host's servers, handed over by message (`messageHandler`). */
+interface CallMessage {
+  readonly op: 'call';
+  readonly id: number;
+  readonly server: number;
+  readonly method: string;
+  readonly url: string;
+  readonly headers: WireRequest['headers'];
+  readonly body: string;
+}
+
+/**
+ * The SDK client's transport to a dynalite server of this process (local/sdk/in-process-handler.ts):
+ * the request the client built and signed goes to the server's own request listener on its thread by
+ * message, and its answer comes back the same way, so that neither thread spends a socket write, a read
+ * and an HTTP parse on each call. The server still listens on `endpoint` for clients elsewhere.
+ */
+function messageHandler(host: DynaliteHost, server: number): InProcessHandler {
+  return new InProcessHandler(
+    (request) => host.ask<WireAnswer & object>({ op: 'call', id: host.nextId++, server, method: request.method, url: request.path, headers: request.headers, body: request.body }),
+    true,
+  );
 }
 
 let host: DynaliteHost | undefined;
@@ -91,7 +119,7 @@ function dynaliteHost(): DynaliteHost {
   worker.on('exit', (code) => lost(new Error(`dynalite's thread exited (code ${code})`)));
   const started: DynaliteHost = {
     nextId: 1,
-    ask: <T extends object>(message: { op: 'start' | 'close'; id: number; path?: string }) =>
+    ask: <T extends object>(message: { op: 'start' | 'close'; id: number; path?: string } | CallMessage) =>
       new Promise<T>((resolve, reject) => {
         // A close or start in flight keeps the process alive until it is answered.
         if (pending.size === 0) worker.ref();
@@ -104,10 +132,11 @@ function dynaliteHost(): DynaliteHost {
 }
 
 /** A client for a dynalite endpoint: any region and credentials do, dynalite checks neither. */
-export function dynaliteClient(endpoint: string): DynamoDBClient {
+export function dynaliteClient(endpoint: string, requestHandler?: InProcessHandler): DynamoDBClient {
   return retryResetOnce(
     new DynamoDBClient({
       endpoint,
+      ...(requestHandler ? { requestHandler } : {}),
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       // Loopback never drops a request; retries would only hide a bug in a test. Only a connection

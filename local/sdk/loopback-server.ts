@@ -5,6 +5,7 @@
  */
 import { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type RequestListener, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { InProcessHandler } from './in-process-handler';
 
 /** A request, its body read whole. */
 export interface WireRequest {
@@ -84,7 +85,14 @@ export async function serveOnLoopback(listener: RequestListener, options: Loopba
   };
 }
 
+/** A stand-in written as request → answer, on loopback and for the SDK clients of this process. */
+export interface WireServer extends LoopbackServer {
+  /** For `new XClient({ endpoint, requestHandler })` in this process: the same answers without a socket (in-process-handler.ts). */
+  readonly requestHandler: InProcessHandler;
+}
+
 /** `serveOnLoopback` for a stand-in written as request → answer. */
-export function serveWire(answer: (request: WireRequest) => WireAnswer | Promise<WireAnswer>, options: LoopbackOptions = {}): Promise<LoopbackServer> {
-  return serveOnLoopback(wireListener(answer), options);
+export async function serveWire(answer: (request: WireRequest) => WireAnswer | Promise<WireAnswer>, options: LoopbackOptions = {}): Promise<WireServer> {
+  const server = await serveOnLoopback(wireListener(answer), options);
+  return { ...server, requestHandler: new InProcessHandler(answer) };
 }

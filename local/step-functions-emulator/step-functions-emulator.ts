@@ -56,6 +56,7 @@ import { loadState, NAME_RETENTION_MS, saveState, type ExecutionStatus, type Sto
 import { statusChangeEvent, type ExecutionStatusChangeDetail, type ExecutionStatusChangeEvent, type StatusChangeListener } from './status-events';
 import { isValidName, validateRequest } from './validation';
 import { type WireAnswer, serveWire } from '../sdk/loopback-server';
+import type { InProcessHandler } from '../sdk/in-process-handler';
 
 if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
   // Node 20 lacks it and aws-local-stepfunctions needs it (Node 22 has it).
@@ -840,6 +841,8 @@ const AMZ_JSON_1_0 = 'application/x-amz-json-1.0';
 export interface RunningStepFunctionsEmulator {
   readonly endpoint: string;
   readonly emulator: StepFunctionsEmulator;
+  /** For an `SFNClient` in this process: the same answers without a socket (local/sdk/in-process-handler.ts). */
+  readonly requestHandler: InProcessHandler;
   close(): Promise<void>;
 }
 
@@ -870,6 +873,7 @@ export async function startStepFunctionsEmulator(options: StepFunctionsEmulatorO
   return {
     endpoint: server.endpoint,
     emulator,
+    requestHandler: server.requestHandler,
     close: async () => {
       emulator.close();
       await server.close();

@@ -1,0 +1,72 @@
+/**
+ * The SDK client's transport to a stand-in in this process (docs/architecture.md, "The local stand-ins"):
+ * the HTTP request the client built and signed (method, path, headers, body) is handed to the stand-in's
+ * own request → answer function, as its loopback server hands it after reading it off a socket, and the
+ * answer comes back as that server would have written it. Everything the SDK does for a call (its
+ * middleware, serialization, signing, retries, reading the answer and its errors) is unchanged; what is
+ * left out is TCP and HTTP/1.1 framing, which cost each call a socket write and an HTTP parse on both
+ * sides. The servers still listen on loopback for clients of other processes (the AWS CLI).
+ */
+import { HttpResponse, type HttpRequest } from '@smithy/core/transport';
+import type { WireAnswer, WireRequest } from './loopback-server';
+
+export type Exchange = (request: WireRequest) => WireAnswer | Promise<WireAnswer>;
+
+export class InProcessHandler {
+  readonly metadata = { handlerProtocol: 'http/1.1' };
+
+  constructor(
+    private readonly exchange: Exchange,
+    /** Whether the answer comes on a later turn of the event loop on its own (a message from another thread). */
+    private readonly answersLater = false,
+  ) {}
+
+  async handle(request: HttpRequest, options: { abortSignal?: { aborted: boolean } } = {}): Promise<{ response: HttpResponse }> {
+    if (options.abortSignal?.aborted) throw Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+    // As over a socket, the answer comes on a later turn of the event loop: a caller that loops over
+    // calls still lets timers and other I/O run between them.
+    if (!this.answersLater) await new Promise<void>((resolve) => setImmediate(resolve));
+    return { response: httpResponseOf(await this.exchange(wireRequestOf(request))) };
+  }
+
+  updateHttpClientConfig(): void {}
+
+  httpHandlerConfigs(): Record<string, never> {
+    return {};
+  }
+
+  destroy(): void {}
+}
+
+/** The request as a loopback server reads it: header names in lower case, the query after the path, the body as text. */
+export function wireRequestOf(request: HttpRequest): WireRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
+  const query = queryString(request.query);
+  return { method: request.method, path: query ? `${request.path}?${query}` : request.path, headers, body: bodyText(request.body) };
+}
+
+/** The answer as the SDK reads it off a socket: header names in lower case, values as text. */
+export function httpResponseOf(answer: WireAnswer): HttpResponse {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(answer.headers ?? {})) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return new HttpResponse({ statusCode: answer.status, headers, body: Buffer.from(answer.body ?? '', 'utf8') });
+}
+
+function queryString(query: HttpRequest['query']): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === null || value === undefined) parts.push(encodeURIComponent(key));
+    else for (const v of Array.isArray(value) ? value : [value]) parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(v)}`);
+  }
+  return parts.join('&');
+}
+
+function bodyText(body: unknown): string {
+  if (body === undefined || body === null) return '';
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  throw new TypeError('a request body for a stand-in in this process must be text or bytes, not a stream');
+}

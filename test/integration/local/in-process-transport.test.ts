@@ -1,0 +1,128 @@
+/**
+ * Local mode's SDK clients reach the stand-ins of the process without a socket (local/sdk/in-process-handler.ts):
+ * the same client, the same request, the same answer as over loopback, errors included.
+ */
+import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateClusterCommand, DescribeClustersCommand, DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { HttpRequest } from '@smithy/core/transport';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dynaliteClient, startDynalite, type RunningDynalite } from '../../../local/dynamodb/dynalite-server';
+import { startEcsEmulator, type RunningEcsEmulator } from '../../../local/ecs-emulator';
+import { InProcessHandler, httpResponseOf, wireRequestOf } from '../../../local/sdk/in-process-handler';
+import { startStepFunctionsEmulator } from '../../../local/step-functions-emulator/step-functions-emulator';
+import { readFileSync } from 'node:fs';
+import { COMMITTED_ASL_PATH } from '../../../local/step-functions-emulator/synthesize';
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function ecs(): Promise<{ running: RunningEcsEmulator; inProcess: ECSClient; overLoopback: ECSClient }> {
+  const running = await startEcsEmulator({ taskStartMs: 10 });
+  const inProcess = new ECSClient({ endpoint: running.endpoint, requestHandler: running.requestHandler, region: 'us-east-1', credentials, maxAttempts: 1 });
+  const overLoopback = new ECSClient({ endpoint: running.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+  cleanups.push(() => running.close(), () => inProcess.destroy(), () => overLoopback.destroy());
+  return { running, inProcess, overLoopback };
+}
+
+/** What a call gave: its answer without the request id, or its error's name, message and HTTP status. */
+async function outcome(call: Promise<object>): Promise<unknown> {
+  try {
+    const { $metadata, ...answer } = (await call) as { $metadata: { httpStatusCode?: number } };
+    return { status: $metadata.httpStatusCode, answer };
+  } catch (e) {
+    const error = e as Error & { $metadata?: { httpStatusCode?: number }; $fault?: string };
+    return { status: error.$metadata?.httpStatusCode, error: error.name, message: error.message, fault: error.$fault };
+  }
+}
+
+describe('the in-process transport of local mode', () => {
+  it('gives an ECSClient the answers and the errors it gets over loopback', async () => {
+    const { inProcess, overLoopback } = await ecs();
+    await inProcess.send(new CreateClusterCommand({ clusterName: 'demo' }));
+    const calls: ((client: ECSClient) => Promise<object>)[] = [
+      (client) => client.send(new DescribeClustersCommand({ clusters: ['demo', 'missing'] })),
+      (client) => client.send(new DescribeServicesCommand({ cluster: 'missing', services: ['web'] })),
+      // A request the emulator refuses at the wire (an empty service list).
+      (client) => client.send(new DescribeServicesCommand({ cluster: 'demo', services: [] })),
+    ];
+    for (const call of calls) expect(await outcome(call(inProcess))).toEqual(await outcome(call(overLoopback)));
+    expect(await outcome(inProcess.send(new DescribeServicesCommand({ cluster: 'missing', services: ['web'] })))).toMatchObject({ status: 400, error: 'ClusterNotFoundException' });
+  });
+
+  it("gives the DynamoDB client dynalite's answers by message: items, and a refused condition as ConditionalCheckFailedException", async () => {
+    const dynamo: RunningDynalite = await startDynalite({ tableName: 'transport' });
+    cleanups.push(() => dynamo.close());
+    const overLoopback = dynaliteClient(dynamo.endpoint);
+    cleanups.push(() => overLoopback.destroy());
+    const Item = { pk: { S: 'SERVICE#web' }, sk: { S: 'LOCK' }, rolloutId: { S: 'r1' } };
+    const put = () => new PutItemCommand({ TableName: 'transport', Item, ConditionExpression: 'attribute_not_exists(pk)' });
+
+    await dynamo.client.send(put());
+    const refused = dynamo.client.send(put());
+    await expect(refused).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+    expect(await outcome(dynamo.client.send(put()))).toEqual(await outcome(overLoopback.send(put())));
+    const read = () => new GetItemCommand({ TableName: 'transport', Key: { pk: Item.pk, sk: Item.sk }, ConsistentRead: true });
+    expect((await dynamo.client.send(read())).Item).toEqual(Item);
+    expect(await outcome(dynamo.client.send(read()))).toEqual(await outcome(overLoopback.send(read())));
+    // A table it does not have: the same error either way.
+    const missing = () => new GetItemCommand({ TableName: 'missing', Key: { pk: Item.pk, sk: Item.sk } });
+    expect(await outcome(dynamo.client.send(missing()))).toMatchObject({ status: 400, error: 'ResourceNotFoundException' });
+    expect(await outcome(dynamo.client.send(missing()))).toEqual(await outcome(overLoopback.send(missing())));
+  });
+
+  it("gives an SFNClient the Step Functions stand-in's errors", async () => {
+    const running = await startStepFunctionsEmulator({ definition: JSON.parse(readFileSync(COMMITTED_ASL_PATH, 'utf8')) as Record<string, unknown>, handlers: {} });
+    const inProcess = new SFNClient({ endpoint: running.endpoint, requestHandler: running.requestHandler, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const overLoopback = new SFNClient({ endpoint: running.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    cleanups.push(() => running.close(), () => inProcess.destroy(), () => overLoopback.destroy());
+    const describe = () => new DescribeExecutionCommand({ executionArn: `${running.emulator.stateMachineArn.replace(':stateMachine:', ':execution:')}:missing` });
+    const here = await outcome(inProcess.send(describe()));
+    expect(here).toMatchObject({ status: 400, error: 'ExecutionDoesNotExist' });
+    expect(here).toEqual(await outcome(overLoopback.send(describe())));
+  });
+
+  it('answers on a later turn of the event loop, as a socket does: a caller looping over calls lets timers run', async () => {
+    const handler = new InProcessHandler(() => ({ status: 200, body: '{}' }));
+    const order: string[] = [];
+    setImmediate(() => order.push('timer'));
+    await handler.handle(new HttpRequest({ method: 'POST', hostname: 'x', path: '/', headers: {}, body: '{}' }));
+    order.push('answer');
+    expect(order).toEqual(['timer', 'answer']);
+  });
+
+  it('refuses an aborted call before it reaches the stand-in', async () => {
+    let reached = false;
+    const handler = new InProcessHandler(() => {
+      reached = true;
+      return { status: 200 };
+    });
+    await expect(handler.handle(new HttpRequest({ method: 'POST', hostname: 'x', path: '/' }), { abortSignal: { aborted: true } })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(reached).toBe(false);
+  });
+
+  it('hands over the request as a loopback server reads it and the answer as the SDK reads it off a socket', () => {
+    const request = new HttpRequest({
+      method: 'POST',
+      hostname: '127.0.0.1',
+      path: '/2015-03-31/functions',
+      query: { Marker: 'a b', Tag: ['x', 'y'], Flag: null as unknown as string },
+      headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'AmazonEC2ContainerServiceV20141113.ListClusters' },
+      body: new TextEncoder().encode('{"a":"é"}'),
+    });
+    expect(wireRequestOf(request)).toEqual({
+      method: 'POST',
+      path: '/2015-03-31/functions?Marker=a%20b&Tag=x&Tag=y&Flag',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerServiceV20141113.ListClusters' },
+      body: '{"a":"é"}',
+    });
+    const response = httpResponseOf({ status: 400, headers: { 'Content-Type': 'application/json', 'Content-Length': 2, 'Set-Cookie': ['a', 'b'] }, body: '{}' });
+    expect(response.statusCode).toBe(400);
+    expect(response.headers).toEqual({ 'content-type': 'application/json', 'content-length': '2', 'set-cookie': 'a, b' });
+    expect(Buffer.from(response.body as Uint8Array).toString()).toBe('{}');
+    expect(() => wireRequestOf(new HttpRequest({ method: 'PUT', hostname: 'x', path: '/', body: { pipe() {} } }))).toThrow(/text or bytes, not a stream/);
+  });
+});
