@@ -99,6 +99,8 @@ const hexOf = (digest: string) => new RegExp(digest.slice(7));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const THROTTLE = { error: 'ThrottlingException' } as const;
 const SERVER = { error: 'ServerException' } as const;
+/** What a rollback records of its own progress while ROLLING_BACK. */
+const ROLLBACKS_OWN_EVENTS = new Set<string>(['ROLLBACK_WAITING', 'ECS_ERROR', 'WORKFLOW_ERROR', 'ROLLED_BACK', 'ROLLBACK_FAILED']);
 const labelsOf = (r: any) => ({ [r.image.digest]: 'canary', ...(r.previousDigest ? { [r.previousDigest]: 'stable' } : {}) });
 
 const KIND = {
@@ -669,7 +671,13 @@ const CASES: Case[] = [
         const res = await h.command(id, verb, { by: 'late' });
         if (res.status !== 409) ctx.violations.push(`${verb} during rollback answered ${res.status}, expected 409`);
         const still = await h.get(id);
-        if (still.status === 'ROLLING_BACK' && still.version !== during.version) ctx.violations.push(`${verb} changed the rolling-back record`);
+        // The rollback goes on meanwhile and records its own progress (a failed attempt, a wait for the
+        // stable set): any other change, or a change with no event of the rollback's, is the command's.
+        const added = still.events.slice(during.events.length);
+        const notTheRollbacks = added.filter((e: { type: string; message: string }) => !ROLLBACKS_OWN_EVENTS.has(e.type) || e.message.includes('late'));
+        if (still.version !== during.version && (added.length === 0 || notTheRollbacks.length > 0)) {
+          ctx.violations.push(`${verb} changed the rolling-back record: ${JSON.stringify({ from: during.version, to: still.version, events: notTheRollbacks })}`);
+        }
         await alarm;
         await h.alarm(`${service}-5xx`, 'OK');
         return id;
