@@ -51,17 +51,21 @@ export function wireListener(answer: (request: WireRequest) => WireAnswer | Prom
   return (request: IncomingMessage, response: ServerResponse): void => {
     readBody(request).then(
       async (body) => {
-        let out: WireAnswer;
-        try {
-          out = await answer({ method: request.method ?? 'GET', path: request.url ?? '/', headers: request.headers, body });
-        } catch (e) {
-          out = { status: 500, headers: { 'content-type': 'text/plain' }, body: `stand-in failure: ${e instanceof Error ? e.message : String(e)}` };
-        }
+        const out = await answerOrFailure(answer, { method: request.method ?? 'GET', path: request.url ?? '/', headers: request.headers, body });
         response.writeHead(out.status, out.headers).end(out.body);
       },
       () => response.destroy(),
     );
   };
+}
+
+/** The stand-in's answer; a 500 when `answer` throws (a stand-in's own errors never do: it answers its service's error shapes). */
+export async function answerOrFailure(answer: (request: WireRequest) => WireAnswer | Promise<WireAnswer>, request: WireRequest): Promise<WireAnswer> {
+  try {
+    return await answer(request);
+  } catch (e) {
+    return { status: 500, headers: { 'content-type': 'text/plain' }, body: `stand-in failure: ${e instanceof Error ? e.message : String(e)}` };
+  }
 }
 
 /** Listens with `listener` on loopback (an ephemeral port unless one is given). */
@@ -94,5 +98,5 @@ export interface WireServer extends LoopbackServer {
 /** `serveOnLoopback` for a stand-in written as request → answer. */
 export async function serveWire(answer: (request: WireRequest) => WireAnswer | Promise<WireAnswer>, options: LoopbackOptions = {}): Promise<WireServer> {
   const server = await serveOnLoopback(wireListener(answer), options);
-  return { ...server, requestHandler: new InProcessHandler(answer) };
+  return { ...server, requestHandler: new InProcessHandler((request) => answerOrFailure(answer, request)) };
 }

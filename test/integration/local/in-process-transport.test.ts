@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { dynaliteClient, startDynalite, type RunningDynalite } from '../../../local/dynamodb/dynalite-server';
 import { startEcsEmulator, type RunningEcsEmulator } from '../../../local/ecs-emulator';
 import { InProcessHandler, httpResponseOf, wireRequestOf } from '../../../local/sdk/in-process-handler';
+import { serveWire } from '../../../local/sdk/loopback-server';
 import { startStepFunctionsEmulator } from '../../../local/step-functions-emulator/step-functions-emulator';
 import { readFileSync } from 'node:fs';
 import { COMMITTED_ASL_PATH } from '../../../local/step-functions-emulator/synthesize';
@@ -92,6 +93,17 @@ describe('the in-process transport of local mode', () => {
     await handler.handle(new HttpRequest({ method: 'POST', hostname: 'x', path: '/', headers: {}, body: '{}' }));
     order.push('answer');
     expect(order).toEqual(['timer', 'answer']);
+  });
+
+  it('answers 500 for a stand-in that throws, as its loopback server does', async () => {
+    const server = await serveWire(() => {
+      throw new Error('boom');
+    });
+    cleanups.push(() => server.close());
+    const { response } = await server.requestHandler.handle(new HttpRequest({ method: 'POST', hostname: '127.0.0.1', path: '/', headers: {}, body: '{}' }));
+    const overLoopback = await fetch(server.endpoint, { method: 'POST', body: '{}' });
+    expect([response.statusCode, Buffer.from(response.body as Uint8Array).toString()]).toEqual([overLoopback.status, await overLoopback.text()]);
+    expect(response.statusCode).toBe(500);
   });
 
   it('refuses an aborted call before it reaches the stand-in', async () => {
