@@ -5,7 +5,7 @@
  *
  * Messages in: `{ op: 'start', id, path? }`, `{ op: 'close', id }`, `{ op: 'call', id, server, method,
  * url, headers, body }` (a request for server `server`, the id its start was given); out: `{ id, port }`,
- * `{ id }`, `{ id, status, headers, body }`, or `{ id, error }`.
+ * `{ id }`, `{ id, status, headers, body }`, or `{ id, error, code? }`.
  */
 import { createRequire } from 'node:module';
 import { EventEmitter } from 'node:events';
@@ -22,17 +22,20 @@ deleteItem.custom = function (data, store) {
   return dynaliteDeleteChecks(data, store);
 };
 
+/** id → { server, calls: requests handed over and not answered yet, closing: what to do once they are }. */
 const servers = new Map();
 
 /**
  * A request handed over by message instead of over loopback TCP: the SDK client's signed HTTP request
  * (method, URL, headers, body) goes to the server's own request listener, and its answer (status,
- * headers, body) comes back the same way.
+ * headers, body) comes back the same way. A server closed, or closing, refuses it as a closed port
+ * does (`ECONNREFUSED`).
  */
 function call(message) {
-  const server = servers.get(message.server);
-  if (!server) return parentPort.postMessage({ id: message.id, error: `no dynalite server ${message.server}` });
-  const listener = server.listeners('request')[0];
+  const entry = servers.get(message.server);
+  if (!entry || entry.closing) return parentPort.postMessage({ id: message.id, error: `dynalite server ${message.server} is closed`, code: 'ECONNREFUSED' });
+  entry.calls += 1;
+  const listener = entry.server.listeners('request')[0];
   const req = new EventEmitter();
   req.method = message.method;
   req.url = message.url;
@@ -45,6 +48,8 @@ function call(message) {
     },
     end(body) {
       parentPort.postMessage({ id: message.id, status: res.statusCode, headers, body: body === undefined ? '' : String(body) });
+      entry.calls -= 1;
+      if (entry.calls === 0) entry.closing?.();
     },
   };
   listener(req, res);
@@ -62,14 +67,21 @@ parentPort.on('message', (message) => {
     // Port 0: the OS picks a free port, so parallel test files and a running local stack never collide.
     server.listen(0, '127.0.0.1', () => {
       server.off('error', fail);
-      servers.set(id, server);
+      servers.set(id, { server, calls: 0, closing: null });
       parentPort.postMessage({ id, port: server.address().port });
     });
   } else if (op === 'close') {
-    const server = servers.get(id);
-    servers.delete(id);
-    if (!server) return parentPort.postMessage({ id });
-    server.close((err) => (err ? fail(err) : parentPort.postMessage({ id })));
+    const entry = servers.get(id);
+    if (!entry) return parentPort.postMessage({ id });
+    if (entry.closing) return fail(new Error(`dynalite server ${id} is closing already`));
+    // The calls handed over finish first, as an HTTP server's open requests do: dynalite closes its store
+    // when no single store operation is pending, and a request between two of them would then fail.
+    entry.closing = () => {
+      entry.closing = () => undefined;
+      servers.delete(id);
+      entry.server.close((err) => (err ? fail(err) : parentPort.postMessage({ id })));
+    };
+    if (entry.calls === 0) entry.closing();
   } else {
     fail(new Error(`unknown operation ${op}`));
   }

@@ -52,7 +52,10 @@ export async function startDynalite(options: StartDynaliteOptions): Promise<Runn
   const client = dynaliteClient(endpoint, messageHandler(host, id));
   const close = async () => {
     client.destroy();
-    await host.ask({ op: 'close', id });
+    // A server whose thread is gone is closed already.
+    await host.ask({ op: 'close', id }).catch((err: unknown) => {
+      if ((err as { code?: unknown }).code !== 'ECONNREFUSED') throw err;
+    });
   };
   try {
     await ensureTable(client, options.tableName, options.path === undefined ? undefined : `${options.path}.rebuild.json`);
@@ -101,27 +104,32 @@ function dynaliteHost(): DynaliteHost {
   const worker = new Worker(new URL('./dynalite-host.mjs', import.meta.url));
   worker.unref();
   const pending = new Map<number, { resolve(value: object): void; reject(err: Error): void }>();
-  worker.on('message', (answer: { id: number; error?: string }) => {
+  worker.on('message', (answer: { id: number; error?: string; code?: string }) => {
     const waiter = pending.get(answer.id);
     pending.delete(answer.id);
     // Nothing owed any more: the thread no longer keeps the process alive.
     if (pending.size === 0) worker.unref();
     if (answer.error === undefined) waiter?.resolve(answer);
-    else waiter?.reject(new Error(`dynalite: ${answer.error}`));
+    else waiter?.reject(Object.assign(new Error(`dynalite: ${answer.error}`), answer.code === undefined ? {} : { code: answer.code }));
   });
+  /** Set once the thread is gone: what every later request to it fails with, at once. */
+  let dead: Error | null = null;
   const lost = (err: Error) => {
-    // A dead host takes its servers with it: the next start begins a new one.
+    // A dead host takes its servers with it: the next start begins a new one. Its servers' clients are
+    // refused from now on, as a closed port refuses a connection (a 503 from the API, not a hang).
     host = undefined;
-    for (const waiter of pending.values()) waiter.reject(err);
+    dead ??= Object.assign(new Error(`dynalite's thread is gone (${err.message})`), { code: 'ECONNREFUSED' });
+    for (const waiter of pending.values()) waiter.reject(dead);
     pending.clear();
   };
   worker.on('error', lost);
-  worker.on('exit', (code) => lost(new Error(`dynalite's thread exited (code ${code})`)));
+  worker.on('exit', (code) => lost(new Error(`exited with code ${code}`)));
   const started: DynaliteHost = {
     nextId: 1,
     ask: <T extends object>(message: { op: 'start' | 'close'; id: number; path?: string } | CallMessage) =>
       new Promise<T>((resolve, reject) => {
-        // A close or start in flight keeps the process alive until it is answered.
+        if (dead) return reject(dead);
+        // A request in flight keeps the process alive until it is answered.
         if (pending.size === 0) worker.ref();
         pending.set(message.id, { resolve: (value) => resolve(value as T), reject });
         worker.postMessage(message);
@@ -131,7 +139,10 @@ function dynaliteHost(): DynaliteHost {
   return started;
 }
 
-/** A client for a dynalite endpoint: any region and credentials do, dynalite checks neither. */
+/**
+ * A client for a dynalite endpoint: any region and credentials do, dynalite checks neither. Over loopback
+ * unless given the handler of a server of this process (`startDynalite`'s client, by message).
+ */
 export function dynaliteClient(endpoint: string, requestHandler?: InProcessHandler): DynamoDBClient {
   return retryResetOnce(
     new DynamoDBClient({
@@ -140,7 +151,8 @@ export function dynaliteClient(endpoint: string, requestHandler?: InProcessHandl
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       // Loopback never drops a request; retries would only hide a bug in a test. Only a connection
-      // dynalite reset (an idle keep-alive socket it closed) is tried once more: the request never reached it.
+      // dynalite reset (an idle keep-alive socket it closed) is tried once more: the request never reached it
+      // (a client that reaches it by message has no connection to reset).
       maxAttempts: 1,
     }),
   );

@@ -12,6 +12,18 @@ import type { WireAnswer, WireRequest } from './loopback-server';
 
 export type Exchange = (request: WireRequest) => WireAnswer | Promise<WireAnswer>;
 
+/** The part of an `AbortSignal` the SDK hands a request handler. */
+interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener?(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener?(type: 'abort', listener: () => void): void;
+}
+
+const abortError = (): Error => Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+
+/** What a client of a stand-in that stopped gets, as from a closed port. */
+export const refused = (what: string): Error => Object.assign(new Error(`connect ECONNREFUSED: ${what} is stopped`), { code: 'ECONNREFUSED' });
+
 export class InProcessHandler {
   readonly metadata = { handlerProtocol: 'http/1.1' };
 
@@ -21,12 +33,29 @@ export class InProcessHandler {
     private readonly answersLater = false,
   ) {}
 
-  async handle(request: HttpRequest, options: { abortSignal?: { aborted: boolean } } = {}): Promise<{ response: HttpResponse }> {
-    if (options.abortSignal?.aborted) throw Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+  async handle(request: HttpRequest, options: { abortSignal?: AbortSignalLike } = {}): Promise<{ response: HttpResponse }> {
+    const signal = options.abortSignal;
+    if (signal?.aborted) throw abortError();
+    const answer = this.answer(request);
+    if (!signal?.addEventListener) return { response: httpResponseOf(await answer) };
+    // An abort while the stand-in works ends the call, as a destroyed socket would; the answer is dropped.
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(abortError());
+      signal.addEventListener?.('abort', onAbort, { once: true });
+    });
+    try {
+      return { response: httpResponseOf(await Promise.race([answer, aborted])) };
+    } finally {
+      signal.removeEventListener?.('abort', onAbort);
+    }
+  }
+
+  private async answer(request: HttpRequest): Promise<WireAnswer> {
     // As over a socket, the answer comes on a later turn of the event loop: a caller that loops over
     // calls still lets timers and other I/O run between them.
     if (!this.answersLater) await new Promise<void>((resolve) => setImmediate(resolve));
-    return { response: httpResponseOf(await this.exchange(wireRequestOf(request))) };
+    return this.exchange(wireRequestOf(request));
   }
 
   updateHttpClientConfig(): void {}
@@ -50,7 +79,8 @@ export function wireRequestOf(request: HttpRequest): WireRequest {
 export function httpResponseOf(answer: WireAnswer): HttpResponse {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(answer.headers ?? {})) {
-    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+    // Repeated values joined as the SDK's own HTTP handler joins them.
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : String(value);
   }
   return new HttpResponse({ statusCode: answer.status, headers, body: Buffer.from(answer.body ?? '', 'utf8') });
 }

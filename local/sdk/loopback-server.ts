@@ -5,7 +5,7 @@
  */
 import { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type RequestListener, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InProcessHandler } from './in-process-handler';
+import { InProcessHandler, refused } from './in-process-handler';
 
 /** A request, its body read whole. */
 export interface WireRequest {
@@ -98,5 +98,18 @@ export interface WireServer extends LoopbackServer {
 /** `serveOnLoopback` for a stand-in written as request → answer. */
 export async function serveWire(answer: (request: WireRequest) => WireAnswer | Promise<WireAnswer>, options: LoopbackOptions = {}): Promise<WireServer> {
   const server = await serveOnLoopback(wireListener(answer), options);
-  return { ...server, requestHandler: new InProcessHandler((request) => answerOrFailure(answer, request)) };
+  // Once stopped, it refuses this process's clients too, as its closed port refuses the others.
+  let stopped = false;
+  const requestHandler = new InProcessHandler((request) => {
+    if (stopped) throw refused(server.endpoint);
+    return answerOrFailure(answer, request);
+  });
+  return {
+    endpoint: server.endpoint,
+    requestHandler,
+    close: () => {
+      stopped = true;
+      return server.close();
+    },
+  };
 }

@@ -95,6 +95,46 @@ describe('the in-process transport of local mode', () => {
     expect(order).toEqual(['timer', 'answer']);
   });
 
+  it('lets the calls handed to a dynalite server finish before it closes, refuses later ones as a closed port, and leaves the other servers of the thread alone', async () => {
+    const a = await startDynalite({ tableName: 'closing' });
+    const b = await startDynalite({ tableName: 'staying' });
+    cleanups.push(() => b.close());
+    const Key = { pk: { S: 'SERVICE#web' }, sk: { S: 'LOCK' } };
+    await a.client.send(new PutItemCommand({ TableName: 'closing', Item: { ...Key, n: { N: '0' } } }));
+    // Reads and writes in flight while the server closes (each a few store operations in dynalite).
+    const inFlight = Array.from({ length: 20 }, (_, i) =>
+      i % 2 === 0
+        ? a.client.send(new GetItemCommand({ TableName: 'closing', Key, ConsistentRead: true }))
+        : a.client.send(new PutItemCommand({ TableName: 'closing', Item: { ...Key, n: { N: String(i) } } })),
+    );
+    // Once the client has handed them over (its middleware takes a few turns), the server closes.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const closed = a.close();
+    const settled = await Promise.allSettled(inFlight);
+    await closed;
+    expect(settled.flatMap((s) => (s.status === 'rejected' ? [String(s.reason)] : []))).toEqual([]);
+    await expect(a.client.send(new GetItemCommand({ TableName: 'closing', Key }))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await b.client.send(new PutItemCommand({ TableName: 'staying', Item: Key }));
+    expect((await b.client.send(new GetItemCommand({ TableName: 'staying', Key, ConsistentRead: true }))).Item).toEqual(Key);
+  });
+
+  it('refuses the calls of this process once a stand-in is stopped, as its closed port refuses the others', async () => {
+    const { running, inProcess, overLoopback } = await ecs();
+    await running.close();
+    const here = inProcess.send(new DescribeClustersCommand({ clusters: ['demo'] }));
+    const there = overLoopback.send(new DescribeClustersCommand({ clusters: ['demo'] }));
+    await expect(here).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(there).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('ends a call aborted while the stand-in works on it', async () => {
+    const handler = new InProcessHandler(() => new Promise(() => undefined));
+    const controller = new AbortController();
+    const call = handler.handle(new HttpRequest({ method: 'POST', hostname: 'x', path: '/' }), { abortSignal: controller.signal });
+    setTimeout(() => controller.abort(), 10);
+    await expect(call).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
   it('answers 500 for a stand-in that throws, as its loopback server does', async () => {
     const server = await serveWire(() => {
       throw new Error('boom');
@@ -133,7 +173,7 @@ describe('the in-process transport of local mode', () => {
     });
     const response = httpResponseOf({ status: 400, headers: { 'Content-Type': 'application/json', 'Content-Length': 2, 'Set-Cookie': ['a', 'b'] }, body: '{}' });
     expect(response.statusCode).toBe(400);
-    expect(response.headers).toEqual({ 'content-type': 'application/json', 'content-length': '2', 'set-cookie': 'a, b' });
+    expect(response.headers).toEqual({ 'content-type': 'application/json', 'content-length': '2', 'set-cookie': 'a,b' });
     expect(Buffer.from(response.body as Uint8Array).toString()).toBe('{}');
     expect(() => wireRequestOf(new HttpRequest({ method: 'PUT', hostname: 'x', path: '/', body: { pipe() {} } }))).toThrow(/text or bytes, not a stream/);
   });
