@@ -35,6 +35,22 @@ const MODES: readonly Mode[] = ['bare', 'new', 'duplicate', 'queued', 'supersede
 const headers = { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': WEBHOOK_CONTENT_TYPE };
 const idle = (i: number) => `idle-${String(i).padStart(3, '0')}`;
 
+/**
+ * Until this process's event loop has been idle again (under 5% busy over 250 ms, at most 10 s): what
+ * the warm-up set going after its answers (its rollouts' canaries starting, their steady-state events)
+ * is over before a timed run, so that the run measures the answers and not what was still due.
+ */
+async function untilQuiet(): Promise<void> {
+  const deadline = performance.now() + 10_000;
+  let last = performance.eventLoopUtilization();
+  while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = performance.eventLoopUtilization();
+    if (performance.eventLoopUtilization(now, last).utilization < 0.05) return;
+    last = now;
+  }
+}
+
 async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => {
@@ -88,13 +104,15 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
     await deliver(stack.url, reg.host, 'team/queued', dupDigest);
     const dupBody = JSON.stringify(pushEnvelope(reg.host, 'team/queued', dupDigest));
     // Warm-up, untimed: new digests for services of their own, answered and worked through (their
-    // rollouts paused at their first step), so that the timed runs measure the answers' steady pace,
-    // as the bare route's 3 s do, rather than a fresh process's first requests.
+    // rollouts paused at their first step) until the process is quiet again, so that the timed runs
+    // measure the answers' steady pace, as the bare route's 3 s do, rather than a fresh process's first
+    // requests or the warm-up's own aftermath.
     const bodyOf = (i: number) => JSON.stringify(pushEnvelope(reg.host, idleServices[i]!.repository, newDigests[i]!));
     const warm = await load({ url: stack.url, method: 'POST', headers, connections: CONNECTIONS, path: '/webhooks/registry', bodies: Array.from({ length: WARM_REQUESTS }, (_, i) => bodyOf(i)), amount: WARM_REQUESTS });
     if (warm.ok !== WARM_REQUESTS) throw new Error(`warm-up: ${JSON.stringify(warm.statuses)} ${JSON.stringify(warm.failures)}`);
     await stack.orchestrator.deliveriesIdle();
     await until('the warm-up rollouts to pause', async () => (await Promise.all(idleServices.slice(0, WARM_REQUESTS).map((s) => allRollouts(stack, s.name)))).every((r) => r[0]?.status === 'PAUSED'), 30_000, 50);
+    await untilQuiet();
 
     const runs: Partial<Record<Mode, LoadResult>> = {};
     const calls: Partial<Record<Mode, Record<string, number>>> = {};
@@ -104,6 +122,8 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
     const rotating: Mode[] = ['bare', 'new', 'duplicate', 'queued'];
     const order = [...rotating.map((_, i) => rotating[(i + repeat) % rotating.length]!), 'supersede' as Mode];
     for (const mode of order) {
+      // Each timed run starts on a quiet process: what the one before left due (its rollouts' first steps) is done.
+      await untilQuiet();
       const base = { url: stack.url, method: 'POST', headers, connections: CONNECTIONS };
       counter.reset();
       registryGets = 0;
@@ -284,7 +304,7 @@ export const webhook: Benchmark = {
       const queuedCalls = callsOf('queued');
       return {
         method: [
-          `Local mode (\`startLocalStack\`: dynalite on a thread of its own, the ECS emulator and the timer workflow in this process, reached by the real SDK clients without a socket: docs/architecture.md, "The stand-ins") with the real \`CosignSignatureVerifier\` reading cosign signatures from Debian's docker-registry on loopback. Load: autocannon 9.0.0 in a child process, ${CONNECTIONS} connections, no pipelining. ${REPEATS} repeats, each on a fresh stack with the modes in rotated order (supersede last); medians of the repeats. Before the timed runs, ${WARM_REQUESTS} new digests for other services are answered and worked through, untimed (a warm-up: the bare route's figure is a 3 s run). Calls per request: every DynamoDB and ECS SDK call (counted on the clients) and registry request (counted on \`fetch\`) the process made during a run and until the in-process delivery queue was idle after it, divided by its requests: the answer's one PutItem, each delivery's work after the answer, and for new digests each rollout's first workflow step in the background (its canary task set). The answering path alone is one DynamoDB call (a conditional PutItem of the received delivery), checked by test/integration/webhooks/webhook-intake.test.ts.`,
+          `Local mode (\`startLocalStack\`: dynalite on a thread of its own, the ECS emulator and the timer workflow in this process, reached by the real SDK clients without a socket: docs/architecture.md, "The stand-ins") with the real \`CosignSignatureVerifier\` reading cosign signatures from Debian's docker-registry on loopback. Load: autocannon 9.0.0 in a child process, ${CONNECTIONS} connections, no pipelining. ${REPEATS} repeats, each on a fresh stack with the modes in rotated order (supersede last); medians of the repeats. Before the timed runs, ${WARM_REQUESTS} new digests for other services are answered and worked through, untimed, until the event loop is idle again (under 5% busy over 250 ms): a warm-up, as the bare route's figure is a 3 s run. Each timed run starts once the process is that quiet again. Calls per request: every DynamoDB and ECS SDK call (counted on the clients) and registry request (counted on \`fetch\`) the process made during a run and until the in-process delivery queue was idle after it, divided by its requests: the answer's one PutItem, each delivery's work after the answer, and for new digests each rollout's first workflow step in the background (its canary task set). The answering path alone is one DynamoDB call (a conditional PutItem of the received delivery), checked by test/integration/webhooks/webhook-intake.test.ts.`,
           `**${LABEL.new}** (the target's figure): ${NEW_REQUESTS} requests per repeat, each a new digest (its signature pushed beforehand) for a different service with no active rollout: authenticate, parse, match in memory, record the delivery and answer \`202\`; then, after the answer, read the stable digest from ECS, claim the (service, digest) delivery, write the rollout, fetch and verify the signature from the registry, take the service lock and start the workflow (PROGRESSING).`,
           `**${LABEL.queued}**: ${QUEUED_REQUESTS} new digests per repeat for one service whose active rollout waits for approval; each is verified and queued behind the lock (PENDING). **${LABEL.supersede}**: ${SUPERSEDE_REQUESTS} new digests for one service; each push supersedes the active rollout (an ECS rollback of its canary) and takes the lock. **${LABEL.duplicate}**: the same notification (a distribution envelope whose event carries an \`id\`) again and again for ${DURATION_S} s, as a registry retrying sends it: its delivery id is derived from the notification, so the first repeat is answered after one refused conditional PutItem and one GetItem of the delivery recorded first, and the later ones from the process's memory of the deliveries it recorded or read in the last 5 minutes; no work follows.`,
           `**${LABEL.bare}**: \`POST /bench/bare\` added to the same Hono app (same server, same app-wide body-limit middleware), reading the same body and answering 202 JSON, for ${DURATION_S} s; no auth, no work.`,
@@ -292,6 +312,7 @@ export const webhook: Benchmark = {
         figures,
         targets: [
           { target: "webhook throughput ≥ 25% of the bare route's", measured: `${fmt(share * 100, 2)}% (${fmt(m('new', 'rps'))} vs ${fmt(bare.rps)} requests/s, new digests); duplicates ${fmt((m('duplicate', 'rps') / bare.rps) * 100, 1)}%`, met: share >= 0.25 },
+          { target: "duplicate deliveries ≥ 50% of the bare route's", measured: `${fmt((m('duplicate', 'rps') / bare.rps) * 100, 1)}% (${fmt(m('duplicate', 'rps'))} vs ${fmt(bare.rps)} requests/s)`, met: m('duplicate', 'rps') / bare.rps >= 0.5 },
           { target: 'new digests: p99 ≤ 50 ms at 10 connections', measured: `p99 ${fmt(m('new', 'p99'))} ms (p50 ${fmt(m('new', 'p50'))} ms)`, met: m('new', 'p99') <= 50 },
           { target: 'every distinct delivery makes one verified rollout; no non-2xx', measured: correct && non2xx.length === 0 ? 'yes' : `no: ${JSON.stringify({ checks, non2xx })}`, met: correct && non2xx.length === 0 },
         ],
