@@ -4,11 +4,15 @@
  */
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateClusterCommand, DescribeClustersCommand, DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetRevocationStatusCommand, RevokeSignatureCommand, SignerClient } from '@aws-sdk/client-signer';
 import { HttpRequest } from '@smithy/core/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dynaliteClient, startDynalite, type RunningDynalite } from '../../../local/dynamodb/dynalite-server';
 import { startEcsEmulator, type RunningEcsEmulator } from '../../../local/ecs-emulator';
+import { startElbV2StandIn } from '../../../local/elbv2-stand-in/server';
+import { startSignerStandIn } from '../../../local/signer-stand-in';
 import { InProcessHandler, httpResponseOf, wireRequestOf } from '../../../local/sdk/in-process-handler';
 import { serveWire } from '../../../local/sdk/loopback-server';
 import { startStepFunctionsEmulator } from '../../../local/step-functions-emulator/step-functions-emulator';
@@ -84,6 +88,39 @@ describe('the in-process transport of local mode', () => {
     const here = await outcome(inProcess.send(describe()));
     expect(here).toMatchObject({ status: 400, error: 'ExecutionDoesNotExist' });
     expect(here).toEqual(await outcome(overLoopback.send(describe())));
+  });
+
+  it("gives an ELBv2 client (the AWS Query wire, a form body) the stand-in's answers and errors", async () => {
+    const running = await startElbV2StandIn();
+    const inProcess = new ElasticLoadBalancingV2Client({ endpoint: running.endpoint, requestHandler: running.requestHandler, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const overLoopback = new ElasticLoadBalancingV2Client({ endpoint: running.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    cleanups.push(() => running.close(), () => inProcess.destroy(), () => overLoopback.destroy());
+    running.standIn.seedLoadBalancer({ name: 'front' });
+    const group = running.standIn.seedTargetGroup({ name: 'front-blue' }).arn;
+    const calls: ((client: ElasticLoadBalancingV2Client) => Promise<object>)[] = [
+      (client) => client.send(new DescribeLoadBalancersCommand({ Names: ['front'] })),
+      (client) => client.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [group] })),
+      (client) => client.send(new DescribeLoadBalancersCommand({ Names: ['missing'] })),
+    ];
+    for (const call of calls) expect(await outcome(call(inProcess))).toEqual(await outcome(call(overLoopback)));
+    expect(await outcome(calls[2]!(inProcess))).toMatchObject({ status: 400, error: 'LoadBalancerNotFoundException' });
+  });
+
+  it("gives a SignerClient (REST, a query string) the stand-in's revocation answers", async () => {
+    const running = await startSignerStandIn();
+    // GetRevocationStatus carries the host prefix `data-`, which a loopback endpoint cannot take.
+    const inProcess = new SignerClient({ endpoint: running.endpoint, requestHandler: running.requestHandler, region: 'us-east-1', credentials, disableHostPrefix: true, maxAttempts: 1 });
+    const overLoopback = new SignerClient({ endpoint: running.endpoint, region: 'us-east-1', credentials, disableHostPrefix: true, maxAttempts: 1 });
+    cleanups.push(() => running.close(), () => inProcess.destroy(), () => overLoopback.destroy());
+    const profileVersionArn = 'arn:aws:signer:us-east-1:000000000000:/signing-profiles/web/Ab1cD2eF3g';
+    const jobArn = 'arn:aws:signer:us-east-1:000000000000:/signing-jobs/0e4d5c6b-1a2f-4e3d-9c8b-7a6f5e4d3c2b';
+    const status = (client: SignerClient) =>
+      client.send(new GetRevocationStatusCommand({ signatureTimestamp: new Date('2026-11-01T00:00:00Z'), platformId: 'Notation-OCI-SHA384-ECDSA', profileVersionArn, jobArn, certificateHashes: ['a1b2', 'c3d4 e5'] }));
+    expect(await outcome(status(inProcess))).toEqual(await outcome(status(overLoopback)));
+    await inProcess.send(new RevokeSignatureCommand({ jobId: '0e4d5c6b-1a2f-4e3d-9c8b-7a6f5e4d3c2b', reason: 'test' }));
+    const revoked = await outcome(status(inProcess));
+    expect(revoked).toEqual(await outcome(status(overLoopback)));
+    expect(revoked).toMatchObject({ status: 200, answer: { revokedEntities: [jobArn] } });
   });
 
   it('answers on a later turn of the event loop, as a socket does: a caller looping over calls lets timers run', async () => {
