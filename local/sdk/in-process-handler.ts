@@ -7,6 +7,7 @@
  * left out is TCP and HTTP/1.1 framing, which cost each call a socket write and an HTTP parse on both
  * sides. The servers still listen on loopback for clients of other processes (the AWS CLI).
  */
+import { buildQueryString } from '@smithy/core/protocols';
 import { HttpResponse, type HttpRequest } from '@smithy/core/transport';
 import type { WireAnswer, WireRequest } from './loopback-server';
 
@@ -71,27 +72,21 @@ export class InProcessHandler {
 export function wireRequestOf(request: HttpRequest): WireRequest {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
-  const query = queryString(request.query);
+  // The query as the SDK's own HTTP handler writes it on the request line.
+  const query = buildQueryString(request.query ?? {});
   return { method: request.method, path: query ? `${request.path}?${query}` : request.path, headers, body: bodyText(request.body) };
 }
 
-/** The answer as the SDK reads it off a socket: header names in lower case, values as text. */
+/** The answer as the SDK reads it off a socket: header names in lower case, values as text, a `date`. */
 export function httpResponseOf(answer: WireAnswer): HttpResponse {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(answer.headers ?? {})) {
     // Repeated values joined as the SDK's own HTTP handler joins them.
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : String(value);
   }
+  // Node's HTTP server dates every answer; the SDK reads it to correct its clock's offset.
+  headers['date'] ??= new Date().toUTCString();
   return new HttpResponse({ statusCode: answer.status, headers, body: Buffer.from(answer.body ?? '', 'utf8') });
-}
-
-function queryString(query: HttpRequest['query']): string {
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(query ?? {})) {
-    if (value === null || value === undefined) parts.push(encodeURIComponent(key));
-    else for (const v of Array.isArray(value) ? value : [value]) parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(v)}`);
-  }
-  return parts.join('&');
 }
 
 function bodyText(body: unknown): string {
