@@ -187,6 +187,16 @@ async function serialLatency(reg: RunningRegistry): Promise<number> {
   }
 }
 
+/** Received deliveries for the answer's store call, one new id each (one image push planned). */
+function receivedDeliveries(): () => ReceivedDelivery {
+  const push = { registry: '127.0.0.1:5000', repository: 'team/web', tag: null, digest: newDigest(), source: 'distribution notification bench' };
+  let i = 0;
+  return () => {
+    i += 1;
+    return { id: `bench-${i}`, source: 'registry', receivedAt: new Date().toISOString(), planned: [{ kind: 'image', service: 'web', rolloutId: `rollout-${i}`, push }], ignored: [] };
+  };
+}
+
 /**
  * The answering path's one store call without the store: the received delivery's conditional PutItem
  * through the real adapter and SDK client (middleware, serialization, SigV4 signing, parsing the answer),
@@ -201,14 +211,12 @@ async function sdkPutMicros(): Promise<number> {
   };
   const client = new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1, requestHandler });
   const store = new DynamoRolloutStore({ client, tableName: 'rollouts' });
-  const push = { registry: '127.0.0.1:5000', repository: 'team/web', tag: null, digest: newDigest(), source: 'distribution notification bench' };
-  const received = (i: number): ReceivedDelivery => ({ id: `bench-${i}`, source: 'registry', receivedAt: new Date().toISOString(), planned: [{ kind: 'image', service: 'web', rolloutId: `rollout-${i}`, push }], ignored: [] });
-  let i = 0;
-  for (; i < 500; i++) await store.receiveDelivery(received(i));
+  const received = receivedDeliveries();
+  for (let n = 0; n < 500; n++) await store.receiveDelivery(received());
   const batches: number[] = [];
   for (let b = 0; b < 5; b++) {
     const started = performance.now();
-    for (let n = 0; n < 2000; n++) await store.receiveDelivery(received(i++));
+    for (let n = 0; n < 2000; n++) await store.receiveDelivery(received());
     batches.push(((performance.now() - started) * 1000) / 2000);
   }
   client.destroy();
@@ -224,9 +232,7 @@ async function sdkPutMicros(): Promise<number> {
 async function storeCalls(): Promise<Record<'message' | 'loopback', { perSecond: number; cpuMicros: number }>> {
   const dynamo = await startDynalite({ tableName: 'rollouts' });
   const overLoopback = dynaliteClient(dynamo.endpoint);
-  const push = { registry: '127.0.0.1:5000', repository: 'team/web', tag: null, digest: newDigest(), source: 'distribution notification bench' };
-  let i = 0;
-  const received = (): ReceivedDelivery => ({ id: `bench-${i++}`, source: 'registry', receivedAt: new Date().toISOString(), planned: [{ kind: 'image', service: 'web', rolloutId: `rollout-${i}`, push }], ignored: [] });
+  const received = receivedDeliveries();
   const run = async (client: DynamoDBClient) => {
     const store = new DynamoRolloutStore({ client, tableName: 'rollouts' });
     for (let n = 0; n < 500; n++) await store.receiveDelivery(received());

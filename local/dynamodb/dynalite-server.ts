@@ -15,7 +15,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { Worker } from 'node:worker_threads';
-import { InProcessHandler } from '../sdk/in-process-handler';
+import { InProcessHandler, refused } from '../sdk/in-process-handler';
 import type { WireAnswer, WireRequest } from '../sdk/loopback-server';
 import { createTableInput } from '../../shared/adapters/dynamodb/table-design';
 import { retryResetOnce } from '../sdk/retry-reset-once';
@@ -118,7 +118,7 @@ function dynaliteHost(): DynaliteHost {
     // A dead host takes its servers with it: the next start begins a new one. Its servers' clients are
     // refused from now on, as a closed port refuses a connection (a 503 from the API, not a hang).
     host = undefined;
-    dead ??= Object.assign(new Error(`dynalite's thread is gone (${err.message})`), { code: 'ECONNREFUSED' });
+    dead ??= refused(`dynalite's thread (${err.message})`);
     for (const waiter of pending.values()) waiter.reject(dead);
     pending.clear();
   };

@@ -1,7 +1,7 @@
 /** Serves an emulator on loopback for the real `ECSClient` to reach through its `endpoint` option. */
 import type { RequestListener } from 'node:http';
 import type { InProcessHandler } from '../sdk/in-process-handler';
-import { type LoopbackOptions, type WireAnswer, type WireRequest, serveWire, wireListener } from '../sdk/loopback-server';
+import { type LoopbackOptions, type WireAnswerer, serveWire, wireListener } from '../sdk/loopback-server';
 import { EcsEmulator, type EcsEmulatorOptions } from './emulator';
 import { handleWire } from './wire';
 
@@ -21,8 +21,8 @@ export interface RunningEcsEmulator {
 
 /** The emulator's answer to an ECS request. */
 const ecsAnswer =
-  (emulator: EcsEmulator) =>
-  (request: WireRequest): WireAnswer | Promise<WireAnswer> => {
+  (emulator: EcsEmulator): WireAnswerer =>
+  (request) => {
     const target = request.headers['x-amz-target'];
     return handleWire(emulator, { method: request.method, path: request.path, target: Array.isArray(target) ? target[0] : target, body: request.body });
   };

@@ -1,7 +1,7 @@
 /** Serves the ELBv2 stand-in on loopback for the real `ElasticLoadBalancingV2Client` to reach through its `endpoint` option. */
 import type { RequestListener } from 'node:http';
 import type { InProcessHandler } from '../sdk/in-process-handler';
-import { type LoopbackOptions, type WireAnswer, type WireRequest, serveWire, wireListener } from '../sdk/loopback-server';
+import { type LoopbackOptions, type WireAnswerer, serveWire, wireListener } from '../sdk/loopback-server';
 import { ElbV2StandIn, type ElbV2StandInOptions } from './stand-in';
 import { handleQuery } from './wire';
 
@@ -21,8 +21,8 @@ export interface RunningElbV2StandIn {
 
 /** The stand-in's answer to an ELBv2 request. */
 const elbV2Answer =
-  (standIn: ElbV2StandIn) =>
-  (request: WireRequest): WireAnswer | Promise<WireAnswer> => {
+  (standIn: ElbV2StandIn): WireAnswerer =>
+  (request) => {
     const contentType = request.headers['content-type'];
     return handleQuery(standIn, { method: request.method, path: request.path, contentType, body: request.body });
   };

@@ -9,9 +9,7 @@
  */
 import { buildQueryString } from '@smithy/core/protocols';
 import { HttpResponse, type HttpRequest } from '@smithy/core/transport';
-import type { WireAnswer, WireRequest } from './loopback-server';
-
-export type Exchange = (request: WireRequest) => WireAnswer | Promise<WireAnswer>;
+import type { WireAnswer, WireAnswerer, WireRequest } from './loopback-server';
 
 /** The part of an `AbortSignal` the SDK hands a request handler. */
 interface AbortSignalLike {
@@ -29,7 +27,7 @@ export class InProcessHandler {
   readonly metadata = { handlerProtocol: 'http/1.1' };
 
   constructor(
-    private readonly exchange: Exchange,
+    private readonly exchange: WireAnswerer,
     /** Whether the answer comes on a later turn of the event loop on its own (a message from another thread). */
     private readonly answersLater = false,
   ) {}

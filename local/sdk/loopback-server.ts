@@ -16,6 +16,9 @@ export interface WireRequest {
   readonly body: string;
 }
 
+/** A stand-in written as request → answer: what its loopback server and its in-process handler both call. */
+export type WireAnswerer = (request: WireRequest) => WireAnswer | Promise<WireAnswer>;
+
 /** An answer to write. */
 export interface WireAnswer {
   readonly status: number;
@@ -47,7 +50,7 @@ export async function readBody(request: IncomingMessage): Promise<string> {
  * cannot be read is dropped (the client sees a reset connection); an `answer` that throws is a 500,
  * which a stand-in's own errors never are (each stand-in answers its service's error shapes itself).
  */
-export function wireListener(answer: (request: WireRequest) => WireAnswer | Promise<WireAnswer>): RequestListener {
+export function wireListener(answer: WireAnswerer): RequestListener {
   return (request: IncomingMessage, response: ServerResponse): void => {
     readBody(request).then(
       async (body) => {
@@ -60,7 +63,7 @@ export function wireListener(answer: (request: WireRequest) => WireAnswer | Prom
 }
 
 /** The stand-in's answer; a 500 when `answer` throws (a stand-in's own errors never do: it answers its service's error shapes). */
-export async function answerOrFailure(answer: (request: WireRequest) => WireAnswer | Promise<WireAnswer>, request: WireRequest): Promise<WireAnswer> {
+export async function answerOrFailure(answer: WireAnswerer, request: WireRequest): Promise<WireAnswer> {
   try {
     return await answer(request);
   } catch (e) {
@@ -96,7 +99,7 @@ export interface WireServer extends LoopbackServer {
 }
 
 /** `serveOnLoopback` for a stand-in written as request → answer. */
-export async function serveWire(answer: (request: WireRequest) => WireAnswer | Promise<WireAnswer>, options: LoopbackOptions = {}): Promise<WireServer> {
+export async function serveWire(answer: WireAnswerer, options: LoopbackOptions = {}): Promise<WireServer> {
   const server = await serveOnLoopback(wireListener(answer), options);
   // Once stopped, it refuses this process's clients too, as its closed port refuses the others.
   let stopped = false;
