@@ -39,6 +39,7 @@ import { type TagResolver, registryTagResolver } from '../shared/webhooks/resolv
 import { stepHandlers } from '../functions/wiring/step-handlers';
 import { type ExecutionStatusChangeEvent, type RunningStepFunctionsEmulator, startStepFunctionsEmulator } from './step-functions-emulator/step-functions-emulator';
 import { InvocationSlots } from './invocation-slots';
+import { SDK_CLIENT_DEFAULTS } from '../shared/adapters/sdk-client-defaults';
 
 export interface LocalStackOptions {
   readonly config: AppConfig;
@@ -190,6 +191,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   );
   // The SDK clients reach the stand-ins of this process without a socket (local/sdk/in-process-handler.ts).
   const ecsClient = new ECSClient({
+    ...SDK_CLIENT_DEFAULTS,
     endpoint: ecsServer.endpoint,
     requestHandler: ecsServer.requestHandler,
     region: 'us-east-1',
@@ -216,6 +218,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
   }
   const elbClient = new ElasticLoadBalancingV2Client({
+    ...SDK_CLIENT_DEFAULTS,
     endpoint: elbServer.endpoint,
     requestHandler: elbServer.requestHandler,
     region: 'us-east-1',
@@ -282,7 +285,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(dataDir ? { stateFile: join(dataDir, 'step-functions.json') } : {}),
   });
   const signer = await startSignerStandIn();
-  const sfnClient = new SFNClient({ endpoint: stepFunctions.endpoint, requestHandler: stepFunctions.requestHandler, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 2 });
+  const sfnClient = new SFNClient({ ...SDK_CLIENT_DEFAULTS, endpoint: stepFunctions.endpoint, requestHandler: stepFunctions.requestHandler, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 2 });
   const workflow = new StepFunctionsWorkflow({ client: sfnClient, stateMachineArn: stepFunctions.emulator.stateMachineArn });
   const store = new DynamoRolloutStore({ client: dynamo.client, tableName: TABLE_NAME });
   const deployer = new EcsTaskSetDeployer({ client: ecsClient });
@@ -296,7 +299,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         registries: config.registries,
         revocation: new SignerRevocationChecker({
           // GetRevocationStatus carries the host prefix `data-`, which a loopback endpoint cannot take.
-          client: new SignerClient({ endpoint: signer.endpoint, requestHandler: signer.requestHandler, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, disableHostPrefix: true, maxAttempts: 2 }),
+          client: new SignerClient({ ...SDK_CLIENT_DEFAULTS, endpoint: signer.endpoint, requestHandler: signer.requestHandler, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, disableHostPrefix: true, maxAttempts: 2 }),
         }),
       }),
     workflow,

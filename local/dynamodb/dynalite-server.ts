@@ -20,6 +20,7 @@ import type { WireAnswer, WireRequest } from '../sdk/loopback-server';
 import { createTableInput } from '../../shared/adapters/dynamodb/table-design';
 import { retryResetOnce } from '../sdk/retry-reset-once';
 import { finishRebuild, missingIndexes, rebuildTable } from './table-rebuild';
+import { SDK_CLIENT_DEFAULTS } from '../../shared/adapters/sdk-client-defaults';
 
 export interface StartDynaliteOptions {
   /** Directory of the LevelDB store, created if missing; data survives restarts. In memory when omitted. */
@@ -146,6 +147,7 @@ function dynaliteHost(): DynaliteHost {
 export function dynaliteClient(endpoint: string, requestHandler?: InProcessHandler): DynamoDBClient {
   return retryResetOnce(
     new DynamoDBClient({
+      ...SDK_CLIENT_DEFAULTS,
       endpoint,
       ...(requestHandler ? { requestHandler } : {}),
       region: 'us-east-1',
