@@ -1,4 +1,3 @@
-import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -39,41 +38,9 @@ export const OWN_PROCESS_TESTS = [
   'test/integration/secrets/api-function-secrets.test.ts',
 ];
 
-/**
- * The files that take longest (20–45 s each on two cores), longest first. Vitest runs the files it has
- * timings of longest first, but a fresh checkout (CI) has none, and then it starts the largest files
- * first: a short file with a long test (the one-round kill test) started last and ran alone for 40 s
- * at the end of the run. Within each project these start first, in this order.
- */
-const SLOW_FILES = [
-  'test/fault/kill-restart.test.ts',
-  'test/integration/aws-path/least-privilege.test.ts',
-  'test/integration/step-functions/state-machine-run.test.ts',
-  'test/integration/aws-path/least-privilege-secrets-traffic.test.ts',
-  'test/integration/dashboard/dashboard-browser.test.ts',
-  'test/unit/signature/notation-fixtures.test.ts',
-  'test/integration/cli/rollout-cli.test.ts',
-  'test/integration/local/local-rollout.test.ts',
-  'test/integration/local/production-loop.test.ts',
-  'test/integration/openapi/api-contract.test.ts',
-];
-
-class SlowFilesFirst extends BaseSequencer {
-  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const sorted = await super.sort(files);
-    const position = new Map(sorted.map((spec, i) => [spec, i]));
-    const rank = (spec: TestSpecification) => {
-      const i = SLOW_FILES.findIndex((file) => spec.moduleId.endsWith(file));
-      return i === -1 ? SLOW_FILES.length : i;
-    };
-    return [...sorted].sort((a, b) => (a.project.name === b.project.name ? rank(a) - rank(b) : 0) || position.get(a)! - position.get(b)!);
-  }
-}
-
 export default defineConfig({
   test: {
     ...COMMON,
-    sequence: { sequencer: SlowFilesFirst },
     // Vitest's default leaves one of this project's two cores idle; most suites wait on loopback I/O,
     // timers and child processes, so three workers keep both cores busy (about 3 minutes, against 3.4
     // with two and 6 with one).
