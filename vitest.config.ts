@@ -23,6 +23,9 @@ export const COMMON = {
   env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', LOG_LEVEL: 'silent' },
 } as const;
 
+/** A temp directory per run, removed at its end (test/helpers/temp-dir-setup.ts): once per run, not per project. */
+export const GLOBAL_SETUP = ['test/helpers/temp-dir-setup.ts'];
+
 const EXCLUDE = ['**/node_modules/**', ...LONG_TESTS];
 
 /**
@@ -41,6 +44,7 @@ export const OWN_PROCESS_TESTS = [
 export default defineConfig({
   test: {
     ...COMMON,
+    globalSetup: GLOBAL_SETUP,
     // Vitest's default leaves one of this project's two cores idle; most suites wait on loopback I/O,
     // timers and child processes, so three workers keep both cores busy (about 3 minutes, against 3.4
     // with two and 6 with one).

@@ -4,10 +4,12 @@
  * each with its own role and log group, so that every permission is granted to exactly the functions
  * that use it (RolloutGrants). The resolved config (resolved-config.ts) is copied into every bundle.
  */
+import { rmSync } from 'node:fs';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { DISABLE_ASSET_STAGING_CONTEXT } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,7 +144,7 @@ export class RolloutFunctions extends Construct {
     // `aws:cdk:bundling-stacks` empty): then a placeholder holds the config alone.
     const entry = join(PROJECT_ROOT, 'functions', `${spec.entry}.ts`);
     const code = Stack.of(this).bundlingRequired ? buildFunction(entry, props.configFile, PROJECT_ROOT).dir : unbuiltFunction(props.configFile);
-    return new lambda.Function(this, capitalize(name), {
+    const fn = new lambda.Function(this, capitalize(name), {
       code: lambda.Code.fromAsset(code),
       handler: `index.${spec.handler}`,
       description: spec.description,
@@ -161,6 +163,12 @@ export class RolloutFunctions extends Construct {
         ...props.environment,
       },
     });
+    // The function's asset is staged (copied into the cloud assembly) as the function is built, so the
+    // directory esbuild wrote in the temp folder is no longer needed: removed, or every synth would leave
+    // the eight bundles behind (docs/architecture.md, "Lambda bundles"). Not when staging is disabled
+    // (`cdk synth --no-staging`): the assembly then points at the directory itself.
+    if (!this.node.tryGetContext(DISABLE_ASSET_STAGING_CONTEXT)) rmSync(code, { recursive: true, force: true });
+    return fn;
   }
 }
 

@@ -1,9 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { RolloutOrchestratorStack } from '../../infra/rollout-orchestrator-stack';
 import { BUNDLED_CONFIG_PATH } from '../../infra/resolved-config';
 import { loadConfig } from '../../shared/config/load-config';
 import { ENV } from '../../functions/wiring/environment';
-import { ACCOUNT, TEST_CONFIG_YAML, configFrom, logicalId, REGION, synth } from './infra-fixtures';
+import { ACCOUNT, TEST_CONFIG_YAML, configFrom, logicalId, REGION, synth, testApp } from './infra-fixtures';
 
 const HANDLERS = [
   'index.handler',
@@ -93,6 +98,34 @@ describe('RolloutFunctions', () => {
     expect(new Set(Object.values(roles).map(logicalId)).size).toBe(8);
     const retentions = Object.values(logGroups).map((g) => resources[logicalId(g)]!.Properties.RetentionInDays);
     expect(retentions).toEqual([30, 30, 30, 30, 30, 30, 30, 30]);
+  });
+
+  it('leaves no function directory in the temp folder once synthesized, but keeps them when asset staging is disabled (the assembly then points at them)', async () => {
+    const config = await configFrom();
+    // Synthesis is synchronous: nothing else in this process uses the temp folder meanwhile.
+    const inTemp = (app: () => App): { names: string[]; template: Template; dir: string } => {
+      const previous = process.env['TMPDIR'];
+      const dir = mkdtempSync(join(tmpdir(), 'synth-'));
+      process.env['TMPDIR'] = dir;
+      try {
+        const stack = new RolloutOrchestratorStack(app(), 'Rollout', { env: { account: ACCOUNT, region: REGION }, config });
+        return { names: readdirSync(dir).filter((n) => n.startsWith('rollout-function-')), template: Template.fromStack(stack), dir };
+      } finally {
+        process.env['TMPDIR'] = previous;
+      }
+    };
+    expect(inTemp(testApp).names).toEqual([]);
+
+    const unstaged = inTemp(() => {
+      const app = testApp();
+      app.node.setContext('aws:cdk:disable-asset-staging', true);
+      app.node.setContext('aws:cdk:enable-asset-metadata', true); // as the CDK CLI sets it
+      return app;
+    });
+    expect(unstaged.names).toHaveLength(HANDLERS.length);
+    const assetPaths = Object.values(unstaged.template.findResources('AWS::Lambda::Function')).map((fn) => (fn['Metadata'] as Record<string, string>)['aws:asset:path']!);
+    expect(assetPaths.sort()).toEqual(unstaged.names.map((n) => join(unstaged.dir, n)).sort());
+    for (const path of assetPaths) expect(existsSync(join(path, 'rollout.config.json'))).toBe(true);
   });
 
   it('uses no AWS managed policy: each role has its own statements only', async () => {
