@@ -51,8 +51,28 @@ export interface ParsedCertificate {
   readonly fields: CertificateFields;
 }
 
+/**
+ * Certificates parsed lately, by their exact PEM or DER: a signer's chain, a timestamping authority's and
+ * the trust stores' certificates come back in every signature they make, and node's X509Certificate
+ * costs more to build than the rest of a check. A parsed certificate is immutable, so sharing it is safe.
+ */
+const parsed = new Map<string, ParsedCertificate>();
+const PARSED_KEPT = 256;
+
 /** Parses PEM or DER; refuses anything either reader cannot read, with the reason. */
 export function parseCertificate(input: string | Uint8Array): CheckResult<ParsedCertificate> {
+  const key = typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('latin1');
+  const known = parsed.get(key);
+  if (known) return ok(known);
+  const result = parseAnew(input);
+  if (result.ok) {
+    if (parsed.size >= PARSED_KEPT) parsed.delete(parsed.keys().next().value!);
+    parsed.set(key, result.value);
+  }
+  return result;
+}
+
+function parseAnew(input: string | Uint8Array): CheckResult<ParsedCertificate> {
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(typeof input === 'string' ? input : Buffer.from(input));

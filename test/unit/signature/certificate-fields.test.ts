@@ -62,6 +62,40 @@ describe('certificate fields read from the DER', () => {
   });
 });
 
+describe('certificates parsed once', () => {
+  const ca = createRootCa({ commonName: 'cache' });
+  const publicKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+  const leaf = (email: string) => issueLeaf(ca, { publicKey, san: [{ email }], issuer: null, notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2027-01-01T00:00:00Z') });
+
+  it('gives the same parse for the same bytes, in whatever buffer or as PEM, and parses changed bytes anew', () => {
+    const { der, pem } = leaf('once@test.example');
+    const first = parseCertificate(der);
+    expect(first.ok).toBe(true);
+    const again = parseCertificate(Uint8Array.from(der));
+    expect(again.ok && first.ok && again.value === first.value).toBe(true);
+    const inLargerBuffer = Buffer.concat([Buffer.from([1, 2, 3]), der]).subarray(3);
+    expect(parseCertificate(inLargerBuffer)).toEqual(first);
+    const fromPem = parseCertificate(pem);
+    expect(fromPem.ok && parseCertificate(pem).ok && (parseCertificate(pem) as { value: unknown }).value === fromPem.value).toBe(true);
+
+    // A byte of the signature changed: still a certificate, but a different one (its signature no longer verifies).
+    const changed = Buffer.from(der);
+    changed[changed.length - 5]! ^= 0x01;
+    const other = parseCertificate(changed);
+    expect(other.ok && first.ok && other.value !== first.value && other.value.x509.raw.equals(changed)).toBe(true);
+    expect(other.ok && other.value.x509.verify(ca.publicKey)).toBe(false);
+  });
+
+  it('keeps a bounded number: a certificate parsed 300 certificates ago is parsed again', () => {
+    const { der } = leaf('first@test.example');
+    const first = parseCertificate(der);
+    for (let i = 0; i < 300; i++) parseCertificate(leaf(`n${i}@test.example`).der);
+    const later = parseCertificate(der);
+    expect(later).toEqual(first);
+    expect(later.ok && first.ok && later.value !== first.value).toBe(true);
+  });
+});
+
 describe('the DER reader', () => {
   it.each([
     ['a truncated element', Buffer.from([0x30, 0x05, 0x01]), 'element runs past its container'],
