@@ -65,11 +65,12 @@ export async function configFrom(yaml: string = TEST_CONFIG_YAML, env: Record<st
   return loadConfig(join(dir, 'rollout.config.yaml'), env);
 }
 
-const cdkContext = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+/** The project's feature flags (cdk.json's context). */
+export const CDK_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 
 /** The project's feature flags, with bundling skipped (no esbuild run) and no CloudFormation validation. */
 export function testApp(): App {
-  return new App({ context: { ...cdkContext, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+  return new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
 }
 
 export interface Synthesized {

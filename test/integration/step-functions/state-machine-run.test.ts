@@ -72,7 +72,7 @@ let crashAdvance = 0;
 let throttleAdvance = 0;
 
 beforeAll(async () => {
-  const app = new App();
+  const app = new App({ builtinCloudFormationValidation: false }); // validated with the whole stack: test/infra/rollout-orchestrator.test.ts
   const stack = new Stack(app, 'Asl');
   new RolloutStateMachine(stack, 'Rollout', { advanceFunction: fn(stack, 'Advance'), awaitApprovalFunction: fn(stack, 'AwaitApproval'), recoverFunction: fn(stack, 'Recover') });
   definition = aslOf(Template.fromStack(stack));
