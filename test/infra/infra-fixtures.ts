@@ -87,6 +87,16 @@ export function synth(config: AppConfig, props: Partial<RolloutOrchestratorStack
   return { stack, template: Template.fromStack(stack) };
 }
 
+let defaultStack: Promise<Synthesized> | undefined;
+
+/**
+ * The stack of TEST_CONFIG_YAML with the default props, synthesized once per process: most tests only
+ * read it. A test that changes a stack, or runs a check that might (cdk-nag), synthesizes its own.
+ */
+export function synthDefault(): Promise<Synthesized> {
+  return (defaultStack ??= configFrom().then((config) => synth(config)));
+}
+
 export const logicalId = (construct: IConstruct): string => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
 
 /** cdk-nag findings left after the acknowledgements: what `cdk synth` would report. */

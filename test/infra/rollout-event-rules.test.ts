@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { RolloutOrchestratorStack } from '../../infra/rollout-orchestrator-stack';
-import { ACCOUNT, configFrom, logicalId, REGION, synth, testApp, TEST_CONFIG_YAML } from './infra-fixtures';
+import { ACCOUNT, configFrom, logicalId, REGION, synth, testApp, TEST_CONFIG_YAML, synthDefault } from './infra-fixtures';
 
 type Resource = { Properties: Record<string, any> };
 const rules = (template: Template) => Object.values(template.findResources('AWS::Events::Rule')) as Resource[];
@@ -13,7 +13,7 @@ const ALWAYS = 3;
 
 describe('the event rules', () => {
   it('send successful ECR pushes to the configured repositories of the stack’s registry to ecrPush', async () => {
-    const { stack, template } = synth(await configFrom());
+    const { stack, template } = await synthDefault();
     const rule = ruleFor(template, 'aws.ecr')!;
     expect(rule.Properties.EventPattern).toEqual({
       source: ['aws.ecr'],
@@ -24,7 +24,7 @@ describe('the event rules', () => {
   });
 
   it('send every configured alarm’s change to ALARM to alarmStateChange', async () => {
-    const { stack, template } = synth(await configFrom());
+    const { stack, template } = await synthDefault();
     const rule = ruleFor(template, 'aws.cloudwatch')!;
     expect(rule.Properties.EventPattern).toEqual({
       source: ['aws.cloudwatch'],
@@ -35,7 +35,7 @@ describe('the event rules', () => {
   });
 
   it('send the steady-state events of the configured services, by service or task set ARN, to ecsEvent', async () => {
-    const { stack, template } = synth(await configFrom());
+    const { stack, template } = await synthDefault();
     const rule = ruleFor(template, 'aws.ecs')!;
     const arn = `arn:aws:ecs:${REGION}:${ACCOUNT}`;
     expect(rule.Properties.EventPattern).toEqual({
@@ -64,7 +64,7 @@ describe('the event rules', () => {
   });
 
   it('send the ends of the rollout state machine’s executions (succeeded too) to the watchdog', async () => {
-    const { stack, template } = synth(await configFrom());
+    const { stack, template } = await synthDefault();
     const rule = ruleFor(template, 'aws.states')!;
     expect(rule.Properties.EventPattern).toEqual({
       source: ['aws.states'],
@@ -76,7 +76,7 @@ describe('the event rules', () => {
   });
 
   it('run the watchdog every minute, dropping a tick it cannot deliver within the minute', async () => {
-    const { stack, template } = synth(await configFrom());
+    const { stack, template } = await synthDefault();
     const schedule = scheduleOf(template)!;
     expect(schedule.Properties).toMatchObject({ ScheduleExpression: 'rate(1 minute)', State: 'ENABLED' });
     expect(schedule.Properties.EventPattern).toBeUndefined();
@@ -89,7 +89,7 @@ describe('the event rules', () => {
   });
 
   it('let EventBridge invoke each target function from its own rules only', async () => {
-    const { stack, template } = synth(await configFrom());
+    const { stack, template } = await synthDefault();
     const { functions, eventRules } = stack.orchestrator;
     const permissions = (Object.values(template.findResources('AWS::Lambda::Permission')) as Resource[]).filter((p) => p.Properties.Principal === 'events.amazonaws.com');
     const pairs = permissions.map((p) => [p.Properties.FunctionName['Fn::GetAtt'][0], p.Properties.SourceArn['Fn::GetAtt'][0]]);
@@ -106,7 +106,7 @@ describe('the event rules', () => {
   });
 
   it('retry deliveries and dead-letter them to one encrypted, TLS-only queue', async () => {
-    const { stack, template } = synth(await configFrom());
+    const { stack, template } = await synthDefault();
     const queue = logicalId(stack.orchestrator.eventRules.deadLetterQueue);
     const schedule = logicalId(stack.orchestrator.eventRules.watchdogSchedule);
     const resources = template.toJSON().Resources as Record<string, Resource>;
@@ -126,7 +126,7 @@ describe('the event rules', () => {
   });
 
   it('send the handlers’ own failed async invocations to the same queue', async () => {
-    const { stack, template } = synth(await configFrom());
+    const { stack, template } = await synthDefault();
     const queue = { 'Fn::GetAtt': [logicalId(stack.orchestrator.eventRules.deadLetterQueue), 'Arn'] };
     const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')) as Resource[];
     const { functions } = stack.orchestrator;

@@ -8,7 +8,7 @@ import { RolloutOrchestratorStack } from '../../infra/rollout-orchestrator-stack
 import { BUNDLED_CONFIG_PATH } from '../../infra/resolved-config';
 import { loadConfig } from '../../shared/config/load-config';
 import { ENV } from '../../functions/wiring/environment';
-import { ACCOUNT, TEST_CONFIG_YAML, configFrom, logicalId, REGION, synth, testApp } from './infra-fixtures';
+import { ACCOUNT, TEST_CONFIG_YAML, configFrom, logicalId, REGION, synth, testApp, synthDefault } from './infra-fixtures';
 
 const HANDLERS = [
   'index.handler',
@@ -25,7 +25,7 @@ const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:Rollout-
 type Fn = { Properties: Record<string, any> };
 
 async function functions() {
-  const { stack, template } = synth(await configFrom());
+  const { stack, template } = await synthDefault();
   const byHandler = new Map<string, Fn>();
   for (const fn of Object.values(template.findResources('AWS::Lambda::Function')) as Fn[]) byHandler.set(fn.Properties.Handler, fn);
   return { stack, template, byHandler };

@@ -15,6 +15,7 @@ import {
   synth,
   TASK_ROLE,
   TEST_CONFIG_YAML,
+  synthDefault,
   type Synthesized,
 } from './infra-fixtures';
 
@@ -25,7 +26,7 @@ const TASK_SETS = [`arn:aws:ecs:${REGION}:${ACCOUNT}:task-set/batch/worker/*`, `
 const TASK_DEFINITIONS = `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/*`;
 
 async function synthesized(): Promise<Synthesized & { table: string; logs: (name: string) => string }> {
-  const result = synth(await configFrom());
+  const result = await synthDefault();
   const { orchestrator } = result.stack;
   return {
     ...result,
@@ -294,7 +295,7 @@ describe('the functions’ IAM policies', () => {
     };
     for (const handler of ['index.handler', 'index.ecrPush', 'index.advance']) expect(statementsOf(template, handler)).toContainEqual(expected);
     for (const handler of ['index.recover', 'index.watchdog']) expect(statementsOf(template, handler).map((s) => s.Sid)).not.toContain('CheckSignerRevocation');
-    const { template: without } = synth(await configFrom());
+    const { template: without } = await synthDefault();
     expect(statementsOf(without, 'index.handler').map((s) => s.Sid)).not.toContain('CheckSignerRevocation');
   });
 

@@ -7,13 +7,13 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
 import { RolloutOrchestrator, RolloutOrchestratorStack } from '../../infra';
-import { ACCOUNT, CDK_CONTEXT, configFrom, logicalId, nagViolations, REGION, statement, statementsOf, synth, testApp } from './infra-fixtures';
+import { ACCOUNT, CDK_CONTEXT, configFrom, logicalId, nagViolations, REGION, statement, statementsOf, synth, testApp, synthDefault } from './infra-fixtures';
 
 type Resource = { Properties: Record<string, any>; DeletionPolicy?: string };
 
 describe('RolloutOrchestratorStack', () => {
   it('outputs the API URL, the table name, the state machine ARN and the token secrets', async () => {
-    const { stack, template } = synth(await configFrom());
+    const { stack, template } = await synthDefault();
     const { orchestrator } = stack;
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual(['ApiTokenSecretArn', 'ApiUrl', 'StateMachineArn', 'TableName', 'WebhookTokenSecretArn']);
@@ -27,7 +27,7 @@ describe('RolloutOrchestratorStack', () => {
   });
 
   it('logs the workflow under /aws/vendedlogs/states/ and protects the table from deletion', async () => {
-    const { template } = synth(await configFrom());
+    const { template } = await synthDefault();
     const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as Resource;
     const destination = machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0] as string;
     const group = template.toJSON().Resources[destination] as Resource;
@@ -55,7 +55,7 @@ describe('RolloutOrchestratorStack', () => {
   });
 
   it('generates both tokens in Secrets Manager: 48 letters and digits, retained by default', async () => {
-    const { template } = synth(await configFrom());
+    const { template } = await synthDefault();
     const secrets = Object.values(template.findResources('AWS::SecretsManager::Secret')) as Resource[];
     expect(secrets).toHaveLength(2);
     for (const secret of secrets) {
@@ -65,7 +65,7 @@ describe('RolloutOrchestratorStack', () => {
   });
 
   it('serves every route through one HTTP API: $default to the API function, payload 2.0, access logs and throttling', async () => {
-    const { stack, template } = synth(await configFrom());
+    const { stack, template } = await synthDefault();
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default' });
@@ -115,7 +115,7 @@ describe('RolloutOrchestrator', () => {
         Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${REGION}.amazonaws.com` } },
       });
     }
-    const built = synth(await configFrom());
+    const built = await synthDefault();
     expect(() => statement(statementsOf(built.template, 'index.handler'), 'RolloutTableKey')).toThrow(/found 0/);
   });
 

@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { LAMBDA_TRANSIENT_ERRORS, TRANSIENT_ERRORS } from '../../infra/rollout-state-machine';
 import { ROLLOUT_ENDED_ERROR } from '../../shared/adapters/step-functions/step-functions-workflow';
 import { aslOf } from '../helpers/asl';
-import { ACCOUNT, configFrom, logicalId, REGION, synth } from './infra-fixtures';
+import { ACCOUNT, configFrom, logicalId, REGION, synth, synthDefault } from './infra-fixtures';
 
 type State = Record<string, any>;
 
 async function workflow() {
-  const { stack, template } = synth(await configFrom());
+  const { stack, template } = await synthDefault();
   const asl = aslOf(template) as { StartAt: string; States: Record<string, State> };
   return { stack, template, asl, states: asl.States };
 }

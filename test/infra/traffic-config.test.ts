@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { writeResolvedConfig } from '../../infra/resolved-config';
 import { loadConfig } from '../../shared/config/load-config';
 import { ConfigError } from '../../shared/errors';
-import { ACCOUNT, configFrom, REGION, statement, statementsOf, synth, TEST_CONFIG_YAML } from './infra-fixtures';
+import { ACCOUNT, configFrom, REGION, statement, statementsOf, synth, TEST_CONFIG_YAML, synthDefault } from './infra-fixtures';
 
 const P = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}`;
 const ALB_RULE = `${P}:listener-rule/app/web/0123456789abcdef/1123456789abcdef/2123456789abcdef`;
@@ -82,7 +82,7 @@ describe('the grants of traffic.alb', () => {
   });
 
   it('add nothing for a config without traffic', async () => {
-    const { template } = synth(await configFrom());
+    const { template } = await synthDefault();
     expect(statementsOf(template, 'index.advance').map((st) => st.Sid)).not.toContain('ElbDescribe');
   });
 });
