@@ -5,12 +5,10 @@
  * and region of the CLI's credentials, and runs cdk-nag's AwsSolutions checks over it.
  */
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadConfig } from '../shared/config/load-config';
 import type { AppConfig } from '../shared/config/types';
 import { ConfigError } from '../shared/errors';
 import { alarmTopicArn, allowsUnsafeConfig, configFileFor, contextObject, deployBlockedMessage, deployBlockers, synthEnvironment } from './app-config';
-import { RolloutOrchestratorStack } from './rollout-orchestrator-stack';
 
 const app = new App();
 const file = configFileFor(app);
@@ -29,6 +27,9 @@ if (blockers.length > 0 && !allowsUnsafeConfig(app)) {
   console.error(deployBlockedMessage(file, blockers));
   process.exit(1);
 }
+// The stack's constructs and cdk-nag load once the config has passed: a config mistake is told in a
+// second or two, not after every construct library has loaded.
+const [{ RolloutOrchestratorStack }, { AwsSolutionsChecks }] = await Promise.all([import('./rollout-orchestrator-stack'), import('cdk-nag')]);
 new RolloutOrchestratorStack(app, 'RolloutOrchestratorStack', {
   config,
   secrets: contextObject(app, 'secrets'),
