@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sequence, tlv } from '../../../local/registry/der-writer';
 import { createRootCa, issueLeaf } from '../../../local/registry/test-certificates';
-import { parseCertificate } from '../../../shared/signature/certificate';
+import { keepParsedCertificates, parseCertificate } from '../../../shared/signature/certificate';
 import { DerError, readOnly, readTlv } from '../../../shared/signature/der';
 import { fixtureSignature, sigstoreFixture } from './sigstore-fixtures';
 
@@ -93,6 +93,19 @@ describe('certificates parsed once', () => {
     const later = parseCertificate(der);
     expect(later).toEqual(first);
     expect(later.ok && first.ok && later.value !== first.value).toBe(true);
+  });
+
+  it('keeps none when told so (a benchmark of cold verifications), and keeps them again after', () => {
+    const { der } = leaf('none@test.example');
+    try {
+      keepParsedCertificates(0);
+      const [a, b] = [parseCertificate(der), parseCertificate(der)];
+      expect(a.ok && b.ok && a.value !== b.value).toBe(true);
+    } finally {
+      keepParsedCertificates(256);
+    }
+    const [c, d] = [parseCertificate(der), parseCertificate(der)];
+    expect(c.ok && d.ok && c.value === d.value).toBe(true);
   });
 });
 
