@@ -201,6 +201,12 @@ export const coldStart: Benchmark = {
       for (let i = 0; i < 4; i++) noMaps.push(await runOnce(api.file, api.handler, 'api', ''));
       const bad = COLD.flatMap((entry) => colds[entry]!.real.filter((s) => s.status !== null && s.status !== 200).map((s) => `${entry}: ${s.status}`));
 
+      /**
+       * The ratio of a function to the floor: the median of the paired ratios, each run against the
+       * floor run next to it. The machine's pace drifts over a benchmark (other work shares its cores), and
+       * a pair shares its moment, so this is steadier than the ratio of the two medians.
+       */
+      const pairedRatio = (s: { real: Sample[]; floor: Sample[] }, key: 'importMs' | 'initMs') => median(s.real.map((x, i) => x[key] / s.floor[i]![key]));
       const figures: Figure[] = [];
       const targets: Target[] = [];
       const raw: Record<string, unknown> = { floor: { size: floorSize.bytes, gz: floorSize.gz } };
@@ -209,13 +215,14 @@ export const coldStart: Benchmark = {
         const sizeRatio = b.init.bytes / floorSize.bytes;
         const imp = median(imports[b.entry]!.real.map((x) => x.importMs));
         const floorImp = median(imports[b.entry]!.floor.map((x) => x.importMs));
+        const impRatio = pairedRatio(imports[b.entry]!, 'importMs');
         figures.push(
           { metric: `${b.entry}: loaded at init (entry + ${b.init.files - 1} static chunks), minified`, value: `${fmtBytes(b.init.bytes)} (gzip ${fmtBytes(b.init.gz)})`, reference: `${fmtBytes(floorSize.bytes)} (gzip ${fmtBytes(floorSize.gz)})`, referenceName: FLOOR, ratio: fmtRatio(sizeRatio) },
-          { metric: `${b.entry}: import time, median of ${RUNS}`, value: `${fmt(imp)} ms`, reference: `${fmt(floorImp)} ms`, referenceName: FLOOR, ratio: fmtRatio(imp / floorImp) },
+          { metric: `${b.entry}: import time, median of ${RUNS}`, value: `${fmt(imp)} ms`, reference: `${fmt(floorImp)} ms`, referenceName: FLOOR, ratio: fmtRatio(impRatio) },
         );
         targets.push(
           { target: `${b.entry}: entry bundle ≤ ${SIZE_TARGET}× the floor's size`, measured: `${fmtRatio(sizeRatio)} (${fmtBytes(b.init.bytes)} vs ${fmtBytes(floorSize.bytes)})`, met: sizeRatio <= SIZE_TARGET },
-          { target: `${b.entry}: import time ≤ ${IMPORT_TARGET}× the floor's`, measured: `${fmtRatio(imp / floorImp)} (${fmt(imp)} vs ${fmt(floorImp)} ms)`, met: imp / floorImp <= IMPORT_TARGET },
+          { target: `${b.entry}: import time ≤ ${IMPORT_TARGET}× the floor's`, measured: `${fmtRatio(impRatio)} (medians ${fmt(imp)} vs ${fmt(floorImp)} ms)`, met: impRatio <= IMPORT_TARGET },
         );
         raw[b.entry] = { init: { bytes: b.init.bytes, gz: b.init.gz, files: b.init.files, clients: b.init.clients }, imports: imports[b.entry] };
       }
@@ -223,14 +230,15 @@ export const coldStart: Benchmark = {
         const s = colds[entry]!;
         const init = median(s.real.map((x) => x.initMs));
         const floorInit = median(s.floor.map((x) => x.initMs));
+        const initRatio = pairedRatio(s, 'initMs');
         const ref = entry === 'api' ? `${FLOOR}, reading the two token secrets first` : FLOOR;
         figures.push(
-          { metric: `${entry}: cold init (import + first invocation), median`, value: `${fmt(init)} ms`, reference: `${fmt(floorInit)} ms`, referenceName: ref, ratio: fmtRatio(init / floorInit) },
+          { metric: `${entry}: cold init (import + first invocation), median`, value: `${fmt(init)} ms`, reference: `${fmt(floorInit)} ms`, referenceName: ref, ratio: fmtRatio(initRatio) },
           { metric: `${entry}: of which import / first invocation`, value: `${fmt(median(s.real.map((x) => x.importMs)))} / ${fmt(median(s.real.map((x) => x.firstMs)))} ms`, reference: `${fmt(median(s.floor.map((x) => x.importMs)))} / ${fmt(median(s.floor.map((x) => x.firstMs)))} ms`, referenceName: ref },
           { metric: `${entry}: cold init p90 (of ${RUNS})`, value: `${fmt(percentile(s.real.map((x) => x.initMs), 90))} ms`, reference: `${fmt(percentile(s.floor.map((x) => x.initMs), 90))} ms`, referenceName: ref },
           { metric: `${entry}: warm invocation`, value: `${fmt(median(s.real.map((x) => x.warmMs)))} ms`, reference: `${fmt(median(s.floor.map((x) => x.warmMs)))} ms`, referenceName: ref },
         );
-        targets.push({ target: `${entry}: cold init ≤ ${INIT_TARGET}× the floor`, measured: `${fmtRatio(init / floorInit)} (${fmt(init)} vs ${fmt(floorInit)} ms)`, met: init / floorInit <= INIT_TARGET });
+        targets.push({ target: `${entry}: cold init ≤ ${INIT_TARGET}× the floor`, measured: `${fmtRatio(initRatio)} (medians ${fmt(init)} vs ${fmt(floorInit)} ms)`, met: initRatio <= INIT_TARGET });
         raw[`${entry}-cold`] = s;
       }
       const apiInit = median(colds['api']!.real.map((x) => x.initMs));
@@ -247,7 +255,7 @@ export const coldStart: Benchmark = {
         method: [
           `Every function built as \`cdk synth\` builds it (infra/function-bundles.ts: esbuild ${'0.28.2'}, ESM with code splitting, target node22, \`mainFields: module, main\`, minified, external source maps without sources, the \`require\` banner, the SDK bundled), one output directory each. "Loaded at init" is the entry and every chunk it imports statically (from esbuild's metafile); what sits behind \`import()\` is loaded on first use and not counted. gzip is what the deployment zip roughly costs.`,
           `The floor, fixed for every function: a Hono app through \`hono/aws-lambda\`'s \`handle\` that imports and constructs the DynamoDB, Step Functions and ECS clients (the most any one function needs at start), built with the same options; its route makes one DynamoDB Query. For the api's cold init it also reads the two token secrets first (and so imports the Secrets Manager client), as \`GET /rollouts/{id}\` does on a cold start.`,
-          `Import time = \`await import(entry)\` in a fresh \`node\` process (${process.version}; Node's own boot excluded); cold init = import plus the first invocation. ${RUNS} runs of each, the function and the floor back to back in alternating order, after one untimed run of each; medians. \`NODE_OPTIONS=--enable-source-maps\` as the stack sets it. The SDK clients reach dynalite, the ECS emulator and a Secrets Manager stub on loopback (\`AWS_ENDPOINT_URL_*\`), so first invocations make real SDK calls.`,
+          `Import time = \`await import(entry)\` in a fresh \`node\` process (${process.version}; Node's own boot excluded); cold init = import plus the first invocation. ${RUNS} runs of each, the function and the floor back to back in alternating order, after one untimed run of each; times are medians, and each ratio is the median of the ${RUNS} paired ratios (a run against the floor run next to it: the machine's pace drifts over the benchmark, and a pair shares its moment; until 2026-12-04 the ratio of the two medians). \`NODE_OPTIONS=--enable-source-maps\` as the stack sets it. The SDK clients reach dynalite, the ECS emulator and a Secrets Manager stub on loopback (\`AWS_ENDPOINT_URL_*\`), so first invocations make real SDK calls.`,
           "First invocations: api `GET /rollouts/{id}` (reads both token secrets, then the rollout); advance of a finished rollout (reads it and the service lock); alarmStateChange for an alarm no active rollout watches (reads the service lock).",
         ],
         figures,
