@@ -66,6 +66,10 @@ let kept = 256;
  */
 export function keepParsedCertificates(count: number): void {
   kept = count;
+  forgetOldest();
+}
+
+function forgetOldest(): void {
   while (parsed.size > kept) parsed.delete(parsed.keys().next().value!);
 }
 
@@ -75,9 +79,9 @@ export function parseCertificate(input: string | Uint8Array): CheckResult<Parsed
   const known = parsed.get(key);
   if (known) return ok(known);
   const result = parseAnew(input);
-  if (result.ok && kept > 0) {
-    if (parsed.size >= kept) parsed.delete(parsed.keys().next().value!);
+  if (result.ok) {
     parsed.set(key, result.value);
+    forgetOldest();
   }
   return result;
 }
