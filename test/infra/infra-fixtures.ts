@@ -6,7 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack, type CfnElement } from 'aws-cdk-lib';
+import { App, Stack, type AppProps, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -65,12 +65,14 @@ export async function configFrom(yaml: string = TEST_CONFIG_YAML, env: Record<st
   return loadConfig(join(dir, 'rollout.config.yaml'), env);
 }
 
-/** The project's feature flags (cdk.json's context). */
-export const CDK_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+const CDK_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 
-/** The project's feature flags, with bundling skipped (no esbuild run) and no CloudFormation validation. */
-export function testApp(): App {
-  return new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+/**
+ * The project's feature flags, with bundling skipped (no esbuild run) and, unless `props` turn it on, no
+ * CloudFormation validation.
+ */
+export function testApp(props: Pick<AppProps, 'outdir' | 'builtinCloudFormationValidation'> = {}): App {
+  return new App({ builtinCloudFormationValidation: false, ...props, context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
 }
 
 export interface Synthesized {

@@ -1,13 +1,13 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
 import { RolloutOrchestrator, RolloutOrchestratorStack } from '../../infra';
-import { ACCOUNT, CDK_CONTEXT, configFrom, logicalId, nagViolations, REGION, statement, statementsOf, synth, testApp, synthDefault } from './infra-fixtures';
+import { ACCOUNT, configFrom, logicalId, nagViolations, REGION, statement, statementsOf, synth, testApp, synthDefault } from './infra-fixtures';
 
 type Resource = { Properties: Record<string, any>; DeletionPolicy?: string };
 
@@ -38,7 +38,7 @@ describe('RolloutOrchestratorStack', () => {
   it('passes CDK\'s CloudFormation validation (the resource schemas), which `cdk synth` reports only as warnings', async () => {
     // The other tests synthesize without it (seconds each); here it runs as `cdk synth` runs it.
     const outdir = mkdtempSync(join(tmpdir(), 'rollout-validated-'));
-    const app = new App({ outdir, context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+    const app = testApp({ outdir, builtinCloudFormationValidation: true });
     new RolloutOrchestratorStack(app, 'Rollout', { env: { account: ACCOUNT, region: REGION }, config: await configFrom() });
     app.synth();
     const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: { pluginName: string; violations: unknown[] }[] };
