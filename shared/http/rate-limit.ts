@@ -11,6 +11,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { problemResponse } from './problem';
+import { setNewest } from '../bounded-map';
 
 export interface FailureLimiterOptions {
   /** Failures allowed per address and route class within the window; default 20. */
@@ -41,10 +42,8 @@ export class FailureLimiter {
     const now = this.now();
     let entry = this.entries.get(key);
     if (!entry || entry.resetAt <= now) {
-      this.entries.delete(key);
       entry = { count: 0, resetAt: now + this.windowMs };
-      this.entries.set(key, entry);
-      while (this.entries.size > this.maxKeys) this.entries.delete(this.entries.keys().next().value!);
+      setNewest(this.entries, key, entry, this.maxKeys);
     }
     entry.count++;
     return entry.count > this.maxFailures ? Math.max(1, Math.ceil((entry.resetAt - now) / 1000)) : null;

@@ -5,6 +5,7 @@
  * time than the store keeps it, so an answer from here promises nothing the store does not hold.
  */
 import type { DeliveryRecord } from '../ports';
+import { setNewest } from '../bounded-map';
 
 export class RecentDeliveries {
   /** By id, oldest first (a Map keeps insertion order): each entry with when it is forgotten. */
@@ -24,10 +25,7 @@ export class RecentDeliveries {
   }
 
   remember(record: DeliveryRecord, now: Date): void {
-    if (this.capacity <= 0) return;
-    this.entries.delete(record.id);
-    this.entries.set(record.id, { record, until: now.getTime() + this.lifetimeMs });
-    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    setNewest(this.entries, record.id, { record, until: now.getTime() + this.lifetimeMs }, this.capacity);
   }
 
   /** The outcome of a delivery remembered as received: a repeat is then answered with it. */

@@ -4,6 +4,7 @@
  * X509Certificate still does the cryptography (signature and issuer checks); this only reads fields.
  */
 import { X509Certificate } from 'node:crypto';
+import { forgetOldest, setNewest } from '../bounded-map';
 import { children, decodeBits, decodeBoolean, decodeOid, decodeString, decodeTime, DerError, expectTag, readOnly, Tag, type Tlv } from './der';
 import { fail, ok, type CheckResult } from './encoding';
 
@@ -66,11 +67,7 @@ let kept = 256;
  */
 export function keepParsedCertificates(count: number): void {
   kept = count;
-  forgetOldest();
-}
-
-function forgetOldest(): void {
-  while (parsed.size > kept) parsed.delete(parsed.keys().next().value!);
+  forgetOldest(parsed, kept);
 }
 
 /** Parses PEM or DER; refuses anything either reader cannot read, with the reason. */
@@ -79,10 +76,7 @@ export function parseCertificate(input: string | Uint8Array): CheckResult<Parsed
   const known = parsed.get(key);
   if (known) return ok(known);
   const result = parseAnew(input);
-  if (result.ok) {
-    parsed.set(key, result.value);
-    forgetOldest();
-  }
+  if (result.ok) setNewest(parsed, key, result.value, kept);
   return result;
 }
 

@@ -5,6 +5,7 @@
  * signature appended, so those are always asked again. Least recently used entries go first.
  */
 import type { SignatureInfo } from '../core/rollout';
+import { setNewest } from '../bounded-map';
 
 export interface VerifiedCacheOptions {
   /** Default 1000. */
@@ -50,10 +51,7 @@ export class VerifiedCache {
   set(key: VerifiedKey, signature: SignatureInfo, now: Date, validUntil: Date | null = null): void {
     const expiresAt = Math.min(now.getTime() + this.ttlMs, validUntil?.getTime() ?? Number.POSITIVE_INFINITY);
     if (expiresAt <= now.getTime()) return;
-    const id = cacheId(key);
-    this.entries.delete(id);
-    this.entries.set(id, { signature, expiresAt });
-    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    setNewest(this.entries, cacheId(key), { signature, expiresAt }, this.maxEntries);
   }
 
   get size(): number {

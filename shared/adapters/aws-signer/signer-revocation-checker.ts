@@ -8,6 +8,7 @@
  */
 import { GetRevocationStatusCommand, type SignerClient } from '@aws-sdk/client-signer';
 import { RegistryError } from '../../errors';
+import { setNewest } from '../../bounded-map';
 import { AWS_SIGNER_NOTATION_PLATFORM, type SigningRevocation } from '../../signature/notation/aws-signer';
 
 export interface SignerRevocationCheckerOptions {
@@ -18,6 +19,9 @@ export interface SignerRevocationCheckerOptions {
   readonly timeoutMs?: number;
   readonly clock?: () => Date;
 }
+
+/** "Not revoked" answers kept at most, the oldest forgotten first. */
+const NOT_REVOKED_KEPT = 1000;
 
 export class SignerRevocationChecker implements SigningRevocation {
   private readonly notRevoked = new Map<string, number>();
@@ -47,10 +51,7 @@ export class SignerRevocationChecker implements SigningRevocation {
       const message = error instanceof Error ? error.message : String(error);
       throw new RegistryError(`AWS Signer GetRevocationStatus for ${input.jobArn} failed: ${name}: ${message}`, { cause: error });
     }
-    if (revoked.length === 0) {
-      this.notRevoked.set(key, now + (this.options.cacheSeconds ?? 300) * 1000);
-      if (this.notRevoked.size > 1000) this.notRevoked.delete(this.notRevoked.keys().next().value!);
-    }
+    if (revoked.length === 0) setNewest(this.notRevoked, key, now + (this.options.cacheSeconds ?? 300) * 1000, NOT_REVOKED_KEPT);
     return revoked;
   }
 }
