@@ -23,6 +23,34 @@ const abortError = (): Error => Object.assign(new Error('Request aborted'), { na
 /** What a client of a stand-in that stopped gets, as from a closed port. */
 export const refused = (what: string): Error => Object.assign(new Error(`connect ECONNREFUSED: ${what} is stopped`), { code: 'ECONNREFUSED' });
 
+/**
+ * The calls of this process waiting for their answer, oldest first, for every stand-in it holds. Each
+ * gets its answer on a turn of the event loop of its own, as each answer over a socket is an I/O event
+ * of its own: what arrived meanwhile (the API's requests, dynalite's answers) is handled between any two.
+ * Handed back all in one turn, the calls of hundreds of rollouts held the loop for tens of milliseconds
+ * at a time, and the API's reads waited behind them (BENCHMARKS.md, "Scale").
+ */
+const waitingForTurn: (() => void)[] = [];
+let turnScheduled = false;
+
+/** Resolves on a later turn of the event loop, after the calls that came before it had theirs. */
+function laterTurn(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    waitingForTurn.push(resolve);
+    if (!turnScheduled) {
+      turnScheduled = true;
+      setImmediate(takeTurn);
+    }
+  });
+}
+
+/** One waiting call goes on; the next is scheduled for the turn after, once the loop has looked at I/O. */
+function takeTurn(): void {
+  waitingForTurn.shift()?.();
+  if (waitingForTurn.length > 0) setImmediate(takeTurn);
+  else turnScheduled = false;
+}
+
 export class InProcessHandler {
   readonly metadata = { handlerProtocol: 'http/1.1' };
 
@@ -51,9 +79,9 @@ export class InProcessHandler {
   }
 
   private async answer(request: HttpRequest): Promise<WireAnswer> {
-    // As over a socket, the answer comes on a later turn of the event loop: a caller that loops over
-    // calls still lets timers and other I/O run between them.
-    if (!this.answersLater) await new Promise<void>((resolve) => setImmediate(resolve));
+    // As over a socket, the answer comes on a later turn of the event loop, one answer per turn: a
+    // caller that loops over calls, and many callers at once, still let timers and other I/O run between them.
+    if (!this.answersLater) await laterTurn();
     return this.exchange(wireRequestOf(request));
   }
 

@@ -132,6 +132,28 @@ describe('the in-process transport of local mode', () => {
     expect(order).toEqual(['timer', 'answer']);
   });
 
+  it('hands many waiting calls their answers one turn of the event loop each, so a timer due meanwhile is not held behind them all', async () => {
+    const order: string[] = [];
+    const handler = new InProcessHandler(() => {
+      // Each answer, and the caller's work after it, takes a while, as a rollout's step does.
+      const until = performance.now() + 2;
+      while (performance.now() < until);
+      order.push('answer');
+      return { status: 200, body: '{}' };
+    });
+    // Called from a timer, so that the turn they wait for is known: the check phase of this same turn.
+    const calls = await new Promise<Promise<unknown>[]>((resolve) =>
+      setTimeout(() => {
+        setTimeout(() => order.push('timer'), 1);
+        resolve(Array.from({ length: 10 }, () => handler.handle(new HttpRequest({ method: 'POST', hostname: 'x', path: '/', headers: {}, body: '{}' }))));
+      }, 0),
+    );
+    await Promise.all(calls);
+    // Handed back in one turn, all ten answers (20 ms) came before the timer.
+    expect(order.indexOf('timer')).toBeGreaterThan(-1);
+    expect(order.indexOf('timer')).toBeLessThan(4);
+  });
+
   it('lets the calls handed to a dynalite server finish before it closes, refuses later ones as a closed port, and leaves the other servers of the thread alone', async () => {
     const a = await startDynalite({ tableName: 'closing' });
     const b = await startDynalite({ tableName: 'staying' });
