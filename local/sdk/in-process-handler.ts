@@ -7,6 +7,9 @@
  * left out is TCP and HTTP/1.1 framing, which cost each call a socket write and an HTTP parse on both
  * sides. The servers still listen on loopback for clients of other processes (the AWS CLI).
  */
+// Node's own, not the global a test's fake timers may stand in for: one turn lost to a fake clock would
+// leave every later call of the process waiting (the queue below is the process's).
+import { setImmediate } from 'node:timers';
 import { buildQueryString } from '@smithy/core/protocols';
 import { HttpResponse, type HttpRequest } from '@smithy/core/transport';
 import type { WireAnswer, WireAnswerer, WireRequest } from './loopback-server';
