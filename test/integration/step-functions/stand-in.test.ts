@@ -357,6 +357,20 @@ describe('task tokens', () => {
     await expect(client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
   });
 
+  it("leaves no timer behind once callback waits are stopped or the stand-in closes: the interpreter's Task timeout (a day here) is cleared", async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const { sfn, client, start } = await standIn();
+    const arns: string[] = [];
+    for (let i = 0; i < 6; i++) arns.push((await start(`cb-timers-${i}`, ['approve'])).executionArn!);
+    await waitFor('every token', async () => arns.every((_, i) => tokens.has(`cb-timers-${i}`)) || undefined);
+    const waiting = timers();
+    // Half are stopped through the API, the others when the stand-in closes.
+    for (const executionArn of arns.slice(0, 3)) await client.send(new StopExecutionCommand({ executionArn }));
+    sfn.emulator.close();
+    await Promise.all(arns.map((_, i) => sfn.emulator.executions.get(`cb-timers-${i}`)!.done));
+    await waitFor('the Task timeouts cleared', async () => timers() <= waiting - 6 || undefined, 2000);
+  });
+
   it("honours a callback task's TimeoutSeconds (shortened for the test): TaskTimedOut, caught as States.Timeout", async () => {
     const { sfn, client, start, history } = await standIn({ taskTimeoutOverrides: { Approve: 100 } });
     const { executionArn } = await start('cb-timeout', ['approve']);
