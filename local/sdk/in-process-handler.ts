@@ -7,8 +7,8 @@
  * left out is TCP and HTTP/1.1 framing, which cost each call a socket write and an HTTP parse on both
  * sides. The servers still listen on loopback for clients of other processes (the AWS CLI).
  */
-// Node's own, not the global a test's fake timers may stand in for: one turn lost to a fake clock would
-// leave every later call of the process waiting (the queue below is the process's).
+// Node's own, as this module imported it, not the global a test's fake timers replace: one turn lost to a
+// fake clock would leave every later call of the process waiting (the queue below is the process's).
 import { setImmediate } from 'node:timers';
 import { buildQueryString } from '@smithy/core/protocols';
 import { HttpResponse, type HttpRequest } from '@smithy/core/transport';
@@ -27,11 +27,12 @@ const abortError = (): Error => Object.assign(new Error('Request aborted'), { na
 export const refused = (what: string): Error => Object.assign(new Error(`connect ECONNREFUSED: ${what} is stopped`), { code: 'ECONNREFUSED' });
 
 /**
- * The calls of this process waiting for their answer, oldest first, for every stand-in it holds. Each
- * gets its answer on a turn of the event loop of its own, as each answer over a socket is an I/O event
- * of its own: what arrived meanwhile (the API's requests, dynalite's answers) is handled between any two.
- * Handed back all in one turn, the calls of hundreds of rollouts held the loop for tens of milliseconds
- * at a time, and the API's reads waited behind them (BENCHMARKS.md, "Scale").
+ * The calls of this process waiting to be handed to their stand-in, oldest first, for every stand-in
+ * that answers in this thread (dynalite's answers come from its own thread as messages, each an event of
+ * its own). Each is handed over on a turn of the event loop of its own, as each request read off a
+ * socket is an I/O event of its own: what arrived meanwhile (the API's requests, dynalite's answers) is
+ * handled between any two. Handed over all in one turn, the calls of hundreds of rollouts held the loop
+ * for tens of milliseconds at a time, and the API's reads waited behind them (BENCHMARKS.md, "Scale").
  */
 const waitingForTurn: (() => void)[] = [];
 let turnScheduled = false;
@@ -66,7 +67,7 @@ export class InProcessHandler {
   async handle(request: HttpRequest, options: { abortSignal?: AbortSignalLike } = {}): Promise<{ response: HttpResponse }> {
     const signal = options.abortSignal;
     if (signal?.aborted) throw abortError();
-    const answer = this.answer(request);
+    const answer = this.answer(request, signal);
     if (!signal?.addEventListener) return { response: httpResponseOf(await answer) };
     // An abort while the stand-in works ends the call, as a destroyed socket would; the answer is dropped.
     let onAbort = (): void => undefined;
@@ -81,10 +82,15 @@ export class InProcessHandler {
     }
   }
 
-  private async answer(request: HttpRequest): Promise<WireAnswer> {
-    // As over a socket, the answer comes on a later turn of the event loop, one answer per turn: a
-    // caller that loops over calls, and many callers at once, still let timers and other I/O run between them.
-    if (!this.answersLater) await laterTurn();
+  private async answer(request: HttpRequest, signal?: AbortSignalLike): Promise<WireAnswer> {
+    // As over a socket, the answer comes on a later turn of the event loop, one call handed over per
+    // turn: a caller that loops over calls, and many callers at once, still let timers and other I/O run
+    // between them.
+    if (!this.answersLater) {
+      await laterTurn();
+      // Aborted while it waited its turn: never handed over, as a request aborted before it was written.
+      if (signal?.aborted) throw abortError();
+    }
     return this.exchange(wireRequestOf(request));
   }
 

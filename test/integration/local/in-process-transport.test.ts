@@ -156,10 +156,13 @@ describe('the in-process transport of local mode', () => {
 
   it("answers while a test fakes the clock: the turns run on node's own timers, so none is lost to a fake one", async () => {
     const handler = new InProcessHandler(() => ({ status: 200, body: '{}' }));
+    const realSetTimeout = globalThis.setTimeout;
     vi.useFakeTimers();
     try {
-      const { response } = await handler.handle(new HttpRequest({ method: 'POST', hostname: 'x', path: '/', headers: {}, body: '{}' }));
-      expect(response.statusCode).toBe(200);
+      // Against a real clock: a turn lost to the fake one would hang the call.
+      const lost = new Promise<string>((resolve) => realSetTimeout(() => resolve('no answer within 2 s'), 2000));
+      const answered = handler.handle(new HttpRequest({ method: 'POST', hostname: 'x', path: '/', headers: {}, body: '{}' })).then(({ response }) => response.statusCode);
+      expect(await Promise.race([answered, lost])).toBe(200);
     } finally {
       vi.useRealTimers();
     }
@@ -215,6 +218,21 @@ describe('the in-process transport of local mode', () => {
     const overLoopback = await fetch(server.endpoint, { method: 'POST', body: '{}' });
     expect([response.statusCode, Buffer.from(response.body as Uint8Array).toString()]).toEqual([overLoopback.status, await overLoopback.text()]);
     expect(response.statusCode).toBe(500);
+  });
+
+  it('never hands the stand-in a call aborted while it waited its turn, as a request aborted before it was written', async () => {
+    let reached = 0;
+    const handler = new InProcessHandler(() => {
+      reached += 1;
+      return { status: 200, body: '{}' };
+    });
+    const controller = new AbortController();
+    const call = handler.handle(new HttpRequest({ method: 'POST', hostname: 'x', path: '/' }), { abortSignal: controller.signal });
+    controller.abort();
+    await expect(call).rejects.toMatchObject({ name: 'AbortError' });
+    // A later call's turn comes after the aborted one's: by then the aborted one was passed over.
+    await handler.handle(new HttpRequest({ method: 'POST', hostname: 'x', path: '/' }));
+    expect(reached).toBe(1);
   });
 
   it('refuses an aborted call before it reaches the stand-in', async () => {
