@@ -180,13 +180,19 @@ class TaskError extends Error {
 
 /**
  * What a Task answers the interpreter once its execution has closed (stopped, failed, the stand-in
- * closed), or once the interpreter itself ended the attempt (its timeout): an error it neither retries
- * nor catches, so that its run ends and clears its timers. An answer that never came kept the Task's
- * timeout timer for the Task's TimeoutSeconds (a day for an approval), with all it held, and kept a
- * process that stopped its local stack from exiting.
+ * closed): an error it neither retries nor catches, so that its run ends and clears its timers. An answer
+ * that never came kept the Task's timeout timer for the Task's TimeoutSeconds (a day for an approval),
+ * with all it held, and kept a process that stopped its local stack from exiting.
  */
-const abandonedError = (): Error => Object.assign(new Error('the execution or this task attempt has ended'), { name: 'Local.TaskAbandoned', isRetryable: false, isCatchable: false });
-const abandoned = <T>(): Promise<T> => Promise.reject(abandonedError());
+const abandonedError = (): Error => Object.assign(new Error('the execution has closed'), { name: 'Local.TaskAbandoned', isRetryable: false, isCatchable: false });
+const never = <T>() => new Promise<T>(() => undefined);
+
+/**
+ * What a Task answers once it has nothing to say: `abandonedError` when its execution closed; when only
+ * the interpreter ended this attempt (its timeout), the interpreter no longer awaits the answer, and none
+ * comes (an error there could end a running execution for nothing).
+ */
+const afterEnd = <T>(execution: { readonly closed: boolean }): Promise<T> => (execution.closed ? Promise.reject(abandonedError()) : never<T>());
 const nextMacrotask = () => new Promise<void>((r) => setImmediate(r));
 
 function taskKind(resource: string): TaskKind {
@@ -503,7 +509,7 @@ export class StepFunctionsEmulator {
   private async task(execution: Execution, state: string, definition: Record<string, unknown>, input: Json): Promise<Json> {
     // Let the history catch up with the interpreter's StateEntered/StateRetried before the attempt writes.
     await nextMacrotask();
-    if (execution.closed) return abandoned();
+    if (execution.closed) return afterEnd(execution);
     const kind = taskKind(String(definition['Resource']));
     const attempt: Attempt = { closed: false, kind, state };
     execution.attempts.set(state, attempt);
@@ -527,7 +533,7 @@ export class StepFunctionsEmulator {
       waited.catch(() => undefined);
     }
     const inputText = JSON.stringify(taskInput);
-    if (this.checkDataLimit(execution, state, 'task input', inputText ?? 'null')) return abandoned();
+    if (this.checkDataLimit(execution, state, 'task input', inputText ?? 'null')) return afterEnd(execution);
     if (kind.events === 'lambda') {
       this.append(execution, 'LambdaFunctionScheduled', { resource: kind.resource, input: inputText, inputDetails: { truncated: false }, timeoutInSeconds });
       this.append(execution, 'LambdaFunctionStarted', {});
@@ -536,7 +542,7 @@ export class StepFunctionsEmulator {
       this.append(execution, 'TaskScheduled', scheduled);
       this.append(execution, 'TaskStarted', { resourceType: kind.resourceType, resource: kind.resource });
     }
-    if (execution.closed) return abandoned(); // the history limit
+    if (execution.closed) return afterEnd(execution); // the history limit
     let result: Json;
     try {
       if (!handler) {
@@ -546,28 +552,28 @@ export class StepFunctionsEmulator {
     } catch (e) {
       const error = taskError(e, lambda);
       if (token) this.forgetToken(token);
-      if (attempt.closed || execution.closed) return abandoned();
+      if (attempt.closed || execution.closed) return afterEnd(execution);
       this.closeAttempt(execution, attempt);
       this.taskEvent(execution, kind, 'Failed', { error: error.name, cause: error.message });
       throw error;
     }
-    if (attempt.closed || execution.closed) return abandoned();
+    if (attempt.closed || execution.closed) return afterEnd(execution);
     if (waited) {
       this.append(execution, 'TaskSubmitted', { resourceType: (kind as { resourceType: string }).resourceType, resource: kind.resource, output: JSON.stringify(result ?? null), outputDetails: { truncated: false } });
       try {
         result = await waited;
       } catch (e) {
-        if (attempt.closed || execution.closed) return abandoned();
+        if (attempt.closed || execution.closed) return afterEnd(execution);
         this.closeAttempt(execution, attempt);
         const error = e as TaskError;
         this.taskEvent(execution, kind, error.name === 'States.HeartbeatTimeout' ? 'TimedOut' : 'Failed', { error: error.name, cause: error.message });
         throw error;
       }
-      if (attempt.closed || execution.closed) return abandoned();
+      if (attempt.closed || execution.closed) return afterEnd(execution);
     }
     this.closeAttempt(execution, attempt);
     const output = JSON.stringify(result ?? null);
-    if (this.checkDataLimit(execution, state, 'task result', output)) return abandoned();
+    if (this.checkDataLimit(execution, state, 'task result', output)) return afterEnd(execution);
     this.taskEvent(execution, kind, 'Succeeded', { output, outputDetails: { truncated: false } });
     return result;
   }
