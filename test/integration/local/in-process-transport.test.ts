@@ -33,6 +33,9 @@ async function ecs(): Promise<{ running: RunningEcsEmulator; inProcess: ECSClien
   return { running, inProcess, overLoopback };
 }
 
+/** A request as a client hands one to its transport: for the tests of the transport alone. */
+const aCall = () => new HttpRequest({ method: 'POST', hostname: 'x', path: '/', headers: {}, body: '{}' });
+
 /** What a call gave: its answer without the request id, or its error's name, message and HTTP status. */
 async function outcome(call: Promise<object>): Promise<unknown> {
   try {
@@ -127,7 +130,7 @@ describe('the in-process transport of local mode', () => {
     const handler = new InProcessHandler(() => ({ status: 200, body: '{}' }));
     const order: string[] = [];
     setImmediate(() => order.push('timer'));
-    await handler.handle(new HttpRequest({ method: 'POST', hostname: 'x', path: '/', headers: {}, body: '{}' }));
+    await handler.handle(aCall());
     order.push('answer');
     expect(order).toEqual(['timer', 'answer']);
   });
@@ -145,7 +148,7 @@ describe('the in-process transport of local mode', () => {
     const calls = await new Promise<Promise<unknown>[]>((resolve) =>
       setTimeout(() => {
         setTimeout(() => order.push('timer'), 1);
-        resolve(Array.from({ length: 10 }, () => handler.handle(new HttpRequest({ method: 'POST', hostname: 'x', path: '/', headers: {}, body: '{}' }))));
+        resolve(Array.from({ length: 10 }, () => handler.handle(aCall())));
       }, 0),
     );
     await Promise.all(calls);
@@ -161,12 +164,12 @@ describe('the in-process transport of local mode', () => {
     try {
       // Against a real clock: a turn lost to the fake one would hang the call.
       const lost = new Promise<string>((resolve) => realSetTimeout(() => resolve('no answer within 2 s'), 2000));
-      const answered = handler.handle(new HttpRequest({ method: 'POST', hostname: 'x', path: '/', headers: {}, body: '{}' })).then(({ response }) => response.statusCode);
+      const answered = handler.handle(aCall()).then(({ response }) => response.statusCode);
       expect(await Promise.race([answered, lost])).toBe(200);
     } finally {
       vi.useRealTimers();
     }
-    expect((await handler.handle(new HttpRequest({ method: 'POST', hostname: 'x', path: '/', headers: {}, body: '{}' }))).response.statusCode).toBe(200);
+    expect((await handler.handle(aCall())).response.statusCode).toBe(200);
   });
 
   it('lets the calls handed to a dynalite server finish before it closes, refuses later ones as a closed port, and leaves the other servers of the thread alone', async () => {
@@ -204,7 +207,7 @@ describe('the in-process transport of local mode', () => {
   it('ends a call aborted while the stand-in works on it', async () => {
     const handler = new InProcessHandler(() => new Promise(() => undefined));
     const controller = new AbortController();
-    const call = handler.handle(new HttpRequest({ method: 'POST', hostname: 'x', path: '/' }), { abortSignal: controller.signal });
+    const call = handler.handle(aCall(), { abortSignal: controller.signal });
     setTimeout(() => controller.abort(), 10);
     await expect(call).rejects.toMatchObject({ name: 'AbortError' });
   });
@@ -227,11 +230,11 @@ describe('the in-process transport of local mode', () => {
       return { status: 200, body: '{}' };
     });
     const controller = new AbortController();
-    const call = handler.handle(new HttpRequest({ method: 'POST', hostname: 'x', path: '/' }), { abortSignal: controller.signal });
+    const call = handler.handle(aCall(), { abortSignal: controller.signal });
     controller.abort();
     await expect(call).rejects.toMatchObject({ name: 'AbortError' });
     // A later call's turn comes after the aborted one's: by then the aborted one was passed over.
-    await handler.handle(new HttpRequest({ method: 'POST', hostname: 'x', path: '/' }));
+    await handler.handle(aCall());
     expect(reached).toBe(1);
   });
 
@@ -241,7 +244,7 @@ describe('the in-process transport of local mode', () => {
       reached = true;
       return { status: 200 };
     });
-    await expect(handler.handle(new HttpRequest({ method: 'POST', hostname: 'x', path: '/' }), { abortSignal: { aborted: true } })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(handler.handle(aCall(), { abortSignal: { aborted: true } })).rejects.toMatchObject({ name: 'AbortError' });
     expect(reached).toBe(false);
   });
 
