@@ -58,10 +58,12 @@ export interface ParsedCertificate {
  * costs more to build than the rest of a check. A parsed certificate is immutable, so sharing it is safe.
  */
 const parsed = new Map<string, ParsedCertificate>();
-let kept = 256;
+/** How many parsed certificates are kept unless told otherwise (`keepParsedCertificates`). */
+export const PARSED_CERTIFICATES_KEPT = 256;
+let kept = PARSED_CERTIFICATES_KEPT;
 
 /**
- * How many parsed certificates to keep (default 256; 0 parses every one anew). For measuring a cold
+ * How many parsed certificates to keep (default `PARSED_CERTIFICATES_KEPT`; 0 parses every one anew). For measuring a cold
  * keyless verification as production sees it: each keyless signature brings a leaf of its own, so its
  * parse is never found here, while a benchmark that verifies one signature over and over would find it.
  */

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { sequence, tlv } from '../../../local/registry/der-writer';
 import { createRootCa, issueLeaf } from '../../../local/registry/test-certificates';
-import { keepParsedCertificates, parseCertificate } from '../../../shared/signature/certificate';
+import { keepParsedCertificates, parseCertificate, PARSED_CERTIFICATES_KEPT } from '../../../shared/signature/certificate';
 import { DerError, readOnly, readTlv } from '../../../shared/signature/der';
 import { fixtureSignature, sigstoreFixture } from './sigstore-fixtures';
 
@@ -102,7 +102,7 @@ describe('certificates parsed once', () => {
       const [a, b] = [parseCertificate(der), parseCertificate(der)];
       expect(a.ok && b.ok && a.value !== b.value).toBe(true);
     } finally {
-      keepParsedCertificates(256);
+      keepParsedCertificates(PARSED_CERTIFICATES_KEPT);
     }
     const [c, d] = [parseCertificate(der), parseCertificate(der)];
     expect(c.ok && d.ok && c.value === d.value).toBe(true);
