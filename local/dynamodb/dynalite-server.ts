@@ -20,7 +20,7 @@ import type { WireAnswer, WireRequest } from '../sdk/loopback-server';
 import { createTableInput } from '../../shared/adapters/dynamodb/table-design';
 import { retryResetOnce } from '../sdk/retry-reset-once';
 import { finishRebuild, missingIndexes, rebuildTable } from './table-rebuild';
-import { SDK_CLIENT_DEFAULTS } from '../../shared/adapters/sdk-client-defaults';
+import { SDK_CLIENT_DEFAULTS, withOneSigner } from '../../shared/adapters/sdk-client-defaults';
 
 export interface StartDynaliteOptions {
   /** Directory of the LevelDB store, created if missing; data survives restarts. In memory when omitted. */
@@ -146,7 +146,7 @@ function dynaliteHost(): DynaliteHost {
  */
 export function dynaliteClient(endpoint: string, requestHandler?: InProcessHandler): DynamoDBClient {
   return retryResetOnce(
-    new DynamoDBClient({
+    withOneSigner(new DynamoDBClient({
       ...SDK_CLIENT_DEFAULTS,
       endpoint,
       ...(requestHandler ? { requestHandler } : {}),
@@ -156,7 +156,7 @@ export function dynaliteClient(endpoint: string, requestHandler?: InProcessHandl
       // dynalite reset (an idle keep-alive socket it closed) is tried once more: the request never reached it
       // (a client that reaches it by message has no connection to reset).
       maxAttempts: 1,
-    }),
+    })),
   );
 }
 

@@ -9,3 +9,30 @@
  * with options of its own (the ECR and AWS Signer calls' timeouts) resolves the stack as before.
  */
 export const SDK_CLIENT_DEFAULTS = { cacheMiddleware: true } as const;
+
+/** A built client, as far as this module reads it: the signer provider of its resolved configuration. */
+interface SigningClient {
+  readonly config: object;
+}
+type SignerProvider = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * Makes `client` sign every request with the one SigV4 signer its first call builds, instead of a new one
+ * per call. The SDK's provider builds a `SignatureV4` on every call from a copy of the whole client
+ * configuration (about 7 KiB of garbage per call); the signer holds nothing a call changes: the
+ * credentials are read from the client's provider at each signing (refreshed as before), and each call
+ * hands it the signing date, region and service. A failed build is not kept: the next call tries again.
+ * A client without that provider is left as it is. Returns `client`.
+ */
+export function withOneSigner<C extends SigningClient>(client: C): C {
+  const config = client.config as { signer?: SignerProvider };
+  const build = config.signer;
+  if (typeof build !== 'function') return client;
+  let signer: Promise<unknown> | undefined;
+  config.signer = (...args) =>
+    (signer ??= build.apply(config, args).catch((error: unknown) => {
+      signer = undefined;
+      throw error;
+    }));
+  return client;
+}

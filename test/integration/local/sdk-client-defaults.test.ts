@@ -1,15 +1,18 @@
 /**
  * The SDK clients are built with their middleware stack cached per command class
  * (shared/adapters/sdk-client-defaults.ts): calls in flight together still each get their own answer,
- * and middleware added when a client is built still runs on every call after the first.
+ * and middleware added when a client is built still runs on every call after the first. A client signing
+ * with one signer (`withOneSigner`) signs every call as SigV4 says, with the credentials of the moment.
  */
-import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { HttpResponse, type HttpRequest } from '@smithy/core/transport';
+import { createHash, createHmac } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynaliteClient, startDynalite, type RunningDynalite } from '../../../local/dynamodb/dynalite-server';
 import type { InProcessHandler } from '../../../local/sdk/in-process-handler';
-import { SDK_CLIENT_DEFAULTS } from '../../../shared/adapters/sdk-client-defaults';
+import { SDK_CLIENT_DEFAULTS, withOneSigner } from '../../../shared/adapters/sdk-client-defaults';
 
 let dynamo: RunningDynalite;
 beforeAll(async () => {
@@ -25,6 +28,9 @@ describe('SDK clients with a cached middleware stack', () => {
   it('local mode builds its clients with the defaults', () => {
     expect(SDK_CLIENT_DEFAULTS.cacheMiddleware).toBe(true);
     expect(dynamo.client.config.cacheMiddleware).toBe(true);
+    // One signer for all its calls: the provider answers the same one each time.
+    const signer = (dynamo.client.config as unknown as { signer: () => Promise<unknown> }).signer;
+    expect(signer()).toBe(signer());
   });
 
   it('keeps calls in flight together apart: each gets its own item and its own refusal', async () => {
@@ -65,5 +71,103 @@ describe('SDK clients with a cached middleware stack', () => {
     } finally {
       client.destroy();
     }
+  });
+});
+
+/** What a request handler saw: the request as signed. */
+function recordingHandler(seen: HttpRequest[]) {
+  return {
+    metadata: { handlerProtocol: 'http/1.1' },
+    handle: async (request: HttpRequest) => {
+      seen.push(request);
+      return { response: new HttpResponse({ statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Readable.from([Buffer.from('{}')]) }) };
+    },
+    updateHttpClientConfig() {},
+    httpHandlerConfigs: () => ({}),
+    destroy() {},
+  };
+}
+
+const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
+const sha256 = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
+
+/**
+ * Checks a request's SigV4 signature from the specification (AWS General Reference, "Create a signed AWS
+ * API request"), not from the SDK: the canonical request of the headers it says it signed, the string to
+ * sign and the derived key. Answers the credential scope and key id it was signed for.
+ */
+function verifySigV4(request: HttpRequest, secretFor: (accessKeyId: string) => string): { accessKeyId: string; scope: string } {
+  const auth = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8}\/[^/]+\/[^/]+\/aws4_request), SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(String(request.headers['authorization']));
+  if (!auth) throw new Error(`not a SigV4 authorization: ${request.headers['authorization']}`);
+  const [, accessKeyId, scope, signedHeaders, signature] = auth as unknown as [string, string, string, string, string];
+  const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), String(v).trim()]));
+  const body = typeof request.body === 'string' ? request.body : Buffer.from(request.body as Uint8Array).toString('utf8');
+  const query = Object.entries(request.query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).sort().join('&');
+  const canonical = [request.method, request.path, query, ...signedHeaders.split(';').map((h) => `${h}:${headers[h]}`), '', signedHeaders, sha256(body)].join('\n');
+  const amzDate = headers['x-amz-date']!;
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
+  const [day, region, service] = scope.split('/') as [string, string, string];
+  const key = hmac(hmac(hmac(hmac(`AWS4${secretFor(accessKeyId)}`, day), region), service), 'aws4_request');
+  expect(amzDate.slice(0, 8)).toBe(day);
+  expect(createHmac('sha256', key).update(toSign, 'utf8').digest('hex')).toBe(signature);
+  return { accessKeyId, scope };
+}
+
+describe('SDK clients signing with one signer (withOneSigner)', () => {
+  it('signs every call as the SDK does, for each client its own region and service, with the credentials of the moment', async () => {
+    /** The calls' signatures (each checked), on clients built as the SDK builds them or signing with one signer. */
+    const run = async (oneSigner: boolean) => {
+      const seen: HttpRequest[] = [];
+      // Credentials that expire within the SDK's refresh window: calls after the first fetch them again.
+      let issued = 0;
+      const credentials = async () => {
+        issued += 1;
+        return { accessKeyId: `KEY${issued}`, secretAccessKey: `secret-${issued}`, expiration: new Date(Date.now() + 1000) };
+      };
+      const built = <C extends { config: object }>(client: C) => (oneSigner ? withOneSigner(client) : client);
+      const common = { ...SDK_CLIENT_DEFAULTS, endpoint: 'http://127.0.0.1:9', requestHandler: recordingHandler(seen), credentials, maxAttempts: 1 };
+      const dynamodb = built(new DynamoDBClient({ ...common, region: 'us-east-1' }));
+      const ecs = built(new ECSClient({ ...common, region: 'eu-west-1' }));
+      // A client whose signer is not built yet, with two calls in flight at once.
+      const fresh = built(new DynamoDBClient({ ...common, region: 'us-west-2' }));
+      try {
+        for (let i = 0; i < 3; i++) {
+          await dynamodb.send(new GetItemCommand({ TableName: 't', Key: key(i) }));
+          await ecs.send(new DescribeServicesCommand({ cluster: 'c', services: [`s${i}`] }));
+        }
+        await Promise.all([0, 1].map((i) => fresh.send(new GetItemCommand({ TableName: 't', Key: key(i) }))));
+      } finally {
+        for (const client of [dynamodb, ecs, fresh]) client.destroy();
+      }
+      return seen.map((request) => verifySigV4(request, (id) => `secret-${id.slice(3)}`)).map(({ accessKeyId, scope }) => `${accessKeyId} ${scope.split('/').slice(1).join('/')}`);
+    };
+    const withOne = await run(true);
+    expect(withOne).toEqual(await run(false));
+    expect(withOne.map((call) => call.split(' ')[1])).toEqual([
+      ...Array.from({ length: 3 }, () => ['us-east-1/dynamodb/aws4_request', 'eu-west-1/ecs/aws4_request']).flat(),
+      'us-west-2/dynamodb/aws4_request',
+      'us-west-2/dynamodb/aws4_request',
+    ]);
+    // Each sequential call was signed with the key fetched for it, none with one kept from an earlier call.
+    expect(new Set(withOne.slice(0, 6).map((call) => call.split(' ')[0])).size).toBe(6);
+  });
+
+  it('keeps no failed signer: the call after a failure builds it again', async () => {
+    const seen: HttpRequest[] = [];
+    const client = new DynamoDBClient({ ...SDK_CLIENT_DEFAULTS, endpoint: 'http://127.0.0.1:9', requestHandler: recordingHandler(seen), region: 'us-east-1', credentials: { accessKeyId: 'KEY1', secretAccessKey: 'secret-1' }, maxAttempts: 1 });
+    const config = client.config as unknown as { signer: (...args: unknown[]) => Promise<unknown> };
+    const sdkSigner = config.signer;
+    let builds = 0;
+    config.signer = (...args) => (++builds === 1 ? Promise.reject(new Error('region provider failed')) : sdkSigner(...args));
+    withOneSigner(client);
+    try {
+      await expect(client.send(new GetItemCommand({ TableName: 't', Key: key(0) }))).rejects.toThrow('region provider failed');
+      await client.send(new GetItemCommand({ TableName: 't', Key: key(1) }));
+      await client.send(new GetItemCommand({ TableName: 't', Key: key(2) }));
+    } finally {
+      client.destroy();
+    }
+    expect(builds).toBe(2);
+    expect(seen.map((request) => verifySigV4(request, () => 'secret-1').accessKeyId)).toEqual(['KEY1', 'KEY1']);
   });
 });
