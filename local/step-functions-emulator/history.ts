@@ -42,14 +42,20 @@ const DATA_MEMBERS = ['input', 'output', 'parameters'];
 /** Shorter data members are kept as they are: deflating them would save little. */
 const PACK_FROM_LENGTH = 1024;
 
-/** A history data member kept deflated; `String(packed)` (and `JSON.stringify`) give the text back. */
+/**
+ * A history data member kept deflated; `String(packed)` (and `JSON.stringify`) give the text back. The
+ * deflated bytes are kept as a one-byte string (latin1), sized to them. A Buffer would not be: zlib's
+ * answer is a view of its 16 KiB output chunk, and a small copy is a view of an 8 KiB pool slab that the
+ * process's short-lived Buffers share; either stays allocated for as long as the history keeps the view
+ * (a member of 2 KiB deflates to a few hundred bytes).
+ */
 export class PackedText {
-  readonly #bytes: Buffer;
+  readonly #bytes: string;
   constructor(text: string) {
-    this.#bytes = deflateRawSync(text, { level: 1 });
+    this.#bytes = deflateRawSync(text, { level: 1 }).toString('latin1');
   }
   toString(): string {
-    return inflateRawSync(this.#bytes).toString('utf8');
+    return inflateRawSync(Buffer.from(this.#bytes, 'latin1')).toString('utf8');
   }
   toJSON(): string {
     return this.toString();
