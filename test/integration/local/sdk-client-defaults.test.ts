@@ -101,7 +101,9 @@ function verifySigV4(request: HttpRequest, secretFor: (accessKeyId: string) => s
   if (!auth) throw new Error(`not a SigV4 authorization: ${request.headers['authorization']}`);
   const [, accessKeyId, scope, signedHeaders, signature] = auth as unknown as [string, string, string, string, string];
   const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), String(v).trim()]));
-  const body = typeof request.body === 'string' ? request.body : Buffer.from(request.body as Uint8Array).toString('utf8');
+  // The SDK's JSON body is a Uint8Array (a subclass that also answers string methods): read its bytes.
+  const bytes = request.body as Uint8Array;
+  const body = typeof request.body === 'string' ? request.body : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   const query = Object.entries(request.query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).sort().join('&');
   const canonical = [request.method, request.path, query, ...signedHeaders.split(';').map((h) => `${h}:${headers[h]}`), '', signedHeaders, sha256(body)].join('\n');
   const amzDate = headers['x-amz-date']!;
