@@ -14,25 +14,33 @@ export const SDK_CLIENT_DEFAULTS = { cacheMiddleware: true } as const;
 interface SigningClient {
   readonly config: object;
 }
-type SignerProvider = (...args: unknown[]) => Promise<unknown>;
+type SignerProvider = (...args: unknown[]) => unknown;
 
 /**
  * Makes `client` sign every request with the one SigV4 signer its first call builds, instead of a new one
  * per call. The SDK's provider builds a `SignatureV4` on every call from a copy of the whole client
- * configuration (about 7 KiB of garbage per call); the signer holds nothing a call changes: the
- * credentials are read from the client's provider at each signing (refreshed as before), and each call
- * hands it the signing date, region and service. A failed build is not kept: the next call tries again.
- * A client without that provider is left as it is. Returns `client`.
+ * configuration (about 7 KiB of garbage per call). What that signer holds does not change from one call
+ * to the next: the region and service the provider fixed on its first call (`signingRegion`,
+ * `signingName`), the credentials provider, which it asks at each signing (refreshed credentials are
+ * used as before), and the hash and path-escaping settings. The date is the call's own: the SDK hands it
+ * to each signing, corrected for clock skew. Credentials set on the client after a call
+ * (`client.config.credentials = …`) make the next call build a signer again, as the SDK would; so does a
+ * failed build. A client without that provider is left as it is. Returns `client`.
  */
 export function withOneSigner<C extends SigningClient>(client: C): C {
-  const config = client.config as { signer?: SignerProvider };
+  const config = client.config as { signer?: SignerProvider; credentials?: unknown };
   const build = config.signer;
   if (typeof build !== 'function') return client;
-  let signer: Promise<unknown> | undefined;
-  config.signer = (...args) =>
-    (signer ??= build.apply(config, args).catch((error: unknown) => {
-      signer = undefined;
-      throw error;
-    }));
+  let kept: { signer: Promise<unknown>; credentials: unknown } | undefined;
+  config.signer = (...args) => {
+    if (kept === undefined || kept.credentials !== config.credentials) {
+      const signer = Promise.resolve(build.apply(config, args)).catch((error: unknown) => {
+        if (kept?.signer === signer) kept = undefined;
+        throw error;
+      });
+      kept = { signer, credentials: config.credentials };
+    }
+    return kept.signer;
+  };
   return client;
 }

@@ -6,6 +6,7 @@
  */
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { HttpResponse, type HttpRequest } from '@smithy/core/transport';
 import { createHash, createHmac } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -89,23 +90,30 @@ function recordingHandler(seen: HttpRequest[]) {
 }
 
 const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
-const sha256 = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+/** RFC 3986 percent-encoding, as SigV4 applies it to each path segment and query member. */
+const uriEncode = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /**
  * Checks a request's SigV4 signature from the specification (AWS General Reference, "Create a signed AWS
- * API request"), not from the SDK: the canonical request of the headers it says it signed, the string to
- * sign and the derived key. Answers the credential scope and key id it was signed for.
+ * API request"), not from the SDK: the canonical request (the path's segments encoded once more, as for
+ * every service but S3) of the headers it says it signed, the string to sign and the derived key; and
+ * that the host, the date and a session token are among the signed headers. Answers the credential scope
+ * and key id it was signed for.
  */
 function verifySigV4(request: HttpRequest, secretFor: (accessKeyId: string) => string): { accessKeyId: string; scope: string } {
   const auth = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8}\/[^/]+\/[^/]+\/aws4_request), SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(String(request.headers['authorization']));
   if (!auth) throw new Error(`not a SigV4 authorization: ${request.headers['authorization']}`);
   const [, accessKeyId, scope, signedHeaders, signature] = auth as unknown as [string, string, string, string, string];
   const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), String(v).trim()]));
-  // The SDK's JSON body is a Uint8Array (a subclass that also answers string methods): read its bytes.
-  const bytes = request.body as Uint8Array;
-  const body = typeof request.body === 'string' ? request.body : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  const query = Object.entries(request.query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).sort().join('&');
-  const canonical = [request.method, request.path, query, ...signedHeaders.split(';').map((h) => `${h}:${headers[h]}`), '', signedHeaders, sha256(body)].join('\n');
+  const signed = signedHeaders.split(';');
+  expect(signed).toEqual(expect.arrayContaining(['host', 'x-amz-date', ...('x-amz-security-token' in headers ? ['x-amz-security-token'] : [])]));
+  // The SDK's JSON body is a Uint8Array (a subclass that also answers string methods): hash its bytes.
+  const raw = request.body as string | Uint8Array | undefined;
+  const body = raw === undefined ? Buffer.alloc(0) : typeof raw === 'string' ? Buffer.from(raw, 'utf8') : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const path = request.path.split('/').map(uriEncode).join('/');
+  const query = Object.entries(request.query ?? {}).map(([k, v]) => `${uriEncode(k)}=${uriEncode(String(v))}`).sort().join('&');
+  const canonical = [request.method, path, query, ...signed.map((h) => `${h}:${headers[h]}`), '', signedHeaders, sha256(body)].join('\n');
   const amzDate = headers['x-amz-date']!;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
   const [day, region, service] = scope.split('/') as [string, string, string];
@@ -117,19 +125,22 @@ function verifySigV4(request: HttpRequest, secretFor: (accessKeyId: string) => s
 
 describe('SDK clients signing with one signer (withOneSigner)', () => {
   it('signs every call as the SDK does, for each client its own region and service, with the credentials of the moment', async () => {
+    const functionArn = 'arn:aws:lambda:eu-west-1:123456789012:function:intake';
     /** The calls' signatures (each checked), on clients built as the SDK builds them or signing with one signer. */
     const run = async (oneSigner: boolean) => {
       const seen: HttpRequest[] = [];
-      // Credentials that expire within the SDK's refresh window: calls after the first fetch them again.
+      // Credentials with a session token that expire within the SDK's refresh window: calls after the first fetch them again.
       let issued = 0;
       const credentials = async () => {
         issued += 1;
-        return { accessKeyId: `KEY${issued}`, secretAccessKey: `secret-${issued}`, expiration: new Date(Date.now() + 1000) };
+        return { accessKeyId: `KEY${issued}`, secretAccessKey: `secret-${issued}`, sessionToken: `token-${issued}`, expiration: new Date(Date.now() + 1000) };
       };
       const built = <C extends { config: object }>(client: C) => (oneSigner ? withOneSigner(client) : client);
       const common = { ...SDK_CLIENT_DEFAULTS, endpoint: 'http://127.0.0.1:9', requestHandler: recordingHandler(seen), credentials, maxAttempts: 1 };
       const dynamodb = built(new DynamoDBClient({ ...common, region: 'us-east-1' }));
       const ecs = built(new ECSClient({ ...common, region: 'eu-west-1' }));
+      // A REST path whose segment SigV4 encodes once more (the function's ARN).
+      const lambda = built(new LambdaClient({ ...common, region: 'eu-west-1' }));
       // A client whose signer is not built yet, with two calls in flight at once.
       const fresh = built(new DynamoDBClient({ ...common, region: 'us-west-2' }));
       try {
@@ -137,21 +148,29 @@ describe('SDK clients signing with one signer (withOneSigner)', () => {
           await dynamodb.send(new GetItemCommand({ TableName: 't', Key: key(i) }));
           await ecs.send(new DescribeServicesCommand({ cluster: 'c', services: [`s${i}`] }));
         }
+        await lambda.send(new InvokeCommand({ FunctionName: functionArn, InvocationType: 'Event', Payload: Buffer.from('{"delivery":"d-1"}') }));
         await Promise.all([0, 1].map((i) => fresh.send(new GetItemCommand({ TableName: 't', Key: key(i) }))));
+        // Credentials set on a client after its first calls sign its next call.
+        dynamodb.config.credentials = { accessKeyId: 'KEYSET', secretAccessKey: 'secret-SET' } as never;
+        await dynamodb.send(new GetItemCommand({ TableName: 't', Key: key(9) }));
       } finally {
-        for (const client of [dynamodb, ecs, fresh]) client.destroy();
+        for (const client of [dynamodb, ecs, lambda, fresh]) client.destroy();
       }
+      expect(seen[6]!.path).toBe(`/2015-03-31/functions/${encodeURIComponent(functionArn)}/invocations`);
       return seen.map((request) => verifySigV4(request, (id) => `secret-${id.slice(3)}`)).map(({ accessKeyId, scope }) => `${accessKeyId} ${scope.split('/').slice(1).join('/')}`);
     };
     const withOne = await run(true);
     expect(withOne).toEqual(await run(false));
     expect(withOne.map((call) => call.split(' ')[1])).toEqual([
       ...Array.from({ length: 3 }, () => ['us-east-1/dynamodb/aws4_request', 'eu-west-1/ecs/aws4_request']).flat(),
+      'eu-west-1/lambda/aws4_request',
       'us-west-2/dynamodb/aws4_request',
       'us-west-2/dynamodb/aws4_request',
+      'us-east-1/dynamodb/aws4_request',
     ]);
     // Each sequential call was signed with the key fetched for it, none with one kept from an earlier call.
-    expect(new Set(withOne.slice(0, 6).map((call) => call.split(' ')[0])).size).toBe(6);
+    expect(new Set(withOne.slice(0, 7).map((call) => call.split(' ')[0])).size).toBe(7);
+    expect(withOne.at(-1)!.split(' ')[0]).toBe('KEYSET');
   });
 
   it('keeps no failed signer: the call after a failure builds it again', async () => {
