@@ -29,16 +29,18 @@ export const GLOBAL_SETUP = ['test/helpers/temp-dir-setup.ts'];
 const EXCLUDE = ['**/node_modules/**', ...LONG_TESTS];
 
 /**
- * The integration files that change what their whole process shares, or load a Lambda entry whose
- * composition is built once per process: each runs in a module graph of its own. They call the
- * functions' handlers with the AWS endpoints pointed at stand-ins through `process.env`, and replace
- * the global `fetch` or spy on `process.stdout.write`.
+ * The files that change what their whole process shares, or load a Lambda entry whose composition is
+ * built once per process: each runs in a module graph of its own. They call the functions' handlers
+ * with the AWS endpoints pointed at stand-ins through `process.env`, replace the global `fetch`, spy on
+ * `process.stdout.write`, or expose the garbage collector.
  */
 export const OWN_PROCESS_TESTS = [
   'test/integration/aws-path/least-privilege.test.ts',
   'test/integration/aws-path/least-privilege-secrets-traffic.test.ts',
   'test/integration/step-functions/state-machine-run.test.ts',
   'test/integration/secrets/api-function-secrets.test.ts',
+  // Exposes the garbage collector to count what a packed history member keeps.
+  'test/unit/local/packed-history.test.ts',
 ];
 
 export default defineConfig({
@@ -53,7 +55,7 @@ export default defineConfig({
       {
         // Pure code and in-memory fakes: the files share their workers' module graph instead of
         // importing it again per file (about half of the suite's import time). None changes globals.
-        test: { ...COMMON, name: 'unit', include: ['test/unit/**/*.test.ts'], exclude: EXCLUDE, isolate: false },
+        test: { ...COMMON, name: 'unit', include: ['test/unit/**/*.test.ts'], exclude: [...EXCLUDE, ...OWN_PROCESS_TESTS], isolate: false },
       },
       {
         // Real services and stand-ins on loopback, child processes, CDK synthesis: these files, too,
