@@ -3,6 +3,8 @@
  * correct end; GET /rollouts/{id} latency under that load against the same requests once idle; peak
  * memory (RSS of this process, which holds the whole local mode: Hono, dynalite, the ECS emulator).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { apiSend, deliver, newDigest, pushSignatures, registry, workspace, type ServiceSpec } from '../lib/fixtures';
 import { API_TOKEN } from '../lib/fixtures';
 import { load } from '../lib/load';
@@ -81,16 +83,28 @@ export const scale: Benchmark = {
     };
     const counter = countSdkCalls();
     // The benchmark's own reads, left out of the rollouts' calls: its looks at each delivery's outcome
-    // (GET /deliveries/{id}, one GetItem each) and its listings while it waits (one Query a page).
-    const own = { deliveryLooks: 0, listPages: 0 };
+    // (GET /deliveries/{id}, one GetItem each) and the DynamoDB calls of its listings while it waits
+    // (counted as they are made: a page can take several Queries, DynamoDB filtering after its limit).
+    const own = { deliveryLooks: 0, listingCalls: 0 };
+    const listing = new AsyncLocalStorage<true>();
+    const countedSend = DynamoDBClient.prototype.send;
+    DynamoDBClient.prototype.send = function (this: DynamoDBClient, ...args: Parameters<DynamoDBClient['send']>) {
+      if (listing.getStore()) own.listingCalls += 1;
+      return (countedSend as (...a: unknown[]) => unknown).apply(this, args);
+    } as DynamoDBClient['send'];
     const originalFetch = globalThis.fetch;
     globalThis.fetch = ((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
       if (/\/deliveries\/[^/?]+$/.test(String(input instanceof Request ? input.url : input)) && (init?.method ?? 'GET') === 'GET') own.deliveryLooks += 1;
       return originalFetch(input, init);
     }) as typeof fetch;
     const rss: number[] = [];
+    const arrayBuffers: number[] = [];
     const baselineRss = process.memoryUsage().rss;
-    const sampler = setInterval(() => rss.push(process.memoryUsage().rss), 100);
+    const sampler = setInterval(() => {
+      const memory = process.memoryUsage();
+      rss.push(memory.rss);
+      arrayBuffers.push(memory.arrayBuffers);
+    }, 100);
     try {
       // Phase 1: one push per service; every rollout verifies, takes its lock, creates its canary, goes to 50% and pauses.
       t = Date.now();
@@ -106,8 +120,7 @@ export const scale: Benchmark = {
       const deliveredSeconds = (Date.now() - t) / 1000;
       progress(`scale: ${N} webhooks delivered in ${deliveredSeconds.toFixed(1)} s`);
       const list = (q: { status: Rollout['status']; limit: number; cursor?: string }) => {
-        own.listPages += 1;
-        return stack.orchestrator.list(q);
+        return listing.run(true, () => stack.orchestrator.list(q));
       };
       await until('every rollout to pause for approval', async () => (await allWithStatus(list, 'PAUSED')).length === N || undefined, 300_000, 1000);
       const pausedSeconds = (Date.now() - t) / 1000;
@@ -132,11 +145,12 @@ export const scale: Benchmark = {
       progress(`scale: all ${N} succeeded after ${finishSeconds.toFixed(1)} s`);
       clearInterval(sampler);
       const peakRss = Math.max(...rss);
+      const peakArrayBuffers = Math.max(...arrayBuffers);
       // The rollouts' calls: everything until now (the checks and the idle GETs below are the benchmark's) less the benchmark's own reads.
       const calls = { ...counter.counts };
       const callsOf = (service: string) => Object.entries(calls).reduce((n, [k, v]) => n + (k.startsWith(service) ? v : 0), 0);
       const ownReads = { getLoad: loaded.responses, ...own };
-      const rolloutDynamo = callsOf('DynamoDB') - ownReads.getLoad - ownReads.deliveryLooks - ownReads.listPages;
+      const rolloutDynamo = callsOf('DynamoDB') - ownReads.getLoad - ownReads.deliveryLooks - ownReads.listingCalls;
 
       // Correctness: every rollout SUCCEEDED with its own digest now stable in ECS, one task set left.
       const problems: string[] = [];
@@ -170,14 +184,15 @@ export const scale: Benchmark = {
           { metric: `GET /rollouts/{id} during ${N} concurrent rollouts: p99`, value: `${fmt(loaded.p99)} ms`, reference: `${fmt(idle.p99)} ms`, referenceName: 'same GETs, idle', ratio: fmtRatio(loaded.p99 / idle.p99) },
           { metric: 'GET /rollouts/{id} under load: p50 / requests/s', value: `${fmt(loaded.p50)} ms / ${fmt(loaded.rps)}`, reference: `${fmt(idle.p50)} ms / ${fmt(idle.rps)}`, referenceName: 'same GETs, idle' },
           { metric: 'peak RSS', value: mib(peakRss), reference: mib(baselineRss), referenceName: 'RSS with the stack started, before the rollouts', ratio: fmtRatio(peakRss / baselineRss) },
+          { metric: "largest ArrayBuffer memory (Buffers' memory outside the heap, `process.memoryUsage().arrayBuffers`)", value: mib(peakArrayBuffers) },
           { metric: `phase 1: ${N} webhooks delivered / all ${N} paused at 50%`, value: `${fmt(deliveredSeconds)} s / ${fmt(pausedSeconds)} s` },
           { metric: `phase 2: ${N} approvals answered / all ${N} SUCCEEDED`, value: `${fmt(approvedSeconds)} s / ${fmt(finishSeconds)} s` },
           // The benchmark's own reads are one call each, and as many as it made: counted in, they made the figure follow the GET throughput and the delivery looks' pace.
           {
-            metric: "SDK calls per rollout: the rollouts' own, from the first webhook to the last promotion ÷ N (the benchmark's reads left out: the GET load under way, its looks at the deliveries, its listings)",
+            metric: "SDK calls per rollout: the rollouts' own, from the first webhook to the last promotion ÷ N (the benchmark's reads left out: the GET load under way, its looks at the deliveries, its listings' calls)",
             value: `${fmt(rolloutDynamo / N, 1)} DynamoDB, ${fmt(callsOf('ECS') / N, 1)} ECS`,
-            reference: `${fmt(ownReads.getLoad / N, 1)} + ${fmt(ownReads.deliveryLooks / N, 1)} + ${fmt(ownReads.listPages / N, 2)}`,
-            referenceName: "the benchmark's reads per rollout (GET load, delivery looks, listing pages), one DynamoDB call each, left out",
+            reference: `${fmt(ownReads.getLoad / N, 1)} + ${fmt(ownReads.deliveryLooks / N, 1)} + ${fmt(ownReads.listingCalls / N, 2)}`,
+            referenceName: "the benchmark's DynamoDB calls per rollout, left out: the GET load and the delivery looks (one each) and its listings' calls",
           },
           { metric: 'signatures pushed beforehand', value: `${N} in ${fmt(pushSeconds)} s` },
         ],
@@ -199,14 +214,15 @@ export const scale: Benchmark = {
             ? `Starting local mode with ${N} services in one ECS cluster fails: \`startLocalStack\` seeds every service into the ECS emulator, and \`seedService\` calls CreateCluster, whose answer (\`clusterView\`) walks every service of the cluster and, for each, every task set of the emulator (\`taskSetsOf\`): cubic in the number of services. Measured here: ${fmt(seeding.oneCluster125, 0)} ms for 125 services in one cluster, ${fmt(seeding.oneCluster250, 0)} ms for 250 (×2 services → ×${fmt(seeding.oneCluster250 / seeding.oneCluster125, 1)}, exponent ${fmt(growth, 1)}); extrapolated to ${N}: ~${fmt((seeding.oneCluster250 * Math.pow(N / 250, growth)) / 1000, 0)} s (about 12 s when tried during development). That blocks the event loop after dynalite's first calls, its server closes the idle keep-alive socket (5 s), the next DynamoDB call gets ECONNRESET, and with \`maxAttempts: 1\` (dynaliteClient) the start fails. This run spreads the services over ${CLUSTERS} clusters (${fmt(seeding.spread, 0)} ms to seed ${N}). Fix: seed without rendering the cluster (or index task sets by service), and let the local clients retry once.`
             : `Seeding the ECS emulator at start: ${fmt(seeding.oneCluster125, 0)} ms for 125 services in one cluster, ${fmt(seeding.oneCluster250, 0)} ms for 250 (exponent ${fmt(growth, 1)}); ${fmt(seeding.spread, 0)} ms for ${N} over ${CLUSTERS} clusters.`,
           `GET /rollouts/{id} is one DynamoDB read and a JSON rendering. Under load it shares the one event loop of local mode with the approvals, ${N} workflows' Advance calls and steady-state looks and the ECS emulator (dynalite has a thread of its own): p99 ${fmtRatio(loaded.p99 / idle.p99)} the idle figure, with ${fmt(loaded.rps)} instead of ${fmt(idle.rps)} requests/s. Two things keep a read from queueing behind the rollouts. Local mode runs 8 function invocations at once (the state machine's tasks, the events, the intake's work; docs/architecture.md), the others waiting their turn (without that limit: 25× at 250 rollouts). And the calls to the stand-ins of the process are handed over one per turn of the event loop, in the order they came, so the loop reads the API's requests between any two, as between two requests read off sockets (docs/architecture.md, "The stand-ins"). Until 2026-12-04 every waiting call was handed over in the same turn: the loop was then held more than 30 ms at a time 32 times in a run (a 10 ms timer's lateness), 25 of them in the 3 s the ${N} approvals arrive (${CONCURRENCY} in flight, each waking its workflow), and the p99 was 7.7× to 11× the idle figure (155 to 196 ms, three runs on the same day), against 1.4× to 2.3× (27 to 39 ms, six runs on the same day) with one call handed over per turn; the rollouts' own pace moved little (all ${N} promoted 13.7 to 16.0 s after the approvals began, against 12.9 s in the last run before). The ratio swings between runs on this shared machine, the idle reference itself 14 to 33 ms. In AWS reads go to a Lambda and DynamoDB of their own and do not queue behind the rollouts at all.`,
-          `Peak RSS ${mib(peakRss)}, ${fmt((peakRss - baselineRss) / 1048576 / N, 2)} MiB per concurrent rollout above the started stack. What the rollouts keep is the smaller part: dynalite keeps every item in memory (on its own thread: its heap stayed under 60 MiB in traced runs), the Step Functions stand-in keeps every execution's history as AWS does (its inputs and outputs carry the rollout's record: about 31 KB of text per rollout here, kept deflated since 2026-12-03, 13 KB), the ECS emulator its state and a call log of up to 10,000 calls. Until 2026-12-05 each deflated member also kept the 16 KiB output chunk zlib had written it into: the process's ArrayBuffers grew to 114 MiB over the run and were let go only with the stand-in, which is why packing the histories had not moved the peak (1.83–2.20× before; 1.62× and 1.68× in the first two runs since, with ArrayBuffers near 1 MiB throughout; test/unit/local/packed-history.test.ts). Most of the peak is garbage V8 has not collected yet: in runs traced with \`--trace-gc\` (2026-12-03), the main heap after each full collection grew from 52 to about 85 MiB over the run, while before each it reached 3 times that (260 MiB); a heap snapshot after 200 rollouts (2026-12-05) held 65 MiB. Bounding V8's heap growth is a trade this benchmark measured and did not take: with \`--heap-growing-percent=20\` set in the process at run time the peak fell to 1.50× (485 vs 323 MiB) and with 50 to 1.64×, but the GET p99 under load rose to 195 ms (103 ms without) and the ${N} promotions took 21.8 s instead of 17.3 s, one run each. Reaching 1.3× needs fewer allocations per rollout (the AWS SDK's requests and answers are most of them: it took a quarter of the main thread's CPU in a profile of this benchmark, 2026-12-03), not a tighter heap. A sampling heap profile of this benchmark (2026-12-04) put 48% of all it allocated in the SDK: a call allocates about 100 KiB here, over a quarter of it where the SDK's middleware copies the client's whole configuration into new objects on every call (the webhook benchmark says more). Since 2026-12-05 the clients no longer build a signer per call (\`withOneSigner\`, about 7 KiB less per call).`,
+          `Peak RSS ${mib(peakRss)}, ${fmt((peakRss - baselineRss) / 1048576 / N, 2)} MiB per concurrent rollout above the started stack. What the rollouts keep is the smaller part: dynalite keeps every item in memory (on its own thread: its heap stayed under 60 MiB in traced runs), the Step Functions stand-in keeps every execution's history as AWS does (its inputs and outputs carry the rollout's record: about 31 KB of text per rollout here, kept deflated since 2026-12-03, 13 KB), the ECS emulator its state and a call log of up to 10,000 calls. ArrayBuffers took at most ${mib(peakArrayBuffers)} in this run. Until 2026-12-05 each deflated member also kept the 16 KiB output chunk zlib had written it into (test/unit/local/packed-history.test.ts): in a run of this benchmark alone that day the ArrayBuffers grew to 114 MiB, let go only with the stand-in, which is why packing the histories had not moved the peak (1.83–2.20× in the runs before the fix, 1.62× and 1.68× in the first two after). Most of the peak is garbage V8 has not collected yet: in runs traced with \`--trace-gc\` (2026-12-03), the main heap after each full collection grew from 52 to about 85 MiB over the run, while before each it reached 3 times that (260 MiB); a heap snapshot after 200 rollouts (2026-12-05) held 65 MiB. Bounding V8's heap growth is a trade this benchmark measured and did not take: with \`--heap-growing-percent=20\` set in the process at run time the peak fell to 1.50× (485 vs 323 MiB) and with 50 to 1.64×, but the GET p99 under load rose to 195 ms (103 ms without) and the ${N} promotions took 21.8 s instead of 17.3 s, one run each. Reaching 1.3× needs fewer allocations per rollout (the AWS SDK's requests and answers are most of them: it took a quarter of the main thread's CPU in a profile of this benchmark, 2026-12-03), not a tighter heap. A sampling heap profile of this benchmark (2026-12-04) put 48% of all it allocated in the SDK: a call allocates about 100 KiB here, over a quarter of it where the SDK's middleware copies the client's whole configuration into new objects on every call (the webhook benchmark says more). Since 2026-12-05 the clients no longer build a signer per call (\`withOneSigner\`, about 7 KiB less per call).`,
           ...(socketWarnings.count > 0 ? [`The SDK warned ${socketWarnings.count} times that the DynamoDB client's 50 sockets were all in use and requests queued.`] : []),
         ],
-        raw: { seeding, pushSeconds, deliveredSeconds, pausedSeconds, approvedSeconds, finishSeconds, baselineRss, peakRss, loaded, idle, sdkCalls: calls, ownReads, sdkCallsWithChecks: { ...counter.counts }, socketWarnings: socketWarnings.count, problems },
+        raw: { peakArrayBuffers, seeding, pushSeconds, deliveredSeconds, pausedSeconds, approvedSeconds, finishSeconds, baselineRss, peakRss, loaded, idle, sdkCalls: calls, ownReads, sdkCallsWithChecks: { ...counter.counts }, socketWarnings: socketWarnings.count, problems },
       };
     } finally {
       clearInterval(sampler);
       globalThis.fetch = originalFetch;
+      DynamoDBClient.prototype.send = countedSend;
       counter.restore();
       console.warn = warn;
       await stack.stop();
