@@ -30,15 +30,15 @@ export function createApp(deps: AppDeps & OperatorDeps) {
   app.use('*', failedAuthLimit(deps.authFailures ?? new FailureLimiter()));
   const notFound = (c: Context) => problemResponse(c, { type: 'about:blank', title: 'Not found', status: 404, detail: `no route for ${c.req.method} ${c.req.path}`, instance: c.req.path });
   app.notFound(notFound);
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new PayloadTooLargeError(`request body is larger than ${maxSize} bytes`);
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new PayloadTooLargeError(`request body is larger than ${maxSize} bytes`);
+    },
+  });
+  // No GET or HEAD route reads a body, so none is checked. Checking it would build the full Request for
+  // every read (the Node server's requests stay lightweight until their body or signal is touched).
+  app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
   // Every API route: who is calling (the integration token, a named token, an OIDC JWT); viewers may read.
   const access = apiAccess({ apiToken: deps.apiToken, access: deps.orchestrator.config.access ?? null, ...(deps.oidcFetch ? { fetch: deps.oidcFetch } : {}) });
