@@ -39,7 +39,7 @@ import { type TagResolver, registryTagResolver } from '../shared/webhooks/resolv
 import { stepHandlers } from '../functions/wiring/step-handlers';
 import { type ExecutionStatusChangeEvent, type RunningStepFunctionsEmulator, startStepFunctionsEmulator } from './step-functions-emulator/step-functions-emulator';
 import { InvocationSlots } from './invocation-slots';
-import { SDK_CLIENT_DEFAULTS, withOneSigner } from '../shared/adapters/sdk-client-defaults';
+import { sdkClient } from '../shared/adapters/sdk-client-defaults';
 
 export interface LocalStackOptions {
   readonly config: AppConfig;
@@ -190,15 +190,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     })),
   );
   // The SDK clients reach the stand-ins of this process without a socket (local/sdk/in-process-handler.ts).
-  const ecsClient = withOneSigner(new ECSClient({
-    ...SDK_CLIENT_DEFAULTS,
+  const ecsClient = sdkClient(ECSClient, {
     endpoint: ecsServer.endpoint,
     requestHandler: ecsServer.requestHandler,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     // Two attempts: a reset connection (or a lost answer) is tried once more, as the SDK does in AWS.
     maxAttempts: 2,
-  }));
+  });
   let priority = 10;
   for (const service of Object.values(config.services)) {
     if (!service.traffic) continue;
@@ -217,14 +216,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       options.targetGroups,
     );
   }
-  const elbClient = withOneSigner(new ElasticLoadBalancingV2Client({
-    ...SDK_CLIENT_DEFAULTS,
+  const elbClient = sdkClient(ElasticLoadBalancingV2Client, {
     endpoint: elbServer.endpoint,
     requestHandler: elbServer.requestHandler,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 2,
-  }));
+  });
   const routers = new Map<string, TrafficRouter>();
   const traffic = (service: ServiceConfig): TrafficRouter | null => {
     if (!service.traffic) return null;
@@ -285,7 +283,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(dataDir ? { stateFile: join(dataDir, 'step-functions.json') } : {}),
   });
   const signer = await startSignerStandIn();
-  const sfnClient = withOneSigner(new SFNClient({ ...SDK_CLIENT_DEFAULTS, endpoint: stepFunctions.endpoint, requestHandler: stepFunctions.requestHandler, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 2 }));
+  const sfnClient = sdkClient(SFNClient, { endpoint: stepFunctions.endpoint, requestHandler: stepFunctions.requestHandler, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 2 });
   const workflow = new StepFunctionsWorkflow({ client: sfnClient, stateMachineArn: stepFunctions.emulator.stateMachineArn });
   const store = new DynamoRolloutStore({ client: dynamo.client, tableName: TABLE_NAME });
   const deployer = new EcsTaskSetDeployer({ client: ecsClient });
@@ -299,7 +297,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         registries: config.registries,
         revocation: new SignerRevocationChecker({
           // GetRevocationStatus carries the host prefix `data-`, which a loopback endpoint cannot take.
-          client: withOneSigner(new SignerClient({ ...SDK_CLIENT_DEFAULTS, endpoint: signer.endpoint, requestHandler: signer.requestHandler, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, disableHostPrefix: true, maxAttempts: 2 })),
+          client: sdkClient(SignerClient, { endpoint: signer.endpoint, requestHandler: signer.requestHandler, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, disableHostPrefix: true, maxAttempts: 2 }),
         }),
       }),
     workflow,

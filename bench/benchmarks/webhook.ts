@@ -8,7 +8,7 @@ import { HttpResponse } from '@smithy/core/transport';
 import type { RunningRegistry } from '../../local/registry/docker-registry';
 import { dynaliteClient, startDynalite } from '../../local/dynamodb/dynalite-server';
 import { DynamoRolloutStore } from '../../shared/adapters/dynamodb/dynamo-rollout-store';
-import { SDK_CLIENT_DEFAULTS, withOneSigner } from '../../shared/adapters/sdk-client-defaults';
+import { SDK_CLIENT_DEFAULTS, sdkClient } from '../../shared/adapters/sdk-client-defaults';
 import type { ReceivedDelivery } from '../../shared/ports';
 import { WEBHOOK_CONTENT_TYPE, WEBHOOK_TOKEN, deliver, newDigest, pushEnvelope, pushSignatures, registry, workspace, type ServiceSpec } from '../lib/fixtures';
 import { load, type LoadResult } from '../lib/load';
@@ -215,8 +215,8 @@ async function sdkPutMicros(): Promise<{ ours: number; cacheOnly: number; sdkDef
   };
   const received = receivedDeliveries();
   const setups = (['ours', 'cacheOnly', 'sdkDefault'] as const).map((kind) => {
-    const built = new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1, requestHandler, ...(kind === 'sdkDefault' ? {} : SDK_CLIENT_DEFAULTS) });
-    const client = kind === 'ours' ? withOneSigner(built) : built;
+    const options = { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1, requestHandler };
+    const client = kind === 'ours' ? sdkClient(DynamoDBClient, options) : new DynamoDBClient({ ...options, ...(kind === 'cacheOnly' ? SDK_CLIENT_DEFAULTS : {}) });
     return { client, store: new DynamoRolloutStore({ client, tableName: 'rollouts' }), batches: [] as number[] };
   });
   for (const { store } of setups) for (let n = 0; n < 500; n++) await store.receiveDelivery(received());

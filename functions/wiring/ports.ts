@@ -11,7 +11,7 @@ import type { Alarms, DeliveryQueue, EcsDeployer, RolloutStore, SignatureVerifie
 import type { TagResolver } from '../../shared/webhooks/resolve-tag';
 import { loadOnce } from '../../shared/load-once';
 import { ENV, requireEnv } from './environment';
-import { SDK_CLIENT_DEFAULTS, withOneSigner } from '../../shared/adapters/sdk-client-defaults';
+import { sdkClient } from '../../shared/adapters/sdk-client-defaults';
 
 export interface Ports {
   readonly store: RolloutStore;
@@ -36,11 +36,11 @@ export type PortName = keyof Ports;
  * of their own, loaded by the port's first call (docs/architecture.md, "Lambda bundles").
  */
 const FACTORIES: { readonly [K in PortName]: (config: AppConfig, env: NodeJS.ProcessEnv) => Ports[K] } = {
-  store: (_config, env) => new DynamoRolloutStore({ client: withOneSigner(new DynamoDBClient(SDK_CLIENT_DEFAULTS)), tableName: requireEnv(ENV.table, env) }),
+  store: (_config, env) => new DynamoRolloutStore({ client: sdkClient(DynamoDBClient), tableName: requireEnv(ENV.table, env) }),
   ecs: () =>
     lazyPort(async () => {
       const [{ EcsTaskSetDeployer }, { ECSClient }] = await Promise.all([import('../../shared/adapters/ecs/ecs-task-set-deployer'), import('@aws-sdk/client-ecs')]);
-      return new EcsTaskSetDeployer({ client: withOneSigner(new ECSClient(SDK_CLIENT_DEFAULTS)) });
+      return new EcsTaskSetDeployer({ client: sdkClient(ECSClient) });
     }),
   verifier: (config) =>
     lazyPort(async () => {
@@ -48,19 +48,19 @@ const FACTORIES: { readonly [K in PortName]: (config: AppConfig, env: NodeJS.Pro
       // Only services trusting AWS Signer ask it about revocations (checkSignerRevocation grants the call).
       if (!Object.values(config.services).some((s) => s.verify.awsSigner)) return new ImageSignatureVerifier({ registries: config.registries });
       const [{ SignerRevocationChecker }, { SignerClient }] = await Promise.all([import('../../shared/adapters/aws-signer/signer-revocation-checker'), import('@aws-sdk/client-signer')]);
-      return new ImageSignatureVerifier({ registries: config.registries, revocation: new SignerRevocationChecker({ client: withOneSigner(new SignerClient(SDK_CLIENT_DEFAULTS)) }) });
+      return new ImageSignatureVerifier({ registries: config.registries, revocation: new SignerRevocationChecker({ client: sdkClient(SignerClient) }) });
     }),
   workflow: (_config, env) => {
     const stateMachineArn = requireEnv(ENV.stateMachine, env);
     return lazyPort(async () => {
       const [{ StepFunctionsWorkflow }, { SFNClient }] = await Promise.all([import('../../shared/adapters/step-functions/step-functions-workflow'), import('@aws-sdk/client-sfn')]);
-      return new StepFunctionsWorkflow({ client: withOneSigner(new SFNClient(SDK_CLIENT_DEFAULTS)), stateMachineArn });
+      return new StepFunctionsWorkflow({ client: sdkClient(SFNClient), stateMachineArn });
     });
   },
   alarms: () =>
     lazyPort(async () => {
       const [{ CloudWatchAlarms }, { CloudWatchClient }] = await Promise.all([import('../../shared/adapters/cloudwatch/cloudwatch-alarms'), import('@aws-sdk/client-cloudwatch')]);
-      return new CloudWatchAlarms({ client: withOneSigner(new CloudWatchClient(SDK_CLIENT_DEFAULTS)) });
+      return new CloudWatchAlarms({ client: sdkClient(CloudWatchClient) });
     }),
   tags: () =>
     lazyPort(async () => {
@@ -83,7 +83,7 @@ const FACTORIES: { readonly [K in PortName]: (config: AppConfig, env: NodeJS.Pro
               import('../../shared/adapters/elbv2/alb-traffic-router'),
               import('@aws-sdk/client-elastic-load-balancing-v2'),
             ]);
-            return new AlbTrafficRouter({ client: withOneSigner(new ElasticLoadBalancingV2Client({ ...SDK_CLIENT_DEFAULTS, region })), alb });
+            return new AlbTrafficRouter({ client: sdkClient(ElasticLoadBalancingV2Client, { region }), alb });
           },
           { mode: 'alb' },
         );
@@ -97,7 +97,7 @@ const FACTORIES: { readonly [K in PortName]: (config: AppConfig, env: NodeJS.Pro
     // The work runs in another function: nothing here yields to this function's answers (no `answering`).
     return lazyPort<DeliveryQueue>(async () => {
       const [{ LambdaDeliveryQueue }, { LambdaClient }] = await Promise.all([import('../../shared/adapters/lambda/lambda-delivery-queue'), import('@aws-sdk/client-lambda')]);
-      return new LambdaDeliveryQueue({ client: withOneSigner(new LambdaClient(SDK_CLIENT_DEFAULTS)), functionName });
+      return new LambdaDeliveryQueue({ client: sdkClient(LambdaClient), functionName });
     }, { answering: undefined });
   },
 };

@@ -7,7 +7,7 @@ import type { Logger } from '../../shared/observability/logger';
 import type { SecretSource } from '../../shared/ports';
 import { loadOnce } from '../../shared/load-once';
 import { ENV } from './environment';
-import { SDK_CLIENT_DEFAULTS, withOneSigner } from '../../shared/adapters/sdk-client-defaults';
+import { sdkClient } from '../../shared/adapters/sdk-client-defaults';
 
 export function secretIdsFrom(env: NodeJS.ProcessEnv): Readonly<Record<string, string>> {
   const text = env[ENV.secrets];
@@ -32,7 +32,7 @@ export function lambdaSecrets(env: NodeJS.ProcessEnv, logger: Pick<Logger, 'erro
       import('../../shared/adapters/secrets-manager/secrets-manager-secrets'),
       import('@aws-sdk/client-secrets-manager'),
     ]);
-    return new SecretsManagerSecrets({ client: withOneSigner(new SecretsManagerClient(SDK_CLIENT_DEFAULTS)), ids, logger });
+    return new SecretsManagerSecrets({ client: sdkClient(SecretsManagerClient), ids, logger });
   });
   return {
     problem: () => null,

@@ -20,7 +20,7 @@ import type { WireAnswer, WireRequest } from '../sdk/loopback-server';
 import { createTableInput } from '../../shared/adapters/dynamodb/table-design';
 import { retryResetOnce } from '../sdk/retry-reset-once';
 import { finishRebuild, missingIndexes, rebuildTable } from './table-rebuild';
-import { SDK_CLIENT_DEFAULTS, withOneSigner } from '../../shared/adapters/sdk-client-defaults';
+import { sdkClient } from '../../shared/adapters/sdk-client-defaults';
 
 export interface StartDynaliteOptions {
   /** Directory of the LevelDB store, created if missing; data survives restarts. In memory when omitted. */
@@ -146,8 +146,7 @@ function dynaliteHost(): DynaliteHost {
  */
 export function dynaliteClient(endpoint: string, requestHandler?: InProcessHandler): DynamoDBClient {
   return retryResetOnce(
-    withOneSigner(new DynamoDBClient({
-      ...SDK_CLIENT_DEFAULTS,
+    sdkClient(DynamoDBClient, {
       endpoint,
       ...(requestHandler ? { requestHandler } : {}),
       region: 'us-east-1',
@@ -156,7 +155,7 @@ export function dynaliteClient(endpoint: string, requestHandler?: InProcessHandl
       // dynalite reset (an idle keep-alive socket it closed) is tried once more: the request never reached it
       // (a client that reaches it by message has no connection to reset).
       maxAttempts: 1,
-    })),
+    }),
   );
 }
 

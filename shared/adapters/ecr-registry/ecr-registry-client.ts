@@ -18,7 +18,7 @@ import { digestOf, isDigest, readLimited } from '../oci-registry/http-body';
 import { asDescriptor } from '../oci-registry/referrers';
 import { DEFAULT_TIMEOUT_MS, MAX_BLOB_BYTES, type Descriptor, type FetchedManifest, type OciRegistryReader } from '../oci-registry/types';
 import { parseEcrHost, type EcrHost } from './ecr-host';
-import { SDK_CLIENT_DEFAULTS, withOneSigner } from '../sdk-client-defaults';
+import { sdkClient } from '../sdk-client-defaults';
 
 export interface EcrRegistryClientOptions {
   /** `<account>.dkr.ecr.<region>.amazonaws.com`. */
@@ -46,7 +46,7 @@ export class EcrRegistryClient implements OciRegistryReader {
     const parsed = parseEcrHost(options.host);
     if (!parsed) throw new RegistryError(`${options.host} is not an Amazon ECR registry host`);
     this.ecrHost = parsed;
-    this.client = options.client ?? withOneSigner(new ECRClient({ ...SDK_CLIENT_DEFAULTS, region: parsed.region, useFipsEndpoint: parsed.fips }));
+    this.client = options.client ?? sdkClient(ECRClient, { region: parsed.region, useFipsEndpoint: parsed.fips });
     this.fetch = options.fetch ?? globalThis.fetch;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
