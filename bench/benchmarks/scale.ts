@@ -3,11 +3,12 @@
  * correct end; GET /rollouts/{id} latency under that load against the same requests once idle; peak
  * memory (RSS of this process, which holds the whole local mode: Hono, dynalite, the ECS emulator).
  */
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ALL_ROLLOUTS_PARTITION, BY_CREATED_INDEX } from '../../shared/adapters/dynamodb/table-design';
 import { apiSend, deliver, newDigest, pushSignatures, registry, workspace, type ServiceSpec } from '../lib/fixtures';
 import { API_TOKEN } from '../lib/fixtures';
 import { load } from '../lib/load';
+import { countFetches } from '../lib/fetch-count';
 import { countSdkCalls } from '../lib/sdk-calls';
 import { progress } from '../lib/progress';
 import { localStack } from '../lib/stack';
@@ -22,6 +23,8 @@ const GET_CONNECTIONS = 10;
 const GET_SECONDS = 8;
 /** Services spread over clusters: seeding every service into one cluster is cubic in the emulator (see the analysis). */
 const CLUSTERS = 25;
+/** The key the benchmark's own listing Queries are counted under (a DynamoDB call, not the rollouts'). */
+const LISTING = "DynamoDB Query, the benchmark's listings";
 const name = (i: number) => `svc-${String(i).padStart(3, '0')}`;
 
 async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
@@ -81,23 +84,14 @@ export const scale: Benchmark = {
       if (String(args[0]).includes('socket usage at capacity')) socketWarnings.count += 1;
       else warn(...args);
     };
-    const counter = countSdkCalls();
-    // The benchmark's own reads, left out of the rollouts' calls: its looks at each delivery's outcome
-    // (GET /deliveries/{id}, one GetItem each) and the Queries of its listings while it waits, counted as
-    // they are made (a page can take several, DynamoDB filtering after its limit): a listing of all
-    // rollouts, which the rollouts themselves never make (they list one service's).
-    const own = { deliveryLooks: 0, listingCalls: 0 };
-    const countedSend = DynamoDBClient.prototype.send;
-    DynamoDBClient.prototype.send = function (this: DynamoDBClient, ...args: Parameters<DynamoDBClient['send']>) {
-      const command = args[0];
-      if (command instanceof QueryCommand && command.input.IndexName === BY_CREATED_INDEX.name && command.input.ExpressionAttributeValues?.[':p']?.S === ALL_ROLLOUTS_PARTITION) own.listingCalls += 1;
-      return (countedSend as (...a: unknown[]) => unknown).apply(this, args);
-    } as DynamoDBClient['send'];
-    const originalFetch = globalThis.fetch;
-    globalThis.fetch = ((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
-      if (/\/deliveries\/[^/?]+$/.test(String(input instanceof Request ? input.url : input)) && (init?.method ?? 'GET') === 'GET') own.deliveryLooks += 1;
-      return originalFetch(input, init);
-    }) as typeof fetch;
+    // The benchmark's own reads, left out of the rollouts' calls: the Queries of its listings while it
+    // waits, counted as they are made (a page can take several, DynamoDB filtering after its limit) under
+    // a key of their own: a listing of all rollouts, which the rollouts themselves never make (they list
+    // one service's); and its looks at each delivery's outcome (GET /deliveries/{id}, one GetItem each).
+    const counter = countSdkCalls((_service, command) =>
+      command instanceof QueryCommand && command.input.IndexName === BY_CREATED_INDEX.name && command.input.ExpressionAttributeValues?.[':p']?.S === ALL_ROLLOUTS_PARTITION ? LISTING : undefined,
+    );
+    const deliveryLooks = countFetches((url, init) => /\/deliveries\/[^/?]+$/.test(url) && (init?.method ?? 'GET') === 'GET');
     const rss: number[] = [];
     const arrayBuffers: number[] = [];
     const baselineRss = process.memoryUsage().rss;
@@ -148,7 +142,7 @@ export const scale: Benchmark = {
       // The rollouts' calls: everything until now (the checks and the idle GETs below are the benchmark's) less the benchmark's own reads.
       const calls = { ...counter.counts };
       const callsOf = (service: string) => Object.entries(calls).reduce((n, [k, v]) => n + (k.startsWith(service) ? v : 0), 0);
-      const ownReads = { getLoad: loaded.responses, ...own };
+      const ownReads = { getLoad: loaded.responses, deliveryLooks: deliveryLooks.count, listingCalls: calls[LISTING] ?? 0 };
       const rolloutDynamo = callsOf('DynamoDB') - ownReads.getLoad - ownReads.deliveryLooks - ownReads.listingCalls;
 
       // Correctness: every rollout SUCCEEDED with its own digest now stable in ECS, one task set left.
@@ -220,8 +214,7 @@ export const scale: Benchmark = {
       };
     } finally {
       clearInterval(sampler);
-      globalThis.fetch = originalFetch;
-      DynamoDBClient.prototype.send = countedSend;
+      deliveryLooks.restore();
       counter.restore();
       console.warn = warn;
       await stack.stop();

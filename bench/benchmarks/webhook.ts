@@ -12,6 +12,7 @@ import { SDK_CLIENT_DEFAULTS, sdkClient } from '../../shared/adapters/sdk-client
 import type { ReceivedDelivery } from '../../shared/ports';
 import { WEBHOOK_CONTENT_TYPE, WEBHOOK_TOKEN, deliver, newDigest, pushEnvelope, pushSignatures, registry, workspace, type ServiceSpec } from '../lib/fixtures';
 import { load, type LoadResult } from '../lib/load';
+import { countFetches } from '../lib/fetch-count';
 import { countSdkCalls, type SdkCallCounter } from '../lib/sdk-calls';
 import { allRollouts, localStack } from '../lib/stack';
 import { fmt, fmtRatio, median, until } from '../lib/stats';
@@ -89,12 +90,7 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
     return c.json({ deliveryId: '00000000000000000000000000', accepted: [], ignored: [] }, 202);
   });
   const counter = countSdkCalls();
-  let registryGets = 0;
-  const originalFetch = globalThis.fetch;
-  globalThis.fetch = ((input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
-    if (String(input instanceof Request ? input.url : input).includes(reg.host)) registryGets += 1;
-    return originalFetch(input, init);
-  }) as typeof fetch;
+  const registryGets = countFetches((url) => url.includes(reg.host));
   try {
     // An active rollout holds each of these two services (paused for approval), as in a busy deployment.
     const first = await deliver(stack.url, reg.host, 'team/queued', queuedDigests.shift()!);
@@ -127,7 +123,7 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
       await untilQuiet();
       const base = { url: stack.url, method: 'POST', headers, connections: CONNECTIONS };
       counter.reset();
-      registryGets = 0;
+      registryGets.reset();
       let r: LoadResult;
       if (mode === 'bare') r = await load({ ...base, path: '/bench/bare', body: dupBody, duration: DURATION_S });
       else if (mode === 'duplicate') r = await load({ ...base, path: '/webhooks/registry', body: dupBody, duration: DURATION_S });
@@ -145,7 +141,7 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
       await stack.orchestrator.deliveriesIdle();
       workMs[mode] = performance.now() - answered;
       runs[mode] = r;
-      calls[mode] = perRequest(counter, registryGets, r.responses);
+      calls[mode] = perRequest(counter, registryGets.count, r.responses);
     }
     // Correctness: one verified rollout per distinct digest.
     const check = {
@@ -158,7 +154,7 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
     };
     return { runs: runs as Record<Mode, LoadResult>, calls: calls as Record<Mode, Record<string, number>>, workMs: workMs as Record<Mode, number>, check };
   } finally {
-    globalThis.fetch = originalFetch;
+    registryGets.restore();
     counter.restore();
     await stack.stop();
     ws.cleanup();

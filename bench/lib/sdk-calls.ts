@@ -14,14 +14,19 @@ export interface SdkCallCounter {
   restore(): void;
 }
 
-export function countSdkCalls(): SdkCallCounter {
+/**
+ * `named`: a key of its own for the calls it names (the command object as sent), to tell a benchmark's
+ * own calls from the orchestrator's; the others are counted under `<service> <operation>`.
+ */
+export function countSdkCalls(named: (service: string, command: object) => string | undefined = () => undefined): SdkCallCounter {
   const counts: Record<string, number> = {};
   const restores: (() => void)[] = [];
   for (const client of [DynamoDBClient, ECSClient] as unknown as Sender[]) {
     const original = client.prototype.send;
     const service = client.name.replace(/Client$/, '');
     client.prototype.send = function (this: unknown, ...args: unknown[]) {
-      const key = `${service} ${(args[0] as object).constructor.name.replace(/Command$/, '')}`;
+      const command = args[0] as object;
+      const key = named(service, command) ?? `${service} ${command.constructor.name.replace(/Command$/, '')}`;
       counts[key] = (counts[key] ?? 0) + 1;
       return original.apply(this, args);
     };
