@@ -15,12 +15,13 @@ import { ScriptedVerifier } from '../../helpers/scripted-verifier';
 import { FakeEcs, MemStore, RecordingWorkflow } from '../../unit/orchestration/fakes';
 
 const API_TOKEN = 'integration-secret';
+let app: ReturnType<typeof createApp>;
 let server: ServerType;
 let port: number;
 
 beforeAll(async () => {
   const orchestrator = new Orchestrator({ config: appConfig([serviceConfig('web')]), store: new MemStore(), ecs: new FakeEcs(), verifier: new ScriptedVerifier(), workflow: new RecordingWorkflow() });
-  const app = createApp({ orchestrator, webhookToken: 'hook-token-0123456789', apiToken: API_TOKEN });
+  app = createApp({ orchestrator, webhookToken: 'hook-token-0123456789', apiToken: API_TOKEN });
   server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
@@ -80,7 +81,6 @@ describe('reads on the Node server', () => {
 
   it('still refuses a body over the limit on a request that carries one', async () => {
     // In process: over a socket, the server answers 413 and closes before the client has sent it all.
-    const app = createApp({ orchestrator: new Orchestrator({ config: appConfig([serviceConfig('web')]), store: new MemStore(), ecs: new FakeEcs(), verifier: new ScriptedVerifier(), workflow: new RecordingWorkflow() }), webhookToken: 'hook-token-0123456789', apiToken: API_TOKEN });
     const big = `"${'x'.repeat(1024 * 1024)}"`;
     const headers = { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' };
     expect((await app.request('/rollouts/01J0000000000000000000000/approve', { method: 'POST', headers, body: big })).status).toBe(413);
