@@ -32,7 +32,7 @@ const EXCLUDE = ['**/node_modules/**', ...LONG_TESTS];
  * The files that change what their whole process shares, or load a Lambda entry whose composition is
  * built once per process: each runs in a module graph of its own. They call the functions' handlers
  * with the AWS endpoints pointed at stand-ins through `process.env`, replace the global `fetch`, spy on
- * `process.stdout.write`, or expose the garbage collector.
+ * `process.stdout.write`, expose the garbage collector, or turn on V8's natives syntax.
  */
 export const OWN_PROCESS_TESTS = [
   'test/integration/aws-path/least-privilege.test.ts',
@@ -41,6 +41,8 @@ export const OWN_PROCESS_TESTS = [
   'test/integration/secrets/api-function-secrets.test.ts',
   // Exposes the garbage collector to count what a packed history member keeps.
   'test/unit/local/packed-history.test.ts',
+  // Turns on V8's natives syntax to ask whether an SDK client's configuration has fast properties.
+  'test/unit/shared/fast-config.test.ts',
 ];
 
 export default defineConfig({
