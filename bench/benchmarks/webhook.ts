@@ -10,6 +10,7 @@ import { dynaliteClient, startDynalite } from '../../local/dynamodb/dynalite-ser
 import { DynamoRolloutStore } from '../../shared/adapters/dynamodb/dynamo-rollout-store';
 import { SDK_CLIENT_DEFAULTS, sdkClient } from '../../shared/adapters/sdk-client-defaults';
 import type { ReceivedDelivery } from '../../shared/ports';
+import { requestText } from '../../shared/http/request-body';
 import { WEBHOOK_CONTENT_TYPE, WEBHOOK_TOKEN, deliver, newDigest, pushEnvelope, pushSignatures, registry, workspace, type ServiceSpec } from '../lib/fixtures';
 import { load, type LoadResult } from '../lib/load';
 import { countFetches } from '../lib/fetch-count';
@@ -84,9 +85,10 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
 
   const stack = await localStack({ config: ws.config, taskStartMs: 20, steadyPollMs: 50 });
   // The reference: a route on the same app and server, behind the same app-wide middleware (body limit),
-  // that reads the body and answers 202 with the same shape. Added before the app serves its first request.
+  // that reads the body as the webhook routes do (`requestText`, without a web Request on this server) and
+  // answers 202 with the same shape. Added before the app serves its first request.
   stack.app.post('/bench/bare', async (c) => {
-    await c.req.text();
+    await requestText(c);
     return c.json({ deliveryId: '00000000000000000000000000', accepted: [], ignored: [] }, 202);
   });
   const counter = countSdkCalls();
@@ -319,7 +321,7 @@ export const webhook: Benchmark = {
           `Local mode (\`startLocalStack\`: dynalite on a thread of its own, the ECS emulator and the timer workflow in this process, reached by the real SDK clients without a socket: docs/architecture.md, "The stand-ins") with the real \`CosignSignatureVerifier\` reading cosign signatures from Debian's docker-registry on loopback. Load: autocannon 9.0.0 in a child process, ${CONNECTIONS} connections, no pipelining. ${REPEATS} repeats, each on a fresh stack with the modes in rotated order (supersede last); medians of the repeats. Before the timed runs, ${WARM_REQUESTS} new digests for other services are answered and worked through, untimed, until the event loop is idle again (under 5% busy over 250 ms): a warm-up, as the bare route's figure is a 3 s run. Each timed run starts once the process is that quiet again. Calls per request: every DynamoDB and ECS SDK call (counted on the clients) and registry request (counted on \`fetch\`) the process made during a run and until the in-process delivery queue was idle after it, divided by its requests: the answer's one PutItem, each delivery's work after the answer, and for new digests each rollout's first workflow step in the background (its canary task set). The answering path alone is one DynamoDB call (a conditional PutItem of the received delivery), checked by test/integration/webhooks/webhook-intake.test.ts.`,
           `**${LABEL.new}** (the target's figure): ${NEW_REQUESTS} requests per repeat, each a new digest (its signature pushed beforehand) for a different service with no active rollout: authenticate, parse, match in memory, record the delivery and answer \`202\`; then, after the answer, read the stable digest from ECS, claim the (service, digest) delivery, write the rollout, fetch and verify the signature from the registry, take the service lock and start the workflow (PROGRESSING).`,
           `**${LABEL.queued}**: ${QUEUED_REQUESTS} new digests per repeat for one service whose active rollout waits for approval; each is verified and queued behind the lock (PENDING). **${LABEL.supersede}**: ${SUPERSEDE_REQUESTS} new digests for one service; each push supersedes the active rollout (an ECS rollback of its canary) and takes the lock. **${LABEL.duplicate}**: the same notification (a distribution envelope whose event carries an \`id\`) again and again for ${DURATION_S} s, as a registry retrying sends it: its delivery id is derived from the notification, so the first repeat is answered after one refused conditional PutItem and one GetItem of the delivery recorded first, and the later ones from the process's memory of the deliveries it recorded or read in the last 5 minutes; no work follows.`,
-          `**${LABEL.bare}**: \`POST /bench/bare\` added to the same Hono app (same server, same app-wide body-limit middleware), reading the same body and answering 202 JSON, for ${DURATION_S} s; no auth, no work.`,
+          `**${LABEL.bare}**: \`POST /bench/bare\` added to the same Hono app (same server, same app-wide body-limit middleware), reading the same body as the webhook routes read it (\`requestText\`) and answering 202 JSON, for ${DURATION_S} s; no auth, no work.`,
         ],
         figures,
         targets: [

@@ -3,9 +3,7 @@
  * tests serve the very same app (tests call `app.request()`). Each concern is a route module.
  */
 import { type Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { silentLogger } from '../observability/logger';
-import { PayloadTooLargeError } from '../errors';
 import { apiAccess, requireRole } from './identity';
 import type { AppDeps } from './deps';
 import { type OperatorDeps, operatorRoutes } from './dashboard';
@@ -14,6 +12,7 @@ import { localRoutes } from './local-routes';
 import { docsRoutes } from './openapi/docs-routes';
 import { problemResponse, renderError } from './problem';
 import { FailureLimiter, failedAuthLimit } from './rate-limit';
+import { limitRequestBody } from './request-body';
 import { rolloutRoutes } from './rollout-routes';
 import { slackRoutes } from '../notifications/slack-routes';
 
@@ -30,15 +29,8 @@ export function createApp(deps: AppDeps & OperatorDeps) {
   app.use('*', failedAuthLimit(deps.authFailures ?? new FailureLimiter()));
   const notFound = (c: Context) => problemResponse(c, { type: 'about:blank', title: 'Not found', status: 404, detail: `no route for ${c.req.method} ${c.req.path}`, instance: c.req.path });
   app.notFound(notFound);
-  const limitBody = bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new PayloadTooLargeError(`request body is larger than ${maxSize} bytes`);
-    },
-  });
-  // No GET or HEAD route reads a body, so none is checked. Checking it would build the full Request for
-  // every read (the Node server's requests stay lightweight until their body or signal is touched).
-  app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
+  // 413 beyond maxSize; on the Node server the body is read here, once (shared/http/request-body.ts).
+  app.use('*', limitRequestBody(maxSize));
 
   // Every API route: who is calling (the integration token, a named token, an OIDC JWT); viewers may read.
   const access = apiAccess({ apiToken: deps.apiToken, access: deps.orchestrator.config.access ?? null, ...(deps.oidcFetch ? { fetch: deps.oidcFetch } : {}) });

@@ -6,6 +6,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createMiddleware } from 'hono/factory';
 import { UnauthorizedError } from '../errors';
+import { requestBytes } from './request-body';
 
 /** Compares in constant time whatever the lengths (hashing first makes them equal). */
 export function safeEqual(a: string, b: string): boolean {
@@ -95,7 +96,7 @@ export function hmacAuth(options: HmacAuthOptions) {
     }
     // The raw bytes, not the decoded text: a signature covers exactly what was sent. Hono keeps the body
     // for the handler's own read.
-    const body = new Uint8Array(await c.req.arrayBuffer());
+    const body = await requestBytes(c);
     let message: Uint8Array = body;
     let timestamp: number | null = null;
     if (options.timestampHeader) {

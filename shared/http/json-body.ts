@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { UnsupportedMediaTypeError, ValidationError } from '../errors';
+import { requestText } from './request-body';
 
 export const JSON_ONLY = ['application/json'] as const;
 
@@ -22,5 +23,5 @@ export function parseJson(c: Context, text: string, allowed: readonly string[]):
 }
 
 export async function readJson(c: Context, allowed: readonly string[] = JSON_ONLY): Promise<unknown> {
-  return parseJson(c, await c.req.text(), allowed);
+  return parseJson(c, await requestText(c), allowed);
 }

@@ -13,6 +13,7 @@ import { identityOf, requireRole } from './identity';
 import type { AppDeps } from './deps';
 import { presentRollout } from './deps';
 import { JSON_ONLY, parseJson, readJson } from './json-body';
+import { requestText } from './request-body';
 import { loadOnce } from '../load-once';
 
 /** The request validators (zod), loaded by the first request that has a body or a query to check, not by `GET /rollouts/{id}`. */
@@ -113,7 +114,7 @@ export function rolloutRoutes(deps: AppDeps, logger: Logger) {
 
   routes.post('/rollouts/:id/retry', operator, async (c) => {
     const identity = identityOf(c);
-    const text = await c.req.text();
+    const text = await requestText(c);
     const body = text.trim() === '' ? {} : parseJson(c, text, JSON_ONLY);
     const { parseOrThrow, retryBody } = await validators();
     const { by } = parseOrThrow(retryBody, body, 'retry request');

@@ -24,6 +24,7 @@ import { dockerHubPushSchema, parseDockerHubPush, parseQuayPush, quayPushSchema 
 import type { AppDeps } from './deps';
 import { ServiceUnavailableError } from './http-errors';
 import { JSON_ONLY, mediaType, parseJson } from './json-body';
+import { requestText } from './request-body';
 import { parseOrThrow } from './validation';
 
 export interface WebhookRoute {
@@ -176,7 +177,7 @@ export function webhookRoutes(deps: AppDeps, logger: Logger, options: WebhookRou
     const auth = sourceAuth(route.source, config.webhooks, { sharedToken: deps.webhookToken, ...(options.now ? { now: options.now } : {}) });
     if (!auth) continue; // disabled in the config: the app answers 404
     routes.post(`/${route.source}`, auth, async (c) => {
-      const text = await c.req.text();
+      const text = await requestText(c);
       const body = decodeBody(c, text, route.contentTypes);
       const parsed = route.parse(body, c);
       const resolved = await resolveTaggedPushes(config, resolver, parsed.tagged);

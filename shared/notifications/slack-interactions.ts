@@ -8,6 +8,7 @@ import type { Context } from 'hono';
 import { NotFoundError, RolloutError, UnauthorizedError, UnsupportedMediaTypeError, ValidationError } from '../errors';
 import { mediaType } from '../http/json-body';
 import { quote } from '../http/limits';
+import { requestBytes } from '../http/request-body';
 import { FORM_MEDIA_TYPE, SLACK_ACTIONS, type BlockActions, type SlackActionId, parseActionValue, parseInteraction } from './slack-interaction';
 import { mayDecide, slackIdentity } from './slack-people';
 import { type SlackReply, decisionLine, ephemeralReply, updatedApprovalMessage, waitsForApprovalAt } from './slack-replies';
@@ -103,7 +104,7 @@ export function slackInteractionHandler(deps: SlackRouteDeps): (c: Context) => P
     const slack = orchestrator.config.slack;
     if (!slack || !deps.claims) throw new NotFoundError('Slack interactions are not enabled on this orchestrator: set slack.signingSecretEnv and access.slack in the config');
     // The raw bytes, not the decoded text: the signature covers exactly what was sent.
-    const rawBody = new Uint8Array(await c.req.arrayBuffer());
+    const rawBody = await requestBytes(c);
     const verdict = verifySlackRequest(
       await slack.signingSecret.value(),
       { signature: c.req.header(SLACK_SIGNATURE_HEADER), timestamp: c.req.header(SLACK_TIMESTAMP_HEADER) },
