@@ -36,6 +36,9 @@ export interface DeliveryInput {
   readonly identity?: readonly string[];
 }
 
+/** A delivery as received: recorded now, or a repeat of the one recorded first under its id. */
+type Received = { readonly delivery: ReceivedDelivery } | { readonly repeatOf: DeliveryRecord };
+
 export class DeliveryIntake {
   private readonly recent: RecentDeliveries;
 
@@ -60,9 +63,13 @@ export class DeliveryIntake {
   }
 
   private async answer(input: DeliveryInput, planned: () => void): Promise<DeliveryReceipt> {
-    const { delivery, repeatOf } = await this.receive(input, planned);
+    const received = await this.receive(input, planned);
     // A repeat (a sender retrying): its work was handed on with the first (the watchdog sees to it if lost).
-    if (repeatOf) return repeatOf.status === 'RECEIVED' ? receiptOf(repeatOf) : { deliveryId: repeatOf.id, accepted: [...repeatOf.accepted], ignored: [...repeatOf.ignored] };
+    if ('repeatOf' in received) {
+      const { repeatOf } = received;
+      return repeatOf.status === 'RECEIVED' ? receiptOf(repeatOf) : { deliveryId: repeatOf.id, accepted: [...repeatOf.accepted], ignored: [...repeatOf.ignored] };
+    }
+    const { delivery } = received;
     if (delivery.planned.length > 0) {
       // A lost hand-over loses nothing: the delivery stays RECEIVED and the watchdog dispatches it again.
       await this.queue.dispatch(delivery.id, delivery).catch((e: unknown) => this.ctx.log.warn('delivery not handed over; the watchdog will', { deliveryId: delivery.id, error: errorMessage(e) }));
@@ -72,9 +79,11 @@ export class DeliveryIntake {
 
   /** Records the delivery and does its work now (the ECR event, whose function is itself asynchronous). */
   async ingest(input: DeliveryInput): Promise<IngestResult & { deliveryId: string }> {
-    const { delivery: received, repeatOf } = await this.receive(input);
+    const received = await this.receive(input);
+    const repeatOf = 'repeatOf' in received ? received.repeatOf : null;
     if (repeatOf?.status === 'PROCESSED') return { deliveryId: repeatOf.id, accepted: [...repeatOf.accepted], ignored: [...repeatOf.ignored] };
-    const delivery = repeatOf ? withoutStatus(repeatOf) : received;
+    const delivery = repeatOf ? withoutStatus(repeatOf) : 'delivery' in received ? received.delivery : null;
+    if (delivery === null) throw new Error('a delivery is either received or a repeat');
     if (delivery.planned.length === 0) return { deliveryId: delivery.id, accepted: [], ignored: [...delivery.ignored] };
     const done = await this.complete(delivery);
     return { deliveryId: done.id, accepted: [...done.accepted], ignored: [...done.ignored] };
@@ -109,21 +118,21 @@ export class DeliveryIntake {
   }
 
   /** Records the delivery (one conditional write); `repeatOf` is the delivery recorded first under its id, if any. */
-  private async receive(input: DeliveryInput, onPlanned?: () => void): Promise<{ delivery: ReceivedDelivery; repeatOf: DeliveryRecord | null }> {
+  private async receive(input: DeliveryInput, onPlanned?: () => void): Promise<Received> {
     const now = this.ctx.clock();
     const id = input.identity ? notificationDeliveryId(input.identity) : this.ctx.newId(now);
-    // A repeat this process recorded or read lately: answered without the store.
+    // A repeat this process recorded or read lately: answered without the store, and without a plan.
     const remembered = input.identity ? this.recent.get(id, now) : null;
+    if (remembered) return { repeatOf: remembered };
     const { planned, ignored } = this.intake.plan(input.pushes);
     const delivery: ReceivedDelivery = { id, source: input.source, receivedAt: now.toISOString(), planned, ignored: [...(input.ignored ?? []), ...ignored] };
-    if (remembered) return { delivery, repeatOf: remembered };
     if (planned.length > 0) onPlanned?.();
     try {
       // Nothing left to do: the outcome is known now, and written as such (still one call).
       const written = planned.length === 0 ? processedOf(delivery, { accepted: [], ignored: [...delivery.ignored] }, now) : delivery;
       const repeatOf = await this.ctx.deps.store.receiveDelivery(written);
       if (input.identity) this.recent.remember(repeatOf ?? ('processedAt' in written ? { status: 'PROCESSED', ...written } : { status: 'RECEIVED', ...written }), now);
-      return { delivery, repeatOf };
+      return repeatOf ? { repeatOf } : { delivery };
     } catch (e) {
       this.ctx.log.warn('delivery not recorded', { deliveryId: delivery.id, error: errorMessage(e) });
       throw new DeliveryNotReceivedError(`the delivery could not be recorded (${errorMessage(e)}); nothing was done, send it again`, { cause: e });
