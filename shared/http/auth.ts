@@ -8,11 +8,29 @@ import { createMiddleware } from 'hono/factory';
 import { UnauthorizedError } from '../errors';
 import { requestBytes } from './request-body';
 
+const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
+
 /** Compares in constant time whatever the lengths (hashing first makes them equal). */
 export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
+  return timingSafeEqual(sha256(a), sha256(b));
+}
+
+/**
+ * The digests of the last few configured credentials (tokens): a request's check hashes only what it
+ * presents. Bounded, since a token read through the SecretSource may change.
+ */
+const credentialDigests = new Map<string, Buffer>();
+const CREDENTIAL_DIGESTS_KEPT = 16;
+
+/** `safeEqual` for a configured credential, whose digest is kept instead of computed again per request. */
+export function matchesCredential(presented: string, credential: string): boolean {
+  let digest = credentialDigests.get(credential);
+  if (digest === undefined) {
+    if (credentialDigests.size >= CREDENTIAL_DIGESTS_KEPT) credentialDigests.clear();
+    digest = sha256(credential);
+    credentialDigests.set(credential, digest);
+  }
+  return timingSafeEqual(sha256(presented), digest);
 }
 
 /**
@@ -43,7 +61,7 @@ export function bearerAuth(options: BearerAuthOptions) {
     const fromQuery = options.queryParam && header === undefined ? c.req.query(options.queryParam) : undefined;
     const token = await credentialValue(options.token);
     if (fromQuery !== undefined) {
-      if (!safeEqual(fromQuery, token)) throw new UnauthorizedError(`invalid ${options.realm}`);
+      if (!matchesCredential(fromQuery, token)) throw new UnauthorizedError(`invalid ${options.realm}`);
       return next();
     }
     if (!header) {
@@ -52,7 +70,7 @@ export function bearerAuth(options: BearerAuthOptions) {
     }
     const match = /^Bearer\s+(.+)$/i.exec(header);
     const presented = match ? match[1]!.trim() : options.allowBareToken ? header.trim() : null;
-    if (presented === null || !safeEqual(presented, token)) throw new UnauthorizedError(`invalid ${options.realm}`);
+    if (presented === null || !matchesCredential(presented, token)) throw new UnauthorizedError(`invalid ${options.realm}`);
     await next();
   });
 }

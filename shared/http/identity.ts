@@ -8,7 +8,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AccessConfig, Role } from '../config/access-schema';
 import { ForbiddenError, SecretUnavailableError, UnauthorizedError } from '../errors';
-import { type Credential, credentialValue, safeEqual } from './auth';
+import { type Credential, credentialValue, matchesCredential } from './auth';
 import { LIMITS } from './limits';
 import type { OidcVerifier } from './oidc';
 
@@ -54,7 +54,7 @@ export function apiAccess(options: ApiAccessOptions) {
       unavailable = error;
       return null;
     });
-    if (apiToken !== null && safeEqual(presented, apiToken)) return { person: 'api', role: 'admin', credential: 'ROLLOUT_API_TOKEN', mayStateBy: true };
+    if (apiToken !== null && matchesCredential(presented, apiToken)) return { person: 'api', role: 'admin', credential: 'ROLLOUT_API_TOKEN', mayStateBy: true };
     const digest = sha256(presented);
     // Every named token is compared, so the time taken does not say which one nearly matched.
     let match: (typeof named)[number] | undefined;

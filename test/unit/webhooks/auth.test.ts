@@ -2,7 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { bearerAuth, hmacAuth, REPLAY_WINDOW_SECONDS, safeEqual, verifyHmacSha256 } from '../../../shared/http/auth';
+import { bearerAuth, hmacAuth, matchesCredential, REPLAY_WINDOW_SECONDS, safeEqual, verifyHmacSha256 } from '../../../shared/http/auth';
 import { renderError } from '../../../shared/http/problem';
 import { silentLogger } from '../../../shared/observability/logger';
 
@@ -27,6 +27,25 @@ describe('verifyHmacSha256', () => {
   it('compares whatever the lengths', () => {
     expect(safeEqual('a', 'a')).toBe(true);
     expect(safeEqual('a', 'a'.repeat(1000))).toBe(false);
+  });
+});
+
+describe('matchesCredential', () => {
+  it('matches a configured credential exactly, whatever the lengths, and follows a credential that changes', () => {
+    expect(matchesCredential('token-a', 'token-a')).toBe(true);
+    expect(matchesCredential('token-a', 'token-a')).toBe(true); // its digest kept
+    expect(matchesCredential('token-b', 'token-a')).toBe(false);
+    expect(matchesCredential('token-a ', 'token-a')).toBe(false);
+    expect(matchesCredential('', 'token-a')).toBe(false);
+    // A rotated secret: the new value matches, the old one no longer does.
+    expect(matchesCredential('token-a', 'token-c')).toBe(false);
+    expect(matchesCredential('token-c', 'token-c')).toBe(true);
+    // More credentials than are kept: each still matches only itself.
+    for (let i = 0; i < 40; i++) {
+      expect(matchesCredential(`token-${i}`, `token-${i}`)).toBe(true);
+      expect(matchesCredential(`token-${i}`, `token-${i + 1}`)).toBe(false);
+    }
+    expect(matchesCredential('token-a', 'token-a')).toBe(true);
   });
 });
 
