@@ -8,7 +8,7 @@ import { HttpResponse } from '@smithy/core/transport';
 import type { RunningRegistry } from '../../local/registry/docker-registry';
 import { dynaliteClient, startDynalite } from '../../local/dynamodb/dynalite-server';
 import { DynamoRolloutStore } from '../../shared/adapters/dynamodb/dynamo-rollout-store';
-import { SDK_CLIENT_DEFAULTS, sdkClient } from '../../shared/adapters/sdk-client-defaults';
+import { SDK_CLIENT_DEFAULTS, sdkClient, withOneSigner } from '../../shared/adapters/sdk-client-defaults';
 import type { ReceivedDelivery } from '../../shared/ports';
 import { requestText } from '../../shared/http/request-body';
 import { WEBHOOK_CONTENT_TYPE, WEBHOOK_TOKEN, deliver, newDigest, pushEnvelope, pushSignatures, registry, workspace, type ServiceSpec } from '../lib/fixtures';
@@ -32,8 +32,8 @@ const WARM_REQUESTS = 48;
 const QUEUED_REQUESTS = 30;
 const SUPERSEDE_REQUESTS = 15;
 
-type Mode = 'bare' | 'new' | 'duplicate' | 'queued' | 'supersede';
-const MODES: readonly Mode[] = ['bare', 'new', 'duplicate', 'queued', 'supersede'];
+type Mode = 'bare' | 'bareHono' | 'new' | 'duplicate' | 'queued' | 'supersede';
+const MODES: readonly Mode[] = ['bare', 'bareHono', 'new', 'duplicate', 'queued', 'supersede'];
 
 const headers = { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': WEBHOOK_CONTENT_TYPE };
 const idle = (i: number) => `idle-${String(i).padStart(3, '0')}`;
@@ -91,6 +91,12 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
     await requestText(c);
     return c.json({ deliveryId: '00000000000000000000000000', accepted: [], ignored: [] }, 202);
   });
+  // For comparison only: the same route reading its body through Hono (`c.req.text()`), which builds a
+  // full web Request on this server, as the reference did until 2026-12-05.
+  stack.app.post('/bench/bare-hono', async (c) => {
+    await c.req.text();
+    return c.json({ deliveryId: '00000000000000000000000000', accepted: [], ignored: [] }, 202);
+  });
   const counter = countSdkCalls();
   const registryGets = countFetches((url) => url.includes(reg.host));
   try {
@@ -118,7 +124,7 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
     /** From the end of a run (the load process's exit) until the delivery queue was idle: the work still due after the answers. */
     const workMs: Partial<Record<Mode, number>> = {};
     // Rotated order across repeats; supersede last (it leaves ECS work behind in the background).
-    const rotating: Mode[] = ['bare', 'new', 'duplicate', 'queued'];
+    const rotating: Mode[] = ['bare', 'new', 'duplicate', 'queued', 'bareHono'];
     const order = [...rotating.map((_, i) => rotating[(i + repeat) % rotating.length]!), 'supersede' as Mode];
     for (const mode of order) {
       // Each timed run starts on a quiet process: what the one before left due (its rollouts' first steps) is done.
@@ -128,6 +134,7 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
       registryGets.reset();
       let r: LoadResult;
       if (mode === 'bare') r = await load({ ...base, path: '/bench/bare', body: dupBody, duration: DURATION_S });
+      else if (mode === 'bareHono') r = await load({ ...base, path: '/bench/bare-hono', body: dupBody, duration: DURATION_S });
       else if (mode === 'duplicate') r = await load({ ...base, path: '/webhooks/registry', body: dupBody, duration: DURATION_S });
       else {
         const bodies =
@@ -200,21 +207,25 @@ function receivedDeliveries(): () => ReceivedDelivery {
  * The answering path's one store call without the store: the received delivery's conditional PutItem
  * through the real adapter and SDK client (middleware, serialization, SigV4 signing, parsing the answer),
  * answered at once in process by a request handler that sends nothing; on a client built as every client
- * of ours is (shared/adapters/sdk-client-defaults.ts: the middleware stack cached, one signer), on one
- * with the middleware stack cached only, and on one as the SDK builds it by default. Microseconds per
- * call, the median of 5 batches of 2,000 sequential calls after 500 to warm up, the three clients
- * alternated batch by batch.
+ * of ours is (shared/adapters/sdk-client-defaults.ts: the middleware stack cached, one signer, the
+ * configuration with fast properties), on one without the last (the configuration a dictionary, as the
+ * SDK leaves it), on one with the middleware stack cached only, and on one as the SDK builds it by
+ * default. Microseconds per call, the median of 5 batches of 2,000 sequential calls after 500 to warm
+ * up, the four clients alternated batch by batch.
  */
-async function sdkPutMicros(): Promise<{ ours: number; cacheOnly: number; sdkDefault: number }> {
+async function sdkPutMicros(): Promise<{ ours: number; dictionaryConfig: number; cacheOnly: number; sdkDefault: number }> {
   const requestHandler = {
     handle: async () => ({ response: new HttpResponse({ statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: Readable.from([Buffer.from('{}')]) }) }),
     updateHttpClientConfig() {},
     httpHandlerConfigs: () => ({}),
   };
   const received = receivedDeliveries();
-  const setups = (['ours', 'cacheOnly', 'sdkDefault'] as const).map((kind) => {
+  const setups = (['ours', 'dictionaryConfig', 'cacheOnly', 'sdkDefault'] as const).map((kind) => {
     const options = { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1, requestHandler };
-    const client = kind === 'ours' ? sdkClient(DynamoDBClient, options) : new DynamoDBClient({ ...options, ...(kind === 'cacheOnly' ? SDK_CLIENT_DEFAULTS : {}) });
+    const client =
+      kind === 'ours' ? sdkClient(DynamoDBClient, options)
+      : kind === 'dictionaryConfig' ? withOneSigner(new DynamoDBClient({ ...options, ...SDK_CLIENT_DEFAULTS }))
+      : new DynamoDBClient({ ...options, ...(kind === 'cacheOnly' ? SDK_CLIENT_DEFAULTS : {}) });
     return { client, store: new DynamoRolloutStore({ client, tableName: 'rollouts' }), batches: [] as number[] };
   });
   for (const { store } of setups) for (let n = 0; n < 500; n++) await store.receiveDelivery(received());
@@ -226,7 +237,7 @@ async function sdkPutMicros(): Promise<{ ours: number; cacheOnly: number; sdkDef
     }
   }
   for (const { client } of setups) client.destroy();
-  return { ours: median(setups[0]!.batches), cacheOnly: median(setups[1]!.batches), sdkDefault: median(setups[2]!.batches) };
+  return { ours: median(setups[0]!.batches), dictionaryConfig: median(setups[1]!.batches), cacheOnly: median(setups[2]!.batches), sdkDefault: median(setups[3]!.batches) };
 }
 
 /**
@@ -262,6 +273,7 @@ async function storeCalls(): Promise<Record<'message' | 'loopback', { perSecond:
 
 const LABEL: Record<Mode, string> = {
   bare: 'bare Hono route',
+  bareHono: 'bare Hono route reading its body through Hono (`c.req.text()`, a full web Request on this server)',
   new: 'new digest, idle service',
   duplicate: 'duplicate delivery',
   queued: 'new digest, queued (onNewImage: queue)',
@@ -291,16 +303,20 @@ export const webhook: Benchmark = {
         return Object.fromEntries([...keys].map((k) => [k, median(repeats.map((x) => x.calls[mode][k] ?? 0))]));
       };
       const bare = { rps: m('bare', 'rps'), p50: m('bare', 'p50'), p99: m('bare', 'p99') };
-      const figures = MODES.filter((mode) => mode !== 'bare').flatMap((mode) => [
+      const figures = MODES.filter((mode) => mode !== 'bare' && mode !== 'bareHono').flatMap((mode) => [
         { metric: `${LABEL[mode]}: requests/s`, value: fmt(m(mode, 'rps')), reference: fmt(bare.rps), referenceName: 'bare Hono route', ratio: fmtRatio(m(mode, 'rps') / bare.rps) },
         { metric: `${LABEL[mode]}: p50 / p99 latency`, value: `${fmt(m(mode, 'p50'))} / ${fmt(m(mode, 'p99'))} ms`, reference: `${fmt(bare.p50)} / ${fmt(bare.p99)} ms`, referenceName: 'bare Hono route', ratio: `${fmtRatio(m(mode, 'p50') / bare.p50)} / ${fmtRatio(m(mode, 'p99') / bare.p99)}` },
         { metric: `${LABEL[mode]}: calls per request`, value: callText(callsOf(mode)) || 'none' },
       ]);
       figures.push({ metric: 'bare Hono route: requests/s, p50 / p99', value: `${fmt(bare.rps)}, ${fmt(bare.p50)} / ${fmt(bare.p99)} ms` });
+      const bareHono = m('bareHono', 'rps');
+      figures.push({ metric: `${LABEL.bareHono}: requests/s, p50 / p99`, value: `${fmt(bareHono)}, ${fmt(m('bareHono', 'p50'))} / ${fmt(m('bareHono', 'p99'))} ms`, reference: fmt(bare.rps), referenceName: 'bare Hono route', ratio: fmtRatio(bareHono / bare.rps) });
+      figures.push({ metric: 'new digest, idle service, against that route (for comparison with runs before 2026-12-05, whose reference it was)', value: fmt(m('new', 'rps')), reference: fmt(bareHono), referenceName: LABEL.bareHono, ratio: fmtRatio(m('new', 'rps') / bareHono) });
       figures.push({ metric: 'new digest, idle service: one at a time on an idle stack', value: `${fmt(serialMs)} ms` });
       figures.push({ metric: "the answer's one store call without the store: the received delivery's conditional PutItem through the adapter and the SDK client, answered in process (no network, no dynalite)", value: `${fmt(putMicros.ours)} µs per call`, reference: `${fmt(1e6 / bare.rps)} µs`, referenceName: 'the bare route, per answer at 10 connections (1 / its requests/s)', ratio: fmtRatio(putMicros.ours / (1e6 / bare.rps)) });
-      figures.push({ metric: 'the same call on a client built as every client of ours is (the middleware stack cached, `cacheMiddleware`; one signer, `withOneSigner`)', value: `${fmt(putMicros.ours)} µs per call`, reference: `${fmt(putMicros.sdkDefault)} µs`, referenceName: "the SDK's default (the stack resolved and a signer built on every call)", ratio: fmtRatio(putMicros.ours / putMicros.sdkDefault) });
-      figures.push({ metric: 'the same call, one signer (`withOneSigner`) against a signer built per call, both with the middleware stack cached', value: `${fmt(putMicros.ours)} µs per call`, reference: `${fmt(putMicros.cacheOnly)} µs`, referenceName: 'the middleware stack cached only', ratio: fmtRatio(putMicros.ours / putMicros.cacheOnly) });
+      figures.push({ metric: 'the same call on a client built as every client of ours is (the middleware stack cached, `cacheMiddleware`; one signer, `withOneSigner`; the configuration with fast properties, `withFastConfig`)', value: `${fmt(putMicros.ours)} µs per call`, reference: `${fmt(putMicros.sdkDefault)} µs`, referenceName: "the SDK's default (the stack resolved and a signer built on every call, the configuration a dictionary)", ratio: fmtRatio(putMicros.ours / putMicros.sdkDefault) });
+      figures.push({ metric: 'the same call, the configuration with fast properties (`withFastConfig`) against the dictionary the SDK leaves, both with the stack cached and one signer', value: `${fmt(putMicros.ours)} µs per call`, reference: `${fmt(putMicros.dictionaryConfig)} µs`, referenceName: 'the configuration as the SDK leaves it', ratio: fmtRatio(putMicros.ours / putMicros.dictionaryConfig) });
+      figures.push({ metric: 'the same call, one signer (`withOneSigner`) against a signer built per call, both with the middleware stack cached and the configuration as the SDK leaves it', value: `${fmt(putMicros.dictionaryConfig)} µs per call`, reference: `${fmt(putMicros.cacheOnly)} µs`, referenceName: 'the middleware stack cached only', ratio: fmtRatio(putMicros.dictionaryConfig / putMicros.cacheOnly) });
       figures.push({
         metric: "the answer's one store call against dynalite, 10 in flight: calls/s (this process's CPU per call, both threads), as local mode makes it (by message to dynalite's thread)",
         value: `${fmt(calls.message.perSecond)}/s (${fmt(calls.message.cpuMicros)} µs)`,
@@ -321,7 +337,7 @@ export const webhook: Benchmark = {
           `Local mode (\`startLocalStack\`: dynalite on a thread of its own, the ECS emulator and the timer workflow in this process, reached by the real SDK clients without a socket: docs/architecture.md, "The stand-ins") with the real \`CosignSignatureVerifier\` reading cosign signatures from Debian's docker-registry on loopback. Load: autocannon 9.0.0 in a child process, ${CONNECTIONS} connections, no pipelining. ${REPEATS} repeats, each on a fresh stack with the modes in rotated order (supersede last); medians of the repeats. Before the timed runs, ${WARM_REQUESTS} new digests for other services are answered and worked through, untimed, until the event loop is idle again (under 5% busy over 250 ms): a warm-up, as the bare route's figure is a 3 s run. Each timed run starts once the process is that quiet again. Calls per request: every DynamoDB and ECS SDK call (counted on the clients) and registry request (counted on \`fetch\`) the process made during a run and until the in-process delivery queue was idle after it, divided by its requests: the answer's one PutItem, each delivery's work after the answer, and for new digests each rollout's first workflow step in the background (its canary task set). The answering path alone is one DynamoDB call (a conditional PutItem of the received delivery), checked by test/integration/webhooks/webhook-intake.test.ts.`,
           `**${LABEL.new}** (the target's figure): ${NEW_REQUESTS} requests per repeat, each a new digest (its signature pushed beforehand) for a different service with no active rollout: authenticate, parse, match in memory, record the delivery and answer \`202\`; then, after the answer, read the stable digest from ECS, claim the (service, digest) delivery, write the rollout, fetch and verify the signature from the registry, take the service lock and start the workflow (PROGRESSING).`,
           `**${LABEL.queued}**: ${QUEUED_REQUESTS} new digests per repeat for one service whose active rollout waits for approval; each is verified and queued behind the lock (PENDING). **${LABEL.supersede}**: ${SUPERSEDE_REQUESTS} new digests for one service; each push supersedes the active rollout (an ECS rollback of its canary) and takes the lock. **${LABEL.duplicate}**: the same notification (a distribution envelope whose event carries an \`id\`) again and again for ${DURATION_S} s, as a registry retrying sends it: its delivery id is derived from the notification, so the first repeat is answered after one refused conditional PutItem and one GetItem of the delivery recorded first, and the later ones from the process's memory of the deliveries it recorded or read in the last 5 minutes; no work follows.`,
-          `**${LABEL.bare}**: \`POST /bench/bare\` added to the same Hono app (same server, same app-wide body-limit middleware), reading the same body as the webhook routes read it (\`requestText\`) and answering 202 JSON, for ${DURATION_S} s; no auth, no work.`,
+          `**${LABEL.bare}**: \`POST /bench/bare\` added to the same Hono app (same server, same app-wide body-limit middleware), reading the same body as the webhook routes read it (\`requestText\`) and answering 202 JSON, for ${DURATION_S} s; no auth, no work. For comparison only, \`POST /bench/bare-hono\` does the same but reads the body through Hono (\`c.req.text()\`), as the reference did until 2026-12-05.`,
         ],
         figures,
         targets: [
@@ -331,7 +347,10 @@ export const webhook: Benchmark = {
           { target: 'every distinct delivery makes one verified rollout; no non-2xx', measured: correct && non2xx.length === 0 ? 'yes' : `no: ${JSON.stringify({ checks, non2xx })}`, met: correct && non2xx.length === 0 },
         ],
         analysis: [
-          `A new-digest webhook is answered after one DynamoDB call (the received delivery) and the in-memory match; its work (${callText(newCalls)} per request in all, counting the answer and the rollout's first workflow step) follows in the in-process queue, 2 deliveries at a time, started only when no answer is being made and none was for 100 ms (a delivery waits at most 1 s), so the answer's latency does not include the registry, ECS or the rollout's writes (p50 ${fmt(m('new', 'p50'))} ms at ${CONNECTIONS} connections; ${fmt(serialMs)} ms for one, answer and work, on an idle stack; ${fmt(newWorkMs / 1000, 2)} s of work still due when the ${NEW_REQUESTS} answers ended). In AWS the work runs in the intake function. ${share >= 0.25 ? 'The figure reaches 25%' : `The figure stays ${fmt((0.25 - share) * 100, 1)} points under 25%`} on a 2-core machine that also runs dynalite and the load generator, where 25% of the bare route leaves ${fmt(4e6 / bare.rps)} µs per answer and the bare route's own answer takes ${fmt(1e6 / bare.rps)} µs of it. Most of the rest is the AWS SDK's work for the answer's one conditional PutItem: ${fmt(putMicros.ours)} µs of this process's CPU without any store (answered in process), ${fmt((1 - putMicros.ours / putMicros.sdkDefault) * 100, 0)}% less than the SDK's default of ${fmt(putMicros.sdkDefault)} µs, because every client of ours caches its middleware stack (\`cacheMiddleware\`, since 2026-12-04) and signs with one signer instead of one built per call (\`withOneSigner\`, since 2026-12-05; shared/adapters/sdk-client-defaults.ts; one signer alone: ${fmt(putMicros.ours)} against ${fmt(putMicros.cacheOnly)} µs with the stack cached only). What remains is the SDK's own. Its middleware copies the client's whole configuration into new objects on every call (\`{ ...config, ...context }\` when serializing the request and when parsing the answer, \`{ ...config }\` when resolving the endpoint), some 50 properties that V8 keeps as a dictionary, since the SDK adds them to the configuration one by one; in a sampling heap profile of 5,000 of these calls (2026-12-05, not a figure of this run), a call allocated about 100 KiB, and three of the SDK's middleware functions about 9.5 KiB each of it. That is not ours to change. With dynalite, the call costs this process ${fmt(calls.message.cpuMicros)} µs of CPU on its two threads (${fmt(calls.message.perSecond)} calls/s at 10 in flight). Local mode's clients hand their requests to dynalite's thread by message since 2026-12-04; over loopback HTTP, as before, the same call cost ${fmt(calls.loopback.cpuMicros)} µs (${fmt(calls.loopback.perSecond)} calls/s). The route's own checks (the webhook token, the body parsed and validated, the services matched, the rate limit) come on top. One call is all the design makes on the answering path. Duplicates reach ${fmt((m('duplicate', 'rps') / bare.rps) * 100, 1)}% of the bare route: a repeat is known on the answering path and costs no work. Before 2026-12-04 this benchmark timed 48 new digests on a fresh stack with no warm-up, a burst of about 0.15 s that measured the process's first requests as much as its pace (9.6% on 2026-12-03).`,
+          `A new-digest webhook is answered after one DynamoDB call (the received delivery) and the in-memory match; its work (${callText(newCalls)} per request in all, counting the answer and the rollout's first workflow step) follows in the in-process queue, 2 deliveries at a time, started only when no answer is being made and none was for 100 ms (a delivery waits at most 1 s), so the answer's latency does not include the registry, ECS or the rollout's writes (p50 ${fmt(m('new', 'p50'))} ms at ${CONNECTIONS} connections; ${fmt(serialMs)} ms for one, answer and work, on an idle stack; ${fmt(newWorkMs / 1000, 2)} s of work still due when the ${NEW_REQUESTS} answers ended). In AWS the work runs in the intake function. ${share >= 0.25 ? 'The figure reaches 25%' : `The figure stays ${fmt((0.25 - share) * 100, 1)} points under 25%`}: 25% of the bare route leaves ${fmt(4e6 / bare.rps)} µs per answer on this 2-core machine, which also runs dynalite and the load generator, and the answer's one store call alone costs more than that. Its AWS SDK work is ${fmt(putMicros.ours)} µs of this process's CPU without any store (answered in process), and with dynalite the call costs ${fmt(calls.message.cpuMicros)} µs of CPU on the process's two threads (${fmt(calls.message.perSecond)} calls/s at 10 in flight; by message to dynalite's thread since 2026-12-04, against ${fmt(calls.loopback.cpuMicros)} µs over loopback HTTP). The route's own checks (the webhook token, the body parsed and validated, the services matched, the rate limit) and the answer come on top. One call is all the design makes on the answering path, so the target cannot be met here with a real SDK call on it; a target in requests per second would say more (25% of the reference of the runs before 2026-12-05, 3,289 requests/s at 03:21 that day, is 822; the new digests reached ${fmt(m('new', 'rps'))}).`,
+          `The reference got faster on 2026-12-05, and so did the answers. Until then the bare route read its body through Hono (\`c.req.text()\`), and on Node's server that builds a full web Request (an undici Request, two AbortControllers, a web stream over the socket); so did every webhook answer, through the app-wide body limit. Since then the limit reads a body off the socket itself and routes read it with \`requestText\` (shared/http/request-body.ts; docs/architecture.md, "Request bodies on the Node server"), and the bare route reads it the same way, so that the reference stays the cheapest answer this app can make. In this run the route reading through Hono answered ${fmt(bareHono)} requests/s, ${fmtRatio(bareHono / bare.rps)} the reference; against it the new digests reach ${fmt((m('new', 'rps') / bareHono) * 100, 1)}%. The full run of 03:21 that day, before these changes, measured 609 new digests and 2,301 duplicates per second against 3,289 for the bare route.`,
+          `The SDK call is as cheap as we can make it from outside the SDK: every client of ours caches its middleware stack (\`cacheMiddleware\`, since 2026-12-04), signs with one signer instead of one built per call (\`withOneSigner\`, since 2026-12-05) and keeps its configuration with fast properties (\`withFastConfig\`, since 2026-12-05; shared/adapters/sdk-client-defaults.ts). Together: ${fmt(putMicros.ours)} against ${fmt(putMicros.sdkDefault)} µs for the SDK's default, ${fmt((1 - putMicros.ours / putMicros.sdkDefault) * 100, 0)}% less. The fast configuration alone: ${fmt(putMicros.ours)} against ${fmt(putMicros.dictionaryConfig)} µs. The SDK adds a client's 45 to 51 configuration properties one by one, so V8 keeps the object as a dictionary, and the SDK's middleware copies it on every call (\`{ ...config, ...context }\` when serializing the request and when parsing the answer, \`{ ...config }\` when resolving the endpoint): 14 µs and 9.5 KiB a copy, against 1.4 µs once the object has fast properties (2026-12-05, not figures of this run). On Node 22, the Lambda runtime, the same PutItem measured 230 µs before and 183 µs after the change (2026-12-05, not this run's Node). What remains is the SDK's own per-call work (its user agent, the signing key's cache lookup, which hashes the credentials on every call, serialization, parsing).`,
+          `Duplicates reach ${fmt((m('duplicate', 'rps') / bare.rps) * 100, 1)}% of the bare route: a repeat is known on the answering path and costs no work, and since 2026-12-05 one this process remembers is answered before the delivery is planned, and a token check hashes only what the request presents. Before 2026-12-04 this benchmark timed 48 new digests on a fresh stack with no warm-up, a burst of about 0.15 s that measured the process's first requests as much as its pace (9.6% on 2026-12-03).`,
           (queuedCalls['DynamoDB Query'] ?? 0) > 3
             ? `With \`onNewImage: queue\` each push costs ${callText(queuedCalls)} (${fmt(Object.entries(queuedCalls).filter(([k]) => k.startsWith('DynamoDB')).reduce((n, [, v]) => n + v, 0), 0)} DynamoDB calls, on average over a queue growing from 1 to ${QUEUED_REQUESTS + 1}), and it grows with the queue: \`acquireLock\` lists the service's PENDING rollouts (\`olderQueued\`) and \`startNextQueued\` lists them again, and \`DynamoRolloutStore.list\` loads each listed rollout's event log with one Query per rollout, up to 100 rollouts a page, so one push reads O(queue length) rollouts twice. A query for the oldest queued rollout alone (a \`Limit: 1\` read on the service index, or a queue item beside the lock) would make it constant.`
             : `With \`onNewImage: queue\` each push costs ${callText(queuedCalls)}.`,
