@@ -4,22 +4,29 @@
  * On Node's HTTP server (local mode, `@hono/node-server`) a request stays a lightweight object until its
  * body or abort signal is touched; touching either builds the full web `Request` (an undici Request, two
  * AbortControllers, a web stream over the socket), about a tenth of a webhook answer's CPU
- * (BENCHMARKS.md, "Webhook ingest"). So there the limit reads the body off the socket itself, once,
- * and keeps it where the server builds a `Request` from if anything asks for one later (`rawBody`,
- * the server's own hook for a body read before it); routes read it with `requestText` or `requestBytes`.
- * Everywhere else (Lambda, `app.request()` in tests) the body is the `Request`'s, checked by Hono's
- * `bodyLimit` and read through Hono, as before.
+ * (BENCHMARKS.md, "Webhook ingest"). So a body whose length the request declares within the limit is
+ * read off the socket itself, by the first `requestText` or `requestBytes`, once, and kept where the
+ * server builds a `Request` from if anything asks for one later (`rawBody`, the server's own hook for a
+ * body read before it). Nothing is read before a route asks: an unauthenticated request is answered
+ * 401 at once, its body left for the server to discard. Everywhere else (a chunked body on the Node
+ * server, Lambda, `app.request()` in tests) the body is the `Request`'s, checked by Hono's `bodyLimit`
+ * and read through Hono.
  */
 import { Readable } from 'node:stream';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { PayloadTooLargeError, ValidationError } from '../errors';
 
-/** A Node request whose body the limit has read (`rawBody` is what `@hono/node-server` builds a `Request` from). */
-type ReadIncoming = Readable & { rawBody?: Buffer };
+/** Set by the limit on a Node request whose declared body is within it: routes may read the socket. */
+const DECLARED_WITHIN_LIMIT = Symbol('declared body within the limit');
+/** The read under way or done, shared by every reader of the request. */
+const READING = Symbol('body being read');
 
-/** The Node server's request behind `c`, when there is one (`c.env.incoming`). */
-function nodeIncoming(c: Context): ReadIncoming | null {
+/** A Node request as this module marks it (`rawBody` is what `@hono/node-server` builds a `Request` from). */
+type NodeRequest = Readable & { rawBody?: Buffer; [DECLARED_WITHIN_LIMIT]?: true; [READING]?: Promise<Buffer> };
+
+/** The Node server's request behind `c` (`c.env.incoming`), when there is one. */
+function nodeIncoming(c: Context): NodeRequest | null {
   const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
   return incoming instanceof Readable ? incoming : null;
 }
@@ -28,10 +35,10 @@ function nodeIncoming(c: Context): ReadIncoming | null {
 const utf8 = new TextDecoder();
 
 /**
- * The app-wide limit: a body over `maxSize` bytes is 413 (PayloadTooLargeError), before any route sees
- * the request. GET and HEAD bodies are neither read nor checked: no such route reads one. On Node's
- * server a declared `Content-Length` over the limit is refused without reading; otherwise the body is
- * read, and refused as soon as it passes the limit (the rest is discarded, so the connection stays usable).
+ * The app-wide limit: a body over `maxSize` bytes is 413 (PayloadTooLargeError). GET and HEAD bodies are
+ * neither read nor checked: no such route reads one. On Node's server a declared `Content-Length` is
+ * checked here, without reading (over the limit: 413 at once); a chunked body goes through Hono's
+ * `bodyLimit`, which refuses it as soon as a reader passes the limit.
  */
 export function limitRequestBody(maxSize: number): MiddlewareHandler {
   const tooLarge = (): never => {
@@ -41,62 +48,56 @@ export function limitRequestBody(maxSize: number): MiddlewareHandler {
   return async (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     const incoming = nodeIncoming(c);
-    if (!incoming) return checkRequest(c, next);
-    if (incoming.rawBody === undefined) {
-      const declared = c.req.header('content-length');
-      if (declared !== undefined && c.req.header('transfer-encoding') === undefined && Number(declared) > maxSize) tooLarge();
-      const body = await readUpTo(incoming, maxSize);
-      if (body === null) tooLarge();
-      incoming.rawBody = body!;
-    }
+    const declared = c.req.header('content-length');
+    if (!incoming || declared === undefined || c.req.header('transfer-encoding') !== undefined) return checkRequest(c, next);
+    // Node's parser has checked the header and frames the body by it: no more bytes than it says will come.
+    if (Number(declared) > maxSize) tooLarge();
+    incoming[DECLARED_WITHIN_LIMIT] = true;
     return next();
   };
 }
 
-/** Reads the whole stream; null as soon as it passes `maxSize` bytes (what follows is discarded). */
-function readUpTo(incoming: Readable, maxSize: number): Promise<Buffer | null> {
+/** The body of a Node request whose length the limit checked, read once off the socket; null otherwise. */
+function declaredBody(c: Context): Promise<Buffer> | null {
+  const incoming = nodeIncoming(c);
+  if (!incoming?.[DECLARED_WITHIN_LIMIT]) return null;
+  if (incoming.rawBody !== undefined) return Promise.resolve(incoming.rawBody);
+  return (incoming[READING] ??= readAll(incoming).then((body) => (incoming.rawBody = body)));
+}
+
+function readAll(incoming: Readable): Promise<Buffer> {
+  if (incoming.destroyed || incoming.readableEnded) return Promise.reject(new ValidationError('request body was not received in full: the request is over'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const done = () => {
+    const settle = (outcome: () => void) => {
       incoming.off('data', onData);
       incoming.off('end', onEnd);
       incoming.off('error', onError);
-      incoming.off('aborted', onAborted);
+      incoming.off('close', onClose);
+      outcome();
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= maxSize) return void chunks.push(chunk);
-      done();
-      // Flowing with no listener: the rest is read and dropped, as the server does for a body nobody read.
-      incoming.on('error', () => undefined);
-      incoming.resume();
-      resolve(null);
+      chunks.push(chunk);
     };
-    const onEnd = () => {
-      done();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    };
-    const onError = (error: Error) => {
-      done();
-      reject(new ValidationError(`request body was not received in full: ${error.message}`));
-    };
-    const onAborted = () => onError(new Error('the client closed the connection'));
+    const onEnd = () => settle(() => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    const onError = (error: Error) => settle(() => reject(new ValidationError(`request body was not received in full: ${error.message}`)));
+    // Closed before its end: the client went away in the middle of the body.
+    const onClose = () => onError(new Error('the client closed the connection'));
     incoming.on('data', onData);
     incoming.on('end', onEnd);
     incoming.on('error', onError);
-    incoming.on('aborted', onAborted);
+    incoming.on('close', onClose);
   });
 }
 
 /** The request's body as text (UTF-8, as `Request.text()` decodes it). */
 export function requestText(c: Context): Promise<string> {
-  const body = nodeIncoming(c)?.rawBody;
-  return body === undefined ? c.req.text() : Promise.resolve(utf8.decode(body));
+  return declaredBody(c)?.then((body) => utf8.decode(body)) ?? c.req.text();
 }
 
 /** The request's body as the bytes that were sent (what a signature covers). */
 export async function requestBytes(c: Context): Promise<Uint8Array> {
-  const body = nodeIncoming(c)?.rawBody;
-  return body ?? new Uint8Array(await c.req.arrayBuffer());
+  return (await declaredBody(c)) ?? new Uint8Array(await c.req.arrayBuffer());
 }

@@ -1,9 +1,10 @@
 /**
- * Requests on the Node server (local mode): none builds a full web `Request`. The server's requests stay
- * lightweight until their body or abort signal is touched; the app-wide body limit skips GET and HEAD,
- * and reads every other body off the socket itself (shared/http/request-body.ts), for routes that read
- * it with `requestText` and `requestBytes`. What a route reads must be what it read before from the
- * `Request`: the same text, the same bytes, the same 413 beyond the limit.
+ * Requests on the Node server (local mode): none with a declared length builds a full web `Request`. The
+ * server's requests stay lightweight until their body or abort signal is touched; the app-wide body limit
+ * skips GET and HEAD and checks a declared `Content-Length` without reading, and routes read a body off
+ * the socket with `requestText` and `requestBytes` (shared/http/request-body.ts). What a route reads must
+ * be what it read before from the `Request`: the same text, the same bytes, the same 413 beyond the
+ * limit; and a request refused before its body is read (401) is answered without waiting for it.
  */
 import { createHmac } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
@@ -122,16 +123,12 @@ describe('requests on the Node server', () => {
     expect(built).toBe(0);
   });
 
-  it('builds none for a request with a body either, and the routes read it as sent', async () => {
+  it('builds none for a request with a declared body either, and the routes read it as sent', async () => {
     const built = await requestsBuilt(async () => {
       // A webhook delivery (the route is loaded on first use and handed the request as it came).
       const delivered = await send(appPort, { path: '/webhooks/generic', headers: webhook, body: JSON.stringify({ image: `${REGISTRY}/team/web@${digest(1)}` }) });
       expect(delivered.status).toBe(202);
       expect(JSON.parse(delivered.body).accepted).toHaveLength(1);
-      // Chunked.
-      const whole = JSON.stringify({ image: `${REGISTRY}/team/web@${digest(2)}`, source: 'pipeline 7' });
-      const chunked = await send(appPort, { path: '/webhooks/generic', headers: webhook, body: [whole.slice(0, 9), whole.slice(9, 40), whole.slice(40)] });
-      expect(chunked, chunked.body).toMatchObject({ status: 202 });
       // What the body says is checked: a field of the wrong type is 400 naming it.
       const refused = await send(appPort, { path: '/webhooks/generic', headers: webhook, body: JSON.stringify({ image: 42 }) });
       expect(refused.status).toBe(400);
@@ -140,6 +137,28 @@ describe('requests on the Node server', () => {
       expect((await send(appPort, { path: '/rollouts/01J0000000000000000000000/approve', headers: { ...api, 'content-type': 'application/json' }, body: '{"by":"ann"}' })).status).toBe(404);
     });
     expect(built).toBe(0);
+    // A chunked body goes through the Request, checked against the limit as it is read.
+    const whole = JSON.stringify({ image: `${REGISTRY}/team/web@${digest(2)}`, source: 'pipeline 7' });
+    const chunked = await send(appPort, { path: '/webhooks/generic', headers: webhook, body: [whole.slice(0, 9), whole.slice(9, 40), whole.slice(40)] });
+    expect(chunked, chunked.body).toMatchObject({ status: 202 });
+  });
+
+  it('answers a request refused before its body is read without waiting for the body', async () => {
+    // Headers announcing 1 MiB, then a few bytes, and the rest never sent: the 401 and 404 come at once.
+    const refusedEarly = (path: string, headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port: appPort, method: 'POST', path, headers: { 'content-type': 'application/json', 'content-length': String(1024 * 1024), ...headers } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+          req.destroy();
+        });
+        req.on('error', (e) => (req.destroyed ? undefined : reject(e)));
+        req.write('{"image":');
+        setTimeout(() => reject(new Error(`no answer to ${path} before its body came`)), 3000).unref();
+      });
+    expect(await refusedEarly('/webhooks/generic', { authorization: 'Bearer wrong-token' })).toBe(401);
+    expect(await refusedEarly('/rollouts/01J0000000000000000000000/approve', { authorization: 'Bearer wrong-token' })).toBe(401);
+    expect(await refusedEarly('/no/such/route', {})).toBe(404);
   });
 
   it('reads the text and the bytes a Request would give, whole or chunked', async () => {
