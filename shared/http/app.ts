@@ -29,7 +29,7 @@ export function createApp(deps: AppDeps & OperatorDeps) {
   app.use('*', failedAuthLimit(deps.authFailures ?? new FailureLimiter()));
   const notFound = (c: Context) => problemResponse(c, { type: 'about:blank', title: 'Not found', status: 404, detail: `no route for ${c.req.method} ${c.req.path}`, instance: c.req.path });
   app.notFound(notFound);
-  // 413 beyond maxSize; on the Node server the body is read here, once (shared/http/request-body.ts).
+  // 413 beyond maxSize. Routes read bodies with requestText/requestBytes (shared/http/request-body.ts).
   app.use('*', limitRequestBody(maxSize));
 
   // Every API route: who is calling (the integration token, a named token, an OIDC JWT); viewers may read.
