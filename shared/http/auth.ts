@@ -8,7 +8,8 @@ import { createMiddleware } from 'hono/factory';
 import { UnauthorizedError } from '../errors';
 import { requestBytes } from './request-body';
 
-const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
+/** The SHA-256 digest of a text: what every credential comparison compares. */
+export const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
 
 /** Compares in constant time whatever the lengths (hashing first makes them equal). */
 export function safeEqual(a: string, b: string): boolean {
@@ -22,15 +23,20 @@ export function safeEqual(a: string, b: string): boolean {
 const credentialDigests = new Map<string, Buffer>();
 const CREDENTIAL_DIGESTS_KEPT = 16;
 
-/** `safeEqual` for a configured credential, whose digest is kept instead of computed again per request. */
-export function matchesCredential(presented: string, credential: string): boolean {
+/** A configured credential's digest, kept instead of computed again per request. */
+export function credentialDigest(credential: string): Buffer {
   let digest = credentialDigests.get(credential);
   if (digest === undefined) {
     if (credentialDigests.size >= CREDENTIAL_DIGESTS_KEPT) credentialDigests.clear();
     digest = sha256(credential);
     credentialDigests.set(credential, digest);
   }
-  return timingSafeEqual(sha256(presented), digest);
+  return digest;
+}
+
+/** `safeEqual` for a configured credential (its digest kept: `credentialDigest`). */
+export function matchesCredential(presented: string, credential: string): boolean {
+  return timingSafeEqual(sha256(presented), credentialDigest(credential));
 }
 
 /**

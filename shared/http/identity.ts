@@ -3,12 +3,12 @@
  * may state `by` for the people it acts for), a named token from `access.tokens` (compared by its
  * sha256), or an OIDC JWT. Decisions are recorded for this identity, not for a name in the body.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AccessConfig, Role } from '../config/access-schema';
 import { ForbiddenError, SecretUnavailableError, UnauthorizedError } from '../errors';
-import { type Credential, credentialValue, matchesCredential } from './auth';
+import { type Credential, credentialDigest, credentialValue, sha256 } from './auth';
 import { LIMITS } from './limits';
 import type { OidcVerifier } from './oidc';
 
@@ -29,8 +29,6 @@ export interface ApiAccessOptions {
   readonly access?: AccessConfig | null;
   readonly fetch?: typeof fetch;
 }
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
 export function apiAccess(options: ApiAccessOptions) {
   const named = (options.access?.tokens ?? []).map((t) => ({ ...t, digest: Buffer.from(t.sha256, 'hex') }));
@@ -54,8 +52,8 @@ export function apiAccess(options: ApiAccessOptions) {
       unavailable = error;
       return null;
     });
-    if (apiToken !== null && matchesCredential(presented, apiToken)) return { person: 'api', role: 'admin', credential: 'ROLLOUT_API_TOKEN', mayStateBy: true };
     const digest = sha256(presented);
+    if (apiToken !== null && timingSafeEqual(digest, credentialDigest(apiToken))) return { person: 'api', role: 'admin', credential: 'ROLLOUT_API_TOKEN', mayStateBy: true };
     // Every named token is compared, so the time taken does not say which one nearly matched.
     let match: (typeof named)[number] | undefined;
     for (const t of named) if (timingSafeEqual(digest, t.digest)) match = t;
