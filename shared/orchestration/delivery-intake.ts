@@ -80,10 +80,14 @@ export class DeliveryIntake {
   /** Records the delivery and does its work now (the ECR event, whose function is itself asynchronous). */
   async ingest(input: DeliveryInput): Promise<IngestResult & { deliveryId: string }> {
     const received = await this.receive(input);
-    const repeatOf = 'repeatOf' in received ? received.repeatOf : null;
-    if (repeatOf?.status === 'PROCESSED') return { deliveryId: repeatOf.id, accepted: [...repeatOf.accepted], ignored: [...repeatOf.ignored] };
-    const delivery = repeatOf ? withoutStatus(repeatOf) : 'delivery' in received ? received.delivery : null;
-    if (delivery === null) throw new Error('a delivery is either received or a repeat');
+    let delivery: ReceivedDelivery;
+    if ('repeatOf' in received) {
+      const { repeatOf } = received;
+      if (repeatOf.status === 'PROCESSED') return { deliveryId: repeatOf.id, accepted: [...repeatOf.accepted], ignored: [...repeatOf.ignored] };
+      delivery = withoutStatus(repeatOf);
+    } else {
+      delivery = received.delivery;
+    }
     if (delivery.planned.length === 0) return { deliveryId: delivery.id, accepted: [], ignored: [...delivery.ignored] };
     const done = await this.complete(delivery);
     return { deliveryId: done.id, accepted: [...done.accepted], ignored: [...done.ignored] };
