@@ -61,7 +61,6 @@ export function limitRequestBody(maxSize: number): MiddlewareHandler {
 function declaredBody(c: Context): Promise<Buffer> | null {
   const incoming = nodeIncoming(c);
   if (!incoming?.[DECLARED_WITHIN_LIMIT]) return null;
-  if (incoming.rawBody !== undefined) return Promise.resolve(incoming.rawBody);
   return (incoming[READING] ??= readAll(incoming).then((body) => (incoming.rawBody = body)));
 }
 
