@@ -29,11 +29,22 @@ const DURATION_S = 3;
  */
 const NEW_REQUESTS = 480;
 const WARM_REQUESTS = 48;
+/**
+ * Then, untimed, this many deliveries for a repository no service deploys: the same route and the same one
+ * store call (the delivery written with its outcome, decided by the config), and no work after. Enough
+ * answers for V8 to have optimized the answering path before it is timed (the timed new digests last
+ * half a second), as the bare route's is over its 3 s.
+ */
+const WARM_IGNORED = 6000;
+/** Timed deliveries for a repository no service deploys, each a new one (a body repeated would be a retry): about 3 s here. */
+const IGNORED_REQUESTS = 4000;
+/** A repository no service of the benchmark's config deploys. */
+const NOT_DEPLOYED = 'team/not-deployed';
 const QUEUED_REQUESTS = 30;
 const SUPERSEDE_REQUESTS = 15;
 
-type Mode = 'bare' | 'bareHono' | 'new' | 'duplicate' | 'queued' | 'supersede';
-const MODES: readonly Mode[] = ['bare', 'bareHono', 'new', 'duplicate', 'queued', 'supersede'];
+type Mode = 'bare' | 'bareHono' | 'new' | 'ignored' | 'duplicate' | 'queued' | 'supersede';
+const MODES: readonly Mode[] = ['bare', 'bareHono', 'new', 'ignored', 'duplicate', 'queued', 'supersede'];
 
 const headers = { authorization: `Bearer ${WEBHOOK_TOKEN}`, 'content-type': WEBHOOK_CONTENT_TYPE };
 const idle = (i: number) => `idle-${String(i).padStart(3, '0')}`;
@@ -117,6 +128,9 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
     if (warm.ok !== WARM_REQUESTS) throw new Error(`warm-up: ${JSON.stringify(warm.statuses)} ${JSON.stringify(warm.failures)}`);
     await stack.orchestrator.deliveriesIdle();
     await until('the warm-up rollouts to pause', async () => (await Promise.all(idleServices.slice(0, WARM_REQUESTS).map((s) => allRollouts(stack, s.name)))).every((r) => r[0]?.status === 'PAUSED'), 30_000, 50);
+    const ignoredBodies = Array.from({ length: WARM_IGNORED }, () => JSON.stringify(pushEnvelope(reg.host, NOT_DEPLOYED, newDigest())));
+    const warmIgnored = await load({ url: stack.url, method: 'POST', headers, connections: CONNECTIONS, path: '/webhooks/registry', bodies: ignoredBodies, amount: WARM_IGNORED });
+    if (warmIgnored.ok !== WARM_IGNORED) throw new Error(`warm-up: ${JSON.stringify(warmIgnored.statuses)} ${JSON.stringify(warmIgnored.failures)}`);
     await untilQuiet();
 
     const runs: Partial<Record<Mode, LoadResult>> = {};
@@ -124,7 +138,7 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
     /** From the end of a run (the load process's exit) until the delivery queue was idle: the work still due after the answers. */
     const workMs: Partial<Record<Mode, number>> = {};
     // Rotated order across repeats; supersede last (it leaves ECS work behind in the background).
-    const rotating: Mode[] = ['bare', 'new', 'duplicate', 'queued', 'bareHono'];
+    const rotating: Mode[] = ['bare', 'new', 'ignored', 'duplicate', 'queued', 'bareHono'];
     const order = [...rotating.map((_, i) => rotating[(i + repeat) % rotating.length]!), 'supersede' as Mode];
     for (const mode of order) {
       // Each timed run starts on a quiet process: what the one before left due (its rollouts' first steps) is done.
@@ -136,6 +150,10 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
       if (mode === 'bare') r = await load({ ...base, path: '/bench/bare', body: dupBody, duration: DURATION_S });
       else if (mode === 'bareHono') r = await load({ ...base, path: '/bench/bare-hono', body: dupBody, duration: DURATION_S });
       else if (mode === 'duplicate') r = await load({ ...base, path: '/webhooks/registry', body: dupBody, duration: DURATION_S });
+      else if (mode === 'ignored') {
+        const bodies = Array.from({ length: IGNORED_REQUESTS }, () => JSON.stringify(pushEnvelope(reg.host, NOT_DEPLOYED, newDigest())));
+        r = await load({ ...base, path: '/webhooks/registry', bodies, amount: bodies.length });
+      }
       else {
         const bodies =
           mode === 'new'
@@ -161,7 +179,7 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
       latestRollouts: (await allRollouts(stack, 'latest')).filter((r) => r.signature !== null).length,
       latestExpected: SUPERSEDE_REQUESTS + 1,
     };
-    return { runs: runs as Record<Mode, LoadResult>, calls: calls as Record<Mode, Record<string, number>>, workMs: workMs as Record<Mode, number>, check };
+    return { runs: runs as Record<Mode, LoadResult>, calls: calls as Record<Mode, Record<string, number>>, workMs: workMs as Record<Mode, number>, check, warmIgnored: { rps: warmIgnored.rps, p99: warmIgnored.p99 } };
   } finally {
     registryGets.restore();
     counter.restore();
@@ -275,6 +293,7 @@ const LABEL: Record<Mode, string> = {
   bare: 'bare Hono route',
   bareHono: 'bare Hono route reading its body through Hono (`c.req.text()`, a full web Request on this server)',
   new: 'new digest, idle service',
+  ignored: 'new digest, a repository no service deploys',
   duplicate: 'duplicate delivery',
   queued: 'new digest, queued (onNewImage: queue)',
   supersede: 'new digest, supersede (the default onNewImage)',
@@ -334,8 +353,9 @@ export const webhook: Benchmark = {
       const queuedCalls = callsOf('queued');
       return {
         method: [
-          `Local mode (\`startLocalStack\`: dynalite on a thread of its own, the ECS emulator and the timer workflow in this process, reached by the real SDK clients without a socket: docs/architecture.md, "The stand-ins") with the real \`CosignSignatureVerifier\` reading cosign signatures from Debian's docker-registry on loopback. Load: autocannon 9.0.0 in a child process, ${CONNECTIONS} connections, no pipelining. ${REPEATS} repeats, each on a fresh stack with the modes in rotated order (supersede last); medians of the repeats. Before the timed runs, ${WARM_REQUESTS} new digests for other services are answered and worked through, untimed, until the event loop is idle again (under 5% busy over 250 ms): a warm-up, as the bare route's figure is a 3 s run. Each timed run starts once the process is that quiet again. Calls per request: every DynamoDB and ECS SDK call (counted on the clients) and registry request (counted on \`fetch\`) the process made during a run and until the in-process delivery queue was idle after it, divided by its requests: the answer's one PutItem, each delivery's work after the answer, and for new digests each rollout's first workflow step in the background (its canary task set). The answering path alone is one DynamoDB call (a conditional PutItem of the received delivery), checked by test/integration/webhooks/webhook-intake.test.ts.`,
+          `Local mode (\`startLocalStack\`: dynalite on a thread of its own, the ECS emulator and the timer workflow in this process, reached by the real SDK clients without a socket: docs/architecture.md, "The stand-ins") with the real \`CosignSignatureVerifier\` reading cosign signatures from Debian's docker-registry on loopback. Load: autocannon 9.0.0 in a child process, ${CONNECTIONS} connections, no pipelining. ${REPEATS} repeats, each on a fresh stack with the modes in rotated order (supersede last); medians of the repeats. Before the timed runs, untimed: ${WARM_REQUESTS} new digests for other services, answered and worked through, then ${WARM_IGNORED} deliveries for a repository no service deploys (the same route and the same one store call, no work after), until the event loop is idle again (under 5% busy over 250 ms): a warm-up, so that V8 has optimized the answering path before it is timed, as the bare route's figure is a 3 s run. Each timed run starts once the process is that quiet again. Calls per request: every DynamoDB and ECS SDK call (counted on the clients) and registry request (counted on \`fetch\`) the process made during a run and until the in-process delivery queue was idle after it, divided by its requests: the answer's one PutItem, each delivery's work after the answer, and for new digests each rollout's first workflow step in the background (its canary task set). The answering path alone is one DynamoDB call (a conditional PutItem of the received delivery), checked by test/integration/webhooks/webhook-intake.test.ts.`,
           `**${LABEL.new}** (the target's figure): ${NEW_REQUESTS} requests per repeat, each a new digest (its signature pushed beforehand) for a different service with no active rollout: authenticate, parse, match in memory, record the delivery and answer \`202\`; then, after the answer, read the stable digest from ECS, claim the (service, digest) delivery, write the rollout, fetch and verify the signature from the registry, take the service lock and start the workflow (PROGRESSING).`,
+          `**${LABEL.ignored}**: ${IGNORED_REQUESTS} requests per repeat, each a new notification for a repository no service deploys: authenticated, parsed, matched (no service), and recorded with its outcome (ignored, with the reason) in the same one conditional PutItem; nothing is planned and no work follows. It is the answering path with its one store call and nothing else.`,
           `**${LABEL.queued}**: ${QUEUED_REQUESTS} new digests per repeat for one service whose active rollout waits for approval; each is verified and queued behind the lock (PENDING). **${LABEL.supersede}**: ${SUPERSEDE_REQUESTS} new digests for one service; each push supersedes the active rollout (an ECS rollback of its canary) and takes the lock. **${LABEL.duplicate}**: the same notification (a distribution envelope whose event carries an \`id\`) again and again for ${DURATION_S} s, as a registry retrying sends it: its delivery id is derived from the notification, so the first repeat is answered after one refused conditional PutItem and one GetItem of the delivery recorded first, and the later ones from the process's memory of the deliveries it recorded or read in the last 5 minutes; no work follows.`,
           `**${LABEL.bare}**: \`POST /bench/bare\` added to the same Hono app (same server, same app-wide body-limit middleware), reading the same body as the webhook routes read it (\`requestText\`) and answering 202 JSON, for ${DURATION_S} s; no auth, no work. For comparison only, \`POST /bench/bare-hono\` does the same but reads the body through Hono (\`c.req.text()\`), as the reference did until 2026-12-05.`,
         ],
@@ -347,17 +367,18 @@ export const webhook: Benchmark = {
           { target: 'every distinct delivery makes one verified rollout; no non-2xx', measured: correct && non2xx.length === 0 ? 'yes' : `no: ${JSON.stringify({ checks, non2xx })}`, met: correct && non2xx.length === 0 },
         ],
         analysis: [
-          `A new-digest webhook is answered after one DynamoDB call (the received delivery) and the in-memory match; its work (${callText(newCalls)} per request in all, counting the answer and the rollout's first workflow step) follows in the in-process queue, 2 deliveries at a time, started only when no answer is being made and none was for 100 ms (a delivery waits at most 1 s), so the answer's latency does not include the registry, ECS or the rollout's writes (p50 ${fmt(m('new', 'p50'))} ms at ${CONNECTIONS} connections; ${fmt(serialMs)} ms for one, answer and work, on an idle stack; ${fmt(newWorkMs / 1000, 2)} s of work still due when the ${NEW_REQUESTS} answers ended). In AWS the work runs in the intake function. ${share >= 0.25 ? 'The figure reaches 25%' : `The figure stays ${fmt((0.25 - share) * 100, 1)} points under 25%`}: 25% of the bare route leaves ${fmt(4e6 / bare.rps)} µs per answer on this 2-core machine, which also runs dynalite and the load generator, and the answer's one store call alone costs more than that. Its AWS SDK work is ${fmt(putMicros.ours)} µs of this process's CPU without any store (answered in process), and with dynalite the call costs ${fmt(calls.message.cpuMicros)} µs of CPU on the process's two threads (${fmt(calls.message.perSecond)} calls/s at 10 in flight; by message to dynalite's thread since 2026-12-04, against ${fmt(calls.loopback.cpuMicros)} µs over loopback HTTP). The route's own checks (the webhook token, the body parsed and validated, the services matched, the rate limit) and the answer come on top. One call is all the design makes on the answering path, so the target cannot be met here with a real SDK call on it; a target in requests per second would say more (25% of the reference of the runs before 2026-12-05, 3,289 requests/s at 03:21 that day, is 822; the new digests reached ${fmt(m('new', 'rps'))}).`,
+          `A new-digest webhook is answered after one DynamoDB call (the received delivery) and the in-memory match; its work (${callText(newCalls)} per request in all, counting the answer and the rollout's first workflow step) follows in the in-process queue, 2 deliveries at a time, started only when no answer is being made and none was for 100 ms (a delivery waits at most 1 s), so the answer's latency does not include the registry, ECS or the rollout's writes (p50 ${fmt(m('new', 'p50'))} ms at ${CONNECTIONS} connections; ${fmt(serialMs)} ms for one, answer and work, on an idle stack; ${fmt(newWorkMs / 1000, 2)} s of work still due when the ${NEW_REQUESTS} answers ended). In AWS the work runs in the intake function. ${share >= 0.25 ? 'The figure reaches 25%' : `The figure stays ${fmt((0.25 - share) * 100, 1)} points under 25%`}: 25% of the bare route leaves ${fmt(4e6 / bare.rps)} µs per answer on this 2-core machine, which also runs dynalite and the load generator, and the answer's one store call alone costs more than that. Deliveries the config ignores are answered after that same one call with nothing planned or handed on: ${fmt(m('ignored', 'rps'))} requests/s, ${fmt((m('ignored', 'rps') / bare.rps) * 100, 1)}% of the bare route, as far as an answer with a store call on it gets here. Its AWS SDK work is ${fmt(putMicros.ours)} µs of this process's CPU without any store (answered in process), and with dynalite the call costs ${fmt(calls.message.cpuMicros)} µs of CPU on the process's two threads (${fmt(calls.message.perSecond)} calls/s at 10 in flight; by message to dynalite's thread since 2026-12-04, against ${fmt(calls.loopback.cpuMicros)} µs over loopback HTTP). The route's own checks (the webhook token, the body parsed and validated, the services matched, the rate limit) and the answer come on top. One call is all the design makes on the answering path, so the target cannot be met here with a real SDK call on it; a target in requests per second would say more (25% of the reference of the runs before 2026-12-05, 3,289 requests/s at 03:21 that day, is 822; the new digests reached ${fmt(m('new', 'rps'))}).`,
           `The reference got faster on 2026-12-05, and so did the answers. Until then the bare route read its body through Hono (\`c.req.text()\`), and on Node's server that builds a full web Request (an undici Request, two AbortControllers, a web stream over the socket); so did every webhook answer, through the app-wide body limit. Since then the limit reads a body off the socket itself and routes read it with \`requestText\` (shared/http/request-body.ts; docs/architecture.md, "Request bodies on the Node server"), and the bare route reads it the same way, so that the reference stays the cheapest answer this app can make. In this run the route reading through Hono answered ${fmt(bareHono)} requests/s, ${fmtRatio(bareHono / bare.rps)} the reference; against it the new digests reach ${fmt((m('new', 'rps') / bareHono) * 100, 1)}%. The full run of 03:21 that day, before these changes, measured 609 new digests and 2,301 duplicates per second against 3,289 for the bare route.`,
           `The SDK call is as cheap as we can make it from outside the SDK: every client of ours caches its middleware stack (\`cacheMiddleware\`, since 2026-12-04), signs with one signer instead of one built per call (\`withOneSigner\`, since 2026-12-05) and keeps its configuration with fast properties (\`withFastConfig\`, since 2026-12-05; shared/adapters/sdk-client-defaults.ts). Together: ${fmt(putMicros.ours)} against ${fmt(putMicros.sdkDefault)} µs for the SDK's default, ${fmt((1 - putMicros.ours / putMicros.sdkDefault) * 100, 0)}% less. The fast configuration alone: ${fmt(putMicros.ours)} against ${fmt(putMicros.dictionaryConfig)} µs. The SDK adds a client's 45 to 51 configuration properties one by one, so V8 keeps the object as a dictionary, and the SDK's middleware copies it on every call (\`{ ...config, ...context }\` when serializing the request and when parsing the answer, \`{ ...config }\` when resolving the endpoint): 14 µs and 9.5 KiB a copy, against 1.4 µs once the object has fast properties (2026-12-05, not figures of this run). On Node 22, the Lambda runtime, the same PutItem measured 230 µs before and 183 µs after the change (2026-12-05, not this run's Node). What remains is the SDK's own per-call work (its user agent, the signing key's cache lookup, which hashes the credentials on every call, serialization, parsing).`,
           `Duplicates reach ${fmt((m('duplicate', 'rps') / bare.rps) * 100, 1)}% of the bare route: a repeat is known on the answering path and costs no work, and since 2026-12-05 one this process remembers is answered before the delivery is planned, and a token check hashes only what the request presents. Before 2026-12-04 this benchmark timed 48 new digests on a fresh stack with no warm-up, a burst of about 0.15 s that measured the process's first requests as much as its pace (9.6% on 2026-12-03).`,
+          `Before 06:30 UTC on 2026-12-05 only the ${WARM_REQUESTS} new digests warmed the route up, and V8 was still optimizing the answering path during the timed ones, which last about half a second: in runs of this benchmark's new-digest load traced that day (one each), 128 functions finished optimizing within that window, and V8's helper threads (compiling and collecting garbage) used 604 µs of CPU per answer beside the main thread's 875 µs; with 8,000 ignored deliveries answered first, 54 functions, 84 µs and 604 µs; 1,311 answers per second between the first answer and the last, against 749. The figures of the runs before (10.49% at 05:18 that day) measured that warm-up as much as the answers' pace.`,
           (queuedCalls['DynamoDB Query'] ?? 0) > 3
             ? `With \`onNewImage: queue\` each push costs ${callText(queuedCalls)} (${fmt(Object.entries(queuedCalls).filter(([k]) => k.startsWith('DynamoDB')).reduce((n, [, v]) => n + v, 0), 0)} DynamoDB calls, on average over a queue growing from 1 to ${QUEUED_REQUESTS + 1}), and it grows with the queue: \`acquireLock\` lists the service's PENDING rollouts (\`olderQueued\`) and \`startNextQueued\` lists them again, and \`DynamoRolloutStore.list\` loads each listed rollout's event log with one Query per rollout, up to 100 rollouts a page, so one push reads O(queue length) rollouts twice. A query for the oldest queued rollout alone (a \`Limit: 1\` read on the service index, or a queue item beside the lock) would make it constant.`
             : `With \`onNewImage: queue\` each push costs ${callText(queuedCalls)}.`,
           `What remains per delivery after the answer is the rollout's own cost (its record written at creation, after the signature verdict and at the lock, the lock, the (service, digest) claim, the ECS look) and the delivery's outcome, one PutItem. In AWS the answering Lambda makes one DynamoDB call and one asynchronous Lambda invocation; the work runs in the intake function.`,
           'The default `onNewImage: supersede` path also rolls the previous rollout back in ECS (describe, scale, make primary, delete) in the delivery\'s work, after the answer, before taking the lock.',
         ],
-        raw: { storeCalls: calls, repeats: repeats.map((x) => ({ check: x.check, calls: x.calls, workMs: x.workMs, runs: Object.fromEntries(Object.entries(x.runs).map(([k, v]) => [k, { rps: v.rps, p50: v.p50, p99: v.p99, responses: v.responses, ok: v.ok, statuses: v.statuses, failures: v.failures, seconds: v.seconds }])) })), serialMs },
+        raw: { storeCalls: calls, repeats: repeats.map((x) => ({ check: x.check, warmIgnored: x.warmIgnored, calls: x.calls, workMs: x.workMs, runs: Object.fromEntries(Object.entries(x.runs).map(([k, v]) => [k, { rps: v.rps, p50: v.p50, p99: v.p99, responses: v.responses, ok: v.ok, statuses: v.statuses, failures: v.failures, seconds: v.seconds }])) })), serialMs },
       };
     } finally {
       await reg.stop();
