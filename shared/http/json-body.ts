@@ -9,9 +9,8 @@ export function mediaType(c: Context): string {
   return (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-/** Checks the content type, then parses the (already read) body as JSON. */
-export function parseJson(c: Context, text: string, allowed: readonly string[]): unknown {
-  const type = mediaType(c);
+/** Checks the content type (`type`: the request's, when the caller has it already), then parses the (already read) body as JSON. */
+export function parseJson(c: Context, text: string, allowed: readonly string[], type = mediaType(c)): unknown {
   if (!allowed.includes(type)) {
     throw new UnsupportedMediaTypeError(`content type ${type ? `"${type}"` : '(none)'} is not accepted here; send one of ${allowed.join(', ')}`);
   }

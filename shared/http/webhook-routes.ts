@@ -149,7 +149,8 @@ function githubDeliveryId(c: Context): string | null {
 
 /** JSON, or GitHub's form encoding (`payload=<json>`); the content type decides, 415 otherwise. */
 function decodeBody(c: Context, text: string, allowed: readonly string[]): unknown {
-  if (mediaType(c) !== FORM || !allowed.includes(FORM)) return parseJson(c, text, allowed);
+  const type = mediaType(c);
+  if (type !== FORM || !allowed.includes(FORM)) return parseJson(c, text, allowed, type);
   const payload = new URLSearchParams(text).get('payload');
   if (payload === null) throw new ValidationError('payload: a form-encoded delivery must carry the JSON in its payload field');
   try {
