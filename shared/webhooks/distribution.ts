@@ -58,26 +58,29 @@ function hostOf(event: DistributionEvent): string | null {
 }
 
 /** One event: a push, or why it is ignored. `at` names it in reasons (`events[2]`; empty for a lone event, as ACR sends). */
+/** An ignored event, with what it says about itself (made only for an event that is ignored). */
+function ignoredEvent(target: DistributionEvent['target'], reason: string): DistributionIgnored {
+  return { ...aboutEvent({ repository: target.repository, tag: target.tag ?? null, digest: target.digest ?? null }), reason };
+}
+
 export function parseDistributionEvent(event: DistributionEvent, at: string): ImagePush | DistributionIgnored {
   const { target } = event;
-  // What an ignored event says about itself: made only when the event is ignored.
-  const ignored = (reason: string): DistributionIgnored => ({ ...aboutEvent({ repository: target.repository, tag: target.tag ?? null, digest: target.digest ?? null }), reason });
   const where = (field: string) => (at ? `${at}.${field}` : field);
   const whole = at ? `${at}: ` : '';
-  if (event.action !== 'push') return ignored(`${whole}action ${word(event.action)} is not a push`);
+  if (event.action !== 'push') return ignoredEvent(target, `${whole}action ${word(event.action)} is not a push`);
   if (!target.mediaType || !MANIFEST_MEDIA_TYPES.has(target.mediaType)) {
-    return ignored(`${whole}${target.mediaType ? quote(target.mediaType) : 'an untyped'} push is a blob, not a manifest`);
+    return ignoredEvent(target, `${whole}${target.mediaType ? quote(target.mediaType) : 'an untyped'} push is a blob, not a manifest`);
   }
   const problem =
     repositoryProblem(where('target.repository'), target.repository) ??
     (target.tag === undefined ? null : tagProblem(where('target.tag'), target.tag)) ??
     digestProblem(where('target.digest'), target.digest) ??
     deliveryIdProblem(where('id'), event.id);
-  if (problem) return ignored(problem);
+  if (problem) return ignoredEvent(target, problem);
   const registry = hostOf(event);
-  if (!registry) return ignored(`${whole}no request.host or target.url names the registry`);
+  if (!registry) return ignoredEvent(target, `${whole}no request.host or target.url names the registry`);
   const badHost = hostProblem(event.request?.host ? where('request.host') : where('target.url'), registry);
-  if (badHost) return ignored(badHost);
+  if (badHost) return ignoredEvent(target, badHost);
   return {
     registry,
     repository: target.repository,
