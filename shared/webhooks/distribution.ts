@@ -57,12 +57,12 @@ function hostOf(event: DistributionEvent): string | null {
   }
 }
 
-/** One event: a push, or why it is ignored. `at` names it in reasons (`events[2]`; empty for a lone event, as ACR sends). */
 /** An ignored event, with what it says about itself (made only for an event that is ignored). */
 function ignoredEvent(target: DistributionEvent['target'], reason: string): DistributionIgnored {
   return { ...aboutEvent({ repository: target.repository, tag: target.tag ?? null, digest: target.digest ?? null }), reason };
 }
 
+/** One event: a push, or why it is ignored. `at` names it in reasons (`events[2]`; empty for a lone event, as ACR sends). */
 export function parseDistributionEvent(event: DistributionEvent, at: string): ImagePush | DistributionIgnored {
   const { target } = event;
   const where = (field: string) => (at ? `${at}.${field}` : field);
