@@ -128,7 +128,9 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
     if (warm.ok !== WARM_REQUESTS) throw new Error(`warm-up: ${JSON.stringify(warm.statuses)} ${JSON.stringify(warm.failures)}`);
     await stack.orchestrator.deliveriesIdle();
     await until('the warm-up rollouts to pause', async () => (await Promise.all(idleServices.slice(0, WARM_REQUESTS).map((s) => allRollouts(stack, s.name)))).every((r) => r[0]?.status === 'PAUSED'), 30_000, 50);
-    const ignoredBodies = Array.from({ length: WARM_IGNORED }, () => JSON.stringify(pushEnvelope(reg.host, NOT_DEPLOYED, newDigest())));
+    /** `n` new notifications, each for a repository no service deploys. */
+    const notDeployedBodies = (n: number) => Array.from({ length: n }, () => JSON.stringify(pushEnvelope(reg.host, NOT_DEPLOYED, newDigest())));
+    const ignoredBodies = notDeployedBodies(WARM_IGNORED);
     const warmIgnored = await load({ url: stack.url, method: 'POST', headers, connections: CONNECTIONS, path: '/webhooks/registry', bodies: ignoredBodies, amount: WARM_IGNORED });
     if (warmIgnored.ok !== WARM_IGNORED) throw new Error(`warm-up: ${JSON.stringify(warmIgnored.statuses)} ${JSON.stringify(warmIgnored.failures)}`);
     await untilQuiet();
@@ -151,7 +153,7 @@ async function oneRepeat(reg: RunningRegistry, repeat: number) {
       else if (mode === 'bareHono') r = await load({ ...base, path: '/bench/bare-hono', body: dupBody, duration: DURATION_S });
       else if (mode === 'duplicate') r = await load({ ...base, path: '/webhooks/registry', body: dupBody, duration: DURATION_S });
       else if (mode === 'ignored') {
-        const bodies = Array.from({ length: IGNORED_REQUESTS }, () => JSON.stringify(pushEnvelope(reg.host, NOT_DEPLOYED, newDigest())));
+        const bodies = notDeployedBodies(IGNORED_REQUESTS);
         r = await load({ ...base, path: '/webhooks/registry', bodies, amount: bodies.length });
       }
       else {
